@@ -1,0 +1,21 @@
+// cmd_bench.c: `continuo bench [engine|melody|wavenet]` dispatch (benchmarks live in bench/).
+#include <stdio.h>
+#include <string.h>
+
+#include "cn_bench.h"
+#include "cn_cli.h"
+
+int cn_cmd_bench(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        printf("usage: continuo bench engine|melody|wavenet [options]\n"
+               "  engine   ring-buffer throughput vs memcpy, reference synth real-time factor\n"
+               "  melody   bits/note vs an n-gram baseline, tokens/s with and without KV cache\n"
+               "  wavenet  real-time factor, cached vs naive generation, training samples/s\n"
+               "Each benchmark measures its ratios within one run; see '<what> --help'.\n");
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "engine")) return cn_bench_engine(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "melody")) return cn_bench_melody(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "wavenet")) return cn_bench_wavenet(argc - 1, argv + 1);
+    return cn_cli_usage_error("bench", "unknown benchmark '%s'", argv[1]);
+}

@@ -1,0 +1,8 @@
+// cmd_plugins.c: placeholder until the subcommand lands (replace this whole file).
+#include "cn_cli.h"
+
+int cn_cmd_plugins(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    return cn_cli_error("plugins", "not implemented yet");
+}

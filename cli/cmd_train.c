@@ -1,0 +1,18 @@
+// cmd_train.c: `continuo train melody|wavenet ...` dispatch.
+#include <stdio.h>
+#include <string.h>
+
+#include "cn_cli.h"
+#include "cn_train.h"
+
+int cn_cmd_train(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        printf("usage: continuo train melody  --data DIR... [--init FILE] [--steps N] -o FILE\n"
+               "       continuo train wavenet --data DIR... [--init FILE] [--steps N] -o FILE\n"
+               "See 'continuo train melody --help' and 'continuo train wavenet --help'.\n");
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "melody")) return cn_train_melody_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "wavenet")) return cn_train_wavenet_main(argc - 1, argv + 1);
+    return cn_cli_usage_error("train", "unknown model '%s' (melody or wavenet)", argv[1]);
+}

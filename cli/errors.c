@@ -1,0 +1,52 @@
+// errors.c: the one place continuo prints errors, and strict flag-value parsing.
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cn_cli.h"
+
+int cn_cli_error(const char *cmd, const char *fmt, ...) {
+    fprintf(stderr, "continuo %s: ", cmd);
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+    } else {
+        fputs(cn_error_message()[0] ? cn_error_message() : "failed", stderr);
+    }
+    fputc('\n', stderr);
+    return 1;
+}
+
+int cn_cli_usage_error(const char *cmd, const char *fmt, ...) {
+    fprintf(stderr, "continuo %s: ", cmd);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (try 'continuo %s --help')\n", cmd);
+    return 2;
+}
+
+int cn_cli_parse_int(const char *s, long lo, long hi, long *out) {
+    if (!s || !*s) return 0;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi) return 0;
+    *out = v;
+    return 1;
+}
+
+int cn_cli_parse_double(const char *s, double lo, double hi, double *out) {
+    if (!s || !*s) return 0;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || v < lo || v > hi) return 0;
+    *out = v;
+    return 1;
+}

@@ -1,0 +1,74 @@
+// cn_plugin: the plugin ABI (docs/DESIGN.md, "Plugin ABI"). A plugin is a const
+// descriptor whose first field is the ABI version, then function pointers, each tagged
+// with the thread that may call it:
+//   [main]   setup/teardown thread (may allocate, may fail)
+//   [worker] the generator worker thread, or the offline render loop: no allocation,
+//            no locks, no I/O, no printing (real-time safe)
+// Audio is mono float at the rate given to prepare(). Generators write `frames`
+// samples; effects process in place (in == out allowed). Built-in plugins are
+// registered outside engine/ (cn_builtin_plugins in cli/); external ones come from
+// dlopen of a shared object exporting `cn_plugin_entry`.
+#ifndef CN_PLUGIN_H
+#define CN_PLUGIN_H
+
+#include <stdint.h>
+
+#include "cn_status.h"
+
+#define CN_PLUGIN_ABI_VERSION 1u
+
+typedef enum cn_plugin_kind {
+    CN_PLUGIN_GENERATOR = 1, // audio generator driven by note events (synth, WaveNet)
+    CN_PLUGIN_EFFECT = 2,    // audio in -> audio out (dsp/)
+    CN_PLUGIN_EVENT_GENERATOR = 3, // emits note events (the melody transformer)
+} cn_plugin_kind;
+
+typedef struct cn_param_desc {
+    const char *name;  // "cutoff"
+    const char *help;  // one line, with unit
+    float min, max, def;
+} cn_param_desc;
+
+typedef enum cn_event_type { CN_EV_NOTE_ON = 1, CN_EV_NOTE_OFF = 2, CN_EV_ALL_OFF = 3 } cn_event_type;
+
+typedef struct cn_note_event {
+    int64_t frame;    // absolute sample frame at which the event takes effect
+    int type;         // cn_event_type
+    int pitch;        // MIDI pitch 0..127
+    int velocity;     // 1..127 for note-on
+} cn_note_event;
+
+typedef struct cn_plugin_desc {
+    uint32_t abi_version;        // CN_PLUGIN_ABI_VERSION; checked before anything else
+    const char *id;              // short id used on the command line: "reference"
+    const char *name;            // human-readable name
+    const char *description;     // one line
+    cn_plugin_kind kind;
+    const cn_param_desc *params; // [n_params]
+    int n_params;
+
+    // [main] Create an instance. args: "key=value,key=value" or NULL (e.g. instrument,
+    // model path). Errors via cn_fail.
+    cn_status (*create)(const char *args, void **out);
+    // [main] Size every buffer for this rate and block size. The only place that allocates.
+    cn_status (*prepare)(void *self, double rate, int max_frames);
+    // [worker] Render or process `frames` (<= max_frames) samples starting at absolute
+    // frame `start`. Generators ignore `in` (NULL). Events for this block were already
+    // delivered with note_event. Never allocates.
+    void (*process)(void *self, int64_t start, const float *in, float *out, int frames);
+    // [worker] A note event whose frame lies in the next process() block.
+    void (*note_event)(void *self, const cn_note_event *ev);
+    // [worker] Set a parameter by index (clamped to its range).
+    void (*set_param)(void *self, int index, float value);
+    // [main] Extra samples the instance keeps sounding after the last note-off (release,
+    // reverb tail), so offline renders know when to stop.
+    int64_t (*tail_frames)(void *self);
+    // [main] Free everything. NULL is a no-op.
+    void (*destroy)(void *self);
+} cn_plugin_desc;
+
+// External plugins export this symbol (returns NULL-terminated array of descriptors).
+typedef const cn_plugin_desc *const *(*cn_plugin_entry_fn)(void);
+#define CN_PLUGIN_ENTRY_SYMBOL "cn_plugin_entry"
+
+#endif

@@ -1,0 +1,65 @@
+// cn_midi: Standard MIDI File reading and writing (docs/DESIGN.md).
+// Reader: format 0 and 1, running status, sysex/meta skipped or parsed (tempo, time and
+// key signatures, text), note-on with velocity 0 as note-off, any track layout. Every
+// length and offset is checked: a malformed file is CN_ERR_FORMAT with a message saying
+// where, never a crash. Writer: format 1, 480 ticks per beat, tempo, time and key
+// signature when known, an optional text meta event (used to record seeds/settings).
+// Writes go to a temporary file renamed into place: never a half-written file.
+#ifndef CN_MIDI_H
+#define CN_MIDI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cn_melody.h"
+#include "cn_status.h"
+
+typedef struct cn_midi_note {
+    int64_t on_tick, off_tick; // in the file's ticks
+    double on_s, off_s;        // seconds via the tempo map
+    int pitch, velocity, channel, track;
+} cn_midi_note;
+
+typedef struct cn_midi_tempo {
+    int64_t tick;
+    int us_per_beat;
+} cn_midi_tempo;
+
+typedef struct cn_midi_timesig {
+    int64_t tick;
+    int num, den;
+} cn_midi_timesig;
+
+typedef struct cn_midi_keysig {
+    int64_t tick;
+    int sharps, minor;
+} cn_midi_keysig;
+
+typedef struct cn_midi {
+    int format, n_tracks, ppq; // ppq: ticks per quarter note (SMPTE time division refused)
+    cn_midi_note *notes;       // sorted by on_tick, then pitch
+    int n_notes;
+    cn_midi_tempo *tempos;     // sorted; tick 0 = 500000 us when the file has none
+    int n_tempos;
+    cn_midi_timesig *timesigs;
+    int n_timesigs;
+    cn_midi_keysig *keysigs;
+    int n_keysigs;
+    char *text;                // concatenated text meta events ("" if none)
+} cn_midi;
+
+cn_status cn_midi_read_mem(const uint8_t *data, size_t size, cn_midi **out);
+cn_status cn_midi_read_file(const char *path, cn_midi **out);
+void cn_midi_destroy(cn_midi *m);
+double cn_midi_tick_to_seconds(const cn_midi *m, int64_t tick);
+double cn_midi_duration_seconds(const cn_midi *m); // last note-off
+
+// The quantized monophonic melody of one track (track < 0: the track with most notes).
+cn_status cn_melody_from_midi(const cn_midi *m, int track, cn_melody *out);
+
+// Write a melody as format-1 SMF, 480 ticks/beat. text may be NULL.
+cn_status cn_melody_write_midi(const cn_melody *mel, const char *path, const char *text);
+// Same into a malloc'd buffer (for tests and fuzzers).
+cn_status cn_melody_to_midi_mem(const cn_melody *mel, const char *text, uint8_t **data, size_t *size);
+
+#endif
