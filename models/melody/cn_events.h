@@ -10,6 +10,14 @@
 #include "cn_melody.h"
 #include "cn_status.h"
 
+// Vocabularies shared by every melody model. Durations and rests longer than the
+// vocabulary are clamped by cn_events_clamp (and counted, so callers can say so).
+#define CN_EV_NPITCH 128 // MIDI pitches 0..127
+#define CN_EV_MAX_DUR 96 // ticks (8 beats); dur index = ticks - 1
+#define CN_EV_NDUR CN_EV_MAX_DUR
+#define CN_EV_MAX_REST 96 // rest index = ticks (0 = no rest)
+#define CN_EV_NREST (CN_EV_MAX_REST + 1)
+
 typedef struct cn_mevent {
     int pitch; // 0..127
     int dur;   // ticks (12 per beat), > 0
@@ -25,5 +33,15 @@ typedef struct cn_event_seq {
 cn_status cn_events_from_melody(const cn_melody *m, cn_event_seq *out);
 cn_status cn_events_to_melody(const cn_event_seq *s, int velocity, cn_melody *out);
 void cn_events_free(cn_event_seq *s);
+// Clamp durations and rests into the vocabularies; returns how many events changed.
+int cn_events_clamp(cn_event_seq *s);
+
+// Conditioning vocabularies (see cn_event_model.h). Index 0.. of each table.
+extern const char *const cn_meter_names[]; // "4/4", "3/4", "6/8", ... NULL-terminated
+extern const char *const cn_style_names[]; // "nottingham", "oneills", "ryans", "other", NULL-terminated
+int cn_meter_index(int num, int den);       // -1 if not in the table
+int cn_style_index(const char *name);       // -1 if unknown
+#define CN_NLENGTH 8
+int cn_length_bucket(int notes);            // 0..CN_NLENGTH-1 (<=32, <=64, <=96, <=128, <=192, <=256, <=384, more)
 
 #endif

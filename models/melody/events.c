@@ -1,5 +1,7 @@
 // events.c: melody <-> note events (cn_events.h).
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cn_events.h"
 
@@ -38,4 +40,41 @@ void cn_events_free(cn_event_seq *s) {
     free(s->ev);
     s->ev = NULL;
     s->n = 0;
+}
+
+int cn_events_clamp(cn_event_seq *s) {
+    int changed = 0;
+    for (int i = 0; i < s->n; i++) {
+        cn_mevent *e = &s->ev[i];
+        int d = e->dur > CN_EV_MAX_DUR ? CN_EV_MAX_DUR : e->dur;
+        int r = e->rest > CN_EV_MAX_REST ? CN_EV_MAX_REST : e->rest;
+        changed += d != e->dur || r != e->rest;
+        e->dur = d;
+        e->rest = r;
+    }
+    return changed;
+}
+
+const char *const cn_meter_names[] = {"4/4", "3/4", "2/4", "6/8", "9/8", "12/8", "2/2", "3/2", "other", NULL};
+const char *const cn_style_names[] = {"nottingham", "oneills", "ryans", "other", NULL};
+
+int cn_meter_index(int num, int den) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%d/%d", num, den);
+    for (int i = 0; cn_meter_names[i]; i++)
+        if (!strcmp(buf, cn_meter_names[i])) return i;
+    return -1;
+}
+
+int cn_style_index(const char *name) {
+    for (int i = 0; cn_style_names[i]; i++)
+        if (!strcmp(name, cn_style_names[i])) return i;
+    return -1;
+}
+
+int cn_length_bucket(int notes) {
+    static const int edges[CN_NLENGTH - 1] = {32, 64, 96, 128, 192, 256, 384};
+    for (int i = 0; i < CN_NLENGTH - 1; i++)
+        if (notes <= edges[i]) return i;
+    return CN_NLENGTH - 1;
 }
