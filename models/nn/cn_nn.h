@@ -1,0 +1,55 @@
+// cn_nn: the dense kernels both models share, llm.c style: free functions ordered
+// (outputs, inputs, weights, dims); every _backward ACCUMULATES into its d* arguments
+// (any of which may be NULL when that gradient is not needed). Matmuls go through
+// OpenBLAS; each has a plain-loop twin (_ref) that tests compare against. Also here:
+// gradient-norm clipping and the learning-rate schedule. Shapes: B*T rows are "M".
+#ifndef CN_NN_H
+#define CN_NN_H
+
+#include <stddef.h>
+
+// ---- BLAS --------------------------------------------------------------------------
+// Row-major C[M,N] = alpha * op(A) op(B) + beta * C, op = transpose when ta/tb != 0.
+void cn_sgemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+              const float *B, int ldb, float beta, float *C, int ldc);
+// Let OpenBLAS use `n` threads (1 when the caller runs its own worker threads).
+void cn_blas_set_threads(int n);
+// OpenBLAS kernel name, e.g. "Haswell" (which OPENBLAS_CORETYPE may force).
+const char *cn_blas_corename(void);
+
+// ---- linear layer ------------------------------------------------------------------
+// out[M,N] = inp[M,K] @ w[N,K]^T + bias[N] (bias may be NULL).
+void cn_matmul_forward(float *out, const float *inp, const float *w, const float *bias, int M,
+                       int K, int N);
+// dinp[M,K] += dout @ w; dw[N,K] += dout^T @ inp; dbias[N] += column sums of dout.
+void cn_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
+                        const float *w, int M, int K, int N);
+void cn_matmul_forward_ref(float *out, const float *inp, const float *w, const float *bias, int M,
+                           int K, int N);
+void cn_matmul_backward_ref(float *dinp, float *dw, float *dbias, const float *dout,
+                            const float *inp, const float *w, int M, int K, int N);
+
+// ---- layer norm ---------------------------------------------------------------------
+// out[M,C] = (x - mean) / sqrt(var + 1e-5) * g + b; mean[M], rstd[M] are saved for backward.
+void cn_layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *g,
+                          const float *b, int M, int C);
+void cn_layernorm_backward(float *dinp, float *dg, float *db, const float *dout, const float *inp,
+                           const float *g, const float *mean, const float *rstd, int M, int C);
+
+// ---- activations ---------------------------------------------------------------------
+// GELU, tanh approximation (as GPT-2).
+void cn_gelu_forward(float *out, const float *inp, size_t n);
+void cn_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);
+// In-place softmax of x[n] (max-subtracted); returns log(sum(exp(x - max))) + max,
+// i.e. the log-partition, so log p[i] = x_in[i] - returned value.
+float cn_softmax(float *x, int n);
+
+// ---- training helpers ------------------------------------------------------------------
+// Scale g[n] so its L2 norm is at most max_norm (no-op when max_norm <= 0); returns the
+// norm before clipping.
+float cn_grad_clip(float *g, size_t n, float max_norm);
+// Linear warm-up from 0 to lr_max over `warmup` steps, then cosine decay to lr_min at
+// `total`; constant lr_min after. step is 0-based.
+float cn_lr_schedule(long step, long warmup, long total, float lr_max, float lr_min);
+
+#endif
