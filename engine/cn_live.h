@@ -1,0 +1,40 @@
+// cn_live: live playback of a graph. A worker thread runs the graph ahead of the audio
+// clock and keeps the SPSC ring buffer filled to the target latency; the PortAudio
+// callback (sink_portaudio.c) only reads it. Optionally the worker also writes every
+// block to a recording sink. [main] thread API.
+#ifndef CN_LIVE_H
+#define CN_LIVE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "cn_graph.h"
+#include "cn_sink.h"
+
+typedef struct cn_live_config {
+    int device;          // PortAudio device index (cn_pa_device_find)
+    double latency_ms;   // ring-buffer fill target, also the suggested device latency
+    int block;           // frames per audio callback (0 = PortAudio's choice)
+    int64_t frames;      // frames to play from the graph's position
+    cn_sink *record;     // or NULL: also write what is generated to this sink
+} cn_live_config;
+
+typedef struct cn_live_result {
+    int64_t frames_played;
+    int64_t xruns;
+    double latency_ms;   // ring-buffer target + the device's reported output latency
+    int channels;
+    double rate;
+} cn_live_result;
+
+// Fills every field with defaults (latency 50 ms, block 256, default device index -1 =
+// caller must set).
+void cn_live_config_default(cn_live_config *cfg);
+
+// Play `cfg->frames` frames of the graph (which must already be set up) on the device and
+// return when they have played or `*stop` becomes non-zero (e.g. from a SIGINT handler).
+// The graph's rate is the stream's rate. Requires cn_pa_init().
+cn_status cn_live_play(cn_graph *g, const cn_live_config *cfg, volatile sig_atomic_t *stop,
+                       cn_live_result *res);
+
+#endif

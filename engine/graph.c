@@ -1,0 +1,264 @@
+// graph.c: generator -> effect chain, with sample-accurate note events (cn_graph.h).
+// The chain-spec parser lives in graph_chain.c.
+#include "cn_graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const cn_plugin_desc *desc;
+    void *self;
+} node;
+
+struct cn_graph {
+    double rate;
+    int max_frames;
+    node gen;
+    node fx[CN_GRAPH_MAX_EFFECTS];
+    int n_fx;
+    cn_note_event *ev; // sorted, [n_ev]
+    int n_ev, next_ev;
+    int64_t pos;       // absolute frame of the next sample
+    float *block;      // [max_frames] scratch for cn_graph_render
+};
+
+cn_status cn_graph_create(double rate, int max_frames, cn_graph **out) {
+    cn_return_val_if_fail(out != NULL, CN_ERR_ARG);
+    if (!(rate >= 1000 && rate <= 768000))
+        return cn_fail(CN_ERR_RANGE, "sample rate %g Hz out of range (1000..768000)", rate);
+    if (max_frames < 1 || max_frames > 1 << 16)
+        return cn_fail(CN_ERR_RANGE, "block size %d out of range (1..65536)", max_frames);
+    cn_graph *g = calloc(1, sizeof *g);
+    if (!g || !(g->block = malloc((size_t)max_frames * sizeof *g->block))) {
+        free(g);
+        return cn_fail(CN_ERR_NOMEM, "out of memory creating the graph");
+    }
+    g->rate = rate;
+    g->max_frames = max_frames;
+    *out = g;
+    return CN_OK;
+}
+
+static void node_destroy(node *n) {
+    if (n->desc && n->self) n->desc->destroy(n->self);
+    n->desc = NULL;
+    n->self = NULL;
+}
+
+void cn_graph_destroy(cn_graph *g) {
+    if (!g) return;
+    node_destroy(&g->gen);
+    for (int i = 0; i < g->n_fx; i++) node_destroy(&g->fx[i]);
+    free(g->ev);
+    free(g->block);
+    free(g);
+}
+
+// ---- instances ------------------------------------------------------------------------
+
+static int param_index(const cn_plugin_desc *d, const char *name, size_t len) {
+    for (int i = 0; i < d->n_params; i++)
+        if (strlen(d->params[i].name) == len && !strncmp(d->params[i].name, name, len)) return i;
+    return -1;
+}
+
+// Split args into parameter settings (checked, applied after prepare) and the rest
+// (for create). `rest` has room for strlen(args)+1 chars.
+typedef struct {
+    int index;
+    float value;
+} param_set;
+
+static cn_status split_args(const cn_plugin_desc *d, const char *args, char *rest,
+                            param_set *sets, int max_sets, int *n_sets) {
+    *n_sets = 0;
+    rest[0] = 0;
+    size_t rlen = 0;
+    for (const char *p = args; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        if (len == 0 || !eq || eq == p)
+            return cn_fail(CN_ERR_ARG, "plugin '%s': expected key=value, got '%.*s'", d->id,
+                           (int)len, p);
+        int idx = param_index(d, p, (size_t)(eq - p));
+        if (idx >= 0) {
+            char num[64];
+            size_t vlen = len - (size_t)(eq + 1 - p);
+            char *vend;
+            if (vlen == 0 || vlen >= sizeof num)
+                return cn_fail(CN_ERR_ARG, "plugin '%s': bad value for '%s'", d->id,
+                               d->params[idx].name);
+            memcpy(num, eq + 1, vlen);
+            num[vlen] = 0;
+            float v = strtof(num, &vend);
+            const cn_param_desc *pd = &d->params[idx];
+            if (*vend || v != v)
+                return cn_fail(CN_ERR_ARG, "plugin '%s': '%s' for %s is not a number", d->id,
+                               num, pd->name);
+            if (v < pd->min || v > pd->max)
+                return cn_fail(CN_ERR_RANGE, "plugin '%s': %s=%g out of range [%g, %g]", d->id,
+                               pd->name, (double)v, (double)pd->min, (double)pd->max);
+            if (*n_sets == max_sets)
+                return cn_fail(CN_ERR_ARG, "plugin '%s': too many parameters", d->id);
+            sets[(*n_sets)++] = (param_set){idx, v};
+        } else {
+            if (rlen) rest[rlen++] = ',';
+            memcpy(rest + rlen, p, len);
+            rlen += len;
+            rest[rlen] = 0;
+        }
+        p = end ? end + 1 : p + len;
+    }
+    return CN_OK;
+}
+
+static cn_status node_create(cn_graph *g, node *n, const cn_plugin_desc *d, const char *args) {
+    enum { MAX_SETS = 64 };
+    param_set sets[MAX_SETS];
+    int n_sets;
+    char *rest = malloc(args ? strlen(args) + 1 : 1);
+    if (!rest) return cn_fail(CN_ERR_NOMEM, "out of memory");
+    cn_status st = split_args(d, args, rest, sets, MAX_SETS, &n_sets);
+    void *self = NULL;
+    if (!st) st = d->create(rest[0] ? rest : NULL, &self);
+    free(rest);
+    if (st) return st;
+    st = d->prepare(self, g->rate, g->max_frames);
+    if (st) {
+        d->destroy(self);
+        return st;
+    }
+    for (int i = 0; i < n_sets; i++) {
+        if (!d->set_param) {
+            d->destroy(self);
+            return cn_fail(CN_ERR_UNSUPPORTED, "plugin '%s' cannot set parameters", d->id);
+        }
+        d->set_param(self, sets[i].index, sets[i].value);
+    }
+    n->desc = d;
+    n->self = self;
+    return CN_OK;
+}
+
+cn_status cn_graph_set_generator(cn_graph *g, const cn_plugin_desc *gen, const char *args) {
+    cn_return_val_if_fail(g && gen, CN_ERR_ARG);
+    if (gen->kind != CN_PLUGIN_GENERATOR)
+        return cn_fail(CN_ERR_ARG, "plugin '%s' is not an audio generator", gen->id);
+    node n;
+    cn_status st = node_create(g, &n, gen, args);
+    if (st) return st;
+    node_destroy(&g->gen);
+    g->gen = n;
+    return CN_OK;
+}
+
+cn_status cn_graph_add_effect(cn_graph *g, const cn_plugin_desc *fx, const char *args) {
+    cn_return_val_if_fail(g && fx, CN_ERR_ARG);
+    if (fx->kind != CN_PLUGIN_EFFECT)
+        return cn_fail(CN_ERR_ARG, "plugin '%s' is not an effect", fx->id);
+    if (g->n_fx == CN_GRAPH_MAX_EFFECTS)
+        return cn_fail(CN_ERR_RANGE, "effect chain too long (at most %d)", CN_GRAPH_MAX_EFFECTS);
+    cn_status st = node_create(g, &g->fx[g->n_fx], fx, args);
+    if (st) return st;
+    g->n_fx++;
+    return CN_OK;
+}
+
+int cn_graph_effect_count(const cn_graph *g) { return g->n_fx; }
+
+// ---- events ---------------------------------------------------------------------------
+
+static int ev_rank(const cn_note_event *e) { return e->type == CN_EV_NOTE_ON ? 1 : 0; }
+
+// Merge sort (stable, so equal events keep their given order).
+static void sort_events(cn_note_event *a, cn_note_event *tmp, int n) {
+    if (n < 2) return;
+    int h = n / 2;
+    sort_events(a, tmp, h);
+    sort_events(a + h, tmp, n - h);
+    int i = 0, j = h, k = 0;
+    while (i < h && j < n) {
+        const cn_note_event *x = &a[i], *y = &a[j];
+        int y_first = y->frame < x->frame || (y->frame == x->frame && ev_rank(y) < ev_rank(x));
+        tmp[k++] = y_first ? a[j++] : a[i++];
+    }
+    while (i < h) tmp[k++] = a[i++];
+    while (j < n) tmp[k++] = a[j++];
+    memcpy(a, tmp, (size_t)n * sizeof *a);
+}
+
+cn_status cn_graph_set_events(cn_graph *g, const cn_note_event *ev, int n) {
+    cn_return_val_if_fail(g && n >= 0 && (n == 0 || ev), CN_ERR_ARG);
+    cn_note_event *copy = malloc((size_t)(n ? n : 1) * sizeof *copy);
+    cn_note_event *tmp = malloc((size_t)(n ? n : 1) * sizeof *tmp);
+    if (!copy || !tmp) {
+        free(copy);
+        free(tmp);
+        return cn_fail(CN_ERR_NOMEM, "out of memory for %d note events", n);
+    }
+    if (n) memcpy(copy, ev, (size_t)n * sizeof *copy);
+    sort_events(copy, tmp, n);
+    free(tmp);
+    free(g->ev);
+    g->ev = copy;
+    g->n_ev = n;
+    g->next_ev = 0;
+    g->pos = 0;
+    return CN_OK;
+}
+
+int64_t cn_graph_last_event_frame(const cn_graph *g) {
+    return g->n_ev ? g->ev[g->n_ev - 1].frame : 0;
+}
+
+int64_t cn_graph_tail_frames(const cn_graph *g) {
+    int64_t t = 0;
+    if (g->gen.desc && g->gen.desc->tail_frames) t += g->gen.desc->tail_frames(g->gen.self);
+    for (int i = 0; i < g->n_fx; i++)
+        if (g->fx[i].desc->tail_frames) t += g->fx[i].desc->tail_frames(g->fx[i].self);
+    return t;
+}
+
+// ---- processing -----------------------------------------------------------------------
+
+// Worker thread: no malloc, locks, I/O or printf. The generator block is cut at every
+// event frame, so an event always lands on the first sample of a process() call.
+void cn_graph_process(cn_graph *g, float *out, int frames) {
+    const int64_t start = g->pos;
+    int done = 0;
+    while (done < frames) {
+        while (g->next_ev < g->n_ev && g->ev[g->next_ev].frame <= g->pos) {
+            if (g->gen.desc && g->gen.desc->note_event)
+                g->gen.desc->note_event(g->gen.self, &g->ev[g->next_ev]);
+            g->next_ev++;
+        }
+        int n = frames - done;
+        if (g->next_ev < g->n_ev && g->ev[g->next_ev].frame < g->pos + n)
+            n = (int)(g->ev[g->next_ev].frame - g->pos);
+        if (g->gen.desc)
+            g->gen.desc->process(g->gen.self, g->pos, NULL, out + done, n);
+        else
+            memset(out + done, 0, (size_t)n * sizeof *out);
+        g->pos += n;
+        done += n;
+    }
+    for (int i = 0; i < g->n_fx; i++)
+        g->fx[i].desc->process(g->fx[i].self, start, out, out, frames);
+}
+
+int64_t cn_graph_position(const cn_graph *g) { return g->pos; }
+int cn_graph_max_frames(const cn_graph *g) { return g->max_frames; }
+double cn_graph_rate(const cn_graph *g) { return g->rate; }
+
+cn_status cn_graph_render(cn_graph *g, cn_sink *sink, int64_t frames) {
+    cn_return_val_if_fail(g && sink && frames >= 0, CN_ERR_ARG);
+    while (frames > 0) {
+        int n = frames < g->max_frames ? (int)frames : g->max_frames;
+        cn_graph_process(g, g->block, n);
+        cn_status st = sink->write(sink, g->block, n);
+        if (st) return st;
+        frames -= n;
+    }
+    return CN_OK;
+}

@@ -1,0 +1,142 @@
+// live.c: the worker thread and the start/stop sequence of live playback (cn_live.h).
+// Worker: while frames remain, top the ring buffer up to the target fill in blocks of at
+// most max_frames, rendering in place into the acquired regions; when it is full, sleep
+// a fraction of a block. Main: prefill, start the stream, wait, stop, join.
+#include "cn_live.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+typedef struct {
+    cn_graph *g;
+    cn_ringbuffer rb;
+    cn_live_stats stats;
+    size_t target;             // fill target in frames
+    int64_t frames;            // to produce in total
+    cn_sink *record;
+    atomic_int quit;           // main -> worker
+    atomic_llong produced;     // worker -> main (progress, prefill)
+    cn_status record_status;   // worker's recording error, read after join
+    char record_error[256];
+} live_state;
+
+void cn_live_config_default(cn_live_config *cfg) {
+    cfg->device = -1;
+    cfg->latency_ms = 50.0;
+    cfg->block = 256;
+    cfg->frames = 0;
+    cfg->record = NULL;
+}
+
+static void sleep_s(double s) {
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+// Render n frames in place into the producer regions of the ring buffer.
+static cn_status produce(live_state *ls, size_t n) {
+    cn_rb_regions r;
+    n = cn_ringbuffer_acquire_write(&ls->rb, n, &r);
+    cn_graph_process(ls->g, r.p1, (int)r.n1);
+    if (r.n2) cn_graph_process(ls->g, r.p2, (int)r.n2);
+    cn_status st = CN_OK;
+    if (ls->record) {
+        st = ls->record->write(ls->record, r.p1, (int)r.n1);
+        if (!st && r.n2) st = ls->record->write(ls->record, r.p2, (int)r.n2);
+    }
+    cn_ringbuffer_commit_write(&ls->rb, n);
+    atomic_fetch_add_explicit(&ls->produced, (long long)n, memory_order_release);
+    return st;
+}
+
+static void *worker(void *arg) {
+    live_state *ls = arg;
+    const int max = cn_graph_max_frames(ls->g);
+    const double nap = 0.25 * max / cn_graph_rate(ls->g);
+    int64_t left = ls->frames;
+    while (left > 0 && !atomic_load_explicit(&ls->quit, memory_order_relaxed)) {
+        size_t fill = cn_ringbuffer_read_available(&ls->rb);
+        if (fill >= ls->target) {
+            sleep_s(nap);
+            continue;
+        }
+        size_t n = ls->target - fill;
+        if (n > (size_t)max) n = (size_t)max;
+        if ((int64_t)n > left) n = (size_t)left;
+        cn_status st = produce(ls, n);
+        left -= (int64_t)n;
+        if (st && !ls->record_status) { // keep playing; report at the end
+            ls->record_status = st;
+            snprintf(ls->record_error, sizeof ls->record_error, "%s", cn_error_message());
+            ls->record = NULL;
+        }
+    }
+    // From now on a short ring buffer is the end of the stream, not an underrun.
+    atomic_store_explicit(&ls->stats.drained, 1, memory_order_release);
+    return NULL;
+}
+
+static size_t pow2_at_least(size_t n) {
+    size_t c = 2;
+    while (c < n) c <<= 1;
+    return c;
+}
+
+cn_status cn_live_play(cn_graph *g, const cn_live_config *cfg, volatile sig_atomic_t *stop,
+                       cn_live_result *res) {
+    cn_return_val_if_fail(g && cfg && res && cfg->frames >= 0, CN_ERR_ARG);
+    static volatile sig_atomic_t never;
+    if (!stop) stop = &never;
+    if (!(cfg->latency_ms >= 1 && cfg->latency_ms <= 5000))
+        return cn_fail(CN_ERR_RANGE, "latency %g ms out of range (1..5000)", cfg->latency_ms);
+    const double rate = cn_graph_rate(g);
+    live_state *ls = calloc(1, sizeof *ls);
+    if (!ls) return cn_fail(CN_ERR_NOMEM, "out of memory");
+    ls->g = g;
+    ls->target = (size_t)(cfg->latency_ms * rate / 1000.0 + 0.5);
+    if (ls->target < (size_t)cn_graph_max_frames(g)) ls->target = (size_t)cn_graph_max_frames(g);
+    ls->frames = cfg->frames;
+    ls->record = cfg->record;
+    size_t cap = pow2_at_least(ls->target + (size_t)cn_graph_max_frames(g));
+    float *storage = calloc(cap, sizeof *storage);
+    cn_status st = storage ? cn_ringbuffer_init(&ls->rb, storage, cap)
+                           : cn_fail(CN_ERR_NOMEM, "out of memory for the ring buffer");
+    cn_pa_sink *pa = NULL;
+    pthread_t th;
+    int started = 0, running = 0;
+    if (!st) {
+        cn_pa_config pc = {cfg->device, rate, cfg->latency_ms / 1000.0, cfg->block};
+        st = cn_pa_sink_open(&pc, &ls->rb, &ls->stats, &pa);
+    }
+    if (!st && pthread_create(&th, NULL, worker, ls))
+        st = cn_fail(CN_ERR_STATE, "cannot start the worker thread");
+    else if (!st)
+        started = 1;
+    // Prefill to the target before the clock starts, so the first callbacks find data.
+    while (!st && !*stop && !atomic_load_explicit(&ls->stats.drained, memory_order_acquire) &&
+           cn_ringbuffer_read_available(&ls->rb) < ls->target)
+        sleep_s(0.001);
+    if (!st && !(st = cn_pa_sink_start(pa))) running = 1;
+    // Wait for the last frame to reach the device (or for a stop request).
+    while (!st && !*stop && atomic_load_explicit(&ls->stats.frames_played, memory_order_relaxed) <
+                                ls->frames)
+        sleep_s(0.01);
+    atomic_store(&ls->quit, 1);
+    if (started) pthread_join(th, NULL);
+    if (running) {
+        cn_status stop_st = cn_pa_sink_stop(pa);
+        if (!st) st = stop_st;
+    }
+    if (!st && ls->record_status) st = cn_fail(ls->record_status, "%s", ls->record_error);
+    res->frames_played = atomic_load(&ls->stats.frames_played);
+    res->xruns = atomic_load(&ls->stats.xruns);
+    res->rate = rate;
+    res->channels = pa ? cn_pa_sink_channels(pa) : 0;
+    res->latency_ms = 1000.0 * ((double)ls->target / rate + (pa ? cn_pa_sink_device_latency(pa) : 0));
+    cn_pa_sink_close(pa);
+    free(storage);
+    free(ls);
+    return st;
+}

@@ -1,0 +1,183 @@
+// sink_portaudio.c: PortAudio output. Device listing and lookup for `continuo devices`
+// and `--device`, and an output stream whose callback is the consumer of the live ring
+// buffer. The callback runs on the audio thread: it reads what the ring buffer holds,
+// zero-fills a shortfall and counts it as an xrun; it never allocates, locks, prints or
+// blocks. Mono samples are duplicated to every output channel.
+#include <ctype.h>
+#include <errno.h>
+#include <portaudio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cn_sink.h"
+
+struct cn_pa_sink {
+    PaStream *stream;
+    cn_ringbuffer *rb;
+    cn_live_stats *stats;
+    int channels;
+};
+
+static int pa_users; // cn_pa_init / cn_pa_terminate pairs ([main] thread only)
+
+cn_status cn_pa_init(void) {
+    if (pa_users == 0) {
+        PaError e = Pa_Initialize();
+        if (e != paNoError)
+            return cn_fail(CN_ERR_DEVICE, "cannot initialise PortAudio: %s", Pa_GetErrorText(e));
+    }
+    pa_users++;
+    return CN_OK;
+}
+
+void cn_pa_terminate(void) {
+    if (pa_users > 0 && --pa_users == 0) Pa_Terminate();
+}
+
+int cn_pa_device_count(void) {
+    int n = Pa_GetDeviceCount();
+    return n < 0 ? 0 : n;
+}
+
+cn_status cn_pa_device_get(int index, cn_pa_device_info *out) {
+    const PaDeviceInfo *d = Pa_GetDeviceInfo(index);
+    if (!d) return cn_fail(CN_ERR_DEVICE, "no audio device with index %d", index);
+    const PaHostApiInfo *h = Pa_GetHostApiInfo(d->hostApi);
+    out->index = index;
+    out->name = d->name;
+    out->host_api = h ? h->name : "?";
+    out->max_output_channels = d->maxOutputChannels;
+    out->default_rate = d->defaultSampleRate;
+    out->default_low_latency_s = d->defaultLowOutputLatency;
+    out->is_default = index == Pa_GetDefaultOutputDevice();
+    return CN_OK;
+}
+
+// Case-insensitive substring search.
+static int contains(const char *hay, const char *needle) {
+    size_t n = strlen(needle);
+    for (; *hay; hay++) {
+        size_t i = 0;
+        while (i < n && hay[i] && tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
+            i++;
+        if (i == n) return 1;
+    }
+    return n == 0;
+}
+
+cn_status cn_pa_device_find(const char *spec, int *index) {
+    int n = cn_pa_device_count();
+    if (n == 0) return cn_fail(CN_ERR_DEVICE, "no audio devices found (is a sound server running?)");
+    if (!spec || !*spec) {
+        PaDeviceIndex d = Pa_GetDefaultOutputDevice();
+        if (d == paNoDevice) return cn_fail(CN_ERR_DEVICE, "no default audio output device "
+                                                           "(pick one with --device, see 'continuo devices')");
+        *index = d;
+        return CN_OK;
+    }
+    char *end;
+    errno = 0;
+    long v = strtol(spec, &end, 10);
+    if (!errno && !*end) {
+        cn_pa_device_info info = {0};
+        if (v < 0 || v >= n || cn_pa_device_get((int)v, &info))
+            return cn_fail(CN_ERR_DEVICE, "no audio device with index %ld (see 'continuo devices')", v);
+        if (info.max_output_channels < 1)
+            return cn_fail(CN_ERR_DEVICE, "audio device %ld (%s) has no outputs", v, info.name);
+        *index = (int)v;
+        return CN_OK;
+    }
+    for (int i = 0; i < n; i++) {
+        cn_pa_device_info info = {0};
+        if (cn_pa_device_get(i, &info) || info.max_output_channels < 1) continue;
+        if (contains(info.name, spec) || contains(info.host_api, spec)) {
+            *index = i;
+            return CN_OK;
+        }
+    }
+    return cn_fail(CN_ERR_DEVICE, "no audio output device matches '%s' (see 'continuo devices')", spec);
+}
+
+// Audio thread: no malloc, locks, I/O or printf. Reads the ring buffer into every channel.
+static int pa_callback(const void *input, void *output, unsigned long frames,
+                       const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags,
+                       void *user) {
+    (void)input;
+    (void)time;
+    cn_pa_sink *s = user;
+    float *out = output;
+    int ch = s->channels;
+    cn_rb_regions r;
+    size_t got = cn_ringbuffer_acquire_read(s->rb, frames, &r);
+    for (int part = 0; part < 2; part++) {
+        const float *src = part ? r.p2 : r.p1;
+        size_t n = part ? r.n2 : r.n1;
+        for (size_t i = 0; i < n; i++)
+            for (int c = 0; c < ch; c++) *out++ = src[i];
+    }
+    cn_ringbuffer_commit_read(s->rb, got);
+    if (got < frames) memset(out, 0, (frames - got) * (size_t)ch * sizeof *out);
+    atomic_fetch_add_explicit(&s->stats->frames_played, (long long)got, memory_order_relaxed);
+    int drained = atomic_load_explicit(&s->stats->drained, memory_order_acquire);
+    if ((got < frames && !drained) || (flags & paOutputUnderflow))
+        atomic_fetch_add_explicit(&s->stats->xruns, 1, memory_order_relaxed);
+    return paContinue;
+}
+
+cn_status cn_pa_sink_open(const cn_pa_config *cfg, cn_ringbuffer *rb, cn_live_stats *stats,
+                          cn_pa_sink **out) {
+    cn_return_val_if_fail(cfg && rb && stats && out, CN_ERR_ARG);
+    cn_pa_device_info info = {0};
+    cn_status st = cn_pa_device_get(cfg->device, &info);
+    if (st) return st;
+    if (info.max_output_channels < 1)
+        return cn_fail(CN_ERR_DEVICE, "audio device %d (%s) has no outputs", cfg->device, info.name);
+    cn_pa_sink *s = calloc(1, sizeof *s);
+    if (!s) return cn_fail(CN_ERR_NOMEM, "out of memory opening the audio device");
+    s->rb = rb;
+    s->stats = stats;
+    // Mono content; stereo devices get it on both sides (many refuse 1 channel).
+    s->channels = info.max_output_channels >= 2 ? 2 : 1;
+    PaStreamParameters p = {.device = cfg->device,
+                            .channelCount = s->channels,
+                            .sampleFormat = paFloat32,
+                            .suggestedLatency = cfg->latency_s,
+                            .hostApiSpecificStreamInfo = NULL};
+    PaError e = Pa_OpenStream(&s->stream, NULL, &p, cfg->rate,
+                              cfg->block > 0 ? (unsigned long)cfg->block : paFramesPerBufferUnspecified,
+                              paClipOff, pa_callback, s);
+    if (e != paNoError) {
+        free(s);
+        return cn_fail(CN_ERR_DEVICE, "cannot open audio device %d (%s: %s) at %.0f Hz: %s",
+                       cfg->device, info.host_api, info.name, cfg->rate, Pa_GetErrorText(e));
+    }
+    *out = s;
+    return CN_OK;
+}
+
+cn_status cn_pa_sink_start(cn_pa_sink *s) {
+    PaError e = Pa_StartStream(s->stream);
+    if (e != paNoError)
+        return cn_fail(CN_ERR_DEVICE, "cannot start the audio stream: %s", Pa_GetErrorText(e));
+    return CN_OK;
+}
+
+cn_status cn_pa_sink_stop(cn_pa_sink *s) {
+    PaError e = Pa_StopStream(s->stream);
+    if (e != paNoError)
+        return cn_fail(CN_ERR_DEVICE, "cannot stop the audio stream: %s", Pa_GetErrorText(e));
+    return CN_OK;
+}
+
+double cn_pa_sink_device_latency(const cn_pa_sink *s) {
+    const PaStreamInfo *i = Pa_GetStreamInfo(s->stream);
+    return i ? i->outputLatency : 0.0;
+}
+
+int cn_pa_sink_channels(const cn_pa_sink *s) { return s->channels; }
+
+void cn_pa_sink_close(cn_pa_sink *s) {
+    if (!s) return;
+    Pa_CloseStream(s->stream);
+    free(s);
+}

@@ -1,0 +1,145 @@
+// sink_sndfile.c: mono audio file sink through libsndfile. Samples go to a temporary
+// file next to the target (PATH.tmp-XXXXXX, same file system so rename is atomic);
+// finish() closes it and renames it over PATH; destroy() without finish() removes it.
+// A short write (disk full, file size limit) is a CN_ERR_IO with the path and reason.
+#include <errno.h>
+#include <fcntl.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cn_sink.h"
+
+typedef struct {
+    cn_sink base; // first: a cn_sink* is a file_sink*
+    SNDFILE *sf;
+    char *path, *tmp;
+} file_sink;
+
+cn_status cn_file_format_parse(const char *name, cn_file_format *out) {
+    static const struct { const char *name; cn_file_format fmt; } names[] = {
+        {"wav16", CN_FILE_WAV16}, {"wav24", CN_FILE_WAV24},
+        {"float", CN_FILE_WAV_FLOAT}, {"flac", CN_FILE_FLAC}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (name && !strcmp(name, names[i].name)) {
+            *out = names[i].fmt;
+            return CN_OK;
+        }
+    return cn_fail(CN_ERR_ARG, "unknown audio format '%s' (wav16, wav24, float or flac)",
+                   name ? name : "");
+}
+
+static cn_status sf_format_of(const char *path, cn_file_format fmt, int *sf_fmt) {
+    const char *dot = strrchr(path, '.');
+    const char *ext = dot && !strchr(dot, '/') ? dot + 1 : "";
+    int is_flac = !strcasecmp(ext, "flac"), is_wav = !strcasecmp(ext, "wav");
+    if (fmt == CN_FILE_AUTO) {
+        if (!is_flac && !is_wav)
+            return cn_fail(CN_ERR_ARG, "%s: cannot tell the audio format from the extension "
+                                       "(use .wav or .flac, or give a format)", path);
+        fmt = is_flac ? CN_FILE_FLAC : CN_FILE_WAV16;
+    }
+    if ((fmt == CN_FILE_FLAC) != is_flac && (is_flac || is_wav))
+        return cn_fail(CN_ERR_ARG, "%s: the extension does not match the %s format", path,
+                       fmt == CN_FILE_FLAC ? "flac" : "wav");
+    switch (fmt) {
+    case CN_FILE_WAV16: *sf_fmt = SF_FORMAT_WAV | SF_FORMAT_PCM_16; break;
+    case CN_FILE_WAV24: *sf_fmt = SF_FORMAT_WAV | SF_FORMAT_PCM_24; break;
+    case CN_FILE_WAV_FLOAT: *sf_fmt = SF_FORMAT_WAV | SF_FORMAT_FLOAT; break;
+    case CN_FILE_FLAC: *sf_fmt = SF_FORMAT_FLAC | SF_FORMAT_PCM_24; break;
+    default: return cn_fail(CN_ERR_ARG, "bad audio format %d", (int)fmt);
+    }
+    return CN_OK;
+}
+
+static cn_status file_write(cn_sink *base, const float *buf, int frames) {
+    file_sink *s = (file_sink *)base;
+    sf_count_t n = sf_writef_float(s->sf, buf, frames);
+    if (n != frames) {
+        const char *why = sf_strerror(s->sf);
+        return cn_fail(CN_ERR_IO, "%s: write failed after %lld frames: %s (disk full?)",
+                       s->path, (long long)(base->frames + n), why && *why ? why : strerror(errno));
+    }
+    base->frames += frames;
+    return CN_OK;
+}
+
+static cn_status file_finish(cn_sink *base) {
+    file_sink *s = (file_sink *)base;
+    if (!s->sf) return cn_fail(CN_ERR_STATE, "%s: already finished", s->path);
+    int rc = sf_close(s->sf); // flushes headers and buffered data
+    s->sf = NULL;
+    if (rc) {
+        unlink(s->tmp);
+        return cn_fail(CN_ERR_IO, "%s: cannot finish the file: %s (disk full?)", s->path,
+                       sf_error_number(rc));
+    }
+    if (rename(s->tmp, s->path)) {
+        int e = errno;
+        unlink(s->tmp);
+        return cn_fail(CN_ERR_IO, "%s: cannot rename the finished file into place: %s",
+                       s->path, strerror(e));
+    }
+    free(s->tmp);
+    s->tmp = NULL; // published: destroy must not remove it
+    return CN_OK;
+}
+
+static void file_destroy(cn_sink *base) {
+    file_sink *s = (file_sink *)base;
+    if (s->sf) sf_close(s->sf);
+    if (s->tmp) unlink(s->tmp);
+    free(s->tmp);
+    free(s->path);
+    free(s);
+}
+
+cn_status cn_sink_sndfile_create(const char *path, int rate, cn_file_format fmt, cn_sink **out) {
+    cn_return_val_if_fail(path && *path && out, CN_ERR_ARG);
+    if (rate < 1000 || rate > 768000)
+        return cn_fail(CN_ERR_RANGE, "%s: sample rate %d Hz out of range", path, rate);
+    int sf_fmt = 0;
+    cn_status st = sf_format_of(path, fmt, &sf_fmt);
+    if (st) return st;
+    SF_INFO info = {.samplerate = rate, .channels = 1, .format = sf_fmt};
+    if (!sf_format_check(&info))
+        return cn_fail(CN_ERR_ARG, "%s: libsndfile cannot write this format at %d Hz", path, rate);
+
+    file_sink *s = calloc(1, sizeof *s);
+    size_t len = strlen(path);
+    if (!s || !(s->path = strdup(path)) || !(s->tmp = malloc(len + 12))) {
+        if (s) free(s->path);
+        free(s);
+        return cn_fail(CN_ERR_NOMEM, "out of memory creating %s", path);
+    }
+    snprintf(s->tmp, len + 12, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(s->tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(s->tmp);
+        s->tmp = NULL;
+        file_destroy(&s->base);
+        return cn_fail(CN_ERR_IO, "cannot create %s: %s", path, strerror(e));
+    }
+    // mkstemp makes the file 0600; give it the usual mode under the process umask.
+    mode_t mask = umask(0);
+    umask(mask);
+    (void)fchmod(fd, 0666 & ~mask); // on failure it stays 0600: still a valid file
+    s->sf = sf_open_fd(fd, SFM_WRITE, &info, 1);
+    if (!s->sf) {
+        close(fd);
+        st = cn_fail(CN_ERR_IO, "cannot write %s: %s", path, sf_strerror(NULL));
+        file_destroy(&s->base);
+        return st;
+    }
+    sf_command(s->sf, SFC_SET_CLIPPING, NULL, SF_TRUE); // clip, never wrap, integer formats
+    s->base.write = file_write;
+    s->base.finish = file_finish;
+    s->base.destroy = file_destroy;
+    *out = &s->base;
+    return CN_OK;
+}
