@@ -1,0 +1,147 @@
+// cn_wavenet: a small WaveNet (van den Oord et al. 2016) that turns notes into mono audio,
+// one mu-law class (256 levels) per sample. This header holds the model: config, the flat
+// parameter table, teacher-forced forward/backward over one chunk (training), and the two
+// generators: the cached one (fast-wavenet queues, O(layers) per sample, no allocation per
+// sample) and the naive one that recomputes the whole receptive field for every sample.
+// Conditioning features (notes + harmonic excitation) live in cn_wn_features.h; checkpoint
+// I/O in cn_wn_io.h; training in cn_wn_train.h.
+//
+// Network, per sample t (R residual, G gate, S skip channels, C conditioning features,
+// K = 256 classes, c_t = note/excitation features of t followed by the instrument embedding):
+//   h0_t      = W_in [x_{t-1}, c_t] + b_in                     x = previous sample in [-1, 1]
+//   layer l (dilation d_l, kernel 2, causal):
+//     z_t     = W_dil [h_{t-d}, h_t] + W_cond c_t + b_dil       (2G: filter half, gate half)
+//     g_t     = tanh(z_f) * sigmoid(z_g)                         (G)
+//     h'_t    = h_t + W_res g_t + b_res                          (R, residual)
+//     s_t    += W_skip g_t + b_skip                              (S, skip sum)
+//   s_t      += W_exc c_t                                        direct excitation -> output path
+//   logits_t  = W_o2 relu(W_o1 relu(s_t) + b_o1) + b_o2          (K)
+// h at negative times is zero (zero padding); the receptive field is 1 + sum(d_l) samples.
+#ifndef CN_WAVENET_H
+#define CN_WAVENET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cn_status.h"
+#include "cn_wn_features.h"
+
+#define CN_WN_CLASSES 256
+#define CN_WN_MAX_LAYERS 40
+#define CN_WN_MAX_INSTRUMENTS 16
+#define CN_WN_NAME_MAX 32
+
+typedef struct cn_wn_config {
+    int n_layers;       // L dilated layers
+    int cycle;          // dilations 1, 2, ..., 2^(cycle-1), repeated: layer l has 2^(l % cycle)
+    int res, gate, skip; // R, G, S channels
+    int emb;            // E: instrument embedding size (appended to the note features)
+    int n_instruments;  // rows of the embedding table
+    int sample_rate;    // Hz the model was trained at
+    char instruments[CN_WN_MAX_INSTRUMENTS][CN_WN_NAME_MAX]; // names ("flute")
+} cn_wn_config;
+
+// 10 layers (dilations 1..512: receptive field 1024), R 32, G 32, S 64, E 8, 16 kHz.
+void cn_wn_config_default(cn_wn_config *c);
+cn_status cn_wn_config_check(const cn_wn_config *c);
+int cn_wn_dilation(const cn_wn_config *c, int layer);
+int cn_wn_receptive_field(const cn_wn_config *c);
+static inline int cn_wn_cond_dim(const cn_wn_config *c) { return CN_WN_NFEAT + c->emb; }
+// Index of an instrument name, or -1.
+int cn_wn_instrument_index(const cn_wn_config *c, const char *name);
+
+// ---- parameters: one allocation split by a pointer table (STYLE lesson 2) ----------------
+enum {
+    CN_WN_P_IN_W,   // [R][1+C]
+    CN_WN_P_IN_B,   // [R]
+    CN_WN_P_EMB,    // [n_instruments][E]
+    CN_WN_P_COND_W, // [L][2G][C]   (all layers: one GEMM)
+    CN_WN_P_DIL_W,  // [L][2G][2R]  (columns: tap t-d, then tap t)
+    CN_WN_P_DIL_B,  // [L][2G]
+    CN_WN_P_RES_W,  // [L][R][G]
+    CN_WN_P_RES_B,  // [L][R]
+    CN_WN_P_SKIP_W, // [L][S][G]
+    CN_WN_P_SKIP_B, // [L][S]
+    CN_WN_P_EXC_W,  // [S][C]
+    CN_WN_P_O1_W,   // [S][S]
+    CN_WN_P_O1_B,   // [S]
+    CN_WN_P_O2_W,   // [K][S]
+    CN_WN_P_O2_B,   // [K]
+    CN_WN_NPARAM
+};
+
+typedef struct cn_wn_params {
+    float *in_w, *in_b, *emb, *cond_w, *dil_w, *dil_b, *res_w, *res_b, *skip_w, *skip_b, *exc_w,
+        *o1_w, *o1_b, *o2_w, *o2_b;
+} cn_wn_params;
+
+// Element count of each tensor; returns the total.
+size_t cn_wn_param_sizes(const cn_wn_config *c, size_t sizes[CN_WN_NPARAM]);
+// Shape of tensor i (up to 3 dims; returns the number of dims) and its checkpoint name.
+int cn_wn_param_shape(const cn_wn_config *c, int i, int64_t shape[3]);
+const char *cn_wn_param_name(int i);
+// Whether AdamW applies weight decay to tensor i (matrices yes, biases/embedding no).
+int cn_wn_param_decays(int i);
+// Point p's fields into the flat array `mem` (cn_wn_param_sizes layout).
+void cn_wn_params_point(const cn_wn_config *c, float *mem, cn_wn_params *p);
+
+typedef struct cn_wn_model {
+    cn_wn_config cfg;
+    float *mem;       // all parameters, flat
+    size_t n_params;
+    cn_wn_params p;
+} cn_wn_model;
+
+// Allocate; weights are zero until cn_wn_init_weights or a checkpoint load.
+cn_status cn_wn_create(const cn_wn_config *cfg, cn_wn_model **out);
+void cn_wn_destroy(cn_wn_model *m);
+// Random init (scaled normal), deterministic for a seed.
+void cn_wn_init_weights(cn_wn_model *m, uint64_t seed);
+
+// Full conditioning vector of one sample: the note features then instrument's embedding.
+void cn_wn_cond_fill(const cn_wn_model *m, int instrument, const float *feat, float *cond);
+
+// ---- training: teacher forcing over one chunk ---------------------------------------------
+// Activations for chunks of up to max_t samples (one allocation).
+typedef struct cn_wn_acts cn_wn_acts;
+cn_status cn_wn_acts_create(const cn_wn_config *cfg, int max_t, cn_wn_acts **out);
+void cn_wn_acts_destroy(cn_wn_acts *a);
+
+// Forward over T samples. xprev[t] = the sample before t (value in [-1, 1], what the model
+// heard), feat[T][CN_WN_NFEAT] the note features of t, target[t] the mu-law class of t.
+// Returns the mean cross-entropy (nats) over t in [from, T). Keeps what backward needs.
+float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *xprev, const float *feat,
+                    int instrument, const uint8_t *target, int T, int from);
+// Accumulates d(mean loss * scale)/d(params) into grad (flat, same layout as m->mem).
+void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scale);
+// Logits of the last forward, [T][K] (for tests).
+const float *cn_wn_acts_logits(const cn_wn_acts *a);
+
+// ---- generation -----------------------------------------------------------------------------
+// Draw a class from logits[K] at temperature T (> 0) with a uniform u in [0, 1).
+// Works in place on a scratch copy `work`[K]. Temperature 0 means argmax.
+int cn_wn_sample(const float *logits, float temperature, float u, float *work);
+
+// Cached incremental generator: per-layer queues of past residual vectors.
+typedef struct cn_wn_stream cn_wn_stream;
+cn_status cn_wn_stream_create(const cn_wn_model *m, cn_wn_stream **out);
+void cn_wn_stream_destroy(cn_wn_stream *s);
+void cn_wn_stream_reset(cn_wn_stream *s); // silence, time 0
+// One sample: cond[C] of this sample (cn_wn_cond_fill), previous sample value xprev.
+// Writes logits[K]. Never allocates.
+void cn_wn_stream_logits(cn_wn_stream *s, float xprev, const float *cond, float *logits);
+
+// Naive reference: logits of sample t recomputed from scratch over the receptive field,
+// with the same per-position kernels as the stream (whose weights it uses; its queues are
+// not touched), so both give bit-identical logits. xprev[0..t], cond[0..t][C] (absolute
+// times from 0). work: cn_wn_naive_work_size floats.
+size_t cn_wn_naive_work_size(const cn_wn_config *c);
+void cn_wn_naive_logits(const cn_wn_stream *s, const float *xprev, const float *cond, int64_t t,
+                        float *work, float *logits);
+
+// y[rows] += W x with W stored TRANSPOSED, wt[cols][rows] (axpy form, vectorises without
+// reassociation); and its scalar twin on the row-major W[rows][cols].
+void cn_wn_matvec_t(float *y, const float *wt, const float *x, int rows, int cols);
+void cn_wn_matvec_ref(float *y, const float *w, const float *x, int rows, int cols);
+
+#endif

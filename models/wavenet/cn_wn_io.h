@@ -1,0 +1,24 @@
+// cn_wn_io: WaveNet checkpoints as safetensors (docs/DESIGN.md "Model files"). Metadata:
+// format "continuo-wavenet", version, the config (layers, cycle, res, gate, skip, emb,
+// sample_rate, instruments as a comma-separated list) and free-form training provenance.
+// Training checkpoints also carry the AdamW moments ("adam.m", "adam.v") and the step, so
+// --resume continues exactly. Writes are atomic (cn_st_write).
+#ifndef CN_WN_IO_H
+#define CN_WN_IO_H
+
+#include "cn_wavenet.h"
+
+#define CN_WN_FORMAT "continuo-wavenet"
+#define CN_WN_VERSION 1
+
+// adam_m/adam_v may be NULL (weights only); provenance may be NULL.
+cn_status cn_wn_save(const cn_wn_model *m, const char *path, const float *adam_m,
+                     const float *adam_v, long step, const char *provenance);
+
+// Load a model. When adam_m/adam_v are not NULL they receive malloc'd moments (zeros if
+// the file has none) and *step the step count (0 if none). Every tensor's name, shape and
+// values (finite) are checked; errors name the file.
+cn_status cn_wn_load(const char *path, cn_wn_model **out, float **adam_m, float **adam_v,
+                     long *step);
+
+#endif

@@ -1,0 +1,260 @@
+// wn_generate.c: WaveNet generation (cn_wavenet.h). The cached stream keeps, per layer, a
+// queue of the last d residual vectors (fast-wavenet), so one sample costs O(layers) small
+// matrix-vector products and allocates nothing. The naive reference recomputes every
+// position of the receptive field for each sample with the same per-position kernels, so
+// the two agree bit for bit. Weights are kept transposed ([in][out]) for the axpy-form
+// matvec, which vectorises without reordering sums.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cn_wavenet.h"
+
+// ---- kernels ------------------------------------------------------------------------------------
+
+void cn_wn_matvec_t(float *restrict y, const float *restrict wt, const float *restrict x, int rows,
+                    int cols) {
+    for (int c = 0; c < cols; c++) {
+        const float xc = x[c];
+        const float *restrict w = wt + (size_t)c * rows;
+        for (int r = 0; r < rows; r++) y[r] += w[r] * xc;
+    }
+}
+
+void cn_wn_matvec_ref(float *y, const float *w, const float *x, int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+        double s = 0.0;
+        for (int c = 0; c < cols; c++) s += (double)w[(size_t)r * cols + c] * x[c];
+        y[r] += (float)s;
+    }
+}
+
+int cn_wn_sample(const float *logits, float temperature, float u, float *work) {
+    int best = 0;
+    for (int k = 1; k < CN_WN_CLASSES; k++)
+        if (logits[k] > logits[best]) best = k;
+    if (!(temperature > 0.0f)) return best;
+    double sum = 0.0;
+    for (int k = 0; k < CN_WN_CLASSES; k++) {
+        work[k] = expf((logits[k] - logits[best]) / temperature);
+        sum += work[k];
+    }
+    double target = (double)u * sum, acc = 0.0;
+    for (int k = 0; k < CN_WN_CLASSES; k++) {
+        acc += work[k];
+        if (acc > target) return k;
+    }
+    return best; // u * sum rounded up to the total: the mode is as good as any
+}
+
+// ---- stream ---------------------------------------------------------------------------------------
+
+struct cn_wn_stream {
+    const cn_wn_model *m;
+    float *mem;
+    // transposed weights
+    float *in_wt;   // [1+C][R]
+    float *cond_wt; // [C][L*2G]
+    float *dil_wt;  // [L][2R][2G]
+    float *res_wt;  // [L][G][R]
+    float *skip_wt; // [L][G][S]
+    float *exc_wt;  // [C][S]
+    float *o1_wt;   // [S][S]
+    float *o2_wt;   // [S][K]
+    // state
+    float *queue;   // per layer d_l * R floats
+    size_t qoff[CN_WN_MAX_LAYERS];
+    int qpos[CN_WN_MAX_LAYERS];
+    float *h, *hn, *zc, *skip, *scratch; // [R], [R], [L*2G], [S], scratch
+};
+
+// Scratch of one position: x [1+C], hin [2R], z [2G], g [G], a2 [S].
+static size_t wn_scratch_floats(const cn_wn_config *c) {
+    return (size_t)(1 + cn_wn_cond_dim(c)) + 2 * c->res + 3 * c->gate + c->skip;
+}
+
+static void wn_transpose(float *dst, const float *src, int rows, int cols) {
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) dst[(size_t)c * rows + r] = src[(size_t)r * cols + c];
+}
+
+cn_status cn_wn_stream_create(const cn_wn_model *m, cn_wn_stream **out) {
+    *out = NULL;
+    const cn_wn_config *c = &m->cfg;
+    const int L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c),
+              K = CN_WN_CLASSES;
+    size_t nq = 0;
+    for (int l = 0; l < L; l++) nq += (size_t)cn_wn_dilation(c, l) * R;
+    size_t n = (size_t)(1 + C) * R + (size_t)C * L * 2 * G + (size_t)L * 2 * R * 2 * G +
+               (size_t)L * G * R + (size_t)L * G * S + (size_t)C * S + (size_t)S * S +
+               (size_t)S * K + nq + 2 * R + (size_t)L * 2 * G + S + wn_scratch_floats(c);
+    cn_wn_stream *s = calloc(1, sizeof *s);
+    if (s) s->mem = calloc(n, sizeof(float));
+    if (!s || !s->mem) {
+        free(s);
+        return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory for the generator");
+    }
+    s->m = m;
+    float *p = s->mem;
+#define WN_TAKE(ptr, count) (ptr = p, p += (count))
+    WN_TAKE(s->in_wt, (size_t)(1 + C) * R);
+    WN_TAKE(s->cond_wt, (size_t)C * L * 2 * G);
+    WN_TAKE(s->dil_wt, (size_t)L * 2 * R * 2 * G);
+    WN_TAKE(s->res_wt, (size_t)L * G * R);
+    WN_TAKE(s->skip_wt, (size_t)L * G * S);
+    WN_TAKE(s->exc_wt, (size_t)C * S);
+    WN_TAKE(s->o1_wt, (size_t)S * S);
+    WN_TAKE(s->o2_wt, (size_t)S * K);
+    WN_TAKE(s->queue, nq);
+    WN_TAKE(s->h, R);
+    WN_TAKE(s->hn, R);
+    WN_TAKE(s->zc, (size_t)L * 2 * G);
+    WN_TAKE(s->skip, S);
+    WN_TAKE(s->scratch, wn_scratch_floats(c));
+#undef WN_TAKE
+    const cn_wn_params *w = &m->p;
+    wn_transpose(s->in_wt, w->in_w, R, 1 + C);
+    wn_transpose(s->cond_wt, w->cond_w, L * 2 * G, C);
+    for (int l = 0; l < L; l++) {
+        wn_transpose(s->dil_wt + (size_t)l * 2 * R * 2 * G, w->dil_w + (size_t)l * 2 * G * 2 * R,
+                     2 * G, 2 * R);
+        wn_transpose(s->res_wt + (size_t)l * G * R, w->res_w + (size_t)l * R * G, R, G);
+        wn_transpose(s->skip_wt + (size_t)l * G * S, w->skip_w + (size_t)l * S * G, S, G);
+    }
+    wn_transpose(s->exc_wt, w->exc_w, S, C);
+    wn_transpose(s->o1_wt, w->o1_w, S, S);
+    wn_transpose(s->o2_wt, w->o2_w, K, S);
+    size_t off = 0;
+    for (int l = 0; l < L; l++) {
+        s->qoff[l] = off;
+        off += (size_t)cn_wn_dilation(c, l) * R;
+    }
+    cn_wn_stream_reset(s);
+    *out = s;
+    return CN_OK;
+}
+
+void cn_wn_stream_destroy(cn_wn_stream *s) {
+    if (!s) return;
+    free(s->mem);
+    free(s);
+}
+
+void cn_wn_stream_reset(cn_wn_stream *s) {
+    const cn_wn_config *c = &s->m->cfg;
+    size_t nq = 0;
+    for (int l = 0; l < c->n_layers; l++) {
+        nq += (size_t)cn_wn_dilation(c, l) * c->res;
+        s->qpos[l] = 0;
+    }
+    memset(s->queue, 0, nq * sizeof(float));
+}
+
+// ---- per-position kernels shared by the stream and the naive reference -----------------------------
+
+// Input layer, the conditioning projection of every layer, and (skip != NULL) the direct
+// excitation path that starts the skip sum.
+static void wn_pos_input(const cn_wn_stream *s, float xprev, const float *cond, float *h, float *zc,
+                         float *skip, float *scratch) {
+    const cn_wn_config *c = &s->m->cfg;
+    const int R = c->res, C = cn_wn_cond_dim(c), Z = c->n_layers * 2 * c->gate;
+    float *x = scratch;
+    x[0] = xprev;
+    memcpy(x + 1, cond, (size_t)C * sizeof(float));
+    memcpy(h, s->m->p.in_b, (size_t)R * sizeof(float));
+    cn_wn_matvec_t(h, s->in_wt, x, R, 1 + C);
+    memset(zc, 0, (size_t)Z * sizeof(float));
+    cn_wn_matvec_t(zc, s->cond_wt, cond, Z, C);
+    if (skip) {
+        memset(skip, 0, (size_t)c->skip * sizeof(float));
+        cn_wn_matvec_t(skip, s->exc_wt, cond, c->skip, C);
+    }
+}
+
+// One gated residual layer at one position: h_out from h_now and h_past (t - d), and the
+// layer's skip contribution added to skip (when not NULL).
+static void wn_pos_layer(const cn_wn_stream *s, int l, const float *h_past, const float *h_now,
+                         const float *zc_l, float *h_out, float *skip, float *scratch) {
+    const cn_wn_config *c = &s->m->cfg;
+    const cn_wn_params *p = &s->m->p;
+    const int R = c->res, G = c->gate, S = c->skip;
+    float *hin = scratch + 1 + cn_wn_cond_dim(c), *z = hin + 2 * R, *g = z + 2 * G;
+    memcpy(hin, h_past, (size_t)R * sizeof(float));
+    memcpy(hin + R, h_now, (size_t)R * sizeof(float));
+    for (int j = 0; j < 2 * G; j++) z[j] = zc_l[j] + p->dil_b[l * 2 * G + j];
+    cn_wn_matvec_t(z, s->dil_wt + (size_t)l * 2 * R * 2 * G, hin, 2 * G, 2 * R);
+    for (int j = 0; j < G; j++) g[j] = tanhf(z[j]) * (1.0f / (1.0f + expf(-z[G + j])));
+    for (int j = 0; j < R; j++) h_out[j] = h_now[j] + p->res_b[l * R + j];
+    cn_wn_matvec_t(h_out, s->res_wt + (size_t)l * G * R, g, R, G);
+    if (skip) {
+        for (int j = 0; j < S; j++) skip[j] += p->skip_b[l * S + j];
+        cn_wn_matvec_t(skip, s->skip_wt + (size_t)l * G * S, g, S, G);
+    }
+}
+
+// Output head: logits from the skip sum (relu'd in place).
+static void wn_pos_head(const cn_wn_stream *s, float *skip, float *logits, float *scratch) {
+    const cn_wn_config *c = &s->m->cfg;
+    const cn_wn_params *p = &s->m->p;
+    const int S = c->skip;
+    float *a2 = scratch + 1 + cn_wn_cond_dim(c) + 2 * c->res + 3 * c->gate;
+    for (int j = 0; j < S; j++) skip[j] = skip[j] > 0.0f ? skip[j] : 0.0f;
+    memcpy(a2, p->o1_b, (size_t)S * sizeof(float));
+    cn_wn_matvec_t(a2, s->o1_wt, skip, S, S);
+    for (int j = 0; j < S; j++) a2[j] = a2[j] > 0.0f ? a2[j] : 0.0f;
+    memcpy(logits, p->o2_b, CN_WN_CLASSES * sizeof(float));
+    cn_wn_matvec_t(logits, s->o2_wt, a2, CN_WN_CLASSES, S);
+}
+
+// Audio worker thread: no allocation, locks or I/O.
+void cn_wn_stream_logits(cn_wn_stream *s, float xprev, const float *cond, float *logits) {
+    const cn_wn_config *c = &s->m->cfg;
+    const int R = c->res, G2 = 2 * c->gate;
+    wn_pos_input(s, xprev, cond, s->h, s->zc, s->skip, s->scratch);
+    for (int l = 0; l < c->n_layers; l++) {
+        float *past = s->queue + s->qoff[l] + (size_t)s->qpos[l] * R;
+        wn_pos_layer(s, l, past, s->h, s->zc + (size_t)l * G2, s->hn, s->skip, s->scratch);
+        memcpy(past, s->h, (size_t)R * sizeof(float)); // h_l(t) replaces h_l(t - d)
+        if (++s->qpos[l] == cn_wn_dilation(c, l)) s->qpos[l] = 0;
+        float *tmp = s->h;
+        s->h = s->hn;
+        s->hn = tmp;
+    }
+    wn_pos_head(s, s->skip, logits, s->scratch);
+}
+
+// ---- naive reference ----------------------------------------------------------------------------------
+
+size_t cn_wn_naive_work_size(const cn_wn_config *c) {
+    size_t rf = (size_t)cn_wn_receptive_field(c);
+    return 2 * rf * c->res + rf * c->n_layers * 2 * c->gate + c->res + c->skip +
+           wn_scratch_floats(c);
+}
+
+void cn_wn_naive_logits(const cn_wn_stream *s, const float *xprev, const float *cond, int64_t t,
+                        float *work, float *logits) {
+    const cn_wn_config *c = &s->m->cfg;
+    const int R = c->res, Z = c->n_layers * 2 * c->gate, C = cn_wn_cond_dim(c);
+    const int64_t rf = cn_wn_receptive_field(c);
+    const int64_t w0 = t - rf + 1 > 0 ? t - rf + 1 : 0, W = t - w0 + 1;
+    float *ha = work, *hb = ha + rf * R, *zc = hb + rf * R, *zero = zc + rf * Z,
+          *skip = zero + R, *scratch = skip + c->skip;
+    memset(zero, 0, (size_t)R * sizeof(float));
+    for (int64_t i = 0; i < W; i++)
+        wn_pos_input(s, xprev[w0 + i], cond + (w0 + i) * C, ha + i * R, zc + i * Z,
+                     i == W - 1 ? skip : NULL, scratch);
+    for (int l = 0; l < c->n_layers; l++) {
+        const int d = cn_wn_dilation(c, l);
+        for (int64_t i = 0; i < W; i++) {
+            // Before the window only positions the output does not depend on are missing;
+            // before time 0 the history is zero, as in the stream's fresh queues.
+            const float *past = i >= d ? ha + (i - d) * R : zero;
+            wn_pos_layer(s, l, past, ha + i * R, zc + i * Z + (size_t)l * 2 * c->gate, hb + i * R,
+                         i == W - 1 ? skip : NULL, scratch);
+        }
+        float *tmp = ha;
+        ha = hb;
+        hb = tmp;
+    }
+    wn_pos_head(s, skip, logits, scratch);
+}

@@ -1,0 +1,386 @@
+// wn_model.c: WaveNet config, parameter table, init, and teacher-forced forward/backward
+// over one chunk on OpenBLAS (cn_wavenet.h). Generation lives in wn_generate.c.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cn_nn.h"
+#include "cn_rng.h"
+#include "cn_wavenet.h"
+
+// ---- config ---------------------------------------------------------------------------------
+
+void cn_wn_config_default(cn_wn_config *c) {
+    memset(c, 0, sizeof *c);
+    c->n_layers = 10;
+    c->cycle = 10;
+    c->res = 32;
+    c->gate = 32;
+    c->skip = 64;
+    c->emb = 8;
+    c->n_instruments = 1;
+    c->sample_rate = 16000;
+    strcpy(c->instruments[0], "default");
+}
+
+cn_status cn_wn_config_check(const cn_wn_config *c) {
+    if (c->n_layers < 1 || c->n_layers > CN_WN_MAX_LAYERS)
+        return cn_fail(CN_ERR_RANGE, "wavenet: %d layers (1..%d)", c->n_layers, CN_WN_MAX_LAYERS);
+    if (c->cycle < 1 || c->cycle > 16)
+        return cn_fail(CN_ERR_RANGE, "wavenet: dilation cycle %d (1..16)", c->cycle);
+    if (c->res < 1 || c->res > 512 || c->gate < 1 || c->gate > 512 || c->skip < 1 ||
+        c->skip > 1024 || c->emb < 0 || c->emb > 64)
+        return cn_fail(CN_ERR_RANGE, "wavenet: channels res %d gate %d skip %d emb %d out of range",
+                       c->res, c->gate, c->skip, c->emb);
+    if (c->n_instruments < 1 || c->n_instruments > CN_WN_MAX_INSTRUMENTS)
+        return cn_fail(CN_ERR_RANGE, "wavenet: %d instruments (1..%d)", c->n_instruments,
+                       CN_WN_MAX_INSTRUMENTS);
+    if (c->sample_rate < 4000 || c->sample_rate > 192000)
+        return cn_fail(CN_ERR_RANGE, "wavenet: sample rate %d Hz", c->sample_rate);
+    for (int i = 0; i < c->n_instruments; i++) {
+        if (!c->instruments[i][0] || !memchr(c->instruments[i], 0, CN_WN_NAME_MAX))
+            return cn_fail(CN_ERR_FORMAT, "wavenet: instrument %d has no valid name", i);
+    }
+    return CN_OK;
+}
+
+int cn_wn_dilation(const cn_wn_config *c, int layer) { return 1 << (layer % c->cycle); }
+
+int cn_wn_receptive_field(const cn_wn_config *c) {
+    int rf = 1;
+    for (int l = 0; l < c->n_layers; l++) rf += cn_wn_dilation(c, l);
+    return rf;
+}
+
+int cn_wn_instrument_index(const cn_wn_config *c, const char *name) {
+    for (int i = 0; i < c->n_instruments; i++)
+        if (!strcmp(c->instruments[i], name)) return i;
+    return -1;
+}
+
+// ---- parameters -------------------------------------------------------------------------------
+
+static const char *const wn_names[CN_WN_NPARAM] = {
+    "in.w",   "in.b",   "emb",    "cond.w", "dil.w", "dil.b", "res.w", "res.b",
+    "skip.w", "skip.b", "exc.w",  "out1.w", "out1.b", "out2.w", "out2.b"};
+
+const char *cn_wn_param_name(int i) { return wn_names[i]; }
+
+int cn_wn_param_decays(int i) {
+    return i == CN_WN_P_IN_W || i == CN_WN_P_COND_W || i == CN_WN_P_DIL_W ||
+           i == CN_WN_P_RES_W || i == CN_WN_P_SKIP_W || i == CN_WN_P_EXC_W ||
+           i == CN_WN_P_O1_W || i == CN_WN_P_O2_W;
+}
+
+int cn_wn_param_shape(const cn_wn_config *c, int i, int64_t s[3]) {
+    int64_t L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c);
+    switch (i) {
+    case CN_WN_P_IN_W: s[0] = R; s[1] = 1 + C; return 2;
+    case CN_WN_P_IN_B: s[0] = R; return 1;
+    case CN_WN_P_EMB: s[0] = c->n_instruments; s[1] = c->emb; return 2;
+    case CN_WN_P_COND_W: s[0] = L; s[1] = 2 * G; s[2] = C; return 3;
+    case CN_WN_P_DIL_W: s[0] = L; s[1] = 2 * G; s[2] = 2 * R; return 3;
+    case CN_WN_P_DIL_B: s[0] = L; s[1] = 2 * G; return 2;
+    case CN_WN_P_RES_W: s[0] = L; s[1] = R; s[2] = G; return 3;
+    case CN_WN_P_RES_B: s[0] = L; s[1] = R; return 2;
+    case CN_WN_P_SKIP_W: s[0] = L; s[1] = S; s[2] = G; return 3;
+    case CN_WN_P_SKIP_B: s[0] = L; s[1] = S; return 2;
+    case CN_WN_P_EXC_W: s[0] = S; s[1] = C; return 2;
+    case CN_WN_P_O1_W: s[0] = S; s[1] = S; return 2;
+    case CN_WN_P_O1_B: s[0] = S; return 1;
+    case CN_WN_P_O2_W: s[0] = CN_WN_CLASSES; s[1] = S; return 2;
+    default: s[0] = CN_WN_CLASSES; return 1; // CN_WN_P_O2_B
+    }
+}
+
+size_t cn_wn_param_sizes(const cn_wn_config *c, size_t sizes[CN_WN_NPARAM]) {
+    size_t total = 0;
+    for (int i = 0; i < CN_WN_NPARAM; i++) {
+        int64_t s[3];
+        int nd = cn_wn_param_shape(c, i, s);
+        size_t n = 1;
+        for (int k = 0; k < nd; k++) n *= (size_t)s[k];
+        sizes[i] = n;
+        total += n;
+    }
+    return total;
+}
+
+void cn_wn_params_point(const cn_wn_config *c, float *mem, cn_wn_params *p) {
+    size_t sizes[CN_WN_NPARAM];
+    cn_wn_param_sizes(c, sizes);
+    float **ptrs[CN_WN_NPARAM] = {&p->in_w,   &p->in_b,   &p->emb,   &p->cond_w, &p->dil_w,
+                                  &p->dil_b,  &p->res_w,  &p->res_b, &p->skip_w, &p->skip_b,
+                                  &p->exc_w,  &p->o1_w,   &p->o1_b,  &p->o2_w,   &p->o2_b};
+    for (int i = 0; i < CN_WN_NPARAM; i++) {
+        *ptrs[i] = mem;
+        mem += sizes[i];
+    }
+}
+
+cn_status cn_wn_create(const cn_wn_config *cfg, cn_wn_model **out) {
+    *out = NULL;
+    cn_status st = cn_wn_config_check(cfg);
+    if (st) return st;
+    cn_wn_model *m = calloc(1, sizeof *m);
+    if (!m) return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
+    m->cfg = *cfg;
+    size_t sizes[CN_WN_NPARAM];
+    m->n_params = cn_wn_param_sizes(cfg, sizes);
+    m->mem = calloc(m->n_params, sizeof *m->mem);
+    if (!m->mem) {
+        size_t n = m->n_params;
+        free(m);
+        return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory for %zu parameters", n);
+    }
+    cn_wn_params_point(cfg, m->mem, &m->p);
+    *out = m;
+    return CN_OK;
+}
+
+void cn_wn_destroy(cn_wn_model *m) {
+    if (!m) return;
+    free(m->mem);
+    free(m);
+}
+
+void cn_wn_init_weights(cn_wn_model *m, uint64_t seed) {
+    const cn_wn_config *c = &m->cfg;
+    size_t sizes[CN_WN_NPARAM];
+    cn_wn_param_sizes(c, sizes);
+    cn_rng rng;
+    cn_rng_seed(&rng, seed, 1);
+    float *ptr = m->mem;
+    for (int i = 0; i < CN_WN_NPARAM; i++) {
+        int64_t s[3];
+        int nd = cn_wn_param_shape(c, i, s);
+        if (cn_wn_param_decays(i)) {
+            // Fan-in scaling; conditioning gets a larger share so the excitation is heard
+            // from the first step. The residual/skip outputs start small (stable sums).
+            float std = 1.0f / sqrtf((float)s[nd - 1]);
+            if (i == CN_WN_P_RES_W || i == CN_WN_P_SKIP_W) std *= 0.5f;
+            cn_rng_fill_normal(&rng, ptr, sizes[i], 0.0f, std);
+        } else if (i == CN_WN_P_EMB) {
+            cn_rng_fill_normal(&rng, ptr, sizes[i], 0.0f, 0.5f);
+        } else {
+            memset(ptr, 0, sizes[i] * sizeof *ptr);
+        }
+        ptr += sizes[i];
+    }
+}
+
+void cn_wn_cond_fill(const cn_wn_model *m, int instrument, const float *feat, float *cond) {
+    memcpy(cond, feat, CN_WN_NFEAT * sizeof *cond);
+    if (m->cfg.emb)
+        memcpy(cond + CN_WN_NFEAT, m->p.emb + (size_t)instrument * m->cfg.emb,
+               (size_t)m->cfg.emb * sizeof *cond);
+}
+
+// ---- activations ----------------------------------------------------------------------------------
+
+struct cn_wn_acts {
+    int max_t, T, from, instrument;
+    float *mem;
+    float *cond;   // [T][C]
+    float *xin;    // [T][1+C]
+    float *h;      // [L+1][T][R]: h[0] input, h[l+1] output of layer l
+    float *zc;     // [T][L*2G] conditioning projection of every layer
+    float *act;    // [L][T][2G]: tanh(z_f) then sigmoid(z_g)
+    float *g;      // [L][T][G]
+    float *a1;     // [T][S]  relu(skip sum)
+    float *a2;     // [T][S]  relu(out1)
+    float *probs;  // [T][K]  logits after forward; softmax in place for backward
+    float *logits; // [T][K]  copy of the logits (tests)
+    uint8_t *target;
+    // backward scratch
+    float *dz, *dzc, *dg, *dh, *ds, *da, *dcond, *dxin, *dlog;
+};
+
+static size_t wn_acts_floats(const cn_wn_config *c, int T, size_t *offs, int n_offs) {
+    size_t L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c),
+           K = CN_WN_CLASSES, t = T;
+    size_t n[] = {t * C,     t * (1 + C), (L + 1) * t * R, t * L * 2 * G, L * t * 2 * G,
+                  L * t * G, t * S,       t * S,           t * K,         t * K,
+                  t * 2 * G, t * L * 2 * G, t * G,         t * R,         t * S,
+                  t * S,     t * C,       t * (1 + C),     t * K};
+    size_t total = 0;
+    for (int i = 0; i < (int)(sizeof n / sizeof n[0]) && i < n_offs; i++) {
+        offs[i] = total;
+        total += n[i];
+    }
+    return total;
+}
+
+cn_status cn_wn_acts_create(const cn_wn_config *cfg, int max_t, cn_wn_acts **out) {
+    *out = NULL;
+    if (max_t < 1) return cn_fail(CN_ERR_ARG, "wavenet: chunk length %d", max_t);
+    cn_wn_acts *a = calloc(1, sizeof *a);
+    size_t offs[19];
+    size_t total = wn_acts_floats(cfg, max_t, offs, 19);
+    if (a) a->mem = malloc(total * sizeof(float));
+    if (a) a->target = malloc((size_t)max_t);
+    if (!a || !a->mem || !a->target) {
+        cn_wn_acts_destroy(a);
+        return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory for activations (%d samples)", max_t);
+    }
+    float **ptrs[19] = {&a->cond, &a->xin, &a->h,  &a->zc, &a->act, &a->g,     &a->a1,
+                        &a->a2,   &a->probs, &a->logits, &a->dz, &a->dzc, &a->dg, &a->dh,
+                        &a->ds,   &a->da,  &a->dcond, &a->dxin, &a->dlog};
+    for (int i = 0; i < 19; i++) *ptrs[i] = a->mem + offs[i];
+    a->max_t = max_t;
+    *out = a;
+    return CN_OK;
+}
+
+void cn_wn_acts_destroy(cn_wn_acts *a) {
+    if (!a) return;
+    free(a->mem);
+    free(a->target);
+    free(a);
+}
+
+const float *cn_wn_acts_logits(const cn_wn_acts *a) { return a->logits; }
+
+static float wn_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+// ---- forward -------------------------------------------------------------------------------------
+
+float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *xprev, const float *feat,
+                    int instrument, const uint8_t *target, int T, int from) {
+    const cn_wn_config *c = &m->cfg;
+    const cn_wn_params *p = &m->p;
+    const int L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c),
+              K = CN_WN_CLASSES, G2 = 2 * G;
+    a->T = T;
+    a->from = from;
+    a->instrument = instrument;
+    memcpy(a->target, target, (size_t)T);
+    for (int t = 0; t < T; t++) {
+        float *cd = a->cond + (size_t)t * C;
+        cn_wn_cond_fill(m, instrument, feat + (size_t)t * CN_WN_NFEAT, cd);
+        a->xin[(size_t)t * (1 + C)] = xprev[t];
+        memcpy(a->xin + (size_t)t * (1 + C) + 1, cd, (size_t)C * sizeof(float));
+    }
+    cn_matmul_forward(a->h, a->xin, p->in_w, p->in_b, T, 1 + C, R);
+    cn_matmul_forward(a->zc, a->cond, p->cond_w, NULL, T, C, L * G2);
+    cn_matmul_forward(a->a1, a->cond, p->exc_w, NULL, T, C, S); // skip sum starts here
+    for (int l = 0; l < L; l++) {
+        const int d = cn_wn_dilation(c, l);
+        const float *h = a->h + (size_t)l * T * R;
+        float *hn = a->h + (size_t)(l + 1) * T * R;
+        float *act = a->act + (size_t)l * T * G2, *g = a->g + (size_t)l * T * G;
+        const float *wd = p->dil_w + (size_t)l * G2 * 2 * R;
+        for (int t = 0; t < T; t++) {
+            const float *zc = a->zc + (size_t)t * L * G2 + (size_t)l * G2;
+            for (int j = 0; j < G2; j++) act[(size_t)t * G2 + j] = zc[j] + p->dil_b[l * G2 + j];
+        }
+        cn_sgemm(0, 1, T, G2, R, 1.0f, h, R, wd + R, 2 * R, 1.0f, act, G2);
+        if (T > d) cn_sgemm(0, 1, T - d, G2, R, 1.0f, h, R, wd, 2 * R, 1.0f, act + (size_t)d * G2, G2);
+        for (int t = 0; t < T; t++) {
+            float *z = act + (size_t)t * G2;
+            for (int j = 0; j < G; j++) {
+                float th = tanhf(z[j]), sg = wn_sigmoid(z[G + j]);
+                z[j] = th;
+                z[G + j] = sg;
+                g[(size_t)t * G + j] = th * sg;
+            }
+        }
+        memcpy(hn, h, (size_t)T * R * sizeof *hn);
+        for (int t = 0; t < T; t++)
+            for (int j = 0; j < R; j++) hn[(size_t)t * R + j] += p->res_b[l * R + j];
+        cn_sgemm(0, 1, T, R, G, 1.0f, g, G, p->res_w + (size_t)l * R * G, G, 1.0f, hn, R);
+        for (int t = 0; t < T; t++)
+            for (int j = 0; j < S; j++) a->a1[(size_t)t * S + j] += p->skip_b[l * S + j];
+        cn_sgemm(0, 1, T, S, G, 1.0f, g, G, p->skip_w + (size_t)l * S * G, G, 1.0f, a->a1, S);
+    }
+    for (size_t i = 0; i < (size_t)T * S; i++) a->a1[i] = a->a1[i] > 0.0f ? a->a1[i] : 0.0f;
+    cn_matmul_forward(a->a2, a->a1, p->o1_w, p->o1_b, T, S, S);
+    for (size_t i = 0; i < (size_t)T * S; i++) a->a2[i] = a->a2[i] > 0.0f ? a->a2[i] : 0.0f;
+    cn_matmul_forward(a->probs, a->a2, p->o2_w, p->o2_b, T, S, K);
+    memcpy(a->logits, a->probs, (size_t)T * K * sizeof(float));
+    double loss = 0.0;
+    for (int t = 0; t < T; t++) {
+        float *pr = a->probs + (size_t)t * K;
+        float lz = cn_softmax(pr, K);
+        if (t >= from) loss += lz - a->logits[(size_t)t * K + target[t]];
+    }
+    return T > from ? (float)(loss / (T - from)) : 0.0f;
+}
+
+// ---- backward --------------------------------------------------------------------------------------
+
+void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scale) {
+    const cn_wn_config *c = &m->cfg;
+    const cn_wn_params *p = &m->p;
+    const int L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c),
+              K = CN_WN_CLASSES, G2 = 2 * G, T = a->T;
+    cn_wn_params d;
+    cn_wn_params_point(c, grad, &d);
+    if (T <= a->from) return;
+    float w = scale / (float)(T - a->from);
+    for (int t = 0; t < T; t++) {
+        float *dl = a->dlog + (size_t)t * K;
+        const float *pr = a->probs + (size_t)t * K;
+        if (t < a->from) {
+            memset(dl, 0, (size_t)K * sizeof *dl);
+            continue;
+        }
+        for (int k = 0; k < K; k++) dl[k] = w * pr[k];
+        dl[a->target[t]] -= w;
+    }
+    // output head: a2 = relu(o1), a1 = relu(s)
+    memset(a->da, 0, (size_t)T * S * sizeof(float));
+    cn_matmul_backward(a->da, d.o2_w, d.o2_b, a->dlog, a->a2, p->o2_w, T, S, K);
+    for (size_t i = 0; i < (size_t)T * S; i++)
+        if (a->a2[i] <= 0.0f) a->da[i] = 0.0f;
+    memset(a->ds, 0, (size_t)T * S * sizeof(float));
+    cn_matmul_backward(a->ds, d.o1_w, d.o1_b, a->da, a->a1, p->o1_w, T, S, S);
+    for (size_t i = 0; i < (size_t)T * S; i++)
+        if (a->a1[i] <= 0.0f) a->ds[i] = 0.0f;
+    memset(a->dcond, 0, (size_t)T * C * sizeof(float));
+    cn_matmul_backward(a->dcond, d.exc_w, NULL, a->ds, a->cond, p->exc_w, T, C, S);
+    // layers, last to first; dh carries d(loss)/d(h_{l+1}) and becomes d/d(h_l) in place
+    memset(a->dh, 0, (size_t)T * R * sizeof(float));
+    for (int l = L - 1; l >= 0; l--) {
+        const int d_l = cn_wn_dilation(c, l);
+        const float *h = a->h + (size_t)l * T * R;
+        const float *act = a->act + (size_t)l * T * G2, *g = a->g + (size_t)l * T * G;
+        const float *wd = p->dil_w + (size_t)l * G2 * 2 * R;
+        float *dwd = d.dil_w + (size_t)l * G2 * 2 * R;
+        memset(a->dg, 0, (size_t)T * G * sizeof(float));
+        cn_matmul_backward(a->dg, d.res_w + (size_t)l * R * G, d.res_b + l * R, a->dh, g,
+                           p->res_w + (size_t)l * R * G, T, G, R);
+        cn_matmul_backward(a->dg, d.skip_w + (size_t)l * S * G, d.skip_b + l * S, a->ds, g,
+                           p->skip_w + (size_t)l * S * G, T, G, S);
+        for (int t = 0; t < T; t++) {
+            const float *th = act + (size_t)t * G2, *sg = th + G;
+            const float *dg = a->dg + (size_t)t * G;
+            float *dz = a->dz + (size_t)t * G2;
+            float *dzc = a->dzc + (size_t)t * L * G2 + (size_t)l * G2;
+            for (int j = 0; j < G; j++) {
+                dz[j] = dg[j] * sg[j] * (1.0f - th[j] * th[j]);
+                dz[G + j] = dg[j] * th[j] * sg[j] * (1.0f - sg[j]);
+            }
+            for (int j = 0; j < G2; j++) {
+                dzc[j] = dz[j];
+                d.dil_b[l * G2 + j] += dz[j];
+            }
+        }
+        cn_sgemm(1, 0, G2, R, T, 1.0f, a->dz, G2, h, R, 1.0f, dwd + R, 2 * R);
+        cn_sgemm(0, 0, T, R, G2, 1.0f, a->dz, G2, wd + R, 2 * R, 1.0f, a->dh, R);
+        if (T > d_l) {
+            cn_sgemm(1, 0, G2, R, T - d_l, 1.0f, a->dz + (size_t)d_l * G2, G2, h, R, 1.0f, dwd, 2 * R);
+            cn_sgemm(0, 0, T - d_l, R, G2, 1.0f, a->dz + (size_t)d_l * G2, G2, wd, 2 * R, 1.0f, a->dh, R);
+        }
+    }
+    memset(a->dxin, 0, (size_t)T * (1 + C) * sizeof(float));
+    cn_matmul_backward(a->dxin, d.in_w, d.in_b, a->dh, a->xin, p->in_w, T, 1 + C, R);
+    cn_matmul_backward(a->dcond, d.cond_w, NULL, a->dzc, a->cond, p->cond_w, T, C, L * G2);
+    if (c->emb) {
+        float *de = d.emb + (size_t)a->instrument * c->emb;
+        for (int t = 0; t < T; t++)
+            for (int j = 0; j < c->emb; j++)
+                de[j] += a->dcond[(size_t)t * C + CN_WN_NFEAT + j] +
+                         a->dxin[(size_t)t * (1 + C) + 1 + CN_WN_NFEAT + j];
+    }
+}

@@ -1,0 +1,152 @@
+// LABELS: unit
+// test_wavenet_cached: the cached generator (fast-wavenet queues) against the naive one
+// that recomputes the receptive field for each sample: bit-identical logits and samples
+// for the same seed, on a small model (with the window sliding well past the receptive
+// field) and at chosen times on the default 1024-sample model. Also: stream logits match
+// the teacher-forced training forward (BLAS, other summation order) within 1e-4, and the
+// axpy matvec matches its scalar twin.
+#include <stdlib.h>
+#include <string.h>
+
+#include "cn_mulaw.h"
+#include "cn_rng.h"
+#include "cn_test.h"
+#include "cn_wavenet.h"
+#include "cn_wn_synth.h"
+
+static void randomize(cn_wn_model *m, uint64_t seed) {
+    cn_wn_init_weights(m, seed);
+    cn_rng r;
+    cn_rng_seed(&r, seed, 5);
+    for (size_t i = 0; i < m->n_params; i++) m->mem[i] += 0.05f * cn_rng_normal(&r);
+}
+
+static void test_matvec(void) {
+    enum { ROWS = 37, COLS = 29 };
+    float w[ROWS * COLS], wt[ROWS * COLS], x[COLS], y1[ROWS], y2[ROWS];
+    cn_rng r;
+    cn_rng_seed(&r, 3, 0);
+    for (int i = 0; i < ROWS * COLS; i++) w[i] = cn_rng_normal(&r);
+    for (int i = 0; i < ROWS; i++)
+        for (int j = 0; j < COLS; j++) wt[j * ROWS + i] = w[i * COLS + j];
+    for (int j = 0; j < COLS; j++) x[j] = cn_rng_normal(&r);
+    for (int i = 0; i < ROWS; i++) y1[i] = y2[i] = (float)i;
+    cn_wn_matvec_t(y1, wt, x, ROWS, COLS);
+    cn_wn_matvec_ref(y2, w, x, ROWS, COLS);
+    double md = 0;
+    for (int i = 0; i < ROWS; i++) md = fmax(md, fabs(y1[i] - y2[i]));
+    printf("matvec_t vs scalar twin: max diff %.2e\n", md);
+    TEST_ASSERT(md < 1e-4);
+}
+
+// Small model, sampled generation: stream vs naive vs training forward.
+static void test_small(void) {
+    cn_wn_config cfg;
+    cn_wn_config_default(&cfg);
+    cfg.n_layers = 6;
+    cfg.cycle = 3; // 1 2 4 1 2 4: receptive field 15
+    cfg.res = 8;
+    cfg.gate = 6;
+    cfg.skip = 10;
+    cfg.emb = 3;
+    cfg.n_instruments = 2;
+    strcpy(cfg.instruments[1], "b");
+    cn_wn_model *m;
+    TEST_OK(cn_wn_create(&cfg, &m));
+    randomize(m, 21);
+    enum { N = 120 };
+    const int C = cn_wn_cond_dim(&cfg);
+    cn_wn_note notes[] = {{5, 40, 64, 100}, {40, 90, 67, 80}, {100, 110, 72, 90}};
+    float *feat = malloc(sizeof(float) * N * CN_WN_NFEAT), *cond = malloc(sizeof(float) * N * C);
+    float xa[N + 1], xb[N + 1], la[CN_WN_CLASSES], lb[CN_WN_CLASSES], work[CN_WN_CLASSES];
+    float *logits_s = malloc(sizeof(float) * N * CN_WN_CLASSES);
+    uint8_t cls[N];
+    cn_wn_features_from_notes(notes, 3, cfg.sample_rate, CN_WN_NOISE_SEED, N, feat);
+    for (int t = 0; t < N; t++) cn_wn_cond_fill(m, 1, feat + t * CN_WN_NFEAT, cond + t * C);
+    cn_wn_stream *s;
+    TEST_OK(cn_wn_stream_create(m, &s));
+    float *nw = malloc(sizeof(float) * cn_wn_naive_work_size(&cfg));
+    cn_rng ra, rb;
+    cn_rng_seed(&ra, 99, 0);
+    cn_rng_seed(&rb, 99, 0);
+    xa[0] = xb[0] = 0.0f;
+    double max_fwd = 0.0;
+    for (int t = 0; t < N; t++) {
+        cn_wn_stream_logits(s, xa[t], cond + t * C, la);
+        cn_wn_naive_logits(s, xb, cond, t, nw, lb);
+        TEST_ASSERT_MSG(!memcmp(la, lb, sizeof la), "logits differ at t=%d", t);
+        int ka = cn_wn_sample(la, 1.0f, cn_rng_uniform(&ra), work);
+        int kb = cn_wn_sample(lb, 1.0f, cn_rng_uniform(&rb), work);
+        TEST_ASSERT(ka == kb);
+        cls[t] = (uint8_t)ka;
+        xa[t + 1] = xb[t + 1] = cn_mulaw_decode((uint8_t)ka);
+        memcpy(logits_s + t * CN_WN_CLASSES, la, sizeof la);
+    }
+    // the same sequence teacher-forced through the training forward
+    cn_wn_acts *a;
+    TEST_OK(cn_wn_acts_create(&cfg, N, &a));
+    cn_wn_forward(m, a, xa, feat, 1, cls, N, 0);
+    const float *lf = cn_wn_acts_logits(a);
+    for (int i = 0; i < N * CN_WN_CLASSES; i++) max_fwd = fmax(max_fwd, fabs(lf[i] - logits_s[i]));
+    printf("small model: stream == naive for %d samples; |stream - training forward| max %.2e\n",
+           N, max_fwd);
+    TEST_ASSERT(max_fwd < 1e-4);
+    cn_wn_acts_destroy(a);
+    free(nw);
+    free(logits_s);
+    free(feat);
+    free(cond);
+    cn_wn_stream_destroy(s);
+    cn_wn_destroy(m);
+}
+
+// Default model (receptive field 1024), teacher-forced input, logits compared at a few
+// times before, at and after the receptive field.
+static void test_default(void) {
+    cn_wn_config cfg;
+    cn_wn_config_default(&cfg);
+    TEST_ASSERT(cn_wn_receptive_field(&cfg) >= 1024);
+    cn_wn_model *m;
+    TEST_OK(cn_wn_create(&cfg, &m));
+    randomize(m, 8);
+    const int C = cn_wn_cond_dim(&cfg), N = 1100;
+    cn_wn_note notes[] = {{10, 700, 69, 100}, {700, 1100, 62, 70}};
+    float *feat = malloc(sizeof(float) * N * CN_WN_NFEAT), *cond = malloc(sizeof(float) * N * C);
+    float *x = malloc(sizeof(float) * N), la[CN_WN_CLASSES], lb[CN_WN_CLASSES];
+    cn_wn_features_from_notes(notes, 2, cfg.sample_rate, CN_WN_NOISE_SEED, N, feat);
+    cn_rng r;
+    cn_rng_seed(&r, 4, 0);
+    for (int t = 0; t < N; t++) {
+        cn_wn_cond_fill(m, 0, feat + t * CN_WN_NFEAT, cond + t * C);
+        x[t] = t ? 0.5f * sinf(0.05f * t) + 0.01f * cn_rng_normal(&r) : 0.0f;
+    }
+    cn_wn_stream *s;
+    TEST_OK(cn_wn_stream_create(m, &s));
+    float *nw = malloc(sizeof(float) * cn_wn_naive_work_size(&cfg));
+    const int check[] = {0, 1, 511, 1022, 1023, 1024, 1099};
+    int ci = 0;
+    for (int t = 0; t < N; t++) {
+        cn_wn_stream_logits(s, x[t], cond + t * C, la);
+        if (ci < 7 && t == check[ci]) {
+            cn_wn_naive_logits(s, x, cond, t, nw, lb);
+            TEST_ASSERT_MSG(!memcmp(la, lb, sizeof la), "default model: logits differ at t=%d", t);
+            ci++;
+        }
+    }
+    TEST_ASSERT(ci == 7);
+    printf("default model (receptive field %d): stream == naive at 7 times up to t=%d\n",
+           cn_wn_receptive_field(&cfg), N - 1);
+    free(nw);
+    free(x);
+    free(feat);
+    free(cond);
+    cn_wn_stream_destroy(s);
+    cn_wn_destroy(m);
+}
+
+int main(void) {
+    test_matvec();
+    test_small();
+    test_default();
+    return 0;
+}
