@@ -21,7 +21,8 @@ typedef struct cn_live_config {
 
 typedef struct cn_live_result {
     int64_t frames_played;
-    int64_t xruns;
+    int64_t xruns;        // ring buffer found short: the engine fell behind
+    int64_t device_xruns; // underflows reported by the device / audio server
     double latency_ms;   // ring-buffer target + the device's reported output latency
     int channels;
     double rate;

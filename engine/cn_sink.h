@@ -70,7 +70,9 @@ cn_status cn_pa_device_find(const char *spec, int *index);
 // Counters shared between the audio callback (writer) and the main thread (reader).
 typedef struct cn_live_stats {
     atomic_llong frames_played; // real samples delivered to the device
-    atomic_llong xruns;         // callbacks that found the ring buffer short, or underflow flags
+    atomic_llong xruns;         // callbacks that found the ring buffer short (engine late)
+    atomic_llong device_xruns;  // callbacks flagged paOutputUnderflow: the device or audio
+                                // server missed a deadline (e.g. a loaded machine)
     atomic_int drained;         // set by the producer: no more data will come, a short
                                 // ring buffer is the end of the stream, not an xrun
 } cn_live_stats;

@@ -132,6 +132,7 @@ cn_status cn_live_play(cn_graph *g, const cn_live_config *cfg, volatile sig_atom
     if (!st && ls->record_status) st = cn_fail(ls->record_status, "%s", ls->record_error);
     res->frames_played = atomic_load(&ls->stats.frames_played);
     res->xruns = atomic_load(&ls->stats.xruns);
+    res->device_xruns = atomic_load(&ls->stats.device_xruns);
     res->rate = rate;
     res->channels = pa ? cn_pa_sink_channels(pa) : 0;
     res->latency_ms = 1000.0 * ((double)ls->target / rate + (pa ? cn_pa_sink_device_latency(pa) : 0));

@@ -1,7 +1,8 @@
 // sink_portaudio.c: PortAudio output. Device listing and lookup for `continuo devices`
 // and `--device`, and an output stream whose callback is the consumer of the live ring
 // buffer. The callback runs on the audio thread: it reads what the ring buffer holds,
-// zero-fills a shortfall and counts it as an xrun; it never allocates, locks, prints or
+// zero-fills a shortfall and counts it as an xrun (and separately the underflows the
+// device or audio server reports); it never allocates, locks, prints or
 // blocks. Mono samples are duplicated to every output channel.
 #include <ctype.h>
 #include <errno.h>
@@ -119,8 +120,10 @@ static int pa_callback(const void *input, void *output, unsigned long frames,
     if (got < frames) memset(out, 0, (frames - got) * (size_t)ch * sizeof *out);
     atomic_fetch_add_explicit(&s->stats->frames_played, (long long)got, memory_order_relaxed);
     int drained = atomic_load_explicit(&s->stats->drained, memory_order_acquire);
-    if ((got < frames && !drained) || (flags & paOutputUnderflow))
+    if (got < frames && !drained)
         atomic_fetch_add_explicit(&s->stats->xruns, 1, memory_order_relaxed);
+    if (flags & paOutputUnderflow)
+        atomic_fetch_add_explicit(&s->stats->device_xruns, 1, memory_order_relaxed);
     return paContinue;
 }
 

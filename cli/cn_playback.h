@@ -1,0 +1,35 @@
+// cn_playback.h: what `continuo render` and `continuo play` share: MIDI notes -> timed
+// note events, and building the graph (generator from --synth/--instrument/--preset,
+// effects from --fx) for a MIDI file.
+#ifndef CN_PLAYBACK_H
+#define CN_PLAYBACK_H
+
+#include <stdint.h>
+
+#include "cn_graph.h"
+#include "cn_midi.h"
+
+typedef struct cn_synth_opts {
+    const char *synth;      // generator id; NULL = wavenet when registered, else reference
+    const char *instrument; // NULL or an instrument name
+    const char *preset;     // NULL or a preset name/path
+    const char *fx;         // NULL or an effect chain spec
+    const char *seed;       // NULL or a decimal seed (validated by the caller)
+} cn_synth_opts;
+
+// Every note of the file (all tracks and channels: polyphonic) as note-on/note-off events
+// at absolute frames for `rate`. *end = frame of the last note-off. Allocates *ev.
+cn_status cn_events_from_midi(const cn_midi *m, double rate, cn_note_event **ev, int *n,
+                              int64_t *end);
+
+// Read the MIDI file and build the graph at `rate` with blocks of up to max_frames.
+// *total = last note-off + the generator's and effects' tails.
+cn_status cn_playback_build(const char *midi_path, const cn_synth_opts *opts, double rate,
+                            int max_frames, cn_graph **g, int64_t *total);
+
+// PortAudio's host back-ends (ALSA, JACK) print diagnostics on stderr while probing;
+// these wrap cn_pa_init/cn_pa_sink_open with stderr silenced so the CLI keeps to its
+// one-line messages.
+cn_status cn_playback_pa_init_quiet(void);
+
+#endif

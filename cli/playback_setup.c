@@ -1,0 +1,104 @@
+// playback_setup.c: build the render/play graph from a MIDI file and the synth options
+// (cn_playback.h), and initialise PortAudio without its back-ends' stderr chatter.
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cn_builtins.h"
+#include "cn_playback.h"
+#include "cn_registry.h"
+
+// The reference synth's instruments are its waveforms (parameter "waveform").
+static const char *const ref_waveforms[] = {"sine", "triangle", "saw", "square"};
+
+static cn_status generator_args(const cn_plugin_desc *gen, const cn_synth_opts *o, char *buf,
+                                size_t size) {
+    buf[0] = 0;
+    size_t len = 0;
+    if (!strcmp(gen->id, "reference")) {
+        if (o->preset)
+            return cn_fail(CN_ERR_ARG, "the reference synth has no presets (--preset is for "
+                                       "the wavenet synth)");
+        if (o->instrument) {
+            int w = -1;
+            for (int i = 0; i < 4; i++)
+                if (!strcmp(o->instrument, ref_waveforms[i])) w = i;
+            if (w < 0)
+                return cn_fail(CN_ERR_ARG, "the reference synth has no instrument '%s' "
+                                           "(sine, triangle, saw or square)", o->instrument);
+            snprintf(buf, size, "waveform=%d", w);
+        }
+        return CN_OK; // deterministic: no seed
+    }
+    const char *keys[] = {"instrument", "preset", "seed"};
+    const char *vals[] = {o->instrument, o->preset, o->seed};
+    for (int i = 0; i < 3; i++) {
+        if (!vals[i]) continue;
+        if (strchr(vals[i], ',') || strchr(vals[i], '='))
+            return cn_fail(CN_ERR_ARG, "--%s '%s' may not contain ',' or '='", keys[i], vals[i]);
+        int k = snprintf(buf + len, size - len, "%s%s=%s", len ? "," : "", keys[i], vals[i]);
+        if (k < 0 || (size_t)k >= size - len) return cn_fail(CN_ERR_ARG, "--%s value too long", keys[i]);
+        len += (size_t)k;
+    }
+    return CN_OK;
+}
+
+static cn_status find_generator(const char *id, const cn_plugin_desc **out) {
+    if (!id) id = cn_registry_find("wavenet") ? "wavenet" : "reference";
+    const cn_plugin_desc *d = cn_registry_find(id);
+    if (!d && !strcmp(id, "wavenet"))
+        return cn_fail(CN_ERR_UNSUPPORTED, "the wavenet synth is not available in this build "
+                                           "yet (use --synth reference)");
+    if (!d || d->kind != CN_PLUGIN_GENERATOR)
+        return cn_fail(CN_ERR_ARG, "unknown synth '%s' (see 'continuo plugins')", id);
+    *out = d;
+    return CN_OK;
+}
+
+cn_status cn_playback_build(const char *midi_path, const cn_synth_opts *opts, double rate,
+                            int max_frames, cn_graph **out, int64_t *total) {
+    cn_status st = cn_register_builtins();
+    if (st) return st;
+    const cn_plugin_desc *gen = NULL;
+    if ((st = find_generator(opts->synth, &gen))) return st;
+    char args[1024];
+    if ((st = generator_args(gen, opts, args, sizeof args))) return st;
+
+    cn_midi *m = NULL;
+    if ((st = cn_midi_read_file(midi_path, &m))) return st;
+    cn_note_event *ev = NULL;
+    int n = 0;
+    int64_t end = 0;
+    st = cn_events_from_midi(m, rate, &ev, &n, &end);
+    cn_midi_destroy(m);
+    if (st) return cn_fail(st, "%s: %s", midi_path, cn_error_message());
+
+    cn_graph *g = NULL;
+    if (!st) st = cn_graph_create(rate, max_frames, &g);
+    if (!st) st = cn_graph_set_generator(g, gen, args[0] ? args : NULL);
+    if (!st && opts->fx && *opts->fx) st = cn_graph_add_chain(g, opts->fx);
+    if (!st) st = cn_graph_set_events(g, ev, n);
+    free(ev);
+    if (st) {
+        cn_graph_destroy(g);
+        return st;
+    }
+    *total = end + cn_graph_tail_frames(g);
+    *out = g;
+    return CN_OK;
+}
+
+cn_status cn_playback_pa_init_quiet(void) {
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY);
+    if (saved >= 0 && null >= 0) dup2(null, STDERR_FILENO);
+    cn_status st = cn_pa_init();
+    if (saved >= 0) {
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+    }
+    if (null >= 0) close(null);
+    return st;
+}
