@@ -1,0 +1,24 @@
+// cn_primer: getting melodies into the melody models: a primer given on the command
+// line (a MIDI file or text notation), MIDI files as note events, and lists of MIDI
+// files from files and directories (for score, n-gram training and the benchmarks).
+#ifndef CN_PRIMER_H
+#define CN_PRIMER_H
+
+#include "cn_events.h"
+#include "cn_melody.h"
+#include "cn_status.h"
+
+// arg names an existing file -> read it as MIDI (melody track = most notes);
+// otherwise parse it as text notation. out is initialised here.
+cn_status cn_primer_load(const char *arg, cn_melody *out);
+
+// The melody of a MIDI file as note events, clamped into the vocabularies
+// (*clamped = how many events were clamped; may be NULL).
+cn_status cn_events_load_midi(const char *path, cn_event_seq *out, int *clamped);
+
+// Expand files and directories (their *.mid / *.midi files, not recursive, sorted by
+// name) into a malloc'd list of malloc'd paths. A path that is neither is an error.
+cn_status cn_midi_paths(const char *const *paths, int n_paths, char ***out, int *n_out);
+void cn_midi_paths_free(char **list, int n);
+
+#endif

@@ -1,0 +1,506 @@
+// ngram.c: the adaptive variable-order Markov model (cn_ngram.h): PPM count tables,
+// the viewpoints that turn a tune's history into contexts, and the entropy-weighted
+// combination of viewpoints and of the long- and short-term models.
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cn_ngram.h"
+#include "cn_primer.h"
+
+cn_ngram_config cn_ngram_config_default(void) {
+    return (cn_ngram_config){.order = 12, .use_ltm = 1, .use_stm = 1, .vp_bias = 0.0,
+                             .ltm_stm_bias = 0.5, .geometric = 0};
+}
+
+// ---- count tables
+// One hash table holds every context of every viewpoint: key = hash of (viewpoint,
+// order, context symbols) -> node with the total count, the number of distinct
+// symbols seen (escape method C) and a linked list of (symbol, count) entries.
+
+typedef struct {
+    uint64_t key;
+    int total, distinct, head; // head: first entry, -1 if none
+} ng_node;
+
+typedef struct {
+    int sym, count, next;
+} ng_entry;
+
+typedef struct {
+    uint32_t *slots; // node index + 1, 0 = empty; cap is a power of two
+    size_t cap;
+    ng_node *nodes;
+    size_t n_nodes, cap_nodes;
+    ng_entry *ent;
+    size_t n_ent, cap_ent;
+} ng_table;
+
+static uint64_t fmix64(uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static uint64_t key_extend(uint64_t h, int sym) {
+    uint64_t k = fmix64(h ^ fmix64((uint64_t)(uint32_t)sym + 0x9e3779b97f4a7c15ULL));
+    return k ? k : 1; // 0 marks nothing
+}
+
+static void table_free(ng_table *t) {
+    free(t->slots);
+    free(t->nodes);
+    free(t->ent);
+    memset(t, 0, sizeof *t);
+}
+
+static void table_clear(ng_table *t) {
+    if (t->slots) memset(t->slots, 0, t->cap * sizeof *t->slots);
+    t->n_nodes = t->n_ent = 0;
+}
+
+static const ng_node *table_find(const ng_table *t, uint64_t key) {
+    if (!t->cap) return NULL;
+    for (size_t i = key & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        uint32_t s = t->slots[i];
+        if (!s) return NULL;
+        if (t->nodes[s - 1].key == key) return &t->nodes[s - 1];
+    }
+}
+
+static cn_status table_rehash(ng_table *t, size_t cap) {
+    uint32_t *slots = calloc(cap, sizeof *slots);
+    if (!slots) return cn_fail(CN_ERR_NOMEM, "out of memory growing n-gram table to %zu slots", cap);
+    for (size_t n = 0; n < t->n_nodes; n++) {
+        size_t i = t->nodes[n].key & (cap - 1);
+        while (slots[i]) i = (i + 1) & (cap - 1);
+        slots[i] = (uint32_t)(n + 1);
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->cap = cap;
+    return CN_OK;
+}
+
+static cn_status grow(void **p, size_t *cap, size_t elem) {
+    size_t c = *cap ? *cap * 2 : 1024;
+    void *q = realloc(*p, c * elem);
+    if (!q) return cn_fail(CN_ERR_NOMEM, "out of memory growing n-gram counts to %zu", c);
+    *p = q;
+    *cap = c;
+    return CN_OK;
+}
+
+static cn_status table_count(ng_table *t, uint64_t key, int sym) {
+    cn_status st;
+    if ((t->n_nodes + 1) * 2 > t->cap && (st = table_rehash(t, t->cap ? t->cap * 2 : 4096)))
+        return st;
+    size_t i = key & (t->cap - 1);
+    while (t->slots[i] && t->nodes[t->slots[i] - 1].key != key) i = (i + 1) & (t->cap - 1);
+    if (!t->slots[i]) {
+        if (t->n_nodes == t->cap_nodes &&
+            (st = grow((void **)&t->nodes, &t->cap_nodes, sizeof *t->nodes)))
+            return st;
+        t->nodes[t->n_nodes] = (ng_node){key, 0, 0, -1};
+        t->slots[i] = (uint32_t)++t->n_nodes;
+    }
+    ng_node *nd = &t->nodes[t->slots[i] - 1];
+    int e = nd->head;
+    while (e >= 0 && t->ent[e].sym != sym) e = t->ent[e].next;
+    if (e < 0) {
+        if (t->n_ent == t->cap_ent && (st = grow((void **)&t->ent, &t->cap_ent, sizeof *t->ent)))
+            return st;
+        e = (int)t->n_ent++;
+        t->ent[e] = (ng_entry){sym, 0, nd->head};
+        nd->head = e;
+        nd->distinct++;
+    }
+    t->ent[e].count++;
+    nd->total++;
+    return CN_OK;
+}
+
+static cn_status table_copy(ng_table *dst, const ng_table *src) {
+    memset(dst, 0, sizeof *dst);
+    dst->slots = malloc((src->cap ? src->cap : 1) * sizeof *dst->slots);
+    dst->nodes = malloc((src->n_nodes ? src->n_nodes : 1) * sizeof *dst->nodes);
+    dst->ent = malloc((src->n_ent ? src->n_ent : 1) * sizeof *dst->ent);
+    if (!dst->slots || !dst->nodes || !dst->ent) {
+        table_free(dst);
+        return cn_fail(CN_ERR_NOMEM, "out of memory copying n-gram counts");
+    }
+    if (src->cap) memcpy(dst->slots, src->slots, src->cap * sizeof *dst->slots);
+    if (src->n_nodes) memcpy(dst->nodes, src->nodes, src->n_nodes * sizeof *dst->nodes);
+    if (src->n_ent) memcpy(dst->ent, src->ent, src->n_ent * sizeof *dst->ent);
+    dst->cap = src->cap;
+    dst->n_nodes = dst->cap_nodes = src->n_nodes;
+    dst->n_ent = dst->cap_ent = src->n_ent;
+    if (!dst->cap_nodes) dst->cap_nodes = 1;
+    if (!dst->cap_ent) dst->cap_ent = 1;
+    return CN_OK;
+}
+
+// Interpolated PPM, escape method C: start from uniform (order -1) and, for each
+// context from order 0 up, p <- (count(s) + distinct * p) / (total + distinct).
+static void table_blend(const ng_table *t, const uint64_t *keys, int n_keys, int alphabet,
+                        double *p) {
+    for (int s = 0; s < alphabet; s++) p[s] = 1.0 / alphabet;
+    for (int k = 0; k < n_keys; k++) {
+        const ng_node *nd = table_find(t, keys[k]);
+        if (!nd || !nd->total) continue;
+        double inv = 1.0 / (nd->total + nd->distinct), g = nd->distinct * inv;
+        for (int s = 0; s < alphabet; s++) p[s] *= g;
+        for (int e = nd->head; e >= 0; e = t->ent[e].next) p[t->ent[e].sym] += t->ent[e].count * inv;
+    }
+}
+
+// ---- tune history and viewpoints
+
+typedef struct {
+    int *pitch, *dur, *rest; // [n]
+    int n, cap;
+} ng_hist;
+
+static cn_status hist_push(ng_hist *h, const cn_mevent *e) {
+    if (h->n == h->cap) {
+        int cap = h->cap ? 2 * h->cap : 256;
+        int *p = realloc(h->pitch, (size_t)cap * sizeof *p);
+        if (p) h->pitch = p;
+        int *d = p ? realloc(h->dur, (size_t)cap * sizeof *d) : NULL;
+        if (d) h->dur = d;
+        int *r = d ? realloc(h->rest, (size_t)cap * sizeof *r) : NULL;
+        if (!r) return cn_fail(CN_ERR_NOMEM, "out of memory for a tune of %d events", cap);
+        h->rest = r;
+        h->cap = cap;
+    }
+    h->pitch[h->n] = e->pitch;
+    h->dur[h->n] = e->dur;
+    h->rest[h->n] = e->rest;
+    h->n++;
+    return CN_OK;
+}
+
+static void hist_free(ng_hist *h) {
+    free(h->pitch);
+    free(h->dur);
+    free(h->rest);
+    memset(h, 0, sizeof *h);
+}
+
+static cn_status hist_copy(ng_hist *dst, const ng_hist *src) {
+    memset(dst, 0, sizeof *dst);
+    for (int i = 0; i < src->n; i++) {
+        cn_status st = hist_push(dst, &(cn_mevent){src->pitch[i], src->dur[i], src->rest[i]});
+        if (st) {
+            hist_free(dst);
+            return st;
+        }
+    }
+    return CN_OK;
+}
+
+// Viewpoints: each predicts one factor over its own alphabet from contexts made of
+// an optional "fixed" symbol (what is known about the current event) followed by
+// history tokens, most recent first.
+enum { VP_PITCH, VP_INT, VP_REL, VP_DUR, VP_DUR_INT, VP_REST, VP_COUNT };
+enum { F_PITCH, F_DUR, F_REST };
+
+static const struct {
+    int factor, alphabet;
+} vp_def[VP_COUNT] = {
+    [VP_PITCH] = {F_PITCH, CN_EV_NPITCH},   // pitch | previous pitches
+    [VP_INT] = {F_PITCH, 255},              // interval | previous intervals
+    [VP_REL] = {F_PITCH, CN_EV_NPITCH},     // pitch - first pitch | previous ones
+    [VP_DUR] = {F_DUR, CN_EV_NDUR},         // dur | previous (dur, rest)
+    [VP_DUR_INT] = {F_DUR, CN_EV_NDUR},     // dur | interval now, previous (dur, rest)
+    [VP_REST] = {F_REST, CN_EV_NREST},      // rest | dur now, previous (dur, rest)
+};
+
+#define NG_MAX_KEYS (CN_NGRAM_MAX_ORDER + 2)
+#define REL_CENTER 64
+#define NG_MAX_ALPHA 255 // largest viewpoint alphabet (intervals)
+
+static int interval_at(const ng_hist *h, int i, int pitch) {
+    return i == 0 ? 255 : pitch - h->pitch[i - 1] + 127; // 255: no previous note
+}
+
+// History token of event i (< h->n) for viewpoint vp, or -1 where undefined.
+static int vp_token(const ng_hist *h, int vp, int i) {
+    switch (vp) {
+    case VP_PITCH: return h->pitch[i];
+    case VP_INT: return i ? h->pitch[i] - h->pitch[i - 1] + 127 : -1;
+    case VP_REL: return h->pitch[i] - h->pitch[0] + 512;
+    default: return h->dur[i] * 128 + h->rest[i];
+    }
+}
+
+// Context keys (order 0 first) to predict event t = h->n, whose pitch/dur are known
+// as far as the factor needs. Returns 0 when the viewpoint cannot predict here.
+static int vp_keys(const ng_hist *h, int vp, int order, int pitch, int dur, uint64_t *keys) {
+    int t = h->n, n = 0;
+    if ((vp == VP_INT || vp == VP_REL) && t == 0) return 0;
+    uint64_t k = key_extend(0x5eed, vp);
+    keys[n++] = k;
+    if (vp == VP_DUR_INT) keys[n++] = k = key_extend(k, 1000 + interval_at(h, t, pitch));
+    if (vp == VP_REST) keys[n++] = k = key_extend(k, 1000 + dur);
+    for (int j = 1; j <= order && t - j >= 0; j++) {
+        int tok = vp_token(h, vp, t - j);
+        if (tok < 0) break;
+        keys[n++] = k = key_extend(k, tok);
+    }
+    return n;
+}
+
+// The symbol event e (at position h->n) gives viewpoint vp, or -1.
+static int vp_symbol(const ng_hist *h, int vp, const cn_mevent *e) {
+    switch (vp) {
+    case VP_PITCH: return e->pitch;
+    case VP_INT: return h->n ? e->pitch - h->pitch[h->n - 1] + 127 : -1;
+    case VP_REL: {
+        if (!h->n) return -1;
+        int s = e->pitch - h->pitch[0] + REL_CENTER;
+        return s >= 0 && s < CN_EV_NPITCH ? s : -1;
+    }
+    case VP_DUR:
+    case VP_DUR_INT: return e->dur - 1;
+    default: return e->rest;
+    }
+}
+
+// Count event e (the next one after h) in every viewpoint of table t.
+static cn_status count_event(ng_table *t, const ng_hist *h, int order, const cn_mevent *e) {
+    uint64_t keys[NG_MAX_KEYS];
+    for (int vp = 0; vp < VP_COUNT; vp++) {
+        int sym = vp_symbol(h, vp, e);
+        int n = sym < 0 ? 0 : vp_keys(h, vp, order, e->pitch, e->dur, keys);
+        for (int k = 0; k < n; k++) {
+            cn_status st = table_count(t, keys[k], sym);
+            if (st) return st;
+        }
+    }
+    return CN_OK;
+}
+
+// ---- long-term model
+
+struct cn_ngram_ltm {
+    int order, tunes;
+    ng_table tab;
+};
+
+cn_status cn_ngram_ltm_create(int order, cn_ngram_ltm **out) {
+    cn_return_val_if_fail(out && order >= 1 && order <= CN_NGRAM_MAX_ORDER, CN_ERR_ARG);
+    *out = calloc(1, sizeof **out);
+    if (!*out) return cn_fail(CN_ERR_NOMEM, "out of memory for an n-gram model");
+    (*out)->order = order;
+    return CN_OK;
+}
+
+cn_status cn_ngram_ltm_add(cn_ngram_ltm *ltm, const cn_event_seq *tune) {
+    cn_return_val_if_fail(ltm && tune, CN_ERR_ARG);
+    ng_hist h = {0};
+    cn_status st = CN_OK;
+    for (int i = 0; i < tune->n && !st; i++) {
+        st = count_event(&ltm->tab, &h, ltm->order, &tune->ev[i]);
+        if (!st) st = hist_push(&h, &tune->ev[i]);
+    }
+    hist_free(&h);
+    ltm->tunes += !st;
+    return st;
+}
+
+int cn_ngram_ltm_order(const cn_ngram_ltm *ltm) { return ltm->order; }
+int cn_ngram_ltm_tunes(const cn_ngram_ltm *ltm) { return ltm->tunes; }
+
+void cn_ngram_ltm_destroy(cn_ngram_ltm *ltm) {
+    if (!ltm) return;
+    table_free(&ltm->tab);
+    free(ltm);
+}
+
+cn_status cn_ngram_ltm_train(int order, const char *const *paths, int n_paths,
+                             cn_ngram_ltm **out) {
+    char **files = NULL;
+    int n_files = 0;
+    cn_status st = cn_midi_paths(paths, n_paths, &files, &n_files);
+    if (st) return st;
+    if (n_files == 0) st = cn_fail(CN_ERR_ARG, "no MIDI files to train the n-gram model on");
+    if (!st) st = cn_ngram_ltm_create(order, out);
+    for (int i = 0; i < n_files && !st; i++) {
+        cn_event_seq s;
+        st = cn_events_load_midi(files[i], &s, NULL);
+        if (st) break;
+        st = cn_ngram_ltm_add(*out, &s);
+        cn_events_free(&s);
+    }
+    cn_midi_paths_free(files, n_files);
+    if (st && n_files) {
+        cn_ngram_ltm_destroy(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+// ---- the predictor
+
+typedef struct ng_model {
+    cn_event_model iface; // iface.self == this
+    cn_ngram_config cfg;
+    const cn_ngram_ltm *ltm;
+    ng_table stm;
+    ng_hist h;
+    char name[64];
+} ng_model;
+
+static double entropy_weight(const double *p, int n, double bias) {
+    double h = 0;
+    for (int s = 0; s < n; s++)
+        if (p[s] > 0) h -= p[s] * log2(p[s]);
+    double rel = h / log2((double)n);
+    return pow(rel > 1e-6 ? rel : 1e-6, -bias);
+}
+
+// Combine m distributions over n symbols into out with entropy weights.
+static void combine(double *const *p, int m, int n, double bias, int geometric, double *out) {
+    double w[VP_COUNT + 2], wsum = 0;
+    for (int i = 0; i < m; i++) wsum += w[i] = entropy_weight(p[i], n, bias);
+    double z = 0;
+    for (int s = 0; s < n; s++) {
+        double v = 0;
+        if (geometric) {
+            for (int i = 0; i < m; i++) v += w[i] * log(p[i][s] > 1e-300 ? p[i][s] : 1e-300);
+            v = exp(v / wsum);
+        } else {
+            for (int i = 0; i < m; i++) v += w[i] * p[i][s];
+        }
+        z += out[s] = v;
+    }
+    for (int s = 0; s < n; s++) out[s] /= z;
+}
+
+// Prediction of one factor by one table: its viewpoints mapped onto the factor's
+// alphabet and combined (every factor has a viewpoint that always applies).
+static void predict_table(const ng_model *m, const ng_table *t, int factor, int pitch, int dur,
+                          int alphabet, double *out) {
+    double buf[VP_COUNT][NG_MAX_ALPHA], mapped[VP_COUNT][NG_MAX_ALPHA], *parts[VP_COUNT];
+    uint64_t keys[NG_MAX_KEYS];
+    int np = 0;
+    const ng_hist *h = &m->h;
+    for (int vp = 0; vp < VP_COUNT; vp++) {
+        if (vp_def[vp].factor != factor) continue;
+        int n = vp_keys(h, vp, m->cfg.order, pitch, dur, keys);
+        if (!n) continue;
+        table_blend(t, keys, n, vp_def[vp].alphabet, buf[vp]);
+        double *q = mapped[vp];
+        if (vp == VP_INT || vp == VP_REL) { // shift onto absolute pitch, renormalise
+            int off = vp == VP_INT ? 127 - h->pitch[h->n - 1] : REL_CENTER - h->pitch[0];
+            double z = 0;
+            for (int s = 0; s < alphabet; s++) {
+                int i = s + off;
+                z += q[s] = i >= 0 && i < vp_def[vp].alphabet ? buf[vp][i] : 0.0;
+            }
+            if (z <= 0) continue;
+            for (int s = 0; s < alphabet; s++) q[s] = (q[s] + 1e-12) / (z + alphabet * 1e-12);
+        } else {
+            memcpy(q, buf[vp], (size_t)alphabet * sizeof *q);
+        }
+        parts[np++] = q;
+    }
+    combine(parts, np, alphabet, m->cfg.vp_bias, m->cfg.geometric, out);
+}
+
+static void predict(ng_model *m, int factor, int pitch, int dur, float *out) {
+    static const int alphabet[] = {CN_EV_NPITCH, CN_EV_NDUR, CN_EV_NREST};
+    int n = alphabet[factor];
+    double part[2][CN_EV_NPITCH], res[CN_EV_NPITCH], *parts[2];
+    int np = 0;
+    if (m->cfg.use_ltm) predict_table(m, &m->ltm->tab, factor, pitch, dur, n, parts[np] = part[np]), np++;
+    if (m->cfg.use_stm) predict_table(m, &m->stm, factor, pitch, dur, n, parts[np] = part[np]), np++;
+    combine(parts, np, n, m->cfg.ltm_stm_bias, m->cfg.geometric, res);
+    for (int s = 0; s < n; s++) out[s] = (float)res[s];
+}
+
+static cn_status ng_reset(void *self, const cn_melody_cond *cond) {
+    (void)cond; // the tune teaches the STM its key and meter
+    ng_model *m = self;
+    table_clear(&m->stm);
+    m->h.n = 0;
+    return CN_OK;
+}
+
+static cn_status ng_observe(void *self, const cn_mevent *e) {
+    ng_model *m = self;
+    if (e->pitch < 0 || e->pitch >= CN_EV_NPITCH || e->dur < 1 || e->dur > CN_EV_MAX_DUR ||
+        e->rest < 0 || e->rest > CN_EV_MAX_REST)
+        return cn_fail(CN_ERR_RANGE, "event (pitch %d, dur %d, rest %d) outside the vocabularies",
+                       e->pitch, e->dur, e->rest);
+    cn_status st = m->cfg.use_stm ? count_event(&m->stm, &m->h, m->cfg.order, e) : CN_OK;
+    return st ? st : hist_push(&m->h, e);
+}
+
+static void ng_pitch_probs(void *self, float out[CN_EV_NPITCH]) { predict(self, F_PITCH, 0, 0, out); }
+
+static void ng_dur_probs(void *self, int pitch, float out[CN_EV_NDUR]) {
+    predict(self, F_DUR, pitch, 0, out);
+}
+
+static void ng_rest_probs(void *self, int pitch, int dur, float out[CN_EV_NREST]) {
+    predict(self, F_REST, pitch, dur, out);
+}
+
+static void ng_destroy(void *self) {
+    ng_model *m = self;
+    if (!m) return;
+    table_free(&m->stm);
+    hist_free(&m->h);
+    free(m);
+}
+
+static void *ng_clone(void *self) {
+    const ng_model *m = self;
+    ng_model *c = malloc(sizeof *c);
+    if (!c) return NULL;
+    *c = *m;
+    c->iface.self = c;
+    c->iface.name = c->name;
+    if (table_copy(&c->stm, &m->stm)) {
+        free(c);
+        return NULL;
+    }
+    if (hist_copy(&c->h, &m->h)) {
+        table_free(&c->stm);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+cn_status cn_ngram_create(const cn_ngram_config *cfg, const cn_ngram_ltm *ltm, const char *name,
+                          cn_event_model **out) {
+    cn_return_val_if_fail(cfg && out, CN_ERR_ARG);
+    if (cfg->order < 1 || cfg->order > CN_NGRAM_MAX_ORDER)
+        return cn_fail(CN_ERR_RANGE, "n-gram order %d outside 1..%d", cfg->order, CN_NGRAM_MAX_ORDER);
+    if (!cfg->use_ltm && !cfg->use_stm)
+        return cn_fail(CN_ERR_ARG, "n-gram model needs the long-term or the short-term model");
+    if (cfg->use_ltm && !ltm)
+        return cn_fail(CN_ERR_ARG, "n-gram model asked for a long-term model but none was given");
+    if (cfg->use_ltm && cfg->order > ltm->order)
+        return cn_fail(CN_ERR_RANGE, "n-gram order %d above the long-term model's order %d",
+                       cfg->order, ltm->order);
+    ng_model *m = calloc(1, sizeof *m);
+    if (!m) return cn_fail(CN_ERR_NOMEM, "out of memory for an n-gram model");
+    m->cfg = *cfg;
+    m->ltm = ltm;
+    snprintf(m->name, sizeof m->name, "%s", name ? name : "ngram");
+    m->iface = (cn_event_model){.self = m, .name = m->name, .reset = ng_reset, .observe = ng_observe,
+                                .pitch_probs = ng_pitch_probs, .dur_probs = ng_dur_probs,
+                                .rest_probs = ng_rest_probs, .clone = ng_clone,
+                                .free_clone = ng_destroy, .destroy = ng_destroy};
+    *out = &m->iface;
+    return CN_OK;
+}

@@ -1,0 +1,122 @@
+// primer.c: melodies into the melody models (cn_primer.h): the command-line primer
+// (MIDI file or notation), MIDI files as events, and expanding directories of MIDI files.
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cn_midi.h"
+#include "cn_notation.h"
+#include "cn_primer.h"
+
+static cn_status melody_from_file(const char *path, cn_melody *out) {
+    cn_midi *midi = NULL;
+    cn_status st = cn_midi_read_file(path, &midi);
+    if (st) return st;
+    st = cn_melody_from_midi(midi, -1, out);
+    cn_midi_destroy(midi);
+    return st;
+}
+
+cn_status cn_primer_load(const char *arg, cn_melody *out) {
+    cn_return_val_if_fail(arg && out, CN_ERR_ARG);
+    cn_melody_init(out);
+    struct stat sb;
+    cn_status st = stat(arg, &sb) == 0 && S_ISREG(sb.st_mode) ? melody_from_file(arg, out)
+                                                               : cn_notation_parse(arg, out);
+    if (!st && cn_melody_note_count(out) == 0)
+        st = cn_fail(CN_ERR_FORMAT, "primer '%s' has no notes", arg);
+    if (st) cn_melody_free(out);
+    return st;
+}
+
+cn_status cn_events_load_midi(const char *path, cn_event_seq *out, int *clamped) {
+    cn_return_val_if_fail(path && out, CN_ERR_ARG);
+    cn_melody mel;
+    cn_melody_init(&mel);
+    cn_status st = melody_from_file(path, &mel);
+    if (!st) st = cn_events_from_melody(&mel, out);
+    cn_melody_free(&mel);
+    if (st) return st;
+    int c = cn_events_clamp(out);
+    if (clamped) *clamped = c;
+    return CN_OK;
+}
+
+// ---- path lists
+
+typedef struct {
+    char **v;
+    int n, cap;
+} path_list;
+
+static cn_status list_push(path_list *l, const char *a, const char *b) {
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 64;
+        char **v = realloc(l->v, (size_t)cap * sizeof *v);
+        if (!v) return cn_fail(CN_ERR_NOMEM, "out of memory listing MIDI files");
+        l->v = v;
+        l->cap = cap;
+    }
+    size_t la = strlen(a), lb = b ? strlen(b) : 0;
+    char *s = malloc(la + lb + 2);
+    if (!s) return cn_fail(CN_ERR_NOMEM, "out of memory listing MIDI files");
+    memcpy(s, a, la + 1);
+    if (b) {
+        if (la && a[la - 1] != '/') s[la++] = '/';
+        memcpy(s + la, b, lb + 1);
+    }
+    l->v[l->n++] = s;
+    return CN_OK;
+}
+
+static int is_midi_name(const char *name) {
+    const char *dot = strrchr(name, '.');
+    return dot && (!strcmp(dot, ".mid") || !strcmp(dot, ".midi") || !strcmp(dot, ".MID"));
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static cn_status add_dir(path_list *l, const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return cn_fail(CN_ERR_IO, "cannot open directory %s: %s", dir, strerror(errno));
+    int first = l->n;
+    cn_status st = CN_OK;
+    struct dirent *e;
+    while (!st && (e = readdir(d)))
+        if (e->d_name[0] != '.' && is_midi_name(e->d_name)) st = list_push(l, dir, e->d_name);
+    closedir(d);
+    if (!st) qsort(l->v + first, (size_t)(l->n - first), sizeof *l->v, cmp_str);
+    return st;
+}
+
+cn_status cn_midi_paths(const char *const *paths, int n_paths, char ***out, int *n_out) {
+    cn_return_val_if_fail(paths && out && n_out && n_paths >= 0, CN_ERR_ARG);
+    path_list l = {0};
+    cn_status st = CN_OK;
+    for (int i = 0; i < n_paths && !st; i++) {
+        struct stat sb;
+        if (stat(paths[i], &sb) != 0)
+            st = cn_fail(CN_ERR_IO, "cannot open %s: %s", paths[i], strerror(errno));
+        else if (S_ISDIR(sb.st_mode))
+            st = add_dir(&l, paths[i]);
+        else
+            st = list_push(&l, paths[i], NULL);
+    }
+    if (st) {
+        cn_midi_paths_free(l.v, l.n);
+        return st;
+    }
+    *out = l.v;
+    *n_out = l.n;
+    return CN_OK;
+}
+
+void cn_midi_paths_free(char **list, int n) {
+    if (!list) return;
+    for (int i = 0; i < n; i++) free(list[i]);
+    free(list);
+}
