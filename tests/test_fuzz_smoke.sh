@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# LABELS: fuzz
+# TIMEOUT: 120
+# test_fuzz_smoke: runs the libFuzzer targets (tests/fuzz/fuzz_*.c) briefly on seed
+# inputs when this build has them (-DCN_FUZZ=ON with clang, see docs/midi.md); builds
+# nothing, and skips (exit 0, saying so) in ordinary builds. FUZZ_SECONDS sets the
+# time per target (default 10).
+set -euo pipefail
+: "${CN_BUILD_DIR:?}" "${CN_SOURCE_DIR:?}"
+secs=${FUZZ_SECONDS:-10}
+bin=$CN_BUILD_DIR/tests
+if [[ ! -x $bin/fuzz_midi || ! -x $bin/fuzz_notation ]]; then
+    echo "skip: no fuzz targets in $bin (configure with CC=clang -DCN_FUZZ=ON)"
+    exit 0
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/midi" "$work/notation"
+cp "$CN_SOURCE_DIR"/data/melody/nottingham/test/*.mid "$work/midi/"
+printf 'C4 F#5 Bb3 r D4:1/2 | E4:3/2 A0:1/3' >"$work/notation/seed1"
+printf 'c-1:1/12 G9:7 r:5/2 A##4 Cbb0 ||' >"$work/notation/seed2"
+for t in midi notation; do
+    # A crash, leak or failed CHECK makes libFuzzer exit non-zero, failing the test.
+    "$bin/fuzz_$t" -max_total_time="$secs" -max_len=8192 -rss_limit_mb=2048 \
+        -artifact_prefix="$work/" "$work/$t" 2>"$work/$t.log" || { tail -40 "$work/$t.log"; exit 1; }
+    grep -E '^Done [0-9]+ runs' "$work/$t.log" | sed "s/^/fuzz_$t: /"
+done
