@@ -1,0 +1,119 @@
+// LABELS: unit
+// test_dsp_realtime: the dsp/ plugins (reference synth, eq, reverb, limiter) are real-time
+// safe: after prepare(), thousands of process() calls with blocks of 1..max_frames
+// frames, interleaved with note events and parameter changes, make no heap allocation,
+// and every output sample is finite. Allocations are counted by interposing malloc,
+// calloc, realloc and posix_memalign (forwarding to glibc's __libc_* functions); under
+// a sanitizer, which owns the allocator, only the finiteness checks run.
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cn_effects.h"
+#include "cn_synth_reference.h"
+#include "cn_test.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define NO_INTERPOSE 1
+#endif
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define NO_INTERPOSE 1
+#endif
+#endif
+
+static long n_allocs; // counted only while `counting` is set
+static int counting;
+
+#ifndef NO_INTERPOSE
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+
+void *malloc(size_t n) {
+    n_allocs += counting;
+    return __libc_malloc(n);
+}
+void *calloc(size_t a, size_t b) {
+    n_allocs += counting;
+    return __libc_calloc(a, b);
+}
+void *realloc(void *p, size_t n) {
+    n_allocs += counting;
+    return __libc_realloc(p, n);
+}
+int posix_memalign(void **p, size_t align, size_t n) {
+    n_allocs += counting;
+    *p = __libc_memalign(align, n);
+    return *p ? 0 : 12; // ENOMEM
+}
+#endif
+
+#define RATE 48000.0
+#define MAXB 512
+
+static uint32_t rng = 3u;
+static uint32_t next(void) {
+    rng = rng * 1664525u + 1013904223u;
+    return rng >> 8;
+}
+
+static void run(const cn_plugin_desc *d) {
+    void *s;
+    TEST_OK(d->create(NULL, &s));
+    TEST_OK(d->prepare(s, RATE, MAXB));
+    float *buf = malloc(sizeof(float) * MAXB);
+    TEST_ASSERT(buf);
+    int64_t pos = 0;
+    counting = 1;
+    for (int blk = 0; blk < 3000; blk++) {
+        int b = 1 + (int)(next() % MAXB);
+        if (d->kind == CN_PLUGIN_GENERATOR) {
+            if (next() % 4 == 0) {
+                cn_note_event ev = {pos + (int64_t)(next() % (uint32_t)b),
+                                    next() % 3 ? CN_EV_NOTE_ON : CN_EV_NOTE_OFF,
+                                    40 + (int)(next() % 40), 1 + (int)(next() % 127)};
+                d->note_event(s, &ev);
+            }
+        } else {
+            for (int i = 0; i < b; i++) buf[i] = (float)((next() % 65536) / 16384.0 - 2.0);
+        }
+        if (blk % 500 == 250) { // a parameter change now and then, anywhere in its range
+            int p = (int)(next() % (uint32_t)d->n_params);
+            float u = (float)(next() % 1000) / 999.0f;
+            d->set_param(s, p, d->params[p].min + u * (d->params[p].max - d->params[p].min));
+        }
+        d->process(s, pos, d->kind == CN_PLUGIN_GENERATOR ? NULL : buf, buf, b);
+        for (int i = 0; i < b; i++) TEST_ASSERT(isfinite(buf[i]));
+        pos += b;
+    }
+    counting = 0;
+    printf("%-9s %.1f s in 3000 blocks: %ld allocations in process()\n", d->id, pos / RATE,
+           n_allocs);
+#ifndef NO_INTERPOSE
+    TEST_ASSERT(n_allocs == 0);
+#endif
+    n_allocs = 0;
+    d->destroy(s);
+    free(buf);
+}
+
+int main(void) {
+#ifdef NO_INTERPOSE
+    printf("sanitizer build: allocation counting skipped, finiteness still checked\n");
+#else
+    counting = 1; // the counter itself works
+    void *volatile p = malloc(16); // volatile: the call may not be optimised away
+    counting = 0;
+    free(p);
+    TEST_ASSERT(n_allocs == 1);
+    n_allocs = 0;
+#endif
+    run(&cn_synth_reference_plugin);
+    run(&cn_fx_eq_plugin);
+    run(&cn_fx_reverb_plugin);
+    run(&cn_fx_limiter_plugin);
+    return 0;
+}
