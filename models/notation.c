@@ -82,8 +82,8 @@ static cn_status parse_pitch(const token *t, const char *p, const char *end, int
     int oct = *p++ - '0';
     if (p != end && isdigit((unsigned char)*p)) return bad(t, "octave outside -1..9");
     if (p != end) return bad(t, "unexpected characters after the octave");
-    if (neg) oct = -oct;
-    if (oct < -1) return bad(t, "octave outside -1..9");
+    if (neg && oct != 1) return bad(t, "octave outside -1..9");
+    if (neg) oct = -1;
     v += (oct + 1) * 12;
     if (v < 0 || v > 127) return bad(t, "pitch outside MIDI range 0..127 (C-1..G9)");
     *pitch = v;

@@ -60,6 +60,7 @@ static void test_errors(void) {
     expect_error("C99", "C99", "token 1");
     expect_error("C10", "C10", "token 1");
     expect_error("C-2", "C-2", "token 1");
+    expect_error("C-0", "C-0", "token 1");
     expect_error("Cb-1", "Cb-1", "token 1");  // pitch -1
     expect_error("G#9", "G#9", "token 1");    // pitch 128
     expect_error("C#b#4", "C#b#4", "token 1"); // three accidentals
