@@ -1,8 +1,337 @@
-// cmd_continue.c: placeholder until the subcommand lands (replace this whole file).
+// cmd_continue.c: `continuo continue`: continue a primer melody (MIDI file or text
+// notation) with the melody predictor, by sampling (temperature, top-k, top-p, seed)
+// or beam search, and print the continuation as notation or write primer +
+// continuation as MIDI (docs/DESIGN.md).
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cn_cli.h"
+#include "cn_midi.h"
+#include "cn_notation.h"
+#include "cn_predictor.h"
+#include "cn_primer.h"
+#include "cn_sample.h"
+
+#define CMD "continue"
+#define MAX_SAMPLES 100
+#define MAX_NGRAM_DATA 16
+
+static void help(void) {
+    printf("usage: continuo continue PRIMER [-o OUT.mid] [--notes N | --bars B] [--temperature T]\n"
+           "                 [--top-k K] [--top-p P] [--beam N] [--seed S] [--samples N]\n"
+           "                 [--key K] [--meter M] [--style S] [--model FILE|PRESET] [--ngram-only]\n"
+           "                 [--ngram-data DIR]...\n"
+           "Continue PRIMER, a MIDI file or text notation such as \"C4 D4 E4:1/2 | r G4\"\n"
+           "(PITCH[:BEATS], r = rest, | = bar line). Without -o the continuation is printed in\n"
+           "that notation; with -o, primer + continuation are written as a MIDI file whose text\n"
+           "event records the model, seed and settings.\n"
+           "  -o OUT.mid        write MIDI (with --samples N: OUT-1.mid .. OUT-N.mid)\n"
+           "  --notes N         notes to add (default 32)\n"
+           "  --bars B          add exactly B bars of the meter instead (default meter 4/4)\n"
+           "  --temperature T   sharpen (<1) or flatten (>1) each factor (default 1)\n"
+           "  --top-k K         sample among the K most likely values of each factor (0 = all)\n"
+           "  --top-p P         sample among the most likely values holding mass P, 0<P<=1\n"
+           "  --beam N          beam search of width N (1..16): the most likely continuation,\n"
+           "                    deterministic (no sampling flags, no --samples)\n"
+           "  --seed S          seed of the sampler (default: random, printed on stderr)\n"
+           "  --samples N       N continuations (1..%d); sample k uses stream k of the seed\n"
+           "  --key K           key, e.g. G, Em, F#m, Bb (default: the primer's key signature)\n"
+           "  --meter M         time signature, e.g. 6/8 (default: the primer's)\n"
+           "  --style S         nottingham, oneills, ryans or other (default unknown)\n"
+           "  --model M         transformer preset or .safetensors file (default %s),\n"
+           "                    mixed with the adaptive n-gram\n"
+           "  --ngram-only      use the adaptive n-gram alone\n"
+           "  --ngram-data D    train the n-gram's long-term model on D (repeatable;\n"
+           "                    default data/melody/nottingham/train)\n"
+           "Key, meter and style condition the transformer; the n-gram learns from the primer.\n",
+           MAX_SAMPLES, CN_PREDICTOR_DEFAULT_MODEL);
+}
+
+// "G", "Em", "F#m", "Bb", "Ebm" -> 0..23 (tonic pitch class + 12 * minor), -1 if invalid.
+static int parse_key(const char *s) {
+    static const int pc[7] = {9, 11, 0, 2, 4, 5, 7}; // A..G
+    if (s[0] < 'A' || s[0] > 'G') return -1;
+    int k = pc[s[0] - 'A'], i = 1;
+    if (s[i] == '#') k++, i++;
+    else if (s[i] == 'b') k--, i++;
+    int minor = s[i] == 'm';
+    if (s[i + minor]) return -1;
+    return (k + 12) % 12 + 12 * minor;
+}
+
+// Key signature (sharps, negative = flats) of a key index, spelled as usual.
+static int key_sharps(int key) {
+    static const int major[12] = {0, -5, 2, -3, 4, -1, 6, 1, -4, 3, -2, 5};
+    return major[(key % 12 + (key >= 12 ? 3 : 0)) % 12];
+}
+
+// The key index of a melody's key signature, -1 if it has none.
+static int melody_key(const cn_melody *m) {
+    if (!m->has_key) return -1;
+    int major_pc = ((m->key_sharps * 7) % 12 + 12) % 12;
+    return m->key_minor ? (major_pc + 9) % 12 + 12 : major_pc;
+}
+
+static uint64_t random_seed(void) {
+    uint64_t s = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f || fread(&s, sizeof s, 1, f) != 1) s = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    if (f) fclose(f);
+    return s >> 1; // fits the --seed range, so a printed seed can be passed back
+}
+
+// The conditioning index of a time signature: its own, else "other".
+static int meter_cond(int num, int den) {
+    int m = cn_meter_index(num, den);
+    for (int i = 0; m < 0 && cn_meter_names[i]; i++)
+        if (!strcmp(cn_meter_names[i], "other")) m = i;
+    return m;
+}
+
+typedef struct {
+    const char *primer, *out, *key, *meter, *style;
+    long notes, bars, top_k, beam, samples;
+    double temperature, top_p;
+    int have_seed, sampling_flags;
+    uint64_t seed;
+    cn_predictor_opts popts;
+    const char *ngram_data[MAX_NGRAM_DATA];
+} cont_args;
+
+// Returns 0, or the exit code of a usage error.
+static int parse_args(int argc, char **argv, cont_args *a, int *help_only) {
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},   {"notes", required_argument, NULL, 'n'},
+        {"bars", required_argument, NULL, 'b'},     {"temperature", required_argument, NULL, 't'},
+        {"top-k", required_argument, NULL, 'k'},    {"top-p", required_argument, NULL, 'p'},
+        {"beam", required_argument, NULL, 'B'},     {"seed", required_argument, NULL, 's'},
+        {"samples", required_argument, NULL, 'S'},  {"key", required_argument, NULL, 'K'},
+        {"meter", required_argument, NULL, 'M'},    {"style", required_argument, NULL, 'y'},
+        {"model", required_argument, NULL, 'm'},    {"ngram-only", no_argument, NULL, 'g'},
+        {"ngram-data", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        long v;
+        switch (c) {
+        case 'o': a->out = optarg; break;
+        case 'n':
+            if (!cn_cli_parse_int(optarg, 1, 100000, &a->notes))
+                return cn_cli_usage_error(CMD, "--notes '%s' must be an integer in 1..100000", optarg);
+            break;
+        case 'b':
+            if (!cn_cli_parse_int(optarg, 1, 10000, &a->bars))
+                return cn_cli_usage_error(CMD, "--bars '%s' must be an integer in 1..10000", optarg);
+            break;
+        case 't':
+            if (!cn_cli_parse_double(optarg, 1e-3, 100, &a->temperature))
+                return cn_cli_usage_error(CMD, "--temperature '%s' must be a number in [0.001, 100]", optarg);
+            a->sampling_flags = 1;
+            break;
+        case 'k':
+            if (!cn_cli_parse_int(optarg, 0, 128, &a->top_k))
+                return cn_cli_usage_error(CMD, "--top-k '%s' must be an integer in 0..128", optarg);
+            a->sampling_flags = 1;
+            break;
+        case 'p':
+            if (!cn_cli_parse_double(optarg, 1e-9, 1, &a->top_p))
+                return cn_cli_usage_error(CMD, "--top-p '%s' must be a number in (0, 1]", optarg);
+            a->sampling_flags = 1;
+            break;
+        case 'B':
+            if (!cn_cli_parse_int(optarg, 1, 16, &a->beam))
+                return cn_cli_usage_error(CMD, "--beam '%s' must be an integer in 1..16", optarg);
+            break;
+        case 's':
+            if (!cn_cli_parse_int(optarg, 0, INT64_MAX, &v))
+                return cn_cli_usage_error(CMD, "--seed '%s' must be a non-negative integer", optarg);
+            a->seed = (uint64_t)v;
+            a->have_seed = 1;
+            break;
+        case 'S':
+            if (!cn_cli_parse_int(optarg, 1, MAX_SAMPLES, &a->samples))
+                return cn_cli_usage_error(CMD, "--samples '%s' must be an integer in 1..%d", optarg, MAX_SAMPLES);
+            break;
+        case 'K': a->key = optarg; break;
+        case 'M': a->meter = optarg; break;
+        case 'y': a->style = optarg; break;
+        case 'm': a->popts.model = optarg; break;
+        case 'g': a->popts.ngram_only = 1; break;
+        case 'd':
+            if (a->popts.n_ngram_data == MAX_NGRAM_DATA)
+                return cn_cli_usage_error(CMD, "at most %d --ngram-data paths", MAX_NGRAM_DATA);
+            a->ngram_data[a->popts.n_ngram_data++] = optarg;
+            a->popts.ngram_data = a->ngram_data;
+            break;
+        case 'h': *help_only = 1; return 0;
+        default: return cn_cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc) return cn_cli_usage_error(CMD, "no PRIMER given");
+    if (optind < argc - 1) return cn_cli_usage_error(CMD, "one PRIMER only ('%s' is extra)", argv[optind + 1]);
+    a->primer = argv[optind];
+    if (a->notes && a->bars) return cn_cli_usage_error(CMD, "--notes and --bars exclude each other");
+    if (a->beam && (a->sampling_flags || a->samples > 1 || a->have_seed))
+        return cn_cli_usage_error(CMD, "--beam is deterministic: no --temperature, --top-k, --top-p, "
+                                       "--seed or --samples with it");
+    if (a->popts.ngram_only && a->popts.model)
+        return cn_cli_usage_error(CMD, "--model and --ngram-only exclude each other");
+    return 0;
+}
+
+// Conditioning from the flags, else from the primer; fills the output melody's meter/key.
+static int make_cond(const cont_args *a, const cn_melody *primer, cn_melody_cond *cond,
+                     int *meter_num, int *meter_den) {
+    *cond = (cn_melody_cond){melody_key(primer), -1, -1, -1};
+    *meter_num = primer->meter_num;
+    *meter_den = primer->meter_den;
+    if (a->key && (cond->key = parse_key(a->key)) < 0)
+        return cn_cli_usage_error(CMD, "--key '%s' is not a key like G, Em, F#m or Bb", a->key);
+    if (a->meter) {
+        int num, den, end = 0;
+        if (sscanf(a->meter, "%d/%d%n", &num, &den, &end) != 2 || a->meter[end] ||
+            cn_meter_index(num, den) < 0)
+            return cn_cli_usage_error(CMD, "--meter '%s' is not one of 4/4 3/4 2/4 6/8 9/8 12/8 2/2 3/2", a->meter);
+        *meter_num = num;
+        *meter_den = den;
+    }
+    if (*meter_num > 0) cond->meter = meter_cond(*meter_num, *meter_den);
+    if (a->style && (cond->style = cn_style_index(a->style)) < 0)
+        return cn_cli_usage_error(CMD, "--style '%s' is not nottingham, oneills, ryans or other", a->style);
+    if (!a->bars) cond->length = cn_length_bucket(cn_melody_note_count(primer) + (int)a->notes);
+    return 0;
+}
+
+// Generate one continuation (sample k uses stream k of the seed).
+static cn_status generate(const cont_args *a, cn_event_model *m, const cn_melody_cond *cond,
+                          const cn_event_seq *primer, const cn_gen_limit *lim, int k,
+                          cn_event_seq *out) {
+    cn_status st = m->reset(m->self, cond);
+    for (int i = 0; i < primer->n && !st; i++) st = m->observe(m->self, &primer->ev[i]);
+    if (st) return st;
+    if (a->beam) return cn_beam_continue(m, (int)a->beam, lim, out, NULL);
+    cn_sample_config sc = {a->temperature, (int)a->top_k, a->top_p};
+    cn_rng rng;
+    cn_rng_seed(&rng, a->seed, (uint64_t)k);
+    return cn_sample_continue(m, &sc, &rng, lim, out);
+}
+
+// OUT.mid -> OUT-k.mid when there are several samples.
+static void out_name(const char *out, int k, int samples, char *buf, size_t size) {
+    const char *dot = strrchr(out, '.');
+    if (samples == 1)
+        snprintf(buf, size, "%s", out);
+    else if (dot && !strchr(dot, '/'))
+        snprintf(buf, size, "%.*s-%d%s", (int)(dot - out), out, k, dot);
+    else
+        snprintf(buf, size, "%s-%d", out, k);
+}
+
+static int emit(const cont_args *a, const cn_melody *primer, int meter_num, int meter_den,
+                int key, const char *model_name, cn_event_seq *cont, int n) {
+    for (int k = 0; k < n; k++) {
+        cn_melody mel;
+        cn_status st;
+        if (a->out) {
+            st = cn_melody_copy(&mel, primer);
+        } else {
+            cn_melody_init(&mel);
+            st = CN_OK;
+        }
+        if (!st) st = cn_events_to_melody(&cont[k], 90, &mel);
+        if (st) {
+            cn_melody_free(&mel);
+            return cn_cli_error(CMD, NULL);
+        }
+        if (!a->out) { // the continuation alone, without bar lines (it may start mid-bar)
+            char *txt = NULL;
+            mel.meter_num = mel.meter_den = 0;
+            st = cn_notation_format(&mel, &txt);
+            cn_melody_free(&mel);
+            if (st) return cn_cli_error(CMD, NULL);
+            printf("%s\n", txt);
+            free(txt);
+            continue;
+        }
+        mel.meter_num = meter_num;
+        mel.meter_den = meter_den;
+        if (key >= 0) {
+            mel.has_key = 1;
+            mel.key_minor = key >= 12;
+            mel.key_sharps = key_sharps(key);
+        }
+        char path[4096], text[512];
+        out_name(a->out, k + 1, n, path, sizeof path);
+        if (a->beam)
+            snprintf(text, sizeof text, "continuo continue: model=%s beam=%ld notes=%d", model_name,
+                     a->beam, cont[k].n);
+        else
+            snprintf(text, sizeof text, "continuo continue: model=%s seed=%" PRIu64 " sample=%d "
+                     "temperature=%g top_k=%ld top_p=%g notes=%d", model_name, a->seed, k + 1,
+                     a->temperature, a->top_k, a->top_p, cont[k].n);
+        st = cn_melody_write_midi(&mel, path, text);
+        cn_melody_free(&mel);
+        if (st) return cn_cli_error(CMD, NULL);
+        printf("%s: %d notes of primer + %d new\n", path, cn_melody_note_count(primer), cont[k].n);
+    }
+    return 0;
+}
 
 int cn_cmd_continue(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return cn_cli_error("continue", "not implemented yet");
+    cont_args a = {.temperature = 1.0, .top_p = 1.0, .samples = 1};
+    int help_only = 0, rc = parse_args(argc, argv, &a, &help_only);
+    if (rc) return rc;
+    if (help_only) {
+        help();
+        return 0;
+    }
+    if (!a.notes && !a.bars) a.notes = 32;
+    cn_melody primer;
+    if (cn_primer_load(a.primer, &primer)) return cn_cli_error(CMD, NULL);
+    cn_melody_cond cond;
+    int meter_num, meter_den;
+    if ((rc = make_cond(&a, &primer, &cond, &meter_num, &meter_den))) {
+        cn_melody_free(&primer);
+        return rc;
+    }
+    cn_gen_limit lim = {(int)a.notes, 0};
+    if (a.bars) {
+        int num = meter_num > 0 ? meter_num : 4, den = meter_num > 0 ? meter_den : 4;
+        lim.max_ticks = (int)(a.bars * num * 4 * CN_TICKS_PER_BEAT / den);
+    }
+    cn_event_seq pev = {0};
+    cn_predictor pred = {0};
+    cn_event_seq cont[MAX_SAMPLES] = {{0}};
+    int made = 0;
+    if (cn_events_from_melody(&primer, &pev) || cn_predictor_open(&a.popts, &pred)) {
+        rc = cn_cli_error(CMD, NULL);
+        goto done;
+    }
+    if (cn_events_clamp(&pev))
+        fprintf(stderr, "continuo continue: primer notes or rests longer than 8 beats were "
+                        "shortened to 8 beats for the model\n");
+    if (!a.beam && !a.have_seed) {
+        a.seed = random_seed();
+        fprintf(stderr, "continuo continue: seed %" PRIu64 "\n", a.seed);
+    }
+    for (; made < a.samples; made++) {
+        if (generate(&a, pred.model, &cond, &pev, &lim, made, &cont[made])) {
+            rc = cn_cli_error(CMD, NULL);
+            goto done;
+        }
+    }
+    rc = emit(&a, &primer, meter_num, meter_den, cond.key, pred.name, cont, made);
+done:
+    for (int k = 0; k < made; k++) cn_events_free(&cont[k]);
+    cn_events_free(&pev);
+    cn_predictor_close(&pred);
+    cn_melody_free(&primer);
+    return rc;
 }

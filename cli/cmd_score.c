@@ -1,8 +1,128 @@
-// cmd_score.c: placeholder until the subcommand lands (replace this whole file).
+// cmd_score.c: `continuo score`: bits per note of MIDI melodies under the melody
+// predictor (docs/DESIGN.md, docs/scoring.md). Bits of a note = -log2 P(pitch, dur,
+// rest | the notes before it), with no conditioning (key, meter, style unknown).
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "cn_cli.h"
+#include "cn_predictor.h"
+#include "cn_primer.h"
+#include "cn_sample.h"
+
+#define CMD "score"
+#define MAX_NGRAM_DATA 16
+
+static void help(void) {
+    printf("usage: continuo score FILE.mid|DIR... [--json] [--model FILE|PRESET] [--ngram-only]\n"
+           "                      [--ngram-data DIR]...\n"
+           "Bits per note of each melody and in total: -log2 P of each note event (pitch,\n"
+           "duration, rest after it) given the notes before it, summed over every note (the\n"
+           "first included) and divided by the number of notes. No conditioning: key, meter\n"
+           "and style are unknown to the model. A DIR means every .mid file in it.\n"
+           "  --model M       transformer preset name or .safetensors file (default %s),\n"
+           "                  mixed with the adaptive n-gram\n"
+           "  --ngram-only    the adaptive n-gram alone (long- plus short-term model)\n"
+           "  --ngram-data D  train the n-gram's long-term model on D (repeatable;\n"
+           "                  default data/melody/nottingham/train)\n"
+           "  --json          print {\"files\":[{\"path\":P,\"notes\":N,\"bits\":B}],\n"
+           "                  \"notes\":N,\"bits_per_note\":X} where B is the file's total bits\n",
+           CN_PREDICTOR_DEFAULT_MODEL);
+}
+
+// Score every file; fills the JSON document and prints text lines unless json.
+static int score_files(cn_event_model *m, char **files, int n, int json, cJSON *arr,
+                       long *notes, double *bits) {
+    for (int i = 0; i < n; i++) {
+        cn_event_seq s;
+        int clamped = 0;
+        double b = 0;
+        if (cn_events_load_midi(files[i], &s, &clamped)) return cn_cli_error(CMD, NULL);
+        cn_status st = cn_event_model_score(m, NULL, &s, &b);
+        int nn = s.n;
+        cn_events_free(&s);
+        if (st) return cn_cli_error(CMD, "%s: %s", files[i], cn_error_message());
+        if (clamped)
+            fprintf(stderr, "continuo score: %s: %d notes or rests longer than 8 beats were "
+                            "shortened to 8 beats\n", files[i], clamped);
+        *notes += nn;
+        *bits += b;
+        if (json) {
+            cJSON *o = cJSON_CreateObject();
+            if (!o || !cJSON_AddItemToArray(arr, o) || !cJSON_AddStringToObject(o, "path", files[i]) ||
+                !cJSON_AddNumberToObject(o, "notes", nn) || !cJSON_AddNumberToObject(o, "bits", b))
+                return cn_cli_error(CMD, "out of memory building the JSON output");
+        } else {
+            printf("%s: %d notes, %.4f bits/note\n", files[i], nn, nn ? b / nn : 0.0);
+        }
+    }
+    return 0;
+}
 
 int cn_cmd_score(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return cn_cli_error("score", "not implemented yet");
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},        {"model", required_argument, NULL, 'm'},
+        {"ngram-only", no_argument, NULL, 'n'},  {"ngram-data", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    cn_predictor_opts opts = {0};
+    const char *data[MAX_NGRAM_DATA];
+    int json = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = 1; break;
+        case 'm': opts.model = optarg; break;
+        case 'n': opts.ngram_only = 1; break;
+        case 'd':
+            if (opts.n_ngram_data == MAX_NGRAM_DATA)
+                return cn_cli_usage_error(CMD, "at most %d --ngram-data paths", MAX_NGRAM_DATA);
+            data[opts.n_ngram_data++] = optarg;
+            opts.ngram_data = data;
+            break;
+        case 'h': help(); return 0;
+        default: return cn_cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc) return cn_cli_usage_error(CMD, "no MIDI files given");
+    if (opts.ngram_only && opts.model)
+        return cn_cli_usage_error(CMD, "--model and --ngram-only exclude each other");
+    char **files = NULL;
+    int n_files = 0;
+    if (cn_midi_paths((const char *const *)argv + optind, argc - optind, &files, &n_files))
+        return cn_cli_error(CMD, NULL);
+    if (n_files == 0) {
+        cn_midi_paths_free(files, n_files);
+        return cn_cli_error(CMD, "no .mid files in the given directories");
+    }
+    cn_predictor pred;
+    if (cn_predictor_open(&opts, &pred)) {
+        cn_midi_paths_free(files, n_files);
+        return cn_cli_error(CMD, NULL);
+    }
+    cJSON *doc = json ? cJSON_CreateObject() : NULL;
+    cJSON *arr = doc ? cJSON_AddArrayToObject(doc, "files") : NULL;
+    long notes = 0;
+    double bits = 0;
+    int rc = json && !arr ? cn_cli_error(CMD, "out of memory building the JSON output")
+                          : score_files(pred.model, files, n_files, json, arr, &notes, &bits);
+    if (!rc && notes == 0) rc = cn_cli_error(CMD, "the given files hold no notes");
+    if (!rc && json) {
+        char *txt = NULL;
+        if (cJSON_AddNumberToObject(doc, "notes", (double)notes) &&
+            cJSON_AddNumberToObject(doc, "bits_per_note", bits / (double)notes) &&
+            (txt = cJSON_PrintUnformatted(doc)))
+            printf("%s\n", txt);
+        else
+            rc = cn_cli_error(CMD, "out of memory building the JSON output");
+        cJSON_free(txt);
+    } else if (!rc) {
+        printf("total (%s): %d files, %ld notes, %.4f bits/note\n", pred.name, n_files, notes,
+               bits / (double)notes);
+    }
+    cJSON_Delete(doc);
+    cn_predictor_close(&pred);
+    cn_midi_paths_free(files, n_files);
+    return rc;
 }

@@ -8,8 +8,8 @@
 #include "cn_melody.h"
 #include "cn_status.h"
 
-// arg names an existing file -> read it as MIDI (melody track = most notes);
-// otherwise parse it as text notation. out is initialised here.
+// arg names an existing file (or ends in .mid/.midi) -> read it as MIDI (melody track
+// = most notes); otherwise parse it as text notation. out is initialised here.
 cn_status cn_primer_load(const char *arg, cn_melody *out);
 
 // The melody of a MIDI file as note events, clamped into the vocabularies

@@ -19,12 +19,15 @@ static cn_status melody_from_file(const char *path, cn_melody *out) {
     return st;
 }
 
+static int is_midi_name(const char *name);
+
 cn_status cn_primer_load(const char *arg, cn_melody *out) {
     cn_return_val_if_fail(arg && out, CN_ERR_ARG);
     cn_melody_init(out);
     struct stat sb;
-    cn_status st = stat(arg, &sb) == 0 && S_ISREG(sb.st_mode) ? melody_from_file(arg, out)
-                                                               : cn_notation_parse(arg, out);
+    // A missing "x.mid" is a missing file, not a notation error.
+    int file = (stat(arg, &sb) == 0 && S_ISREG(sb.st_mode)) || (is_midi_name(arg) && !strchr(arg, ' '));
+    cn_status st = file ? melody_from_file(arg, out) : cn_notation_parse(arg, out);
     if (!st && cn_melody_note_count(out) == 0)
         st = cn_fail(CN_ERR_FORMAT, "primer '%s' has no notes", arg);
     if (st) cn_melody_free(out);

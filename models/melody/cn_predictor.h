@@ -1,0 +1,44 @@
+// cn_predictor: the melody predictor that `continue` and `score` use, built from a
+// --model argument: the shipped transformer (a preset name or a .safetensors file)
+// mixed with the adaptive n-gram (long-term model trained on a corpus at start-up plus
+// the short-term model of the tune), or the n-gram alone.
+#ifndef CN_PREDICTOR_H
+#define CN_PREDICTOR_H
+
+#include "cn_event_model.h"
+#include "cn_ngram.h"
+#include "cn_status.h"
+#include "cn_transformer.h"
+
+#define CN_PREDICTOR_DEFAULT_MODEL "melody-folk"
+// Mixture weights of the shipped predictor (tuned on nottingham/valid, docs/scoring.md).
+#define CN_PREDICTOR_TF_WEIGHT 1.0
+#define CN_PREDICTOR_NGRAM_WEIGHT 1.0
+#define CN_PREDICTOR_ENTROPY_BIAS 1.0
+
+typedef struct cn_predictor_opts {
+    const char *model;               // preset name or .safetensors path; NULL = default
+    int ngram_only;                  // no transformer
+    const char *const *ngram_data;   // LTM training files/dirs; NULL = nottingham/train
+    int n_ngram_data;
+} cn_predictor_opts;
+
+typedef struct cn_predictor {
+    cn_event_model *model;  // the predictor to use
+    cn_tf *tf;              // NULL with ngram_only
+    cn_ngram_ltm *ltm;
+    char model_path[1024];  // the transformer file ("" with ngram_only)
+    char name[160];         // e.g. "melody-folk+ngram"
+    cn_event_model tf_model; // storage for the transformer adapter
+} cn_predictor;
+
+// Resolve a --model argument to a transformer file: an existing file as is, else
+// presets/<name>.safetensors (in the working directory, then in the source tree).
+cn_status cn_predictor_resolve(const char *model, char *path, size_t size);
+// Default LTM training data: the Nottingham training split of the source tree.
+const char *cn_predictor_default_ngram_data(void);
+
+cn_status cn_predictor_open(const cn_predictor_opts *opts, cn_predictor *out);
+void cn_predictor_close(cn_predictor *p);
+
+#endif

@@ -1,0 +1,88 @@
+// predictor.c: building the predictor of `continue` and `score` (cn_predictor.h).
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cn_mixture.h"
+#include "cn_predictor.h"
+
+static int is_file(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+cn_status cn_predictor_resolve(const char *model, char *path, size_t size) {
+    if (!model || !*model) model = CN_PREDICTOR_DEFAULT_MODEL;
+    if (is_file(model)) {
+        snprintf(path, size, "%s", model);
+        return CN_OK;
+    }
+    if (!strchr(model, '/')) {
+        const char *dirs[] = {"presets", CN_SOURCE_DIR "/presets"};
+        for (int i = 0; i < 2; i++) {
+            snprintf(path, size, "%s/%s.safetensors", dirs[i], model);
+            if (is_file(path)) return CN_OK;
+        }
+    }
+    return cn_fail(CN_ERR_IO, "no model '%s': not a file, and no presets/%s.safetensors "
+                              "(HINT: train one with 'continuo train melody', or use the n-gram "
+                              "alone: --ngram-only)", model, model);
+}
+
+const char *cn_predictor_default_ngram_data(void) {
+    return CN_SOURCE_DIR "/data/melody/nottingham/train";
+}
+
+static void base_name(const char *path, char *out, size_t size) {
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t len = strlen(b) < size ? strlen(b) : size - 1;
+    memcpy(out, b, len);
+    out[len] = 0;
+    char *dot = strrchr(out, '.');
+    if (dot && dot != out) *dot = 0;
+}
+
+cn_status cn_predictor_open(const cn_predictor_opts *opts, cn_predictor *p) {
+    cn_return_val_if_fail(opts && p, CN_ERR_ARG);
+    memset(p, 0, sizeof *p);
+    cn_status st = CN_OK;
+    if (!opts->ngram_only) { // the cheap check first: no n-gram training for a bad --model
+        st = cn_predictor_resolve(opts->model, p->model_path, sizeof p->model_path);
+        if (!st) st = cn_tf_load(p->model_path, &p->tf);
+    }
+    const char *def = cn_predictor_default_ngram_data();
+    cn_ngram_config cfg = cn_ngram_config_default();
+    if (!st)
+        st = opts->ngram_data ? cn_ngram_ltm_train(cfg.order, opts->ngram_data, opts->n_ngram_data, &p->ltm)
+                              : cn_ngram_ltm_train(cfg.order, &def, 1, &p->ltm);
+    cn_event_model *ngram = NULL;
+    if (!st) st = cn_ngram_create(&cfg, p->ltm, "ngram", &ngram);
+    if (!st && opts->ngram_only) {
+        p->model = ngram;
+        snprintf(p->name, sizeof p->name, "ngram");
+        return CN_OK;
+    }
+    if (!st) st = cn_tf_event_model(p->tf, 1, 0, &p->tf_model);
+    if (st) {
+        if (ngram) ngram->destroy(ngram->self);
+        cn_predictor_close(p);
+        return st;
+    }
+    char base[128];
+    base_name(p->model_path, base, sizeof base);
+    snprintf(p->name, sizeof p->name, "%s+ngram", base);
+    cn_event_model *parts[2] = {&p->tf_model, ngram};
+    const double w[2] = {CN_PREDICTOR_TF_WEIGHT, CN_PREDICTOR_NGRAM_WEIGHT};
+    st = cn_mixture_create(parts, w, 2, CN_PREDICTOR_ENTROPY_BIAS, 1, p->name, &p->model);
+    if (st) cn_predictor_close(p); // the mixture destroyed its parts
+    return st;
+}
+
+void cn_predictor_close(cn_predictor *p) {
+    if (!p) return;
+    if (p->model) p->model->destroy(p->model->self);
+    cn_tf_destroy(p->tf);
+    cn_ngram_ltm_destroy(p->ltm);
+    memset(p, 0, sizeof *p);
+}

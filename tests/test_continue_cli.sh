@@ -1,0 +1,69 @@
+#!/bin/bash
+# LABELS: unit
+# TIMEOUT: 180
+# test_continue_cli: `continuo continue` (with the n-gram, so it needs no trained
+# weights): same seed -> byte-identical MIDI, --samples, --bars, beam determinism,
+# notation output, the seed on stderr, and errors that leave no output file.
+set -u
+BIN=${CN_BIN:?} SRC=${CN_SOURCE_DIR:?}
+T=$(mktemp -d) && trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+P="G4 B4 D5 C5:1/2 B4:1/2 | A4 F#4 G4:2"
+# a small long-term model keeps the test fast
+mkdir "$T/ltm" && cp "$SRC"/data/melody/nottingham/train/ashover1*.mid "$T/ltm/"
+C() { "$BIN" continue --ngram-only --ngram-data "$T/ltm" "$@"; }
+
+C "$P" --seed 7 --notes 24 -o "$T/a.mid" >/dev/null 2>"$T/e" || fail "continue: $(cat "$T/e")"
+C "$P" --seed 7 --notes 24 -o "$T/b.mid" >/dev/null 2>&1 || fail "continue again"
+C "$P" --seed 8 --notes 24 -o "$T/c.mid" >/dev/null 2>&1 || fail "continue seed 8"
+cmp -s "$T/a.mid" "$T/b.mid" || fail "same seed gave different MIDI"
+cmp -s "$T/a.mid" "$T/c.mid" && fail "seeds 7 and 8 gave the same MIDI"
+grep -q "seed=7" "$T/a.mid" || fail "seed not recorded in the MIDI text event"
+# the file holds primer (8 notes) + 24 new notes
+"$BIN" score --ngram-only --ngram-data "$T/ltm" --json "$T/a.mid" | grep -q '"notes":32,' || fail "a.mid does not hold 32 notes"
+
+# --samples: OUT-1..N, and sample 1 equals the single sample of the same seed
+C "$P" --seed 7 --notes 24 --samples 3 -o "$T/s.mid" >/dev/null 2>&1 || fail "--samples"
+for k in 1 2 3; do [ -s "$T/s-$k.mid" ] || fail "no s-$k.mid"; done
+cmp -s "$T/s-1.mid" "$T/a.mid" || fail "sample 1 differs from the single sample"
+cmp -s "$T/s-1.mid" "$T/s-2.mid" && fail "samples 1 and 2 are equal"
+
+# notation output; a random seed is printed on stderr and reproduces the output
+OUT=$(C "$P" --notes 12 2>"$T/e") || fail "notation output"
+SEED=$(sed -n 's/^continuo continue: seed \([0-9]*\)$/\1/p' "$T/e")
+[ -n "$SEED" ] || fail "no seed on stderr: $(cat "$T/e")"
+[ "$(C "$P" --notes 12 --seed "$SEED" 2>/dev/null)" = "$OUT" ] || fail "printed seed does not reproduce"
+[[ $OUT =~ ^([A-G][#b]?-?[0-9]+(:[0-9]+(/[0-9]+)?)?|r(:[0-9]+(/[0-9]+)?)?)( ([A-G][#b]?-?[0-9]+(:[0-9]+(/[0-9]+)?)?|r(:[0-9]+(/[0-9]+)?)?))*$ ]] ||
+    fail "not notation: $OUT"
+
+# --bars with a meter, beam search determinism, sampling flags, a MIDI primer
+C "$P" --bars 4 --meter 6/8 --key G --seed 1 --temperature 0.8 --top-k 10 --top-p 0.9 -o "$T/bars.mid" >/dev/null 2>&1 || fail "--bars"
+C "$P" --beam 3 --notes 8 -o "$T/beam1.mid" >/dev/null 2>&1 || fail "--beam"
+C "$P" --beam 3 --notes 8 -o "$T/beam2.mid" >/dev/null 2>&1 || fail "--beam again"
+cmp -s "$T/beam1.mid" "$T/beam2.mid" || fail "beam search not deterministic"
+C "$SRC/data/melody/nottingham/valid/ashover34.mid" --notes 8 --seed 3 >/dev/null 2>&1 || fail "MIDI primer"
+
+# errors: exit code, one line on stderr, no output file
+check_err() { # expected-code args...
+    local want=$1; shift
+    C "$@" -o "$T/err.mid" >/dev/null 2>"$T/e"; local rc=$?
+    [ "$rc" = "$want" ] || fail "continue $*: exit $rc, want $want"
+    [ "$(wc -l <"$T/e")" = 1 ] || fail "continue $*: stderr not one line: $(cat "$T/e")"
+    ls "$T"/err* >/dev/null 2>&1 && fail "continue $*: left an output file"
+    return 0
+}
+check_err 1 "C4 D4 X9 E4" --seed 1
+check_err 1 "$T/missing.mid" --seed 1
+check_err 2 "$P" --top-p 1.5
+check_err 2 "$P" --top-p 0
+check_err 2 "$P" --temperature -1
+check_err 2 "$P" --notes 4 --bars 2
+check_err 2 "$P" --beam 2 --seed 3
+check_err 2 "$P" --key H
+check_err 2 "$P" --meter 5/4
+check_err 2 "$P" --style jazz
+check_err 2 "$P" --samples 0
+check_err 2
+"$BIN" continue "$P" --model "$T/none.safetensors" -o "$T/err.mid" >/dev/null 2>"$T/e" && fail "missing model accepted"
+[ -e "$T/err.mid" ] && fail "missing model left a file"
+echo "test_continue_cli: ok"

@@ -1,0 +1,53 @@
+#!/bin/bash
+# LABELS: unit
+# TIMEOUT: 120
+# test_score_cli: `continuo score` output formats and consistency (JSON totals = sum of
+# the files, JSON = text, a directory = its files), and its errors (exit codes, one line).
+set -u
+BIN=${CN_BIN:?} SRC=${CN_SOURCE_DIR:?}
+T=$(mktemp -d) && trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+V=$SRC/data/melody/nottingham/valid
+mkdir "$T/dir" && cp "$V/ashover34.mid" "$V/ashover35.mid" "$T/dir/"
+# a small long-term model keeps the test fast
+mkdir "$T/ltm" && cp "$SRC"/data/melody/nottingham/train/ashover1*.mid "$T/ltm/"
+S() { "$BIN" score --ngram-data "$T/ltm" "$@"; }
+
+S --ngram-only --json "$T/dir/ashover34.mid" "$T/dir/ashover35.mid" >"$T/j" 2>"$T/e" || fail "score --json: $(cat "$T/e")"
+J=$(cat "$T/j")
+echo "$J"
+[[ $J =~ ^\{\"files\":\[\{\"path\":\"[^\"]+ashover34.mid\",\"notes\":[0-9]+,\"bits\":[0-9.e+-]+\},\{\"path\":\"[^\"]+ashover35.mid\",\"notes\":[0-9]+,\"bits\":[0-9.e+-]+\}\],\"notes\":[0-9]+,\"bits_per_note\":[0-9.e+-]+\}$ ]] ||
+    fail "JSON shape: $J"
+# numbers: total notes = sum, bits_per_note = sum(bits) / notes
+echo "$J" | tr '{},' '\n\n\n' | awk -F: '
+    /"notes"/ { n[++k] = $2 } /"bits"/ { b[++m] = $2 } /"bits_per_note"/ { bpn = $2 }
+    END { if (k != 3 || m != 2) { print "fields " k " " m; exit 1 }
+          if (n[1] + n[2] != n[3]) { print "notes " n[1] "+" n[2] "!=" n[3]; exit 1 }
+          x = (b[1] + b[2]) / n[3]; d = x - bpn; if (d < 0) d = -d
+          if (d > 1e-9 || bpn < 0.5 || bpn > 8) { print "bits_per_note " bpn " vs " x; exit 1 } }' ||
+    fail "JSON totals inconsistent"
+# the text report says the same, and a directory scores as its files
+S --ngram-only "$T/dir" >"$T/t" 2>"$T/e" || fail "score DIR: $(cat "$T/e")"
+cat "$T/t"
+TOTAL=$(echo "$J" | sed 's/.*"bits_per_note":\([0-9.e+-]*\)}/\1/')
+grep -q "total (ngram): 2 files, $(echo "$J" | sed 's/.*\],"notes":\([0-9]*\),.*/\1/') notes, $(printf '%.4f' "$TOTAL") bits/note" "$T/t" ||
+    fail "text total differs from JSON ($TOTAL)"
+grep -q "ashover34.mid: [0-9]* notes, [0-9.]* bits/note" "$T/t" || fail "text per-file line"
+
+# errors: one line on stderr, exit 1 (failure) or 2 (usage), nothing on stdout
+check_err() { # expected-code args...
+    local want=$1; shift
+    S "$@" >"$T/o" 2>"$T/e"; local rc=$?
+    [ "$rc" = "$want" ] || fail "score $*: exit $rc, want $want"
+    [ "$(wc -l <"$T/e")" = 1 ] || fail "score $*: stderr not one line: $(cat "$T/e")"
+    [ ! -s "$T/o" ] || fail "score $*: printed on stdout"
+}
+check_err 1 --ngram-only "$T/missing.mid"
+check_err 2 --ngram-only
+check_err 2 --bogus "$T/dir"
+check_err 1 --model "$T/no-such-model" "$T/dir"
+check_err 2 --model x --ngram-only "$T/dir"
+mkdir "$T/empty"; check_err 1 --ngram-only "$T/empty"
+printf 'MThd garbage' >"$T/bad.mid"; check_err 1 --ngram-only "$T/bad.mid"
+"$BIN" score --help | grep -q "total bits" || fail "--help does not define bits"
+echo "test_score_cli: ok"
