@@ -19,7 +19,7 @@ static void tone(float *x, size_t n, double rate, double f0, int harmonics) {
 }
 
 static void check(double rate, double f0, int harmonics) {
-    size_t n = (size_t)(0.5 * rate);
+    size_t n = (size_t)(0.3 * rate);
     float *x = malloc(sizeof(float) * n);
     TEST_ASSERT(x);
     tone(x, n, rate, f0, harmonics);
@@ -27,7 +27,7 @@ static void check(double rate, double f0, int harmonics) {
     size_t nf;
     cn_yin_config c = cn_yin_config_default(rate);
     TEST_OK(cn_yin_track(&c, x, n, &f, &nf));
-    TEST_ASSERT(nf == 50);
+    TEST_ASSERT(nf == 30);
     double worst = 0.0;
     for (size_t i = 5; i + 5 < nf; i++) { // frames whose window lies inside the buffer
         TEST_ASSERT_MSG(f[i] > 0.0f, "rate %g f0 %g: frame %zu unvoiced", rate, f0, i);
@@ -49,7 +49,7 @@ int main(void) {
         for (int k = 0; k < 6; k++) {
             if (f0s[k] * 4 > rates[r] / 4) continue; // keep the default fmax < rate/4 meaningful
             check(rates[r], f0s[k], 1);
-            check(rates[r], f0s[k], 40);
+            check(rates[r], f0s[k], 20);
         }
 
     // Silence and white noise are unvoiced.
