@@ -3,12 +3,16 @@
 #include <stddef.h>
 
 #include "cn_builtins.h"
+#include "cn_effects.h"
 #include "cn_registry.h"
 #include "cn_synth_reference.h"
 
 cn_status cn_register_builtins(void) {
     static const cn_plugin_desc *const builtins[] = {
         &cn_synth_reference_plugin,
+        &cn_fx_eq_plugin,
+        &cn_fx_reverb_plugin,
+        &cn_fx_limiter_plugin,
     };
     for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
         cn_status st = cn_registry_add(builtins[i]); // adding twice is a no-op: idempotent

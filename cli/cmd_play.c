@@ -109,19 +109,25 @@ int cn_cmd_play(int argc, char **argv) {
     if (optind + 1 < argc) return cn_cli_usage_error("play", "unexpected argument '%s'", argv[optind + 1]);
     const char *in = argv[optind];
 
-    if (cn_playback_pa_init_quiet()) return cn_cli_error("play", NULL);
+    cn_midi *m = NULL; // read first: a bad file is reported before any device is touched
+    if (cn_midi_read_file(in, &m)) return cn_cli_error("play", NULL);
+    if (cn_playback_pa_init_quiet()) {
+        cn_midi_destroy(m);
+        return cn_cli_error("play", NULL);
+    }
     cn_live_config cfg;
     cn_live_config_default(&cfg);
     cn_graph *g = NULL;
     cn_sink *rec = NULL;
     cn_status st = cn_pa_device_find(device, &cfg.device);
     if (!st && rate == 0) {
-        cn_pa_device_info info;
+        cn_pa_device_info info = {0};
         st = cn_pa_device_get(cfg.device, &info);
         rate = (long)(info.default_rate + 0.5);
     }
     int64_t total = 0;
-    if (!st) st = cn_playback_build(in, &so, (double)rate, (int)block, &g, &total);
+    if (!st) st = cn_playback_build(m, in, &so, (double)rate, (int)block, &g, &total);
+    cn_midi_destroy(m);
     if (!st && duration > 0 && (int64_t)(duration * (double)rate) < total)
         total = (int64_t)(duration * (double)rate);
     if (!st && record_path) st = cn_sink_sndfile_create(record_path, (int)rate, CN_FILE_AUTO, &rec);

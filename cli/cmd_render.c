@@ -70,10 +70,13 @@ int cn_cmd_render(int argc, char **argv) {
     if (!out) return cn_cli_usage_error("render", "missing -o OUT.wav");
     const char *in = argv[optind];
 
+    cn_midi *m = NULL;
+    if (cn_midi_read_file(in, &m)) return cn_cli_error("render", NULL);
     cn_graph *g = NULL;
     int64_t total = 0;
-    if (cn_playback_build(in, &so, (double)rate, RENDER_BLOCK, &g, &total))
-        return cn_cli_error("render", NULL);
+    cn_status built = cn_playback_build(m, in, &so, (double)rate, RENDER_BLOCK, &g, &total);
+    cn_midi_destroy(m);
+    if (built) return cn_cli_error("render", NULL);
     cn_sink *sink = NULL;
     cn_status st = cn_sink_sndfile_create(out, (int)rate, fmt, &sink);
     if (!st) st = cn_graph_render(g, sink, total);

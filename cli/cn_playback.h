@@ -22,10 +22,11 @@ typedef struct cn_synth_opts {
 cn_status cn_events_from_midi(const cn_midi *m, double rate, cn_note_event **ev, int *n,
                               int64_t *end);
 
-// Read the MIDI file and build the graph at `rate` with blocks of up to max_frames.
+// Build the graph for the notes of `m` (read from `path`, named in errors) at `rate`
+// with blocks of up to max_frames.
 // *total = last note-off + the generator's and effects' tails.
-cn_status cn_playback_build(const char *midi_path, const cn_synth_opts *opts, double rate,
-                            int max_frames, cn_graph **g, int64_t *total);
+cn_status cn_playback_build(const cn_midi *m, const char *path, const cn_synth_opts *opts,
+                            double rate, int max_frames, cn_graph **g, int64_t *total);
 
 // PortAudio's host back-ends (ALSA, JACK) print diagnostics on stderr while probing;
 // these wrap cn_pa_init/cn_pa_sink_open with stderr silenced so the CLI keeps to its

@@ -57,26 +57,22 @@ static cn_status find_generator(const char *id, const cn_plugin_desc **out) {
     return CN_OK;
 }
 
-cn_status cn_playback_build(const char *midi_path, const cn_synth_opts *opts, double rate,
-                            int max_frames, cn_graph **out, int64_t *total) {
+cn_status cn_playback_build(const cn_midi *m, const char *path, const cn_synth_opts *opts,
+                            double rate, int max_frames, cn_graph **out, int64_t *total) {
     cn_status st = cn_register_builtins();
     if (st) return st;
     const cn_plugin_desc *gen = NULL;
     if ((st = find_generator(opts->synth, &gen))) return st;
     char args[1024];
     if ((st = generator_args(gen, opts, args, sizeof args))) return st;
+    if (m->n_notes <= 0) return cn_fail(CN_ERR_FORMAT, "%s: the MIDI file has no notes", path);
 
-    cn_midi *m = NULL;
-    if ((st = cn_midi_read_file(midi_path, &m))) return st;
     cn_note_event *ev = NULL;
     int n = 0;
     int64_t end = 0;
-    st = cn_events_from_midi(m, rate, &ev, &n, &end);
-    cn_midi_destroy(m);
-    if (st) return cn_fail(st, "%s: %s", midi_path, cn_error_message());
-
+    if ((st = cn_events_from_midi(m, rate, &ev, &n, &end))) return st;
     cn_graph *g = NULL;
-    if (!st) st = cn_graph_create(rate, max_frames, &g);
+    st = cn_graph_create(rate, max_frames, &g);
     if (!st) st = cn_graph_set_generator(g, gen, args[0] ? args : NULL);
     if (!st && opts->fx && *opts->fx) st = cn_graph_add_chain(g, opts->fx);
     if (!st) st = cn_graph_set_events(g, ev, n);

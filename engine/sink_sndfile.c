@@ -58,11 +58,13 @@ static cn_status sf_format_of(const char *path, cn_file_format fmt, int *sf_fmt)
 
 static cn_status file_write(cn_sink *base, const float *buf, int frames) {
     file_sink *s = (file_sink *)base;
+    errno = 0;
     sf_count_t n = sf_writef_float(s->sf, buf, frames);
     if (n != frames) {
-        const char *why = sf_strerror(s->sf);
-        return cn_fail(CN_ERR_IO, "%s: write failed after %lld frames: %s (disk full?)",
-                       s->path, (long long)(base->frames + n), why && *why ? why : strerror(errno));
+        // errno names the cause ("No space left on device"); libsndfile's text is vaguer.
+        int e = errno;
+        return cn_fail(CN_ERR_IO, "%s: write failed after %lld frames: %s", s->path,
+                       (long long)(base->frames + n), e ? strerror(e) : sf_strerror(s->sf));
     }
     base->frames += frames;
     return CN_OK;
@@ -75,7 +77,7 @@ static cn_status file_finish(cn_sink *base) {
     s->sf = NULL;
     if (rc) {
         unlink(s->tmp);
-        return cn_fail(CN_ERR_IO, "%s: cannot finish the file: %s (disk full?)", s->path,
+        return cn_fail(CN_ERR_IO, "%s: cannot finish the file: %s", s->path,
                        sf_error_number(rc));
     }
     if (rename(s->tmp, s->path)) {

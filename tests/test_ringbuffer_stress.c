@@ -7,6 +7,7 @@
 // the consumer checks the order sample by sample and both sides compare a checksum.
 // Run under ThreadSanitizer (-DCN_SANITIZE_THREAD=ON) it proves the memory ordering.
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -25,17 +26,17 @@ typedef struct {
 
 static void *producer(void *arg) {
     side *s = arg;
-    float block[97];
-    uint64_t seq = 0, spins = 0;
+    float block[997];
+    uint64_t seq = 0;
     while (seq < s->total) {
-        size_t want = (size_t)(seq % 97) + 1;
+        size_t want = (size_t)(seq % 997) + 1;
         if (want > s->total - seq) want = (size_t)(s->total - seq);
         if (seq & 1) { // block write
             for (size_t i = 0; i < want; i++) block[i] = (float)((seq + i) & SEQ_MASK);
             size_t n = cn_ringbuffer_write(s->rb, block, want);
             for (size_t i = 0; i < n; i++) s->checksum += (seq + i) & SEQ_MASK;
             seq += n;
-            if (!n) spins++;
+            if (!n) sched_yield(); // full: let the consumer run on a loaded machine
         } else { // in-place write
             cn_rb_regions r;
             size_t n = cn_ringbuffer_acquire_write(s->rb, want, &r);
@@ -44,12 +45,7 @@ static void *producer(void *arg) {
             cn_ringbuffer_commit_write(s->rb, n);
             for (size_t i = 0; i < n; i++) s->checksum += (seq + i) & SEQ_MASK;
             seq += n;
-            if (!n) spins++;
-        }
-        if (spins > 1000) { // let the consumer run on a loaded machine
-            struct timespec ts = {0, 1000};
-            nanosleep(&ts, NULL);
-            spins = 0;
+            if (!n) sched_yield(); // full: let the consumer run on a loaded machine
         }
     }
     return NULL;
@@ -57,13 +53,13 @@ static void *producer(void *arg) {
 
 static void *consumer(void *arg) {
     side *s = arg;
-    float block[61];
-    uint64_t seq = 0, spins = 0;
+    float block[611];
+    uint64_t seq = 0;
     while (seq < s->total) {
         size_t n;
         if (seq & 1) { // in-place read
             cn_rb_regions r;
-            n = cn_ringbuffer_acquire_read(s->rb, 61, &r);
+            n = cn_ringbuffer_acquire_read(s->rb, 611, &r);
             for (size_t i = 0; i < r.n1; i++) {
                 uint64_t v = (uint64_t)r.p1[i];
                 s->errors += v != ((seq + i) & SEQ_MASK);
@@ -76,7 +72,7 @@ static void *consumer(void *arg) {
             }
             cn_ringbuffer_commit_read(s->rb, n);
         } else { // block read
-            n = cn_ringbuffer_read(s->rb, block, (size_t)(seq % 61) + 1);
+            n = cn_ringbuffer_read(s->rb, block, (size_t)(seq % 611) + 1);
             for (size_t i = 0; i < n; i++) {
                 uint64_t v = (uint64_t)block[i];
                 s->errors += v != ((seq + i) & SEQ_MASK);
@@ -84,11 +80,7 @@ static void *consumer(void *arg) {
             }
         }
         seq += n;
-        if (!n && ++spins > 1000) {
-            struct timespec ts = {0, 1000};
-            nanosleep(&ts, NULL);
-            spins = 0;
-        }
+        if (!n) sched_yield(); // empty: let the producer run
     }
     return NULL;
 }
@@ -99,9 +91,9 @@ int main(void) {
     if (env && *env) total = strtoull(env, NULL, 10);
     TEST_ASSERT(total > 0);
 
-    static float storage[1024];
+    static float storage[4096];
     cn_ringbuffer rb;
-    TEST_OK(cn_ringbuffer_init(&rb, storage, 1024));
+    TEST_OK(cn_ringbuffer_init(&rb, storage, 4096));
     side prod = {&rb, total, 0, 0}, cons = {&rb, total, 0, 0};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
