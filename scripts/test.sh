@@ -3,7 +3,8 @@
 #   1. installs missing Debian packages (apt-get update first),
 #   2. Release build with warnings as errors -> every ctest (unit, slow, live JACK test),
 #   3. AddressSanitizer + UBSan build -> every test except the live one,
-#   4. ThreadSanitizer build -> the ring-buffer stress tests (label tsan).
+#   4. ThreadSanitizer build -> the ring-buffer stress tests (label tsan),
+#   5. clang libFuzzer build -> each fuzz target for FUZZ_SECONDS (label fuzz).
 # Set CN_TEST_QUICK=1 to run only step 2.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,9 +28,10 @@ run_suite() { # dir cmake-args... -- ctest-args...
   (cd "$root/$dir" && ctest --output-on-failure -j"$jobs" "${ct[@]}")
 }
 
-run_suite build-test -DCMAKE_BUILD_TYPE=Release --
+run_suite build-test -DCMAKE_BUILD_TYPE=Release -- -LE fuzz
 if [ "${CN_TEST_QUICK:-0}" != 1 ]; then
   run_suite build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCN_SANITIZE_ADDRESS=ON \
-    -DCN_SANITIZE_UNDEFINED=ON -- -LE "live|tsan|noasan"
+    -DCN_SANITIZE_UNDEFINED=ON -- -LE "live|tsan|noasan|fuzz"
   run_suite build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCN_SANITIZE_THREAD=ON -- -L tsan
+  CC=clang run_suite build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCN_WERROR=OFF -DCN_FUZZ=ON -- -L fuzz
 fi
