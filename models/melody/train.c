@@ -1,0 +1,313 @@
+// train.c: the melody transformer's training loop (cn_melody_train.h).
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cn_adamw.h"
+#include "cn_melody_train.h"
+#include "cn_nn.h"
+#include "cn_parallel.h"
+
+void cn_mtrain_config_default(cn_mtrain_config *c) {
+    memset(c, 0, sizeof *c);
+    cn_tf_config_default(&c->arch);
+    c->steps = 3000;
+    c->batch = 16;
+    c->lr = 1e-3f;
+    c->lr_min = 1e-4f;
+    c->warmup = 200;
+    c->weight_decay = 0.1f;
+    c->clip = 1.0f;
+    c->cond_dropout = 0.3f;
+    c->transpose = 5;
+    c->seed = 1;
+    c->threads = 2;
+    c->eval_every = 250;
+    c->ckpt_every = 250;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+// ---- batches ---------------------------------------------------------------------------
+
+typedef struct window {
+    cn_mevent *ev; // [len], owned
+    int len;
+    cn_melody_cond cond;
+    uint64_t dropout_seed;
+} window;
+
+// Draw window b of step `step`: a tune in proportion to its length, a random offset,
+// transposition and conditioning dropout, all from an rng seeded by (seed, step, b).
+static void draw_window(const cn_mtrain_config *c, const cn_tune_set *set, const long *cum,
+                        int ctx, long step, int b, window *w) {
+    cn_rng r;
+    cn_rng_seed(&r, c->seed ^ ((uint64_t)step * 0x9E3779B97F4A7C15ULL), (uint64_t)b + 1);
+    long pick = (long)(cn_rng_uniform_d(&r) * (double)cum[set->n]);
+    int lo = 0, hi = set->n - 1; // first tune with cum[i+1] > pick
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (cum[mid + 1] > pick) hi = mid;
+        else lo = mid + 1;
+    }
+    const cn_tune *t = &set->t[lo];
+    int len = t->ev.n < ctx ? t->ev.n : ctx;
+    int off = t->ev.n > len ? cn_rng_int(&r, t->ev.n - len + 1) : 0;
+    memcpy(w->ev, t->ev.ev + off, (size_t)len * sizeof *w->ev);
+    w->len = len;
+    w->cond = t->cond;
+    if (c->transpose > 0)
+        cn_tok_transpose(w->ev, len, &w->cond, cn_rng_int(&r, 2 * c->transpose + 1) - c->transpose);
+    int *f[4] = {&w->cond.key, &w->cond.meter, &w->cond.style, &w->cond.length};
+    for (int k = 0; k < 4; k++)
+        if (cn_rng_uniform(&r) < c->cond_dropout) *f[k] = -1;
+    w->dropout_seed = cn_rng_u32(&r) | (uint64_t)cn_rng_u32(&r) << 32;
+}
+
+// ---- workers -----------------------------------------------------------------------------
+
+typedef struct worker_ctx {
+    const cn_tf *m;
+    cn_tf_acts *acts[CN_PARALLEL_MAX];
+    float *grads[CN_PARALLEL_MAX];
+    double nll[CN_PARALLEL_MAX];
+    long tokens[CN_PARALLEL_MAX];
+    // training batch
+    window *win;
+    int nwin;
+    float scale;
+    // evaluation
+    const cn_tune_set *eval;
+} worker_ctx;
+
+static void train_worker(void *arg, int w, int n) {
+    worker_ctx *x = arg;
+    memset(x->grads[w], 0, x->m->n_params * sizeof(float));
+    x->nll[w] = 0;
+    for (int b = w; b < x->nwin; b += n) {
+        window *win = &x->win[b];
+        cn_rng r;
+        cn_rng_seed(&r, win->dropout_seed, 7);
+        x->nll[w] += cn_tf_forward(x->m, x->acts[w], &win->cond, win->ev, win->len - 1, win->ev, &r);
+        cn_tf_backward(x->m, x->acts[w], x->grads[w], x->scale);
+    }
+}
+
+static void eval_worker(void *arg, int w, int n) {
+    worker_ctx *x = arg;
+    const cn_melody_cond unknown = {-1, -1, -1, -1};
+    int ctx = x->m->cfg.ctx;
+    x->nll[w] = 0;
+    x->tokens[w] = 0;
+    for (int i = w; i < x->eval->n; i += n) {
+        const cn_event_seq *s = &x->eval->t[i].ev;
+        for (int off = 0; off < s->n; off += ctx) {
+            int len = s->n - off < ctx ? s->n - off : ctx;
+            x->nll[w] += cn_tf_forward(x->m, x->acts[w], &unknown, s->ev + off, len - 1, s->ev + off, NULL);
+            x->tokens[w] += len;
+        }
+    }
+}
+
+static cn_status eval_with(worker_ctx *x, int threads, const cn_tune_set *set, double *bits) {
+    x->eval = set;
+    cn_status st = cn_parallel_run(threads, eval_worker, x);
+    if (st) return st;
+    double nll = 0;
+    long tok = 0;
+    for (int w = 0; w < threads; w++) nll += x->nll[w], tok += x->tokens[w];
+    *bits = tok ? nll / tok / log(2.0) : NAN;
+    return CN_OK;
+}
+
+static cn_status workers_alloc(worker_ctx *x, const cn_tf *m, int threads, int with_grads) {
+    memset(x, 0, sizeof *x);
+    x->m = m;
+    for (int w = 0; w < threads; w++) {
+        cn_status st = cn_tf_acts_create(&m->cfg, &x->acts[w]);
+        if (st) return st;
+        if (with_grads && !(x->grads[w] = calloc(m->n_params, sizeof(float))))
+            return cn_fail(CN_ERR_NOMEM, "out of memory for gradients");
+    }
+    return CN_OK;
+}
+
+static void workers_free(worker_ctx *x, int threads) {
+    for (int w = 0; w < threads; w++) {
+        cn_tf_acts_destroy(x->acts[w]);
+        free(x->grads[w]);
+    }
+}
+
+cn_status cn_tf_eval_bits(const cn_tf *m, const cn_tune_set *set, int threads, double *bits) {
+    cn_return_val_if_fail(m && set && bits && threads >= 1 && threads <= CN_PARALLEL_MAX, CN_ERR_ARG);
+    worker_ctx x;
+    cn_status st = workers_alloc(&x, m, threads, 0);
+    if (!st) st = eval_with(&x, threads, set, bits);
+    workers_free(&x, threads);
+    return st;
+}
+
+// ---- the loop ------------------------------------------------------------------------------
+
+static cn_status save_model(const cn_mtrain_config *c, const cn_tf *m, const char *path, long step,
+                            float val, const float *am, const float *av) {
+    char step_s[32], val_s[32], seed_s[32];
+    snprintf(step_s, sizeof step_s, "%ld", step);
+    snprintf(val_s, sizeof val_s, "%.4f", val);
+    snprintf(seed_s, sizeof seed_s, "%llu", (unsigned long long)c->seed);
+    const char *meta[64];
+    int k = 0;
+    for (int i = 0; c->meta && c->meta[i] && c->meta[i + 1] && k < 56; i += 2) {
+        meta[k++] = c->meta[i];
+        meta[k++] = c->meta[i + 1];
+    }
+    meta[k++] = "train_steps_done";
+    meta[k++] = step_s;
+    meta[k++] = "train_seed";
+    meta[k++] = seed_s;
+    if (!isnan(val)) {
+        meta[k++] = "valid_bits_per_note";
+        meta[k++] = val_s;
+    }
+    meta[k] = NULL;
+    cn_tf_save_extra ex = {meta, am, av, step};
+    return cn_tf_save(m, path, &ex);
+}
+
+static void report(const cn_mtrain_config *c, cn_mtrain_progress *p) {
+    if (c->progress) c->progress(p, c->user);
+}
+
+cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
+                        const cn_tune_set *valid, cn_mtrain_result *res) {
+    cn_return_val_if_fail(c && train && res && c->out_path, CN_ERR_ARG);
+    if (train->n == 0) return cn_fail(CN_ERR_ARG, "no training tunes");
+    if (c->threads < 1 || c->threads > CN_PARALLEL_MAX || c->batch < 1 || c->steps < 1)
+        return cn_fail(CN_ERR_ARG, "threads %d, batch %d, steps %ld: each must be positive", c->threads,
+                       c->batch, c->steps);
+    memset(res, 0, sizeof *res);
+    res->best_val = res->last_val = NAN;
+    cn_tf *m = NULL;
+    float *am = NULL, *av = NULL, *grads = NULL;
+    long *cum = NULL, step = 0;
+    window *win = NULL;
+    worker_ctx x;
+    memset(&x, 0, sizeof x);
+    int threads = c->threads;
+    cn_status st;
+
+    const char *from = c->resume_path ? c->resume_path : c->init_path;
+    if (from) st = cn_tf_load(from, &m);
+    else if (!(st = cn_tf_create(&c->arch, &m))) cn_tf_init_weights(m, c->seed);
+    if (st) goto done;
+    am = calloc(m->n_params, sizeof(float));
+    av = calloc(m->n_params, sizeof(float));
+    grads = malloc(m->n_params * sizeof(float));
+    cum = malloc((size_t)(train->n + 1) * sizeof *cum);
+    win = calloc((size_t)c->batch, sizeof *win);
+    if (!am || !av || !grads || !cum || !win) {
+        st = cn_fail(CN_ERR_NOMEM, "out of memory for training state");
+        goto done;
+    }
+    for (int b = 0; b < c->batch; b++)
+        if (!(win[b].ev = malloc((size_t)m->cfg.ctx * sizeof *win[b].ev))) {
+            st = cn_fail(CN_ERR_NOMEM, "out of memory for batch windows");
+            goto done;
+        }
+    if (c->resume_path && (st = cn_tf_load_optim(c->resume_path, m, am, av, &step))) goto done;
+    if (step > c->steps) {
+        st = cn_fail(CN_ERR_ARG, "%s is at step %ld, beyond --steps %ld", c->resume_path, step, c->steps);
+        goto done;
+    }
+    cum[0] = 0;
+    for (int i = 0; i < train->n; i++) cum[i + 1] = cum[i] + train->t[i].ev.n;
+    if ((st = workers_alloc(&x, m, threads, 1))) goto done;
+    res->n_params = m->n_params;
+    // Our workers are the parallelism: several OpenBLAS threads per worker would only
+    // fight over the same cores.
+    cn_blas_set_threads(1);
+
+    cn_adamw_config opt;
+    cn_adamw_config_default(&opt);
+    opt.weight_decay = c->weight_decay;
+    cn_mtrain_progress p = {0};
+    p.total = c->steps;
+    p.best_val = NAN;
+    double t0 = now_s();
+    long tokens_run = 0, step0 = step;
+    while (step < c->steps) {
+        long tokens = 0;
+        for (int b = 0; b < c->batch; b++) {
+            draw_window(c, train, cum, m->cfg.ctx, step, b, &win[b]);
+            tokens += win[b].len;
+        }
+        x.win = win;
+        x.nwin = c->batch;
+        x.scale = 1.0f / (float)tokens;
+        if ((st = cn_parallel_run(threads, train_worker, &x))) goto done;
+        cn_parallel_sum(grads, x.grads, threads, m->n_params);
+        double nll = 0;
+        for (int w = 0; w < threads; w++) nll += x.nll[w];
+        p.grad_norm = cn_grad_clip(grads, m->n_params, c->clip);
+        opt.lr = cn_lr_schedule(step, c->warmup, c->steps, c->lr, c->lr_min);
+        for (int i = 0; i < CN_TF_NPARAM; i++) {
+            int nd, s[3];
+            size_t n = cn_tf_param_shape(&m->cfg, i, &nd, s), off = (size_t)(m->w.t[i] - m->params);
+            cn_adamw_step(&opt, step + 1, cn_tf_param_decays(i), m->params + off, grads + off,
+                          am + off, av + off, n);
+        }
+        step++;
+        tokens_run += tokens;
+        double el = now_s() - t0;
+        p.step = step;
+        p.train_bits = (float)(nll / tokens / log(2.0));
+        p.lr = opt.lr;
+        p.val_bits = NAN;
+        p.elapsed_s = el;
+        p.tokens_per_s = tokens_run / (el > 0 ? el : 1e-9);
+        p.eta_s = el / (double)(step - step0) * (double)(c->steps - step);
+        p.event = "step";
+        report(c, &p);
+        int last = step == c->steps;
+        if (valid && valid->n && (last || (c->eval_every > 0 && step % c->eval_every == 0))) {
+            double bits;
+            if ((st = eval_with(&x, threads, valid, &bits))) goto done;
+            p.val_bits = (float)bits;
+            res->last_val = (float)bits;
+            if (isnan(res->best_val) || bits < res->best_val) {
+                res->best_val = (float)bits;
+                if ((st = save_model(c, m, c->out_path, step, (float)bits, NULL, NULL))) goto done;
+            }
+            p.best_val = res->best_val;
+            p.event = "eval";
+            report(c, &p);
+        }
+        if (c->ckpt_path && (last || (c->ckpt_every > 0 && step % c->ckpt_every == 0))) {
+            if ((st = save_model(c, m, c->ckpt_path, step, res->last_val, am, av))) goto done;
+            p.event = "checkpoint";
+            report(c, &p);
+        }
+    }
+    if (!valid || !valid->n) st = save_model(c, m, c->out_path, step, NAN, NULL, NULL);
+    res->steps = step;
+    res->elapsed_s = now_s() - t0;
+    res->tokens_per_s = tokens_run / (res->elapsed_s > 0 ? res->elapsed_s : 1e-9);
+done:
+    workers_free(&x, threads);
+    if (win)
+        for (int b = 0; b < c->batch; b++) free(win[b].ev);
+    free(win);
+    free(cum);
+    free(grads);
+    free(am);
+    free(av);
+    cn_tf_destroy(m);
+    return st;
+}
