@@ -33,7 +33,7 @@ cn_status cn_pitch_accuracy(const float *audio, size_t n, double rate, const cn_
     cn_yin_config yc = cn_yin_config_default(rate);
     yc.hop_s = c.hop_s;
     yc.fmin = cn_midi_pitch_to_hz(lo) / 2.0;
-    yc.fmax = fmin(cn_midi_pitch_to_hz(hi) * 2.0, rate / 4.0 - 1.0);
+    yc.fmax = fmin(cn_midi_pitch_to_hz(hi) * 2.0, rate / 4.0);
     float *f0;
     size_t nf;
     cn_status st = cn_yin_track(&yc, audio, n, &f0, &nf);

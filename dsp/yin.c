@@ -49,7 +49,7 @@ cn_status cn_yin_create(const cn_yin_config *cfg, cn_yin **out) {
     *out = NULL;
     if (!(cfg->rate >= 1000.0 && cfg->rate <= 384000.0))
         return cn_fail(CN_ERR_ARG, "yin: sample rate %g Hz out of range 1000..384000", cfg->rate);
-    if (!(cfg->fmin > 0.0 && cfg->fmax > cfg->fmin && cfg->fmax < cfg->rate / 4.0))
+    if (!(cfg->fmin > 0.0 && cfg->fmax > cfg->fmin && cfg->fmax <= cfg->rate / 4.0))
         return cn_fail(CN_ERR_ARG, "yin: bad f0 range %g..%g Hz at %g Hz", cfg->fmin, cfg->fmax,
                        cfg->rate);
     if (!(cfg->hop_s > 0.0 && cfg->window_s > 0.0 && cfg->window_s < 1.0))
