@@ -130,8 +130,9 @@ static void note_on(synth *s, int pitch, int velocity) {
             if (s->v[i].age < v->age) v = &s->v[i];
     }
     double f0 = 440.0 * pow(2.0, (pitch - 69) / 12.0);
-    *v = (voice){.stage = ENV_ATTACK, .pitch = pitch, .amp = (float)(velocity < 127 ? velocity : 127) / 127.0f,
-                 .dt = f0 / s->rate, .age = s->n_notes++};
+    float amp = (float)(velocity < 127 ? velocity : 127) / 127.0f;
+    *v = (voice){.stage = ENV_ATTACK, .pitch = pitch, .amp = amp, .dt = f0 / s->rate,
+                 .age = s->n_notes++};
 }
 
 static void apply_event(synth *s, const cn_note_event *ev) {
