@@ -97,7 +97,7 @@ static void start_counting_setup(void) {
 
 #define RATE 48000.0
 #define MAXB 512
-#define SECONDS 8
+#define SECONDS 4
 
 static uint32_t rng = 12345u;
 static uint32_t next_rand(void) {
