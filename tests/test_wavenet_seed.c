@@ -2,7 +2,8 @@
 // test_wavenet_seed: WaveNet rendering is a pure function of (weights, notes, seed):
 // the same seed gives bit-identical audio (also from a second synth and when rendered in
 // blocks of varying size), another seed gives different audio, and every sample is finite
-// and inside [-1, 1].
+// and inside [-1, 1]. The features of a chunk computed alone (training) equal the same
+// frames of a whole-file computation.
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,16 @@ int main(void) {
         blk = blk % 97 + 13;
     }
     TEST_ASSERT_MSG(!memcmp(a, d, N * sizeof(float)), "block-wise rendering differs");
+    float *whole = malloc(sizeof(float) * N * CN_WN_NFEAT), *part = malloc(sizeof(float) * 300 * CN_WN_NFEAT);
+    cn_wn_features_from_notes(notes, 3, cfg.sample_rate, CN_WN_NOISE_SEED, N, whole);
+    const int starts[] = {0, 99, 100, 1499, 1500, 2700, 3500};
+    for (int i = 0; i < 7; i++) {
+        cn_wn_features_range(notes, 3, cfg.sample_rate, CN_WN_NOISE_SEED, starts[i], 300, part);
+        TEST_ASSERT_MSG(!memcmp(part, whole + starts[i] * CN_WN_NFEAT,
+                                sizeof(float) * 300 * CN_WN_NFEAT), "features from t0=%d differ", starts[i]);
+    }
+    free(whole);
+    free(part);
     printf("same seed -> bit-identical %d samples (whole and in blocks); other seed differs\n", N);
     cn_wn_synth_destroy(s1);
     cn_wn_synth_destroy(s2);

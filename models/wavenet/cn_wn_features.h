@@ -55,5 +55,9 @@ void cn_wn_feat_next(cn_wn_featgen *g, float *feat);
 // feat[n][CN_WN_NFEAT].
 void cn_wn_features_from_notes(const cn_wn_note *notes, int n_notes, int sample_rate,
                                uint64_t noise_seed, int64_t n, float *feat);
+// Frames [t0, t0 + n) only: the same values, without computing the frames before t0
+// (training chunks). The generator state at t0 is set from the last note begun by then.
+void cn_wn_features_range(const cn_wn_note *notes, int n_notes, int sample_rate,
+                          uint64_t noise_seed, int64_t t0, int64_t n, float *feat);
 
 #endif

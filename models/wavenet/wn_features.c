@@ -94,13 +94,29 @@ void cn_wn_feat_next(cn_wn_featgen *g, float *feat) {
     feat[CN_WN_F_NOISE] = (float)(wn_noise(g->noise_seed, t) * env);
 }
 
-void cn_wn_features_from_notes(const cn_wn_note *notes, int n_notes, int sample_rate,
-                               uint64_t noise_seed, int64_t n, float *feat) {
+void cn_wn_features_range(const cn_wn_note *notes, int n_notes, int sample_rate,
+                          uint64_t noise_seed, int64_t t0, int64_t n, float *feat) {
     cn_wn_featgen g;
     cn_wn_feat_init(&g, sample_rate, noise_seed);
     int next_on = 0;
     int64_t cur_off = -1; // off frame of the sounding note
-    for (int64_t t = 0; t < n; t++) {
+    // State at t0: the last note begun before t0 (a later onset replaces an earlier note,
+    // so earlier notes do not matter), released at its off frame if that lies before t0.
+    while (next_on < n_notes && notes[next_on].on < t0) next_on++;
+    for (int k = next_on - 1; k >= 0; k--) {
+        const cn_wn_note *nt = &notes[k];
+        if (nt->off <= nt->on) continue; // never sounded
+        g.t = nt->on;
+        cn_wn_feat_note_on(&g, nt->pitch, nt->velocity);
+        cur_off = nt->off;
+        if (nt->off < t0) {
+            g.t = nt->off;
+            cn_wn_feat_note_off(&g, nt->pitch);
+        }
+        break;
+    }
+    g.t = t0;
+    for (int64_t t = t0; t < t0 + n; t++) {
         if (g.held && t >= cur_off) cn_wn_feat_note_off(&g, g.pitch);
         while (next_on < n_notes && notes[next_on].on <= t) {
             const cn_wn_note *nt = &notes[next_on++];
@@ -108,6 +124,11 @@ void cn_wn_features_from_notes(const cn_wn_note *notes, int n_notes, int sample_
             cn_wn_feat_note_on(&g, nt->pitch, nt->velocity);
             cur_off = nt->off;
         }
-        cn_wn_feat_next(&g, feat + t * CN_WN_NFEAT);
+        cn_wn_feat_next(&g, feat + (t - t0) * CN_WN_NFEAT);
     }
+}
+
+void cn_wn_features_from_notes(const cn_wn_note *notes, int n_notes, int sample_rate,
+                               uint64_t noise_seed, int64_t n, float *feat) {
+    cn_wn_features_range(notes, n_notes, sample_rate, noise_seed, 0, n, feat);
 }

@@ -1,0 +1,55 @@
+// cn_wn_train: WaveNet training by teacher forcing on random chunks of a WAV + MIDI data
+// set: hand-written forward/backward (cn_wavenet.h) on OpenBLAS, gradients of the chunks
+// of a step computed on `threads` workers and summed in a fixed order, gradient clipping,
+// AdamW with a warm-up + cosine schedule, atomic checkpoints that --resume continues, and
+// pitch-accuracy scoring of checkpoints on held-out notes. The library never prints: the
+// caller gets progress through a callback.
+#ifndef CN_WN_TRAIN_H
+#define CN_WN_TRAIN_H
+
+#include "cn_wavenet.h"
+#include "cn_wn_data.h"
+
+typedef struct cn_wn_train_opts {
+    long steps;         // total optimizer steps (a resumed run continues to this count)
+    int batch;          // chunks per step
+    int chunk;          // samples per chunk
+    int warm;           // first samples of a chunk that only fill the receptive field (no loss)
+    float lr, lr_min;   // peak and final learning rate
+    long warmup;        // linear warm-up steps
+    float weight_decay;
+    float clip;         // max gradient L2 norm (0: off)
+    float input_noise;  // std of noise added to the input samples (robustness to own errors)
+    int threads;        // workers (1..CN_PARALLEL_MAX)
+    uint64_t seed;
+} cn_wn_train_opts;
+
+// batch 8, chunk 4096, warm 1024, lr 2e-3 -> 1e-4, warm-up 100, wd 0.01, clip 1, noise 0,
+// 1 thread, seed 1.
+void cn_wn_train_opts_default(cn_wn_train_opts *o);
+
+typedef struct cn_wn_trainer cn_wn_trainer;
+
+// The trainer takes the model and the optional moments (from cn_wn_load; NULL = zeros;
+// the trainer owns and frees them, also when create fails) and trains on ds (both must outlive it). Instrument indices of ds are model indices.
+cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
+                               const cn_wn_train_opts *o, float *adam_m, float *adam_v,
+                               long step, cn_wn_trainer **out);
+void cn_wn_trainer_destroy(cn_wn_trainer *t);
+// One optimizer step; returns its mean loss (nats per sample).
+float cn_wn_trainer_step(cn_wn_trainer *t);
+long cn_wn_trainer_steps_done(const cn_wn_trainer *t);
+// Checkpoint with optimizer state and the step (atomic).
+cn_status cn_wn_trainer_save(const cn_wn_trainer *t, const char *path, const char *provenance);
+
+// ---- evaluation ------------------------------------------------------------------------------
+// Render n frames of notes (seed, temperature) into audio[n] and score its pitch accuracy
+// (dsp/cn_pitch_accuracy.h: YIN, 10 ms frames inside notes, 50 cents, unvoiced = miss).
+cn_status cn_wn_eval_pitch(const cn_wn_model *m, int instrument, const cn_wn_note *notes,
+                           int n_notes, int64_t n, float temperature, uint64_t seed,
+                           float *audio, double *accuracy);
+// Pitch accuracy of given audio against notes in frames.
+cn_status cn_wn_pitch_accuracy(const float *audio, int64_t n, int sample_rate,
+                               const cn_wn_note *notes, int n_notes, double *accuracy);
+
+#endif

@@ -1,0 +1,248 @@
+// wn_data.c: WaveNet training data: notes from MIDI, the program-change MIDI copy that
+// FluidSynth renders, and WAV + MIDI pair loading (cn_wn_data.h).
+#include <dirent.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cn_mulaw.h"
+#include "cn_wn_data.h"
+
+// ---- notes ------------------------------------------------------------------------------------
+
+static int wn_cmp_note(const void *a, const void *b) {
+    const cn_wn_note *x = a, *y = b;
+    if (x->on != y->on) return x->on < y->on ? -1 : 1;
+    return y->pitch - x->pitch; // highest first at equal onsets
+}
+
+cn_status cn_wn_notes_from_midi(const cn_midi *m, int sample_rate, cn_wn_note **out, int *n) {
+    *out = NULL;
+    *n = 0;
+    cn_wn_note *v = malloc(((size_t)m->n_notes + 1) * sizeof *v);
+    if (!v) return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory for %d notes", m->n_notes);
+    for (int i = 0; i < m->n_notes; i++) {
+        const cn_midi_note *mn = &m->notes[i];
+        v[i].on = llround(mn->on_s * sample_rate);
+        v[i].off = llround(mn->off_s * sample_rate);
+        v[i].pitch = mn->pitch;
+        v[i].velocity = mn->velocity > 0 ? mn->velocity : 90;
+    }
+    qsort(v, (size_t)m->n_notes, sizeof *v, wn_cmp_note);
+    int k = 0;
+    for (int i = 0; i < m->n_notes; i++) {
+        if (k && v[i].on == v[k - 1].on) continue; // equal onset: the highest was kept
+        if (k && v[k - 1].off > v[i].on) v[k - 1].off = v[i].on;
+        if (k && v[k - 1].off <= v[k - 1].on) k--; // cut to nothing
+        v[k++] = v[i];
+    }
+    if (k && v[k - 1].off <= v[k - 1].on) k--;
+    *out = v;
+    *n = k;
+    return CN_OK;
+}
+
+// ---- program-change MIDI copy -------------------------------------------------------------------
+
+typedef struct wn_buf {
+    uint8_t *p;
+    size_t n, cap;
+    int oom;
+} wn_buf;
+
+static void wn_put(wn_buf *b, const uint8_t *d, size_t n) {
+    if (b->oom) return;
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 1024;
+        while (cap < b->n + n) cap *= 2;
+        uint8_t *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, d, n);
+    b->n += n;
+}
+
+static void wn_put_vlq(wn_buf *b, uint32_t v) {
+    uint8_t tmp[5];
+    int n = 0;
+    tmp[4 - n++] = v & 0x7f;
+    while ((v >>= 7)) tmp[4 - n++] = 0x80 | (v & 0x7f);
+    wn_put(b, tmp + 5 - n, (size_t)n);
+}
+
+cn_status cn_wn_write_program_midi(const cn_midi *m, int program, const char *path) {
+    if (program < 0 || program > 127)
+        return cn_fail(CN_ERR_RANGE, "program %d (General MIDI programs are 0..127)", program);
+    cn_wn_note *notes;
+    int n;
+    cn_status st = cn_wn_notes_from_midi(m, 960, &notes, &n); // 960 ticks/s = 480/beat at 120 bpm
+    if (st) return st;
+    wn_buf trk = {0};
+    const uint8_t head[] = {0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20, // tempo 500000 us/beat
+                            0x00, 0xC0, (uint8_t)program};
+    wn_put(&trk, head, sizeof head);
+    int64_t now = 0;
+    for (int i = 0; i < n; i++) {
+        uint8_t on[3] = {0x90, (uint8_t)notes[i].pitch, (uint8_t)notes[i].velocity};
+        uint8_t off[3] = {0x80, (uint8_t)notes[i].pitch, 64};
+        wn_put_vlq(&trk, (uint32_t)(notes[i].on - now));
+        wn_put(&trk, on, 3);
+        wn_put_vlq(&trk, (uint32_t)(notes[i].off - notes[i].on));
+        wn_put(&trk, off, 3);
+        now = notes[i].off;
+    }
+    const uint8_t eot[] = {0x00, 0xFF, 0x2F, 0x00};
+    wn_put(&trk, eot, sizeof eot);
+    free(notes);
+    if (trk.oom) {
+        free(trk.p);
+        return cn_fail(CN_ERR_NOMEM, "%s: out of memory", path);
+    }
+    uint8_t hdr[22] = {'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 0, 0, 1, 0x01, 0xE0,
+                       'M', 'T', 'r', 'k'};
+    hdr[18] = (uint8_t)(trk.n >> 24);
+    hdr[19] = (uint8_t)(trk.n >> 16);
+    hdr[20] = (uint8_t)(trk.n >> 8);
+    hdr[21] = (uint8_t)trk.n;
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        free(trk.p);
+        return cn_fail(CN_ERR_ARG, "%s: path too long", path);
+    }
+    FILE *f = fopen(tmp, "wb");
+    int ok = f && fwrite(hdr, 1, sizeof hdr, f) == sizeof hdr && fwrite(trk.p, 1, trk.n, f) == trk.n;
+    if (f && fclose(f)) ok = 0;
+    free(trk.p);
+    if (!ok || rename(tmp, path)) {
+        remove(tmp);
+        return cn_fail(CN_ERR_IO, "%s: cannot write (check the folder exists and the disk has room)",
+                       path);
+    }
+    return CN_OK;
+}
+
+// ---- WAV + MIDI pairs -------------------------------------------------------------------------
+
+static int wn_cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static cn_status wn_load_clip(const char *wav, const char *mid, int sample_rate, int lag,
+                              cn_wn_clip *c) {
+    SF_INFO info = {0};
+    SNDFILE *sf = sf_open(wav, SFM_READ, &info);
+    if (!sf) return cn_fail(CN_ERR_IO, "%s: %s", wav, sf_strerror(NULL));
+    if (info.channels != 1 || info.samplerate != sample_rate) {
+        sf_close(sf);
+        return cn_fail(CN_ERR_FORMAT, "%s: %d channel(s) at %d Hz, the model needs mono at %d Hz "
+                       "(hint: sox IN.wav -c 1 -r %d OUT.wav)", wav, info.channels,
+                       info.samplerate, sample_rate, sample_rate);
+    }
+    float *x = malloc((size_t)(info.frames > 0 ? info.frames : 1) * sizeof *x);
+    c->q = malloc((size_t)(info.frames > 0 ? info.frames : 1));
+    if (!x || !c->q) {
+        free(x);
+        sf_close(sf);
+        return cn_fail(CN_ERR_NOMEM, "%s: out of memory", wav);
+    }
+    sf_count_t got = sf_readf_float(sf, x, info.frames);
+    sf_close(sf);
+    int64_t n = got - lag;
+    if (n < 1) {
+        free(x);
+        return cn_fail(CN_ERR_FORMAT, "%s: only %lld frames", wav, (long long)got);
+    }
+    cn_mulaw_encode_buf(x + lag, c->q, (size_t)n);
+    free(x);
+    c->n = n;
+    cn_midi *m;
+    cn_status st = cn_midi_read_file(mid, &m);
+    if (st) return st;
+    st = cn_wn_notes_from_midi(m, sample_rate, &c->notes, &c->n_notes);
+    cn_midi_destroy(m);
+    return st;
+}
+
+cn_status cn_wn_dataset_add_dir(cn_wn_dataset *ds, const char *dir, const char *instrument,
+                                int lag, char names[][32], int *n_names, int max_names) {
+    DIR *d = opendir(dir);
+    if (!d) return cn_fail(CN_ERR_IO, "%s: cannot open the data folder", dir);
+    char **files = NULL;
+    int nf = 0, cap = 0;
+    cn_status st = CN_OK;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".wav")) continue;
+        if (nf == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **p = realloc(files, (size_t)cap * sizeof *p);
+            if (!p) break;
+            files = p;
+        }
+        if (!(files[nf] = strdup(e->d_name))) break;
+        nf++;
+    }
+    closedir(d);
+    if (nf) qsort(files, (size_t)nf, sizeof *files, wn_cmp_str); // readdir order is arbitrary
+    if (!instrument) {
+        const char *slash = strrchr(dir, '/');
+        instrument = slash && slash[1] ? slash + 1 : dir;
+    }
+    int inst = -1;
+    for (int i = 0; i < *n_names; i++)
+        if (!strcmp(names[i], instrument)) inst = i;
+    if (inst < 0) {
+        if (*n_names >= max_names || strlen(instrument) >= 32 || strchr(instrument, ',')) {
+            st = cn_fail(CN_ERR_RANGE, "%s: instrument name '%s' is too long, has a comma, or "
+                         "there are more than %d instruments", dir, instrument, max_names);
+            goto done;
+        }
+        inst = (*n_names)++;
+        strcpy(names[inst], instrument);
+    }
+    if (!nf) {
+        st = cn_fail(CN_ERR_IO, "%s: no .wav files (hint: scripts/render_training_audio.sh)", dir);
+        goto done;
+    }
+    cn_wn_clip *clips = realloc(ds->clips, (size_t)(ds->n_clips + nf) * sizeof *clips);
+    if (!clips) {
+        st = cn_fail(CN_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    ds->clips = clips;
+    for (int i = 0; i < nf && !st; i++) {
+        char wav[4096], mid[4096];
+        size_t len = strlen(files[i]);
+        snprintf(wav, sizeof wav, "%s/%s", dir, files[i]);
+        snprintf(mid, sizeof mid, "%s/%.*s.mid", dir, (int)(len - 4), files[i]);
+        cn_wn_clip *c = &ds->clips[ds->n_clips];
+        memset(c, 0, sizeof *c);
+        c->instrument = inst;
+        c->name = strdup(files[i]);
+        st = c->name ? wn_load_clip(wav, mid, ds->sample_rate, lag, c)
+                     : cn_fail(CN_ERR_NOMEM, "out of memory");
+        ds->n_clips++; // counted even on failure so dataset_free releases it
+        if (!st) ds->total += c->n;
+    }
+done:
+    for (int i = 0; i < nf; i++) free(files[i]);
+    free(files);
+    return st;
+}
+
+void cn_wn_dataset_free(cn_wn_dataset *ds) {
+    for (int i = 0; i < ds->n_clips; i++) {
+        free(ds->clips[i].name);
+        free(ds->clips[i].q);
+        free(ds->clips[i].notes);
+    }
+    free(ds->clips);
+    memset(ds, 0, sizeof *ds);
+}

@@ -1,0 +1,213 @@
+// wn_train.c: WaveNet training loop: random chunks, parallel gradients, AdamW (cn_wn_train.h).
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cn_adamw.h"
+#include "cn_mulaw.h"
+#include "cn_nn.h"
+#include "cn_parallel.h"
+#include "cn_pitch_accuracy.h"
+#include "cn_rng.h"
+#include "cn_wn_io.h"
+#include "cn_wn_synth.h"
+#include "cn_wn_train.h"
+
+void cn_wn_train_opts_default(cn_wn_train_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->steps = 1000;
+    o->batch = 8;
+    o->chunk = 4096;
+    o->warm = 1024;
+    o->lr = 2e-3f;
+    o->lr_min = 1e-4f;
+    o->warmup = 100;
+    o->weight_decay = 0.01f;
+    o->clip = 1.0f;
+    o->threads = 1;
+    o->seed = 1;
+}
+
+typedef struct wn_worker {
+    cn_wn_acts *acts;
+    float *grad;          // [n_params]
+    float *feat;          // [chunk][NFEAT]
+    float *xprev;         // [chunk]
+    uint8_t *target;      // [chunk]
+    double loss;
+} wn_worker;
+
+struct cn_wn_trainer {
+    cn_wn_model *m;
+    const cn_wn_dataset *ds;
+    cn_wn_train_opts o;
+    float *adam_m, *adam_v;
+    long step;
+    wn_worker w[CN_PARALLEL_MAX];
+    float *gsum[CN_PARALLEL_MAX];
+    int64_t *cum;         // [n_clips + 1] prefix sums of usable chunk starts
+};
+
+cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
+                               const cn_wn_train_opts *o, float *adam_m, float *adam_v,
+                               long step, cn_wn_trainer **out) {
+    *out = NULL;
+    if (o->threads < 1 || o->threads > CN_PARALLEL_MAX || o->batch < 1 || o->chunk < 2 ||
+        o->warm < 0 || o->warm >= o->chunk || o->steps < 1 || !ds->n_clips) {
+        free(adam_m);
+        free(adam_v);
+        return cn_fail(CN_ERR_ARG, "wavenet training: bad options (threads %d, batch %d, chunk %d,"
+                       " warm %d, steps %ld) or empty data set", o->threads, o->batch, o->chunk,
+                       o->warm, o->steps);
+    }
+    cn_wn_trainer *t = calloc(1, sizeof *t);
+    if (!t) {
+        free(adam_m);
+        free(adam_v);
+        return cn_fail(CN_ERR_NOMEM, "out of memory");
+    }
+    t->m = m;
+    t->ds = ds;
+    t->o = *o;
+    t->step = step;
+    t->adam_m = adam_m ? adam_m : calloc(m->n_params, sizeof(float));
+    t->adam_v = adam_v ? adam_v : calloc(m->n_params, sizeof(float));
+    t->cum = malloc(((size_t)ds->n_clips + 1) * sizeof *t->cum);
+    cn_status st = (!t->adam_m || !t->adam_v || !t->cum) ? cn_fail(CN_ERR_NOMEM, "out of memory")
+                                                         : CN_OK;
+    for (int i = 0; i < o->threads && !st; i++) {
+        wn_worker *w = &t->w[i];
+        st = cn_wn_acts_create(&m->cfg, o->chunk, &w->acts);
+        if (st) break;
+        w->grad = malloc(m->n_params * sizeof(float));
+        w->feat = malloc((size_t)o->chunk * CN_WN_NFEAT * sizeof(float));
+        w->xprev = malloc((size_t)o->chunk * sizeof(float));
+        w->target = malloc((size_t)o->chunk);
+        if (!w->grad || !w->feat || !w->xprev || !w->target) st = cn_fail(CN_ERR_NOMEM, "out of memory");
+        t->gsum[i] = w->grad;
+    }
+    if (st) {
+        cn_wn_trainer_destroy(t);
+        return st;
+    }
+    t->cum[0] = 0;
+    for (int i = 0; i < ds->n_clips; i++) {
+        int64_t starts = ds->clips[i].n - o->chunk + 1;
+        t->cum[i + 1] = t->cum[i] + (starts > 0 ? starts : 1);
+    }
+    // Workers run their own BLAS calls; nested OpenBLAS threads would only oversubscribe.
+    cn_blas_set_threads(1);
+    *out = t;
+    return CN_OK;
+}
+
+void cn_wn_trainer_destroy(cn_wn_trainer *t) {
+    if (!t) return;
+    for (int i = 0; i < CN_PARALLEL_MAX; i++) {
+        cn_wn_acts_destroy(t->w[i].acts);
+        free(t->w[i].grad);
+        free(t->w[i].feat);
+        free(t->w[i].xprev);
+        free(t->w[i].target);
+    }
+    free(t->adam_m);
+    free(t->adam_v);
+    free(t->cum);
+    free(t);
+}
+
+long cn_wn_trainer_steps_done(const cn_wn_trainer *t) { return t->step; }
+
+// One chunk: drawn from (seed, step, item) only, so the data does not depend on threads.
+static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
+    const cn_wn_dataset *ds = t->ds;
+    cn_rng r;
+    cn_rng_seed(&r, t->o.seed, (uint64_t)t->step * 1024u + (uint64_t)item + 1u);
+    int64_t pick = (int64_t)(cn_rng_uniform_d(&r) * (double)t->cum[ds->n_clips]);
+    int lo = 0, hi = ds->n_clips - 1;
+    while (lo < hi) { // last clip whose cum <= pick
+        int mid = (lo + hi + 1) / 2;
+        if (t->cum[mid] <= pick) lo = mid;
+        else hi = mid - 1;
+    }
+    const cn_wn_clip *c = &ds->clips[lo];
+    int64_t t0 = pick - t->cum[lo];
+    int T = c->n < t->o.chunk ? (int)c->n : t->o.chunk;
+    if (t0 + T > c->n) t0 = c->n - T;
+    cn_wn_features_range(c->notes, c->n_notes, ds->sample_rate, CN_WN_NOISE_SEED, t0, T, w->feat);
+    for (int i = 0; i < T; i++) {
+        int64_t s = t0 + i;
+        float x = s > 0 ? cn_mulaw_decode(c->q[s - 1]) : 0.0f;
+        if (t->o.input_noise > 0.0f) x += t->o.input_noise * cn_rng_normal(&r);
+        w->xprev[i] = x;
+        w->target[i] = c->q[s];
+    }
+    int warm = t->o.warm < T ? t->o.warm : 0;
+    w->loss += cn_wn_forward(t->m, w->acts, w->xprev, w->feat, c->instrument, w->target, T, warm);
+    cn_wn_backward(t->m, w->acts, w->grad, 1.0f / (float)t->o.batch);
+}
+
+static void wn_worker_run(void *arg, int worker, int nworkers) {
+    cn_wn_trainer *t = arg;
+    wn_worker *w = &t->w[worker];
+    memset(w->grad, 0, t->m->n_params * sizeof(float));
+    w->loss = 0.0;
+    for (int b = worker; b < t->o.batch; b += nworkers) wn_chunk(t, w, b);
+}
+
+float cn_wn_trainer_step(cn_wn_trainer *t) {
+    cn_wn_model *m = t->m;
+    cn_parallel_run(t->o.threads, wn_worker_run, t); // never fails for a valid count
+    cn_parallel_sum(t->w[0].grad, t->gsum, t->o.threads, m->n_params);
+    double loss = 0.0;
+    for (int i = 0; i < t->o.threads; i++) loss += t->w[i].loss;
+    cn_grad_clip(t->w[0].grad, m->n_params, t->o.clip);
+    cn_adamw_config ac;
+    cn_adamw_config_default(&ac);
+    ac.lr = cn_lr_schedule(t->step, t->o.warmup, t->o.steps, t->o.lr, t->o.lr_min);
+    ac.beta2 = 0.99f;
+    ac.weight_decay = t->o.weight_decay;
+    size_t sizes[CN_WN_NPARAM], off = 0;
+    cn_wn_param_sizes(&m->cfg, sizes);
+    t->step++;
+    for (int i = 0; i < CN_WN_NPARAM; i++) {
+        cn_adamw_step(&ac, t->step, cn_wn_param_decays(i), m->mem + off, t->w[0].grad + off,
+                      t->adam_m + off, t->adam_v + off, sizes[i]);
+        off += sizes[i];
+    }
+    return (float)(loss / t->o.batch);
+}
+
+cn_status cn_wn_trainer_save(const cn_wn_trainer *t, const char *path, const char *provenance) {
+    return cn_wn_save(t->m, path, t->adam_m, t->adam_v, t->step, provenance);
+}
+
+// ---- evaluation ------------------------------------------------------------------------------------
+
+cn_status cn_wn_pitch_accuracy(const float *audio, int64_t n, int sample_rate,
+                               const cn_wn_note *notes, int n_notes, double *accuracy) {
+    cn_timed_note *tn = malloc(((size_t)n_notes + 1) * sizeof *tn);
+    if (!tn) return cn_fail(CN_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < n_notes; i++) {
+        tn[i].on_s = (double)notes[i].on / sample_rate;
+        tn[i].off_s = (double)notes[i].off / sample_rate;
+        tn[i].pitch = notes[i].pitch;
+    }
+    cn_pitch_accuracy_config pc = cn_pitch_accuracy_config_default();
+    cn_pitch_accuracy_result res;
+    cn_status st = cn_pitch_accuracy(audio, (size_t)n, sample_rate, tn, n_notes, &pc, &res);
+    free(tn);
+    if (!st) *accuracy = res.accuracy;
+    return st;
+}
+
+cn_status cn_wn_eval_pitch(const cn_wn_model *m, int instrument, const cn_wn_note *notes,
+                           int n_notes, int64_t n, float temperature, uint64_t seed,
+                           float *audio, double *accuracy) {
+    cn_wn_synth *s;
+    cn_status st = cn_wn_synth_create(m, instrument, temperature, seed, &s);
+    if (st) return st;
+    cn_wn_synth_render_notes(s, seed, notes, n_notes, n, audio);
+    cn_wn_synth_destroy(s);
+    return cn_wn_pitch_accuracy(audio, n, m->cfg.sample_rate, notes, n_notes, accuracy);
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# render_training_audio.sh: reproducible WaveNet training data. For each instrument
+# (NAME:GM_PROGRAM) it writes, for the first N tunes (sorted by name) of the Nottingham
+# train split and the first M of its test split, NAME/TUNE.mid (the tune's monophonic
+# notes with that General MIDI program, by `continuo train wavenet prepare`) and
+# NAME/TUNE.wav (FluidSynth + fluid-soundfont-gm, reverb and chorus off, gain 1, mono
+# 16-bit at the rate). FluidSynth's audio starts ~7 ms after the MIDI onset; `continuo
+# train wavenet --lag 7` drops those frames so notes and audio line up. Same input -> same
+# bytes (checked: two renders are identical); existing files are kept (a cache), and every
+# file is written to a temporary name and renamed. Needs fluidsynth, fluid-soundfont-gm, sox.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${CN_CACHE:-$HOME/.cache/continuo}/wavenet-data
+bin=$root/build/continuo
+ntrain=30
+ntest=5
+rate=16000
+instruments="flute:73 violin:40 trumpet:56"
+sf2=/usr/share/sounds/sf2/FluidR3_GM.sf2
+
+usage() {
+  cat <<USAGE
+usage: scripts/render_training_audio.sh [-o DIR] [-b CONTINUO] [-n N] [-t M] [-r HZ] [-i "name:prog ..."]
+  -o DIR   output folder (default \$CN_CACHE or ~/.cache/continuo, + /wavenet-data);
+           writes DIR/train/NAME/*.{mid,wav} and DIR/test/NAME/*.{mid,wav}
+  -b BIN   the continuo binary (default build/continuo)
+  -n N     training tunes per instrument (default $ntrain), -t M test tunes (default $ntest)
+  -r HZ    sample rate (default $rate)
+  -i LIST  instruments as NAME:GM_PROGRAM (default "$instruments")
+USAGE
+}
+while getopts "o:b:n:t:r:i:h" opt; do
+  case $opt in
+    o) out=$OPTARG ;; b) bin=$OPTARG ;; n) ntrain=$OPTARG ;; t) ntest=$OPTARG ;;
+    r) rate=$OPTARG ;; i) instruments=$OPTARG ;; h) usage; exit 0 ;; *) usage >&2; exit 2 ;;
+  esac
+done
+for tool in fluidsynth sox; do
+  command -v $tool >/dev/null || { echo "render_training_audio: $tool not found (apt-get install fluidsynth fluid-soundfont-gm sox)" >&2; exit 1; }
+done
+[[ -f $sf2 ]] || { echo "render_training_audio: $sf2 missing (apt-get install fluid-soundfont-gm)" >&2; exit 1; }
+[[ -x $bin ]] || { echo "render_training_audio: $bin not built (cmake --build build)" >&2; exit 1; }
+
+render_split() { # split count
+  local split=$1 count=$2 src=$root/data/melody/nottingham/$1
+  local tunes
+  tunes=$(cd "$src" && ls -- *.mid | LC_ALL=C sort | head -n "$count")
+  for spec in $instruments; do
+    local name=${spec%%:*} prog=${spec##*:} dir=$out/$split/${spec%%:*}
+    mkdir -p "$dir"
+    for tune in $tunes; do
+      local base=${tune%.mid}
+      [[ -f $dir/$base.wav && -f $dir/$base.mid ]] && continue
+      "$bin" train wavenet prepare "$src/$tune" --program "$prog" -o "$dir/$base.mid"
+      fluidsynth -ni -q -R 0 -C 0 -g 1.0 -r "$rate" -O s16 -T wav -F "$dir/$base.st.tmp.wav" \
+        "$sf2" "$dir/$base.mid" >/dev/null
+      sox "$dir/$base.st.tmp.wav" -c 1 -b 16 "$dir/$base.tmp.wav"
+      rm -f "$dir/$base.st.tmp.wav"
+      mv "$dir/$base.tmp.wav" "$dir/$base.wav"
+    done
+    echo "render_training_audio: $split/$name (program $prog): $(ls "$dir"/*.wav | wc -l) files in $dir"
+  done
+}
+render_split train "$ntrain"
+render_split test "$ntest"
