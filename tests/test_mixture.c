@@ -35,7 +35,7 @@ int main(void) {
     cn_event_seq s = {(cn_mevent *)tune, 12, 0};
     TEST_OK(cn_ngram_ltm_add(ltm, &s));
     cn_ngram_config cl = cn_ngram_config_default(), cs = cl;
-    cl.order = cs.order = 4;
+    cl.order = cs.order = cl.ltm_order = cs.ltm_order = 4;
     cl.use_stm = 0;
     cs.use_ltm = 0;
     cn_event_model *a, *b, *mix;

@@ -60,7 +60,7 @@ int main(void) {
 
     for (int mode = 1; mode <= 3; mode++) { // LTM, STM, both
         cn_ngram_config cfg = cn_ngram_config_default();
-        cfg.order = 6;
+        cfg.order = cfg.ltm_order = 6;
         cfg.use_ltm = mode & 1;
         cfg.use_stm = mode >> 1;
         for (int geo = 0; geo <= 1; geo++) {
@@ -80,7 +80,7 @@ int main(void) {
 
     // The STM learns the phrase: its repeat costs far less than its first hearing.
     cn_ngram_config cfg = cn_ngram_config_default();
-    cfg.order = 6;
+    cfg.order = cfg.ltm_order = 6;
     cn_mevent twice[16];
     memcpy(twice, phrase, sizeof phrase);
     memcpy(twice + 8, phrase, sizeof phrase);
@@ -140,7 +140,7 @@ int main(void) {
     // Configuration errors.
     cfg = cn_ngram_config_default();
     TEST_ASSERT(cn_ngram_create(&cfg, NULL, NULL, &m) == CN_ERR_ARG); // LTM asked, none given
-    cfg.order = 7;
+    cfg.ltm_order = 7;
     TEST_ASSERT(cn_ngram_create(&cfg, ltm, NULL, &m) == CN_ERR_RANGE); // above the LTM's order
     cfg.use_ltm = cfg.use_stm = 0;
     TEST_ASSERT(cn_ngram_create(&cfg, NULL, NULL, &m) == CN_ERR_ARG);

@@ -15,7 +15,7 @@ static const cn_mevent primer[10] = {{67, 12, 0}, {71, 6, 0}, {74, 6, 0}, {72, 1
 
 static cn_event_model *primed(const cn_ngram_ltm *ltm) {
     cn_ngram_config cfg = cn_ngram_config_default();
-    cfg.order = 4;
+    cfg.order = cfg.ltm_order = 4;
     cn_event_model *m;
     TEST_OK(cn_ngram_create(&cfg, ltm, NULL, &m));
     TEST_OK(m->reset(m->self, &unknown));

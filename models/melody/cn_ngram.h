@@ -17,15 +17,17 @@
 #include "cn_event_model.h"
 #include "cn_status.h"
 
-#define CN_NGRAM_MAX_ORDER 12
+#define CN_NGRAM_MAX_ORDER 24
 
 typedef struct cn_ngram_config {
-    int order;          // longest context, in events (1..CN_NGRAM_MAX_ORDER)
+    int order;          // longest context of the short-term model, in events
+    int ltm_order;      // longest context of the long-term model (<= the LTM's own order)
     int use_ltm;        // predict with the long-term model (needs an LTM)
     int use_stm;        // predict with the short-term model
     double vp_bias;     // entropy-weight exponent combining viewpoints
     double ltm_stm_bias; // entropy-weight exponent combining LTM and STM
     int geometric;      // 1: geometric combination, 0: arithmetic
+    double discount;    // 0: PPM escape method C; in (0, 1): absolute discounting
 } cn_ngram_config;
 
 cn_ngram_config cn_ngram_config_default(void);

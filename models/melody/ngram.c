@@ -11,8 +11,8 @@
 #include "cn_primer.h"
 
 cn_ngram_config cn_ngram_config_default(void) {
-    return (cn_ngram_config){.order = 12, .use_ltm = 1, .use_stm = 1, .vp_bias = 0.0,
-                             .ltm_stm_bias = 0.5, .geometric = 0};
+    return (cn_ngram_config){.order = 24, .ltm_order = 5, .use_ltm = 1, .use_stm = 1, .vp_bias = 0.25,
+                             .ltm_stm_bias = 0.5, .geometric = 0, .discount = 0.0};
 }
 
 // ---- count tables
@@ -145,17 +145,22 @@ static cn_status table_copy(ng_table *dst, const ng_table *src) {
     return CN_OK;
 }
 
-// Interpolated PPM, escape method C: start from uniform (order -1) and, for each
-// context from order 0 up, p <- (count(s) + distinct * p) / (total + distinct).
+// Interpolated PPM: start from uniform (order -1) and, for each context from order 0
+// up, blend in its counts. Escape method C (discount 0):
+//   p <- (count(s) + distinct * p) / (total + distinct);
+// absolute discounting (discount d > 0, as in Kneser-Ney):
+//   p <- (max(count(s) - d, 0) + d * distinct * p) / total.
 static void table_blend(const ng_table *t, const uint64_t *keys, int n_keys, int alphabet,
-                        double *p) {
+                        double discount, double *p) {
     for (int s = 0; s < alphabet; s++) p[s] = 1.0 / alphabet;
     for (int k = 0; k < n_keys; k++) {
         const ng_node *nd = table_find(t, keys[k]);
         if (!nd || !nd->total) continue;
-        double inv = 1.0 / (nd->total + nd->distinct), g = nd->distinct * inv;
+        double inv = discount > 0 ? 1.0 / nd->total : 1.0 / (nd->total + nd->distinct);
+        double g = discount > 0 ? discount * nd->distinct * inv : nd->distinct * inv;
         for (int s = 0; s < alphabet; s++) p[s] *= g;
-        for (int e = nd->head; e >= 0; e = t->ent[e].next) p[t->ent[e].sym] += t->ent[e].count * inv;
+        for (int e = nd->head; e >= 0; e = t->ent[e].next)
+            p[t->ent[e].sym] += (t->ent[e].count - discount) * inv;
     }
 }
 
@@ -385,17 +390,17 @@ static void combine(double *const *p, int m, int n, double bias, int geometric, 
 
 // Prediction of one factor by one table: its viewpoints mapped onto the factor's
 // alphabet and combined (every factor has a viewpoint that always applies).
-static void predict_table(const ng_model *m, const ng_table *t, int factor, int pitch, int dur,
-                          int alphabet, double *out) {
+static void predict_table(const ng_model *m, const ng_table *t, int order, int factor, int pitch,
+                          int dur, int alphabet, double *out) {
     double buf[VP_COUNT][NG_MAX_ALPHA], mapped[VP_COUNT][NG_MAX_ALPHA], *parts[VP_COUNT];
     uint64_t keys[NG_MAX_KEYS];
     int np = 0;
     const ng_hist *h = &m->h;
     for (int vp = 0; vp < VP_COUNT; vp++) {
         if (vp_def[vp].factor != factor) continue;
-        int n = vp_keys(h, vp, m->cfg.order, pitch, dur, keys);
+        int n = vp_keys(h, vp, order, pitch, dur, keys);
         if (!n) continue;
-        table_blend(t, keys, n, vp_def[vp].alphabet, buf[vp]);
+        table_blend(t, keys, n, vp_def[vp].alphabet, m->cfg.discount, buf[vp]);
         double *q = mapped[vp];
         if (vp == VP_INT || vp == VP_REL) { // shift onto absolute pitch, renormalise
             int off = vp == VP_INT ? 127 - h->pitch[h->n - 1] : REL_CENTER - h->pitch[0];
@@ -419,8 +424,10 @@ static void predict(ng_model *m, int factor, int pitch, int dur, float *out) {
     int n = alphabet[factor];
     double part[2][CN_EV_NPITCH], res[CN_EV_NPITCH], *parts[2];
     int np = 0;
-    if (m->cfg.use_ltm) predict_table(m, &m->ltm->tab, factor, pitch, dur, n, parts[np] = part[np]), np++;
-    if (m->cfg.use_stm) predict_table(m, &m->stm, factor, pitch, dur, n, parts[np] = part[np]), np++;
+    if (m->cfg.use_ltm)
+        predict_table(m, &m->ltm->tab, m->cfg.ltm_order, factor, pitch, dur, n, parts[np] = part[np]), np++;
+    if (m->cfg.use_stm)
+        predict_table(m, &m->stm, m->cfg.order, factor, pitch, dur, n, parts[np] = part[np]), np++;
     combine(parts, np, n, m->cfg.ltm_stm_bias, m->cfg.geometric, res);
     for (int s = 0; s < n; s++) out[s] = (float)res[s];
 }
@@ -485,13 +492,15 @@ cn_status cn_ngram_create(const cn_ngram_config *cfg, const cn_ngram_ltm *ltm, c
     cn_return_val_if_fail(cfg && out, CN_ERR_ARG);
     if (cfg->order < 1 || cfg->order > CN_NGRAM_MAX_ORDER)
         return cn_fail(CN_ERR_RANGE, "n-gram order %d outside 1..%d", cfg->order, CN_NGRAM_MAX_ORDER);
+    if (!(cfg->discount >= 0 && cfg->discount < 1))
+        return cn_fail(CN_ERR_RANGE, "n-gram discount %g outside [0, 1)", cfg->discount);
     if (!cfg->use_ltm && !cfg->use_stm)
         return cn_fail(CN_ERR_ARG, "n-gram model needs the long-term or the short-term model");
     if (cfg->use_ltm && !ltm)
         return cn_fail(CN_ERR_ARG, "n-gram model asked for a long-term model but none was given");
-    if (cfg->use_ltm && cfg->order > ltm->order)
-        return cn_fail(CN_ERR_RANGE, "n-gram order %d above the long-term model's order %d",
-                       cfg->order, ltm->order);
+    if (cfg->use_ltm && (cfg->ltm_order < 1 || cfg->ltm_order > ltm->order))
+        return cn_fail(CN_ERR_RANGE, "n-gram long-term order %d outside 1..%d (the order it was "
+                       "trained with)", cfg->ltm_order, ltm->order);
     ng_model *m = calloc(1, sizeof *m);
     if (!m) return cn_fail(CN_ERR_NOMEM, "out of memory for an n-gram model");
     m->cfg = *cfg;

@@ -54,8 +54,8 @@ cn_status cn_predictor_open(const cn_predictor_opts *opts, cn_predictor *p) {
     const char *def = cn_predictor_default_ngram_data();
     cn_ngram_config cfg = cn_ngram_config_default();
     if (!st)
-        st = opts->ngram_data ? cn_ngram_ltm_train(cfg.order, opts->ngram_data, opts->n_ngram_data, &p->ltm)
-                              : cn_ngram_ltm_train(cfg.order, &def, 1, &p->ltm);
+        st = opts->ngram_data ? cn_ngram_ltm_train(cfg.ltm_order, opts->ngram_data, opts->n_ngram_data, &p->ltm)
+                              : cn_ngram_ltm_train(cfg.ltm_order, &def, 1, &p->ltm);
     cn_event_model *ngram = NULL;
     if (!st) st = cn_ngram_create(&cfg, p->ltm, "ngram", &ngram);
     if (!st && opts->ngram_only) {
