@@ -2,8 +2,9 @@
 // tests and as a fallback to the WaveNet: 32 voices (the oldest is stolen when all are
 // busy), band-limited oscillators (PolyBLEP saw and square, sine, triangle), a linear
 // ADSR per note, velocity scaling and an output gain. Note events take effect at their
-// exact frame. The output is a pure function of the events and parameters
-// (deterministic: no noise, no randomness). tail_frames() is the release time.
+// exact frame; a note-off releases every voice playing its pitch. The output is a pure
+// function of the events and parameters (deterministic: no noise, no randomness).
+// tail_frames() is the release time.
 // create() args: none (NULL or "" accepted).
 #ifndef CN_SYNTH_REFERENCE_H
 #define CN_SYNTH_REFERENCE_H
