@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cn_builtins.h"
 #include "cn_cli.h"
+#include "cn_playback.h"
 #include "cn_registry.h"
 
 static const char *kind_name(cn_plugin_kind k) {
@@ -21,11 +21,13 @@ int cn_cmd_plugins(int argc, char **argv) {
         printf("usage: continuo plugins\n"
                "Lists the registered generator and effect plugins: id (as used by --synth and\n"
                "--fx), kind, description, and each parameter with its range and default.\n"
-               "Effect parameters are set in --fx chains, e.g. --fx \"eq:gain=3,limiter\".\n");
+               "Effect parameters are set in --fx chains, e.g. --fx \"eq:gain=3,limiter\".\n"
+               "External plugins: set CONTINUO_PLUGINS to shared objects (separated by ':')\n"
+               "that export cn_plugin_entry (engine/cn_plugin.h); render and play use them too.\n");
         return 0;
     }
     if (argc > 1) return cn_cli_usage_error("plugins", "unexpected argument '%s'", argv[1]);
-    if (cn_register_builtins()) return cn_cli_error("plugins", NULL);
+    if (cn_playback_register_plugins()) return cn_cli_error("plugins", NULL);
     for (int i = 0; i < cn_registry_count(); i++) {
         const cn_plugin_desc *d = cn_registry_get(i);
         printf("%s%s (%s): %s\n", i ? "\n" : "", d->id, kind_name(d->kind),

@@ -28,8 +28,12 @@ cn_status cn_events_from_midi(const cn_midi *m, double rate, cn_note_event **ev,
 cn_status cn_playback_build(const cn_midi *m, const char *path, const cn_synth_opts *opts,
                             double rate, int max_frames, cn_graph **g, int64_t *total);
 
+// Register the built-in plugins, then load every external plugin named in the
+// environment variable CONTINUO_PLUGINS (shared objects separated by ':'), once.
+cn_status cn_playback_register_plugins(void);
+
 // PortAudio's host back-ends (ALSA, JACK) print diagnostics on stderr while probing;
-// these wrap cn_pa_init/cn_pa_sink_open with stderr silenced so the CLI keeps to its
+// this wraps cn_pa_init with stderr silenced so the CLI keeps to its
 // one-line messages.
 cn_status cn_playback_pa_init_quiet(void);
 

@@ -57,9 +57,28 @@ static cn_status find_generator(const char *id, const cn_plugin_desc **out) {
     return CN_OK;
 }
 
+cn_status cn_playback_register_plugins(void) {
+    static int loaded; // the registry keeps dlopen'ed plugins: load them once
+    cn_status st = cn_register_builtins();
+    if (st || loaded) return st;
+    loaded = 1;
+    const char *env = getenv("CONTINUO_PLUGINS");
+    if (!env || !*env) return CN_OK;
+    char *paths = strdup(env);
+    if (!paths) return cn_fail(CN_ERR_NOMEM, "out of memory");
+    char *save = NULL;
+    for (char *p = strtok_r(paths, ":", &save); p && !st; p = strtok_r(NULL, ":", &save))
+        st = cn_registry_load(p);
+    free(paths);
+    if (!st) return CN_OK;
+    char why[400]; // copy: cn_fail must not format from its own buffer
+    snprintf(why, sizeof why, "%s", cn_error_message());
+    return cn_fail(st, "CONTINUO_PLUGINS: %s", why);
+}
+
 cn_status cn_playback_build(const cn_midi *m, const char *path, const cn_synth_opts *opts,
                             double rate, int max_frames, cn_graph **out, int64_t *total) {
-    cn_status st = cn_register_builtins();
+    cn_status st = cn_playback_register_plugins();
     if (st) return st;
     const cn_plugin_desc *gen = NULL;
     if ((st = find_generator(opts->synth, &gen))) return st;
