@@ -4,11 +4,13 @@
 // against one big block); every waveform plays in tune (YIN); the envelope reaches the
 // sustain level and falls silent exactly tail_frames() after note-off; velocity scales
 // linearly; the 33rd simultaneous note steals the oldest voice; all-notes-off releases
-// everything; parameters clamp; bad arguments are refused.
+// everything; parameters clamp; bad arguments are refused; the PolyBLEP saw aliases at
+// least 10 dB less than a naive saw.
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cn_stft.h"
 #include "cn_synth_reference.h"
 #include "cn_test.h"
 #include "cn_yin.h"
@@ -46,6 +48,25 @@ static float peak(const float *x, int a, int b) {
     float p = 0.0f;
     for (int i = a; i < b; i++) p = fabsf(x[i]) > p ? fabsf(x[i]) : p;
     return p;
+}
+
+// Share of the spectrum's energy (dB) away from the harmonics of f0: the aliasing.
+static double alias_db(const float *x, int n, double f0) {
+    cn_stft *st;
+    TEST_OK(cn_stft_create(8192, 8192, &st));
+    int bins = cn_stft_bins(st);
+    float *mag = malloc(sizeof(float) * (size_t)bins);
+    TEST_ASSERT(mag && n >= 8192);
+    cn_stft_frame(st, x, (size_t)n, 0, mag);
+    double all = 0.0, alias = 0.0;
+    for (int k = 1; k < bins; k++) {
+        double f = k * RATE / 8192, h = f / f0, e = (double)mag[k] * mag[k];
+        all += e;
+        if (fabs(h - round(h)) * f0 > 30.0) alias += e; // more than 30 Hz off a harmonic
+    }
+    free(mag);
+    cn_stft_destroy(st);
+    return 10.0 * log10(alias / all);
 }
 
 int main(void) {
@@ -110,6 +131,23 @@ int main(void) {
     }
     cn_yin_destroy(y);
     free(f0);
+
+    // Band limiting: a high saw (B6, 1976 Hz) against a naive saw of the same pitch.
+    {
+        d->set_param(s, CN_SYNTH_P_WAVEFORM, 2.0f);
+        cn_note_event e[1] = {{0, CN_EV_NOTE_ON, 95, 127}};
+        TEST_OK(d->prepare(s, RATE, MAXB));
+        render(s, e, 1, a, n, 0);
+        double f0 = 440.0 * pow(2.0, (95 - 69) / 12.0), ph = 0.0;
+        for (int i = 0; i < n; i++) {
+            b[i] = (float)(2.0 * ph - 1.0);
+            ph += f0 / RATE;
+            if (ph >= 1.0) ph -= 1.0;
+        }
+        double blep = alias_db(a + n / 2, n / 2, f0), naive = alias_db(b + n / 2, n / 2, f0);
+        printf("saw at %.0f Hz: aliasing %.1f dB (PolyBLEP) vs %.1f dB (naive)\n", f0, blep, naive);
+        TEST_ASSERT(blep < naive - 10.0);
+    }
 
     // Voice stealing: pitch 40, then 32 more notes; releasing those 32 leaves silence only
     // if the 33rd note stole pitch 40 (the oldest). With 31 more, pitch 40 keeps sounding.
