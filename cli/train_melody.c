@@ -27,6 +27,8 @@ static void usage(void) {
         "                    steps default 500\n"
         "  --resume CKPT     continue an interrupted run from its checkpoint (same flags)\n"
         "  --steps N         optimizer steps (default 3000)\n"
+        "  --minutes M       also stop after M minutes of training, the learning-rate schedule\n"
+        "                    stretched to end then (for shared machines; not deterministic)\n"
         "  --batch B         windows per step (default 16)\n"
         "  --lr LR           peak learning rate (default 1e-3; 2e-4 with --init)\n"
         "  --lr-min LR       final learning rate of the cosine schedule (default lr/10)\n"
@@ -92,7 +94,7 @@ static int load_dirs(const char **dirs, int n, cn_tune_set *set, const char *wha
 int cn_train_melody_main(int argc, char **argv) {
     enum { O_DATA = 256, O_VALID, O_INIT, O_RESUME, O_STEPS, O_BATCH, O_LR, O_LRMIN, O_WARMUP,
            O_SEED, O_THREADS, O_DMODEL, O_LAYERS, O_HEADS, O_CTX, O_DROPOUT, O_EVAL, O_CKPTE,
-           O_CKPT, O_QUIET, O_HELP };
+           O_CKPT, O_QUIET, O_HELP, O_MINUTES };
     static const struct option opts[] = {
         {"data", required_argument, 0, O_DATA},       {"valid", required_argument, 0, O_VALID},
         {"init", required_argument, 0, O_INIT},       {"resume", required_argument, 0, O_RESUME},
@@ -104,7 +106,8 @@ int cn_train_melody_main(int argc, char **argv) {
         {"ctx", required_argument, 0, O_CTX},         {"dropout", required_argument, 0, O_DROPOUT},
         {"eval-every", required_argument, 0, O_EVAL}, {"ckpt-every", required_argument, 0, O_CKPTE},
         {"checkpoint", required_argument, 0, O_CKPT}, {"quiet", no_argument, 0, O_QUIET},
-        {"help", no_argument, 0, O_HELP},             {0, 0, 0, 0}};
+        {"help", no_argument, 0, O_HELP},             {"minutes", required_argument, 0, O_MINUTES},
+        {0, 0, 0, 0}};
     cn_mtrain_config c;
     cn_mtrain_config_default(&c);
     const char *data[MAX_DIRS], *valid[MAX_DIRS], *out = NULL, *ckpt = NULL;
@@ -155,6 +158,12 @@ int cn_train_melody_main(int argc, char **argv) {
         case O_CKPTE: INT_OPT(0, 100000000, c.ckpt_every); break;
         case O_CKPT: ckpt = optarg; break;
         case O_QUIET: quiet = 1; break;
+        case O_MINUTES: {
+            float mins;
+            DBL_OPT(0.01, 1e6, mins);
+            c.max_seconds = 60.0 * mins;
+            break;
+        }
         case 'o': out = optarg; break;
         case 'h':
         case O_HELP: usage(); return 0;

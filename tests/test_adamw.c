@@ -1,6 +1,6 @@
 // test_adamw: AdamW against a double-precision hand computation of two steps, weight
 // decay on/off, the lr schedule shape, gradient clipping, the ordered parallel sum and
-// the rng's determinism and moments.
+// the rng's determinism and moments, and the fast tanh of GELU against libm.
 #include <string.h>
 
 #include "cn_adamw.h"
@@ -53,6 +53,17 @@ int main(void) {
     TEST_NEAR(gr[1], 0.8, 1e-6);
     TEST_NEAR(cn_grad_clip(gr, 2, 10.0f), 1.0, 1e-6);
     TEST_NEAR(gr[0], 0.6, 1e-6);
+
+    // ---- fast tanh against libm
+    double tw = 0;
+    for (int i = -2000; i <= 2000; i++) {
+        float x = i * 0.005f;
+        tw = fmax(tw, fabs(cn_tanh_fast(x) - tanh((double)x)));
+    }
+    TEST_NEAR(cn_tanh_fast(50.0f), 1.0, 1e-6);
+    TEST_NEAR(cn_tanh_fast(-50.0f), -1.0, 1e-6);
+    printf("fast tanh: max error %.3g on [-10, 10]\n", tw);
+    TEST_ASSERT(tw < 1e-6);
 
     // ---- parallel run and ordered sum
     float out[3] = {0};

@@ -7,6 +7,8 @@
 // the run is a deterministic function of the seed and the thread count. Then gradient
 // clipping, warm-up + cosine learning rate, AdamW. Every step draws its data from an
 // rng seeded by (seed, step), so resuming from a checkpoint continues the same run.
+// With a time budget (max_seconds) the schedule follows the elapsed time instead, so
+// a shared machine still ends the run annealed and on time.
 // Nothing here prints: progress goes to a callback.
 #ifndef CN_MELODY_TRAIN_H
 #define CN_MELODY_TRAIN_H
@@ -31,7 +33,9 @@ typedef void (*cn_mtrain_cb)(const cn_mtrain_progress *p, void *user);
 
 typedef struct cn_mtrain_config {
     cn_tf_config arch;        // ignored with init_path / resume_path (taken from the file)
-    long steps;               // total optimizer steps
+    long steps;               // total optimizer steps (an upper bound with max_seconds)
+    double max_seconds;       // > 0: also stop after this much wall time, with the cosine
+                              // schedule stretched over the time budget (not deterministic)
     int batch;                // windows per step
     float lr, lr_min;         // peak and final learning rate
     long warmup;              // warm-up steps

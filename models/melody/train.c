@@ -181,6 +181,16 @@ static cn_status save_model(const cn_mtrain_config *c, const cn_tf *m, const cha
     return cn_tf_save(m, path, &ex);
 }
 
+// Steps the run will take: c->steps, or fewer when the time budget runs out first
+// (estimated from the pace so far, so the cosine schedule ends with the budget).
+static long planned_steps(const cn_mtrain_config *c, long step, long step0, double elapsed) {
+    if (c->max_seconds <= 0 || step - step0 < 5 || elapsed <= 0) return c->steps;
+    double pace = (double)(step - step0) / elapsed;
+    long est = step + (long)(pace * (c->max_seconds - elapsed));
+    long floor_ = c->warmup + 1 > step ? c->warmup + 1 : step;
+    return est < floor_ ? floor_ : est > c->steps ? c->steps : est;
+}
+
 static void report(const cn_mtrain_config *c, cn_mtrain_progress *p) {
     if (c->progress) c->progress(p, c->user);
 }
@@ -256,7 +266,7 @@ cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
         double nll = 0;
         for (int w = 0; w < threads; w++) nll += x.nll[w];
         p.grad_norm = cn_grad_clip(grads, m->n_params, c->clip);
-        opt.lr = cn_lr_schedule(step, c->warmup, c->steps, c->lr, c->lr_min);
+        opt.lr = cn_lr_schedule(step, c->warmup, planned_steps(c, step, step0, now_s() - t0), c->lr, c->lr_min);
         for (int i = 0; i < CN_TF_NPARAM; i++) {
             int nd, s[3];
             size_t n = cn_tf_param_shape(&m->cfg, i, &nd, s), off = (size_t)(m->w.t[i] - m->params);
@@ -272,10 +282,12 @@ cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
         p.val_bits = NAN;
         p.elapsed_s = el;
         p.tokens_per_s = tokens_run / (el > 0 ? el : 1e-9);
-        p.eta_s = el / (double)(step - step0) * (double)(c->steps - step);
+        long total = planned_steps(c, step, step0, el);
+        p.total = total;
+        p.eta_s = el / (double)(step - step0) * (double)(total - step);
         p.event = "step";
         report(c, &p);
-        int last = step == c->steps;
+        int last = step >= c->steps || (c->max_seconds > 0 && el >= c->max_seconds);
         if (valid && valid->n && (last || (c->eval_every > 0 && step % c->eval_every == 0))) {
             double bits;
             if ((st = eval_with(&x, threads, valid, &bits))) goto done;
@@ -294,6 +306,7 @@ cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
             p.event = "checkpoint";
             report(c, &p);
         }
+        if (last) break;
     }
     if (!valid || !valid->n) st = save_model(c, m, c->out_path, step, NAN, NULL, NULL);
     res->steps = step;

@@ -37,6 +37,9 @@ void cn_layernorm_backward(float *dinp, float *dg, float *db, const float *dout,
                            const float *g, const float *mean, const float *rstd, int M, int C);
 
 // ---- activations ---------------------------------------------------------------------
+// tanh by a rational approximation (max error ~1e-7, vectorizable); tests compare it
+// with libm's tanh.
+float cn_tanh_fast(float x);
 // GELU, tanh approximation (as GPT-2).
 void cn_gelu_forward(float *out, const float *inp, size_t n);
 void cn_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);
