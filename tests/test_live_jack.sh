@@ -4,7 +4,9 @@
 # with the dummy backend (48 kHz, 256-frame periods), checks that `continuo devices`
 # lists JACK, plays 10 s of a Nottingham test tune through PortAudio's JACK host API
 # while recording it, and asserts exit 0, the full frame count, no engine xruns and a
-# complete recording. Skips (exit 0, with the reason) only when jackd cannot start.
+# complete recording; then a deliberately slow external generator must produce engine
+# xruns while every frame is still played. Skips (exit 0, with the reason) only when
+# jackd cannot start.
 set -u
 fail() { echo "test_live_jack: FAIL: $*" >&2; exit 1; }
 : "${CN_BIN:?}" "${CN_SOURCE_DIR:?}"
@@ -59,4 +61,38 @@ echo "$summary" | grep -q 'xruns: 0,' || fail "engine xruns: $summary"
 frames=$(soxi -s "$tmp/rec.wav") || fail "no recording"
 [ "$frames" -eq 480000 ] || fail "recording has $frames frames, expected 480000"
 echo "server xruns in jackd log: $(grep -c XRun "$tmp/jackd.log")"
+
+# An external generator twice as slow as real time must show up as engine xruns, while
+# every frame still gets played (the callback zero-fills, it never waits).
+if command -v "${CC:-cc}" >/dev/null; then
+    cat >"$tmp/slow.c" <<'SRC'
+#include <stdlib.h>
+#include <time.h>
+#include "cn_plugin.h"
+static int dummy;
+static cn_status create(const char *a, void **out) { (void)a; *out = &dummy; return CN_OK; }
+static cn_status prepare(void *s, double r, int m) { (void)s; (void)r; (void)m; return CN_OK; }
+static void process(void *s, int64_t start, const float *in, float *out, int frames) {
+    (void)s; (void)start; (void)in;
+    struct timespec ts = {0, (long)frames * 2 * 1000000000L / 48000}; // 2x real time
+    nanosleep(&ts, NULL);
+    for (int i = 0; i < frames; i++) out[i] = 0.1f;
+}
+static void destroy(void *s) { (void)s; }
+static const cn_plugin_desc desc = {CN_PLUGIN_ABI_VERSION, "slow", "Slow", "too slow on purpose",
+    CN_PLUGIN_GENERATOR, NULL, 0, create, prepare, process, NULL, NULL, NULL, destroy};
+static const cn_plugin_desc *const list[] = {&desc, NULL};
+const cn_plugin_desc *const *cn_plugin_entry(void) { return list; }
+SRC
+    "${CC:-cc}" -std=c11 -D_POSIX_C_SOURCE=200809L -shared -fPIC -I"$CN_SOURCE_DIR/engine" \
+        "$tmp/slow.c" -o "$tmp/slow.so" || fail "cannot build the slow plugin"
+    CONTINUO_PLUGINS="$tmp/slow.so" "$CN_BIN" play "$tune" --synth slow --device JACK \
+        --duration 1 2>"$tmp/slow.err" || fail "slow play: $(cat "$tmp/slow.err")"
+    slow=$(tail -n 1 "$tmp/slow.err")
+    echo "slow generator: $slow"
+    echo "$slow" | grep -q '^played 48000 frames' || fail "slow generator: $slow"
+    echo "$slow" | grep -q 'xruns: 0,' && fail "a generator at half real-time speed caused no xruns"
+else
+    echo "no C compiler: xrun detection with a slow generator not checked"
+fi
 echo "test_live_jack: ok"
