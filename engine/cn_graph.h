@@ -32,6 +32,7 @@ cn_status cn_graph_add_effect(cn_graph *g, const cn_plugin_desc *fx, const char 
 //   CHAIN  = EFFECT ("," EFFECT)*      EFFECT = ID (":" KEY=VALUE)*
 // and a bare KEY=VALUE item continues the previous effect, so both
 // "eq:gain=3:freq=800,reverb:mix=0.2,limiter" and "eq:gain=3,freq=800,limiter" work.
+// On an error the effects added before the bad item stay in the graph (callers give up).
 cn_status cn_graph_add_chain(cn_graph *g, const char *chain);
 int cn_graph_effect_count(const cn_graph *g);
 
