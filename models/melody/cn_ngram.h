@@ -27,7 +27,6 @@ typedef struct cn_ngram_config {
     double vp_bias;     // entropy-weight exponent combining viewpoints
     double ltm_stm_bias; // entropy-weight exponent combining LTM and STM
     int geometric;      // 1: geometric combination, 0: arithmetic
-    double discount;    // 0: PPM escape method C; in (0, 1): absolute discounting
 } cn_ngram_config;
 
 cn_ngram_config cn_ngram_config_default(void);

@@ -11,8 +11,8 @@
 #include "cn_primer.h"
 
 cn_ngram_config cn_ngram_config_default(void) {
-    return (cn_ngram_config){.order = 24, .ltm_order = 5, .use_ltm = 1, .use_stm = 1, .vp_bias = 0.25,
-                             .ltm_stm_bias = 0.5, .geometric = 0, .discount = 0.0};
+    return (cn_ngram_config){.order = 16, .ltm_order = 5, .use_ltm = 1, .use_stm = 1, .vp_bias = 0.25,
+                             .ltm_stm_bias = 0.5, .geometric = 0};
 }
 
 // ---- count tables
@@ -145,62 +145,53 @@ static cn_status table_copy(ng_table *dst, const ng_table *src) {
     return CN_OK;
 }
 
-// Interpolated PPM: start from uniform (order -1) and, for each context from order 0
-// up, blend in its counts. Escape method C (discount 0):
-//   p <- (count(s) + distinct * p) / (total + distinct);
-// absolute discounting (discount d > 0, as in Kneser-Ney):
-//   p <- (max(count(s) - d, 0) + d * distinct * p) / total.
+// Interpolated PPM, escape method C: start from uniform (order -1) and, for each
+// context from order 0 up, p <- (count(s) + distinct * p) / (total + distinct).
 static void table_blend(const ng_table *t, const uint64_t *keys, int n_keys, int alphabet,
-                        double discount, double *p) {
+                        double *p) {
     for (int s = 0; s < alphabet; s++) p[s] = 1.0 / alphabet;
     for (int k = 0; k < n_keys; k++) {
         const ng_node *nd = table_find(t, keys[k]);
         if (!nd || !nd->total) continue;
-        double inv = discount > 0 ? 1.0 / nd->total : 1.0 / (nd->total + nd->distinct);
-        double g = discount > 0 ? discount * nd->distinct * inv : nd->distinct * inv;
+        double inv = 1.0 / (nd->total + nd->distinct), g = nd->distinct * inv;
         for (int s = 0; s < alphabet; s++) p[s] *= g;
-        for (int e = nd->head; e >= 0; e = t->ent[e].next)
-            p[t->ent[e].sym] += (t->ent[e].count - discount) * inv;
+        for (int e = nd->head; e >= 0; e = t->ent[e].next) p[t->ent[e].sym] += t->ent[e].count * inv;
     }
 }
 
 // ---- tune history and viewpoints
 
 typedef struct {
-    int *pitch, *dur, *rest; // [n]
+    cn_mevent *ev; // [n]
+    int *onset;    // [n] ticks from the first note's onset
     int n, cap;
 } ng_hist;
 
 static cn_status hist_push(ng_hist *h, const cn_mevent *e) {
     if (h->n == h->cap) {
         int cap = h->cap ? 2 * h->cap : 256;
-        int *p = realloc(h->pitch, (size_t)cap * sizeof *p);
-        if (p) h->pitch = p;
-        int *d = p ? realloc(h->dur, (size_t)cap * sizeof *d) : NULL;
-        if (d) h->dur = d;
-        int *r = d ? realloc(h->rest, (size_t)cap * sizeof *r) : NULL;
-        if (!r) return cn_fail(CN_ERR_NOMEM, "out of memory for a tune of %d events", cap);
-        h->rest = r;
+        cn_mevent *ev = realloc(h->ev, (size_t)cap * sizeof *ev);
+        if (ev) h->ev = ev;
+        int *on = ev ? realloc(h->onset, (size_t)cap * sizeof *on) : NULL;
+        if (!on) return cn_fail(CN_ERR_NOMEM, "out of memory for a tune of %d events", cap);
+        h->onset = on;
         h->cap = cap;
     }
-    h->pitch[h->n] = e->pitch;
-    h->dur[h->n] = e->dur;
-    h->rest[h->n] = e->rest;
-    h->n++;
+    h->onset[h->n] = h->n ? h->onset[h->n - 1] + h->ev[h->n - 1].dur + h->ev[h->n - 1].rest : 0;
+    h->ev[h->n++] = *e;
     return CN_OK;
 }
 
 static void hist_free(ng_hist *h) {
-    free(h->pitch);
-    free(h->dur);
-    free(h->rest);
+    free(h->ev);
+    free(h->onset);
     memset(h, 0, sizeof *h);
 }
 
 static cn_status hist_copy(ng_hist *dst, const ng_hist *src) {
     memset(dst, 0, sizeof *dst);
     for (int i = 0; i < src->n; i++) {
-        cn_status st = hist_push(dst, &(cn_mevent){src->pitch[i], src->dur[i], src->rest[i]});
+        cn_status st = hist_push(dst, &src->ev[i]);
         if (st) {
             hist_free(dst);
             return st;
@@ -212,7 +203,12 @@ static cn_status hist_copy(ng_hist *dst, const ng_hist *src) {
 // Viewpoints: each predicts one factor over its own alphabet from contexts made of
 // an optional "fixed" symbol (what is known about the current event) followed by
 // history tokens, most recent first.
-enum { VP_PITCH, VP_INT, VP_REL, VP_DUR, VP_DUR_INT, VP_REST, VP_COUNT };
+enum {
+    VP_PITCH, VP_INT, VP_REL, VP_INT_RHY, VP_INT_PHASE, // pitch
+    VP_DUR, VP_DUR_INT, VP_DUR_PHASE,                 // duration
+    VP_REST,                                          // rest
+    VP_COUNT
+};
 enum { F_PITCH, F_DUR, F_REST };
 
 static const struct {
@@ -221,26 +217,34 @@ static const struct {
     [VP_PITCH] = {F_PITCH, CN_EV_NPITCH},   // pitch | previous pitches
     [VP_INT] = {F_PITCH, 255},              // interval | previous intervals
     [VP_REL] = {F_PITCH, CN_EV_NPITCH},     // pitch - first pitch | previous ones
+    [VP_INT_RHY] = {F_PITCH, 255},          // interval | previous (interval, dur, rest)
+    [VP_INT_PHASE] = {F_PITCH, 255},        // interval | onset phase, previous intervals
     [VP_DUR] = {F_DUR, CN_EV_NDUR},         // dur | previous (dur, rest)
     [VP_DUR_INT] = {F_DUR, CN_EV_NDUR},     // dur | interval now, previous (dur, rest)
+    [VP_DUR_PHASE] = {F_DUR, CN_EV_NDUR},   // dur | onset phase, previous (dur, rest)
     [VP_REST] = {F_REST, CN_EV_NREST},      // rest | dur now, previous (dur, rest)
 };
 
 #define NG_MAX_KEYS (CN_NGRAM_MAX_ORDER + 2)
 #define REL_CENTER 64
+// Onset phase = ticks since the first note mod 2 bars of 4/4 (the meter is unknown;
+// tuned on nottingham/valid against 12, 24, 48 and 144).
+#define NG_PHASE 96
 #define NG_MAX_ALPHA 255 // largest viewpoint alphabet (intervals)
 
 static int interval_at(const ng_hist *h, int i, int pitch) {
-    return i == 0 ? 255 : pitch - h->pitch[i - 1] + 127; // 255: no previous note
+    return i == 0 ? 255 : pitch - h->ev[i - 1].pitch + 127; // 255: no previous note
 }
 
 // History token of event i (< h->n) for viewpoint vp, or -1 where undefined.
 static int vp_token(const ng_hist *h, int vp, int i) {
     switch (vp) {
-    case VP_PITCH: return h->pitch[i];
-    case VP_INT: return i ? h->pitch[i] - h->pitch[i - 1] + 127 : -1;
-    case VP_REL: return h->pitch[i] - h->pitch[0] + 512;
-    default: return h->dur[i] * 128 + h->rest[i];
+    case VP_PITCH: return h->ev[i].pitch;
+    case VP_INT:
+    case VP_INT_PHASE: return i ? h->ev[i].pitch - h->ev[i - 1].pitch + 127 : -1;
+    case VP_REL: return h->ev[i].pitch - h->ev[0].pitch + 512;
+    case VP_INT_RHY: return interval_at(h, i, h->ev[i].pitch) * 16384 + h->ev[i].dur * 128 + h->ev[i].rest;
+    default: return h->ev[i].dur * 128 + h->ev[i].rest;
     }
 }
 
@@ -248,11 +252,15 @@ static int vp_token(const ng_hist *h, int vp, int i) {
 // as far as the factor needs. Returns 0 when the viewpoint cannot predict here.
 static int vp_keys(const ng_hist *h, int vp, int order, int pitch, int dur, uint64_t *keys) {
     int t = h->n, n = 0;
-    if ((vp == VP_INT || vp == VP_REL) && t == 0) return 0;
+    if ((vp == VP_INT || vp == VP_REL || vp == VP_INT_RHY || vp == VP_INT_PHASE) && t == 0) return 0;
     uint64_t k = key_extend(0x5eed, vp);
     keys[n++] = k;
     if (vp == VP_DUR_INT) keys[n++] = k = key_extend(k, 1000 + interval_at(h, t, pitch));
     if (vp == VP_REST) keys[n++] = k = key_extend(k, 1000 + dur);
+    if (vp == VP_DUR_PHASE || vp == VP_INT_PHASE) {
+        int on = t ? h->onset[t - 1] + h->ev[t - 1].dur + h->ev[t - 1].rest : 0;
+        keys[n++] = k = key_extend(k, 1000 + on % NG_PHASE);
+    }
     for (int j = 1; j <= order && t - j >= 0; j++) {
         int tok = vp_token(h, vp, t - j);
         if (tok < 0) break;
@@ -265,14 +273,17 @@ static int vp_keys(const ng_hist *h, int vp, int order, int pitch, int dur, uint
 static int vp_symbol(const ng_hist *h, int vp, const cn_mevent *e) {
     switch (vp) {
     case VP_PITCH: return e->pitch;
-    case VP_INT: return h->n ? e->pitch - h->pitch[h->n - 1] + 127 : -1;
+    case VP_INT:
+    case VP_INT_PHASE:
+    case VP_INT_RHY: return h->n ? e->pitch - h->ev[h->n - 1].pitch + 127 : -1;
     case VP_REL: {
         if (!h->n) return -1;
-        int s = e->pitch - h->pitch[0] + REL_CENTER;
+        int s = e->pitch - h->ev[0].pitch + REL_CENTER;
         return s >= 0 && s < CN_EV_NPITCH ? s : -1;
     }
     case VP_DUR:
-    case VP_DUR_INT: return e->dur - 1;
+    case VP_DUR_INT:
+    case VP_DUR_PHASE: return e->dur - 1;
     default: return e->rest;
     }
 }
@@ -400,10 +411,10 @@ static void predict_table(const ng_model *m, const ng_table *t, int order, int f
         if (vp_def[vp].factor != factor) continue;
         int n = vp_keys(h, vp, order, pitch, dur, keys);
         if (!n) continue;
-        table_blend(t, keys, n, vp_def[vp].alphabet, m->cfg.discount, buf[vp]);
+        table_blend(t, keys, n, vp_def[vp].alphabet, buf[vp]);
         double *q = mapped[vp];
-        if (vp == VP_INT || vp == VP_REL) { // shift onto absolute pitch, renormalise
-            int off = vp == VP_INT ? 127 - h->pitch[h->n - 1] : REL_CENTER - h->pitch[0];
+        if (vp == VP_INT || vp == VP_INT_RHY || vp == VP_INT_PHASE || vp == VP_REL) { // onto absolute pitch
+            int off = vp != VP_REL ? 127 - h->ev[h->n - 1].pitch : REL_CENTER - h->ev[0].pitch;
             double z = 0;
             for (int s = 0; s < alphabet; s++) {
                 int i = s + off;
@@ -492,8 +503,6 @@ cn_status cn_ngram_create(const cn_ngram_config *cfg, const cn_ngram_ltm *ltm, c
     cn_return_val_if_fail(cfg && out, CN_ERR_ARG);
     if (cfg->order < 1 || cfg->order > CN_NGRAM_MAX_ORDER)
         return cn_fail(CN_ERR_RANGE, "n-gram order %d outside 1..%d", cfg->order, CN_NGRAM_MAX_ORDER);
-    if (!(cfg->discount >= 0 && cfg->discount < 1))
-        return cn_fail(CN_ERR_RANGE, "n-gram discount %g outside [0, 1)", cfg->discount);
     if (!cfg->use_ltm && !cfg->use_stm)
         return cn_fail(CN_ERR_ARG, "n-gram model needs the long-term or the short-term model");
     if (cfg->use_ltm && !ltm)
