@@ -35,7 +35,7 @@ expect 2 render "$tune" -o "$tmp/x.wav" --rate 12
 expect 2 render "$tune" -o "$tmp/x.wav" --seed -1
 expect 1 render "$tmp/none.mid" -o "$tmp/x.wav"
 expect 1 render "$tune" -o "$tmp/x.wav" --fx "gain=3"
-expect 1 render "$tune" -o "$tmp/x.wav" --preset soft
+expect 1 render "$tune" -o "$tmp/x.wav" --synth reference --preset soft
 expect 2 play
 expect 2 play "$tune" --latency 0
 expect 2 play "$tune" --duration -3

@@ -49,7 +49,7 @@ cat "$tmp/devices"
 grep -q "JACK" "$tmp/devices" || fail "continuo devices lists no JACK device"
 
 tune="$CN_SOURCE_DIR/data/melody/nottingham/test/xmas6.mid" # 24.6 s; 10 s of it
-"$CN_BIN" play "$tune" --device JACK --latency 50 --duration 10 -o "$tmp/rec.wav" \
+"$CN_BIN" play "$tune" --synth reference --device JACK --latency 50 --duration 10 -o "$tmp/rec.wav" \
     2>"$tmp/play.err"
 rc=$?
 cat "$tmp/play.err"

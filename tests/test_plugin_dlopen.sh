@@ -51,8 +51,8 @@ grep -q '^half (effect): external test effect' "$tmp/list" || fail "half not lis
 grep -q '^reference (generator)' "$tmp/list" || fail "built-ins missing"
 
 tune="$CN_SOURCE_DIR/data/melody/nottingham/test/xmas6.mid"
-"$CN_BIN" render "$tune" -o "$tmp/dry.wav" --format float 2>/dev/null || fail "dry render"
-CONTINUO_PLUGINS="$tmp/half.so" "$CN_BIN" render "$tune" -o "$tmp/half.wav" --format float --fx half \
+"$CN_BIN" render "$tune" --synth reference -o "$tmp/dry.wav" --format float 2>/dev/null || fail "dry render"
+CONTINUO_PLUGINS="$tmp/half.so" "$CN_BIN" render "$tune" --synth reference -o "$tmp/half.wav" --format float --fx half \
     2>"$tmp/err" || fail "render --fx half: $(cat "$tmp/err")"
 peak() { sox "$1" -n stat 2>&1 | sed -n 's/^Maximum amplitude: *//p'; }
 awk -v d="$(peak "$tmp/dry.wav")" -v h="$(peak "$tmp/half.wav")" \
