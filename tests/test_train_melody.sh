@@ -1,0 +1,39 @@
+# LABELS: unit
+# TIMEOUT: 120
+# test_train_melody.sh: `continuo train melody` end to end on a tiny model: --help,
+# usage errors (exit 2), a bad folder (exit 1, one line), training with validation,
+# --resume from the checkpoint, fine-tuning with --init, and no temporary files left.
+set -u
+B="$CN_BIN"
+T="$(mktemp -d)"
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$B" train melody --help | grep -q -- "--resume" || fail "--help"
+"$B" train melody --data x >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing -o should be a usage error"
+"$B" train melody --data x -o y --steps abc >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --steps"
+"$B" train melody --data x -o y --d-model 10 --heads 4 >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad shape"
+err=$("$B" train melody --data "$T/none" -o "$T/m.safetensors" 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "missing folder exit $rc"
+[ "$(echo "$err" | wc -l)" -eq 1 ] || fail "error is not one line: $err"
+echo "$err" | grep -q "$T/none" || fail "error does not name the folder: $err"
+
+mkdir -p "$T/mine" "$T/val"
+ls "$CN_SOURCE_DIR"/data/melody/nottingham/train/*.mid | head -6 | xargs -I{} cp {} "$T/mine/"
+ls "$CN_SOURCE_DIR"/data/melody/nottingham/valid/*.mid | head -3 | xargs -I{} cp {} "$T/val/"
+SMALL="--d-model 16 --layers 1 --heads 2 --ctx 32 --batch 2 --threads 2"
+"$B" train melody --data "$T/mine" --valid "$T/val" $SMALL --steps 6 --eval-every 3 --ckpt-every 3 \
+    -o "$T/m.safetensors" 2>"$T/log" || { cat "$T/log"; fail "training"; }
+grep -q "valid .* bits/note" "$T/log" || fail "no validation line"
+grep -q "tok/s" "$T/log" || fail "no progress line"
+[ -s "$T/m.safetensors" ] && [ -s "$T/m.safetensors.ckpt" ] || fail "outputs missing"
+"$B" train melody --data "$T/mine" $SMALL --steps 9 --resume "$T/m.safetensors.ckpt" \
+    -o "$T/r.safetensors" 2>"$T/log" || { cat "$T/log"; fail "resume"; }
+grep -q "step 9/9" "$T/log" || fail "resume did not reach step 9"
+"$B" train melody --data "$T/mine" --init "$T/m.safetensors" --steps 3 -o "$T/f.safetensors" \
+    2>"$T/log" || { cat "$T/log"; fail "fine-tune"; }
+grep -q "fine-tune" "$T/log" || fail "fine-tune not reported"
+"$B" train melody --data "$T/mine" --resume "$T/m.safetensors" -o "$T/x.safetensors" >/dev/null 2>&1
+[ $? -eq 1 ] || fail "resuming a final model should fail"
+ls "$T" | grep -q "\.tmp$" && fail "temporary file left"
+echo "test_train_melody: ok"
