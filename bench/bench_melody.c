@@ -250,11 +250,10 @@ static void stats_print(const char *label, const stats *s) {
 #define SANITY_PRIMER 16
 #define SANITY_GEN 32
 
-// Continue the first SANITY_PRIMER notes of each keyed test tune; compare the
-// SANITY_GEN generated notes with the tune's real next notes and training windows.
-static int report_sanity(cn_event_model *m, const corpus *test, const corpus *train, int max_primers) {
-    stats gen = {0}, real = {0}, tr = {0};
-    cn_sample_config sc = cn_sample_config_default();
+// Sample SANITY_GEN notes after the first SANITY_PRIMER notes of each keyed test tune
+// (at most max_primers tunes) into *gen, and the tunes' real next notes into *real.
+static int sample_windows(cn_event_model *m, const corpus *test, const cn_sample_config *sc,
+                          int max_primers, stats *gen, stats *real) {
     static const cn_melody_cond unknown = {-1, -1, -1, -1};
     const cn_gen_limit lim = {SANITY_GEN, 0};
     int used = 0;
@@ -268,20 +267,33 @@ static int report_sanity(cn_event_model *m, const corpus *test, const corpus *tr
         cn_rng rng;
         cn_rng_seed(&rng, 1, (uint64_t)i);
         cn_event_seq out;
-        if (st || cn_sample_continue(m, &sc, &rng, &lim, &out)) return cn_cli_error(CMD, NULL);
-        stats_add(&gen, out.ev, out.n, test->key[i]);
+        if (st || cn_sample_continue(m, sc, &rng, &lim, &out)) return -1;
+        stats_add(gen, out.ev, out.n, test->key[i]);
         cn_events_free(&out);
-        stats_add(&real, s->ev + SANITY_PRIMER, SANITY_GEN, test->key[i]);
+        stats_add(real, s->ev + SANITY_PRIMER, SANITY_GEN, test->key[i]);
         used++;
     }
+    return used;
+}
+
+// Continuations sampled at two settings against the real continuations and training
+// windows (notes 17..48 of each tune).
+static int report_sanity(cn_event_model *m, const corpus *test, const corpus *train, int max_primers) {
+    stats gen[2] = {{0}}, real = {0}, scratch = {0}, tr = {0};
+    cn_sample_config sc[2] = {cn_sample_config_default(), cn_sample_config_default()};
+    sc[1].top_p = 0.9;
+    int used = sample_windows(m, test, &sc[0], max_primers, &gen[0], &real);
+    if (used < 0 || sample_windows(m, test, &sc[1], max_primers, &gen[1], &scratch) < 0)
+        return cn_cli_error(CMD, NULL);
     for (int i = 0; i < train->n; i++)
         if (train->s[i].n >= SANITY_PRIMER + SANITY_GEN)
             stats_add(&tr, train->s[i].ev + SANITY_PRIMER, SANITY_GEN, train->key[i]);
     printf("musical sanity: %d primers of %d notes from nottingham/test (key from the file, given\n"
-           "to the model), %d sampled notes each (%s, temperature 1, seed 1):\n"
+           "to the model), %d sampled notes each (%s, seed 1):\n"
            "  %-32s %7s %8s %10s %9s %8s\n", used, SANITY_PRIMER, SANITY_GEN, m->name, "",
            "in-scale", "range", "dur(beats)", "rest-after", "leaps>8ve");
-    stats_print("generated continuations", &gen);
+    stats_print("generated, temperature 1", &gen[0]);
+    stats_print("generated, top-p 0.9", &gen[1]);
     stats_print("real continuations (test)", &real);
     stats_print("training data (notes 17..48)", &tr);
     return 0;
