@@ -44,8 +44,19 @@ cn_status cn_graph_set_events(cn_graph *g, const cn_note_event *ev, int n);
 int64_t cn_graph_last_event_frame(const cn_graph *g);
 int64_t cn_graph_tail_frames(const cn_graph *g);
 
+// Live events (endless mode: a melody generator on another thread feeds notes ahead of
+// the playhead). [main] cn_graph_enable_queue makes an SPSC queue of `capacity` events
+// (a power of two) and reserves room for them, before the worker starts. [producer, one
+// thread] cn_graph_queue_event never blocks: 1 if queued, 0 if the queue was full (the
+// event is dropped and counted). The worker drains the queue at the start of each
+// cn_graph_process and places each event at its frame (a late one sounds at once).
+cn_status cn_graph_enable_queue(cn_graph *g, int capacity);
+int cn_graph_queue_event(cn_graph *g, const cn_note_event *ev);
+int64_t cn_graph_dropped_events(const cn_graph *g);
+
 // [worker] Render the next `frames` (1..max_frames) samples into out and advance.
 void cn_graph_process(cn_graph *g, float *out, int frames);
+// [any thread] Frames rendered so far (published after each cn_graph_process).
 int64_t cn_graph_position(const cn_graph *g);
 int cn_graph_max_frames(const cn_graph *g);
 double cn_graph_rate(const cn_graph *g);

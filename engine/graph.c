@@ -2,8 +2,11 @@
 // The chain-spec parser lives in graph_chain.c.
 #include "cn_graph.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cn_evqueue.h"
 
 typedef struct {
     const cn_plugin_desc *desc;
@@ -16,9 +19,11 @@ struct cn_graph {
     node gen;
     node fx[CN_GRAPH_MAX_EFFECTS];
     int n_fx;
-    cn_note_event *ev; // sorted, [n_ev]
-    int n_ev, next_ev;
-    int64_t pos;       // absolute frame of the next sample
+    cn_note_event *ev; // sorted, [n_ev] of [ev_cap]; [0, next_ev) already delivered
+    int n_ev, next_ev, ev_cap;
+    int64_t pos;       // absolute frame of the next sample (worker's copy)
+    cn_evqueue *queue; // live events from another thread, or NULL
+    atomic_llong shared_pos, dropped; // for other threads
     float *block;      // [max_frames] scratch for cn_graph_render
 };
 
@@ -35,6 +40,8 @@ cn_status cn_graph_create(double rate, int max_frames, cn_graph **out) {
     }
     g->rate = rate;
     g->max_frames = max_frames;
+    atomic_init(&g->shared_pos, 0);
+    atomic_init(&g->dropped, 0);
     *out = g;
     return CN_OK;
 }
@@ -50,6 +57,7 @@ void cn_graph_destroy(cn_graph *g) {
     node_destroy(&g->gen);
     for (int i = 0; i < g->n_fx; i++) node_destroy(&g->fx[i]);
     free(g->ev);
+    cn_evqueue_destroy(g->queue);
     free(g->block);
     free(g);
 }
@@ -188,24 +196,79 @@ static void sort_events(cn_note_event *a, cn_note_event *tmp, int n) {
     memcpy(a, tmp, (size_t)n * sizeof *a);
 }
 
-cn_status cn_graph_set_events(cn_graph *g, const cn_note_event *ev, int n) {
-    cn_return_val_if_fail(g && n >= 0 && (n == 0 || ev), CN_ERR_ARG);
-    cn_note_event *copy = malloc((size_t)(n ? n : 1) * sizeof *copy);
-    cn_note_event *tmp = malloc((size_t)(n ? n : 1) * sizeof *tmp);
-    if (!copy || !tmp) {
-        free(copy);
-        free(tmp);
-        return cn_fail(CN_ERR_NOMEM, "out of memory for %d note events", n);
-    }
-    if (n) memcpy(copy, ev, (size_t)n * sizeof *copy);
-    sort_events(copy, tmp, n);
-    free(tmp);
+// Room for the events given plus a full queue's worth, so draining never allocates.
+static cn_status reserve_events(cn_graph *g, int n) {
+    int cap = n + (g->queue ? (int)g->queue->capacity : 0);
+    cn_note_event *copy = malloc((size_t)(cap ? cap : 1) * sizeof *copy);
+    if (!copy) return cn_fail(CN_ERR_NOMEM, "out of memory for %d note events", cap);
+    if (g->n_ev > g->next_ev)
+        memcpy(copy, g->ev + g->next_ev, (size_t)(g->n_ev - g->next_ev) * sizeof *copy);
+    g->n_ev -= g->next_ev;
+    g->next_ev = 0;
     free(g->ev);
     g->ev = copy;
-    g->n_ev = n;
-    g->next_ev = 0;
-    g->pos = 0;
+    g->ev_cap = cap;
     return CN_OK;
+}
+
+cn_status cn_graph_set_events(cn_graph *g, const cn_note_event *ev, int n) {
+    cn_return_val_if_fail(g && n >= 0 && (n == 0 || ev), CN_ERR_ARG);
+    cn_note_event *tmp = malloc((size_t)(n ? n : 1) * sizeof *tmp);
+    if (!tmp) return cn_fail(CN_ERR_NOMEM, "out of memory for %d note events", n);
+    g->n_ev = g->next_ev = 0;
+    cn_status st = reserve_events(g, n);
+    if (st) {
+        free(tmp);
+        return st;
+    }
+    if (n) memcpy(g->ev, ev, (size_t)n * sizeof *ev);
+    sort_events(g->ev, tmp, n);
+    free(tmp);
+    g->n_ev = n;
+    g->pos = 0;
+    atomic_store_explicit(&g->shared_pos, 0, memory_order_relaxed);
+    return CN_OK;
+}
+
+cn_status cn_graph_enable_queue(cn_graph *g, int capacity) {
+    cn_return_val_if_fail(g && !g->queue, CN_ERR_ARG);
+    cn_status st = cn_evqueue_create((size_t)capacity, &g->queue);
+    if (!st) st = reserve_events(g, g->n_ev);
+    return st;
+}
+
+int cn_graph_queue_event(cn_graph *g, const cn_note_event *ev) {
+    if (cn_evqueue_push(g->queue, ev)) return 1;
+    atomic_fetch_add_explicit(&g->dropped, 1, memory_order_relaxed);
+    return 0;
+}
+
+int64_t cn_graph_dropped_events(const cn_graph *g) {
+    return atomic_load_explicit(&g->dropped, memory_order_relaxed);
+}
+
+// Worker thread: move queued events into the sorted list (insertion from the end: they
+// mostly arrive in time order). Delivered events are compacted away when space runs out.
+static void drain_queue(cn_graph *g) {
+    cn_note_event e;
+    for (;;) {
+        if (g->n_ev == g->ev_cap) {
+            memmove(g->ev, g->ev + g->next_ev, (size_t)(g->n_ev - g->next_ev) * sizeof e);
+            g->n_ev -= g->next_ev;
+            g->next_ev = 0;
+        }
+        // A full queue's worth still pending: the rest waits in the queue (the producer
+        // sees it full and drops and counts) until delivered events make room.
+        if (g->n_ev == g->ev_cap || !cn_evqueue_pop(g->queue, &e)) break;
+        int i = g->n_ev;
+        while (i > g->next_ev && (g->ev[i - 1].frame > e.frame ||
+                                  (g->ev[i - 1].frame == e.frame && ev_rank(&g->ev[i - 1]) > ev_rank(&e)))) {
+            g->ev[i] = g->ev[i - 1];
+            i--;
+        }
+        g->ev[i] = e; // a late event (frame < pos) sounds at the start of this block
+        g->n_ev++;
+    }
 }
 
 int64_t cn_graph_last_event_frame(const cn_graph *g) {
@@ -227,6 +290,7 @@ int64_t cn_graph_tail_frames(const cn_graph *g) {
 void cn_graph_process(cn_graph *g, float *out, int frames) {
     const int64_t start = g->pos;
     int done = 0;
+    if (g->queue) drain_queue(g);
     while (done < frames) {
         while (g->next_ev < g->n_ev && g->ev[g->next_ev].frame <= g->pos) {
             if (g->gen.desc && g->gen.desc->note_event)
@@ -245,9 +309,13 @@ void cn_graph_process(cn_graph *g, float *out, int frames) {
     }
     for (int i = 0; i < g->n_fx; i++)
         g->fx[i].desc->process(g->fx[i].self, start, out, out, frames);
+    atomic_store_explicit(&g->shared_pos, g->pos, memory_order_release);
 }
 
-int64_t cn_graph_position(const cn_graph *g) { return g->pos; }
+int64_t cn_graph_position(const cn_graph *g) {
+    return atomic_load_explicit(&g->shared_pos, memory_order_acquire);
+}
+
 int cn_graph_max_frames(const cn_graph *g) { return g->max_frames; }
 double cn_graph_rate(const cn_graph *g) { return g->rate; }
 

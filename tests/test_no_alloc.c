@@ -3,7 +3,8 @@
 // -> eq -> reverb -> limiter) is prepared, then cn_graph_process runs thousands of blocks
 // of every size from 1 to max_frames, with dense polyphonic note events (more notes at
 // once than the synth has voices) falling inside blocks, and its output goes through the
-// ring buffer (acquire/commit in, block read out) as in live playback. Every call to
+// ring buffer (acquire/commit in, block read out) as in live playback, while live notes
+// arrive through the graph's event queue. Every call to
 // malloc/calloc/realloc/posix_memalign/aligned_alloc/free during that loop is counted and
 // must be 0, and every sample must be finite.
 // Counting: normally by interposing the allocator in this executable (forwarding to
@@ -134,12 +135,13 @@ int main(void) {
         ev[n++] = (cn_note_event){on + 1 + (int64_t)(next_rand() % 4000u), CN_EV_NOTE_OFF, pitch, 0};
     }
     TEST_OK(cn_graph_set_events(g, ev, n));
+    TEST_OK(cn_graph_enable_queue(g, 256)); // live events too: draining must not allocate
 
     static float storage[4096], block[MAXB], out[MAXB];
     cn_ringbuffer rb;
     TEST_OK(cn_ringbuffer_init(&rb, storage, 4096));
 
-    long blocks = 0, nonfinite = 0;
+    long blocks = 0, nonfinite = 0, queued = 0;
     double energy = 0;
     int size = 1;
     counting = 1; // ---- real-time section: no allocation from here ----
@@ -159,18 +161,23 @@ int main(void) {
             energy += (double)out[i] * out[i];
         }
         blocks++;
+        int64_t pos = cn_graph_position(g); // one live note per block, ahead of the playhead
+        cn_note_event on = {pos + 100, CN_EV_NOTE_ON, 60 + (int)(blocks % 24), 90};
+        cn_note_event off = {pos + 3000, CN_EV_NOTE_OFF, 60 + (int)(blocks % 24), 0};
+        queued += cn_graph_queue_event(g, &on) + cn_graph_queue_event(g, &off);
     }
     cn_graph_process(g, block, MAXB);
     counting = 0; // ---- end of the real-time section ----
 
-    printf("test_no_alloc: %ld blocks (sizes 1..%d), %d events, %lld frames: %ld allocations, "
+    printf("test_no_alloc: %ld blocks (sizes 1..%d), %d events + %ld queued live, %lld frames: %ld allocations, "
            "%ld frees, %ld non-finite samples, rms %.4f\n",
-           blocks, MAXB, n, (long long)cn_graph_position(g), n_allocs, n_frees, nonfinite,
+           blocks, MAXB, n, queued, (long long)cn_graph_position(g), n_allocs, n_frees, nonfinite,
            sqrt(energy / (double)total));
     TEST_ASSERT(n_allocs == 0);
     TEST_ASSERT(n_frees == 0);
     TEST_ASSERT(nonfinite == 0);
     TEST_ASSERT(energy > 0); // it did make sound
+    TEST_ASSERT(queued == 2 * blocks && cn_graph_dropped_events(g) == 0);
     cn_graph_destroy(g);
     cn_registry_clear();
     return 0;
