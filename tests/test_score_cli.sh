@@ -26,6 +26,10 @@ echo "$J" | tr '{},' '\n\n\n' | awk -F: '
           x = (b[1] + b[2]) / n[3]; d = x - bpn; if (d < 0) d = -d
           if (d > 1e-9 || bpn < 0.5 || bpn > 8) { print "bits_per_note " bpn " vs " x; exit 1 } }' ||
     fail "JSON totals inconsistent"
+# each tune is scored from a fresh model: alone it gets the same bits as in a batch
+S --ngram-only --json "$T/dir/ashover35.mid" >"$T/j1" 2>"$T/e" || fail "score one file: $(cat "$T/e")"
+B1=$(sed 's/.*"bits":\([0-9.e+-]*\)}\].*/\1/' "$T/j1")
+echo "$J" | grep -q "ashover35.mid\",\"notes\":[0-9]*,\"bits\":$B1}" || fail "file scored alone ($B1) differs from the batch"
 # the text report says the same, and a directory scores as its files
 S --ngram-only "$T/dir" >"$T/t" 2>"$T/e" || fail "score DIR: $(cat "$T/e")"
 cat "$T/t"
