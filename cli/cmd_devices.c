@@ -21,8 +21,8 @@ int cn_cmd_devices(int argc, char **argv) {
     for (int i = 0; i < n; i++) {
         cn_pa_device_info d;
         if (cn_pa_device_get(i, &d) || d.max_output_channels < 1) continue;
-        if (!shown++) printf("  index  host api              out ch  rate      name\n");
-        printf("%c %5d  %-20s  %6d  %-8.0f  %s\n", d.is_default ? '*' : ' ', d.index,
+        if (!shown++) printf("  index  host api                    out ch  rate      name\n");
+        printf("%c %5d  %-26s  %6d  %-8.0f  %s\n", d.is_default ? '*' : ' ', d.index,
                d.host_api, d.max_output_channels, d.default_rate, d.name);
     }
     cn_pa_terminate();
