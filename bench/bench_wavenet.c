@@ -1,9 +1,334 @@
-// bench_wavenet.c: placeholder until the wavenet benchmark lands (replace this whole file).
+// bench_wavenet.c: `continuo bench wavenet`: WaveNet speed on one core, measured in one run:
+// real-time factor (seconds of audio per second of compute) of the cached generator next to
+// the naive one that recomputes the receptive field per sample; the per-sample matvec
+// kernels (AVX2, generic loop, OpenBLAS sgemv) on the model's shapes; training samples/s
+// and its share of this core's sgemm peak. With --eval DIR it also scores audio quality on
+// held-out tunes (DIR/INSTRUMENT/NAME.wav rendered by FluidSynth + NAME.mid): pitch
+// accuracy of the WaveNet, of FluidSynth itself and of the reference synth, and the
+// multi-resolution STFT distance of the WaveNet and of the reference synth to FluidSynth.
+#include <cblas.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "cn_bench.h"
 #include "cn_cli.h"
+#include "cn_mrstft.h"
+#include "cn_mulaw.h"
+#include "cn_nn.h"
+#include "cn_rng.h"
+#include "cn_synth_reference.h"
+#include "cn_wn_io.h"
+#include "cn_wn_synth.h"
+#include "cn_wn_train.h"
+
+#define CMD "bench wavenet"
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void usage(void) {
+    printf("usage: continuo bench wavenet [--model FILE] [--seconds S] [--eval DIR] [--lag MS]\n"
+           "                              [--eval-seconds S] [--temperature T] [--seed N]\n"
+           "Speed on one core: real-time factor of cached vs naive generation at the model's\n"
+           "rate, matvec kernels, training samples/s and share of the sgemm peak. Without\n"
+           "--model a randomly initialised default model is timed (same cost).\n"
+           "  --model FILE      WaveNet .safetensors (default: random default model)\n"
+           "  --seconds S       audio generated for the cached timing (default 4)\n"
+           "  --eval DIR        held-out folders DIR/NAME/*.wav+*.mid (NAME = instrument):\n"
+           "                    pitch accuracy and MR-STFT distance vs FluidSynth\n"
+           "  --eval-seconds S  seconds scored per tune (default 20; 0 = whole tune)\n"
+           "  --lag MS          FluidSynth's onset delay removed from its audio (default 7)\n"
+           "  --temperature T   sampling temperature for --eval (default 1)\n"
+           "  --seed N          sampling seed (default 1)\n");
+}
+
+// ---- speed ------------------------------------------------------------------------------------------
+
+static double time_kernel(int which, int rows, int cols, int reps) {
+    float *w = calloc((size_t)rows * cols, sizeof(float)), *x = calloc((size_t)cols, sizeof(float)),
+          *y = calloc((size_t)rows, sizeof(float));
+    for (int i = 0; i < rows * cols; i++) w[i] = 1e-3f * (float)(i % 7);
+    for (int i = 0; i < cols; i++) x[i] = 0.5f;
+    double t0 = now_s();
+    for (int r = 0; r < reps; r++) {
+        if (which == 0) cn_wn_matvec_t(y, w, x, rows, cols);
+        else if (which == 1) cn_wn_matvec_t_generic(y, w, x, rows, cols);
+        else cblas_sgemv(CblasRowMajor, CblasTrans, cols, rows, 1.0f, w, rows, x, 1, 1.0f, y, 1);
+        x[0] = y[0] * 1e-9f; // keep the loop honest
+    }
+    double t = (now_s() - t0) / reps;
+    free(w);
+    free(x);
+    free(y);
+    return t * 1e9;
+}
+
+static int bench_speed(const cn_wn_model *m, double seconds) {
+    const cn_wn_config *c = &m->cfg;
+    const int rate = c->sample_rate, C = cn_wn_cond_dim(c);
+    int64_t n = (int64_t)(seconds * rate);
+    cn_wn_note notes[] = {{0, n / 3, 69, 100}, {n / 3, 2 * n / 3, 72, 90}, {2 * n / 3, n, 64, 80}};
+    float *audio = malloc((size_t)n * sizeof(float));
+    cn_wn_synth *s;
+    if (!audio || cn_wn_synth_create(m, 0, 1.0f, 1, &s)) {
+        free(audio);
+        return cn_cli_error(CMD, NULL);
+    }
+    double t0 = now_s();
+    cn_wn_synth_render_notes(s, 1, notes, 3, n, audio);
+    double tc = now_s() - t0;
+    cn_wn_synth_destroy(s);
+    double rtf = seconds / tc;
+    // naive: a few hundred samples past the receptive field
+    int rf = cn_wn_receptive_field(c), nn = 200;
+    float *xp = calloc((size_t)(rf + nn), sizeof(float)), *cond = calloc((size_t)(rf + nn) * C, sizeof(float));
+    float *feat = malloc((size_t)(rf + nn) * CN_WN_NFEAT * sizeof(float)), logits[CN_WN_CLASSES];
+    float *work = malloc(cn_wn_naive_work_size(c) * sizeof(float));
+    cn_wn_stream *st;
+    if (!xp || !cond || !feat || !work || cn_wn_stream_create(m, &st)) return cn_cli_error(CMD, "out of memory");
+    cn_wn_features_from_notes(notes, 1, rate, CN_WN_NOISE_SEED, rf + nn, feat);
+    for (int t = 0; t < rf + nn; t++) {
+        cn_wn_cond_fill(m, 0, feat + (size_t)t * CN_WN_NFEAT, cond + (size_t)t * C);
+        xp[t] = audio[t % n];
+    }
+    t0 = now_s();
+    for (int t = rf; t < rf + nn; t++) cn_wn_naive_logits(st, xp, cond, t, work, logits);
+    double tn = (now_s() - t0) / nn;
+    double rtf_naive = 1.0 / (tn * rate);
+    cn_wn_stream_destroy(st);
+    free(xp);
+    free(cond);
+    free(feat);
+    free(work);
+    free(audio);
+    printf("generation, one core, %d Hz, %d layers, receptive field %d, %zu parameters:\n", rate,
+           c->n_layers, rf, m->n_params);
+    printf("  cached (fast-wavenet queues): %.2fx real time (%.1f us/sample)\n", rtf, 1e6 * tc / n);
+    printf("  naive (recompute %d samples): %.5fx real time (%.1f us/sample)\n", rf, rtf_naive, 1e6 * tn);
+    printf("  cached / naive speed-up: %.0fx   target >= 4x real time: %s\n", rtf / rtf_naive,
+           rtf >= 4.0 ? "met" : "NOT met");
+    // kernels on the model's shapes
+    const int shapes[3][2] = {{2 * c->gate, 2 * c->res}, {c->skip, c->gate}, {CN_WN_CLASSES, c->skip}};
+    printf("matvec kernels, ns per call (rows x cols), runtime kernel: %s\n",
+           cn_wn_matvec_kernel() ? "avx2+fma" : "generic");
+    for (int i = 0; i < 3; i++) {
+        int reps = 200000;
+        double ta = time_kernel(0, shapes[i][0], shapes[i][1], reps),
+               tg = time_kernel(1, shapes[i][0], shapes[i][1], reps),
+               tb = time_kernel(2, shapes[i][0], shapes[i][1], reps);
+        printf("  %3dx%-3d  used %.0f  generic %.0f  OpenBLAS sgemv %.0f  (BLAS / used = %.2f)\n",
+               shapes[i][0], shapes[i][1], ta, tg, tb, tb / ta);
+    }
+    return 0;
+}
+
+static int bench_train(const cn_wn_model *m) {
+    const cn_wn_config *c = &m->cfg;
+    const int T = 4096, warm = 1024, steps = 3;
+    cn_wn_acts *a;
+    float *grad = calloc(m->n_params, sizeof(float)), *xp = malloc(T * sizeof(float)),
+          *feat = malloc((size_t)T * CN_WN_NFEAT * sizeof(float));
+    uint8_t *tg = malloc(T);
+    if (!grad || !xp || !feat || !tg || cn_wn_acts_create(c, T, &a)) return cn_cli_error(CMD, "out of memory");
+    cn_wn_note note = {0, T, 62, 90};
+    cn_wn_features_from_notes(&note, 1, c->sample_rate, CN_WN_NOISE_SEED, T, feat);
+    cn_rng r;
+    cn_rng_seed(&r, 1, 0);
+    for (int t = 0; t < T; t++) {
+        xp[t] = 0.3f * cn_rng_normal(&r);
+        tg[t] = (uint8_t)cn_rng_int(&r, CN_WN_CLASSES);
+    }
+    cn_wn_model *mm = (cn_wn_model *)m;
+    cn_wn_forward(mm, a, xp, feat, 0, tg, T, warm); // warm-up
+    double t0 = now_s();
+    for (int s = 0; s < steps; s++) {
+        cn_wn_forward(mm, a, xp, feat, 0, tg, T, warm);
+        cn_wn_backward(mm, a, grad, 1.0f);
+    }
+    double tt = (now_s() - t0) / steps;
+    // multiply-adds per sample of the forward; backward costs about twice that
+    const double L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c);
+    double macs = R * (1 + C) + L * 2 * G * C + S * C + L * (2 * G * 2 * R + R * G + S * G) +
+                  S * S + CN_WN_CLASSES * S;
+    double flops = 3.0 * 2.0 * macs * T / tt;
+    // this core's sgemm peak on a large square product
+    const int N = 768;
+    float *A = calloc((size_t)N * N, sizeof(float)), *B = calloc((size_t)N * N, sizeof(float)),
+          *Cm = calloc((size_t)N * N, sizeof(float));
+    cn_sgemm(0, 0, N, N, N, 1.0f, A, N, B, N, 0.0f, Cm, N);
+    t0 = now_s();
+    for (int i = 0; i < 3; i++) cn_sgemm(0, 0, N, N, N, 1.0f, A, N, B, N, 0.0f, Cm, N);
+    double peak = 3.0 * 2.0 * N * N * (double)N / (now_s() - t0);
+    printf("training, one thread (chunk %d, loss on %d): %.0f samples/s (incl. warm-up %.0f), "
+           "%.2f GFLOP/s = %.0f%% of sgemm peak %.1f GFLOP/s (%dx%d)\n", T, T - warm,
+           (T - warm) / tt, T / tt, flops * 1e-9, 100.0 * flops / peak, peak * 1e-9, N, N);
+    free(A);
+    free(B);
+    free(Cm);
+    free(grad);
+    free(xp);
+    free(feat);
+    free(tg);
+    cn_wn_acts_destroy(a);
+    return 0;
+}
+
+// ---- audio quality -------------------------------------------------------------------------------------
+
+// The reference synth (dsp/) playing the same notes at the same rate.
+static cn_status render_reference(const cn_wn_note *notes, int n_notes, int rate, int64_t n, float *out) {
+    const cn_plugin_desc *d = &cn_synth_reference_plugin;
+    void *self;
+    cn_status st = d->create(NULL, &self);
+    if (st) return st;
+    if ((st = d->prepare(self, rate, 256))) {
+        d->destroy(self);
+        return st;
+    }
+    int next_on = 0, held = -1;
+    for (int64_t t = 0; t < n;) {
+        if (held >= 0 && notes[held].off <= t) {
+            cn_note_event ev = {t, CN_EV_NOTE_OFF, notes[held].pitch, 0};
+            d->note_event(self, &ev);
+            held = -1;
+        }
+        while (next_on < n_notes && notes[next_on].on <= t) {
+            cn_note_event ev = {t, CN_EV_NOTE_ON, notes[next_on].pitch, notes[next_on].velocity};
+            d->note_event(self, &ev);
+            held = next_on++;
+        }
+        int64_t end = t + 256 < n ? t + 256 : n;
+        if (held >= 0 && notes[held].off < end) end = notes[held].off;
+        if (next_on < n_notes && notes[next_on].on < end) end = notes[next_on].on;
+        if (end <= t) end = t + 1;
+        d->process(self, t, NULL, out + t, (int)(end - t));
+        t = end;
+    }
+    d->destroy(self);
+    return CN_OK;
+}
+
+static int bench_eval(const cn_wn_model *m, const char *dir, double secs, double lag_ms,
+                      float temperature, uint64_t seed) {
+    const cn_wn_config *c = &m->cfg;
+    printf("audio quality on %s (held-out tunes; %s s each; temperature %.2f, seed %llu):\n", dir,
+           secs > 0 ? "first 20" : "whole", temperature, (unsigned long long)seed);
+    printf("  %-10s %-16s %9s %9s %9s %12s %12s\n", "instrument", "tune", "acc_wn", "acc_fluid",
+           "acc_ref", "mrstft_wn", "mrstft_ref");
+    double sum[5] = {0};
+    int count = 0;
+    for (int inst = 0; inst < c->n_instruments; inst++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, c->instruments[inst]);
+        cn_wn_dataset ds = {.sample_rate = c->sample_rate};
+        char names[CN_WN_MAX_INSTRUMENTS][32];
+        int n_names = 0;
+        if (cn_wn_dataset_add_dir(&ds, path, NULL, (int)(lag_ms * 1e-3 * c->sample_rate + 0.5),
+                                  names, &n_names, CN_WN_MAX_INSTRUMENTS)) {
+            cn_wn_dataset_free(&ds);
+            fprintf(stderr, "continuo %s: skipping %s: %s\n", CMD, path, cn_error_message());
+            continue;
+        }
+        for (int i = 0; i < ds.n_clips; i++) {
+            const cn_wn_clip *cl = &ds.clips[i];
+            int64_t n = secs > 0 && (int64_t)(secs * c->sample_rate) < cl->n
+                            ? (int64_t)(secs * c->sample_rate) : cl->n;
+            float *wn = malloc((size_t)n * sizeof(float)), *fl = malloc((size_t)n * sizeof(float)),
+                  *ref = malloc((size_t)n * sizeof(float));
+            double acc[3] = {0}, dist[2] = {0};
+            cn_status st = wn && fl && ref ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
+            if (!st) st = cn_wn_eval_pitch(m, inst, cl->notes, cl->n_notes, n, temperature, seed, wn, &acc[0]);
+            for (int64_t t = 0; t < n && !st; t++) fl[t] = cn_mulaw_decode(cl->q[t]);
+            if (!st) st = cn_wn_pitch_accuracy(fl, n, c->sample_rate, cl->notes, cl->n_notes, &acc[1]);
+            if (!st) st = render_reference(cl->notes, cl->n_notes, c->sample_rate, n, ref);
+            if (!st) st = cn_wn_pitch_accuracy(ref, n, c->sample_rate, cl->notes, cl->n_notes, &acc[2]);
+            if (!st) st = cn_mrstft_distance(wn, (size_t)n, fl, (size_t)n, &dist[0]);
+            if (!st) st = cn_mrstft_distance(ref, (size_t)n, fl, (size_t)n, &dist[1]);
+            if (st) {
+                fprintf(stderr, "continuo %s: %s: %s\n", CMD, cl->name, cn_error_message());
+            } else {
+                printf("  %-10s %-16s %9.3f %9.3f %9.3f %12.3f %12.3f\n", c->instruments[inst],
+                       cl->name, acc[0], acc[1], acc[2], dist[0], dist[1]);
+                sum[0] += acc[0];
+                sum[1] += acc[1];
+                sum[2] += acc[2];
+                sum[3] += dist[0];
+                sum[4] += dist[1];
+                count++;
+            }
+            free(wn);
+            free(fl);
+            free(ref);
+        }
+        cn_wn_dataset_free(&ds);
+    }
+    if (!count) return cn_cli_error(CMD, "no tune could be scored in %s", dir);
+    printf("  %-10s %-16s %9.3f %9.3f %9.3f %12.3f %12.3f\n", "mean", "", sum[0] / count,
+           sum[1] / count, sum[2] / count, sum[3] / count, sum[4] / count);
+    printf("  (pitch accuracy: YIN 10 ms frames inside notes within 50 cents, unvoiced = miss;\n"
+           "   mrstft: multi-resolution STFT log-magnitude distance to FluidSynth, lower is better)\n");
+    return 0;
+}
 
 int cn_bench_wavenet(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return cn_cli_error("bench", "wavenet benchmark not implemented yet");
+    static const struct option opts[] = {
+        {"model", required_argument, 0, 'm'},  {"seconds", required_argument, 0, 's'},
+        {"eval", required_argument, 0, 'e'},   {"eval-seconds", required_argument, 0, 'E'},
+        {"lag", required_argument, 0, 'l'},    {"temperature", required_argument, 0, 't'},
+        {"seed", required_argument, 0, 'S'},   {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *model = NULL, *eval = NULL;
+    double seconds = 4.0, eval_s = 20.0, lag = 7.0, temp = 1.0;
+    long seed = 1;
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+        switch (c) {
+        case 'm': model = optarg; break;
+        case 'e': eval = optarg; break;
+        case 's':
+            if (!cn_cli_parse_double(optarg, 0.01, 3600, &seconds))
+                return cn_cli_usage_error(CMD, "--seconds must be in (0, 3600], got '%s'", optarg);
+            break;
+        case 'E':
+            if (!cn_cli_parse_double(optarg, 0, 3600, &eval_s))
+                return cn_cli_usage_error(CMD, "--eval-seconds must be in [0, 3600], got '%s'", optarg);
+            break;
+        case 'l':
+            if (!cn_cli_parse_double(optarg, 0, 1000, &lag))
+                return cn_cli_usage_error(CMD, "--lag must be in [0, 1000] ms, got '%s'", optarg);
+            break;
+        case 't':
+            if (!cn_cli_parse_double(optarg, 0, 2, &temp))
+                return cn_cli_usage_error(CMD, "--temperature must be in [0, 2], got '%s'", optarg);
+            break;
+        case 'S':
+            if (!cn_cli_parse_int(optarg, 0, 2147483647, &seed))
+                return cn_cli_usage_error(CMD, "--seed must be a non-negative integer, got '%s'", optarg);
+            break;
+        case 'h': usage(); return 0;
+        default: return cn_cli_usage_error(CMD, "bad option");
+        }
+    }
+    if (optind < argc) return cn_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    cn_blas_set_threads(1);
+    cn_wn_model *m = NULL;
+    if (model) {
+        if (cn_wn_load(model, &m, NULL, NULL, NULL)) return cn_cli_error(CMD, NULL);
+    } else {
+        cn_wn_config cfg;
+        cn_wn_config_default(&cfg);
+        if (cn_wn_create(&cfg, &m)) return cn_cli_error(CMD, NULL);
+        cn_wn_init_weights(m, 1);
+    }
+    int rc = eval ? bench_eval(m, eval, eval_s, lag, (float)temp, (uint64_t)seed)
+                  : bench_speed(m, seconds);
+    if (!rc && !eval) rc = bench_train(m);
+    cn_wn_destroy(m);
+    return rc;
 }

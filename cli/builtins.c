@@ -6,10 +6,12 @@
 #include "cn_effects.h"
 #include "cn_registry.h"
 #include "cn_synth_reference.h"
+#include "cn_wavenet_plugin.h"
 
 cn_status cn_register_builtins(void) {
     static const cn_plugin_desc *const builtins[] = {
         &cn_synth_reference_plugin,
+        &cn_wavenet_plugin,
         &cn_fx_eq_plugin,
         &cn_fx_reverb_plugin,
         &cn_fx_limiter_plugin,

@@ -16,6 +16,12 @@
 //     s_t    += W_skip g_t + b_skip                              (S, skip sum)
 //   s_t      += W_exc c_t                                        direct excitation -> output path
 //   logits_t  = W_o2 relu(W_o1 relu(s_t) + b_o1) + b_o2          (K)
+//   direct prediction (the easiest path from the excitation to the output): a linear
+//   prediction u_t = w_p . c_t + b_p of the sample from the features, and a bump around it
+//   in mu-law space added to the logits: logits_t[k] += -exp(8 lb) (v_k - mulaw(u_t))^2
+//   (the factor 8 lets AdamW's bounded steps move the sharpness fast enough),
+//   v_k = centre of class k in [-1, 1]. A linear mix of the excitation's harmonics is
+//   periodic at f0, so following it alone plays in tune.
 // h at negative times is zero (zero padding); the receptive field is 1 + sum(d_l) samples.
 #ifndef CN_WAVENET_H
 #define CN_WAVENET_H
@@ -30,6 +36,7 @@
 #define CN_WN_MAX_LAYERS 40
 #define CN_WN_MAX_INSTRUMENTS 16
 #define CN_WN_NAME_MAX 32
+#define CN_WN_SHARP_SCALE 8.0f // sharpness of the direct bump = exp(8 * pred.b[1])
 
 typedef struct cn_wn_config {
     int n_layers;       // L dilated layers
@@ -67,12 +74,14 @@ enum {
     CN_WN_P_O1_B,   // [S]
     CN_WN_P_O2_W,   // [K][S]
     CN_WN_P_O2_B,   // [K]
+    CN_WN_P_PRED_W, // [C]
+    CN_WN_P_PRED_B, // [2]: bias b_p, log sharpness lb
     CN_WN_NPARAM
 };
 
 typedef struct cn_wn_params {
     float *in_w, *in_b, *emb, *cond_w, *dil_w, *dil_b, *res_w, *res_b, *skip_w, *skip_b, *exc_w,
-        *o1_w, *o1_b, *o2_w, *o2_b;
+        *o1_w, *o1_b, *o2_w, *o2_b, *pred_w, *pred_b;
 } cn_wn_params;
 
 // Element count of each tensor; returns the total.
@@ -100,6 +109,8 @@ void cn_wn_init_weights(cn_wn_model *m, uint64_t seed);
 
 // Full conditioning vector of one sample: the note features then instrument's embedding.
 void cn_wn_cond_fill(const cn_wn_model *m, int instrument, const float *feat, float *cond);
+// The direct prediction's bump added to logits[K] for cond[C] (generation and training).
+void cn_wn_direct_logits(const cn_wn_model *m, const float *cond, float *logits);
 
 // ---- training: teacher forcing over one chunk ---------------------------------------------
 // Activations for chunks of up to max_t samples (one allocation).
@@ -139,9 +150,13 @@ size_t cn_wn_naive_work_size(const cn_wn_config *c);
 void cn_wn_naive_logits(const cn_wn_stream *s, const float *xprev, const float *cond, int64_t t,
                         float *work, float *logits);
 
-// y[rows] += W x with W stored TRANSPOSED, wt[cols][rows] (axpy form, vectorises without
-// reassociation); and its scalar twin on the row-major W[rows][cols].
+// y[rows] += W x with W stored TRANSPOSED, wt[cols][rows] (axpy form: vectorises without
+// reassociating sums). cn_wn_matvec_t uses AVX2+FMA when the CPU has them (chosen at run
+// time; cn_wn_matvec_kernel() says 1 then), else the compiler-vectorised generic loop,
+// also callable directly. cn_wn_matvec_ref is the scalar twin on row-major W[rows][cols].
 void cn_wn_matvec_t(float *y, const float *wt, const float *x, int rows, int cols);
+void cn_wn_matvec_t_generic(float *y, const float *wt, const float *x, int rows, int cols);
 void cn_wn_matvec_ref(float *y, const float *w, const float *x, int rows, int cols);
+int cn_wn_matvec_kernel(void);
 
 #endif

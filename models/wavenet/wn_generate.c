@@ -12,13 +12,75 @@
 
 // ---- kernels ------------------------------------------------------------------------------------
 
-void cn_wn_matvec_t(float *restrict y, const float *restrict wt, const float *restrict x, int rows,
-                    int cols) {
+static void wn_matvec_generic(float *restrict y, const float *restrict wt, const float *restrict x,
+                              int rows, int cols) {
     for (int c = 0; c < cols; c++) {
         const float xc = x[c];
         const float *restrict w = wt + (size_t)c * rows;
         for (int r = 0; r < rows; r++) y[r] += w[r] * xc;
     }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define WN_HAVE_AVX2 1
+// AVX2 + FMA: 32 rows at a time in four accumulators that stay in registers over all
+// columns (the portable build targets plain x86-64, so this is chosen at run time).
+__attribute__((target("avx2,fma"))) static void wn_matvec_avx2(float *y, const float *wt,
+                                                               const float *x, int rows, int cols) {
+    int r = 0;
+    for (; r + 32 <= rows; r += 32) {
+        __m256 a0 = _mm256_loadu_ps(y + r), a1 = _mm256_loadu_ps(y + r + 8),
+               a2 = _mm256_loadu_ps(y + r + 16), a3 = _mm256_loadu_ps(y + r + 24);
+        for (int c = 0; c < cols; c++) {
+            const float *w = wt + (size_t)c * rows + r;
+            __m256 xv = _mm256_set1_ps(x[c]);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w), xv, a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 8), xv, a1);
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 16), xv, a2);
+            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 24), xv, a3);
+        }
+        _mm256_storeu_ps(y + r, a0);
+        _mm256_storeu_ps(y + r + 8, a1);
+        _mm256_storeu_ps(y + r + 16, a2);
+        _mm256_storeu_ps(y + r + 24, a3);
+    }
+    for (; r + 8 <= rows; r += 8) {
+        __m256 a = _mm256_loadu_ps(y + r);
+        for (int c = 0; c < cols; c++)
+            a = _mm256_fmadd_ps(_mm256_loadu_ps(wt + (size_t)c * rows + r), _mm256_set1_ps(x[c]), a);
+        _mm256_storeu_ps(y + r, a);
+    }
+    for (; r < rows; r++) {
+        float a = y[r];
+        for (int c = 0; c < cols; c++) a = fmaf(wt[(size_t)c * rows + r], x[c], a);
+        y[r] = a;
+    }
+}
+#endif
+
+int cn_wn_matvec_kernel(void) {
+#ifdef WN_HAVE_AVX2
+    static int k = -1; // benign race: every thread computes the same value
+    if (k < 0) k = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return k;
+#else
+    return 0;
+#endif
+}
+
+void cn_wn_matvec_t(float *y, const float *wt, const float *x, int rows, int cols) {
+#ifdef WN_HAVE_AVX2
+    if (cn_wn_matvec_kernel()) {
+        wn_matvec_avx2(y, wt, x, rows, cols);
+        return;
+    }
+#endif
+    wn_matvec_generic(y, wt, x, rows, cols);
+}
+
+void cn_wn_matvec_t_generic(float *y, const float *wt, const float *x, int rows, int cols) {
+    wn_matvec_generic(y, wt, x, rows, cols);
 }
 
 void cn_wn_matvec_ref(float *y, const float *w, const float *x, int rows, int cols) {
@@ -192,8 +254,9 @@ static void wn_pos_layer(const cn_wn_stream *s, int l, const float *h_past, cons
     }
 }
 
-// Output head: logits from the skip sum (relu'd in place).
-static void wn_pos_head(const cn_wn_stream *s, float *skip, float *logits, float *scratch) {
+// Output head: logits from the skip sum (relu'd in place) plus the direct prediction.
+static void wn_pos_head(const cn_wn_stream *s, const float *cond, float *skip, float *logits,
+                        float *scratch) {
     const cn_wn_config *c = &s->m->cfg;
     const cn_wn_params *p = &s->m->p;
     const int S = c->skip;
@@ -204,6 +267,7 @@ static void wn_pos_head(const cn_wn_stream *s, float *skip, float *logits, float
     for (int j = 0; j < S; j++) a2[j] = a2[j] > 0.0f ? a2[j] : 0.0f;
     memcpy(logits, p->o2_b, CN_WN_CLASSES * sizeof(float));
     cn_wn_matvec_t(logits, s->o2_wt, a2, CN_WN_CLASSES, S);
+    cn_wn_direct_logits(s->m, cond, logits);
 }
 
 // Audio worker thread: no allocation, locks or I/O.
@@ -220,7 +284,7 @@ void cn_wn_stream_logits(cn_wn_stream *s, float xprev, const float *cond, float 
         s->h = s->hn;
         s->hn = tmp;
     }
-    wn_pos_head(s, s->skip, logits, s->scratch);
+    wn_pos_head(s, cond, s->skip, logits, s->scratch);
 }
 
 // ---- naive reference ----------------------------------------------------------------------------------
@@ -256,5 +320,5 @@ void cn_wn_naive_logits(const cn_wn_stream *s, const float *xprev, const float *
         ha = hb;
         hb = tmp;
     }
-    wn_pos_head(s, skip, logits, scratch);
+    wn_pos_head(s, cond + t * C, skip, logits, scratch);
 }

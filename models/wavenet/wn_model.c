@@ -62,7 +62,7 @@ int cn_wn_instrument_index(const cn_wn_config *c, const char *name) {
 
 static const char *const wn_names[CN_WN_NPARAM] = {
     "in.w",   "in.b",   "emb",    "cond.w", "dil.w", "dil.b", "res.w", "res.b",
-    "skip.w", "skip.b", "exc.w",  "out1.w", "out1.b", "out2.w", "out2.b"};
+    "skip.w", "skip.b", "exc.w",  "out1.w", "out1.b", "out2.w", "out2.b", "pred.w", "pred.b"};
 
 const char *cn_wn_param_name(int i) { return wn_names[i]; }
 
@@ -89,7 +89,9 @@ int cn_wn_param_shape(const cn_wn_config *c, int i, int64_t s[3]) {
     case CN_WN_P_O1_W: s[0] = S; s[1] = S; return 2;
     case CN_WN_P_O1_B: s[0] = S; return 1;
     case CN_WN_P_O2_W: s[0] = CN_WN_CLASSES; s[1] = S; return 2;
-    default: s[0] = CN_WN_CLASSES; return 1; // CN_WN_P_O2_B
+    case CN_WN_P_O2_B: s[0] = CN_WN_CLASSES; return 1;
+    case CN_WN_P_PRED_W: s[0] = C; return 1;
+    default: s[0] = 2; return 1; // CN_WN_P_PRED_B
     }
 }
 
@@ -111,7 +113,8 @@ void cn_wn_params_point(const cn_wn_config *c, float *mem, cn_wn_params *p) {
     cn_wn_param_sizes(c, sizes);
     float **ptrs[CN_WN_NPARAM] = {&p->in_w,   &p->in_b,   &p->emb,   &p->cond_w, &p->dil_w,
                                   &p->dil_b,  &p->res_w,  &p->res_b, &p->skip_w, &p->skip_b,
-                                  &p->exc_w,  &p->o1_w,   &p->o1_b,  &p->o2_w,   &p->o2_b};
+                                  &p->exc_w,  &p->o1_w,   &p->o1_b,  &p->o2_w,   &p->o2_b,
+                                  &p->pred_w, &p->pred_b};
     for (int i = 0; i < CN_WN_NPARAM; i++) {
         *ptrs[i] = mem;
         mem += sizes[i];
@@ -166,6 +169,39 @@ void cn_wn_init_weights(cn_wn_model *m, uint64_t seed) {
             memset(ptr, 0, sizes[i] * sizeof *ptr);
         }
         ptr += sizes[i];
+    }
+    // The bump starts wide (sharpness e^2: ~47 classes) so the first steps are gentle.
+    m->p.pred_b[1] = 2.0f / CN_WN_SHARP_SCALE;
+}
+
+// ---- direct prediction ------------------------------------------------------------------------------
+
+static const double wn_mu_norm = 5.545177444479562; // ln(256)
+
+// mu-law curve of u clamped to [-1, 1], and its derivative (0 where clamped)
+static float wn_mu(float u, float *deriv) {
+    float a = fabsf(u);
+    if (a >= 1.0f) {
+        if (deriv) *deriv = 0.0f;
+        return u > 0 ? 1.0f : -1.0f;
+    }
+    if (deriv) *deriv = (float)(255.0 / (wn_mu_norm * (1.0 + 255.0 * a)));
+    float y = (float)(log1p(255.0 * a) / wn_mu_norm);
+    return u < 0 ? -y : y;
+}
+
+static float wn_pred_u(const cn_wn_model *m, const float *cond) {
+    const int C = cn_wn_cond_dim(&m->cfg);
+    float u = m->p.pred_b[0];
+    for (int j = 0; j < C; j++) u += m->p.pred_w[j] * cond[j];
+    return u;
+}
+
+void cn_wn_direct_logits(const cn_wn_model *m, const float *cond, float *logits) {
+    float mu = wn_mu(wn_pred_u(m, cond), NULL), b = expf(CN_WN_SHARP_SCALE * m->p.pred_b[1]);
+    for (int k = 0; k < CN_WN_CLASSES; k++) {
+        float v = (k + 0.5f) / 128.0f - 1.0f - mu;
+        logits[k] -= b * v * v;
     }
 }
 
@@ -297,6 +333,7 @@ float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *xprev, con
     cn_matmul_forward(a->a2, a->a1, p->o1_w, p->o1_b, T, S, S);
     for (size_t i = 0; i < (size_t)T * S; i++) a->a2[i] = a->a2[i] > 0.0f ? a->a2[i] : 0.0f;
     cn_matmul_forward(a->probs, a->a2, p->o2_w, p->o2_b, T, S, K);
+    for (int t = 0; t < T; t++) cn_wn_direct_logits(m, a->cond + (size_t)t * C, a->probs + (size_t)t * K);
     memcpy(a->logits, a->probs, (size_t)T * K * sizeof(float));
     double loss = 0.0;
     for (int t = 0; t < T; t++) {
@@ -328,6 +365,27 @@ void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scal
         for (int k = 0; k < K; k++) dl[k] = w * pr[k];
         dl[a->target[t]] -= w;
     }
+    // direct prediction: bump -b (v_k - mu(u))^2 added to the logits
+    memset(a->dcond, 0, (size_t)T * C * sizeof(float));
+    {
+        const float b = expf(CN_WN_SHARP_SCALE * p->pred_b[1]);
+        for (int t = a->from; t < T; t++) {
+            const float *cd = a->cond + (size_t)t * C, *dl = a->dlog + (size_t)t * K;
+            float du_dmu, mu = wn_mu(wn_pred_u(m, cd), &du_dmu), dmu = 0.0f, db = 0.0f;
+            for (int k = 0; k < K; k++) {
+                float v = (k + 0.5f) / 128.0f - 1.0f - mu;
+                dmu += dl[k] * 2.0f * b * v;
+                db -= dl[k] * v * v;
+            }
+            float du = dmu * du_dmu;
+            d.pred_b[0] += du;
+            d.pred_b[1] += db * b * CN_WN_SHARP_SCALE;
+            for (int j = 0; j < C; j++) {
+                d.pred_w[j] += du * cd[j];
+                a->dcond[(size_t)t * C + j] += du * p->pred_w[j];
+            }
+        }
+    }
     // output head: a2 = relu(o1), a1 = relu(s)
     memset(a->da, 0, (size_t)T * S * sizeof(float));
     cn_matmul_backward(a->da, d.o2_w, d.o2_b, a->dlog, a->a2, p->o2_w, T, S, K);
@@ -337,7 +395,6 @@ void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scal
     cn_matmul_backward(a->ds, d.o1_w, d.o1_b, a->da, a->a1, p->o1_w, T, S, S);
     for (size_t i = 0; i < (size_t)T * S; i++)
         if (a->a1[i] <= 0.0f) a->ds[i] = 0.0f;
-    memset(a->dcond, 0, (size_t)T * C * sizeof(float));
     cn_matmul_backward(a->dcond, d.exc_w, NULL, a->ds, a->cond, p->exc_w, T, C, S);
     // layers, last to first; dh carries d(loss)/d(h_{l+1}) and becomes d/d(h_l) in place
     memset(a->dh, 0, (size_t)T * R * sizeof(float));

@@ -1,0 +1,20 @@
+// cn_wavenet_plugin: the WaveNet as a generator plugin (engine/cn_plugin.h), id "wavenet".
+// Monophonic: a note-on replaces the sounding note. create() args (comma-separated
+// key=value): instrument=NAME (uses the preset wavenet-NAME.json), preset=P (a .json path,
+// or a name looked up as P.json / wavenet-P.json in the preset folder), model=FILE (a
+// .safetensors model; with instrument=NAME picks that instrument), seed=S (sampling seed,
+// default 1). The preset folder is $CONTINUO_PRESETS, else the source tree's presets/.
+// A preset is JSON: {"model": "wavenet-gm3.safetensors", "instrument": "flute",
+// "temperature": 1.0}, the model path relative to the preset's folder. With no args the
+// flute preset is used. The model runs at its own rate (16 kHz); prepare() at another rate
+// adds a streaming libsamplerate converter, so output is delayed by its latency.
+#ifndef CN_WAVENET_PLUGIN_H
+#define CN_WAVENET_PLUGIN_H
+
+#include "cn_plugin.h"
+
+enum { CN_WN_PARAM_TEMPERATURE = 0, CN_WN_PARAM_GAIN, CN_WN_N_PARAMS };
+
+extern const cn_plugin_desc cn_wavenet_plugin;
+
+#endif

@@ -1,0 +1,270 @@
+// wavenet_plugin.c: the WaveNet generator plugin (cn_wavenet_plugin.h): preset and model
+// loading in create(), buffers and the optional resampler in prepare(), and a process()
+// that renders model-rate samples on demand without allocating.
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cn_resample.h"
+#include "cn_wavenet_plugin.h"
+#include "cn_wn_io.h"
+#include "cn_wn_synth.h"
+
+#define WN_PATH_MAX 4096
+#define WN_INNER_MAX 1024 // model-rate samples rendered per resampler feed
+
+static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
+    {"temperature", "sampling temperature (0 = most likely sample)", 0.0f, 2.0f, 1.0f},
+    {"gain", "output gain, linear", 0.0f, 8.0f, 1.0f},
+};
+
+typedef struct wn_plugin {
+    cn_wn_model *model;
+    cn_wn_synth *synth;
+    uint64_t seed;
+    float gain;
+    double rate;
+    cn_resampler *rs;        // NULL when rate == model rate
+    float *inner;            // [WN_INNER_MAX] model-rate samples not yet resampled
+    size_t inner_pos, inner_n;
+} wn_plugin;
+
+static const char *wn_preset_dir(void) {
+    const char *env = getenv("CONTINUO_PRESETS");
+    return env && *env ? env : CN_SOURCE_DIR "/presets";
+}
+
+static int wn_exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+static char *wn_read_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    long n = -1;
+    if (!fseek(f, 0, SEEK_END) && (n = ftell(f)) >= 0 && n < (1 << 20) && !fseek(f, 0, SEEK_SET) &&
+        (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n)
+        buf[n] = 0;
+    else {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    return buf;
+}
+
+// Read a preset: model path (resolved against the preset's folder), instrument, temperature.
+static cn_status wn_read_preset(const char *path, char *model, char *instrument, float *temp) {
+    char *text = wn_read_text(path);
+    if (!text) return cn_fail(CN_ERR_IO, "%s: cannot read the preset", path);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "model");
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(j, "instrument");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "temperature");
+    cn_status st = CN_OK;
+    if (!j || !cJSON_IsString(m) || !cJSON_IsString(in) || (t && !cJSON_IsNumber(t)) ||
+        strlen(in->valuestring) >= CN_WN_NAME_MAX) {
+        st = cn_fail(CN_ERR_FORMAT, "%s: a wavenet preset needs \"model\" and \"instrument\" "
+                     "strings and an optional numeric \"temperature\"", path);
+    } else {
+        const char *slash = strrchr(path, '/');
+        int dirlen = slash ? (int)(slash - path) : 1;
+        if (m->valuestring[0] == '/')
+            snprintf(model, WN_PATH_MAX, "%s", m->valuestring);
+        else
+            snprintf(model, WN_PATH_MAX, "%.*s/%s", dirlen, slash ? path : ".", m->valuestring);
+        strcpy(instrument, in->valuestring);
+        if (t) *temp = (float)t->valuedouble;
+    }
+    cJSON_Delete(j);
+    return st;
+}
+
+// The preset file for a name or path, or an error listing where it looked.
+static cn_status wn_find_preset(const char *p, char *path) {
+    size_t len = strlen(p);
+    if (strchr(p, '/') || (len > 5 && !strcmp(p + len - 5, ".json"))) {
+        snprintf(path, WN_PATH_MAX, "%s", p);
+        return CN_OK;
+    }
+    const char *dir = wn_preset_dir();
+    snprintf(path, WN_PATH_MAX, "%s/%s.json", dir, p);
+    if (wn_exists(path)) return CN_OK;
+    snprintf(path, WN_PATH_MAX, "%s/wavenet-%s.json", dir, p);
+    if (wn_exists(path)) return CN_OK;
+    return cn_fail(CN_ERR_ARG, "no wavenet preset or instrument '%s' (looked for %s/%s.json and "
+                   "%s/wavenet-%s.json; set CONTINUO_PRESETS to another folder)", p, dir, p, dir, p);
+}
+
+static cn_status wn_create(const char *args, void **out) {
+    *out = NULL;
+    char instrument[CN_WN_NAME_MAX] = "", preset[WN_PATH_MAX] = "", model[WN_PATH_MAX] = "";
+    uint64_t seed = 1;
+    float temp = wn_params[CN_WN_PARAM_TEMPERATURE].def;
+    // args: key=value,...
+    for (const char *p = args; p && *p;) {
+        size_t len = strcspn(p, ",");
+        const char *eq = memchr(p, '=', len);
+        if (!eq) return cn_fail(CN_ERR_ARG, "wavenet: argument '%.*s' is not key=value", (int)len, p);
+        size_t kl = (size_t)(eq - p), vl = len - kl - 1;
+        const char *v = eq + 1;
+        if (kl == 10 && !strncmp(p, "instrument", 10) && vl < sizeof instrument) {
+            memcpy(instrument, v, vl);
+            instrument[vl] = 0;
+        } else if (kl == 6 && !strncmp(p, "preset", 6) && vl < sizeof preset) {
+            memcpy(preset, v, vl);
+            preset[vl] = 0;
+        } else if (kl == 5 && !strncmp(p, "model", 5) && vl < sizeof model) {
+            memcpy(model, v, vl);
+            model[vl] = 0;
+        } else if (kl == 4 && !strncmp(p, "seed", 4) && vl > 0 && vl < 20) {
+            char num[20];
+            memcpy(num, v, vl);
+            num[vl] = 0;
+            char *end;
+            seed = strtoull(num, &end, 10);
+            if (*end) return cn_fail(CN_ERR_ARG, "wavenet: seed '%s' is not a number", num);
+        } else {
+            return cn_fail(CN_ERR_ARG, "wavenet: unknown or too long argument '%.*s' (instrument, "
+                           "preset, model, seed)", (int)len, p);
+        }
+        p += len + (p[len] == ',');
+    }
+    char path[WN_PATH_MAX];
+    cn_status st = CN_OK;
+    if (!model[0]) {
+        const char *name = preset[0] ? preset : instrument[0] ? instrument : "flute";
+        char pinst[CN_WN_NAME_MAX];
+        if ((st = wn_find_preset(name, path)) || (st = wn_read_preset(path, model, pinst, &temp)))
+            return st;
+        if (!preset[0] || !instrument[0]) strcpy(instrument, pinst); // preset + instrument: pick it in the preset's model
+    }
+    wn_plugin *w = calloc(1, sizeof *w);
+    if (!w) return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
+    w->seed = seed;
+    w->gain = wn_params[CN_WN_PARAM_GAIN].def;
+    st = cn_wn_load(model, &w->model, NULL, NULL, NULL);
+    if (st) goto fail;
+    int idx = instrument[0] ? cn_wn_instrument_index(&w->model->cfg, instrument) : 0;
+    if (idx < 0) {
+        char list[CN_WN_MAX_INSTRUMENTS * (CN_WN_NAME_MAX + 2)] = "";
+        for (int i = 0; i < w->model->cfg.n_instruments; i++) {
+            if (i) strcat(list, ", ");
+            strcat(list, w->model->cfg.instruments[i]);
+        }
+        st = cn_fail(CN_ERR_ARG, "wavenet: unknown instrument '%s' (%s has: %s)", instrument, model,
+                     list);
+        goto fail;
+    }
+    st = cn_wn_synth_create(w->model, idx, temp, seed, &w->synth);
+    if (st) goto fail;
+    *out = w;
+    return CN_OK;
+fail:
+    cn_wn_synth_destroy(w->synth);
+    cn_wn_destroy(w->model);
+    free(w);
+    return st;
+}
+
+static void wn_destroy(void *self) {
+    wn_plugin *w = self;
+    if (!w) return;
+    cn_wn_synth_destroy(w->synth);
+    cn_wn_destroy(w->model);
+    cn_resampler_destroy(w->rs);
+    free(w->inner);
+    free(w);
+}
+
+static cn_status wn_prepare(void *self, double rate, int max_frames) {
+    wn_plugin *w = self;
+    (void)max_frames; // the synth renders any block length without buffers of its own
+    w->rate = rate;
+    cn_resampler_destroy(w->rs);
+    w->rs = NULL;
+    free(w->inner);
+    w->inner = NULL;
+    w->inner_pos = w->inner_n = 0;
+    cn_wn_synth_reset(w->synth, w->seed);
+    if (rate == (double)w->model->cfg.sample_rate) return CN_OK;
+    w->inner = malloc(WN_INNER_MAX * sizeof(float));
+    if (!w->inner) return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
+    return cn_resampler_create(w->model->cfg.sample_rate, rate, CN_RESAMPLE_MEDIUM, &w->rs);
+}
+
+// Worker thread: no allocation, locks or I/O.
+static void wn_note_event(void *self, const cn_note_event *ev) {
+    wn_plugin *w = self;
+    if (ev->type == CN_EV_NOTE_ON) cn_wn_synth_note_on(w->synth, ev->pitch, ev->velocity);
+    else if (ev->type == CN_EV_NOTE_OFF) cn_wn_synth_note_off(w->synth, ev->pitch);
+    else cn_wn_synth_all_off(w->synth);
+}
+
+// Worker thread: no allocation, locks or I/O. At another rate, model samples are rendered
+// just in time for the converter, so events land within one converter feed.
+static void wn_process(void *self, int64_t start, const float *in, float *out, int frames) {
+    wn_plugin *w = self;
+    (void)start;
+    (void)in;
+    if (!w->rs) {
+        cn_wn_synth_render(w->synth, out, frames);
+    } else {
+        size_t made_total = 0;
+        int guard = 0;
+        while (made_total < (size_t)frames && guard++ < 1 << 16) {
+            if (w->inner_pos == w->inner_n) {
+                double ratio = (double)w->model->cfg.sample_rate / w->rate;
+                size_t want = (size_t)((double)((size_t)frames - made_total) * ratio) + 1;
+                if (want > WN_INNER_MAX) want = WN_INNER_MAX;
+                cn_wn_synth_render(w->synth, w->inner, (int)want);
+                w->inner_pos = 0;
+                w->inner_n = want;
+            }
+            size_t used = 0, made = 0;
+            if (cn_resampler_process(w->rs, w->inner + w->inner_pos, w->inner_n - w->inner_pos,
+                                     out + made_total, (size_t)frames - made_total, 0, &used, &made))
+                break;
+            w->inner_pos += used;
+            made_total += made;
+        }
+        for (size_t i = made_total; i < (size_t)frames; i++) out[i] = 0.0f;
+    }
+    for (int i = 0; i < frames; i++) out[i] *= w->gain;
+}
+
+static void wn_set_param(void *self, int index, float value) {
+    wn_plugin *w = self;
+    if (index < 0 || index >= CN_WN_N_PARAMS) return;
+    const cn_param_desc *d = &wn_params[index];
+    value = value < d->min ? d->min : value > d->max ? d->max : value;
+    if (index == CN_WN_PARAM_TEMPERATURE) cn_wn_synth_set_temperature(w->synth, value);
+    else w->gain = value;
+}
+
+static int64_t wn_tail_frames(void *self) {
+    wn_plugin *w = self;
+    return (int64_t)(0.4 * w->rate); // the excitation's release has decayed by 80 dB
+}
+
+const cn_plugin_desc cn_wavenet_plugin = {
+    .abi_version = CN_PLUGIN_ABI_VERSION,
+    .id = "wavenet",
+    .name = "WaveNet",
+    .description = "autoregressive WaveNet driven by notes and a harmonic excitation (monophonic)",
+    .kind = CN_PLUGIN_GENERATOR,
+    .params = wn_params,
+    .n_params = CN_WN_N_PARAMS,
+    .create = wn_create,
+    .prepare = wn_prepare,
+    .process = wn_process,
+    .note_event = wn_note_event,
+    .set_param = wn_set_param,
+    .tail_frames = wn_tail_frames,
+    .destroy = wn_destroy,
+};
