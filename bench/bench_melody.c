@@ -45,10 +45,10 @@ static void corpus_free(corpus *c) {
 static cn_status corpus_load(const char *dir, int max_files, corpus *c) {
     memset(c, 0, sizeof *c);
     char **files;
-    int nf;
-    cn_status st = cn_midi_paths(&dir, 1, &files, &nf);
+    int n_all;
+    cn_status st = cn_midi_paths(&dir, 1, &files, &n_all);
     if (st) return st;
-    if (max_files > 0 && nf > max_files) nf = max_files;
+    int nf = max_files > 0 && n_all > max_files ? max_files : n_all;
     c->s = calloc((size_t)(nf ? nf : 1), sizeof *c->s);
     c->key = calloc((size_t)(nf ? nf : 1), sizeof *c->key);
     if (!c->s || !c->key) st = cn_fail(CN_ERR_NOMEM, "out of memory loading %s", dir);
@@ -65,7 +65,7 @@ static cn_status corpus_load(const char *dir, int max_files, corpus *c) {
         c->n++;
     }
     if (!st && c->notes == 0) st = cn_fail(CN_ERR_FORMAT, "%s holds no notes", dir);
-    cn_midi_paths_free(files, nf > 0 ? nf : 0);
+    cn_midi_paths_free(files, n_all);
     if (st) corpus_free(c);
     return st;
 }
@@ -116,9 +116,109 @@ static void models_close(models *m) {
     cn_ngram_ltm_destroy(m->ltm);
 }
 
+// ---- transformer replay
+// Scoring asks a model for the pitch distribution, then the duration distribution of the
+// true pitch, then the rest distribution of the true (pitch, dur). The transformer is
+// deterministic given the events it observed, so its answers on a corpus are recorded
+// once (the "transformer alone" row) and replayed to the mixture rows, which then run
+// the real mixture code on exactly the numbers the transformer would give again.
+
+typedef struct {
+    cn_event_model inner; // the transformer (used while recording)
+    float (*pp)[CN_EV_NPITCH];
+    float (*dp)[CN_EV_NDUR];
+    float (*rp)[CN_EV_NREST];
+    long n, cap, pos;
+    int recording, failed; // failed: out of memory, or replayed past the recording
+} tape;
+
+static cn_status tape_reset(void *self, const cn_melody_cond *cond) {
+    tape *t = self;
+    return t->recording ? t->inner.reset(t->inner.self, cond) : CN_OK;
+}
+
+static cn_status tape_observe(void *self, const cn_mevent *e) {
+    tape *t = self;
+    cn_status st = t->recording ? t->inner.observe(t->inner.self, e) : CN_OK;
+    t->pos++;
+    return st;
+}
+
+// The record of the current event (grown while recording), or -1 (t->failed is set).
+static long tape_slot(tape *t) {
+    if (!t->recording) {
+        t->failed |= t->pos >= t->n;
+        return t->pos < t->n ? t->pos : -1;
+    }
+    if (t->pos >= t->cap) {
+        long cap = t->cap ? 2 * t->cap : 4096;
+        void *a = realloc(t->pp, (size_t)cap * sizeof *t->pp);
+        if (a) t->pp = a;
+        void *b = a ? realloc(t->dp, (size_t)cap * sizeof *t->dp) : NULL;
+        if (b) t->dp = b;
+        void *c = b ? realloc(t->rp, (size_t)cap * sizeof *t->rp) : NULL;
+        if (!c) {
+            t->failed = 1;
+            return -1;
+        }
+        t->rp = c;
+        t->cap = cap;
+    }
+    if (t->pos >= t->n) t->n = t->pos + 1;
+    return t->pos;
+}
+
+static void tape_pitch(void *self, float *out) {
+    tape *t = self;
+    long i = tape_slot(t);
+    if (i < 0) {
+        memset(out, 0, CN_EV_NPITCH * sizeof *out);
+        return;
+    }
+    if (t->recording) t->inner.pitch_probs(t->inner.self, t->pp[i]);
+    memcpy(out, t->pp[i], sizeof t->pp[i]);
+}
+
+static void tape_dur(void *self, int pitch, float *out) {
+    tape *t = self;
+    long i = tape_slot(t);
+    if (i < 0) {
+        memset(out, 0, CN_EV_NDUR * sizeof *out);
+        return;
+    }
+    if (t->recording) t->inner.dur_probs(t->inner.self, pitch, t->dp[i]);
+    memcpy(out, t->dp[i], sizeof t->dp[i]);
+}
+
+static void tape_rest(void *self, int pitch, int dur, float *out) {
+    tape *t = self;
+    long i = tape_slot(t);
+    if (i < 0) {
+        memset(out, 0, CN_EV_NREST * sizeof *out);
+        return;
+    }
+    if (t->recording) t->inner.rest_probs(t->inner.self, pitch, dur, t->rp[i]);
+    memcpy(out, t->rp[i], sizeof t->rp[i]);
+}
+
+static cn_event_model tape_model(tape *t) {
+    return (cn_event_model){t, "transformer", tape_reset, tape_observe, tape_pitch, tape_dur,
+                            tape_rest, NULL, NULL, NULL};
+}
+
+static void tape_free(tape *t) {
+    free(t->pp);
+    free(t->dp);
+    free(t->rp);
+}
+
+// ---- bits per note
+
 // Print bits/note of every model (and the transformer's mixtures) on c.
 static int report_bits(models *m, const corpus *c, const char *what, int tf_seen) {
     printf("bits per note on %s (%d tunes, %ld notes; lower is better):\n", what, c->n, c->notes);
+    tape t = {.inner = m->tf ? m->tf_model : (cn_event_model){0}, .recording = 1};
+    cn_event_model tm = tape_model(&t), *tf = m->tf ? &tm : NULL;
     struct {
         const char *label;
         cn_event_model *a, *b;
@@ -126,12 +226,13 @@ static int report_bits(models *m, const corpus *c, const char *what, int tf_seen
         {"n-gram LTM only (nottingham/train)", m->ltm_only, NULL},
         {"n-gram STM only (the tune itself)", m->stm_only, NULL},
         {"n-gram LTM+STM (baseline)", m->ngram, NULL},
-        {"transformer alone", m->tf ? &m->tf_model : NULL, NULL},
-        {"transformer + n-gram STM", m->tf ? &m->tf_model : NULL, m->stm_only},
-        {"transformer + n-gram LTM", m->tf ? &m->tf_model : NULL, m->ltm_only},
-        {"transformer + n-gram LTM+STM (shipped)", m->tf ? &m->tf_model : NULL, m->ngram},
+        {"transformer alone", tf, NULL}, // records the tape the next rows replay
+        {"transformer + n-gram STM", tf, m->stm_only},
+        {"transformer + n-gram LTM", tf, m->ltm_only},
+        {"transformer + n-gram LTM+STM (shipped)", tf, m->ngram},
     };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    int rc = 0;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0] && !rc; i++) {
         if (!rows[i].a) {
             printf("  %-42s (no transformer: see --model)\n", rows[i].label);
             continue;
@@ -140,17 +241,25 @@ static int report_bits(models *m, const corpus *c, const char *what, int tf_seen
         if (rows[i].b) {
             cn_event_model *parts[2] = {rows[i].a, rows[i].b};
             const double w[2] = {CN_PREDICTOR_TF_WEIGHT, CN_PREDICTOR_NGRAM_WEIGHT};
-            if (cn_mixture_create(parts, w, 2, CN_PREDICTOR_ENTROPY_BIAS, 0, NULL, &mix))
-                return cn_cli_error(CMD, NULL);
+            if (cn_mixture_create(parts, w, 2, CN_PREDICTOR_ENTROPY_BIAS, 0, NULL, &mix)) {
+                rc = cn_cli_error(CMD, NULL);
+                break;
+            }
             use = mix;
         }
+        t.pos = 0;
         double t0 = now_s(), b = bits_per_note(use, c), dt = now_s() - t0;
+        if (use == tf) t.recording = 0; // recorded: replay from now on
         if (mix) mix->destroy(mix->self);
-        if (b < 0) return cn_cli_error(CMD, NULL);
+        if (b < 0 || t.failed) {
+            rc = b < 0 ? cn_cli_error(CMD, NULL) : cn_cli_error(CMD, "transformer replay failed (out of memory)");
+            break;
+        }
         printf("  %-42s %7.4f   (%.1f s)%s\n", rows[i].label, b, dt,
-               tf_seen && rows[i].label[0] == 't' ? "  [transformer trained on this style]" : "");
+               tf_seen && rows[i].a == tf ? "  [transformer trained on this style]" : "");
     }
-    return 0;
+    tape_free(&t);
+    return rc;
 }
 
 // ---- generation speed
@@ -202,7 +311,7 @@ static int report_speed(cn_tf *tf, const corpus *c, int quick) {
     printf("transformer generation (%s; d_model %d, %d layers, ctx %d), %d events after %d:\n"
            "  with KV cache %9.1f events/s\n  without       %9.1f events/s (recomputes the window)\n"
            "  ratio         %9.1fx %s\n",
-           own ? "random weights" : "shipped weights", cfg.d_model, cfg.n_layers, cfg.ctx, gen,
+           own ? "random weights" : "loaded weights", cfg.d_model, cfg.n_layers, cfg.ctx, gen,
            prime, cached, naive, cached / naive, cached / naive >= 10 ? "(>= 10x)" : "(BELOW 10x)");
     return 0;
 }
@@ -336,7 +445,7 @@ int cn_bench_melody(int argc, char **argv) {
     const char *test_dir = CN_SOURCE_DIR "/data/melody/nottingham/test";
     const char *ryans_dir = CN_SOURCE_DIR "/data/melody/ryans";
     if (corpus_load(test_dir, quick ? 20 : 0, &test)) return cn_cli_error(CMD, NULL);
-    if (corpus_load(ryans_dir, quick ? 20 : 150, &ryans)) {
+    if (corpus_load(ryans_dir, quick ? 20 : 100, &ryans)) {
         corpus_free(&test);
         return cn_cli_error(CMD, NULL);
     }
