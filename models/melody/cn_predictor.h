@@ -10,14 +10,14 @@
 #include "cn_status.h"
 #include "cn_transformer.h"
 
-#define CN_PREDICTOR_DEFAULT_MODEL "melody-folk"
+#define CN_PREDICTOR_DEFAULT_MODEL "melody"
 // Mixture weights of the shipped predictor (tuned on nottingham/valid, docs/scoring.md).
 #define CN_PREDICTOR_TF_WEIGHT 1.0
 #define CN_PREDICTOR_NGRAM_WEIGHT 1.0
 #define CN_PREDICTOR_ENTROPY_BIAS 1.0
 
 typedef struct cn_predictor_opts {
-    const char *model;               // preset name or .safetensors path; NULL = default
+    const char *model;               // preset name, preset .json or .safetensors; NULL = default
     int ngram_only;                  // no transformer
     const char *const *ngram_data;   // LTM training files/dirs; NULL = nottingham/train
     int n_ngram_data;
@@ -32,8 +32,10 @@ typedef struct cn_predictor {
     cn_event_model tf_model; // storage for the transformer adapter
 } cn_predictor;
 
-// Resolve a --model argument to a transformer file: an existing file as is, else
-// presets/<name>.safetensors (in the working directory, then in the source tree).
+// Resolve a --model argument to a transformer file: an existing file (a preset .json is
+// read), else presets/<name>.json, else presets/<name>.safetensors, looked up in the
+// working directory, then in the source tree. A preset is a JSON object whose
+// "weights" names the .safetensors file, relative to the preset's folder.
 cn_status cn_predictor_resolve(const char *model, char *path, size_t size);
 // Default LTM training data: the Nottingham training split of the source tree.
 const char *cn_predictor_default_ngram_data(void);

@@ -1,4 +1,5 @@
 // predictor.c: building the predictor of `continue` and `score` (cn_predictor.h).
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,22 +12,62 @@ static int is_file(const char *path) {
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+// A preset file: JSON with "weights": the transformer file, relative to the preset's folder.
+static cn_status read_preset(const char *json_path, char *path, size_t size) {
+    FILE *f = fopen(json_path, "rb");
+    if (!f) return cn_fail(CN_ERR_IO, "cannot open preset %s", json_path);
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    int too_long = !feof(f);
+    fclose(f);
+    if (too_long) return cn_fail(CN_ERR_FORMAT, "preset %s is larger than %zu bytes", json_path, sizeof buf - 1);
+    buf[n] = 0;
+    cJSON *doc = cJSON_Parse(buf);
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(doc, "weights");
+    cn_status st = CN_OK;
+    if (!doc)
+        st = cn_fail(CN_ERR_FORMAT, "preset %s is not valid JSON", json_path);
+    else if (!cJSON_IsString(w) || !*w->valuestring)
+        st = cn_fail(CN_ERR_FORMAT, "preset %s has no \"weights\" file name", json_path);
+    else if (w->valuestring[0] == '/')
+        snprintf(path, size, "%s", w->valuestring);
+    else {
+        const char *slash = strrchr(json_path, '/');
+        int dir_len = slash ? (int)(slash - json_path) + 1 : 0;
+        if ((size_t)snprintf(path, size, "%.*s%s", dir_len, json_path, w->valuestring) >= size)
+            st = cn_fail(CN_ERR_RANGE, "preset %s: weights path too long", json_path);
+    }
+    cJSON_Delete(doc);
+    if (!st && !is_file(path))
+        st = cn_fail(CN_ERR_IO, "preset %s names weights %s, which do not exist", json_path, path);
+    return st;
+}
+
+static int has_suffix(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
 cn_status cn_predictor_resolve(const char *model, char *path, size_t size) {
     if (!model || !*model) model = CN_PREDICTOR_DEFAULT_MODEL;
     if (is_file(model)) {
+        if (has_suffix(model, ".json")) return read_preset(model, path, size);
         snprintf(path, size, "%s", model);
         return CN_OK;
     }
     if (!strchr(model, '/')) {
         const char *dirs[] = {"presets", CN_SOURCE_DIR "/presets"};
+        char json[1024];
         for (int i = 0; i < 2; i++) {
+            snprintf(json, sizeof json, "%s/%s.json", dirs[i], model);
+            if (is_file(json)) return read_preset(json, path, size);
             snprintf(path, size, "%s/%s.safetensors", dirs[i], model);
             if (is_file(path)) return CN_OK;
         }
     }
-    return cn_fail(CN_ERR_IO, "no model '%s': not a file, and no presets/%s.safetensors "
-                              "(HINT: train one with 'continuo train melody', or use the n-gram "
-                              "alone: --ngram-only)", model, model);
+    return cn_fail(CN_ERR_IO, "no model '%s': not a file, and no presets/%s.json or "
+                              "presets/%s.safetensors (HINT: train one with 'continuo train "
+                              "melody', or use the n-gram alone: --ngram-only)", model, model, model);
 }
 
 const char *cn_predictor_default_ngram_data(void) {
