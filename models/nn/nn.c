@@ -21,6 +21,11 @@ const char *cn_blas_corename(void) { return openblas_get_corename(); }
 
 void cn_matmul_forward(float *out, const float *inp, const float *w, const float *bias, int M,
                        int K, int N) {
+    if (M == 1) { // one token (KV-cache inference): gemv skips gemm's packing
+        if (bias) memcpy(out, bias, (size_t)N * sizeof *out);
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, N, K, 1.0f, w, K, inp, 1, bias ? 1.0f : 0.0f, out, 1);
+        return;
+    }
     if (bias) {
         for (int i = 0; i < M; i++) memcpy(out + (size_t)i * N, bias, (size_t)N * sizeof *out);
     }
