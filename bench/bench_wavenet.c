@@ -217,8 +217,10 @@ static cn_status render_reference(const cn_wn_note *notes, int n_notes, int rate
 static int bench_eval(const cn_wn_model *m, const char *dir, double secs, double lag_ms,
                       float temperature, uint64_t seed) {
     const cn_wn_config *c = &m->cfg;
-    printf("audio quality on %s (held-out tunes; %s s each; temperature %.2f, seed %llu):\n", dir,
-           secs > 0 ? "first 20" : "whole", temperature, (unsigned long long)seed);
+    char span[32] = "whole tune";
+    if (secs > 0) snprintf(span, sizeof span, "first %g s", secs);
+    printf("audio quality on %s (held-out tunes, %s of each; temperature %.2f, seed %llu):\n",
+           dir, span, temperature, (unsigned long long)seed);
     printf("  %-10s %-16s %9s %9s %9s %12s %12s\n", "instrument", "tune", "acc_wn", "acc_fluid",
            "acc_ref", "mrstft_wn", "mrstft_ref");
     double sum[5] = {0};

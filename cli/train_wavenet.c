@@ -28,6 +28,8 @@ static void usage(void) {
         "  --data DIR        training folder (repeatable; more folders may follow the flag)\n"
         "  --eval DIR        held-out WAV+MIDI folder (repeatable): checkpoints are scored for\n"
         "                    pitch accuracy on the first %.0f s of its first file\n"
+        "  --eval-temperature T  sampling temperature of that scoring (default 0: most likely\n"
+        "                    sample; briefly trained models only play in tune near 0)\n"
         "  --init FILE       fine-tune from this model (new instruments get new embeddings)\n"
         "  --resume CKPT     continue an interrupted run (weights, optimizer state and step)\n"
         "  --steps N         total optimizer steps (default 1000)\n"
@@ -87,7 +89,7 @@ typedef struct args {
     const char *data[MAX_DIRS], *eval[MAX_DIRS];
     int n_data, n_eval;
     const char *init, *resume, *out;
-    double minutes, lag_ms;
+    double minutes, lag_ms, eval_temp;
     long ckpt_every;
     cn_wn_train_opts o;
     cn_wn_config cfg;
@@ -96,7 +98,7 @@ typedef struct args {
 static int parse(int argc, char **argv, args *a) {
     enum { O_DATA = 256, O_EVAL, O_INIT, O_RESUME, O_STEPS, O_MIN, O_BATCH, O_CHUNK, O_WARM, O_LR,
            O_LRMIN, O_WARMUP, O_NOISE, O_LAG, O_THREADS, O_SEED, O_LAYERS, O_CYCLE, O_RES, O_GATE,
-           O_SKIP, O_EMB, O_RATE, O_CKPT };
+           O_SKIP, O_EMB, O_RATE, O_CKPT, O_ETEMP };
     static const struct option opts[] = {
         {"data", required_argument, 0, O_DATA},     {"eval", required_argument, 0, O_EVAL},
         {"init", required_argument, 0, O_INIT},     {"resume", required_argument, 0, O_RESUME},
@@ -110,6 +112,7 @@ static int parse(int argc, char **argv, args *a) {
         {"res", required_argument, 0, O_RES},       {"gate", required_argument, 0, O_GATE},
         {"skip", required_argument, 0, O_SKIP},     {"emb", required_argument, 0, O_EMB},
         {"rate", required_argument, 0, O_RATE},     {"ckpt-every", required_argument, 0, O_CKPT},
+        {"eval-temperature", required_argument, 0, O_ETEMP},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     int c;
     long v;
@@ -167,6 +170,7 @@ static int parse(int argc, char **argv, args *a) {
         case O_EMB: INT_OPT(a->cfg.emb, 0, 64, "--emb"); break;
         case O_RATE: INT_OPT(a->cfg.sample_rate, 4000, 192000, "--rate"); break;
         case O_CKPT: INT_OPT(a->ckpt_every, 1, 100000000, "--ckpt-every"); break;
+        case O_ETEMP: DBL_OPT(a->eval_temp, 0.0, 2.0, "--eval-temperature"); break;
         case 'o': a->out = arg; break;
         case 'h': usage(); return -1;
         default: return cn_cli_usage_error(CMD, "bad option");
@@ -230,15 +234,15 @@ static void fmt_time(char *buf, size_t n, double s) {
 }
 
 // Score pitch accuracy of the model on the first seconds of each eval clip.
-static void evaluate(const cn_wn_model *m, const cn_wn_dataset *ev, long step) {
-    fprintf(stderr, "eval step %ld: pitch accuracy", step);
+static void evaluate(const cn_wn_model *m, const cn_wn_dataset *ev, long step, float temp) {
+    fprintf(stderr, "eval step %ld: pitch accuracy (temperature %.2f)", step, temp);
     for (int i = 0; i < ev->n_clips; i++) {
         const cn_wn_clip *c = &ev->clips[i];
         int64_t n = (int64_t)(EVAL_SECONDS * m->cfg.sample_rate);
         if (n > c->n) n = c->n;
         float *audio = malloc((size_t)n * sizeof *audio);
         double acc = -1.0;
-        if (audio && !cn_wn_eval_pitch(m, c->instrument, c->notes, c->n_notes, n, 1.0f, 1, audio, &acc))
+        if (audio && !cn_wn_eval_pitch(m, c->instrument, c->notes, c->n_notes, n, temp, 1, audio, &acc))
             fprintf(stderr, "  %s/%s %.3f", m->cfg.instruments[c->instrument], c->name, acc);
         else
             fprintf(stderr, "  %s failed: %s", c->name, cn_error_message());
@@ -344,7 +348,7 @@ int cn_train_wavenet_main(int argc, char **argv) {
         if (s % a.ckpt_every == 0 || s == a.o.steps || stop) {
             if ((st = cn_wn_trainer_save(tr, a.out, prov))) goto fail;
             fprintf(stderr, "step %ld: checkpoint %s\n", s, a.out);
-            if (ev.n_clips) evaluate(m, &ev, s);
+            if (ev.n_clips) evaluate(m, &ev, s, (float)a.eval_temp);
         }
     }
     cn_wn_trainer_destroy(tr);

@@ -5,7 +5,7 @@
 // .safetensors model; with instrument=NAME picks that instrument), seed=S (sampling seed,
 // default 1). The preset folder is $CONTINUO_PRESETS, else the source tree's presets/.
 // A preset is JSON: {"model": "wavenet-gm3.safetensors", "instrument": "flute",
-// "temperature": 1.0}, the model path relative to the preset's folder. With no args the
+// "temperature": 0}, the model path relative to the preset's folder. With no args the
 // flute preset is used. The model runs at its own rate (16 kHz); prepare() at another rate
 // adds a streaming libsamplerate converter, so output is delayed by its latency.
 #ifndef CN_WAVENET_PLUGIN_H

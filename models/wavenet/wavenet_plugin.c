@@ -15,7 +15,7 @@
 #define WN_INNER_MAX 1024 // model-rate samples rendered per resampler feed
 
 static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
-    {"temperature", "sampling temperature (0 = most likely sample)", 0.0f, 2.0f, 1.0f},
+    {"temperature", "sampling temperature (0 = always the most likely sample)", 0.0f, 2.0f, 0.0f},
     {"gain", "output gain, linear", 0.0f, 8.0f, 1.0f},
 };
 
