@@ -92,7 +92,7 @@ static cn_status add_dir(path_list *l, const char *dir) {
     while (!st && (e = readdir(d)))
         if (e->d_name[0] != '.' && is_midi_name(e->d_name)) st = list_push(l, dir, e->d_name);
     closedir(d);
-    if (!st) qsort(l->v + first, (size_t)(l->n - first), sizeof *l->v, cmp_str);
+    if (!st && l->n > first) qsort(l->v + first, (size_t)(l->n - first), sizeof *l->v, cmp_str);
     return st;
 }
 
