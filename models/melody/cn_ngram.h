@@ -7,7 +7,8 @@
 // the longest context down to order 0 and a uniform order -1), in two copies: the
 // long-term model (LTM, counts from a training corpus, shared and read-only) and the
 // short-term model (STM, counts from the tune being predicted only, updated by every
-// observe()). Viewpoints, then LTM and STM, are combined per factor with IDyOM's
+// observe()). The STM's order -1 is the LTM's viewpoint distribution, not uniform,
+// when both are used. Viewpoints, then LTM and STM, are combined per factor with IDyOM's
 // entropy weights w = (H / H_max)^-bias (arithmetic or geometric). The conditioning
 // (key, meter, style) is ignored: the model learns the tune's key from the tune.
 // See docs/scoring.md for the choices and the numbers they gave.

@@ -145,11 +145,12 @@ static cn_status table_copy(ng_table *dst, const ng_table *src) {
     return CN_OK;
 }
 
-// Interpolated PPM, escape method C: start from uniform (order -1) and, for each
-// context from order 0 up, p <- (count(s) + distinct * p) / (total + distinct).
+// Interpolated PPM, escape method C: start from uniform (order -1) or from a given
+// base distribution, and for each context from order 0 up,
+// p <- (count(s) + distinct * p) / (total + distinct).
 static void table_blend(const ng_table *t, const uint64_t *keys, int n_keys, int alphabet,
-                        double *p) {
-    for (int s = 0; s < alphabet; s++) p[s] = 1.0 / alphabet;
+                        const double *base, double *p) {
+    for (int s = 0; s < alphabet; s++) p[s] = base ? base[s] : 1.0 / alphabet;
     for (int k = 0; k < n_keys; k++) {
         const ng_node *nd = table_find(t, keys[k]);
         if (!nd || !nd->total) continue;
@@ -400,10 +401,12 @@ static void combine(double *const *p, int m, int n, double bias, int geometric, 
 }
 
 // Prediction of one factor by one table: its viewpoints mapped onto the factor's
-// alphabet and combined (every factor has a viewpoint that always applies).
+// alphabet and combined (every factor has a viewpoint that always applies). vbuf holds
+// each viewpoint's distribution on return; with over != 0 it also holds, on entry, the
+// base each viewpoint blends its counts into (instead of uniform).
 static void predict_table(const ng_model *m, const ng_table *t, int order, int factor, int pitch,
-                          int dur, int alphabet, double *out) {
-    double buf[VP_COUNT][NG_MAX_ALPHA], mapped[VP_COUNT][NG_MAX_ALPHA], *parts[VP_COUNT];
+                          int dur, int alphabet, double (*buf)[NG_MAX_ALPHA], int over, double *out) {
+    double mapped[VP_COUNT][NG_MAX_ALPHA], *parts[VP_COUNT];
     uint64_t keys[NG_MAX_KEYS];
     int np = 0;
     const ng_hist *h = &m->h;
@@ -411,7 +414,7 @@ static void predict_table(const ng_model *m, const ng_table *t, int order, int f
         if (vp_def[vp].factor != factor) continue;
         int n = vp_keys(h, vp, order, pitch, dur, keys);
         if (!n) continue;
-        table_blend(t, keys, n, vp_def[vp].alphabet, buf[vp]);
+        table_blend(t, keys, n, vp_def[vp].alphabet, over ? buf[vp] : NULL, buf[vp]);
         double *q = mapped[vp];
         if (vp == VP_INT || vp == VP_INT_RHY || vp == VP_INT_PHASE || vp == VP_REL) { // onto absolute pitch
             int off = vp != VP_REL ? 127 - h->ev[h->n - 1].pitch : REL_CENTER - h->ev[0].pitch;
@@ -434,11 +437,16 @@ static void predict(ng_model *m, int factor, int pitch, int dur, float *out) {
     static const int alphabet[] = {CN_EV_NPITCH, CN_EV_NDUR, CN_EV_NREST};
     int n = alphabet[factor];
     double part[2][CN_EV_NPITCH], res[CN_EV_NPITCH], *parts[2];
+    double vbuf[VP_COUNT][NG_MAX_ALPHA]; // per viewpoint: the LTM's, then the STM's
     int np = 0;
-    if (m->cfg.use_ltm)
-        predict_table(m, &m->ltm->tab, m->cfg.ltm_order, factor, pitch, dur, n, parts[np] = part[np]), np++;
-    if (m->cfg.use_stm)
-        predict_table(m, &m->stm, m->cfg.order, factor, pitch, dur, n, parts[np] = part[np]), np++;
+    if (m->cfg.use_ltm) {
+        parts[np] = part[np];
+        predict_table(m, &m->ltm->tab, m->cfg.ltm_order, factor, pitch, dur, n, vbuf, 0, parts[np++]);
+    }
+    if (m->cfg.use_stm) { // backs off into the LTM's viewpoints when there is one
+        parts[np] = part[np];
+        predict_table(m, &m->stm, m->cfg.order, factor, pitch, dur, n, vbuf, m->cfg.use_ltm, parts[np++]);
+    }
     combine(parts, np, n, m->cfg.ltm_stm_bias, m->cfg.geometric, res);
     for (int s = 0; s < n; s++) out[s] = (float)res[s];
 }
