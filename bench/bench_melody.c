@@ -55,8 +55,7 @@ static cn_status corpus_load(const char *dir, int max_files, corpus *c) {
     for (int i = 0; i < nf && !st; i++) {
         cn_melody m;
         if ((st = cn_primer_load(files[i], &m))) break;
-        int tonic = ((m.key_sharps * 7) % 12 + 12 + (m.key_minor ? 9 : 0)) % 12;
-        c->key[i] = m.has_key ? tonic + 12 * m.key_minor : -1;
+        c->key[i] = cn_melody_key_index(&m);
         st = cn_events_from_melody(&m, &c->s[i]);
         cn_melody_free(&m);
         if (st) break;
@@ -101,7 +100,9 @@ static cn_status models_open(const char *model, models *m) {
     cfg.use_ltm = 0;
     if (!st) st = cn_ngram_create(&cfg, NULL, "ngram-stm", &m->stm_only);
     char path[1024];
-    if (!st && !cn_predictor_resolve(model, path, sizeof path)) {
+    cn_status found = st ? st : cn_predictor_resolve(model, path, sizeof path);
+    if (!st && model && found) st = found; // a model asked for must exist; the default may not
+    if (!st && !found) {
         st = cn_tf_load(path, &m->tf);
         if (!st) st = cn_tf_event_model(m->tf, 1, 0, &m->tf_model);
     }

@@ -70,13 +70,6 @@ static int key_sharps(int key) {
     return major[(key % 12 + (key >= 12 ? 3 : 0)) % 12];
 }
 
-// The key index of a melody's key signature, -1 if it has none.
-static int melody_key(const cn_melody *m) {
-    if (!m->has_key) return -1;
-    int major_pc = ((m->key_sharps * 7) % 12 + 12) % 12;
-    return m->key_minor ? (major_pc + 9) % 12 + 12 : major_pc;
-}
-
 static uint64_t random_seed(void) {
     uint64_t s = 0;
     FILE *f = fopen("/dev/urandom", "rb");
@@ -189,7 +182,7 @@ static int parse_args(int argc, char **argv, cont_args *a, int *help_only) {
 // Conditioning from the flags, else from the primer; fills the output melody's meter/key.
 static int make_cond(const cont_args *a, const cn_melody *primer, cn_melody_cond *cond,
                      int *meter_num, int *meter_den) {
-    *cond = (cn_melody_cond){melody_key(primer), -1, -1, -1};
+    *cond = (cn_melody_cond){cn_melody_key_index(primer), -1, -1, -1};
     *meter_num = primer->meter_num;
     *meter_den = primer->meter_den;
     if (a->key && (cond->key = parse_key(a->key)) < 0)

@@ -12,6 +12,10 @@
 // = most notes); otherwise parse it as text notation. out is initialised here.
 cn_status cn_primer_load(const char *arg, cn_melody *out);
 
+// The conditioning key (cn_melody_cond.key: tonic pitch class + 12 * minor) of a
+// melody's key signature, -1 if it has none.
+int cn_melody_key_index(const cn_melody *m);
+
 // The melody of a MIDI file as note events, clamped into the vocabularies
 // (*clamped = how many events were clamped; may be NULL).
 cn_status cn_events_load_midi(const char *path, cn_event_seq *out, int *clamped);

@@ -34,6 +34,12 @@ cn_status cn_primer_load(const char *arg, cn_melody *out) {
     return st;
 }
 
+int cn_melody_key_index(const cn_melody *m) {
+    if (!m->has_key) return -1;
+    int major_pc = ((m->key_sharps * 7) % 12 + 12) % 12; // each sharp is a fifth up
+    return m->key_minor ? (major_pc + 9) % 12 + 12 : major_pc;
+}
+
 cn_status cn_events_load_midi(const char *path, cn_event_seq *out, int *clamped) {
     cn_return_val_if_fail(path && out, CN_ERR_ARG);
     cn_melody mel;
