@@ -66,4 +66,13 @@ check_err 2 "$P" --samples 0
 check_err 2
 "$BIN" continue "$P" --model "$T/none.safetensors" -o "$T/err.mid" >/dev/null 2>"$T/e" && fail "missing model accepted"
 [ -e "$T/err.mid" ] && fail "missing model left a file"
+# the shipped model, where there is one: transformer + n-gram, still reproducible
+if [ -e "$SRC/presets/melody.json" ]; then
+    for k in 1 2; do
+        (cd "$T" && "$BIN" continue "$P" --ngram-data "$T/ltm" --seed 5 --notes 16 --key G \
+            -o "$T/shipped$k.mid") >/dev/null 2>"$T/e" || fail "shipped model: $(cat "$T/e")"
+    done
+    cmp -s "$T/shipped1.mid" "$T/shipped2.mid" || fail "shipped model: same seed, different MIDI"
+    grep -q "model=.*+ngram seed=5" "$T/shipped1.mid" || fail "shipped model name not recorded"
+fi
 echo "test_continue_cli: ok"
