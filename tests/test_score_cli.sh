@@ -54,8 +54,8 @@ check_err 2 --model x --ngram-only "$T/dir"
 mkdir "$T/empty"; check_err 1 --ngram-only "$T/empty"
 printf 'MThd garbage' >"$T/bad.mid"; check_err 1 --ngram-only "$T/bad.mid"
 echo '{"name": "broken"}' >"$T/p1.json"; check_err 1 --model "$T/p1.json" "$T/dir"
-echo '{"weights": "none.safetensors"}' >"$T/p2.json"; check_err 1 --model "$T/p2.json" "$T/dir"
-echo '{"weights": ' >"$T/p3.json"; check_err 1 --model "$T/p3.json" "$T/dir"
+echo '{"model": "none.safetensors"}' >"$T/p2.json"; check_err 1 --model "$T/p2.json" "$T/dir"
+echo '{"model": ' >"$T/p3.json"; check_err 1 --model "$T/p3.json" "$T/dir"
 # the shipped model, where there is one: the default is the transformer + n-gram mixture
 if [ -e "$SRC/presets/melody.json" ]; then
     (cd "$T" && S --json "$T/dir/ashover34.mid") >"$T/j2" 2>"$T/e" || fail "default model: $(cat "$T/e")"

@@ -34,8 +34,8 @@ typedef struct cn_predictor {
 
 // Resolve a --model argument to a transformer file: an existing file (a preset .json is
 // read), else presets/<name>.json, else presets/<name>.safetensors, looked up in the
-// working directory, then in the source tree. A preset is a JSON object whose
-// "weights" names the .safetensors file, relative to the preset's folder.
+// working directory, then in the source tree. A preset is a JSON object whose "model"
+// (or "weights") names the .safetensors file, relative to the preset's folder.
 cn_status cn_predictor_resolve(const char *model, char *path, size_t size);
 // Default LTM training data: the Nottingham training split of the source tree.
 const char *cn_predictor_default_ngram_data(void);

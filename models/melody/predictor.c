@@ -12,7 +12,8 @@ static int is_file(const char *path) {
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-// A preset file: JSON with "weights": the transformer file, relative to the preset's folder.
+// A preset file: JSON whose "model" (as in the WaveNet presets; "weights" is accepted
+// too) names the transformer file, relative to the preset's folder.
 static cn_status read_preset(const char *json_path, char *path, size_t size) {
     FILE *f = fopen(json_path, "rb");
     if (!f) return cn_fail(CN_ERR_IO, "cannot open preset %s", json_path);
@@ -23,12 +24,13 @@ static cn_status read_preset(const char *json_path, char *path, size_t size) {
     if (too_long) return cn_fail(CN_ERR_FORMAT, "preset %s is larger than %zu bytes", json_path, sizeof buf - 1);
     buf[n] = 0;
     cJSON *doc = cJSON_Parse(buf);
-    const cJSON *w = cJSON_GetObjectItemCaseSensitive(doc, "weights");
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(doc, "model");
+    if (!w) w = cJSON_GetObjectItemCaseSensitive(doc, "weights");
     cn_status st = CN_OK;
     if (!doc)
         st = cn_fail(CN_ERR_FORMAT, "preset %s is not valid JSON", json_path);
     else if (!cJSON_IsString(w) || !*w->valuestring)
-        st = cn_fail(CN_ERR_FORMAT, "preset %s has no \"weights\" file name", json_path);
+        st = cn_fail(CN_ERR_FORMAT, "preset %s has no \"model\" file name", json_path);
     else if (w->valuestring[0] == '/')
         snprintf(path, size, "%s", w->valuestring);
     else {
@@ -39,7 +41,7 @@ static cn_status read_preset(const char *json_path, char *path, size_t size) {
     }
     cJSON_Delete(doc);
     if (!st && !is_file(path))
-        st = cn_fail(CN_ERR_IO, "preset %s names weights %s, which do not exist", json_path, path);
+        st = cn_fail(CN_ERR_IO, "preset %s names the model %s, which does not exist", json_path, path);
     return st;
 }
 
