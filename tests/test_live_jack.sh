@@ -13,35 +13,17 @@ fail() { echo "test_live_jack: FAIL: $*" >&2; exit 1; }
 command -v jackd >/dev/null || { echo "test_live_jack: SKIP: jackd not installed"; exit 0; }
 
 tmp=$(mktemp -d)
-jack_pid=
+. "$CN_SOURCE_DIR/tests/jack_helpers.sh"
 cleanup() {
-    [ -n "$jack_pid" ] && kill "$jack_pid" 2>/dev/null && wait "$jack_pid" 2>/dev/null
+    jack_stop
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-export JACK_DEFAULT_SERVER="continuo_test_$$" # private server: parallel runs don't meet
-export JACK_NO_AUDIO_RESERVATION=1            # no D-Bus device reservation in containers
-export JACK_NO_START_SERVER=1                 # clients must not start a server themselves
-
-# Real-time scheduling first (-R); containers without RT privileges get -r.
-start_jack() {
-    jackd "$1" -d dummy -r 48000 -p 256 >"$tmp/jackd.log" 2>&1 &
-    jack_pid=$!
-    for _ in $(seq 50); do
-        if jack_lsp >/dev/null 2>&1; then return 0; fi
-        kill -0 "$jack_pid" 2>/dev/null || break
-        sleep 0.2
-    done
-    kill "$jack_pid" 2>/dev/null; wait "$jack_pid" 2>/dev/null
-    jack_pid=
-    return 1
-}
-if start_jack -R; then mode=realtime
-elif start_jack -r; then mode=no-realtime
-else
+jack_start "$tmp/jackd.log" || {
     echo "test_live_jack: SKIP: jackd could not start: $(tail -n 1 "$tmp/jackd.log")"
     exit 0
-fi
+}
+mode=$jack_mode
 echo "jackd running ($mode) as server $JACK_DEFAULT_SERVER"
 
 "$CN_BIN" devices >"$tmp/devices" 2>&1 || fail "continuo devices failed: $(cat "$tmp/devices")"
