@@ -30,7 +30,8 @@ typedef struct cn_endless_opts {
 
 typedef struct cn_endless cn_endless;
 
-// [main] Load the primer (errors are cheap and come first). *out is NULL on failure.
+// [main] Load the primer and find the --model file: cheap errors, reported before any
+// device is opened or model trained. *out is NULL on failure.
 cn_status cn_endless_create(const cn_endless_opts *opts, cn_endless **out);
 // [main] Open the predictor (prints a one-line notice on stderr when no shipped
 // transformer exists and none was asked for, and continues with the n-gram alone), then

@@ -87,6 +87,8 @@ cn_status cn_endless_create(const cn_endless_opts *opts, cn_endless **out) {
     if (!e->o.primer) e->o.primer = DEFAULT_PRIMER;
     cn_melody_init(&e->primer);
     cn_status st = load_primer(e->o.primer, &e->primer);
+    char path[1024];
+    if (!st && e->o.model) st = cn_predictor_resolve(e->o.model, path, sizeof path);
     if (!st) st = cn_events_from_melody(&e->primer, &e->primer_ev);
     if (!st && e->primer_ev.n == 0)
         st = cn_fail(CN_ERR_FORMAT, "primer %s has no notes", e->o.primer);

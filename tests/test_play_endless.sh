@@ -14,6 +14,21 @@ fail() { echo "test_play_endless: FAIL: $*" >&2; exit 1; }
 command -v jackd >/dev/null || { echo "test_play_endless: SKIP: jackd not installed"; exit 0; }
 
 tmp=$(mktemp -d)
+# Errors first (no server needed): one line on stderr, exit 1 (failure) or 2 (usage).
+expect() {
+    local want=$1; shift
+    "$CN_BIN" play "$@" >/dev/null 2>"$tmp/err" </dev/null
+    local rc=$?
+    [ $rc -eq "$want" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "^continuo play: " "$tmp/err" ||
+        fail "play $*: exit $rc (expected $want): $(cat "$tmp/err")"
+    echo "ok ($rc) play $*: $(cat "$tmp/err")"
+}
+expect 1 --endless --model "$tmp/none.safetensors"
+expect 1 --endless --primer "$tmp/none.mid"
+expect 1 --endless --primer "r r"
+expect 2 --endless --model x --ngram-only
+expect 2 "$CN_SOURCE_DIR/data/melody/nottingham/test/xmas6.mid" --ngram-only
+expect 2 --endless --bpm 0
 . "$CN_SOURCE_DIR/tests/jack_helpers.sh"
 play_pid=
 cleanup() {
