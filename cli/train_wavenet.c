@@ -22,9 +22,11 @@ static void usage(void) {
     printf(
         "usage: continuo train wavenet --data DIR... [options] -o FILE\n"
         "       continuo train wavenet prepare IN.mid --program P -o OUT.mid\n"
+        "       continuo train wavenet export CKPT -o MODEL\n"
         "Train the WaveNet on each DIR's NAME.wav files (mono, model rate) with NAME.mid beside\n"
         "them; the instrument is the folder name (e.g. .../flute). 'prepare' writes IN.mid's\n"
         "monophonic notes with General MIDI program P (0..127) for FluidSynth to render.\n"
+        "'export' writes a checkpoint's weights without the optimizer state (a third the size).\n"
         "  --data DIR        training folder (repeatable; more folders may follow the flag)\n"
         "  --eval DIR        held-out WAV+MIDI folder (repeatable): checkpoints are scored for\n"
         "                    pitch accuracy on the first %.0f s of its first file\n"
@@ -80,6 +82,28 @@ static int prepare_main(int argc, char **argv) {
     if (cn_midi_read_file(argv[optind], &m)) return cn_cli_error(CMD, NULL);
     cn_status st = cn_wn_write_program_midi(m, (int)program, out);
     cn_midi_destroy(m);
+    return st ? cn_cli_error(CMD, NULL) : 0;
+}
+
+// ---- export ----------------------------------------------------------------------------------------
+
+static int export_main(int argc, char **argv) {
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage();
+        return 0;
+    }
+    if (argc != 4 || strcmp(argv[2], "-o"))
+        return cn_cli_usage_error(CMD, "export needs CKPT -o MODEL");
+    cn_wn_model *m;
+    float *am = NULL, *av = NULL;
+    long step = 0;
+    if (cn_wn_load(argv[1], &m, &am, &av, &step)) return cn_cli_error(CMD, NULL);
+    free(am);
+    free(av);
+    char prov[512];
+    snprintf(prov, sizeof prov, "continuo train wavenet, step %ld, exported from %s", step, argv[1]);
+    cn_status st = cn_wn_save(m, argv[3], NULL, NULL, step, prov);
+    cn_wn_destroy(m);
     return st ? cn_cli_error(CMD, NULL) : 0;
 }
 
@@ -253,6 +277,7 @@ static void evaluate(const cn_wn_model *m, const cn_wn_dataset *ev, long step, f
 
 int cn_train_wavenet_main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "prepare")) return prepare_main(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "export")) return export_main(argc - 1, argv + 1);
     args a;
     memset(&a, 0, sizeof a);
     cn_wn_train_opts_default(&a.o);
