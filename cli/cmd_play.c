@@ -156,8 +156,8 @@ static int parse_args(int argc, char **argv, play_args *a, int *help) {
             a->endless_flag = c;
             break;
         case 'B':
-            if (!cn_cli_parse_double(optarg, 20, 400, &a->eo.bpm))
-                return cn_cli_usage_error("play", "--bpm must be 20..400, got '%s'", optarg);
+            if (!cn_cli_parse_double(optarg, 20, CN_ENDLESS_MAX_BPM, &a->eo.bpm))
+                return cn_cli_usage_error("play", "--bpm must be 20..%d, got '%s'", CN_ENDLESS_MAX_BPM, optarg);
             a->endless_flag = c;
             break;
         case 'M': a->eo.melody_out = optarg, a->endless_flag = c; break;

@@ -1,8 +1,8 @@
 // cn_endless.h: live endless mode of `continuo play --endless` (cli/play_endless.c).
 // The melody predictor continues a primer forever: a generator thread (neither the audio
 // callback nor the render worker) draws one note at a time from a cn_mstream and queues
-// its note-on/off through the graph's SPSC event queue, staying CN_ENDLESS_AHEAD_S
-// seconds ahead of the playhead (cn_graph_position). See docs/live.md.
+// its note-on/off through the graph's SPSC event queue, staying CN_ENDLESS_AHEAD_MS
+// ahead of the playhead (cn_graph_position). See docs/live.md.
 #ifndef CN_ENDLESS_H
 #define CN_ENDLESS_H
 
@@ -13,8 +13,9 @@
 #include "cn_playback.h"
 #include "cn_sample.h"
 
-#define CN_ENDLESS_AHEAD_S 3.0     // how far ahead of the playhead notes are queued
+#define CN_ENDLESS_AHEAD_MS 3000   // how far ahead of the playhead notes are queued
 #define CN_ENDLESS_QUEUE 1024      // graph event queue capacity (a power of two)
+#define CN_ENDLESS_MAX_BPM 400     // fastest tempo: even notes of one tick then fit the queue
 
 typedef struct cn_endless_opts {
     const char *primer;       // MIDI file, text-notation file or notation; NULL = demo primer
@@ -38,7 +39,7 @@ cn_status cn_endless_create(const cn_endless_opts *opts, cn_endless **out);
 // build the graph for the synth options at `rate`, with an event queue and no events.
 cn_status cn_endless_prepare(cn_endless *e, const cn_synth_opts *synth, double rate,
                              int max_frames, cn_graph **g);
-// [main] Queue the first CN_ENDLESS_AHEAD_S seconds, then start the generator thread.
+// [main] Queue the first CN_ENDLESS_AHEAD_MS, then start the generator thread.
 // If generation fails, the thread sets *stop (ending playback) and cn_endless_stop
 // returns its error.
 cn_status cn_endless_start(cn_endless *e, volatile sig_atomic_t *stop);

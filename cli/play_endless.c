@@ -21,6 +21,12 @@
 #define MAX_TEXT_PRIMER 16384
 #define VELOCITY 90
 
+// The first fill runs on the main thread before the worker drains anything, so the
+// lookahead must fit the queue: at most two events per note of one tick (1/12 beat).
+_Static_assert(2 * CN_ENDLESS_AHEAD_MS * CN_ENDLESS_MAX_BPM * CN_TICKS_PER_BEAT / 60000 + 2 <=
+                   CN_ENDLESS_QUEUE,
+               "the endless lookahead does not fit the event queue");
+
 typedef struct {
     cn_mevent ev;
     int64_t onset; // frame
@@ -103,6 +109,12 @@ cn_status cn_endless_create(const cn_endless_opts *opts, cn_endless **out) {
     int meter = e->primer.meter_num > 0 ? cn_meter_index(e->primer.meter_num, e->primer.meter_den) : -1;
     e->cond = (cn_melody_cond){cn_melody_key_index(&e->primer), meter, -1, -1};
     e->bpm = opts->bpm > 0 ? opts->bpm : e->primer.bpm;
+    if (e->bpm > CN_ENDLESS_MAX_BPM) {
+        st = cn_fail(CN_ERR_RANGE, "primer %s: tempo %g bpm is above %d (set one with --bpm)",
+                     e->o.primer, e->bpm, CN_ENDLESS_MAX_BPM);
+        cn_endless_destroy(e);
+        return st;
+    }
     atomic_init(&e->quit, 0);
     atomic_init(&e->notes, 0);
     atomic_init(&e->sampled, 0);
@@ -168,7 +180,7 @@ cn_status cn_endless_prepare(cn_endless *e, const cn_synth_opts *synth, double r
         return st;
     }
     e->g = *g;
-    e->ahead = (int64_t)(CN_ENDLESS_AHEAD_S * rate);
+    e->ahead = (int64_t)(CN_ENDLESS_AHEAD_MS * rate / 1000);
     return CN_OK;
 }
 
@@ -229,7 +241,7 @@ static void *generator(void *arg) {
             *e->stop = 1; // plain store of a sig_atomic_t, polled by cn_live_play
             break;
         }
-        nap_ms(10); // far below the lookahead: the queue stays ~CN_ENDLESS_AHEAD_S ahead
+        nap_ms(10); // far below the lookahead: the queue stays ~CN_ENDLESS_AHEAD_MS ahead
     }
     return NULL;
 }
