@@ -43,7 +43,7 @@ static void usage(void) {
         "                    --warmup N steps (default 100)\n"
         "  --input-noise X   std of noise added to the input samples (default 0)\n"
         "  --lag MS          FluidSynth's onset delay: audio frames dropped at the start of each\n"
-        "                    file so notes and audio line up (default 8 ms)\n"
+        "                    file so notes and audio line up (default 7 ms, measured)\n"
         "  --threads T       worker threads (default 1)\n"
         "  --seed S          seed of init and chunk choice (default 1)\n"
         "  --layers L --cycle C --res R --gate G --skip S --emb E\n"
@@ -283,7 +283,7 @@ int cn_train_wavenet_main(int argc, char **argv) {
     cn_wn_train_opts_default(&a.o);
     cn_wn_config_default(&a.cfg);
     a.cfg.n_instruments = 0;
-    a.lag_ms = 8.0;
+    a.lag_ms = 7.0;
     a.ckpt_every = 200;
     int rc = parse(argc, argv, &a);
     if (rc) return rc < 0 ? 0 : rc;
