@@ -12,9 +12,9 @@
 
 #define CN_PREDICTOR_DEFAULT_MODEL "melody"
 // Mixture weights of the shipped predictor (tuned on nottingham/valid, docs/scoring.md).
-#define CN_PREDICTOR_TF_WEIGHT 1.0
+#define CN_PREDICTOR_TF_WEIGHT 0.5
 #define CN_PREDICTOR_NGRAM_WEIGHT 1.0
-#define CN_PREDICTOR_ENTROPY_BIAS 1.0
+#define CN_PREDICTOR_ENTROPY_BIAS 0.75
 
 typedef struct cn_predictor_opts {
     const char *model;               // preset name, preset .json or .safetensors; NULL = default
