@@ -10,7 +10,7 @@
 #include "cn_midi.h"
 
 typedef struct cn_synth_opts {
-    const char *synth;      // generator id; NULL = wavenet when registered, else reference
+    const char *synth;      // generator id; NULL = reference
     const char *instrument; // NULL or an instrument name
     const char *preset;     // NULL or a preset name/path
     const char *fx;         // NULL or an effect chain spec

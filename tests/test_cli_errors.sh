@@ -42,7 +42,7 @@ expect 2 play "$tune" --duration -3
 expect 2 play "$tune" --block 3
 expect 2 play "$tune" --bogus
 expect 1 play "$tmp/none.mid"
-expect 1 play --endless
+expect 1 play --endless --model no-such-model
 expect 1 play "$tune" --device no-such-device-anywhere
 expect 2 devices extra
 expect 2 plugins extra
