@@ -12,7 +12,7 @@
 
 #define CN_PREDICTOR_DEFAULT_MODEL "melody"
 // Mixture weights of the shipped predictor (tuned on nottingham/valid, docs/scoring.md).
-#define CN_PREDICTOR_TF_WEIGHT 0.5
+#define CN_PREDICTOR_TF_WEIGHT 1.4
 #define CN_PREDICTOR_NGRAM_WEIGHT 1.0
 #define CN_PREDICTOR_ENTROPY_BIAS 0.75
 
