@@ -10,7 +10,7 @@ bin="$root/build/continuo"
 primer=${PRIMER:-"$root/data/demo/primer.txt"}
 out=${OUT:-demo.wav}
 mid="${out%.wav}.mid"
-if [ -e "$root/presets/melody.json" ]; then
+if [ -e "$root/presets/melody-folk.safetensors" ]; then
   "$bin" continue "$(cat "$primer")" --bars 16 --meter 6/8 --key D --temperature 0.8 --top-p 0.9 \
     --seed "${SEED:-7}" -o "$mid"
 else
