@@ -9,17 +9,19 @@ set -euo pipefail
 : "${CN_BUILD_DIR:?}" "${CN_SOURCE_DIR:?}"
 secs=${FUZZ_SECONDS:-10}
 bin=$CN_BUILD_DIR/tests
-if [[ ! -x $bin/fuzz_midi || ! -x $bin/fuzz_notation ]]; then
+if [[ ! -x $bin/fuzz_midi || ! -x $bin/fuzz_notation || ! -x $bin/fuzz_safetensors ]]; then
     echo "no fuzz targets in $bin (configure with CC=clang -DCN_FUZZ=ON)" >&2
     exit 1
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/midi" "$work/notation"
+mkdir -p "$work/midi" "$work/notation" "$work/safetensors"
+# Model-file seeds: the header and first tensors of a shipped file (cut, like a corrupt download).
+head -c 4096 "$CN_SOURCE_DIR"/presets/wavenet-gm3.safetensors >"$work/safetensors/seed1"
 cp "$CN_SOURCE_DIR"/data/melody/nottingham/test/*.mid "$work/midi/"
 printf 'C4 F#5 Bb3 r D4:1/2 | E4:3/2 A0:1/3' >"$work/notation/seed1"
 printf 'c-1:1/12 G9:7 r:5/2 A##4 Cbb0 ||' >"$work/notation/seed2"
-for t in midi notation; do
+for t in midi notation safetensors; do
     # A crash, leak or failed CHECK makes libFuzzer exit non-zero, failing the test.
     "$bin/fuzz_$t" -max_total_time="$secs" -max_len=8192 -rss_limit_mb=2048 \
         -artifact_prefix="$work/" "$work/$t" 2>"$work/$t.log" || { tail -40 "$work/$t.log"; exit 1; }
