@@ -2,9 +2,8 @@
 // test_dsp_realtime: the dsp/ plugins (reference synth, eq, reverb, limiter) are real-time
 // safe: after prepare(), thousands of process() calls with blocks of 1..max_frames
 // frames, interleaved with note events and parameter changes, make no heap allocation,
-// and every output sample is finite. Allocations are counted by interposing malloc,
-// calloc, realloc and posix_memalign (forwarding to glibc's __libc_* functions); under
-// a sanitizer, which owns the allocator, only the finiteness checks run.
+// and every output sample is finite. Allocations are counted by tests/cn_alloc_count.h
+// (interposed allocator; under sanitizers only reported, see run()).
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,43 +12,7 @@
 #include "cn_synth_reference.h"
 #include "cn_test.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define NO_INTERPOSE 1
-#endif
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-    __has_feature(memory_sanitizer)
-#define NO_INTERPOSE 1
-#endif
-#endif
-
-static long n_allocs; // counted only while `counting` is set
-static int counting;
-
-#ifndef NO_INTERPOSE
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void *__libc_memalign(size_t, size_t);
-
-void *malloc(size_t n) {
-    n_allocs += counting;
-    return __libc_malloc(n);
-}
-void *calloc(size_t a, size_t b) {
-    n_allocs += counting;
-    return __libc_calloc(a, b);
-}
-void *realloc(void *p, size_t n) {
-    n_allocs += counting;
-    return __libc_realloc(p, n);
-}
-int posix_memalign(void **p, size_t align, size_t n) {
-    n_allocs += counting;
-    *p = __libc_memalign(align, n);
-    return *p ? 0 : 12; // ENOMEM
-}
-#endif
+#include "cn_alloc_count.h"
 
 #define RATE 16000.0
 #define MAXB 256
@@ -94,25 +57,17 @@ static void run(const cn_plugin_desc *d) {
     counting = 0;
     printf("%-9s %.1f s in %d blocks: %ld allocations in process()\n", d->id, pos / RATE, BLOCKS,
            n_allocs);
-#ifndef NO_INTERPOSE
+#ifndef CN_SANITIZER_ALLOC
     TEST_ASSERT(n_allocs == 0);
-#endif
+#endif // under ASan+UBSan the hooks see a few allocations (2-3) in the synth's first run that
+       // the interposed count does not: not yet explained, so only reported there
     n_allocs = 0;
     d->destroy(s);
     free(buf);
 }
 
 int main(void) {
-#ifdef NO_INTERPOSE
-    printf("sanitizer build: allocation counting skipped, finiteness still checked\n");
-#else
-    counting = 1; // the counter itself works
-    void *volatile p = malloc(16); // volatile: the call may not be optimised away
-    counting = 0;
-    free(p);
-    TEST_ASSERT(n_allocs == 1);
-    n_allocs = 0;
-#endif
+    cn_alloc_count_setup();
     run(&cn_synth_reference_plugin);
     run(&cn_fx_eq_plugin);
     run(&cn_fx_reverb_plugin);
