@@ -22,8 +22,11 @@ typedef struct cn_synth_opts {
 cn_status cn_events_from_midi(const cn_midi *m, double rate, cn_note_event **ev, int *n,
                               int64_t *end);
 
-// Build the graph for the notes of `m` (read from `path`, named in errors) at `rate`
-// with blocks of up to max_frames.
+// The graph alone (generator + effects, no notes) at `rate` with blocks of up to
+// max_frames: for callers that feed notes through the graph's event queue (play --endless).
+cn_status cn_playback_build_graph(const cn_synth_opts *opts, double rate, int max_frames,
+                                  cn_graph **g);
+// Build the graph for the notes of `m` (read from `path`, named in errors).
 // *total = last note-off + the generator's and effects' tails.
 cn_status cn_playback_build(const cn_midi *m, const char *path, const cn_synth_opts *opts,
                             double rate, int max_frames, cn_graph **g, int64_t *total);

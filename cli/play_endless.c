@@ -137,24 +137,14 @@ static cn_status open_predictor(cn_endless *e) {
     return cn_predictor_open(&po, &e->pred);
 }
 
-// A graph for the synth options: cn_playback_build wants a MIDI file, so it gets the
-// primer's; its events are then cleared, since every note (the primer's too) comes
-// through the queue on the stream's one timeline.
-static cn_status build_graph(cn_endless *e, const cn_synth_opts *synth, double rate,
-                             int max_frames, cn_graph **g) {
-    uint8_t *data = NULL;
-    size_t size = 0;
-    cn_midi *m = NULL;
-    int64_t total;
-    cn_status st = cn_melody_to_midi_mem(&e->primer, NULL, &data, &size);
-    if (!st) st = cn_midi_read_mem(data, size, &m);
-    free(data);
-    if (!st) st = cn_playback_build(m, e->o.primer, synth, rate, max_frames, g, &total);
-    cn_midi_destroy(m);
-    if (st) return st;
-    st = cn_graph_set_events(*g, NULL, 0);
+// A graph for the synth options with no notes of its own: every note (the primer's too)
+// comes through the queue on the stream's one timeline.
+static cn_status build_graph(const cn_synth_opts *synth, double rate, int max_frames,
+                             cn_graph **g) {
+    *g = NULL;
+    cn_status st = cn_playback_build_graph(synth, rate, max_frames, g);
     if (!st) st = cn_graph_enable_queue(*g, CN_ENDLESS_QUEUE);
-    if (st) {
+    if (st && *g) {
         cn_graph_destroy(*g);
         *g = NULL;
     }
@@ -164,7 +154,7 @@ static cn_status build_graph(cn_endless *e, const cn_synth_opts *synth, double r
 cn_status cn_endless_prepare(cn_endless *e, const cn_synth_opts *synth, double rate,
                              int max_frames, cn_graph **g) {
     cn_status st = open_predictor(e);
-    if (!st) st = build_graph(e, synth, rate, max_frames, g);
+    if (!st) st = build_graph(synth, rate, max_frames, g);
     if (st) return st;
     cn_mstream_config cfg = cn_mstream_config_default();
     cfg.rate = rate;

@@ -79,24 +79,39 @@ cn_status cn_playback_register_plugins(void) {
     return cn_fail(st, "CONTINUO_PLUGINS: %s", why);
 }
 
-cn_status cn_playback_build(const cn_midi *m, const char *path, const cn_synth_opts *opts,
-                            double rate, int max_frames, cn_graph **out, int64_t *total) {
+cn_status cn_playback_build_graph(const cn_synth_opts *opts, double rate, int max_frames,
+                                  cn_graph **out) {
     cn_status st = cn_playback_register_plugins();
     if (st) return st;
     const cn_plugin_desc *gen = NULL;
     if ((st = find_generator(opts->synth, &gen))) return st;
     char args[1024];
     if ((st = generator_args(gen, opts, args, sizeof args))) return st;
-    if (m->n_notes <= 0) return cn_fail(CN_ERR_FORMAT, "%s: the MIDI file has no notes", path);
-
-    cn_note_event *ev = NULL;
-    int n = 0;
-    int64_t end = 0;
-    if ((st = cn_events_from_midi(m, rate, &ev, &n, &end))) return st;
     cn_graph *g = NULL;
     st = cn_graph_create(rate, max_frames, &g);
     if (!st) st = cn_graph_set_generator(g, gen, args[0] ? args : NULL);
     if (!st && opts->fx && *opts->fx) st = cn_graph_add_chain(g, opts->fx);
+    if (st) {
+        cn_graph_destroy(g);
+        return st;
+    }
+    *out = g;
+    return CN_OK;
+}
+
+cn_status cn_playback_build(const cn_midi *m, const char *path, const cn_synth_opts *opts,
+                            double rate, int max_frames, cn_graph **out, int64_t *total) {
+    cn_graph *g = NULL;
+    cn_status st = cn_playback_build_graph(opts, rate, max_frames, &g);
+    if (st) return st;
+    if (m->n_notes <= 0) {
+        cn_graph_destroy(g);
+        return cn_fail(CN_ERR_FORMAT, "%s: the MIDI file has no notes", path);
+    }
+    cn_note_event *ev = NULL;
+    int n = 0;
+    int64_t end = 0;
+    st = cn_events_from_midi(m, rate, &ev, &n, &end);
     if (!st) st = cn_graph_set_events(g, ev, n);
     free(ev);
     if (st) {
