@@ -1,8 +1,10 @@
 // test_transformer_kv: the KV-cache path of the melody transformer against full
 // recomputation of the window on every event (no cache), event by event, for all three
 // factors, across several window overflows (tiny context), with the max difference
-// printed. Also: a clone continues exactly like its original, and the cn_event_model
-// adapter gives the same log-probabilities.
+// printed, on a tiny model and on one whose heads (16 wide) and windows (up to 40 tokens)
+// run the blocked attention loops of the cache path and their tails. Also: a clone
+// continues exactly like its original, and the cn_event_model adapter gives the same
+// log-probabilities.
 #include <string.h>
 
 #include "cn_test.h"
@@ -23,6 +25,29 @@ static double compare(cn_tf *m, cn_tf_state *a, cn_tf_state *b, const cn_mevent 
     return mx;
 }
 
+// Max probability difference between the cached and the recomputing state over n random
+// events fed to both. With clone != NULL, *clone is a clone of the cached state taken
+// before event clone_at and *kv the cached state at the end (the caller destroys both).
+static double kv_vs_full(cn_tf *m, const cn_melody_cond *cond, const cn_mevent *ev, int n,
+                         int clone_at, cn_tf_state **clone, cn_tf_state **kv_end) {
+    cn_tf_state *kv, *full;
+    TEST_OK(cn_tf_state_create(m, 1, &kv));
+    TEST_OK(cn_tf_state_create(m, 0, &full));
+    cn_tf_state_reset(kv, cond);
+    cn_tf_state_reset(full, cond);
+    double worst = 0;
+    for (int i = 0; i < n; i++) {
+        worst = fmax(worst, compare(m, kv, full, &ev[i]));
+        if (clone && i == clone_at) TEST_OK(cn_tf_state_clone(kv, clone));
+        cn_tf_state_observe(kv, &ev[i]);
+        cn_tf_state_observe(full, &ev[i]);
+    }
+    if (kv_end) *kv_end = kv;
+    else cn_tf_state_destroy(kv);
+    cn_tf_state_destroy(full);
+    return worst;
+}
+
 int main(void) {
     // Window policy: grows to ctx-1, then drops to ctx/2 and grows again.
     TEST_ASSERT(cn_tf_window_len(8, 7) == 7);
@@ -34,24 +59,29 @@ int main(void) {
     cn_tf *m;
     TEST_OK(cn_tf_create(&c, &m));
     ref_random_weights(m, 3, 0.3f);
-    cn_tf_state *kv, *full, *clone = NULL;
-    TEST_OK(cn_tf_state_create(m, 1, &kv));
-    TEST_OK(cn_tf_state_create(m, 0, &full));
+    cn_tf_state *kv = NULL, *clone = NULL;
     enum { N = 40 };
     cn_mevent ev[N];
     ref_random_events(ev, N, 8);
     const cn_melody_cond cond = {9, 2, 0, 3};
-    cn_tf_state_reset(kv, &cond);
-    cn_tf_state_reset(full, &cond);
-    double worst = 0;
-    for (int i = 0; i < N; i++) {
-        worst = fmax(worst, compare(m, kv, full, &ev[i]));
-        if (i == 13) TEST_OK(cn_tf_state_clone(kv, &clone));
-        cn_tf_state_observe(kv, &ev[i]);
-        cn_tf_state_observe(full, &ev[i]);
-    }
+    double worst = kv_vs_full(m, &cond, ev, N, 13, &clone, &kv);
     printf("KV cache vs full recomputation, %d events, ctx %d: max prob diff %.3g\n", N, c.ctx, worst);
     TEST_ASSERT(worst < 1e-4);
+
+    {
+        cn_tf_config wide = {32, 2, 2, 40, 0.0f}; // head size 16
+        cn_tf *mw;
+        TEST_OK(cn_tf_create(&wide, &mw));
+        ref_random_weights(mw, 5, 0.3f);
+        enum { NW = 100 };
+        cn_mevent evw[NW];
+        ref_random_events(evw, NW, 9);
+        double ww = kv_vs_full(mw, &cond, evw, NW, -1, NULL, NULL);
+        printf("KV cache vs full recomputation, head size 16, %d events, ctx %d: max prob diff %.3g\n",
+               NW, wide.ctx, ww);
+        TEST_ASSERT(ww < 1e-4);
+        cn_tf_destroy(mw);
+    }
 
     // The clone, fed the same events, ends where the original did.
     for (int i = 13; i < N; i++) cn_tf_state_observe(clone, &ev[i]);
@@ -85,7 +115,6 @@ int main(void) {
 
     cn_tf_state_destroy(clone);
     cn_tf_state_destroy(kv);
-    cn_tf_state_destroy(full);
     cn_tf_destroy(m);
     printf("test_transformer_kv: ok\n");
     return 0;

@@ -26,7 +26,8 @@ struct cn_tf_state {
     cn_mevent *win;    // [T] events in the window
     int nwin;
     int pos;           // tokens in the KV cache (start token included)
-    float *k, *v;      // [L, T, C] post-RoPE keys, values
+    float *k;          // [L, H, hs, T] post-RoPE keys, stored transposed per head
+    float *v;          // [L, T, C] values
     float *h;          // [C] hidden state predicting the next event
     float *x, *xn, *qkv, *y, *fc, *sc; // one token's scratch: [C] [C] [3C] [C] [4C] [T]
     cn_tf_acts *acts;  // the no-cache path
@@ -105,6 +106,50 @@ cn_status cn_tf_state_clone(const cn_tf_state *s, cn_tf_state **out) {
     return CN_OK;
 }
 
+// The two attention loops of one head, written so that they vectorise while every sum
+// still adds its terms in the reference's order (starting from 0, then term by term), so
+// the results are bit-identical to the plain dot products: a block of 16 outputs is
+// kept in registers and each gets its terms one after the other.
+enum { ATT_BLOCK = 16 };
+
+// sc[j] = q . k_j for j < n; keys stored transposed, kt[i * T + j] = k_j[i].
+static void attention_scores(float *restrict sc, const float *restrict q, const float *restrict kt,
+                             int n, int hs, int T) {
+    int j0 = 0;
+    for (; j0 + ATT_BLOCK <= n; j0 += ATT_BLOCK) {
+        float acc[ATT_BLOCK] = {0};
+        for (int i = 0; i < hs; i++) {
+            const float qi = q[i], *restrict row = kt + (size_t)i * T + j0;
+            for (int b = 0; b < ATT_BLOCK; b++) acc[b] += qi * row[b];
+        }
+        memcpy(sc + j0, acc, sizeof acc);
+    }
+    for (; j0 < n; j0++) {
+        float d = 0;
+        for (int i = 0; i < hs; i++) d += q[i] * kt[(size_t)i * T + j0];
+        sc[j0] = d;
+    }
+}
+
+// y[i] = sum_j p[j] v_j[i] for i < hs, j < n; v_j = v + j * C.
+static void attention_mix(float *restrict y, const float *restrict p, const float *restrict v, int n,
+                          int hs, int C) {
+    int i0 = 0;
+    for (; i0 + ATT_BLOCK <= hs; i0 += ATT_BLOCK) {
+        float acc[ATT_BLOCK] = {0};
+        for (int j = 0; j < n; j++) {
+            const float pj = p[j], *restrict vj = v + (size_t)j * C + i0;
+            for (int b = 0; b < ATT_BLOCK; b++) acc[b] += pj * vj[b];
+        }
+        memcpy(y + i0, acc, sizeof acc);
+    }
+    for (; i0 < hs; i0++) {
+        float a = 0;
+        for (int j = 0; j < n; j++) a += p[j] * v[(size_t)j * C + i0];
+        y[i0] = a;
+    }
+}
+
 // One token through every layer at position s->pos, appending its keys and values to
 // the cache; leaves the final hidden state in s->h. x holds the token's embedding.
 static void step_token(cn_tf_state *s) {
@@ -129,23 +174,13 @@ static void step_token(cn_tf_state *s) {
                     vv[i + half] = a * sn[i] + b * cs[i];
                 }
             }
-        memcpy(K + (size_t)t * C, s->qkv + C, C * sizeof(float));
+        for (int c = 0; c < C; c++) K[(size_t)c * T + t] = s->qkv[C + c]; // row c = (head, i)
         memcpy(V + (size_t)t * C, s->qkv + 2 * C, C * sizeof(float));
         for (int h = 0; h < H; h++) {
-            const float *q = s->qkv + h * hs;
-            for (int j = 0; j <= t; j++) {
-                const float *kj = K + (size_t)j * C + h * hs;
-                float d = 0;
-                for (int i = 0; i < hs; i++) d += q[i] * kj[i];
-                s->sc[j] = d * scale;
-            }
+            attention_scores(s->sc, s->qkv + h * hs, K + (size_t)h * hs * T, t + 1, hs, T);
+            for (int j = 0; j <= t; j++) s->sc[j] *= scale;
             cn_softmax(s->sc, t + 1);
-            float *y = s->y + h * hs;
-            memset(y, 0, hs * sizeof(float));
-            for (int j = 0; j <= t; j++) {
-                const float *vj = V + (size_t)j * C + h * hs;
-                for (int i = 0; i < hs; i++) y[i] += s->sc[j] * vj[i];
-            }
+            attention_mix(s->y + h * hs, s->sc, V + h * hs, t + 1, hs, C);
         }
         cn_matmul_forward(s->xn, s->y, w->t[CN_TF_ATT_W] + (size_t)l * C * C,
                           w->t[CN_TF_ATT_B] + l * C, 1, C, C);
