@@ -2,7 +2,8 @@
 # LABELS: unit
 # TIMEOUT: 120
 # test_score_cli: `continuo score` output formats and consistency (JSON totals = sum of
-# the files, JSON = text, a directory = its files), and its errors (exit codes, one line).
+# the files, JSON = text, a directory = its files), --transformer-only on a tiny trained
+# model, and its errors (exit codes, one line).
 set -u
 BIN=${CN_BIN:?} SRC=${CN_SOURCE_DIR:?}
 T=$(mktemp -d) && trap 'rm -rf "$T"' EXIT
@@ -38,6 +39,20 @@ grep -q "total (ngram): 2 files, $(echo "$J" | sed 's/.*\],"notes":\([0-9]*\),.*
     fail "text total differs from JSON ($TOTAL)"
 grep -q "ashover34.mid: [0-9]* notes, [0-9.]* bits/note" "$T/t" || fail "text per-file line"
 
+# --transformer-only: the transformer alone, on a tiny model trained here (no n-gram, so no
+# --ngram-data); named after the model file, and not the mixture's number
+"$BIN" train melody --data "$T/ltm" --d-model 16 --layers 1 --heads 2 --ctx 32 --batch 2 \
+    --steps 2 --threads 1 --quiet -o "$T/tiny.safetensors" 2>"$T/e" || fail "training a tiny model: $(cat "$T/e")"
+"$BIN" score --transformer-only --model "$T/tiny.safetensors" "$T/dir" >"$T/tt" 2>"$T/e" ||
+    fail "--transformer-only: $(cat "$T/e")"
+cat "$T/tt"
+grep -q "^total (tiny): 2 files, [0-9]* notes, [0-9.]* bits/note$" "$T/tt" || fail "--transformer-only total line"
+"$BIN" score --transformer-only --model "$T/tiny.safetensors" --json "$T/dir/ashover34.mid" >"$T/tj" 2>"$T/e" ||
+    fail "--transformer-only --json: $(cat "$T/e")"
+S --model "$T/tiny.safetensors" --json "$T/dir/ashover34.mid" >"$T/mj" 2>"$T/e" || fail "mixture: $(cat "$T/e")"
+grep -q '"notes":116,"bits_per_note":' "$T/tj" || fail "--transformer-only JSON: $(cat "$T/tj")"
+cmp -s "$T/tj" "$T/mj" && fail "--transformer-only scored like the mixture"
+
 # errors: one line on stderr, exit 1 (failure) or 2 (usage), nothing on stdout
 check_err() { # expected-code args...
     local want=$1; shift
@@ -51,6 +66,11 @@ check_err 2 --ngram-only
 check_err 2 --bogus "$T/dir"
 check_err 1 --model "$T/no-such-model" "$T/dir"
 check_err 2 --model x --ngram-only "$T/dir"
+check_err 2 --transformer-only --ngram-only "$T/dir"
+grep -q -- "--ngram-only and --transformer-only exclude each other" "$T/e" || fail "exclusion message: $(cat "$T/e")"
+check_err 2 --transformer-only "$T/dir" # --ngram-data (added by S) has no use without an n-gram
+"$BIN" score --transformer-only --model "$T/no-such-model" "$T/dir" >"$T/o" 2>"$T/e"
+[ $? = 1 ] && [ "$(wc -l <"$T/e")" = 1 ] && [ ! -s "$T/o" ] || fail "--transformer-only, missing model: $(cat "$T/e")"
 mkdir "$T/empty"; check_err 1 --ngram-only "$T/empty"
 printf 'MThd garbage' >"$T/bad.mid"; check_err 1 --ngram-only "$T/bad.mid"
 echo '{"name": "broken"}' >"$T/p1.json"; check_err 1 --model "$T/p1.json" "$T/dir"
@@ -62,4 +82,5 @@ if [ -e "$SRC/presets/melody.json" ]; then
     grep -q '"notes":116,"bits_per_note":' "$T/j2" || fail "default model JSON: $(cat "$T/j2")"
 fi
 "$BIN" score --help | grep -q "total bits" || fail "--help does not define bits"
+"$BIN" score --help | grep -q -- "--transformer-only" || fail "--help does not list --transformer-only"
 echo "test_score_cli: ok"

@@ -1,7 +1,7 @@
 // cn_predictor: the melody predictor that `continue` and `score` use, built from a
 // --model argument: the shipped transformer (a preset name or a .safetensors file)
 // mixed with the adaptive n-gram (long-term model trained on a corpus at start-up plus
-// the short-term model of the tune), or the n-gram alone.
+// the short-term model of the tune), the n-gram alone, or the transformer alone.
 #ifndef CN_PREDICTOR_H
 #define CN_PREDICTOR_H
 
@@ -19,6 +19,7 @@
 typedef struct cn_predictor_opts {
     const char *model;               // preset name, preset .json or .safetensors; NULL = default
     int ngram_only;                  // no transformer
+    int transformer_only;            // no n-gram (nothing trained at start-up)
     const char *const *ngram_data;   // LTM training files/dirs; NULL = nottingham/train
     int n_ngram_data;
 } cn_predictor_opts;
@@ -26,9 +27,9 @@ typedef struct cn_predictor_opts {
 typedef struct cn_predictor {
     cn_event_model *model;  // the predictor to use
     cn_tf *tf;              // NULL with ngram_only
-    cn_ngram_ltm *ltm;
+    cn_ngram_ltm *ltm;      // NULL with transformer_only
     char model_path[1024];  // the transformer file ("" with ngram_only)
-    char name[160];         // e.g. "melody-folk+ngram"
+    char name[160];         // e.g. "melody-folk+ngram", "ngram", "melody-folk"
     cn_event_model tf_model; // storage for the transformer adapter
 } cn_predictor;
 

@@ -87,12 +87,23 @@ static void base_name(const char *path, char *out, size_t size) {
 }
 
 cn_status cn_predictor_open(const cn_predictor_opts *opts, cn_predictor *p) {
-    cn_return_val_if_fail(opts && p, CN_ERR_ARG);
+    cn_return_val_if_fail(opts && p && !(opts->ngram_only && opts->transformer_only), CN_ERR_ARG);
     memset(p, 0, sizeof *p);
     cn_status st = CN_OK;
     if (!opts->ngram_only) { // the cheap check first: no n-gram training for a bad --model
         st = cn_predictor_resolve(opts->model, p->model_path, sizeof p->model_path);
         if (!st) st = cn_tf_load(p->model_path, &p->tf);
+    }
+    char base[128];
+    if (!st && opts->transformer_only) {
+        if ((st = cn_tf_event_model(p->tf, 1, 0, &p->tf_model))) {
+            cn_predictor_close(p);
+            return st;
+        }
+        p->model = &p->tf_model;
+        base_name(p->model_path, base, sizeof base);
+        snprintf(p->name, sizeof p->name, "%s", base);
+        return CN_OK;
     }
     const char *def = cn_predictor_default_ngram_data();
     cn_ngram_config cfg = cn_ngram_config_default();
@@ -112,7 +123,6 @@ cn_status cn_predictor_open(const cn_predictor_opts *opts, cn_predictor *p) {
         cn_predictor_close(p);
         return st;
     }
-    char base[128];
     base_name(p->model_path, base, sizeof base);
     snprintf(p->name, sizeof p->name, "%s+ngram", base);
     cn_event_model *parts[2] = {&p->tf_model, ngram};
