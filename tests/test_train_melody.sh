@@ -2,7 +2,9 @@
 # TIMEOUT: 120
 # test_train_melody.sh: `continuo train melody` end to end on a tiny model: --help,
 # usage errors (exit 2), a bad folder (exit 1, one line), training with validation,
-# --resume from the checkpoint, fine-tuning with --init, and no temporary files left.
+# --resume from the checkpoint (which keeps the run's best validation score, so a worse
+# first evaluation after resuming leaves -o alone), fine-tuning with --init, and no
+# temporary files left.
 set -u
 B="$CN_BIN"
 T="$(mktemp -d)"
@@ -30,6 +32,20 @@ grep -q "tok/s" "$T/log" || fail "no progress line"
 "$B" train melody --data "$T/mine" $SMALL --steps 9 --resume "$T/m.safetensors.ckpt" \
     -o "$T/r.safetensors" 2>"$T/log" || { cat "$T/log"; fail "resume"; }
 grep -q "step 9/9" "$T/log" || fail "resume did not reach step 9"
+# The best validation score survives a resume: train a little, then continue into a copy
+# of -o with a learning rate of 1 that wrecks the model. Its evaluations are worse than
+# the best so far, so the copy must stay as it was and the log must keep the old best.
+"$B" train melody --data "$T/mine" --valid "$T/val" $SMALL --steps 40 --lr 1e-2 --warmup 0 \
+    --eval-every 20 --ckpt-every 40 -o "$T/a.safetensors" 2>"$T/log" || { cat "$T/log"; fail "training a"; }
+BEST=$(sed -n 's/.*valid .* best \([0-9.]*\)$/\1/p' "$T/log" | tail -1)
+[ -n "$BEST" ] || { cat "$T/log"; fail "no best validation in the log"; }
+cp "$T/a.safetensors" "$T/b.safetensors"
+"$B" train melody --data "$T/mine" --valid "$T/val" --steps 42 --eval-every 1 --lr 1 --lr-min 1 \
+    --resume "$T/a.safetensors.ckpt" -o "$T/b.safetensors" --checkpoint "$T/b.ckpt" 2>"$T/log" ||
+    { cat "$T/log"; fail "resume with validation"; }
+grep "valid .* bits/note" "$T/log"
+grep -q "step 41/42  valid .*  best $BEST$" "$T/log" || fail "best after resume is not $BEST"
+cmp -s "$T/a.safetensors" "$T/b.safetensors" || fail "resume replaced -o with worse weights"
 "$B" train melody --data "$T/mine" --init "$T/m.safetensors" --steps 3 -o "$T/f.safetensors" \
     2>"$T/log" || { cat "$T/log"; fail "fine-tune"; }
 grep -q "fine-tune" "$T/log" || fail "fine-tune not reported"

@@ -49,7 +49,9 @@ typedef struct cn_mtrain_config {
     const char *out_path;     // weights: the best on validation, or the last without one
     const char *ckpt_path;    // resumable checkpoints (weights + AdamW state), NULL = none
     const char *init_path;    // start from these weights (fine-tuning), NULL = random init
-    const char *resume_path;  // continue this checkpoint, NULL = fresh
+    const char *resume_path;  // continue this checkpoint, NULL = fresh; the best validation
+                              // score it records is kept, so out_path is only replaced by
+                              // better weights
     const char *const *meta;  // extra metadata pairs for saved files (provenance)
     cn_mtrain_cb progress;
     void *user;

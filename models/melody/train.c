@@ -9,6 +9,7 @@
 #include "cn_melody_train.h"
 #include "cn_nn.h"
 #include "cn_parallel.h"
+#include "cn_safetensors.h"
 
 void cn_mtrain_config_default(cn_mtrain_config *c) {
     memset(c, 0, sizeof *c);
@@ -156,11 +157,16 @@ cn_status cn_tf_eval_bits(const cn_tf *m, const cn_tune_set *set, int threads, d
 
 // ---- the loop ------------------------------------------------------------------------------
 
+// Metadata key of the best validation bits/note of the run so far, full float precision
+// (checkpoints carry it so that a resumed run keeps comparing against it).
+#define BEST_KEY "train_best_valid"
+
 static cn_status save_model(const cn_mtrain_config *c, const cn_tf *m, const char *path, long step,
-                            float val, const float *am, const float *av) {
-    char step_s[32], val_s[32], seed_s[32];
+                            float val, float best, const float *am, const float *av) {
+    char step_s[32], val_s[32], best_s[32], seed_s[32];
     snprintf(step_s, sizeof step_s, "%ld", step);
     snprintf(val_s, sizeof val_s, "%.4f", val);
+    snprintf(best_s, sizeof best_s, "%.9g", best);
     snprintf(seed_s, sizeof seed_s, "%llu", (unsigned long long)c->seed);
     const char *meta[64];
     int k = 0;
@@ -176,9 +182,26 @@ static cn_status save_model(const cn_mtrain_config *c, const cn_tf *m, const cha
         meta[k++] = "valid_bits_per_note";
         meta[k++] = val_s;
     }
+    if (!isnan(best)) {
+        meta[k++] = BEST_KEY;
+        meta[k++] = best_s;
+    }
     meta[k] = NULL;
     cn_tf_save_extra ex = {meta, am, av, step};
     return cn_tf_save(m, path, &ex);
+}
+
+// The best validation score recorded in a checkpoint, NAN when it has none (no
+// validation yet, or a checkpoint written before the key existed).
+static cn_status read_best_val(const char *path, float *best) {
+    cn_st_file *f;
+    cn_status st = cn_st_open(path, &f);
+    if (st) return st;
+    double v = NAN;
+    if (cn_st_meta(f, BEST_KEY)) st = cn_st_meta_double(f, BEST_KEY, &v);
+    cn_st_close(f);
+    *best = (float)v;
+    return st;
 }
 
 // Steps the run will take: c->steps, or fewer when the time budget runs out first
@@ -231,7 +254,11 @@ cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
             st = cn_fail(CN_ERR_NOMEM, "out of memory for batch windows");
             goto done;
         }
-    if (c->resume_path && (st = cn_tf_load_optim(c->resume_path, m, am, av, &step))) goto done;
+    // A resumed run continues from the checkpoint's optimizer state and only replaces
+    // out_path with weights better than the best it had already saved there.
+    if (c->resume_path && ((st = cn_tf_load_optim(c->resume_path, m, am, av, &step)) ||
+                           (st = read_best_val(c->resume_path, &res->best_val))))
+        goto done;
     if (step > c->steps) {
         st = cn_fail(CN_ERR_ARG, "%s is at step %ld, beyond --steps %ld", c->resume_path, step, c->steps);
         goto done;
@@ -249,7 +276,7 @@ cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
     opt.weight_decay = c->weight_decay;
     cn_mtrain_progress p = {0};
     p.total = c->steps;
-    p.best_val = NAN;
+    p.best_val = res->best_val;
     double t0 = now_s();
     long tokens_run = 0, step0 = step;
     while (step < c->steps) {
@@ -295,20 +322,21 @@ cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
             res->last_val = (float)bits;
             if (isnan(res->best_val) || bits < res->best_val) {
                 res->best_val = (float)bits;
-                if ((st = save_model(c, m, c->out_path, step, (float)bits, NULL, NULL))) goto done;
+                if ((st = save_model(c, m, c->out_path, step, (float)bits, res->best_val, NULL, NULL)))
+                    goto done;
             }
             p.best_val = res->best_val;
             p.event = "eval";
             report(c, &p);
         }
         if (c->ckpt_path && (last || (c->ckpt_every > 0 && step % c->ckpt_every == 0))) {
-            if ((st = save_model(c, m, c->ckpt_path, step, res->last_val, am, av))) goto done;
+            if ((st = save_model(c, m, c->ckpt_path, step, res->last_val, res->best_val, am, av))) goto done;
             p.event = "checkpoint";
             report(c, &p);
         }
         if (last) break;
     }
-    if (!valid || !valid->n) st = save_model(c, m, c->out_path, step, NAN, NULL, NULL);
+    if (!valid || !valid->n) st = save_model(c, m, c->out_path, step, NAN, NAN, NULL, NULL);
     res->steps = step;
     res->elapsed_s = now_s() - t0;
     res->tokens_per_s = tokens_run / (res->elapsed_s > 0 ? res->elapsed_s : 1e-9);
