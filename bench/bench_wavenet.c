@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cn_bench.h"
+#include "cn_bench_util.h"
 #include "cn_cli.h"
 #include "cn_mrstft.h"
 #include "cn_mulaw.h"
@@ -26,11 +26,6 @@
 
 #define CMD "bench wavenet"
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void usage(void) {
     printf("usage: continuo bench wavenet [--model FILE] [--seconds S] [--eval DIR] [--lag MS]\n"
@@ -55,35 +50,47 @@ static double time_kernel(int which, int rows, int cols, int reps) {
           *y = calloc((size_t)rows, sizeof(float));
     for (int i = 0; i < rows * cols; i++) w[i] = 1e-3f * (float)(i % 7);
     for (int i = 0; i < cols; i++) x[i] = 0.5f;
-    double t0 = now_s();
+    double t0 = cn_bench_now();
     for (int r = 0; r < reps; r++) {
         if (which == 0) cn_wn_matvec_t(y, w, x, rows, cols);
         else if (which == 1) cn_wn_matvec_t_generic(y, w, x, rows, cols);
         else cblas_sgemv(CblasRowMajor, CblasTrans, cols, rows, 1.0f, w, rows, x, 1, 1.0f, y, 1);
         x[0] = y[0] * 1e-9f; // keep the loop honest
     }
-    double t = (now_s() - t0) / reps;
+    double t = (cn_bench_now() - t0) / reps;
     free(w);
     free(x);
     free(y);
     return t * 1e9;
 }
 
+// Cached generation of `seconds` of three notes at temperature 1: seconds of compute, and
+// the audio in *audio (n samples, caller frees); 0 when out of memory.
+static double time_cached(const cn_wn_model *m, double seconds, float **audio, int64_t *n) {
+    *n = (int64_t)(seconds * m->cfg.sample_rate);
+    const int64_t k = *n;
+    cn_wn_note notes[] = {{0, k / 3, 69, 100}, {k / 3, 2 * k / 3, 72, 90}, {2 * k / 3, k, 64, 80}};
+    cn_wn_synth *s;
+    *audio = malloc((size_t)k * sizeof(float));
+    if (!*audio || cn_wn_synth_create(m, 0, 1.0f, 1, &s)) return 0.0;
+    double t0 = cn_bench_now();
+    cn_wn_synth_render_notes(s, 1, notes, 3, k, *audio);
+    double tc = cn_bench_now() - t0;
+    cn_wn_synth_destroy(s);
+    return tc;
+}
+
 static int bench_speed(const cn_wn_model *m, double seconds) {
     const cn_wn_config *c = &m->cfg;
     const int rate = c->sample_rate, C = cn_wn_cond_dim(c);
-    int64_t n = (int64_t)(seconds * rate);
-    cn_wn_note notes[] = {{0, n / 3, 69, 100}, {n / 3, 2 * n / 3, 72, 90}, {2 * n / 3, n, 64, 80}};
-    float *audio = malloc((size_t)n * sizeof(float));
-    cn_wn_synth *s;
-    if (!audio || cn_wn_synth_create(m, 0, 1.0f, 1, &s)) {
+    int64_t n;
+    float *audio;
+    double t0, tc = time_cached(m, seconds, &audio, &n);
+    if (tc <= 0.0) {
         free(audio);
-        return cn_cli_error(CMD, NULL);
+        return cn_cli_error(CMD, "out of memory");
     }
-    double t0 = now_s();
-    cn_wn_synth_render_notes(s, 1, notes, 3, n, audio);
-    double tc = now_s() - t0;
-    cn_wn_synth_destroy(s);
+    cn_wn_note notes[] = {{0, n / 3, 69, 100}};
     double rtf = seconds / tc;
     // naive: a few hundred samples past the receptive field
     int rf = cn_wn_receptive_field(c), nn = 200;
@@ -97,9 +104,9 @@ static int bench_speed(const cn_wn_model *m, double seconds) {
         cn_wn_cond_fill(m, 0, feat + (size_t)t * CN_WN_NFEAT, cond + (size_t)t * C);
         xp[t] = audio[t % n];
     }
-    t0 = now_s();
+    t0 = cn_bench_now();
     for (int t = rf; t < rf + nn; t++) cn_wn_naive_logits(st, xp, cond, t, work, logits);
-    double tn = (now_s() - t0) / nn;
+    double tn = (cn_bench_now() - t0) / nn;
     double rtf_naive = 1.0 / (tn * rate);
     cn_wn_stream_destroy(st);
     free(xp);
@@ -132,7 +139,7 @@ static int bench_train(const cn_wn_model *m) {
     const cn_wn_config *c = &m->cfg;
     const int T = 4096, warm = 1024, steps = 3;
     cn_wn_acts *a;
-    float *grad = calloc(m->n_params, sizeof(float)), *xp = malloc(T * sizeof(float)),
+    float *grad = calloc(m->n_params, sizeof(float)), *xp = malloc((size_t)T * CN_WN_NAUDIO * sizeof(float)),
           *feat = malloc((size_t)T * CN_WN_NFEAT * sizeof(float));
     uint8_t *tg = malloc(T);
     if (!grad || !xp || !feat || !tg || cn_wn_acts_create(c, T, &a)) return cn_cli_error(CMD, "out of memory");
@@ -141,42 +148,67 @@ static int bench_train(const cn_wn_model *m) {
     cn_rng r;
     cn_rng_seed(&r, 1, 0);
     for (int t = 0; t < T; t++) {
-        xp[t] = 0.3f * cn_rng_normal(&r);
+        for (int j = 0; j < CN_WN_NAUDIO; j++) xp[t * CN_WN_NAUDIO + j] = 0.3f * cn_rng_normal(&r);
         tg[t] = (uint8_t)cn_rng_int(&r, CN_WN_CLASSES);
     }
     cn_wn_model *mm = (cn_wn_model *)m;
     cn_wn_forward(mm, a, xp, feat, 0, tg, T, warm); // warm-up
-    double t0 = now_s();
+    double t0 = cn_bench_now();
     for (int s = 0; s < steps; s++) {
         cn_wn_forward(mm, a, xp, feat, 0, tg, T, warm);
         cn_wn_backward(mm, a, grad, 1.0f);
     }
-    double tt = (now_s() - t0) / steps;
+    double tt = (cn_bench_now() - t0) / steps;
     // multiply-adds per sample of the forward; backward costs about twice that
     const double L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c);
-    double macs = R * (1 + C) + L * 2 * G * C + S * C + L * (2 * G * 2 * R + R * G + S * G) +
+    double macs = R * (CN_WN_NAUDIO + C) + L * 2 * G * C + S * C + L * (2 * G * 2 * R + R * G + S * G) +
                   S * S + CN_WN_CLASSES * S;
     double flops = 3.0 * 2.0 * macs * T / tt;
-    // this core's sgemm peak on a large square product
+    // this core's sgemm peak on a large square product (best of 0.5 s of runs)
     const int N = 768;
-    float *A = calloc((size_t)N * N, sizeof(float)), *B = calloc((size_t)N * N, sizeof(float)),
-          *Cm = calloc((size_t)N * N, sizeof(float));
-    cn_sgemm(0, 0, N, N, N, 1.0f, A, N, B, N, 0.0f, Cm, N);
-    t0 = now_s();
-    for (int i = 0; i < 3; i++) cn_sgemm(0, 0, N, N, N, 1.0f, A, N, B, N, 0.0f, Cm, N);
-    double peak = 3.0 * 2.0 * N * N * (double)N / (now_s() - t0);
+    double peak = 1e9 * cn_bench_sgemm_gflops(N, 1, 0.5);
     printf("training, one thread (chunk %d, loss on %d): %.0f samples/s (incl. warm-up %.0f), "
-           "%.2f GFLOP/s = %.0f%% of sgemm peak %.1f GFLOP/s (%dx%d)\n", T, T - warm,
-           (T - warm) / tt, T / tt, flops * 1e-9, 100.0 * flops / peak, peak * 1e-9, N, N);
-    free(A);
-    free(B);
-    free(Cm);
+           "%.2f GFLOP/s = %.0f%% of sgemm peak %.1f GFLOP/s (%dx%d, OpenBLAS core %s)\n", T, T - warm,
+           (T - warm) / tt, T / tt, flops * 1e-9, 100.0 * flops / peak, peak * 1e-9, N, N,
+           cn_blas_corename());
     free(grad);
     free(xp);
     free(feat);
     free(tg);
     cn_wn_acts_destroy(a);
     return 0;
+}
+
+// The network the issue measured PyTorch 1.13 on (this machine, one thread): 64 residual /
+// 64 gate / 128 skip channels, 20 layers (two stacks of dilations 1..512). PyTorch's
+// figures are quoted, not measured here.
+static int bench_pytorch_net(double seconds) {
+    cn_wn_config cfg;
+    cn_wn_config_default(&cfg);
+    cfg.n_layers = 20;
+    cfg.res = cfg.gate = 64;
+    cfg.skip = 128;
+    cn_wn_model *m;
+    if (cn_wn_create(&cfg, &m)) return cn_cli_error(CMD, NULL);
+    cn_wn_init_weights(m, 1);
+    printf("PyTorch comparison network: 64/64/128 channels, 20 layers, %zu parameters, one thread\n",
+           m->n_params);
+    int64_t n;
+    float *audio;
+    double tc = time_cached(m, seconds, &audio, &n);
+    free(audio);
+    if (tc <= 0.0) {
+        cn_wn_destroy(m);
+        return cn_cli_error(CMD, "out of memory");
+    }
+    printf("  cached generation: %.0f samples/s = %.2fx real time at %d Hz; PyTorch 1.13 cached "
+           "queues (quoted): ~2000 samples/s -> %.1fx PyTorch (target >= 30x)\n",
+           (double)n / tc, (double)n / tc / cfg.sample_rate, cfg.sample_rate, (double)n / tc / 2000.0);
+    printf("  ");
+    int rc = bench_train(m);
+    printf("  PyTorch 1.13 training (quoted): 13000-16000 samples/s\n");
+    cn_wn_destroy(m);
+    return rc;
 }
 
 // ---- audio quality -------------------------------------------------------------------------------------
@@ -331,6 +363,7 @@ int cn_bench_wavenet(int argc, char **argv) {
     int rc = eval ? bench_eval(m, eval, eval_s, lag, (float)temp, (uint64_t)seed)
                   : bench_speed(m, seconds);
     if (!rc && !eval) rc = bench_train(m);
+    if (!rc && !eval) rc = bench_pytorch_net(seconds);
     cn_wn_destroy(m);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cn_cli.h"
 #include "cn_train.h"
@@ -16,7 +17,7 @@
 
 #define CMD "train wavenet"
 #define MAX_DIRS 32
-#define EVAL_SECONDS 4.0
+#define EVAL_SECONDS 6.0
 
 static void usage(void) {
     printf(
@@ -28,8 +29,11 @@ static void usage(void) {
         "monophonic notes with General MIDI program P (0..127) for FluidSynth to render.\n"
         "'export' writes a checkpoint's weights without the optimizer state (a third the size).\n"
         "  --data DIR        training folder (repeatable; more folders may follow the flag)\n"
-        "  --eval DIR        held-out WAV+MIDI folder (repeatable): checkpoints are scored for\n"
-        "                    pitch accuracy on the first %.0f s of its first file\n"
+        "  --eval DIR        validation WAV+MIDI folder (repeatable; never the test tunes):\n"
+        "                    checkpoints are scored for pitch accuracy on the first %.0f s of\n"
+        "                    each of its files\n"
+        "  --best FILE       also export the weights of the best-scoring checkpoint to FILE\n"
+        "                    (needs --eval; with --resume an existing FILE is scored first)\n"
         "  --eval-temperature T  sampling temperature of that scoring (default 0: most likely\n"
         "                    sample; briefly trained models only play in tune near 0)\n"
         "  --init FILE       fine-tune from this model (new instruments get new embeddings)\n"
@@ -112,7 +116,7 @@ static int export_main(int argc, char **argv) {
 typedef struct args {
     const char *data[MAX_DIRS], *eval[MAX_DIRS];
     int n_data, n_eval;
-    const char *init, *resume, *out;
+    const char *init, *resume, *out, *best;
     double minutes, lag_ms, eval_temp;
     long ckpt_every;
     cn_wn_train_opts o;
@@ -122,7 +126,7 @@ typedef struct args {
 static int parse(int argc, char **argv, args *a) {
     enum { O_DATA = 256, O_EVAL, O_INIT, O_RESUME, O_STEPS, O_MIN, O_BATCH, O_CHUNK, O_WARM, O_LR,
            O_LRMIN, O_WARMUP, O_NOISE, O_LAG, O_THREADS, O_SEED, O_LAYERS, O_CYCLE, O_RES, O_GATE,
-           O_SKIP, O_EMB, O_RATE, O_CKPT, O_ETEMP };
+           O_SKIP, O_EMB, O_RATE, O_CKPT, O_ETEMP, O_BEST };
     static const struct option opts[] = {
         {"data", required_argument, 0, O_DATA},     {"eval", required_argument, 0, O_EVAL},
         {"init", required_argument, 0, O_INIT},     {"resume", required_argument, 0, O_RESUME},
@@ -136,7 +140,7 @@ static int parse(int argc, char **argv, args *a) {
         {"res", required_argument, 0, O_RES},       {"gate", required_argument, 0, O_GATE},
         {"skip", required_argument, 0, O_SKIP},     {"emb", required_argument, 0, O_EMB},
         {"rate", required_argument, 0, O_RATE},     {"ckpt-every", required_argument, 0, O_CKPT},
-        {"eval-temperature", required_argument, 0, O_ETEMP},
+        {"eval-temperature", required_argument, 0, O_ETEMP}, {"best", required_argument, 0, O_BEST},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     int c;
     long v;
@@ -195,6 +199,7 @@ static int parse(int argc, char **argv, args *a) {
         case O_RATE: INT_OPT(a->cfg.sample_rate, 4000, 192000, "--rate"); break;
         case O_CKPT: INT_OPT(a->ckpt_every, 1, 100000000, "--ckpt-every"); break;
         case O_ETEMP: DBL_OPT(a->eval_temp, 0.0, 2.0, "--eval-temperature"); break;
+        case O_BEST: a->best = optarg; break;
         case 'o': a->out = arg; break;
         case 'h': usage(); return -1;
         default: return cn_cli_usage_error(CMD, "bad option");
@@ -207,6 +212,7 @@ static int parse(int argc, char **argv, args *a) {
     if (!a->out) return cn_cli_usage_error(CMD, "-o FILE is required");
     if (a->init && a->resume) return cn_cli_usage_error(CMD, "--init and --resume exclude each other");
     if (a->o.warm >= a->o.chunk) return cn_cli_usage_error(CMD, "--warm must be below --chunk");
+    if (a->best && !a->n_eval) return cn_cli_usage_error(CMD, "--best needs --eval DIR");
     return 0;
 }
 
@@ -257,9 +263,11 @@ static void fmt_time(char *buf, size_t n, double s) {
     snprintf(buf, n, "%ldh%02ldm%02lds", t / 3600, t / 60 % 60, t % 60);
 }
 
-// Score pitch accuracy of the model on the first seconds of each eval clip.
-static void evaluate(const cn_wn_model *m, const cn_wn_dataset *ev, long step, float temp) {
+// Pitch accuracy of the model on the first seconds of each eval clip, printed per clip;
+// returns the mean (-1 if a clip failed).
+static double evaluate(const cn_wn_model *m, const cn_wn_dataset *ev, long step, float temp) {
     fprintf(stderr, "eval step %ld: pitch accuracy (temperature %.2f)", step, temp);
+    double sum = 0.0;
     for (int i = 0; i < ev->n_clips; i++) {
         const cn_wn_clip *c = &ev->clips[i];
         int64_t n = (int64_t)(EVAL_SECONDS * m->cfg.sample_rate);
@@ -271,8 +279,20 @@ static void evaluate(const cn_wn_model *m, const cn_wn_dataset *ev, long step, f
         else
             fprintf(stderr, "  %s failed: %s", c->name, cn_error_message());
         free(audio);
+        sum = acc < 0.0 || sum < 0.0 ? -1.0 : sum + acc;
     }
-    fprintf(stderr, "\n");
+    double mean = sum < 0.0 ? -1.0 : sum / ev->n_clips;
+    fprintf(stderr, "  mean %.3f\n", mean);
+    return mean;
+}
+
+// The score of an existing --best file (resumed runs), or -1 when there is none.
+static double best_score(const char *path, const cn_wn_dataset *ev, float temp) {
+    cn_wn_model *b;
+    if (access(path, F_OK) || cn_wn_load(path, &b, NULL, NULL, NULL)) return -1.0;
+    double s = b->cfg.n_instruments >= 1 ? evaluate(b, ev, 0, temp) : -1.0;
+    cn_wn_destroy(b);
+    return s;
 }
 
 int cn_train_wavenet_main(int argc, char **argv) {
@@ -309,26 +329,8 @@ int cn_train_wavenet_main(int argc, char **argv) {
     ds.sample_rate = ev.sample_rate = rate;
     for (int i = 0; i < a.n_data && !st; i++)
         st = cn_wn_dataset_add_dir(&ds, a.data[i], NULL, lag, names, &n_names, CN_WN_MAX_INSTRUMENTS);
-    for (int i = 0; i < a.n_eval && !st; i++) {
-        // first clip of each eval folder only
-        cn_wn_dataset one = {.sample_rate = rate};
-        st = cn_wn_dataset_add_dir(&one, a.eval[i], NULL, lag, names, &n_names, CN_WN_MAX_INSTRUMENTS);
-        if (!st) {
-            cn_wn_clip *c = realloc(ev.clips, (size_t)(ev.n_clips + 1) * sizeof *c);
-            if (!c) st = cn_fail(CN_ERR_NOMEM, "out of memory");
-            else {
-                ev.clips = c;
-                ev.clips[ev.n_clips++] = one.clips[0];
-                for (int k = 1; k < one.n_clips; k++) {
-                    free(one.clips[k].name);
-                    free(one.clips[k].q);
-                    free(one.clips[k].notes);
-                }
-                free(one.clips);
-            }
-        } else
-            cn_wn_dataset_free(&one);
-    }
+    for (int i = 0; i < a.n_eval && !st; i++)
+        st = cn_wn_dataset_add_dir(&ev, a.eval[i], NULL, lag, names, &n_names, CN_WN_MAX_INSTRUMENTS);
     if (st) goto fail;
     if (!m) {
         a.cfg.n_instruments = n_names;
@@ -352,6 +354,7 @@ int cn_train_wavenet_main(int argc, char **argv) {
     char prov[512];
     snprintf(prov, sizeof prov, "continuo train wavenet: batch %d chunk %d lr %g seed %llu",
              a.o.batch, a.o.chunk, a.o.lr, (unsigned long long)a.o.seed);
+    double best = a.best && a.resume ? best_score(a.best, &ev, (float)a.eval_temp) : -1.0;
     double t0 = now_s(), last = t0, ema = -1.0;
     long first = cn_wn_trainer_steps_done(tr);
     int stop = 0;
@@ -373,7 +376,12 @@ int cn_train_wavenet_main(int argc, char **argv) {
         if (s % a.ckpt_every == 0 || s == a.o.steps || stop) {
             if ((st = cn_wn_trainer_save(tr, a.out, prov))) goto fail;
             fprintf(stderr, "step %ld: checkpoint %s\n", s, a.out);
-            if (ev.n_clips) evaluate(m, &ev, s, (float)a.eval_temp);
+            double score = ev.n_clips ? evaluate(m, &ev, s, (float)a.eval_temp) : -1.0;
+            if (a.best && score > best) {
+                best = score;
+                if ((st = cn_wn_save(m, a.best, NULL, NULL, s, prov))) goto fail;
+                fprintf(stderr, "step %ld: best so far (%.3f), weights exported to %s\n", s, score, a.best);
+            }
         }
     }
     cn_wn_trainer_destroy(tr);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # render_training_audio.sh: reproducible WaveNet training data. For each instrument
 # (NAME:GM_PROGRAM) it writes, for the first N tunes (sorted by name) of the Nottingham
-# train split and the first M of its test split, NAME/TUNE.mid (the tune's monophonic
+# train split, the first V of its valid split (checkpoint selection) and the first M of
+# its test split (final scores only), NAME/TUNE.mid (the tune's monophonic
 # notes with that General MIDI program, by `continuo train wavenet prepare`) and
 # NAME/TUNE.wav (FluidSynth + fluid-soundfont-gm, reverb and chorus off, gain 1, mono
 # 16-bit at the rate). FluidSynth's audio starts ~7 ms after the MIDI onset; `continuo
@@ -14,24 +15,26 @@ out=${CN_CACHE:-$HOME/.cache/continuo}/wavenet-data
 bin=$root/build/continuo
 ntrain=30
 ntest=5
+nvalid=3
 rate=16000
 instruments="flute:73 violin:40 trumpet:56"
 sf2=/usr/share/sounds/sf2/FluidR3_GM.sf2
 
 usage() {
   cat <<USAGE
-usage: scripts/render_training_audio.sh [-o DIR] [-b CONTINUO] [-n N] [-t M] [-r HZ] [-i "name:prog ..."]
+usage: scripts/render_training_audio.sh [-o DIR] [-b CONTINUO] [-n N] [-v V] [-t M] [-r HZ] [-i "name:prog ..."]
   -o DIR   output folder (default \$CN_CACHE or ~/.cache/continuo, + /wavenet-data);
-           writes DIR/train/NAME/*.{mid,wav} and DIR/test/NAME/*.{mid,wav}
+           writes DIR/{train,valid,test}/NAME/*.{mid,wav}
   -b BIN   the continuo binary (default build/continuo)
-  -n N     training tunes per instrument (default $ntrain), -t M test tunes (default $ntest)
+  -n N     training tunes per instrument (default $ntrain), -v V validation tunes
+           (default $nvalid), -t M test tunes (default $ntest)
   -r HZ    sample rate (default $rate)
   -i LIST  instruments as NAME:GM_PROGRAM (default "$instruments")
 USAGE
 }
-while getopts "o:b:n:t:r:i:h" opt; do
+while getopts "o:b:n:v:t:r:i:h" opt; do
   case $opt in
-    o) out=$OPTARG ;; b) bin=$OPTARG ;; n) ntrain=$OPTARG ;; t) ntest=$OPTARG ;;
+    o) out=$OPTARG ;; b) bin=$OPTARG ;; n) ntrain=$OPTARG ;; v) nvalid=$OPTARG ;; t) ntest=$OPTARG ;;
     r) rate=$OPTARG ;; i) instruments=$OPTARG ;; h) usage; exit 0 ;; *) usage >&2; exit 2 ;;
   esac
 done
@@ -62,4 +65,5 @@ render_split() { # split count
   done
 }
 render_split train "$ntrain"
+render_split valid "$nvalid"
 render_split test "$ntest"

@@ -90,7 +90,12 @@ static void test_small(void) {
     // the same sequence teacher-forced through the training forward
     cn_wn_acts *a;
     TEST_OK(cn_wn_acts_create(&cfg, N, &a));
-    cn_wn_forward(m, a, xa, feat, 1, cls, N, 0);
+    float *audio = malloc(sizeof(float) * N * CN_WN_NAUDIO);
+    for (int t = 0; t < N; t++) // xa[t] is sample t - 1: sample t's past ends at xa + t + 1
+        cn_wn_audio_inputs(cfg.sample_rate, feat + t * CN_WN_NFEAT, xa + t + 1, t + 1,
+                           audio + t * CN_WN_NAUDIO);
+    cn_wn_forward(m, a, audio, feat, 1, cls, N, 0);
+    free(audio);
     const float *lf = cn_wn_acts_logits(a);
     for (int i = 0; i < N * CN_WN_CLASSES; i++) max_fwd = fmax(max_fwd, fabs(lf[i] - logits_s[i]));
     printf("small model: stream == naive for %d samples; |stream - training forward| max %.2e\n",

@@ -33,10 +33,10 @@ int main(void) {
     // nats for random weights and float rounding of the loss swamps the differences.
     m->p.pred_b[1] = 0.5f / CN_WN_SHARP_SCALE;
     enum { T = 14, FROM = 3 };
-    float xprev[T], feat[T * CN_WN_NFEAT];
+    float audio[T * CN_WN_NAUDIO], feat[T * CN_WN_NFEAT];
     uint8_t target[T];
     for (int t = 0; t < T; t++) {
-        xprev[t] = 2.0f * cn_rng_uniform(&rng) - 1.0f;
+        for (int j = 0; j < CN_WN_NAUDIO; j++) audio[t * CN_WN_NAUDIO + j] = 2.0f * cn_rng_uniform(&rng) - 1.0f;
         target[t] = (uint8_t)cn_rng_int(&rng, CN_WN_CLASSES);
     }
     for (int i = 0; i < T * CN_WN_NFEAT; i++) feat[i] = cn_rng_normal(&rng);
@@ -45,7 +45,7 @@ int main(void) {
     float *grad = calloc(m->n_params, sizeof *grad);
     TEST_ASSERT(grad);
     const int inst = 1;
-    cn_wn_forward(m, a, xprev, feat, inst, target, T, FROM);
+    cn_wn_forward(m, a, audio, feat, inst, target, T, FROM);
     cn_wn_backward(m, a, grad, 1.0f);
 
     size_t sizes[CN_WN_NPARAM];
@@ -57,9 +57,9 @@ int main(void) {
         for (size_t k = 0; k < sizes[i]; k++) {
             float *w = &m->mem[off + k], w0 = *w;
             *w = w0 + eps;
-            double lp = cn_wn_forward(m, a, xprev, feat, inst, target, T, FROM);
+            double lp = cn_wn_forward(m, a, audio, feat, inst, target, T, FROM);
             *w = w0 - eps;
-            double lm = cn_wn_forward(m, a, xprev, feat, inst, target, T, FROM);
+            double lm = cn_wn_forward(m, a, audio, feat, inst, target, T, FROM);
             *w = w0;
             double fd = (lp - lm) / (2.0 * eps), an = grad[off + k], df = fabs(fd - an);
             num += df * df;

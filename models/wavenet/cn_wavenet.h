@@ -7,8 +7,13 @@
 // I/O in cn_wn_io.h; training in cn_wn_train.h.
 //
 // Network, per sample t (R residual, G gate, S skip channels, C conditioning features,
-// K = 256 classes, c_t = note/excitation features of t followed by the instrument embedding):
-//   h0_t      = W_in [x_{t-1}, c_t] + b_in                     x = previous sample in [-1, 1]
+// K = 256 classes, c_t = note/excitation features of t followed by the instrument embedding,
+// a_t = the audio inputs: x_{t-1}, x_{t-P}, x_{t-2P}, with x the past samples in [-1, 1] and
+// P = rate / f0 of the note (fractional, linear interpolation): the pitch lag. Repeating
+// the last period is then one weight away, so the network's own past locks to the note's
+// pitch instead of drifting (the idea of QPNet's pitch-dependent dilation, and of the
+// long-term predictor of speech codecs):
+//   h0_t      = W_in [a_t, c_t] + b_in
 //   layer l (dilation d_l, kernel 2, causal):
 //     z_t     = W_dil [h_{t-d}, h_t] + W_cond c_t + b_dil       (2G: filter half, gate half)
 //     g_t     = tanh(z_f) * sigmoid(z_g)                         (G)
@@ -17,11 +22,12 @@
 //   s_t      += W_exc c_t                                        direct excitation -> output path
 //   logits_t  = W_o2 relu(W_o1 relu(s_t) + b_o1) + b_o2          (K)
 //   direct prediction (the easiest path from the excitation to the output): a linear
-//   prediction u_t = w_p . c_t + b_p of the sample from the features, and a bump around it
+//   prediction u_t = w_p . [a_t, c_t] + b_p of the sample from the pitch-lagged past and
+//   the features, and a bump around it
 //   in mu-law space added to the logits: logits_t[k] += -exp(8 lb) (v_k - mulaw(u_t))^2
 //   (the factor 8 lets AdamW's bounded steps move the sharpness fast enough),
-//   v_k = centre of class k in [-1, 1]. A linear mix of the excitation's harmonics is
-//   periodic at f0, so following it alone plays in tune.
+//   v_k = centre of class k in [-1, 1]. A linear mix of the excitation's harmonics and of
+//   the samples one and two periods ago is periodic at f0, so following it plays in tune.
 // h at negative times is zero (zero padding); the receptive field is 1 + sum(d_l) samples.
 #ifndef CN_WAVENET_H
 #define CN_WAVENET_H
@@ -37,6 +43,8 @@
 #define CN_WN_MAX_INSTRUMENTS 16
 #define CN_WN_NAME_MAX 32
 #define CN_WN_SHARP_SCALE 8.0f // sharpness of the direct bump = exp(8 * pred.b[1])
+#define CN_WN_NAUDIO 3          // audio inputs a_t: x_{t-1}, x_{t-P}, x_{t-2P}
+#define CN_WN_HISTORY 2048      // past samples the audio inputs may reach (P <= 1023)
 
 typedef struct cn_wn_config {
     int n_layers;       // L dilated layers
@@ -54,12 +62,14 @@ cn_status cn_wn_config_check(const cn_wn_config *c);
 int cn_wn_dilation(const cn_wn_config *c, int layer);
 int cn_wn_receptive_field(const cn_wn_config *c);
 static inline int cn_wn_cond_dim(const cn_wn_config *c) { return CN_WN_NFEAT + c->emb; }
+// Columns of the input layer and of the direct prediction: [a_t, c_t].
+static inline int cn_wn_in_dim(const cn_wn_config *c) { return CN_WN_NAUDIO + cn_wn_cond_dim(c); }
 // Index of an instrument name, or -1.
 int cn_wn_instrument_index(const cn_wn_config *c, const char *name);
 
 // ---- parameters: one allocation split by a pointer table (STYLE lesson 2) ----------------
 enum {
-    CN_WN_P_IN_W,   // [R][1+C]
+    CN_WN_P_IN_W,   // [R][A+C]  (A = CN_WN_NAUDIO)
     CN_WN_P_IN_B,   // [R]
     CN_WN_P_EMB,    // [n_instruments][E]
     CN_WN_P_COND_W, // [L][2G][C]   (all layers: one GEMM)
@@ -74,7 +84,7 @@ enum {
     CN_WN_P_O1_B,   // [S]
     CN_WN_P_O2_W,   // [K][S]
     CN_WN_P_O2_B,   // [K]
-    CN_WN_P_PRED_W, // [C]
+    CN_WN_P_PRED_W, // [A+C]
     CN_WN_P_PRED_B, // [2]: bias b_p, log sharpness lb
     CN_WN_NPARAM
 };
@@ -109,8 +119,15 @@ void cn_wn_init_weights(cn_wn_model *m, uint64_t seed);
 
 // Full conditioning vector of one sample: the note features then instrument's embedding.
 void cn_wn_cond_fill(const cn_wn_model *m, int instrument, const float *feat, float *cond);
-// The direct prediction's bump added to logits[K] for cond[C] (generation and training).
-void cn_wn_direct_logits(const cn_wn_model *m, const float *cond, float *logits);
+// The direct prediction's bump added to logits[K] for xin = [a_t, c_t] (generation and
+// training).
+void cn_wn_direct_logits(const cn_wn_model *m, const float *xin, float *logits);
+
+// The audio inputs a_t[CN_WN_NAUDIO] of a sample: past[-k] is the sample k steps before it,
+// for 1 <= k <= avail (earlier ones are silence); feat = its note features (the pitch gives
+// the lag; before any note the pitch feature is 0, i.e. middle C, harmlessly).
+void cn_wn_audio_inputs(int sample_rate, const float *feat, const float *past, int64_t avail,
+                        float *a);
 
 // ---- training: teacher forcing over one chunk ---------------------------------------------
 // Activations for chunks of up to max_t samples (one allocation).
@@ -118,10 +135,11 @@ typedef struct cn_wn_acts cn_wn_acts;
 cn_status cn_wn_acts_create(const cn_wn_config *cfg, int max_t, cn_wn_acts **out);
 void cn_wn_acts_destroy(cn_wn_acts *a);
 
-// Forward over T samples. xprev[t] = the sample before t (value in [-1, 1], what the model
-// heard), feat[T][CN_WN_NFEAT] the note features of t, target[t] the mu-law class of t.
+// Forward over T samples. audio[T][CN_WN_NAUDIO] = the audio inputs of t (cn_wn_audio_inputs
+// over what the model heard), feat[T][CN_WN_NFEAT] the note features of t, target[t] the
+// mu-law class of t.
 // Returns the mean cross-entropy (nats) over t in [from, T). Keeps what backward needs.
-float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *xprev, const float *feat,
+float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *audio, const float *feat,
                     int instrument, const uint8_t *target, int T, int from);
 // Accumulates d(mean loss * scale)/d(params) into grad (flat, same layout as m->mem).
 void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scale);
@@ -138,8 +156,9 @@ typedef struct cn_wn_stream cn_wn_stream;
 cn_status cn_wn_stream_create(const cn_wn_model *m, cn_wn_stream **out);
 void cn_wn_stream_destroy(cn_wn_stream *s);
 void cn_wn_stream_reset(cn_wn_stream *s); // silence, time 0
-// One sample: cond[C] of this sample (cn_wn_cond_fill), previous sample value xprev.
-// Writes logits[K]. Never allocates.
+// One sample: cond[C] of this sample (cn_wn_cond_fill), previous sample value xprev (the
+// stream keeps the last CN_WN_HISTORY of them for the pitch lag). Writes logits[K]. Never
+// allocates.
 void cn_wn_stream_logits(cn_wn_stream *s, float xprev, const float *cond, float *logits);
 
 // Naive reference: logits of sample t recomputed from scratch over the receptive field,

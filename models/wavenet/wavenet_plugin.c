@@ -135,6 +135,11 @@ static cn_status wn_create(const char *args, void **out) {
         }
         p += len + (p[len] == ',');
     }
+    size_t pl = strlen(preset);
+    if (!model[0] && pl > 12 && !strcmp(preset + pl - 12, ".safetensors")) { // a model file
+        memcpy(model, preset, pl + 1);
+        preset[0] = 0;
+    }
     char path[WN_PATH_MAX];
     cn_status st = CN_OK;
     if (!model[0]) {

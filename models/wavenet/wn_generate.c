@@ -156,7 +156,7 @@ struct cn_wn_stream {
     const cn_wn_model *m;
     float *mem;
     // transposed weights
-    float *in_wt;   // [1+C][R]
+    float *in_wt;   // [A+C][R]
     float *cond_wt; // [C][L*2G]
     float *dil_wt;  // [L][2R][2G]
     float *res_wt;  // [L][G][R]
@@ -169,11 +169,14 @@ struct cn_wn_stream {
     size_t qoff[CN_WN_MAX_LAYERS];
     int qpos[CN_WN_MAX_LAYERS];
     float *h, *hn, *zc, *skip, *scratch; // [R], [R], [L*2G], [S], scratch
+    float *hist; // past samples, each stored twice ([2 * CN_WN_HISTORY]) so the last
+    int hpos;    // CN_WN_HISTORY end contiguously at hist + hpos + CN_WN_HISTORY
 };
 
-// Scratch of one position: x [1+C], hin [2R], z [2G], g [G], a2 [S].
+// Scratch of one position: xin [A+C], hin [2R], z [2G], g [G], a2 [S]. xin (the input
+// layer's and the direct prediction's input) stays valid until the head has run.
 static size_t wn_scratch_floats(const cn_wn_config *c) {
-    return (size_t)(1 + cn_wn_cond_dim(c)) + 2 * c->res + 3 * c->gate + c->skip;
+    return (size_t)cn_wn_in_dim(c) + 2 * c->res + 3 * c->gate + c->skip;
 }
 
 static void wn_transpose(float *dst, const float *src, int rows, int cols) {
@@ -188,9 +191,11 @@ cn_status cn_wn_stream_create(const cn_wn_model *m, cn_wn_stream **out) {
               K = CN_WN_CLASSES;
     size_t nq = 0;
     for (int l = 0; l < L; l++) nq += (size_t)cn_wn_dilation(c, l) * R;
-    size_t n = (size_t)(1 + C) * R + (size_t)C * L * 2 * G + (size_t)L * 2 * R * 2 * G +
+    const int D = cn_wn_in_dim(c);
+    size_t n = (size_t)D * R + (size_t)C * L * 2 * G + (size_t)L * 2 * R * 2 * G +
                (size_t)L * G * R + (size_t)L * G * S + (size_t)C * S + (size_t)S * S +
-               (size_t)S * K + nq + 2 * R + (size_t)L * 2 * G + S + wn_scratch_floats(c);
+               (size_t)S * K + nq + 2 * R + (size_t)L * 2 * G + S + wn_scratch_floats(c) +
+               2 * CN_WN_HISTORY;
     cn_wn_stream *s = calloc(1, sizeof *s);
     if (s) s->mem = calloc(n, sizeof(float));
     if (!s || !s->mem) {
@@ -200,7 +205,7 @@ cn_status cn_wn_stream_create(const cn_wn_model *m, cn_wn_stream **out) {
     s->m = m;
     float *p = s->mem;
 #define WN_TAKE(ptr, count) (ptr = p, p += (count))
-    WN_TAKE(s->in_wt, (size_t)(1 + C) * R);
+    WN_TAKE(s->in_wt, (size_t)D * R);
     WN_TAKE(s->cond_wt, (size_t)C * L * 2 * G);
     WN_TAKE(s->dil_wt, (size_t)L * 2 * R * 2 * G);
     WN_TAKE(s->res_wt, (size_t)L * G * R);
@@ -214,9 +219,10 @@ cn_status cn_wn_stream_create(const cn_wn_model *m, cn_wn_stream **out) {
     WN_TAKE(s->zc, (size_t)L * 2 * G);
     WN_TAKE(s->skip, S);
     WN_TAKE(s->scratch, wn_scratch_floats(c));
+    WN_TAKE(s->hist, 2 * CN_WN_HISTORY);
 #undef WN_TAKE
     const cn_wn_params *w = &m->p;
-    wn_transpose(s->in_wt, w->in_w, R, 1 + C);
+    wn_transpose(s->in_wt, w->in_w, R, D);
     wn_transpose(s->cond_wt, w->cond_w, L * 2 * G, C);
     for (int l = 0; l < L; l++) {
         wn_transpose(s->dil_wt + (size_t)l * 2 * R * 2 * G, w->dil_w + (size_t)l * 2 * G * 2 * R,
@@ -251,21 +257,24 @@ void cn_wn_stream_reset(cn_wn_stream *s) {
         s->qpos[l] = 0;
     }
     memset(s->queue, 0, nq * sizeof(float));
+    memset(s->hist, 0, 2 * CN_WN_HISTORY * sizeof(float));
+    s->hpos = 0;
 }
 
 // ---- per-position kernels shared by the stream and the naive reference -----------------------------
 
-// Input layer, the conditioning projection of every layer, and (skip != NULL) the direct
-// excitation path that starts the skip sum.
-static void wn_pos_input(const cn_wn_stream *s, float xprev, const float *cond, float *h, float *zc,
-                         float *skip, float *scratch) {
+// Input layer (audio inputs from `past`, see cn_wn_audio_inputs), the conditioning
+// projection of every layer, and (skip != NULL) the direct excitation path that starts the
+// skip sum. Leaves xin = [a_t, c_t] at the start of scratch.
+static void wn_pos_input(const cn_wn_stream *s, const float *past, int64_t avail, const float *cond,
+                         float *h, float *zc, float *skip, float *scratch) {
     const cn_wn_config *c = &s->m->cfg;
     const int R = c->res, C = cn_wn_cond_dim(c), Z = c->n_layers * 2 * c->gate;
     float *x = scratch;
-    x[0] = xprev;
-    memcpy(x + 1, cond, (size_t)C * sizeof(float));
+    cn_wn_audio_inputs(c->sample_rate, cond, past, avail, x);
+    memcpy(x + CN_WN_NAUDIO, cond, (size_t)C * sizeof(float));
     memcpy(h, s->m->p.in_b, (size_t)R * sizeof(float));
-    cn_wn_matvec_t(h, s->in_wt, x, R, 1 + C);
+    cn_wn_matvec_t(h, s->in_wt, x, R, CN_WN_NAUDIO + C);
     memset(zc, 0, (size_t)Z * sizeof(float));
     cn_wn_matvec_t(zc, s->cond_wt, cond, Z, C);
     if (skip) {
@@ -281,7 +290,7 @@ static void wn_pos_layer(const cn_wn_stream *s, int l, const float *h_past, cons
     const cn_wn_config *c = &s->m->cfg;
     const cn_wn_params *p = &s->m->p;
     const int R = c->res, G = c->gate, S = c->skip;
-    float *hin = scratch + 1 + cn_wn_cond_dim(c), *z = hin + 2 * R, *g = z + 2 * G;
+    float *hin = scratch + cn_wn_in_dim(c), *z = hin + 2 * R, *g = z + 2 * G;
     memcpy(hin, h_past, (size_t)R * sizeof(float));
     memcpy(hin + R, h_now, (size_t)R * sizeof(float));
     for (int j = 0; j < 2 * G; j++) z[j] = zc_l[j] + p->dil_b[l * 2 * G + j];
@@ -295,27 +304,30 @@ static void wn_pos_layer(const cn_wn_stream *s, int l, const float *h_past, cons
     }
 }
 
-// Output head: logits from the skip sum (relu'd in place) plus the direct prediction.
-static void wn_pos_head(const cn_wn_stream *s, const float *cond, float *skip, float *logits,
-                        float *scratch) {
+// Output head: logits from the skip sum (relu'd in place) plus the direct prediction of
+// the xin that wn_pos_input left in scratch.
+static void wn_pos_head(const cn_wn_stream *s, float *skip, float *logits, float *scratch) {
     const cn_wn_config *c = &s->m->cfg;
     const cn_wn_params *p = &s->m->p;
     const int S = c->skip;
-    float *a2 = scratch + 1 + cn_wn_cond_dim(c) + 2 * c->res + 3 * c->gate;
+    float *a2 = scratch + cn_wn_in_dim(c) + 2 * c->res + 3 * c->gate;
     for (int j = 0; j < S; j++) skip[j] = skip[j] > 0.0f ? skip[j] : 0.0f;
     memcpy(a2, p->o1_b, (size_t)S * sizeof(float));
     cn_wn_matvec_t(a2, s->o1_wt, skip, S, S);
     for (int j = 0; j < S; j++) a2[j] = a2[j] > 0.0f ? a2[j] : 0.0f;
     memcpy(logits, p->o2_b, CN_WN_CLASSES * sizeof(float));
     cn_wn_matvec_t(logits, s->o2_wt, a2, CN_WN_CLASSES, S);
-    cn_wn_direct_logits(s->m, cond, logits);
+    cn_wn_direct_logits(s->m, scratch, logits);
 }
 
 // Audio worker thread: no allocation, locks or I/O.
 void cn_wn_stream_logits(cn_wn_stream *s, float xprev, const float *cond, float *logits) {
     const cn_wn_config *c = &s->m->cfg;
     const int R = c->res, G2 = 2 * c->gate;
-    wn_pos_input(s, xprev, cond, s->h, s->zc, s->skip, s->scratch);
+    s->hist[s->hpos] = s->hist[s->hpos + CN_WN_HISTORY] = xprev;
+    s->hpos = (s->hpos + 1) & (CN_WN_HISTORY - 1);
+    wn_pos_input(s, s->hist + s->hpos + CN_WN_HISTORY, CN_WN_HISTORY, cond, s->h, s->zc, s->skip,
+                 s->scratch);
     for (int l = 0; l < c->n_layers; l++) {
         float *past = s->queue + s->qoff[l] + (size_t)s->qpos[l] * R;
         wn_pos_layer(s, l, past, s->h, s->zc + (size_t)l * G2, s->hn, s->skip, s->scratch);
@@ -325,7 +337,7 @@ void cn_wn_stream_logits(cn_wn_stream *s, float xprev, const float *cond, float 
         s->h = s->hn;
         s->hn = tmp;
     }
-    wn_pos_head(s, cond, s->skip, logits, s->scratch);
+    wn_pos_head(s, s->skip, logits, s->scratch);
 }
 
 // ---- naive reference ----------------------------------------------------------------------------------
@@ -345,9 +357,9 @@ void cn_wn_naive_logits(const cn_wn_stream *s, const float *xprev, const float *
     float *ha = work, *hb = ha + rf * R, *zc = hb + rf * R, *zero = zc + rf * Z,
           *skip = zero + R, *scratch = skip + c->skip;
     memset(zero, 0, (size_t)R * sizeof(float));
-    for (int64_t i = 0; i < W; i++)
-        wn_pos_input(s, xprev[w0 + i], cond + (w0 + i) * C, ha + i * R, zc + i * Z,
-                     i == W - 1 ? skip : NULL, scratch);
+    for (int64_t i = 0; i < W; i++) // xprev[j] is sample j - 1: sample j's past ends there
+        wn_pos_input(s, xprev + w0 + i + 1, w0 + i + 1, cond + (w0 + i) * C, ha + i * R,
+                     zc + i * Z, i == W - 1 ? skip : NULL, scratch);
     for (int l = 0; l < c->n_layers; l++) {
         const int d = cn_wn_dilation(c, l);
         for (int64_t i = 0; i < W; i++) {
@@ -361,5 +373,5 @@ void cn_wn_naive_logits(const cn_wn_stream *s, const float *xprev, const float *
         ha = hb;
         hb = tmp;
     }
-    wn_pos_head(s, cond + t * C, skip, logits, scratch);
+    wn_pos_head(s, skip, logits, scratch);
 }

@@ -75,7 +75,7 @@ int cn_wn_param_decays(int i) {
 int cn_wn_param_shape(const cn_wn_config *c, int i, int64_t s[3]) {
     int64_t L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c);
     switch (i) {
-    case CN_WN_P_IN_W: s[0] = R; s[1] = 1 + C; return 2;
+    case CN_WN_P_IN_W: s[0] = R; s[1] = CN_WN_NAUDIO + C; return 2;
     case CN_WN_P_IN_B: s[0] = R; return 1;
     case CN_WN_P_EMB: s[0] = c->n_instruments; s[1] = c->emb; return 2;
     case CN_WN_P_COND_W: s[0] = L; s[1] = 2 * G; s[2] = C; return 3;
@@ -90,7 +90,7 @@ int cn_wn_param_shape(const cn_wn_config *c, int i, int64_t s[3]) {
     case CN_WN_P_O1_B: s[0] = S; return 1;
     case CN_WN_P_O2_W: s[0] = CN_WN_CLASSES; s[1] = S; return 2;
     case CN_WN_P_O2_B: s[0] = CN_WN_CLASSES; return 1;
-    case CN_WN_P_PRED_W: s[0] = C; return 1;
+    case CN_WN_P_PRED_W: s[0] = CN_WN_NAUDIO + C; return 1;
     default: s[0] = 2; return 1; // CN_WN_P_PRED_B
     }
 }
@@ -190,19 +190,41 @@ static float wn_mu(float u, float *deriv) {
     return u < 0 ? -y : y;
 }
 
-static float wn_pred_u(const cn_wn_model *m, const float *cond) {
-    const int C = cn_wn_cond_dim(&m->cfg);
+static float wn_pred_u(const cn_wn_model *m, const float *xin) {
+    const int D = cn_wn_in_dim(&m->cfg);
     float u = m->p.pred_b[0];
-    for (int j = 0; j < C; j++) u += m->p.pred_w[j] * cond[j];
+    for (int j = 0; j < D; j++) u += m->p.pred_w[j] * xin[j];
     return u;
 }
 
-void cn_wn_direct_logits(const cn_wn_model *m, const float *cond, float *logits) {
-    float mu = wn_mu(wn_pred_u(m, cond), NULL), b = expf(CN_WN_SHARP_SCALE * m->p.pred_b[1]);
+void cn_wn_direct_logits(const cn_wn_model *m, const float *xin, float *logits) {
+    float mu = wn_mu(wn_pred_u(m, xin), NULL), b = expf(CN_WN_SHARP_SCALE * m->p.pred_b[1]);
     for (int k = 0; k < CN_WN_CLASSES; k++) {
         float v = (k + 0.5f) / 128.0f - 1.0f - mu;
         logits[k] -= b * v * v;
     }
+}
+
+// Value of the past at a fractional lag (linear interpolation between the two nearest
+// samples; silence beyond what is available).
+static float wn_lagged(const float *past, int64_t avail, double lag) {
+    int64_t k = (int64_t)lag;
+    float f = (float)(lag - (double)k);
+    float a = k <= avail ? past[-k] : 0.0f, b = k + 1 <= avail ? past[-(k + 1)] : 0.0f;
+    return a + f * (b - a);
+}
+
+void cn_wn_audio_inputs(int sample_rate, const float *feat, const float *past, int64_t avail,
+                        float *a) {
+    // The note's period from its pitch feature ((pitch - 60) / 24), clamped to the history.
+    double pitch = 60.0 + (double)lroundf(24.0f * feat[CN_WN_F_PITCH]);
+    double period = (double)sample_rate / (440.0 * pow(2.0, (pitch - 69.0) / 12.0));
+    const double max_period = (CN_WN_HISTORY - 2) / 2.0;
+    if (period < 2.0) period = 2.0;
+    if (period > max_period) period = max_period;
+    a[0] = avail >= 1 ? past[-1] : 0.0f;
+    a[1] = wn_lagged(past, avail, period);
+    a[2] = wn_lagged(past, avail, 2.0 * period);
 }
 
 void cn_wn_cond_fill(const cn_wn_model *m, int instrument, const float *feat, float *cond) {
@@ -218,7 +240,7 @@ struct cn_wn_acts {
     int max_t, T, from, instrument;
     float *mem;
     float *cond;   // [T][C]
-    float *xin;    // [T][1+C]
+    float *xin;    // [T][A+C]: audio inputs, then cond
     float *h;      // [L+1][T][R]: h[0] input, h[l+1] output of layer l
     float *zc;     // [T][L*2G] conditioning projection of every layer
     float *act;    // [L][T][2G]: tanh(z_f) then sigmoid(z_g)
@@ -235,10 +257,11 @@ struct cn_wn_acts {
 static size_t wn_acts_floats(const cn_wn_config *c, int T, size_t *offs, int n_offs) {
     size_t L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c),
            K = CN_WN_CLASSES, t = T;
-    size_t n[] = {t * C,     t * (1 + C), (L + 1) * t * R, t * L * 2 * G, L * t * 2 * G,
+    size_t D = cn_wn_in_dim(c);
+    size_t n[] = {t * C,     t * D,       (L + 1) * t * R, t * L * 2 * G, L * t * 2 * G,
                   L * t * G, t * S,       t * S,           t * K,         t * K,
                   t * 2 * G, t * L * 2 * G, t * G,         t * R,         t * S,
-                  t * S,     t * C,       t * (1 + C),     t * K};
+                  t * S,     t * C,       t * D,           t * K};
     size_t total = 0;
     for (int i = 0; i < (int)(sizeof n / sizeof n[0]) && i < n_offs; i++) {
         offs[i] = total;
@@ -281,12 +304,12 @@ static float wn_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 // ---- forward -------------------------------------------------------------------------------------
 
-float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *xprev, const float *feat,
+float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *audio, const float *feat,
                     int instrument, const uint8_t *target, int T, int from) {
     const cn_wn_config *c = &m->cfg;
     const cn_wn_params *p = &m->p;
     const int L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c),
-              K = CN_WN_CLASSES, G2 = 2 * G;
+              K = CN_WN_CLASSES, G2 = 2 * G, A = CN_WN_NAUDIO, D = A + C;
     a->T = T;
     a->from = from;
     a->instrument = instrument;
@@ -294,10 +317,10 @@ float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *xprev, con
     for (int t = 0; t < T; t++) {
         float *cd = a->cond + (size_t)t * C;
         cn_wn_cond_fill(m, instrument, feat + (size_t)t * CN_WN_NFEAT, cd);
-        a->xin[(size_t)t * (1 + C)] = xprev[t];
-        memcpy(a->xin + (size_t)t * (1 + C) + 1, cd, (size_t)C * sizeof(float));
+        memcpy(a->xin + (size_t)t * D, audio + (size_t)t * A, (size_t)A * sizeof(float));
+        memcpy(a->xin + (size_t)t * D + A, cd, (size_t)C * sizeof(float));
     }
-    cn_matmul_forward(a->h, a->xin, p->in_w, p->in_b, T, 1 + C, R);
+    cn_matmul_forward(a->h, a->xin, p->in_w, p->in_b, T, D, R);
     cn_matmul_forward(a->zc, a->cond, p->cond_w, NULL, T, C, L * G2);
     cn_matmul_forward(a->a1, a->cond, p->exc_w, NULL, T, C, S); // skip sum starts here
     for (int l = 0; l < L; l++) {
@@ -333,7 +356,7 @@ float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *xprev, con
     cn_matmul_forward(a->a2, a->a1, p->o1_w, p->o1_b, T, S, S);
     for (size_t i = 0; i < (size_t)T * S; i++) a->a2[i] = a->a2[i] > 0.0f ? a->a2[i] : 0.0f;
     cn_matmul_forward(a->probs, a->a2, p->o2_w, p->o2_b, T, S, K);
-    for (int t = 0; t < T; t++) cn_wn_direct_logits(m, a->cond + (size_t)t * C, a->probs + (size_t)t * K);
+    for (int t = 0; t < T; t++) cn_wn_direct_logits(m, a->xin + (size_t)t * D, a->probs + (size_t)t * K);
     memcpy(a->logits, a->probs, (size_t)T * K * sizeof(float));
     double loss = 0.0;
     for (int t = 0; t < T; t++) {
@@ -350,7 +373,7 @@ void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scal
     const cn_wn_config *c = &m->cfg;
     const cn_wn_params *p = &m->p;
     const int L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c),
-              K = CN_WN_CLASSES, G2 = 2 * G, T = a->T;
+              K = CN_WN_CLASSES, G2 = 2 * G, T = a->T, A = CN_WN_NAUDIO, D = A + C;
     cn_wn_params d;
     cn_wn_params_point(c, grad, &d);
     if (T <= a->from) return;
@@ -370,8 +393,8 @@ void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scal
     {
         const float b = expf(CN_WN_SHARP_SCALE * p->pred_b[1]);
         for (int t = a->from; t < T; t++) {
-            const float *cd = a->cond + (size_t)t * C, *dl = a->dlog + (size_t)t * K;
-            float du_dmu, mu = wn_mu(wn_pred_u(m, cd), &du_dmu), dmu = 0.0f, db = 0.0f;
+            const float *xin = a->xin + (size_t)t * D, *dl = a->dlog + (size_t)t * K;
+            float du_dmu, mu = wn_mu(wn_pred_u(m, xin), &du_dmu), dmu = 0.0f, db = 0.0f;
             for (int k = 0; k < K; k++) {
                 float v = (k + 0.5f) / 128.0f - 1.0f - mu;
                 dmu += dl[k] * 2.0f * b * v;
@@ -380,10 +403,8 @@ void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scal
             float du = dmu * du_dmu;
             d.pred_b[0] += du;
             d.pred_b[1] += db * b * CN_WN_SHARP_SCALE;
-            for (int j = 0; j < C; j++) {
-                d.pred_w[j] += du * cd[j];
-                a->dcond[(size_t)t * C + j] += du * p->pred_w[j];
-            }
+            for (int j = 0; j < D; j++) d.pred_w[j] += du * xin[j];
+            for (int j = 0; j < C; j++) a->dcond[(size_t)t * C + j] += du * p->pred_w[A + j];
         }
     }
     // output head: a2 = relu(o1), a1 = relu(s)
@@ -430,14 +451,14 @@ void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scal
             cn_sgemm(0, 0, T - d_l, R, G2, 1.0f, a->dz + (size_t)d_l * G2, G2, wd, 2 * R, 1.0f, a->dh, R);
         }
     }
-    memset(a->dxin, 0, (size_t)T * (1 + C) * sizeof(float));
-    cn_matmul_backward(a->dxin, d.in_w, d.in_b, a->dh, a->xin, p->in_w, T, 1 + C, R);
+    memset(a->dxin, 0, (size_t)T * D * sizeof(float));
+    cn_matmul_backward(a->dxin, d.in_w, d.in_b, a->dh, a->xin, p->in_w, T, D, R);
     cn_matmul_backward(a->dcond, d.cond_w, NULL, a->dzc, a->cond, p->cond_w, T, C, L * G2);
     if (c->emb) {
         float *de = d.emb + (size_t)a->instrument * c->emb;
         for (int t = 0; t < T; t++)
             for (int j = 0; j < c->emb; j++)
                 de[j] += a->dcond[(size_t)t * C + CN_WN_NFEAT + j] +
-                         a->dxin[(size_t)t * (1 + C) + 1 + CN_WN_NFEAT + j];
+                         a->dxin[(size_t)t * D + A + CN_WN_NFEAT + j];
     }
 }

@@ -32,7 +32,8 @@ typedef struct wn_worker {
     cn_wn_acts *acts;
     float *grad;          // [n_params]
     float *feat;          // [chunk][NFEAT]
-    float *xprev;         // [chunk]
+    float *past;          // [CN_WN_HISTORY + chunk] heard samples, the chunk's history first
+    float *audio;         // [chunk][CN_WN_NAUDIO] audio inputs
     uint8_t *target;      // [chunk]
     double loss;
 } wn_worker;
@@ -81,9 +82,10 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
         if (st) break;
         w->grad = malloc(m->n_params * sizeof(float));
         w->feat = malloc((size_t)o->chunk * CN_WN_NFEAT * sizeof(float));
-        w->xprev = malloc((size_t)o->chunk * sizeof(float));
+        w->past = malloc(((size_t)CN_WN_HISTORY + (size_t)o->chunk) * sizeof(float));
+        w->audio = malloc((size_t)o->chunk * CN_WN_NAUDIO * sizeof(float));
         w->target = malloc((size_t)o->chunk);
-        if (!w->grad || !w->feat || !w->xprev || !w->target) st = cn_fail(CN_ERR_NOMEM, "out of memory");
+        if (!w->grad || !w->feat || !w->past || !w->audio || !w->target) st = cn_fail(CN_ERR_NOMEM, "out of memory");
         t->gsum[i] = w->grad;
     }
     if (st) {
@@ -107,7 +109,8 @@ void cn_wn_trainer_destroy(cn_wn_trainer *t) {
         cn_wn_acts_destroy(t->w[i].acts);
         free(t->w[i].grad);
         free(t->w[i].feat);
-        free(t->w[i].xprev);
+        free(t->w[i].past);
+        free(t->w[i].audio);
         free(t->w[i].target);
     }
     free(t->adam_m);
@@ -135,15 +138,21 @@ static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
     int T = c->n < t->o.chunk ? (int)c->n : t->o.chunk;
     if (t0 + T > c->n) t0 = c->n - T;
     cn_wn_features_range(c->notes, c->n_notes, ds->sample_rate, CN_WN_NOISE_SEED, t0, T, w->feat);
-    for (int i = 0; i < T; i++) {
-        int64_t s = t0 + i;
-        float x = s > 0 ? cn_mulaw_decode(c->q[s - 1]) : 0.0f;
+    // What the model hears: samples t0 - CN_WN_HISTORY .. t0 + T - 2, with input noise
+    // (silence before the clip).
+    for (int i = 0; i < CN_WN_HISTORY + T - 1; i++) {
+        int64_t s = t0 - CN_WN_HISTORY + i;
+        float x = s >= 0 ? cn_mulaw_decode(c->q[s]) : 0.0f;
         if (t->o.input_noise > 0.0f) x += t->o.input_noise * cn_rng_normal(&r);
-        w->xprev[i] = x;
-        w->target[i] = c->q[s];
+        w->past[i] = x;
+    }
+    for (int i = 0; i < T; i++) {
+        cn_wn_audio_inputs(ds->sample_rate, w->feat + (size_t)i * CN_WN_NFEAT,
+                           w->past + CN_WN_HISTORY + i, CN_WN_HISTORY, w->audio + (size_t)i * CN_WN_NAUDIO);
+        w->target[i] = c->q[t0 + i];
     }
     int warm = t->o.warm < T ? t->o.warm : 0;
-    w->loss += cn_wn_forward(t->m, w->acts, w->xprev, w->feat, c->instrument, w->target, T, warm);
+    w->loss += cn_wn_forward(t->m, w->acts, w->audio, w->feat, c->instrument, w->target, T, warm);
     cn_wn_backward(t->m, w->acts, w->grad, 1.0f / (float)t->o.batch);
 }
 

@@ -1,0 +1,72 @@
+# LABELS: unit
+# TIMEOUT: 180
+# test_train_wavenet.sh: `continuo train wavenet` end to end on a tiny model and audio the
+# reference synth renders: --help, usage errors (exit 2), bad folders and files (exit 1,
+# one line naming them), training with validation scoring and --best, --resume, export,
+# fine-tuning a new instrument with --init, rendering with the result, and no temporary
+# files left.
+set -u
+B="$CN_BIN"
+T="$(mktemp -d)"
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+one_line() { [ "$(echo "$1" | wc -l)" -eq 1 ] || fail "error is not one line: $1"; }
+
+"$B" train wavenet --help | grep -q -- "--best" || fail "--help"
+"$B" train wavenet --data x >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing -o should be a usage error"
+"$B" train wavenet --data x -o y --steps abc >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --steps"
+"$B" train wavenet --data x -o y --best z >/dev/null 2>&1; [ $? -eq 2 ] || fail "--best without --eval"
+err=$("$B" train wavenet --data "$T/none" -o "$T/m.safetensors" 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "missing folder exit $rc"
+one_line "$err"
+echo "$err" | grep -q "$T/none" || fail "error does not name the folder: $err"
+
+# Data: two short tunes per split, rendered at 16 kHz by the reference synth.
+src="$CN_SOURCE_DIR/data/melody/nottingham"
+mkdir -p "$T/train/sine" "$T/valid/sine" "$T/new/saw"
+i=0
+for f in $(ls "$src/train"/*.mid | head -2) $(ls "$src/valid"/*.mid | head -1); do
+    i=$((i + 1))
+    case $i in 3) d="$T/valid/sine" ;; *) d="$T/train/sine" ;; esac
+    "$B" train wavenet prepare "$f" --program 73 -o "$d/t$i.mid" || fail "prepare $f"
+    "$B" render "$d/t$i.mid" -o "$d/t$i.wav" --rate 16000 2>/dev/null || fail "render $f"
+done
+cp "$T/train/sine/t1.mid" "$T/new/saw/"
+"$B" render "$T/new/saw/t1.mid" -o "$T/new/saw/t1.wav" --rate 16000 --instrument saw 2>/dev/null \
+    || fail "render saw"
+
+TINY="--layers 3 --cycle 3 --res 8 --gate 8 --skip 8 --emb 2 --chunk 600 --warm 64 --batch 2 --threads 2"
+"$B" train wavenet --data "$T/train/sine" --eval "$T/valid/sine" --best "$T/best.safetensors" $TINY \
+    --steps 4 --ckpt-every 2 --warmup 1 -o "$T/m.ckpt" 2>"$T/log" || { cat "$T/log"; fail "training"; }
+grep -q "samples/s" "$T/log" || fail "no progress line"
+grep -q "eval step 2: pitch accuracy.*sine/t3.wav [0-9.]*  mean" "$T/log" || fail "no validation line"
+grep -q "best so far" "$T/log" || fail "no best checkpoint exported"
+[ -s "$T/m.ckpt" ] && [ -s "$T/best.safetensors" ] || fail "outputs missing"
+"$B" train wavenet --data "$T/train/sine" --eval "$T/valid/sine" --best "$T/best.safetensors" $TINY \
+    --steps 6 --ckpt-every 2 --resume "$T/m.ckpt" -o "$T/m.ckpt" 2>"$T/log" || { cat "$T/log"; fail "resume"; }
+grep -q "step 6/6" "$T/log" || fail "resume did not reach step 6"
+grep -q "eval step 0:" "$T/log" || fail "resume did not re-score the best file"
+"$B" train wavenet export "$T/m.ckpt" -o "$T/m.safetensors" || fail "export"
+[ "$(stat -c %s "$T/m.safetensors")" -lt "$(stat -c %s "$T/m.ckpt")" ] || fail "export kept the optimizer state"
+
+# Fine-tune on a new instrument; the model grows an embedding and renders it.
+"$B" train wavenet --data "$T/new/saw" --init "$T/m.safetensors" --steps 2 --chunk 600 --warm 64 \
+    --batch 2 -o "$T/ft.safetensors" 2>"$T/log" || { cat "$T/log"; fail "fine-tune"; }
+grep -q "2 instrument(s)" "$T/log" || fail "fine-tune did not add the instrument"
+"$B" render "$T/train/sine/t1.mid" -o "$T/out.wav" --synth wavenet \
+    --preset "$T/ft.safetensors" --instrument saw --rate 16000 2>"$T/log" || {
+    cat "$T/log"; fail "render with the fine-tuned model"; }
+[ -s "$T/out.wav" ] || fail "no audio rendered"
+
+# Corrupt and foreign files: one line, exit 1, naming the file.
+head -c 1000 "$T/m.safetensors" > "$T/cut.safetensors"
+err=$("$B" train wavenet --data "$T/train/sine" --init "$T/cut.safetensors" -o "$T/x" 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "truncated model exit $rc"
+one_line "$err"
+echo "$err" | grep -q "cut.safetensors" || fail "error does not name the file: $err"
+err=$("$B" train wavenet --data "$T/train/sine" --init "$CN_SOURCE_DIR/presets/melody-folk.safetensors" \
+    -o "$T/x" 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "melody model as wavenet exit $rc"
+one_line "$err"
+[ -z "$(find "$T" -mindepth 1 -name "*tmp*")" ] || fail "temporary file left: $(find "$T" -mindepth 1 -name "*tmp*")"
+echo "test_train_wavenet: ok"
