@@ -272,7 +272,7 @@ static void attention_forward(float *y, float *att, const float *qkv, int n, int
         cn_sgemm(0, 1, n, n, hs, scale, Q, 3 * C, K, 3 * C, 0.0f, P, n);
         for (int i = 0; i < n; i++) {
             float *row = P + (size_t)i * n;
-            cn_softmax(row, i + 1);
+            cn_softmax_fast(row, i + 1);
             memset(row + i + 1, 0, (size_t)(n - i - 1) * sizeof *row);
         }
         cn_sgemm(0, 0, n, hs, n, 1.0f, P, n, V, 3 * C, 0.0f, y + h * hs, C);
@@ -289,10 +289,8 @@ static void attention_backward(float *dqkv, float *dP, const float *dy, const fl
         cn_sgemm(0, 1, n, n, hs, 1.0f, dy + h * hs, C, V, 3 * C, 0.0f, dP, n);
         cn_sgemm(1, 0, n, hs, n, 1.0f, P, n, dy + h * hs, C, 1.0f, dqkv + 2 * C + h * hs, 3 * C);
         for (int i = 0; i < n; i++) { // softmax backward, in place: dP -> dS
-            const float *p = P + (size_t)i * n;
-            float *d = dP + (size_t)i * n, dot = 0;
-            for (int j = 0; j <= i; j++) dot += p[j] * d[j];
-            for (int j = 0; j <= i; j++) d[j] = p[j] * (d[j] - dot);
+            float *d = dP + (size_t)i * n;
+            cn_softmax_backward(d, P + (size_t)i * n, i + 1);
             memset(d + i + 1, 0, (size_t)(n - i - 1) * sizeof *d);
         }
         cn_sgemm(0, 0, n, hs, n, scale, dP, n, K, 3 * C, 1.0f, dqkv + h * hs, 3 * C);
@@ -402,8 +400,8 @@ float cn_tf_forward(const cn_tf *m, cn_tf_acts *a, const cn_melody_cond *cond,
         float *lp = a->logit_p + (size_t)t * CN_EV_NPITCH, *ld = a->logit_d + (size_t)t * CN_EV_NDUR;
         float *lr = a->logit_r + (size_t)t * CN_EV_NREST;
         float xp = lp[e->pitch], xd = ld[e->dur - 1], xr = lr[e->rest];
-        nll -= (xp - cn_softmax(lp, CN_EV_NPITCH)) + (xd - cn_softmax(ld, CN_EV_NDUR)) +
-               (xr - cn_softmax(lr, CN_EV_NREST));
+        nll -= (xp - cn_softmax_fast(lp, CN_EV_NPITCH)) + (xd - cn_softmax_fast(ld, CN_EV_NDUR)) +
+               (xr - cn_softmax_fast(lr, CN_EV_NREST));
     }
     return (float)nll;
 }

@@ -19,7 +19,8 @@ typedef struct cn_adamw_config {
 void cn_adamw_config_default(cn_adamw_config *c);
 
 // One update of n parameters. t is the 1-based step count (for bias correction);
-// decay = 0 skips the weight decay for this range. m and v start zeroed.
+// decay = 0 skips the weight decay for this range. m and v start zeroed. Runs 8 lanes at
+// a time on AVX2 machines with the same bits as the scalar loop (cn_nn_avx2, cn_nn.h).
 void cn_adamw_step(const cn_adamw_config *c, long t, int decay, float *param, const float *grad,
                    float *m, float *v, size_t n);
 

@@ -1,8 +1,10 @@
 // cn_nn: the dense kernels both models share, llm.c style: free functions ordered
 // (outputs, inputs, weights, dims); every _backward ACCUMULATES into its d* arguments
 // (any of which may be NULL when that gradient is not needed). Matmuls go through
-// OpenBLAS; each has a plain-loop twin (_ref) that tests compare against. Also here:
-// gradient-norm clipping and the learning-rate schedule. Shapes: B*T rows are "M".
+// OpenBLAS; each has a plain-loop twin (_ref) that tests compare against. Kernels marked
+// [simd] run an AVX2 build of themselves when the CPU has one (same bits as the baseline
+// build, see nn.c). Also here: gradient-norm clipping and the learning-rate schedule.
+// Shapes: B*T rows are "M".
 #ifndef CN_NN_H
 #define CN_NN_H
 
@@ -17,6 +19,12 @@ void cn_blas_set_threads(int n);
 // OpenBLAS kernel name, e.g. "Haswell" (which OPENBLAS_CORETYPE may force).
 const char *cn_blas_corename(void);
 
+// ---- SIMD builds ---------------------------------------------------------------------
+// 1 when the [simd] kernels (and cn_adamw_step) run their AVX2 build.
+int cn_nn_avx2(void);
+// on = 1: use the baseline build even on an AVX2 machine (tests compare the two).
+void cn_nn_force_generic(int on);
+
 // ---- linear layer ------------------------------------------------------------------
 // out[M,N] = inp[M,K] @ w[N,K]^T + bias[N] (bias may be NULL).
 void cn_matmul_forward(float *out, const float *inp, const float *w, const float *bias, int M,
@@ -30,22 +38,36 @@ void cn_matmul_backward_ref(float *dinp, float *dw, float *dbias, const float *d
                             const float *inp, const float *w, int M, int K, int N);
 
 // ---- layer norm ---------------------------------------------------------------------
-// out[M,C] = (x - mean) / sqrt(var + 1e-5) * g + b; mean[M], rstd[M] are saved for backward.
+// [simd] out[M,C] = (x - mean) / sqrt(var + 1e-5) * g + b; mean[M], rstd[M] are saved for
+// backward. Mean and variance are summed in double.
 void cn_layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *g,
                           const float *b, int M, int C);
+// [simd]
 void cn_layernorm_backward(float *dinp, float *dg, float *db, const float *dout, const float *inp,
                            const float *g, const float *mean, const float *rstd, int M, int C);
+// The same with sequential sums (the fast ones sum in vector lanes: float rounding apart).
+void cn_layernorm_forward_ref(float *out, float *mean, float *rstd, const float *inp,
+                              const float *g, const float *b, int M, int C);
+void cn_layernorm_backward_ref(float *dinp, float *dg, float *db, const float *dout,
+                               const float *inp, const float *g, const float *mean,
+                               const float *rstd, int M, int C);
 
 // ---- activations ---------------------------------------------------------------------
 // tanh by a rational approximation (max error ~1e-7, vectorizable); tests compare it
 // with libm's tanh.
 float cn_tanh_fast(float x);
-// GELU, tanh approximation (as GPT-2).
+// [simd] GELU, tanh approximation (as GPT-2).
 void cn_gelu_forward(float *out, const float *inp, size_t n);
 void cn_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);
-// In-place softmax of x[n] (max-subtracted); returns log(sum(exp(x - max))) + max,
-// i.e. the log-partition, so log p[i] = x_in[i] - returned value.
+// In-place softmax of x[n] (max-subtracted, libm expf, sum in double); returns
+// log(sum(exp(x - max))) + max, i.e. the log-partition, so log p[i] = x_in[i] - returned value.
 float cn_softmax(float *x, int n);
+// [simd] The same with a polynomial exp and the sum in float lanes (relative difference
+// ~1e-6, exp(-87.3) standing in for smaller terms): the training path's softmax.
+float cn_softmax_fast(float *x, int n);
+// [simd] Softmax backward in place: d[i] = p[i] * (d[i] - sum_j p[j] d[j]), where p is the
+// softmax output and d holds dL/dp on entry, dL/dlogits on return.
+void cn_softmax_backward(float *d, const float *p, int n);
 
 // ---- training helpers ------------------------------------------------------------------
 // Scale g[n] so its L2 norm is at most max_norm (no-op when max_norm <= 0); returns the

@@ -1,6 +1,7 @@
 // nn.c: dense kernels, clipping and lr schedule (cn_nn.h).
 #include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "cn_nn.h"
@@ -16,6 +17,54 @@ void cn_sgemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, 
 void cn_blas_set_threads(int n) { openblas_set_num_threads(n); }
 
 const char *cn_blas_corename(void) { return openblas_get_corename(); }
+
+// ---- SIMD builds -----------------------------------------------------------------------
+// The [simd] kernels are written once, as plain C whose vector lanes are spelled out in
+// the source (reductions keep NL partial sums, combined by a fixed tree), so the compiler
+// vectorises them without reordering any sum. Each body is compiled twice: for baseline
+// x86-64 (the portable build) and with AVX2, chosen at run time. The two builds compute
+// the same bits: no FMA (C11 mode does not contract a*b+c, and the AVX2 build is not
+// given FMA), the same operations in the same order.
+
+#define NN_INLINE static inline __attribute__((always_inline))
+enum { NL = 16 }; // lanes of a float reduction; double reductions use NL / 2
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define NN_HAVE_AVX2 1
+#define NN_BUILDS(name, params, args)                                                      \
+    static void name##_base params { name##_body args; }                                   \
+    __attribute__((target("avx2"))) static void name##_avx2 params { name##_body args; }
+#define NN_CALL(name, args) (cn_nn_avx2() ? name##_avx2 args : name##_base args)
+#else
+#define NN_BUILDS(name, params, args) static void name##_base params { name##_body args; }
+#define NN_CALL(name, args) name##_base args
+#endif
+
+static int nn_generic; // cn_nn_force_generic
+
+int cn_nn_avx2(void) {
+#ifdef NN_HAVE_AVX2
+    static int k = -1; // benign race: every thread computes the same value
+    if (k < 0) k = __builtin_cpu_supports("avx2");
+    return k && !nn_generic;
+#else
+    return 0;
+#endif
+}
+
+void cn_nn_force_generic(int on) { nn_generic = on; }
+
+NN_INLINE float tree_sum(float a[NL]) {
+    for (int w = NL / 2; w; w /= 2)
+        for (int k = 0; k < w; k++) a[k] += a[k + w];
+    return a[0];
+}
+
+NN_INLINE double tree_sum_d(double a[NL / 2]) {
+    for (int w = NL / 4; w; w /= 2)
+        for (int k = 0; k < w; k++) a[k] += a[k + w];
+    return a[0];
+}
 
 // ---- linear layer ------------------------------------------------------------------
 
@@ -67,8 +116,83 @@ void cn_matmul_backward_ref(float *dinp, float *dw, float *dbias, const float *d
 
 // ---- layer norm ---------------------------------------------------------------------
 
+// As the reference, with the double sums of mean and variance kept in NL / 2 lanes.
+NN_INLINE void layernorm_forward_body(float *out, float *mean, float *rstd, const float *inp,
+                                      const float *g, const float *b, int M, int C) {
+    for (int i = 0; i < M; i++) {
+        const float *x = inp + (size_t)i * C;
+        float *y = out + (size_t)i * C;
+        double sm[NL / 2] = {0}, sv[NL / 2] = {0};
+        int c = 0;
+        for (; c + NL / 2 <= C; c += NL / 2)
+            for (int k = 0; k < NL / 2; k++) sm[k] += x[c + k];
+        for (int k = 0; c < C; c++, k++) sm[k] += x[c];
+        double m = tree_sum_d(sm) / C;
+        for (c = 0; c + NL / 2 <= C; c += NL / 2)
+            for (int k = 0; k < NL / 2; k++) sv[k] += (x[c + k] - m) * (x[c + k] - m);
+        for (int k = 0; c < C; c++, k++) sv[k] += (x[c] - m) * (x[c] - m);
+        double v = tree_sum_d(sv) / C;
+        float s = (float)(1.0 / sqrt(v + 1e-5));
+        for (c = 0; c < C; c++) y[c] = ((float)(x[c] - m)) * s * g[c] + b[c];
+        mean[i] = (float)m;
+        rstd[i] = s;
+    }
+}
+
+// dxhat = dy * g; dx = s * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+NN_INLINE void layernorm_backward_body(float *dinp, float *dg, float *db, const float *dout,
+                                       const float *inp, const float *g, const float *mean,
+                                       const float *rstd, int M, int C) {
+    for (int i = 0; i < M; i++) {
+        const float *x = inp + (size_t)i * C, *dy = dout + (size_t)i * C;
+        float m = mean[i], s = rstd[i];
+        float sd[NL] = {0}, sdx[NL] = {0};
+        int c = 0;
+        for (; c + NL <= C; c += NL)
+            for (int k = 0; k < NL; k++) {
+                float xh = (x[c + k] - m) * s, dxh = dy[c + k] * g[c + k];
+                sd[k] += dxh;
+                sdx[k] += dxh * xh;
+            }
+        for (int k = 0; c < C; c++, k++) {
+            float xh = (x[c] - m) * s, dxh = dy[c] * g[c];
+            sd[k] += dxh;
+            sdx[k] += dxh * xh;
+        }
+        float mdx = tree_sum(sd) / C, mdxx = tree_sum(sdx) / C;
+        if (db)
+            for (c = 0; c < C; c++) db[c] += dy[c];
+        if (dg)
+            for (c = 0; c < C; c++) dg[c] += dy[c] * ((x[c] - m) * s);
+        if (dinp) {
+            float *dx = dinp + (size_t)i * C;
+            for (c = 0; c < C; c++) dx[c] += s * (dy[c] * g[c] - mdx - ((x[c] - m) * s) * mdxx);
+        }
+    }
+}
+
+NN_BUILDS(layernorm_forward,
+          (float *out, float *mean, float *rstd, const float *inp, const float *g, const float *b,
+           int M, int C),
+          (out, mean, rstd, inp, g, b, M, C))
+NN_BUILDS(layernorm_backward,
+          (float *dinp, float *dg, float *db, const float *dout, const float *inp, const float *g,
+           const float *mean, const float *rstd, int M, int C),
+          (dinp, dg, db, dout, inp, g, mean, rstd, M, C))
+
 void cn_layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *g,
                           const float *b, int M, int C) {
+    NN_CALL(layernorm_forward, (out, mean, rstd, inp, g, b, M, C));
+}
+
+void cn_layernorm_backward(float *dinp, float *dg, float *db, const float *dout, const float *inp,
+                           const float *g, const float *mean, const float *rstd, int M, int C) {
+    NN_CALL(layernorm_backward, (dinp, dg, db, dout, inp, g, mean, rstd, M, C));
+}
+
+// The plain loops (sequential sums) the tests compare with.
+void cn_layernorm_forward_ref(float *out, float *mean, float *rstd, const float *inp,
+                              const float *g, const float *b, int M, int C) {
     for (int i = 0; i < M; i++) {
         const float *x = inp + (size_t)i * C;
         float *y = out + (size_t)i * C;
@@ -84,8 +208,9 @@ void cn_layernorm_forward(float *out, float *mean, float *rstd, const float *inp
     }
 }
 
-void cn_layernorm_backward(float *dinp, float *dg, float *db, const float *dout, const float *inp,
-                           const float *g, const float *mean, const float *rstd, int M, int C) {
+void cn_layernorm_backward_ref(float *dinp, float *dg, float *db, const float *dout,
+                               const float *inp, const float *g, const float *mean,
+                               const float *rstd, int M, int C) {
     for (int i = 0; i < M; i++) {
         const float *x = inp + (size_t)i * C, *dy = dout + (size_t)i * C;
         float m = mean[i], s = rstd[i];
@@ -118,7 +243,7 @@ void cn_layernorm_backward(float *dinp, float *dg, float *db, const float *dout,
 #define TANH_CLAMP 7.90531110763549805f
 #define TANH_BLOCK 256
 
-static inline float tanh_ratio(float x) { // x already clamped
+NN_INLINE float tanh_ratio(float x) { // x already clamped
     float x2 = x * x;
     float p = -2.76076847742355e-16f;
     p = p * x2 + 2.00018790482477e-13f;
@@ -135,7 +260,7 @@ static inline float tanh_ratio(float x) { // x already clamped
 }
 
 // t[i] = tanh(GELU_K * (x + 0.044715 x^3)) for i < n <= TANH_BLOCK.
-static void gelu_tanh(float *t, const float *x, int n) {
+NN_INLINE void gelu_tanh(float *t, const float *x, int n) {
     for (int i = 0; i < n; i++) {
         float v = x[i], u = GELU_K * (v + 0.044715f * v * v * v);
         u = u > TANH_CLAMP ? TANH_CLAMP : u;
@@ -151,7 +276,7 @@ float cn_tanh_fast(float x) {
     return tanh_ratio(x);
 }
 
-void cn_gelu_forward(float *out, const float *inp, size_t n) {
+NN_INLINE void gelu_forward_body(float *out, const float *inp, size_t n) {
     float t[TANH_BLOCK];
     for (size_t b = 0; b < n; b += TANH_BLOCK) {
         int m = n - b < TANH_BLOCK ? (int)(n - b) : TANH_BLOCK;
@@ -161,7 +286,7 @@ void cn_gelu_forward(float *out, const float *inp, size_t n) {
     }
 }
 
-void cn_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n) {
+NN_INLINE void gelu_backward_body(float *dinp, const float *inp, const float *dout, size_t n) {
     float t[TANH_BLOCK];
     for (size_t b = 0; b < n; b += TANH_BLOCK) {
         int m = n - b < TANH_BLOCK ? (int)(n - b) : TANH_BLOCK;
@@ -173,6 +298,16 @@ void cn_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n
             dinp[b + i] += d * dout[b + i];
         }
     }
+}
+
+NN_BUILDS(gelu_forward, (float *out, const float *inp, size_t n), (out, inp, n))
+NN_BUILDS(gelu_backward, (float *dinp, const float *inp, const float *dout, size_t n),
+          (dinp, inp, dout, n))
+
+void cn_gelu_forward(float *out, const float *inp, size_t n) { NN_CALL(gelu_forward, (out, inp, n)); }
+
+void cn_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n) {
+    NN_CALL(gelu_backward, (dinp, inp, dout, n));
 }
 
 float cn_softmax(float *x, int n) {
@@ -187,6 +322,74 @@ float cn_softmax(float *x, int n) {
     for (int i = 0; i < n; i++) x[i] *= inv;
     return (float)log(s) + mx;
 }
+
+// exp(x) for x in [-87.3, 0] (softmax arguments, clamped by the caller): Cephes-style
+// reduction x = n ln2 + r with n rounded by the 1.5 * 2^23 trick, a degree-7 polynomial
+// in r (relative error ~2e-7), and 2^n built in the exponent bits. Plain arithmetic and
+// bit copies, so it vectorises.
+#define EXP_ROUND 12582912.0f // 1.5 * 2^23: adding it rounds |v| < 2^22 to an integer
+NN_INLINE float exp_poly(float x) {
+    float t = x * 1.44269504088896341f + EXP_ROUND, n = t - EXP_ROUND;
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float y = p * r * r + (r + 1.0f);
+    uint32_t k; // unsigned: a NaN input wraps instead of overflowing
+    memcpy(&k, &t, sizeof k); // t's low mantissa bits hold n
+    k = (k - 0x4B400000u + 127u) << 23;
+    float scale;
+    memcpy(&scale, &k, sizeof scale);
+    return y * scale;
+}
+
+NN_INLINE void softmax_fast_body(float *x, int n, float *lse) {
+    float mxl[NL], sl[NL] = {0};
+    for (int k = 0; k < NL; k++) mxl[k] = x[0];
+    int i = 0;
+    for (; i + NL <= n; i += NL)
+        for (int k = 0; k < NL; k++) mxl[k] = x[i + k] > mxl[k] ? x[i + k] : mxl[k];
+    for (int k = 0; i < n; i++, k++) mxl[k] = x[i] > mxl[k] ? x[i] : mxl[k];
+    float mx = mxl[0];
+    for (int k = 1; k < NL; k++) mx = mxl[k] > mx ? mxl[k] : mx;
+    // The clamp is its own loop (see TANH_CLAMP): exp(-87.3) ~ 1e-38 stands in for smaller.
+    for (i = 0; i < n; i++) {
+        float v = x[i] - mx;
+        x[i] = v < -87.3f ? -87.3f : v;
+    }
+    for (i = 0; i < n; i++) x[i] = exp_poly(x[i]);
+    for (i = 0; i + NL <= n; i += NL)
+        for (int k = 0; k < NL; k++) sl[k] += x[i + k];
+    for (int k = 0; i < n; i++, k++) sl[k] += x[i];
+    float s = tree_sum(sl), inv = 1.0f / s;
+    for (i = 0; i < n; i++) x[i] *= inv;
+    *lse = (float)log(s) + mx;
+}
+
+NN_INLINE void softmax_backward_body(float *d, const float *p, int n) {
+    float dl[NL] = {0};
+    int i = 0;
+    for (; i + NL <= n; i += NL)
+        for (int k = 0; k < NL; k++) dl[k] += p[i + k] * d[i + k];
+    for (int k = 0; i < n; i++, k++) dl[k] += p[i] * d[i];
+    float dot = tree_sum(dl);
+    for (i = 0; i < n; i++) d[i] = p[i] * (d[i] - dot);
+}
+
+NN_BUILDS(softmax_fast, (float *x, int n, float *lse), (x, n, lse))
+NN_BUILDS(softmax_backward, (float *d, const float *p, int n), (d, p, n))
+
+float cn_softmax_fast(float *x, int n) {
+    float lse;
+    NN_CALL(softmax_fast, (x, n, &lse));
+    return lse;
+}
+
+void cn_softmax_backward(float *d, const float *p, int n) { NN_CALL(softmax_backward, (d, p, n)); }
 
 // ---- training helpers ------------------------------------------------------------------
 
