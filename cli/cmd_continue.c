@@ -12,6 +12,7 @@
 
 #include "cn_cli.h"
 #include "cn_midi.h"
+#include "cn_nn.h"
 #include "cn_notation.h"
 #include "cn_predictor.h"
 #include "cn_primer.h"
@@ -310,6 +311,7 @@ int cn_cmd_continue(int argc, char **argv) {
     if (cn_events_clamp(&pev))
         fprintf(stderr, "continuo continue: primer notes or rests longer than 8 beats were "
                         "shortened to 8 beats for the model\n");
+    cn_blas_set_threads(1); // one token's matrix-vector products: too small to share
     if (!a.beam && !a.have_seed) {
         a.seed = random_seed();
         fprintf(stderr, "continuo continue: seed %" PRIu64 "\n", a.seed);

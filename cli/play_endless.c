@@ -14,6 +14,7 @@
 #include "cn_endless.h"
 #include "cn_melody_stream.h"
 #include "cn_midi.h"
+#include "cn_nn.h"
 #include "cn_predictor.h"
 #include "cn_primer.h"
 
@@ -134,6 +135,7 @@ static cn_status open_predictor(cn_endless *e) {
                         "with the n-gram alone\n", CN_PREDICTOR_DEFAULT_MODEL);
         po.ngram_only = 1;
     }
+    cn_blas_set_threads(1); // one token's matrix-vector products: too small to share
     return cn_predictor_open(&po, &e->pred);
 }
 
