@@ -2,8 +2,10 @@
 // references, in both builds (baseline and, on an AVX2 machine, AVX2): the two builds
 // give the same bits; the fast layer norm and softmax agree with the sequential-sum /
 // libm versions to float rounding; GELU and the softmax backward against double
-// formulas. Sizes cover full vector blocks and tails. Prints the worst differences and
-// the fast/reference time ratio of the softmax and layer norm (informative only).
+// formulas; the overwriting variants (GELU backward in place, matmul backward with dinp
+// set) against accumulation into zeros (equal values; 0 + -0 is +0). Sizes cover full
+// vector blocks and tails. Prints the worst differences and the fast/reference time ratio
+// of the softmax and layer norm (informative only).
 #include <string.h>
 #include <time.h>
 
@@ -20,6 +22,12 @@ static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static int same_values(const float *a, const float *b, int n) {
+    for (int i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
 }
 
 static double rel(double a, double b) { return fabs(a - b) / fmax(1e-30, fabs(b)); }
@@ -89,6 +97,26 @@ static void run_rest(build_out *o, double worst[4]) {
             worst[2] = fmax(worst[2], fabs(o->g[s][i] - 0.5 * v * (1 + t)));
             worst[3] = fmax(worst[3], fabs(o->gd[s][i] - dd));
         }
+    }
+
+    { // the in-place / overwriting variants against accumulation into zeros: same bits
+        float in[MAXN], d[MAXN], acc[MAXN] = {0};
+        cn_rng_fill_normal(&r, in, MAXN, 0.0f, 2.0f);
+        cn_rng_fill_normal(&r, d, MAXN, 0.0f, 1.0f);
+        cn_gelu_backward(acc, in, d, MAXN);
+        cn_gelu_backward_inplace(d, in, MAXN);
+        TEST_ASSERT(same_values(acc, d, MAXN));
+        enum { MM = 9, KK = 13, NN = 11 };
+        float w[NN * KK], dout[MM * NN], inp[MM * KK], di0[MM * KK] = {0}, di1[MM * KK];
+        float dw0[NN * KK] = {0}, dw1[NN * KK] = {0}, db0[NN] = {0}, db1[NN] = {0};
+        cn_rng_fill_normal(&r, w, NN * KK, 0.0f, 1.0f);
+        cn_rng_fill_normal(&r, dout, MM * NN, 0.0f, 1.0f);
+        cn_rng_fill_normal(&r, inp, MM * KK, 0.0f, 1.0f);
+        cn_rng_fill_normal(&r, di1, MM * KK, 0.0f, 1.0f); // garbage to overwrite
+        cn_matmul_backward(di0, dw0, db0, dout, inp, w, MM, KK, NN);
+        cn_matmul_backward_set(di1, dw1, db1, dout, inp, w, MM, KK, NN);
+        TEST_ASSERT(same_values(di0, di1, MM * KK) && same_values(dw0, dw1, NN * KK) &&
+                    same_values(db0, db1, NN));
     }
 
     cn_adamw_config c;

@@ -177,7 +177,7 @@ struct cn_tf_acts {
     float *layer[A_NLAYER];  // [L, ...] each
     float *lnf, *lnf_mean, *lnf_rstd; // [T,C] [T] [T]
     float *logit_p, *pre_d, *act_d, *logit_d, *pre_r, *act_r, *logit_r; // heads (logits -> probs)
-    float *d_res, *d_a, *d_b, *d_qkv, *d_fc, *d_fc2, *d_att; // backward scratch
+    float *d_res, *d_a, *d_b, *d_qkv, *d_fc, *d_att; // backward scratch
     float *block;            // the one allocation
 };
 
@@ -204,10 +204,10 @@ cn_status cn_tf_acts_create(const cn_tf_config *cfg, cn_tf_acts **out) {
     for (int k = 0; k < A_NLAYER; k++) total += (sizes[k] = layer_size(cfg, k) * L);
     float **singles[] = {&a->enc, &a->mask_e, &a->lnf, &a->lnf_mean, &a->lnf_rstd, &a->logit_p,
                          &a->pre_d, &a->act_d, &a->logit_d, &a->pre_r, &a->act_r, &a->logit_r,
-                         &a->d_res, &a->d_a, &a->d_b, &a->d_qkv, &a->d_fc, &a->d_fc2, &a->d_att};
+                         &a->d_res, &a->d_a, &a->d_b, &a->d_qkv, &a->d_fc, &a->d_att};
     size_t ssz[] = {T * C, T * C, T * C, T, T, T * CN_EV_NPITCH, T * C, T * C, T * CN_EV_NDUR,
                     T * C, T * C, T * CN_EV_NREST, T * C, T * C, T * C, T * 3 * C, T * 4 * C,
-                    T * 4 * C, T * T};
+                    T * T};
     enum { NS = sizeof ssz / sizeof ssz[0] };
     for (int k = 0; k < NS; k++) total += ssz[k];
     a->block = calloc(total, sizeof(float));
@@ -279,6 +279,7 @@ static void attention_forward(float *y, float *att, const float *qkv, int n, int
     }
 }
 
+// dqkv[n,3C] is overwritten.
 static void attention_backward(float *dqkv, float *dP, const float *dy, const float *att,
                                const float *qkv, int n, int C, int H) {
     int hs = C / H;
@@ -287,24 +288,24 @@ static void attention_backward(float *dqkv, float *dP, const float *dy, const fl
         const float *P = att + (size_t)h * n * n;
         const float *Q = qkv + h * hs, *K = qkv + C + h * hs, *V = qkv + 2 * C + h * hs;
         cn_sgemm(0, 1, n, n, hs, 1.0f, dy + h * hs, C, V, 3 * C, 0.0f, dP, n);
-        cn_sgemm(1, 0, n, hs, n, 1.0f, P, n, dy + h * hs, C, 1.0f, dqkv + 2 * C + h * hs, 3 * C);
+        cn_sgemm(1, 0, n, hs, n, 1.0f, P, n, dy + h * hs, C, 0.0f, dqkv + 2 * C + h * hs, 3 * C);
         for (int i = 0; i < n; i++) { // softmax backward, in place: dP -> dS
             float *d = dP + (size_t)i * n;
             cn_softmax_backward(d, P + (size_t)i * n, i + 1);
             memset(d + i + 1, 0, (size_t)(n - i - 1) * sizeof *d);
         }
-        cn_sgemm(0, 0, n, hs, n, scale, dP, n, K, 3 * C, 1.0f, dqkv + h * hs, 3 * C);
-        cn_sgemm(1, 0, n, hs, n, scale, dP, n, Q, 3 * C, 1.0f, dqkv + C + h * hs, 3 * C);
+        cn_sgemm(0, 0, n, hs, n, scale, dP, n, K, 3 * C, 0.0f, dqkv + h * hs, 3 * C);
+        cn_sgemm(1, 0, n, hs, n, scale, dP, n, Q, 3 * C, 0.0f, dqkv + C + h * hs, 3 * C);
     }
 }
 
-// Inverted dropout: mask entries are 0 or 1/(1-p).
+// Inverted dropout: mask entries are 0 or 1/(1-p). The uniforms are drawn first (the rng
+// is sequential), so the mask and product loops vectorise without branches.
 static void dropout_forward(float *x, float *mask, size_t n, float p, cn_rng *rng) {
     float keep = 1.0f / (1.0f - p);
-    for (size_t i = 0; i < n; i++) {
-        mask[i] = cn_rng_uniform(rng) < p ? 0.0f : keep;
-        x[i] *= mask[i];
-    }
+    for (size_t i = 0; i < n; i++) mask[i] = cn_rng_uniform(rng);
+    for (size_t i = 0; i < n; i++) mask[i] = mask[i] < p ? 0.0f : keep;
+    for (size_t i = 0; i < n; i++) x[i] *= mask[i];
 }
 
 static int cond_row(int v, int field) {
@@ -432,18 +433,15 @@ void cn_tf_backward(const cn_tf *m, cn_tf_acts *a, float *grads, float scale) {
         for (int k = 0; k < CN_EV_NDUR; k++) d[k] *= scale;
         for (int k = 0; k < CN_EV_NREST; k++) r[k] *= scale;
     }
-    float *dh = a->d_a, *dact = a->d_b, *dpre = a->d_res;
-    memset(dh, 0, nC * sizeof(float));
-    cn_matmul_backward(dh, g.t[CN_TF_HP_W], g.t[CN_TF_HP_B], a->logit_p, a->lnf, w->t[CN_TF_HP_W],
-                       n, C, CN_EV_NPITCH);
+    float *dh = a->d_a, *dpre = a->d_b; // dpre: d(head activation), then d(its input)
+    cn_matmul_backward_set(dh, g.t[CN_TF_HP_W], g.t[CN_TF_HP_B], a->logit_p, a->lnf,
+                           w->t[CN_TF_HP_W], n, C, CN_EV_NPITCH);
     for (int head = 0; head < 2; head++) {
         float *logit = head ? a->logit_r : a->logit_d, *act = head ? a->act_r : a->act_d;
         float *pre = head ? a->pre_r : a->pre_d;
         int wi = head ? CN_TF_HR_W : CN_TF_HD_W, V = head ? CN_EV_NREST : CN_EV_NDUR;
-        memset(dact, 0, nC * sizeof(float));
-        memset(dpre, 0, nC * sizeof(float));
-        cn_matmul_backward(dact, g.t[wi], g.t[wi + 1], logit, act, w->t[wi], n, C, V);
-        cn_gelu_backward(dpre, pre, dact, nC);
+        cn_matmul_backward_set(dpre, g.t[wi], g.t[wi + 1], logit, act, w->t[wi], n, C, V);
+        cn_gelu_backward_inplace(dpre, pre, nC);
         for (int t = 0; t < n; t++) {
             const float *dp = dpre + (size_t)t * C;
             const cn_mevent *e = &a->tg[t];
@@ -470,32 +468,26 @@ void cn_tf_backward(const cn_tf *m, cn_tf_acts *a, float *grads, float scale) {
         // res3 = res2 + dropout(fcp): the branch gradient goes through the MLP.
         if (a->dropout) mul_into(dt, dres, LA(a, A_MASK_M, l), nC);
         else memcpy(dt, dres, nC * sizeof(float));
-        memset(a->d_fc, 0, nC * 4 * sizeof(float));
-        cn_matmul_backward(a->d_fc, g.t[CN_TF_PROJ_W] + (size_t)l * 4 * C * C,
-                           g.t[CN_TF_PROJ_B] + l * C, dt, LA(a, A_FCG, l),
-                           w->t[CN_TF_PROJ_W] + (size_t)l * 4 * C * C, n, 4 * C, C);
-        memset(a->d_fc2, 0, nC * 4 * sizeof(float));
-        cn_gelu_backward(a->d_fc2, LA(a, A_FCH, l), a->d_fc, nC * 4);
-        memset(dt2, 0, nC * sizeof(float));
-        cn_matmul_backward(dt2, g.t[CN_TF_FC_W] + (size_t)l * 4 * C * C, g.t[CN_TF_FC_B] + l * 4 * C,
-                           a->d_fc2, LA(a, A_LN2, l), w->t[CN_TF_FC_W] + (size_t)l * 4 * C * C,
-                           n, C, 4 * C);
+        cn_matmul_backward_set(a->d_fc, g.t[CN_TF_PROJ_W] + (size_t)l * 4 * C * C,
+                               g.t[CN_TF_PROJ_B] + l * C, dt, LA(a, A_FCG, l),
+                               w->t[CN_TF_PROJ_W] + (size_t)l * 4 * C * C, n, 4 * C, C);
+        cn_gelu_backward_inplace(a->d_fc, LA(a, A_FCH, l), nC * 4);
+        cn_matmul_backward_set(dt2, g.t[CN_TF_FC_W] + (size_t)l * 4 * C * C, g.t[CN_TF_FC_B] + l * 4 * C,
+                               a->d_fc, LA(a, A_LN2, l), w->t[CN_TF_FC_W] + (size_t)l * 4 * C * C,
+                               n, C, 4 * C);
         cn_layernorm_backward(dres, g.t[CN_TF_LN2_G] + l * C, g.t[CN_TF_LN2_B] + l * C, dt2,
                               LA(a, A_RES2, l), w->t[CN_TF_LN2_G] + l * C, LA(a, A_LN2_MEAN, l),
                               LA(a, A_LN2_RSTD, l), n, C);
         // res2 = x + dropout(attp): the branch gradient goes through attention.
         if (a->dropout) mul_into(dt, dres, LA(a, A_MASK_A, l), nC);
         else memcpy(dt, dres, nC * sizeof(float));
-        memset(dt2, 0, nC * sizeof(float));
-        cn_matmul_backward(dt2, g.t[CN_TF_ATT_W] + (size_t)l * C * C, g.t[CN_TF_ATT_B] + l * C, dt,
-                           LA(a, A_ATTY, l), w->t[CN_TF_ATT_W] + (size_t)l * C * C, n, C, C);
-        memset(a->d_qkv, 0, nC * 3 * sizeof(float));
+        cn_matmul_backward_set(dt2, g.t[CN_TF_ATT_W] + (size_t)l * C * C, g.t[CN_TF_ATT_B] + l * C, dt,
+                               LA(a, A_ATTY, l), w->t[CN_TF_ATT_W] + (size_t)l * C * C, n, C, C);
         attention_backward(a->d_qkv, a->d_att, dt2, LA(a, A_ATT, l), LA(a, A_QKV, l), n, C, H);
         rope(m, a->d_qkv, n, 0, -1.0f);
-        memset(dt, 0, nC * sizeof(float));
-        cn_matmul_backward(dt, g.t[CN_TF_QKV_W] + (size_t)l * 3 * C * C, g.t[CN_TF_QKV_B] + l * 3 * C,
-                           a->d_qkv, LA(a, A_LN1, l), w->t[CN_TF_QKV_W] + (size_t)l * 3 * C * C,
-                           n, C, 3 * C);
+        cn_matmul_backward_set(dt, g.t[CN_TF_QKV_W] + (size_t)l * 3 * C * C, g.t[CN_TF_QKV_B] + l * 3 * C,
+                               a->d_qkv, LA(a, A_LN1, l), w->t[CN_TF_QKV_W] + (size_t)l * 3 * C * C,
+                               n, C, 3 * C);
         cn_layernorm_backward(dres, g.t[CN_TF_LN1_G] + l * C, g.t[CN_TF_LN1_B] + l * C, dt, x,
                               w->t[CN_TF_LN1_G] + l * C, LA(a, A_LN1_MEAN, l), LA(a, A_LN1_RSTD, l),
                               n, C);

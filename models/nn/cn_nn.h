@@ -32,6 +32,9 @@ void cn_matmul_forward(float *out, const float *inp, const float *w, const float
 // dinp[M,K] += dout @ w; dw[N,K] += dout^T @ inp; dbias[N] += column sums of dout.
 void cn_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
                         const float *w, int M, int K, int N);
+// The same, but dinp is overwritten instead of accumulated (no need to zero it first).
+void cn_matmul_backward_set(float *dinp, float *dw, float *dbias, const float *dout,
+                            const float *inp, const float *w, int M, int K, int N);
 void cn_matmul_forward_ref(float *out, const float *inp, const float *w, const float *bias, int M,
                            int K, int N);
 void cn_matmul_backward_ref(float *dinp, float *dw, float *dbias, const float *dout,
@@ -59,6 +62,8 @@ float cn_tanh_fast(float x);
 // [simd] GELU, tanh approximation (as GPT-2).
 void cn_gelu_forward(float *out, const float *inp, size_t n);
 void cn_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);
+// [simd] d[i] = gelu'(inp[i]) * d[i]: the backward without a separate output buffer.
+void cn_gelu_backward_inplace(float *d, const float *inp, size_t n);
 // In-place softmax of x[n] (max-subtracted, libm expf, sum in double); returns
 // log(sum(exp(x - max))) + max, i.e. the log-partition, so log p[i] = x_in[i] - returned value.
 float cn_softmax(float *x, int n);

@@ -81,14 +81,25 @@ void cn_matmul_forward(float *out, const float *inp, const float *w, const float
     cn_sgemm(0, 1, M, N, K, 1.0f, inp, K, w, K, bias ? 1.0f : 0.0f, out, N);
 }
 
-void cn_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
-                        const float *w, int M, int K, int N) {
-    if (dinp) cn_sgemm(0, 0, M, K, N, 1.0f, dout, N, w, K, 1.0f, dinp, K);
+static void matmul_backward(float *dinp, float dinp_beta, float *dw, float *dbias,
+                            const float *dout, const float *inp, const float *w, int M, int K,
+                            int N) {
+    if (dinp) cn_sgemm(0, 0, M, K, N, 1.0f, dout, N, w, K, dinp_beta, dinp, K);
     if (dw) cn_sgemm(1, 0, N, K, M, 1.0f, dout, N, inp, K, 1.0f, dw, K);
     if (dbias) {
         for (int i = 0; i < M; i++)
             for (int j = 0; j < N; j++) dbias[j] += dout[(size_t)i * N + j];
     }
+}
+
+void cn_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
+                        const float *w, int M, int K, int N) {
+    matmul_backward(dinp, 1.0f, dw, dbias, dout, inp, w, M, K, N);
+}
+
+void cn_matmul_backward_set(float *dinp, float *dw, float *dbias, const float *dout,
+                            const float *inp, const float *w, int M, int K, int N) {
+    matmul_backward(dinp, 0.0f, dw, dbias, dout, inp, w, M, K, N);
 }
 
 void cn_matmul_forward_ref(float *out, const float *inp, const float *w, const float *bias, int M,
@@ -286,7 +297,9 @@ NN_INLINE void gelu_forward_body(float *out, const float *inp, size_t n) {
     }
 }
 
-NN_INLINE void gelu_backward_body(float *dinp, const float *inp, const float *dout, size_t n) {
+// dinp (+)= gelu'(inp) * dout; with acc = 0, dinp is overwritten and may be dout.
+NN_INLINE void gelu_backward_body(float *dinp, const float *inp, const float *dout, size_t n,
+                                  int acc) {
     float t[TANH_BLOCK];
     for (size_t b = 0; b < n; b += TANH_BLOCK) {
         int m = n - b < TANH_BLOCK ? (int)(n - b) : TANH_BLOCK;
@@ -295,19 +308,27 @@ NN_INLINE void gelu_backward_body(float *dinp, const float *inp, const float *do
         for (int i = 0; i < m; i++) {
             float v = x[i], sech2 = 1.0f - t[i] * t[i];
             float d = 0.5f * (1.0f + t[i]) + 0.5f * v * sech2 * GELU_K * (1.0f + 3.0f * 0.044715f * v * v);
-            dinp[b + i] += d * dout[b + i];
+            t[i] = d * dout[b + i];
         }
+        if (acc)
+            for (int i = 0; i < m; i++) dinp[b + i] += t[i];
+        else
+            memcpy(dinp + b, t, (size_t)m * sizeof *t);
     }
 }
 
 NN_BUILDS(gelu_forward, (float *out, const float *inp, size_t n), (out, inp, n))
-NN_BUILDS(gelu_backward, (float *dinp, const float *inp, const float *dout, size_t n),
-          (dinp, inp, dout, n))
+NN_BUILDS(gelu_backward, (float *dinp, const float *inp, const float *dout, size_t n, int acc),
+          (dinp, inp, dout, n, acc))
 
 void cn_gelu_forward(float *out, const float *inp, size_t n) { NN_CALL(gelu_forward, (out, inp, n)); }
 
 void cn_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n) {
-    NN_CALL(gelu_backward, (dinp, inp, dout, n));
+    NN_CALL(gelu_backward, (dinp, inp, dout, n, 1));
+}
+
+void cn_gelu_backward_inplace(float *d, const float *inp, size_t n) {
+    NN_CALL(gelu_backward, (d, inp, d, n, 0));
 }
 
 float cn_softmax(float *x, int n) {
