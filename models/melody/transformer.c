@@ -1,6 +1,7 @@
 // transformer.c: parameters, forward and backward of the melody transformer on one
-// sequence (cn_transformer.h). Matmuls go through cn_nn.h (OpenBLAS); attention is one
-// pair of GEMMs per head over the full T x T score matrix with the causal part kept.
+// sequence (cn_transformer.h). Matmuls go through cn_nn.h (OpenBLAS); attention is a
+// pair of GEMMs per head and block of query rows over the causal part of the T x T
+// score matrix (blocks of rows, so most of the masked triangle is skipped).
 // Every backward function accumulates into its gradient arguments.
 #include <math.h>
 #include <stdlib.h>
@@ -262,40 +263,60 @@ static void rope(const cn_tf *m, float *qkv, int n, int pos0, float sign) {
     }
 }
 
+// Causal attention runs in ATT_BLOCKS blocks of query rows: the block of rows [r0, r1)
+// only sees keys [0, r1), so the GEMMs skip most of the masked upper triangle (5/8 of
+// the full score matrix's work with 4 blocks). Entries of att and dP right of r1 are
+// never written nor read.
+enum { ATT_BLOCKS = 4 };
+
+static int att_block(int n) { return (n + ATT_BLOCKS - 1) / ATT_BLOCKS; }
+
 // y[n,C] = causal softmax(Q K^T / sqrt(hs)) V per head; att[H,n,n] keeps the probabilities.
 static void attention_forward(float *y, float *att, const float *qkv, int n, int C, int H) {
-    int hs = C / H;
+    int hs = C / H, bs = att_block(n);
     float scale = 1.0f / sqrtf((float)hs);
     for (int h = 0; h < H; h++) {
         float *P = att + (size_t)h * n * n;
         const float *Q = qkv + h * hs, *K = qkv + C + h * hs, *V = qkv + 2 * C + h * hs;
-        cn_sgemm(0, 1, n, n, hs, scale, Q, 3 * C, K, 3 * C, 0.0f, P, n);
-        for (int i = 0; i < n; i++) {
-            float *row = P + (size_t)i * n;
-            cn_softmax_fast(row, i + 1);
-            memset(row + i + 1, 0, (size_t)(n - i - 1) * sizeof *row);
+        for (int r0 = 0; r0 < n; r0 += bs) {
+            int r1 = r0 + bs < n ? r0 + bs : n;
+            float *Pb = P + (size_t)r0 * n;
+            cn_sgemm(0, 1, r1 - r0, r1, hs, scale, Q + (size_t)r0 * 3 * C, 3 * C, K, 3 * C, 0.0f, Pb, n);
+            for (int i = r0; i < r1; i++) {
+                float *row = P + (size_t)i * n;
+                cn_softmax_fast(row, i + 1);
+                memset(row + i + 1, 0, (size_t)(r1 - i - 1) * sizeof *row);
+            }
+            cn_sgemm(0, 0, r1 - r0, hs, r1, 1.0f, Pb, n, V, 3 * C, 0.0f, y + (size_t)r0 * C + h * hs, C);
         }
-        cn_sgemm(0, 0, n, hs, n, 1.0f, P, n, V, 3 * C, 0.0f, y + h * hs, C);
     }
 }
 
-// dqkv[n,3C] is overwritten.
+// dqkv[n,3C] is overwritten. Row blocks go last to first: the last one reaches every key,
+// so its GEMMs set dK and dV and the others add to them.
 static void attention_backward(float *dqkv, float *dP, const float *dy, const float *att,
                                const float *qkv, int n, int C, int H) {
-    int hs = C / H;
+    int hs = C / H, bs = att_block(n);
     float scale = 1.0f / sqrtf((float)hs);
     for (int h = 0; h < H; h++) {
         const float *P = att + (size_t)h * n * n;
         const float *Q = qkv + h * hs, *K = qkv + C + h * hs, *V = qkv + 2 * C + h * hs;
-        cn_sgemm(0, 1, n, n, hs, 1.0f, dy + h * hs, C, V, 3 * C, 0.0f, dP, n);
-        cn_sgemm(1, 0, n, hs, n, 1.0f, P, n, dy + h * hs, C, 0.0f, dqkv + 2 * C + h * hs, 3 * C);
-        for (int i = 0; i < n; i++) { // softmax backward, in place: dP -> dS
-            float *d = dP + (size_t)i * n;
-            cn_softmax_backward(d, P + (size_t)i * n, i + 1);
-            memset(d + i + 1, 0, (size_t)(n - i - 1) * sizeof *d);
+        float *dQ = dqkv + h * hs, *dK = dQ + C, *dV = dQ + 2 * C;
+        for (int r0 = (n - 1) / bs * bs; r0 >= 0; r0 -= bs) {
+            int r1 = r0 + bs < n ? r0 + bs : n, rows = r1 - r0;
+            float beta = r1 == n ? 0.0f : 1.0f;
+            const float *Pb = P + (size_t)r0 * n, *dyb = dy + (size_t)r0 * C + h * hs;
+            float *dPb = dP + (size_t)r0 * n;
+            cn_sgemm(0, 1, rows, r1, hs, 1.0f, dyb, C, V, 3 * C, 0.0f, dPb, n);
+            cn_sgemm(1, 0, r1, hs, rows, 1.0f, Pb, n, dyb, C, beta, dV, 3 * C);
+            for (int i = r0; i < r1; i++) { // softmax backward, in place: dP -> dS
+                float *d = dP + (size_t)i * n;
+                cn_softmax_backward(d, P + (size_t)i * n, i + 1);
+                memset(d + i + 1, 0, (size_t)(r1 - i - 1) * sizeof *d);
+            }
+            cn_sgemm(0, 0, rows, hs, r1, scale, dPb, n, K, 3 * C, 0.0f, dQ + (size_t)r0 * 3 * C, 3 * C);
+            cn_sgemm(1, 0, r1, hs, rows, scale, dPb, n, Q + (size_t)r0 * 3 * C, 3 * C, beta, dK, 3 * C);
         }
-        cn_sgemm(0, 0, n, hs, n, scale, dP, n, K, 3 * C, 0.0f, dqkv + h * hs, 3 * C);
-        cn_sgemm(1, 0, n, hs, n, scale, dP, n, Q, 3 * C, 0.0f, dqkv + C + h * hs, 3 * C);
     }
 }
 
