@@ -131,14 +131,19 @@ static void run_rest(build_out *o, double worst[4]) {
     }
 }
 
+// Timings: the fastest of 7 tries (the machine may be shared).
 static double time_softmax(float (*f)(float *, int)) {
     float x[256];
-    double t0 = now_s(), sink = 0;
-    for (int rep = 0; rep < 2000; rep++) {
-        for (int i = 0; i < 256; i++) x[i] = (float)((i * 37 + rep) % 101) * 0.1f;
-        sink += f(x, 256);
+    double best = 1e30;
+    for (int k = 0; k < 7; k++) {
+        double t0 = now_s();
+        for (int rep = 0; rep < 500; rep++) {
+            for (int i = 0; i < 256; i++) x[i] = (float)((i * 37 + rep) % 101) * 0.1f;
+            f(x, 256);
+        }
+        best = fmin(best, now_s() - t0);
     }
-    return (now_s() - t0) + 0 * sink;
+    return best;
 }
 
 static double time_layernorm(void (*f)(float *, float *, float *, const float *, const float *,
@@ -147,9 +152,13 @@ static double time_layernorm(void (*f)(float *, float *, float *, const float *,
     static float x[R * CC], y[R * CC], g[CC], b[CC], mean[R], rstd[R];
     for (int i = 0; i < R * CC; i++) x[i] = (float)(i % 97) * 0.01f;
     for (int i = 0; i < CC; i++) g[i] = 1.0f, b[i] = 0.0f;
-    double t0 = now_s();
-    for (int rep = 0; rep < 100; rep++) f(y, mean, rstd, x, g, b, R, CC);
-    return now_s() - t0;
+    double best = 1e30;
+    for (int k = 0; k < 7; k++) {
+        double t0 = now_s();
+        for (int rep = 0; rep < 20; rep++) f(y, mean, rstd, x, g, b, R, CC);
+        best = fmin(best, now_s() - t0);
+    }
+    return best;
 }
 
 int main(void) {
