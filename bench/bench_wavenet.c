@@ -45,6 +45,7 @@ static void usage(void) {
 
 // ---- speed ------------------------------------------------------------------------------------------
 
+// ns per call of matvec kernel `which` (a CN_WN_KERNEL_*, or -1 for OpenBLAS sgemv)
 static double time_kernel(int which, int rows, int cols, int reps) {
     float *w = calloc((size_t)rows * cols, sizeof(float)), *x = calloc((size_t)cols, sizeof(float)),
           *y = calloc((size_t)rows, sizeof(float));
@@ -52,8 +53,7 @@ static double time_kernel(int which, int rows, int cols, int reps) {
     for (int i = 0; i < cols; i++) x[i] = 0.5f;
     double t0 = cn_bench_now();
     for (int r = 0; r < reps; r++) {
-        if (which == 0) cn_wn_matvec_t(y, w, x, rows, cols);
-        else if (which == 1) cn_wn_matvec_t_generic(y, w, x, rows, cols);
+        if (which >= 0) cn_wn_matvec_t_with(which, y, w, x, rows, cols);
         else cblas_sgemv(CblasRowMajor, CblasTrans, cols, rows, 1.0f, w, rows, x, 1, 1.0f, y, 1);
         x[0] = y[0] * 1e-9f; // keep the loop honest
     }
@@ -122,15 +122,15 @@ static int bench_speed(const cn_wn_model *m, double seconds) {
            rtf >= 4.0 ? "met" : "NOT met");
     // kernels on the model's shapes
     const int shapes[3][2] = {{2 * c->gate, 2 * c->res}, {c->skip, c->gate}, {CN_WN_CLASSES, c->skip}};
-    printf("matvec kernels, ns per call (rows x cols), runtime kernel: %s\n",
-           cn_wn_matvec_kernel() ? "avx2+fma" : "generic");
+    const int used = cn_wn_matvec_kernel();
+    printf("matvec kernels, ns per call (rows x cols), runtime kernel: %s\n", cn_wn_kernel_name(used));
     for (int i = 0; i < 3; i++) {
-        int reps = 200000;
-        double ta = time_kernel(0, shapes[i][0], shapes[i][1], reps),
-               tg = time_kernel(1, shapes[i][0], shapes[i][1], reps),
-               tb = time_kernel(2, shapes[i][0], shapes[i][1], reps);
-        printf("  %3dx%-3d  used %.0f  generic %.0f  OpenBLAS sgemv %.0f  (BLAS / used = %.2f)\n",
-               shapes[i][0], shapes[i][1], ta, tg, tb, tb / ta);
+        const int reps = 200000, rows = shapes[i][0], cols = shapes[i][1];
+        printf("  %3dx%-3d", rows, cols);
+        for (int k = CN_WN_KERNEL_GENERIC; k <= used; k++)
+            printf("  %s %.0f", cn_wn_kernel_name(k), time_kernel(k, rows, cols, reps));
+        double ta = time_kernel(used, rows, cols, reps), tb = time_kernel(-1, rows, cols, reps);
+        printf("  OpenBLAS sgemv %.0f  (BLAS / used = %.2f)\n", tb, tb / ta);
     }
     return 0;
 }

@@ -170,12 +170,16 @@ void cn_wn_naive_logits(const cn_wn_stream *s, const float *xprev, const float *
                         float *work, float *logits);
 
 // y[rows] += W x with W stored TRANSPOSED, wt[cols][rows] (axpy form: vectorises without
-// reassociating sums). cn_wn_matvec_t uses AVX2+FMA when the CPU has them (chosen at run
-// time; cn_wn_matvec_kernel() says 1 then), else the compiler-vectorised generic loop,
-// also callable directly. cn_wn_matvec_ref is the scalar twin on row-major W[rows][cols].
+// reassociating sums). cn_wn_matvec_t uses the best kernel the CPU has (chosen at run time,
+// cn_wn_matvec_kernel()): AVX-512F, else AVX2+FMA, else the compiler-vectorised generic
+// loop; cn_wn_matvec_t_with runs a given one (capped at what the CPU has; tests, bench).
+// Each kernel adds the columns in the same order, so they differ only by FMA rounding.
+// cn_wn_matvec_ref is the scalar twin on row-major W[rows][cols].
+enum { CN_WN_KERNEL_GENERIC, CN_WN_KERNEL_AVX2, CN_WN_KERNEL_AVX512 };
 void cn_wn_matvec_t(float *y, const float *wt, const float *x, int rows, int cols);
-void cn_wn_matvec_t_generic(float *y, const float *wt, const float *x, int rows, int cols);
+void cn_wn_matvec_t_with(int kernel, float *y, const float *wt, const float *x, int rows, int cols);
 void cn_wn_matvec_ref(float *y, const float *w, const float *x, int rows, int cols);
 int cn_wn_matvec_kernel(void);
+const char *cn_wn_kernel_name(int kernel);
 
 #endif

@@ -58,6 +58,36 @@ __attribute__((target("avx2,fma"))) static void wn_matvec_avx2(float *y, const f
     }
 }
 
+// AVX-512: 64 rows at a time in four 16-wide accumulators, then 16 at a time, then a
+// masked tail; used when the CPU has AVX-512F (the weights of one layer stay in L1/L2).
+__attribute__((target("avx512f"))) static void wn_matvec_avx512(float *y, const float *wt,
+                                                                const float *x, int rows, int cols) {
+    int r = 0;
+    for (; r + 64 <= rows; r += 64) {
+        __m512 a0 = _mm512_loadu_ps(y + r), a1 = _mm512_loadu_ps(y + r + 16),
+               a2 = _mm512_loadu_ps(y + r + 32), a3 = _mm512_loadu_ps(y + r + 48);
+        for (int c = 0; c < cols; c++) {
+            const float *w = wt + (size_t)c * rows + r;
+            __m512 xv = _mm512_set1_ps(x[c]);
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w), xv, a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w + 16), xv, a1);
+            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w + 32), xv, a2);
+            a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w + 48), xv, a3);
+        }
+        _mm512_storeu_ps(y + r, a0);
+        _mm512_storeu_ps(y + r + 16, a1);
+        _mm512_storeu_ps(y + r + 32, a2);
+        _mm512_storeu_ps(y + r + 48, a3);
+    }
+    for (; r < rows; r += 16) {
+        __mmask16 k = rows - r >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (rows - r)) - 1u);
+        __m512 a = _mm512_maskz_loadu_ps(k, y + r);
+        for (int c = 0; c < cols; c++)
+            a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, wt + (size_t)c * rows + r), _mm512_set1_ps(x[c]), a);
+        _mm512_mask_storeu_ps(y + r, k, a);
+    }
+}
+
 // exp(x) for 8 floats: Cephes-style range reduction x = n ln2 + r and a degree-6
 // polynomial (relative error ~2e-7), inputs clamped to the float range.
 __attribute__((target("avx2,fma"))) static inline __m256 wn_exp8(__m256 x) {
@@ -92,7 +122,7 @@ __attribute__((target("avx2,fma"))) static void wn_gate_avx2(const float *z, flo
 // The gated activation of one position; the AVX2 path differs from libm by ~1e-7.
 static void wn_gate(const float *z, float *g, int G) {
 #ifdef WN_HAVE_AVX2
-    if (cn_wn_matvec_kernel() && G % 8 == 0) {
+    if (cn_wn_matvec_kernel() >= CN_WN_KERNEL_AVX2 && G % 8 == 0) {
         wn_gate_avx2(z, g, G);
         return;
     }
@@ -103,26 +133,41 @@ static void wn_gate(const float *z, float *g, int G) {
 int cn_wn_matvec_kernel(void) {
 #ifdef WN_HAVE_AVX2
     static int k = -1; // benign race: every thread computes the same value
-    if (k < 0) k = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (k < 0) {
+        k = CN_WN_KERNEL_GENERIC;
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) k = CN_WN_KERNEL_AVX2;
+        if (k && __builtin_cpu_supports("avx512f")) k = CN_WN_KERNEL_AVX512;
+    }
     return k;
 #else
-    return 0;
+    return CN_WN_KERNEL_GENERIC;
 #endif
 }
 
-void cn_wn_matvec_t(float *y, const float *wt, const float *x, int rows, int cols) {
+const char *cn_wn_kernel_name(int kernel) {
+    return kernel == CN_WN_KERNEL_AVX512 ? "avx512f" : kernel == CN_WN_KERNEL_AVX2 ? "avx2+fma" : "generic";
+}
+
+void cn_wn_matvec_t_with(int kernel, float *y, const float *wt, const float *x, int rows, int cols) {
 #ifdef WN_HAVE_AVX2
-    if (cn_wn_matvec_kernel()) {
+    if (kernel > cn_wn_matvec_kernel()) kernel = cn_wn_matvec_kernel();
+    if (kernel == CN_WN_KERNEL_AVX512) {
+        wn_matvec_avx512(y, wt, x, rows, cols);
+        return;
+    }
+    if (kernel == CN_WN_KERNEL_AVX2) {
         wn_matvec_avx2(y, wt, x, rows, cols);
         return;
     }
 #endif
+    (void)kernel;
     wn_matvec_generic(y, wt, x, rows, cols);
 }
 
-void cn_wn_matvec_t_generic(float *y, const float *wt, const float *x, int rows, int cols) {
-    wn_matvec_generic(y, wt, x, rows, cols);
+void cn_wn_matvec_t(float *y, const float *wt, const float *x, int rows, int cols) {
+    cn_wn_matvec_t_with(cn_wn_matvec_kernel(), y, wt, x, rows, cols);
 }
+
 
 void cn_wn_matvec_ref(float *y, const float *w, const float *x, int rows, int cols) {
     for (int r = 0; r < rows; r++) {
