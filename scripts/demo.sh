@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh: the main job, from a fresh Debian 12 machine: installs what is missing, builds,
 # continues a tune with the shipped melody model and renders it to demo.wav with the
-# reference synth and to demo-wavenet.wav with the shipped WaveNet. Plays it when PLAY=1.
+# shipped WaveNet (violin) and to demo-reference.wav with the reference synth. With PLAY=1 it
+# also plays them live through the speakers (WaveNet violin).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/deps.sh" build
@@ -17,11 +18,8 @@ else
   echo "demo: no shipped melody model yet; rendering a shipped tune instead" >&2
   cp "$root/data/melody/nottingham/train/jigs100.mid" "$mid"
 fi
-"$bin" render "$mid" -o "$out" --synth reference
-echo "demo: wrote $mid and $out (reference synth)" >&2
-# The shipped WaveNet (experimental: not yet as in tune as the reference synth).
-if [ -e "$root/presets/wavenet-flute.json" ]; then
-  "$bin" render "$mid" -o "${out%.wav}-wavenet.wav" --synth wavenet --instrument flute --rate 16000 --seed 1
-  echo "demo: wrote ${out%.wav}-wavenet.wav (WaveNet flute)" >&2
-fi
-if [ "${PLAY:-0}" = 1 ]; then "$bin" play "$mid"; fi
+# The shipped WaveNet plays it as a fiddle (16 kHz, its rate); the reference synth too, to compare.
+"$bin" render "$mid" -o "$out" --synth wavenet --instrument violin --rate 16000
+"$bin" render "$mid" -o "${out%.wav}-reference.wav" --synth reference
+echo "demo: wrote $mid, $out (WaveNet violin) and ${out%.wav}-reference.wav (reference synth)" >&2
+if [ "${PLAY:-0}" = 1 ]; then "$bin" play "$mid" --synth wavenet --instrument violin; fi

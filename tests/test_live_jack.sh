@@ -4,7 +4,8 @@
 # with the dummy backend (48 kHz, 256-frame periods), checks that `continuo devices`
 # lists JACK, plays 10 s of a Nottingham test tune through PortAudio's JACK host API
 # while recording it, and asserts exit 0, the full frame count, no engine xruns and a
-# complete recording; then a deliberately slow external generator must produce engine
+# complete recording; plays 5 s with the shipped WaveNet (no engine xruns either); then a
+# deliberately slow external generator must produce engine
 # xruns while every frame is still played. Skips (exit 0, with the reason) only when
 # jackd cannot start.
 set -u
@@ -43,6 +44,15 @@ echo "$summary" | grep -q 'xruns: 0,' || fail "engine xruns: $summary"
 frames=$(soxi -s "$tmp/rec.wav") || fail "no recording"
 [ "$frames" -eq 480000 ] || fail "recording has $frames frames, expected 480000"
 echo "server xruns in jackd log: $(grep -c XRun "$tmp/jackd.log")"
+
+# The shipped WaveNet live: generated sample by sample at 16 kHz on the worker thread,
+# resampled to the server's 48 kHz, with no engine xruns.
+"$CN_BIN" play "$tune" --synth wavenet --instrument violin --device JACK --latency 200 --duration 5 \
+    2>"$tmp/wn.err" || fail "wavenet play: $(cat "$tmp/wn.err")"
+wn=$(tail -n 1 "$tmp/wn.err")
+echo "wavenet: $wn"
+echo "$wn" | grep -q '^played 240000 frames' || fail "wavenet: $wn"
+echo "$wn" | grep -q 'xruns: 0,' || fail "wavenet engine xruns: $wn"
 
 # An external generator twice as slow as real time must show up as engine xruns, while
 # every frame still gets played (the callback zero-fills, it never waits).
