@@ -82,6 +82,10 @@ static void run_rest(build_out *o, double worst[4]) {
     cn_layernorm_backward_ref(dxr, dgr, dbr, dy, x, g, mr, sr, M, C);
     for (int i = 0; i < M * C; i++) worst[1] = fmax(worst[1], fabs(o->dx[i] - dxr[i]));
     for (int i = 0; i < C; i++) worst[1] = fmax(worst[1], fmax(fabs(o->dg[i] - dgr[i]), fabs(o->db[i] - dbr[i])));
+    float dx1[M * C] = {0}, dg1[C] = {0}; // the one-pass case against gradients one at a time
+    cn_layernorm_backward(dx1, NULL, NULL, dy, x, g, o->mean, o->rstd, M, C);
+    cn_layernorm_backward(NULL, dg1, NULL, dy, x, g, o->mean, o->rstd, M, C);
+    TEST_ASSERT(!memcmp(dx1, o->dx, sizeof dx1) && !memcmp(dg1, o->dg, sizeof dg1));
 
     for (int s = 0; s < NSIZES * 2; s++) { // GELU against the double formula
         int n = sizes[s % NSIZES];

@@ -45,7 +45,7 @@ void cn_matmul_backward_ref(float *dinp, float *dw, float *dbias, const float *d
 // backward. Mean and variance are summed in double.
 void cn_layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *g,
                           const float *b, int M, int C);
-// [simd]
+// [simd] dinp, dg and db must not overlap each other or the inputs.
 void cn_layernorm_backward(float *dinp, float *dg, float *db, const float *dout, const float *inp,
                            const float *g, const float *mean, const float *rstd, int M, int C);
 // The same with sequential sums (the fast ones sum in vector lanes: float rounding apart).
