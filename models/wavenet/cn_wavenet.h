@@ -181,5 +181,8 @@ void cn_wn_matvec_t_with(int kernel, float *y, const float *wt, const float *x, 
 void cn_wn_matvec_ref(float *y, const float *w, const float *x, int rows, int cols);
 int cn_wn_matvec_kernel(void);
 const char *cn_wn_kernel_name(int kernel);
+// Gated activation of one position: z[2G] = [z_f, z_g] becomes [tanh z_f, sigmoid z_g] in
+// place and g[G] their product (AVX2 when the CPU has it and G % 8 == 0).
+void cn_wn_gate(float *z, float *g, int G);
 
 #endif

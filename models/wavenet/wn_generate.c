@@ -107,27 +107,35 @@ __attribute__((target("avx2,fma"))) static inline __m256 wn_exp8(__m256 x) {
     return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
 }
 
-// g = tanh(z_f) * sigmoid(z_g) for G a multiple of 8, with tanh(a) = 1 - 2 / (exp(2a) + 1).
-__attribute__((target("avx2,fma"))) static void wn_gate_avx2(const float *z, float *g, int G) {
+// For G a multiple of 8: z_f -> tanh(z_f), z_g -> sigmoid(z_g) in place, g = their product,
+// with tanh(a) = 1 - 2 / (exp(2a) + 1).
+__attribute__((target("avx2,fma"))) static void wn_gate_avx2(float *z, float *g, int G) {
     const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f);
     for (int j = 0; j < G; j += 8) {
         __m256 zf = _mm256_loadu_ps(z + j), zg = _mm256_loadu_ps(z + G + j);
         __m256 th = _mm256_sub_ps(one, _mm256_div_ps(two, _mm256_add_ps(wn_exp8(_mm256_add_ps(zf, zf)), one)));
         __m256 sg = _mm256_div_ps(one, _mm256_add_ps(one, wn_exp8(_mm256_sub_ps(_mm256_setzero_ps(), zg))));
+        _mm256_storeu_ps(z + j, th);
+        _mm256_storeu_ps(z + G + j, sg);
         _mm256_storeu_ps(g + j, _mm256_mul_ps(th, sg));
     }
 }
 #endif
 
-// The gated activation of one position; the AVX2 path differs from libm by ~1e-7.
-static void wn_gate(const float *z, float *g, int G) {
+// The gated activation of one position (generation and training); the AVX2 path differs
+// from libm by ~1e-7.
+void cn_wn_gate(float *z, float *g, int G) {
 #ifdef WN_HAVE_AVX2
     if (cn_wn_matvec_kernel() >= CN_WN_KERNEL_AVX2 && G % 8 == 0) {
         wn_gate_avx2(z, g, G);
         return;
     }
 #endif
-    for (int j = 0; j < G; j++) g[j] = tanhf(z[j]) * (1.0f / (1.0f + expf(-z[G + j])));
+    for (int j = 0; j < G; j++) {
+        z[j] = tanhf(z[j]);
+        z[G + j] = 1.0f / (1.0f + expf(-z[G + j]));
+        g[j] = z[j] * z[G + j];
+    }
 }
 
 int cn_wn_matvec_kernel(void) {
@@ -340,7 +348,7 @@ static void wn_pos_layer(const cn_wn_stream *s, int l, const float *h_past, cons
     memcpy(hin + R, h_now, (size_t)R * sizeof(float));
     for (int j = 0; j < 2 * G; j++) z[j] = zc_l[j] + p->dil_b[l * 2 * G + j];
     cn_wn_matvec_t(z, s->dil_wt + (size_t)l * 2 * R * 2 * G, hin, 2 * G, 2 * R);
-    wn_gate(z, g, G);
+    cn_wn_gate(z, g, G);
     for (int j = 0; j < R; j++) h_out[j] = h_now[j] + p->res_b[l * R + j];
     cn_wn_matvec_t(h_out, s->res_wt + (size_t)l * G * R, g, R, G);
     if (skip) {

@@ -300,8 +300,6 @@ void cn_wn_acts_destroy(cn_wn_acts *a) {
 
 const float *cn_wn_acts_logits(const cn_wn_acts *a) { return a->logits; }
 
-static float wn_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
-
 // ---- forward -------------------------------------------------------------------------------------
 
 float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *audio, const float *feat,
@@ -335,15 +333,7 @@ float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *audio, con
         }
         cn_sgemm(0, 1, T, G2, R, 1.0f, h, R, wd + R, 2 * R, 1.0f, act, G2);
         if (T > d) cn_sgemm(0, 1, T - d, G2, R, 1.0f, h, R, wd, 2 * R, 1.0f, act + (size_t)d * G2, G2);
-        for (int t = 0; t < T; t++) {
-            float *z = act + (size_t)t * G2;
-            for (int j = 0; j < G; j++) {
-                float th = tanhf(z[j]), sg = wn_sigmoid(z[G + j]);
-                z[j] = th;
-                z[G + j] = sg;
-                g[(size_t)t * G + j] = th * sg;
-            }
-        }
+        for (int t = 0; t < T; t++) cn_wn_gate(act + (size_t)t * G2, g + (size_t)t * G, G);
         memcpy(hn, h, (size_t)T * R * sizeof *hn);
         for (int t = 0; t < T; t++)
             for (int j = 0; j < R; j++) hn[(size_t)t * R + j] += p->res_b[l * R + j];
