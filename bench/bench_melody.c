@@ -354,16 +354,23 @@ static void train_tick(const cn_mtrain_progress *p, void *user) {
 
 // Matmul FLOPs (2 per multiply-add) of one training window of n tokens, counted from
 // the GEMMs transformer.c runs. Forward, per layer: qkv 3C^2, attention output C^2, MLP
-// 4C^2 + 4C^2 multiply-adds per token = 24nC^2 flops; attention 2 GEMMs of n x n x hs
-// per head (the full n x n score matrix is computed, then masked) = 4n^2C; the heads
-// (pitch 128, duration 96, rest 97 logits) 2nC(128+96+97). Backward runs two GEMMs of
-// the forward's size for each forward GEMM (input and weight gradients; attention:
-// dP, dV, dQ, dK), so a step costs 3x the forward. LayerNorm, GELU, softmax and AdamW
-// are not counted.
-static double train_flops(const cn_tf_config *c, double n) {
-    double C = c->d_model, L = c->n_layers;
-    double fwd = L * (24.0 * n * C * C + 4.0 * n * n * C) +
-                 2.0 * n * C * (CN_EV_NPITCH + CN_EV_NDUR + CN_EV_NREST);
+// 4C^2 + 4C^2 multiply-adds per token = 24nC^2 flops. Attention runs in ATT_BLOCKS
+// blocks of query rows (transformer.c); a block of rows [r0, r1) runs 2 GEMMs of
+// (r1 - r0) x r1 x hs per head, i.e. 4(r1 - r0)r1C flops over the heads: with 4 blocks
+// (1+2+3+4)/16 = 5/8 of the full 4n^2C. The heads (pitch 128, duration 96, rest 97
+// logits) 2nC(128+96+97). Backward runs two GEMMs of the forward's size for each
+// forward GEMM (input and weight gradients; attention: dP, dV, dQ, dK), so a step
+// costs 3x the forward. LayerNorm, GELU, softmax and AdamW are not counted.
+enum { ATT_BLOCKS = 4 }; // transformer.c's ATT_BLOCKS (private to it)
+
+static double train_flops(const cn_tf_config *c, int n) {
+    double C = c->d_model, L = c->n_layers, att = 0;
+    int bs = (n + ATT_BLOCKS - 1) / ATT_BLOCKS;
+    for (int r0 = 0; r0 < n; r0 += bs) {
+        int r1 = r0 + bs < n ? r0 + bs : n;
+        att += 4.0 * (r1 - r0) * r1 * C;
+    }
+    double fwd = L * (24.0 * n * C * C + att) + 2.0 * n * C * (CN_EV_NPITCH + CN_EV_NDUR + CN_EV_NREST);
     return 3.0 * fwd;
 }
 
@@ -560,10 +567,10 @@ static void help(void) {
            "context; training notes/s of the loaded architecture and of the issue's comparison\n"
            "model (d_model 192, 4 layers) on 1 and 2 threads, with GFLOP/s as a share of the\n"
            "OpenBLAS sgemm peak measured in the same run; and the scale, range and rhythm of\n"
-           "sampled continuations against real ones. Takes about 1.5 minutes.\n"
+           "sampled continuations against real ones. Takes about a minute.\n"
            "  --model M   transformer preset or .safetensors file (default %s; without one,\n"
            "              the transformer rows are skipped and speed uses random weights)\n"
-           "  --quick     fewer tunes and shorter timings (a smoke test, about 25 s)\n",
+           "  --quick     fewer tunes and shorter timings (a smoke test, about 15 s)\n",
            CN_PREDICTOR_DEFAULT_MODEL);
 }
 
