@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -25,10 +26,13 @@
 #define PLAY_BLOCK 256
 #define MAX_NGRAM_DATA 16
 
-static volatile sig_atomic_t stop_requested;
+// Set by SIGINT/SIGTERM and by the endless generator when it fails; a lock-free atomic,
+// so the handler may store to it and another thread may too.
+static atomic_int stop_requested;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler may only store to lock-free atomics");
 static void on_signal(int sig) {
     (void)sig;
-    stop_requested = 1;
+    atomic_store_explicit(&stop_requested, 1, memory_order_relaxed);
 }
 
 static void usage(void) {

@@ -6,7 +6,7 @@
 #ifndef CN_ENDLESS_H
 #define CN_ENDLESS_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "cn_graph.h"
@@ -42,7 +42,7 @@ cn_status cn_endless_prepare(cn_endless *e, const cn_synth_opts *synth, double r
 // [main] Queue the first CN_ENDLESS_AHEAD_MS, then start the generator thread.
 // If generation fails, the thread sets *stop (ending playback) and cn_endless_stop
 // returns its error.
-cn_status cn_endless_start(cn_endless *e, volatile sig_atomic_t *stop);
+cn_status cn_endless_start(cn_endless *e, atomic_int *stop);
 // [main] Stop and join the generator; its error, if it had one.
 cn_status cn_endless_stop(cn_endless *e);
 // [main] After stopping: write primer + continuation up to the first `frames` (the notes

@@ -46,7 +46,7 @@ struct cn_endless {
     pthread_t thread;
     int running;
     atomic_int quit;                  // main -> generator
-    volatile sig_atomic_t *stop;      // generator -> main (playback), only on failure
+    atomic_int *stop;                 // generator -> main (playback), only on failure
     cn_status status;                 // the generator's error, read after join
     char error[512];
     atomic_llong notes, sampled, late; // generator -> main
@@ -230,7 +230,7 @@ static void *generator(void *arg) {
         if (st) {
             e->status = st;
             snprintf(e->error, sizeof e->error, "%s", cn_error_message());
-            *e->stop = 1; // plain store of a sig_atomic_t, polled by cn_live_play
+            atomic_store_explicit(e->stop, 1, memory_order_release); // status/error first
             break;
         }
         nap_ms(10); // far below the lookahead: the queue stays ~CN_ENDLESS_AHEAD_MS ahead
@@ -238,7 +238,7 @@ static void *generator(void *arg) {
     return NULL;
 }
 
-cn_status cn_endless_start(cn_endless *e, volatile sig_atomic_t *stop) {
+cn_status cn_endless_start(cn_endless *e, atomic_int *stop) {
     cn_return_val_if_fail(e && e->stream && stop && !e->running, CN_ERR_ARG);
     e->stop = stop;
     cn_status st = fill(e); // before the worker's prefill, so the first notes are on time

@@ -5,7 +5,7 @@
 #ifndef CN_LIVE_H
 #define CN_LIVE_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "cn_graph.h"
@@ -35,7 +35,7 @@ void cn_live_config_default(cn_live_config *cfg);
 // Play `cfg->frames` frames of the graph (which must already be set up) on the device and
 // return when they have played or `*stop` becomes non-zero (e.g. from a SIGINT handler).
 // The graph's rate is the stream's rate. Requires cn_pa_init().
-cn_status cn_live_play(cn_graph *g, const cn_live_config *cfg, volatile sig_atomic_t *stop,
+cn_status cn_live_play(cn_graph *g, const cn_live_config *cfg, atomic_int *stop,
                        cn_live_result *res);
 
 #endif

@@ -84,10 +84,10 @@ static size_t pow2_at_least(size_t n) {
     return c;
 }
 
-cn_status cn_live_play(cn_graph *g, const cn_live_config *cfg, volatile sig_atomic_t *stop,
+cn_status cn_live_play(cn_graph *g, const cn_live_config *cfg, atomic_int *stop,
                        cn_live_result *res) {
     cn_return_val_if_fail(g && cfg && res && cfg->frames >= 0, CN_ERR_ARG);
-    static volatile sig_atomic_t never;
+    static atomic_int never;
     if (!stop) stop = &never;
     if (!(cfg->latency_ms >= 1 && cfg->latency_ms <= 5000))
         return cn_fail(CN_ERR_RANGE, "latency %g ms out of range (1..5000)", cfg->latency_ms);
@@ -115,12 +115,14 @@ cn_status cn_live_play(cn_graph *g, const cn_live_config *cfg, volatile sig_atom
     else if (!st)
         started = 1;
     // Prefill to the target before the clock starts, so the first callbacks find data.
-    while (!st && !*stop && !atomic_load_explicit(&ls->stats.drained, memory_order_acquire) &&
+    while (!st && !atomic_load_explicit(stop, memory_order_acquire) &&
+           !atomic_load_explicit(&ls->stats.drained, memory_order_acquire) &&
            cn_ringbuffer_read_available(&ls->rb) < ls->target)
         sleep_s(0.001);
     if (!st && !(st = cn_pa_sink_start(pa))) running = 1;
     // Wait for the last frame to reach the device (or for a stop request).
-    while (!st && !*stop && atomic_load_explicit(&ls->stats.frames_played, memory_order_relaxed) <
+    while (!st && !atomic_load_explicit(stop, memory_order_acquire) &&
+           atomic_load_explicit(&ls->stats.frames_played, memory_order_relaxed) <
                                 ls->frames)
         sleep_s(0.01);
     atomic_store(&ls->quit, 1);
