@@ -354,18 +354,16 @@ static void train_tick(const cn_mtrain_progress *p, void *user) {
 
 // Matmul FLOPs (2 per multiply-add) of one training window of n tokens, counted from
 // the GEMMs transformer.c runs. Forward, per layer: qkv 3C^2, attention output C^2, MLP
-// 4C^2 + 4C^2 multiply-adds per token = 24nC^2 flops. Attention runs in ATT_BLOCKS
+// 4C^2 + 4C^2 multiply-adds per token = 24nC^2 flops. Attention runs in CN_TF_ATT_BLOCKS
 // blocks of query rows (transformer.c); a block of rows [r0, r1) runs 2 GEMMs of
 // (r1 - r0) x r1 x hs per head, i.e. 4(r1 - r0)r1C flops over the heads: with 4 blocks
 // (1+2+3+4)/16 = 5/8 of the full 4n^2C. The heads (pitch 128, duration 96, rest 97
 // logits) 2nC(128+96+97). Backward runs two GEMMs of the forward's size for each
 // forward GEMM (input and weight gradients; attention: dP, dV, dQ, dK), so a step
 // costs 3x the forward. LayerNorm, GELU, softmax and AdamW are not counted.
-enum { ATT_BLOCKS = 4 }; // transformer.c's ATT_BLOCKS (private to it)
-
 static double train_flops(const cn_tf_config *c, int n) {
     double C = c->d_model, L = c->n_layers, att = 0;
-    int bs = (n + ATT_BLOCKS - 1) / ATT_BLOCKS;
+    int bs = (n + CN_TF_ATT_BLOCKS - 1) / CN_TF_ATT_BLOCKS;
     for (int r0 = 0; r0 < n; r0 += bs) {
         int r1 = r0 + bs < n ? r0 + bs : n;
         att += 4.0 * (r1 - r0) * r1 * C;

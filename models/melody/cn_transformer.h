@@ -24,6 +24,9 @@
 #define CN_TF_FORMAT "continuo-melody"
 #define CN_TF_VERSION 1
 #define CN_TF_NKEY 24 // tonic pitch class + 12 * minor
+// Training runs causal attention in this many blocks of query rows (transformer.c);
+// bench/bench_melody.c counts its FLOPs the same way.
+#define CN_TF_ATT_BLOCKS 4
 
 typedef struct cn_tf_config {
     int d_model;   // C: width of the residual stream

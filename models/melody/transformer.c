@@ -263,13 +263,11 @@ static void rope(const cn_tf *m, float *qkv, int n, int pos0, float sign) {
     }
 }
 
-// Causal attention runs in ATT_BLOCKS blocks of query rows: the block of rows [r0, r1)
+// Causal attention runs in CN_TF_ATT_BLOCKS blocks of query rows: the block of rows [r0, r1)
 // only sees keys [0, r1), so the GEMMs skip most of the masked upper triangle (5/8 of
 // the full score matrix's work with 4 blocks). Entries of att and dP right of r1 are
 // never written nor read.
-enum { ATT_BLOCKS = 4 };
-
-static int att_block(int n) { return (n + ATT_BLOCKS - 1) / ATT_BLOCKS; }
+static int att_block(int n) { return (n + CN_TF_ATT_BLOCKS - 1) / CN_TF_ATT_BLOCKS; }
 
 // y[n,C] = causal softmax(Q K^T / sqrt(hs)) V per head; att[H,n,n] keeps the probabilities.
 static void attention_forward(float *y, float *att, const float *qkv, int n, int C, int H) {
