@@ -106,47 +106,30 @@ cn_status cn_tf_state_clone(const cn_tf_state *s, cn_tf_state **out) {
     return CN_OK;
 }
 
-// The two attention loops of one head, written so that they vectorise while every sum
-// still adds its terms in the reference's order (starting from 0, then term by term), so
-// the results are bit-identical to the plain dot products: a block of 16 outputs is
-// kept in registers and each gets its terms one after the other.
+// Both attention loops of one head are y[r] = sum_c x[c] * m[c * ld + r] for r < rows,
+// c < cols: the scores (x = q, m = the keys stored transposed, kt[i * T + j] = k_j[i])
+// and the mix (x = the probabilities, m = the values, v_j = v + j * C). Written so that it
+// vectorises while every sum still adds its terms in the reference's order (starting
+// from 0, then term by term), so the results are bit-identical to the plain dot
+// products: a block of 16 outputs is kept in registers and each gets its terms one after
+// the other.
 enum { ATT_BLOCK = 16 };
 
-// sc[j] = q . k_j for j < n; keys stored transposed, kt[i * T + j] = k_j[i].
-static void attention_scores(float *restrict sc, const float *restrict q, const float *restrict kt,
-                             int n, int hs, int T) {
-    int j0 = 0;
-    for (; j0 + ATT_BLOCK <= n; j0 += ATT_BLOCK) {
+static void attention_matvec(float *restrict y, const float *restrict x, const float *restrict m,
+                             int rows, int cols, int ld) {
+    int r0 = 0;
+    for (; r0 + ATT_BLOCK <= rows; r0 += ATT_BLOCK) {
         float acc[ATT_BLOCK] = {0};
-        for (int i = 0; i < hs; i++) {
-            const float qi = q[i], *restrict row = kt + (size_t)i * T + j0;
-            for (int b = 0; b < ATT_BLOCK; b++) acc[b] += qi * row[b];
+        for (int c = 0; c < cols; c++) {
+            const float xc = x[c], *restrict mc = m + (size_t)c * ld + r0;
+            for (int b = 0; b < ATT_BLOCK; b++) acc[b] += xc * mc[b];
         }
-        memcpy(sc + j0, acc, sizeof acc);
+        memcpy(y + r0, acc, sizeof acc);
     }
-    for (; j0 < n; j0++) {
-        float d = 0;
-        for (int i = 0; i < hs; i++) d += q[i] * kt[(size_t)i * T + j0];
-        sc[j0] = d;
-    }
-}
-
-// y[i] = sum_j p[j] v_j[i] for i < hs, j < n; v_j = v + j * C.
-static void attention_mix(float *restrict y, const float *restrict p, const float *restrict v, int n,
-                          int hs, int C) {
-    int i0 = 0;
-    for (; i0 + ATT_BLOCK <= hs; i0 += ATT_BLOCK) {
-        float acc[ATT_BLOCK] = {0};
-        for (int j = 0; j < n; j++) {
-            const float pj = p[j], *restrict vj = v + (size_t)j * C + i0;
-            for (int b = 0; b < ATT_BLOCK; b++) acc[b] += pj * vj[b];
-        }
-        memcpy(y + i0, acc, sizeof acc);
-    }
-    for (; i0 < hs; i0++) {
+    for (; r0 < rows; r0++) {
         float a = 0;
-        for (int j = 0; j < n; j++) a += p[j] * v[(size_t)j * C + i0];
-        y[i0] = a;
+        for (int c = 0; c < cols; c++) a += x[c] * m[(size_t)c * ld + r0];
+        y[r0] = a;
     }
 }
 
@@ -177,10 +160,10 @@ static void step_token(cn_tf_state *s) {
         for (int c = 0; c < C; c++) K[(size_t)c * T + t] = s->qkv[C + c]; // row c = (head, i)
         memcpy(V + (size_t)t * C, s->qkv + 2 * C, C * sizeof(float));
         for (int h = 0; h < H; h++) {
-            attention_scores(s->sc, s->qkv + h * hs, K + (size_t)h * hs * T, t + 1, hs, T);
+            attention_matvec(s->sc, s->qkv + h * hs, K + (size_t)h * hs * T, t + 1, hs, T); // scores
             for (int j = 0; j <= t; j++) s->sc[j] *= scale;
             cn_softmax(s->sc, t + 1);
-            attention_mix(s->y + h * hs, s->sc, V + h * hs, t + 1, hs, C);
+            attention_matvec(s->y + h * hs, s->sc, V + h * hs, hs, t + 1, C); // mix
         }
         cn_matmul_forward(s->xn, s->y, w->t[CN_TF_ATT_W] + (size_t)l * C * C,
                           w->t[CN_TF_ATT_B] + l * C, 1, C, C);
