@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cn_cli.h"
 #include "cn_train.h"
@@ -289,8 +288,8 @@ static double evaluate(const cn_wn_model *m, const cn_wn_dataset *ev, long step,
 // The score of an existing --best file (resumed runs), or -1 when there is none.
 static double best_score(const char *path, const cn_wn_dataset *ev, float temp) {
     cn_wn_model *b;
-    if (access(path, F_OK) || cn_wn_load(path, &b, NULL, NULL, NULL)) return -1.0;
-    double s = b->cfg.n_instruments >= 1 ? evaluate(b, ev, 0, temp) : -1.0;
+    if (cn_wn_load(path, &b, NULL, NULL, NULL)) return -1.0; // missing or unreadable
+    double s = evaluate(b, ev, 0, temp);
     cn_wn_destroy(b);
     return s;
 }
