@@ -15,6 +15,7 @@
 
 #include "cn_bench.h"
 #include "cn_cli.h"
+#include "cn_paths.h"
 #include "cn_playback.h"
 #include "cn_ringbuffer.h"
 
@@ -139,7 +140,8 @@ int cn_bench_engine(int argc, char **argv) {
         {0, 0, 0, 0}};
     long samples = 1L << 26, block = 1024;
     double seconds = 60;
-    const char *tune = CN_SOURCE_DIR "/data/melody/nottingham/test/ashover13.mid";
+    const char *tune = NULL; // default: a shipped Nottingham test tune
+    char default_tune[CN_PATH_MAX];
     const char *fx = NULL;
     opterr = 0;
     for (int c; (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
@@ -174,6 +176,11 @@ int cn_bench_engine(int argc, char **argv) {
         }
     }
     if (optind < argc) return cn_cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
+    if (!tune) {
+        if (cn_share_path("data/melody/nottingham/test/ashover13.mid", default_tune, sizeof default_tune))
+            return cn_cli_error("bench", NULL);
+        tune = default_tune;
+    }
 
     size_t cap = 2;
     while (cap < (size_t)block * 16) cap <<= 1;

@@ -16,6 +16,7 @@
 #include "cn_melody_train.h"
 #include "cn_mixture.h"
 #include "cn_nn.h"
+#include "cn_paths.h"
 #include "cn_predictor.h"
 #include "cn_primer.h"
 #include "cn_sample.h"
@@ -87,9 +88,11 @@ typedef struct {
 
 static cn_status models_open(const char *model, models *m) {
     memset(m, 0, sizeof *m);
-    const char *train = cn_predictor_default_ngram_data();
+    char train_buf[CN_PATH_MAX];
+    const char *train = train_buf;
     cn_ngram_config cfg = cn_ngram_config_default();
-    cn_status st = cn_ngram_ltm_train(cfg.ltm_order, &train, 1, &m->ltm);
+    cn_status st = cn_predictor_default_ngram_data(train_buf, sizeof train_buf);
+    if (!st) st = cn_ngram_ltm_train(cfg.ltm_order, &train, 1, &m->ltm);
     if (!st) st = cn_ngram_create(&cfg, m->ltm, "ngram", &m->ngram);
     cfg.use_stm = 0;
     if (!st) st = cn_ngram_create(&cfg, m->ltm, "ngram-ltm", &m->ltm_only);
@@ -592,14 +595,17 @@ int cn_bench_melody(int argc, char **argv) {
     if (optind < argc) return cn_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     printf("continuo bench melody%s (OpenBLAS core: %s)\n", quick ? " --quick" : "", cn_blas_corename());
     corpus test, ryans, train;
-    const char *test_dir = CN_SOURCE_DIR "/data/melody/nottingham/test";
-    const char *ryans_dir = CN_SOURCE_DIR "/data/melody/ryans";
+    char test_dir[CN_PATH_MAX], ryans_dir[CN_PATH_MAX], train_dir[CN_PATH_MAX];
+    if (cn_share_path("data/melody/nottingham/test", test_dir, sizeof test_dir) ||
+        cn_share_path("data/melody/ryans", ryans_dir, sizeof ryans_dir) ||
+        cn_predictor_default_ngram_data(train_dir, sizeof train_dir))
+        return cn_cli_error(CMD, NULL);
     if (corpus_load(test_dir, quick ? 20 : 0, &test)) return cn_cli_error(CMD, NULL);
     if (corpus_load(ryans_dir, quick ? 20 : 100, &ryans)) {
         corpus_free(&test);
         return cn_cli_error(CMD, NULL);
     }
-    if (corpus_load(cn_predictor_default_ngram_data(), quick ? 100 : 0, &train)) {
+    if (corpus_load(train_dir, quick ? 100 : 0, &train)) {
         corpus_free(&test);
         corpus_free(&ryans);
         return cn_cli_error(CMD, NULL);

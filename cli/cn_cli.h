@@ -15,6 +15,14 @@ int cn_cmd_devices(int argc, char **argv);
 int cn_cmd_train(int argc, char **argv);
 int cn_cmd_plugins(int argc, char **argv);
 int cn_cmd_bench(int argc, char **argv);
+int cn_cmd_presets(int argc, char **argv);
+int cn_cmd_version(void);
+
+// Restart once with OPENBLAS_CORETYPE set when OpenBLAS runs a weaker core than the CPU
+// supports (blas_reexec.c); returns when nothing needs changing or exec fails.
+void cn_cli_blas_reexec(char **argv);
+// How the running core was chosen, for --version and bench.
+const char *cn_cli_blas_origin(void);
 
 // Print "continuo <cmd>: <message>" (the library's last error when msg is NULL) on one line
 // to stderr and return 1.

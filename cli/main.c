@@ -18,7 +18,8 @@ static const cn_subcommand subcommands[] = {
     {"devices", cn_cmd_devices, "list audio output devices"},
     {"train", cn_cmd_train, "train or fine-tune a model (melody | wavenet)"},
     {"plugins", cn_cmd_plugins, "list generator and effect plugins with their parameters"},
-    {"bench", cn_cmd_bench, "benchmarks (melody | wavenet | engine)"},
+    {"presets", cn_cmd_presets, "list the shipped melody models and instruments"},
+    {"bench", cn_cmd_bench, "benchmarks (melody | wavenet | engine | blas)"},
 };
 
 static void usage(FILE *f) {
@@ -27,9 +28,11 @@ static void usage(FILE *f) {
                "with a WaveNet or a reference synth, live or into audio files.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
         fprintf(f, "  %-9s %s\n", subcommands[i].name, subcommands[i].summary);
+    fprintf(f, "\n  --version  version, BLAS core, SIMD kernels and shipped model hashes\n");
 }
 
 int main(int argc, char **argv) {
+    cn_cli_blas_reexec(argv);
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -38,10 +41,7 @@ int main(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
-    if (!strcmp(argv[1], "--version")) {
-        printf("continuo 0.1.0\n");
-        return 0;
-    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) return cn_cmd_version();
     for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
         if (!strcmp(argv[1], subcommands[i].name)) return subcommands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "continuo: unknown command '%s' (try 'continuo --help')\n", argv[1]);

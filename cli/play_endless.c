@@ -15,10 +15,10 @@
 #include "cn_melody_stream.h"
 #include "cn_midi.h"
 #include "cn_nn.h"
+#include "cn_paths.h"
 #include "cn_predictor.h"
 #include "cn_primer.h"
 
-#define DEFAULT_PRIMER CN_SOURCE_DIR "/data/demo/primer.txt"
 #define MAX_TEXT_PRIMER 16384
 #define VELOCITY 90
 
@@ -35,6 +35,7 @@ typedef struct {
 
 struct cn_endless {
     cn_endless_opts o;
+    char default_primer[CN_PATH_MAX]; // o.primer when none was given
     cn_melody primer;
     cn_event_seq primer_ev;
     cn_melody_cond cond;
@@ -91,9 +92,12 @@ cn_status cn_endless_create(const cn_endless_opts *opts, cn_endless **out) {
     cn_endless *e = calloc(1, sizeof *e);
     if (!e) return cn_fail(CN_ERR_NOMEM, "out of memory");
     e->o = *opts;
-    if (!e->o.primer) e->o.primer = DEFAULT_PRIMER;
+    cn_status st = CN_OK;
+    if (!e->o.primer &&
+        !(st = cn_share_path("data/demo/primer.txt", e->default_primer, sizeof e->default_primer)))
+        e->o.primer = e->default_primer;
     cn_melody_init(&e->primer);
-    cn_status st = load_primer(e->o.primer, &e->primer);
+    if (!st) st = load_primer(e->o.primer, &e->primer);
     char path[1024];
     if (!st && e->o.model) st = cn_predictor_resolve(e->o.model, path, sizeof path);
     if (!st) st = cn_events_from_melody(&e->primer, &e->primer_ev);

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # deps.sh: install the Debian 12 packages continuo needs, only those missing.
-# Usage: bash scripts/deps.sh [build|test|all]   (as root, or with sudo available)
+# Usage: bash scripts/deps.sh [build|test|all]
 #   build: compiler, CMake and the libraries;  test/all: plus jackd2 (live-audio test),
 #   fluidsynth + fluid-soundfont-gm (WaveNet data and evaluation), sox, clang (fuzzers).
+# As root it runs apt-get itself; as another user it runs it through sudo; without either it
+# names the packages and the command to run, and exits 1. Nothing missing: no apt-get call.
 set -euo pipefail
 what=${1:-all}
-pkgs=(build-essential cmake pkg-config portaudio19-dev libsndfile1-dev libfftw3-dev
-      libopenblas-dev libcjson-dev libsamplerate0-dev)
+case "$what" in build|test|all) ;; *) echo "deps.sh: unknown set '$what' (build|test|all)" >&2; exit 2;; esac
+# file + dpkg-dev: cpack's DEB generator computes dependencies with dpkg-shlibdeps.
+pkgs=(build-essential cmake pkg-config git file dpkg-dev portaudio19-dev libsndfile1-dev
+      libfftw3-dev libopenblas-dev libcjson-dev libsamplerate0-dev)
 if [ "$what" != build ]; then
   pkgs+=(jackd2 fluidsynth fluid-soundfont-gm sox clang libclang-rt-14-dev)
 fi
@@ -15,12 +19,18 @@ for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
-SUDO=""
+
+# Run a command as root: directly when we are root, else through sudo (env passes the
+# variable without needing sudo's -E, which sudoers may forbid).
+as_root=()
 if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "deps.sh: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
-  SUDO=sudo
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "deps.sh: missing packages and no sudo; as root run: apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  as_root=(sudo)
 fi
 echo "deps.sh: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO -E apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

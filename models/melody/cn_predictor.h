@@ -34,12 +34,13 @@ typedef struct cn_predictor {
 } cn_predictor;
 
 // Resolve a --model argument to a transformer file: an existing file (a preset .json is
-// read), else presets/<name>.json, else presets/<name>.safetensors, looked up in the
-// working directory, then in the source tree. A preset is a JSON object whose "model"
-// (or "weights") names the .safetensors file, relative to the preset's folder.
+// read), else a preset found by cn_preset_find (<name>.json or <name>.safetensors in
+// $CONTINUO_PRESETS, then in the shipped presets). A preset is a JSON object whose
+// "model" (or "weights") names the .safetensors file, relative to the preset's folder.
 cn_status cn_predictor_resolve(const char *model, char *path, size_t size);
-// Default LTM training data: the Nottingham training split of the source tree.
-const char *cn_predictor_default_ngram_data(void);
+// Default LTM training data, in the shipped folder: the Nottingham training split.
+#define CN_PREDICTOR_NGRAM_DATA "data/melody/nottingham/train"
+cn_status cn_predictor_default_ngram_data(char *path, size_t size);
 
 cn_status cn_predictor_open(const cn_predictor_opts *opts, cn_predictor *out);
 void cn_predictor_close(cn_predictor *p);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "cn_mixture.h"
+#include "cn_paths.h"
 #include "cn_predictor.h"
 
 static int is_file(const char *path) {
@@ -52,28 +53,22 @@ static int has_suffix(const char *s, const char *suffix) {
 
 cn_status cn_predictor_resolve(const char *model, char *path, size_t size) {
     if (!model || !*model) model = CN_PREDICTOR_DEFAULT_MODEL;
-    if (is_file(model)) {
-        if (has_suffix(model, ".json")) return read_preset(model, path, size);
-        snprintf(path, size, "%s", model);
-        return CN_OK;
+    cn_status st = cn_preset_find(model, "melody", ".safetensors", path, size);
+    if (st == CN_ERR_ARG) {
+        char why[400];
+        snprintf(why, sizeof why, "%s", cn_error_message());
+        return cn_fail(CN_ERR_IO, "%s (HINT: train one with 'continuo train melody', or use the n-gram "
+                                  "alone: --ngram-only)", why);
     }
-    if (!strchr(model, '/')) {
-        const char *dirs[] = {"presets", CN_SOURCE_DIR "/presets"};
-        char json[1024];
-        for (int i = 0; i < 2; i++) {
-            snprintf(json, sizeof json, "%s/%s.json", dirs[i], model);
-            if (is_file(json)) return read_preset(json, path, size);
-            snprintf(path, size, "%s/%s.safetensors", dirs[i], model);
-            if (is_file(path)) return CN_OK;
-        }
-    }
-    return cn_fail(CN_ERR_IO, "no model '%s': not a file, and no presets/%s.json or "
-                              "presets/%s.safetensors (HINT: train one with 'continuo train "
-                              "melody', or use the n-gram alone: --ngram-only)", model, model, model);
+    if (st) return st;
+    if (!has_suffix(path, ".json")) return CN_OK;
+    char json[CN_PATH_MAX];
+    snprintf(json, sizeof json, "%s", path);
+    return read_preset(json, path, size);
 }
 
-const char *cn_predictor_default_ngram_data(void) {
-    return CN_SOURCE_DIR "/data/melody/nottingham/train";
+cn_status cn_predictor_default_ngram_data(char *path, size_t size) {
+    return cn_share_path(CN_PREDICTOR_NGRAM_DATA, path, size);
 }
 
 static void base_name(const char *path, char *out, size_t size) {
@@ -105,7 +100,9 @@ cn_status cn_predictor_open(const cn_predictor_opts *opts, cn_predictor *p) {
         snprintf(p->name, sizeof p->name, "%s", base);
         return CN_OK;
     }
-    const char *def = cn_predictor_default_ngram_data();
+    char def_buf[CN_PATH_MAX];
+    const char *def = def_buf;
+    if (!st && !opts->ngram_data) st = cn_predictor_default_ngram_data(def_buf, sizeof def_buf);
     cn_ngram_config cfg = cn_ngram_config_default();
     if (!st)
         st = opts->ngram_data ? cn_ngram_ltm_train(cfg.ltm_order, opts->ngram_data, opts->n_ngram_data, &p->ltm)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cn_paths.h"
 #include "cn_resample.h"
 #include "cn_wavenet_plugin.h"
 #include "cn_wn_io.h"
@@ -29,17 +30,6 @@ typedef struct wn_plugin {
     float *inner;            // [WN_INNER_MAX] model-rate samples not yet resampled
     size_t inner_pos, inner_n;
 } wn_plugin;
-
-static const char *wn_preset_dir(void) {
-    const char *env = getenv("CONTINUO_PRESETS");
-    return env && *env ? env : CN_SOURCE_DIR "/presets";
-}
-
-static int wn_exists(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (f) fclose(f);
-    return f != NULL;
-}
 
 static char *wn_read_text(const char *path) {
     FILE *f = fopen(path, "rb");
@@ -85,20 +75,16 @@ static cn_status wn_read_preset(const char *path, char *model, char *instrument,
     return st;
 }
 
-// The preset file for a name or path, or an error listing where it looked.
+// The preset file for a name or path; the error names the instruments that exist.
 static cn_status wn_find_preset(const char *p, char *path) {
-    size_t len = strlen(p);
-    if (strchr(p, '/') || (len > 5 && !strcmp(p + len - 5, ".json"))) {
-        snprintf(path, WN_PATH_MAX, "%s", p);
-        return CN_OK;
+    cn_status st = cn_preset_find(p, "wavenet-", NULL, path, WN_PATH_MAX);
+    if (st == CN_ERR_ARG) {
+        char names[512];
+        cn_presets_names("wavenet-", 1, names, sizeof names);
+        return cn_fail(CN_ERR_ARG, "wavenet: no instrument or preset '%s' (instruments: %s)", p,
+                       *names ? names : "none");
     }
-    const char *dir = wn_preset_dir();
-    snprintf(path, WN_PATH_MAX, "%s/%s.json", dir, p);
-    if (wn_exists(path)) return CN_OK;
-    snprintf(path, WN_PATH_MAX, "%s/wavenet-%s.json", dir, p);
-    if (wn_exists(path)) return CN_OK;
-    return cn_fail(CN_ERR_ARG, "no wavenet preset or instrument '%s' (looked for %s/%s.json and "
-                   "%s/wavenet-%s.json; set CONTINUO_PRESETS to another folder)", p, dir, p, dir, p);
+    return st;
 }
 
 static cn_status wn_create(const char *args, void **out) {
