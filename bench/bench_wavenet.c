@@ -135,47 +135,56 @@ static int bench_speed(const cn_wn_model *m, double seconds) {
     return 0;
 }
 
-static int bench_train(const cn_wn_model *m) {
+// Training samples/s of m (forward + backward of one chunk, one thread) and its GFLOP/s.
+int cn_bench_wavenet_train_rate(const cn_wn_model *m, double *samples_per_s, double *gflops) {
     const cn_wn_config *c = &m->cfg;
     const int T = 4096, warm = 1024, steps = 3;
-    cn_wn_acts *a;
+    cn_wn_acts *a = NULL;
     float *grad = calloc(m->n_params, sizeof(float)), *xp = malloc((size_t)T * CN_WN_NAUDIO * sizeof(float)),
           *feat = malloc((size_t)T * CN_WN_NFEAT * sizeof(float));
     uint8_t *tg = malloc(T);
-    if (!grad || !xp || !feat || !tg || cn_wn_acts_create(c, T, &a)) return cn_cli_error(CMD, "out of memory");
-    cn_wn_note note = {0, T, 62, 90};
-    cn_wn_features_from_notes(&note, 1, c->sample_rate, CN_WN_NOISE_SEED, T, feat);
-    cn_rng r;
-    cn_rng_seed(&r, 1, 0);
-    for (int t = 0; t < T; t++) {
-        for (int j = 0; j < CN_WN_NAUDIO; j++) xp[t * CN_WN_NAUDIO + j] = 0.3f * cn_rng_normal(&r);
-        tg[t] = (uint8_t)cn_rng_int(&r, CN_WN_CLASSES);
+    int rc = !grad || !xp || !feat || !tg || cn_wn_acts_create(c, T, &a);
+    if (!rc) {
+        cn_wn_note note = {0, T, 62, 90};
+        cn_wn_features_from_notes(&note, 1, c->sample_rate, CN_WN_NOISE_SEED, T, feat);
+        cn_rng r;
+        cn_rng_seed(&r, 1, 0);
+        for (int t = 0; t < T; t++) {
+            for (int j = 0; j < CN_WN_NAUDIO; j++) xp[t * CN_WN_NAUDIO + j] = 0.3f * cn_rng_normal(&r);
+            tg[t] = (uint8_t)cn_rng_int(&r, CN_WN_CLASSES);
+        }
+        cn_wn_model *mm = (cn_wn_model *)m;
+        cn_wn_forward(mm, a, xp, feat, 0, tg, T, warm); // warm-up
+        double t0 = cn_bench_now();
+        for (int s = 0; s < steps; s++) {
+            cn_wn_forward(mm, a, xp, feat, 0, tg, T, warm);
+            cn_wn_backward(mm, a, grad, 1.0f);
+        }
+        double tt = (cn_bench_now() - t0) / steps;
+        // multiply-adds per sample of the forward; backward costs about twice that
+        const double L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c);
+        double macs = R * (CN_WN_NAUDIO + C) + L * 2 * G * C + S * C + L * (2 * G * 2 * R + R * G + S * G) +
+                      S * S + CN_WN_CLASSES * S;
+        *samples_per_s = (T - warm) / tt;
+        *gflops = 3.0 * 2.0 * macs * T / tt * 1e-9;
     }
-    cn_wn_model *mm = (cn_wn_model *)m;
-    cn_wn_forward(mm, a, xp, feat, 0, tg, T, warm); // warm-up
-    double t0 = cn_bench_now();
-    for (int s = 0; s < steps; s++) {
-        cn_wn_forward(mm, a, xp, feat, 0, tg, T, warm);
-        cn_wn_backward(mm, a, grad, 1.0f);
-    }
-    double tt = (cn_bench_now() - t0) / steps;
-    // multiply-adds per sample of the forward; backward costs about twice that
-    const double L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c);
-    double macs = R * (CN_WN_NAUDIO + C) + L * 2 * G * C + S * C + L * (2 * G * 2 * R + R * G + S * G) +
-                  S * S + CN_WN_CLASSES * S;
-    double flops = 3.0 * 2.0 * macs * T / tt;
-    // this core's sgemm peak on a large square product (best of 0.5 s of runs)
-    const int N = 768;
-    double peak = 1e9 * cn_bench_sgemm_gflops(N, 1, 0.5);
-    printf("training, one thread (chunk %d, loss on %d): %.0f samples/s (incl. warm-up %.0f), "
-           "%.2f GFLOP/s = %.0f%% of sgemm peak %.1f GFLOP/s (%dx%d, OpenBLAS core %s)\n", T, T - warm,
-           (T - warm) / tt, T / tt, flops * 1e-9, 100.0 * flops / peak, peak * 1e-9, N, N,
-           cn_blas_corename());
     free(grad);
     free(xp);
     free(feat);
     free(tg);
     cn_wn_acts_destroy(a);
+    return rc;
+}
+
+static int bench_train(const cn_wn_model *m) {
+    double sps, gflops;
+    if (cn_bench_wavenet_train_rate(m, &sps, &gflops)) return cn_cli_error(CMD, "out of memory");
+    // this core's sgemm peak on a large square product (best of 0.5 s of runs)
+    const int N = 768;
+    double peak = cn_bench_sgemm_gflops(N, 1, 0.5);
+    printf("training, one thread (chunk 4096, loss on 3072): %.0f samples/s, "
+           "%.2f GFLOP/s = %.0f%% of sgemm peak %.1f GFLOP/s (%dx%d, OpenBLAS core %s)\n", sps, gflops,
+           100.0 * gflops / peak, peak, N, N, cn_blas_corename());
     return 0;
 }
 

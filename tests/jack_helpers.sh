@@ -2,7 +2,7 @@
 # dummy backend (48 kHz, 256-frame periods), so live playback meets a real audio server
 # and its clock without any sound card.
 #   . "$CN_SOURCE_DIR/tests/jack_helpers.sh"
-#   jack_start "$tmp/jackd.log" || { echo "SKIP: $(tail -n 1 "$tmp/jackd.log")"; exit 0; }
+#   jack_start "$tmp/jackd.log" || { echo "SKIP: $(tail -n 1 "$tmp/jackd.log")"; exit 77; }
 #   ...; jack_stop   (call it from the test's EXIT trap)
 # jack_start tries real-time scheduling first (-R), then without (-r: containers without
 # RT privileges), and sets jack_mode to "realtime" or "no-realtime".

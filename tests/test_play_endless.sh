@@ -6,12 +6,12 @@
 # still sound after the primer has ended (the sampled notes are heard). The same seed
 # must give the same melody (--melody-out, byte for byte); Ctrl-C must end an endless
 # run cleanly with the summary and a complete recording. Uses the shipped transformer
-# when presets/ has one, else the n-gram (as `play` itself does). Skips (exit 0, with
+# when presets/ has one, else the n-gram (as `play` itself does). Skips (exit 77, with
 # the reason) only when jackd is missing or cannot start.
 set -u
 fail() { echo "test_play_endless: FAIL: $*" >&2; exit 1; }
 : "${CN_BIN:?}" "${CN_SOURCE_DIR:?}"
-command -v jackd >/dev/null || { echo "test_play_endless: SKIP: jackd not installed"; exit 0; }
+command -v jackd >/dev/null || { echo "test_play_endless: SKIP: jackd not installed"; exit 77; }
 
 tmp=$(mktemp -d)
 # Errors first (no server needed): one line on stderr, exit 1 (failure) or 2 (usage).
@@ -39,7 +39,7 @@ cleanup() {
 trap cleanup EXIT
 jack_start "$tmp/jackd.log" || {
     echo "test_play_endless: SKIP: jackd could not start: $(tail -n 1 "$tmp/jackd.log")"
-    exit 0
+    exit 77
 }
 echo "jackd running ($jack_mode) as server $JACK_DEFAULT_SERVER"
 summary_re='^played [0-9]+ frames \([0-9.]+ s\) at 48000 Hz, latency [0-9]+ ms, xruns: [0-9]+, device xruns: [0-9]+$'

@@ -8,7 +8,7 @@ set -u
 fail() { echo "test_plugin_dlopen: FAIL: $*" >&2; exit 1; }
 : "${CN_BIN:?}" "${CN_SOURCE_DIR:?}"
 CC=${CC:-cc}
-command -v "$CC" >/dev/null || { echo "test_plugin_dlopen: SKIP: no C compiler ($CC)"; exit 0; }
+command -v "$CC" >/dev/null || { echo "test_plugin_dlopen: SKIP: no C compiler ($CC)"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -43,8 +43,8 @@ static const cn_plugin_desc desc = {ABI, "half", "Half", "external test effect: 
 static const cn_plugin_desc *const list[] = {&desc, NULL};
 const cn_plugin_desc *const *cn_plugin_entry(void) { return list; }
 SRC
-"$CC" -std=c11 -shared -fPIC -I"$CN_SOURCE_DIR/engine" "$tmp/half.c" -o "$tmp/half.so" || fail "cannot build plugin"
-"$CC" -std=c11 -shared -fPIC -DABI=99 -I"$CN_SOURCE_DIR/engine" "$tmp/half.c" -o "$tmp/future.so" || fail "cannot build plugin"
+"$CC" -std=c11 -shared -fPIC -I"$CN_SOURCE_DIR/engine" -I"$CN_SOURCE_DIR/core" "$tmp/half.c" -o "$tmp/half.so" || fail "cannot build plugin"
+"$CC" -std=c11 -shared -fPIC -DABI=99 -I"$CN_SOURCE_DIR/engine" -I"$CN_SOURCE_DIR/core" "$tmp/half.c" -o "$tmp/future.so" || fail "cannot build plugin"
 
 CONTINUO_PLUGINS="$tmp/half.so" "$CN_BIN" plugins >"$tmp/list" 2>"$tmp/err" || fail "plugins: $(cat "$tmp/err")"
 grep -q '^half (effect): external test effect' "$tmp/list" || fail "half not listed: $(cat "$tmp/list")"
