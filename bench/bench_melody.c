@@ -88,11 +88,8 @@ typedef struct {
 
 static cn_status models_open(const char *model, models *m) {
     memset(m, 0, sizeof *m);
-    char train_buf[CN_PATH_MAX];
-    const char *train = train_buf;
     cn_ngram_config cfg = cn_ngram_config_default();
-    cn_status st = cn_predictor_default_ngram_data(train_buf, sizeof train_buf);
-    if (!st) st = cn_ngram_ltm_train(cfg.ltm_order, &train, 1, &m->ltm);
+    cn_status st = cn_predictor_default_ltm(cfg.ltm_order, &m->ltm);
     if (!st) st = cn_ngram_create(&cfg, m->ltm, "ngram", &m->ngram);
     cfg.use_stm = 0;
     if (!st) st = cn_ngram_create(&cfg, m->ltm, "ngram-ltm", &m->ltm_only);

@@ -9,10 +9,12 @@ int cn_cmd_train(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         printf("usage: continuo train melody  --data DIR... [--init FILE] [--steps N] -o FILE\n"
                "       continuo train wavenet --data DIR... [--init FILE] [--steps N] -o FILE\n"
-               "See 'continuo train melody --help' and 'continuo train wavenet --help'.\n");
+               "       continuo train ngram   --data DIR... [--order N] -o FILE\n"
+               "See 'continuo train melody|wavenet|ngram --help'.\n");
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "melody")) return cn_train_melody_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "wavenet")) return cn_train_wavenet_main(argc - 1, argv + 1);
-    return cn_cli_usage_error("train", "unknown model '%s' (melody or wavenet)", argv[1]);
+    if (!strcmp(argv[1], "ngram")) return cn_train_ngram_main(argc - 1, argv + 1);
+    return cn_cli_usage_error("train", "unknown model '%s' (melody, wavenet or ngram)", argv[1]);
 }

@@ -3,4 +3,5 @@
 #define CN_TRAIN_H
 int cn_train_melody_main(int argc, char **argv);
 int cn_train_wavenet_main(int argc, char **argv);
+int cn_train_ngram_main(int argc, char **argv);
 #endif

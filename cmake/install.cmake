@@ -12,6 +12,15 @@ foreach(link presets data/melody data/demo)
   endif()
 endforeach()
 
+# The n-gram's default long-term model, counted once here instead of at every start.
+file(GLOB CN_NGRAM_TUNES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/data/melody/nottingham/train/*.mid)
+add_custom_command(OUTPUT ${CN_SHARE_BUILD}/ngram-nottingham.ltm
+  COMMAND continuo train ngram --data ${PROJECT_SOURCE_DIR}/data/melody/nottingham/train
+          -o ${CN_SHARE_BUILD}/ngram-nottingham.ltm
+  DEPENDS continuo ${CN_NGRAM_TUNES} VERBATIM)
+add_custom_target(cn_ngram_ltm ALL DEPENDS ${CN_SHARE_BUILD}/ngram-nottingham.ltm)
+install(FILES ${CN_SHARE_BUILD}/ngram-nottingham.ltm DESTINATION ${CMAKE_INSTALL_DATADIR}/continuo)
+
 install(TARGETS continuo RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/presets/ DESTINATION ${CMAKE_INSTALL_DATADIR}/continuo/presets)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/data/melody ${PROJECT_SOURCE_DIR}/data/demo

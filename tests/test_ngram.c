@@ -3,6 +3,7 @@
 // short-term model learns a repeated phrase, reset forgets, clones are independent,
 // the long-term model prefers what it was trained on, and bad events are refused.
 #include <string.h>
+#include <unistd.h>
 
 #include "cn_ngram.h"
 #include "cn_primer.h"
@@ -133,9 +134,55 @@ int main(void) {
     TEST_OK(cn_event_model_score(m, NULL, &unseen, &bu));
     printf("LTM: seen tune %.3f bits/note, unseen %.3f\n", bs / seen.n, bu / unseen.n);
     TEST_ASSERT(bs / seen.n < 0.5 * bu / unseen.n);
+    m->destroy(m->self);
+
+    // Saved and loaded, the LTM scores bit for bit the same; every truncation and a
+    // flipped header byte are refused with an error, never a crash.
+    char dir[] = "/tmp/cn_ltm_XXXXXX", path[256], bad[256];
+    TEST_ASSERT(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/a.ltm", dir);
+    snprintf(bad, sizeof bad, "%s/bad.ltm", dir);
+    TEST_OK(cn_ngram_ltm_save(ltm, path));
+    cn_ngram_ltm *loaded;
+    TEST_OK(cn_ngram_ltm_load(path, &loaded));
+    TEST_ASSERT(cn_ngram_ltm_order(loaded) == 6 && cn_ngram_ltm_tunes(loaded) == 3);
+    TEST_OK(cn_ngram_create(&cfg, loaded, NULL, &m));
+    double bl;
+    TEST_OK(cn_event_model_score(m, NULL, &unseen, &bl));
+    TEST_ASSERT(bl == bu);
+    m->destroy(m->self);
+    cn_ngram_ltm_destroy(loaded);
+    FILE *f = fopen(path, "rb");
+    TEST_ASSERT(f);
+    static unsigned char bytes[1 << 22];
+    size_t n = fread(bytes, 1, sizeof bytes, f);
+    fclose(f);
+    TEST_ASSERT(n > 40 && n < sizeof bytes);
+    for (size_t cut = 0; cut < n; cut += cut < 64 ? 1 : 997) {
+        f = fopen(bad, "wb");
+        fwrite(bytes, 1, cut, f);
+        fclose(f);
+        TEST_ASSERT(cn_ngram_ltm_load(bad, &loaded) != CN_OK && !loaded);
+    }
+    for (size_t at = 0; at < 44; at++) { // magic, version and sizes
+        bytes[at] ^= 0x40;
+        f = fopen(bad, "wb");
+        fwrite(bytes, 1, n, f);
+        fclose(f);
+        cn_status st = cn_ngram_ltm_load(bad, &loaded);
+        if (at >= 12 && at < 20) { // order/tunes may stay valid; must load then
+            if (!st) cn_ngram_ltm_destroy(loaded);
+        } else {
+            TEST_ASSERT(st != CN_OK);
+        }
+        bytes[at] ^= 0x40;
+    }
+    TEST_ASSERT(cn_ngram_ltm_load(dir, &loaded) != CN_OK); // a folder
+    unlink(path);
+    unlink(bad);
+    rmdir(dir);
     cn_events_free(&seen);
     cn_events_free(&unseen);
-    m->destroy(m->self);
 
     // Configuration errors.
     cfg = cn_ngram_config_default();

@@ -45,6 +45,12 @@ void cn_ngram_ltm_destroy(cn_ngram_ltm *ltm);
 cn_status cn_ngram_ltm_train(int order, const char *const *paths, int n_paths,
                              cn_ngram_ltm **out);
 
+// Save / load an LTM's counts (the shipped default is precomputed: loading it is much
+// faster than counting the corpus at every start). A loaded LTM predicts bit for bit as
+// the saved one.
+cn_status cn_ngram_ltm_save(const cn_ngram_ltm *ltm, const char *path);
+cn_status cn_ngram_ltm_load(const char *path, cn_ngram_ltm **out);
+
 // A predictor over ltm (may be NULL when !cfg->use_ltm). The model's destroy() frees
 // the model, not the LTM. name is copied (NULL = "ngram").
 cn_status cn_ngram_create(const cn_ngram_config *cfg, const cn_ngram_ltm *ltm,

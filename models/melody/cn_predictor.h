@@ -41,6 +41,10 @@ cn_status cn_predictor_resolve(const char *model, char *path, size_t size);
 // Default LTM training data, in the shipped folder: the Nottingham training split.
 #define CN_PREDICTOR_NGRAM_DATA "data/melody/nottingham/train"
 cn_status cn_predictor_default_ngram_data(char *path, size_t size);
+// The default LTM: the shipped precomputed counts of that data (CN_PREDICTOR_NGRAM_LTM,
+// made at build time by 'continuo train ngram'), or, when missing, counted at start-up.
+#define CN_PREDICTOR_NGRAM_LTM "ngram-nottingham.ltm"
+cn_status cn_predictor_default_ltm(int order, cn_ngram_ltm **out);
 
 cn_status cn_predictor_open(const cn_predictor_opts *opts, cn_predictor *out);
 void cn_predictor_close(cn_predictor *p);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cn_atomic_file.h"
 #include "cn_ngram.h"
 #include "cn_primer.h"
 
@@ -338,6 +339,119 @@ void cn_ngram_ltm_destroy(cn_ngram_ltm *ltm) {
     if (!ltm) return;
     table_free(&ltm->tab);
     free(ltm);
+}
+
+// ---- the LTM file: "CNLTM" magic, version, order, tune count, table sizes, then each
+// node (key, total, distinct, head) and entry (symbol, count, next), little-endian. Node
+// and entry order are kept, so a loaded model predicts bit for bit as the trained one.
+
+#define LTM_MAGIC "CNLTM\0\0\0"
+#define LTM_VERSION 1u
+
+static int put_u64(FILE *f, uint64_t v) {
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+    return fwrite(b, 1, 8, f) == 8;
+}
+static int put_i32(FILE *f, int32_t v) {
+    uint8_t b[4];
+    for (int i = 0; i < 4; i++) b[i] = (uint8_t)((uint32_t)v >> (8 * i));
+    return fwrite(b, 1, 4, f) == 4;
+}
+static int get_u64(FILE *f, uint64_t *v) {
+    uint8_t b[8];
+    if (fread(b, 1, 8, f) != 8) return 0;
+    *v = 0;
+    for (int i = 0; i < 8; i++) *v |= (uint64_t)b[i] << (8 * i);
+    return 1;
+}
+static int get_i32(FILE *f, int32_t *v) {
+    uint8_t b[4];
+    if (fread(b, 1, 4, f) != 4) return 0;
+    *v = (int32_t)((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24);
+    return 1;
+}
+
+cn_status cn_ngram_ltm_save(const cn_ngram_ltm *ltm, const char *path) {
+    cn_return_val_if_fail(ltm && path, CN_ERR_ARG);
+    cn_atomic_file af;
+    cn_status st = cn_atomic_file_open(&af, path);
+    if (st) return st;
+    const ng_table *t = &ltm->tab;
+    int ok = fwrite(LTM_MAGIC, 1, 8, af.f) == 8 && put_i32(af.f, LTM_VERSION) && put_i32(af.f, ltm->order) &&
+             put_i32(af.f, ltm->tunes) && put_u64(af.f, t->cap) && put_u64(af.f, t->n_nodes) &&
+             put_u64(af.f, t->n_ent);
+    for (size_t i = 0; ok && i < t->n_nodes; i++)
+        ok = put_u64(af.f, t->nodes[i].key) && put_i32(af.f, t->nodes[i].total) &&
+             put_i32(af.f, t->nodes[i].distinct) && put_i32(af.f, t->nodes[i].head);
+    for (size_t i = 0; ok && i < t->n_ent; i++)
+        ok = put_i32(af.f, t->ent[i].sym) && put_i32(af.f, t->ent[i].count) && put_i32(af.f, t->ent[i].next);
+    if (!ok) {
+        cn_atomic_file_abort(&af);
+        return cn_fail(CN_ERR_IO, "cannot write %s", path);
+    }
+    return cn_atomic_file_commit(&af);
+}
+
+static cn_status ltm_read(FILE *f, const char *path, cn_ngram_ltm *ltm) {
+    char magic[8];
+    int32_t version = 0, order = 0, tunes = 0;
+    uint64_t cap, n_nodes, n_ent;
+    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, LTM_MAGIC, 8))
+        return cn_fail(CN_ERR_FORMAT, "%s is not a continuo n-gram file", path);
+    if (!get_i32(f, &version) || (uint32_t)version != LTM_VERSION)
+        return cn_fail(CN_ERR_VERSION, "%s: n-gram file version %d, this build reads %u (rebuild it with "
+                                       "'continuo train ngram')", path, version, LTM_VERSION);
+    if (!get_i32(f, &order) || !get_i32(f, &tunes) || !get_u64(f, &cap) || !get_u64(f, &n_nodes) ||
+        !get_u64(f, &n_ent))
+        return cn_fail(CN_ERR_FORMAT, "%s: truncated header", path);
+    if (order < 1 || order > CN_NGRAM_MAX_ORDER || tunes < 0 || cap < 2 * n_nodes || (cap & (cap - 1)) ||
+        cap > (1ull << 31) || n_ent > (1ull << 31))
+        return cn_fail(CN_ERR_FORMAT, "%s: bad header (order %d, %llu slots, %llu contexts)", path, order,
+                       (unsigned long long)cap, (unsigned long long)n_nodes);
+    ng_table *t = &ltm->tab;
+    ltm->order = order;
+    ltm->tunes = tunes;
+    t->nodes = malloc((n_nodes ? n_nodes : 1) * sizeof *t->nodes);
+    t->ent = malloc((n_ent ? n_ent : 1) * sizeof *t->ent);
+    if (!t->nodes || !t->ent) return cn_fail(CN_ERR_NOMEM, "out of memory reading %s", path);
+    t->cap_nodes = t->n_nodes = n_nodes;
+    t->cap_ent = t->n_ent = n_ent;
+    for (size_t i = 0; i < n_nodes; i++) {
+        ng_node *nd = &t->nodes[i];
+        int32_t total, distinct, head;
+        if (!get_u64(f, &nd->key) || !get_i32(f, &total) || !get_i32(f, &distinct) || !get_i32(f, &head))
+            return cn_fail(CN_ERR_FORMAT, "%s: truncated at context %zu", path, i);
+        if (!nd->key || total < 0 || distinct < 0 || head < -1 || (head >= 0 && (uint64_t)head >= n_ent))
+            return cn_fail(CN_ERR_FORMAT, "%s: bad context %zu", path, i);
+        *nd = (ng_node){nd->key, total, distinct, head};
+    }
+    for (size_t i = 0; i < n_ent; i++) {
+        int32_t sym, count, next;
+        if (!get_i32(f, &sym) || !get_i32(f, &count) || !get_i32(f, &next))
+            return cn_fail(CN_ERR_FORMAT, "%s: truncated at entry %zu", path, i);
+        if (count < 0 || next < -1 || (next >= 0 && (size_t)next >= i)) // lists only point back: no cycles
+            return cn_fail(CN_ERR_FORMAT, "%s: bad entry %zu", path, i);
+        t->ent[i] = (ng_entry){sym, count, next};
+    }
+    if (fgetc(f) != EOF) return cn_fail(CN_ERR_FORMAT, "%s: data after the last entry", path);
+    return table_rehash(t, cap);
+}
+
+cn_status cn_ngram_ltm_load(const char *path, cn_ngram_ltm **out) {
+    cn_return_val_if_fail(path && out, CN_ERR_ARG);
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return cn_fail(CN_ERR_IO, "cannot open %s", path);
+    cn_ngram_ltm *ltm = calloc(1, sizeof *ltm);
+    cn_status st = ltm ? ltm_read(f, path, ltm) : cn_fail(CN_ERR_NOMEM, "out of memory reading %s", path);
+    fclose(f);
+    if (st) {
+        cn_ngram_ltm_destroy(ltm);
+        return st;
+    }
+    *out = ltm;
+    return CN_OK;
 }
 
 cn_status cn_ngram_ltm_train(int order, const char *const *paths, int n_paths,

@@ -71,6 +71,18 @@ cn_status cn_predictor_default_ngram_data(char *path, size_t size) {
     return cn_share_path(CN_PREDICTOR_NGRAM_DATA, path, size);
 }
 
+cn_status cn_predictor_default_ltm(int order, cn_ngram_ltm **out) {
+    char path[CN_PATH_MAX];
+    // The precomputed counts when shipped and of this order; else count the corpus.
+    if (!cn_share_path(CN_PREDICTOR_NGRAM_LTM, path, sizeof path) && !cn_ngram_ltm_load(path, out)) {
+        if (cn_ngram_ltm_order(*out) == order) return CN_OK;
+        cn_ngram_ltm_destroy(*out);
+    }
+    cn_status st = cn_predictor_default_ngram_data(path, sizeof path);
+    const char *data = path;
+    return st ? st : cn_ngram_ltm_train(order, &data, 1, out);
+}
+
 static void base_name(const char *path, char *out, size_t size) {
     const char *b = strrchr(path, '/');
     b = b ? b + 1 : path;
@@ -100,13 +112,11 @@ cn_status cn_predictor_open(const cn_predictor_opts *opts, cn_predictor *p) {
         snprintf(p->name, sizeof p->name, "%s", base);
         return CN_OK;
     }
-    char def_buf[CN_PATH_MAX];
-    const char *def = def_buf;
-    if (!st && !opts->ngram_data) st = cn_predictor_default_ngram_data(def_buf, sizeof def_buf);
     cn_ngram_config cfg = cn_ngram_config_default();
-    if (!st)
-        st = opts->ngram_data ? cn_ngram_ltm_train(cfg.ltm_order, opts->ngram_data, opts->n_ngram_data, &p->ltm)
-                              : cn_ngram_ltm_train(cfg.ltm_order, &def, 1, &p->ltm);
+    if (!st && opts->ngram_data)
+        st = cn_ngram_ltm_train(cfg.ltm_order, opts->ngram_data, opts->n_ngram_data, &p->ltm);
+    else if (!st)
+        st = cn_predictor_default_ltm(cfg.ltm_order, &p->ltm);
     cn_event_model *ngram = NULL;
     if (!st) st = cn_ngram_create(&cfg, p->ltm, "ngram", &ngram);
     if (!st && opts->ngram_only) {

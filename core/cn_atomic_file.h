@@ -1,0 +1,25 @@
+// cn_atomic_file.h: write a file under a temporary name in the same folder, then rename it
+// over the target, so that a failed or interrupted write never leaves a half-written file
+// under the real name.
+#ifndef CN_ATOMIC_FILE_H
+#define CN_ATOMIC_FILE_H
+
+#include <stdio.h>
+
+#include "cn_paths.h"
+#include "cn_status.h"
+
+typedef struct {
+    FILE *f; // write here between open and commit
+    char path[CN_PATH_MAX], tmp[CN_PATH_MAX + 16];
+} cn_atomic_file;
+
+// Create PATH.tmp-XXXXXX (mode 0644) beside path.
+cn_status cn_atomic_file_open(cn_atomic_file *af, const char *path);
+// Flush, fsync and close, then rename onto the path; on any failure the temporary file is
+// removed and the error names the path.
+cn_status cn_atomic_file_commit(cn_atomic_file *af);
+// Close and remove the temporary file (after a failed write).
+void cn_atomic_file_abort(cn_atomic_file *af);
+
+#endif
