@@ -9,13 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cn_bench.h"
-#include "cn_bench_util.h"
-#include "cn_blas_core.h"
-#include "cn_cli.h"
-#include "cn_nn.h"
-#include "cn_paths.h"
-#include "cn_wn_io.h"
+#include "bench/cn_bench.h"
+#include "bench/cn_bench_util.h"
+#include "models/nn/cn_blas_core.h"
+#include "ui/cn_ui.h"
+#include "models/nn/cn_nn.h"
+#include "core/cn_paths.h"
+#include "models/wavenet/cn_wn_io.h"
 
 #define CMD "bench blas"
 
@@ -30,14 +30,14 @@ static int run_child(double seconds) {
     cn_preset_info info;
     cn_wn_model *m;
     if (cn_preset_find("flute", "wavenet-", NULL, path, sizeof path) || cn_preset_read_info(path, &info))
-        return cn_cli_error(CMD, NULL);
+        return cn_ui_error(CMD, NULL);
     const char *slash = strrchr(path, '/');
     snprintf(model, sizeof model, "%.*s/%s", (int)(slash - path), path, info.model);
-    if (cn_wn_load(model, &m, NULL, NULL, NULL)) return cn_cli_error(CMD, NULL);
+    if (cn_wn_load(model, &m, NULL, NULL, NULL)) return cn_ui_error(CMD, NULL);
     double sgemm = cn_bench_sgemm_gflops(768, 1, seconds), sps = 0, gflops = 0;
     int rc = cn_bench_wavenet_train_rate(m, &sps, &gflops);
     cn_wn_destroy(m);
-    if (rc || sgemm <= 0) return cn_cli_error(CMD, "out of memory");
+    if (rc || sgemm <= 0) return cn_ui_error(CMD, "out of memory");
     printf("core %s sgemm %.3f train %.1f\n", cn_blas_corename(), sgemm, sps);
     return 0;
 }
@@ -55,14 +55,14 @@ static int measure(const char *core, double seconds, blas_result *r) {
     setenv("OPENBLAS_NUM_THREADS", "1", 1);
     char exe[CN_PATH_MAX], cmd[CN_PATH_MAX + 64];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1); // popen's shell has its own
-    if (n <= 0 || memchr(exe, '\'', (size_t)n)) return cn_cli_error(CMD, "cannot find this program's path");
+    if (n <= 0 || memchr(exe, '\'', (size_t)n)) return cn_ui_error(CMD, "cannot find this program's path");
     exe[n] = 0;
     snprintf(cmd, sizeof cmd, "'%s' bench blas --child --seconds %g", exe, seconds);
     FILE *p = popen(cmd, "r");
-    if (!p) return cn_cli_error(CMD, "cannot start a child process");
+    if (!p) return cn_ui_error(CMD, "cannot start a child process");
     blas_result x;
     int ok = fscanf(p, "core %63s sgemm %lf train %lf", x.core, &x.sgemm, &x.train) == 3;
-    if (pclose(p) != 0 || !ok) return cn_cli_error(CMD, "the child run with core %s failed", core ? core : "(OpenBLAS's choice)");
+    if (pclose(p) != 0 || !ok) return cn_ui_error(CMD, "the child run with core %s failed", core ? core : "(OpenBLAS's choice)");
     if (!r->core[0] || x.sgemm > r->sgemm) r->sgemm = x.sgemm;
     if (!r->core[0] || x.train > r->train) r->train = x.train;
     snprintf(r->core, sizeof r->core, "%s", x.core);
@@ -84,17 +84,17 @@ int cn_bench_blas(int argc, char **argv) {
     for (int c; (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
         switch (c) {
         case 'r':
-            if (!cn_cli_parse_int(optarg, 1, 20, &rounds))
-                return cn_cli_usage_error("bench", "--rounds must be 1..20, got '%s'", optarg);
+            if (!cn_ui_parse_int(optarg, 1, 20, &rounds))
+                return cn_ui_usage_error("bench", "--rounds must be 1..20, got '%s'", optarg);
             break;
         case 's':
-            if (!cn_cli_parse_double(optarg, 0.05, 60, &seconds))
-                return cn_cli_usage_error("bench", "--seconds must be 0.05..60, got '%s'", optarg);
+            if (!cn_ui_parse_double(optarg, 0.05, 60, &seconds))
+                return cn_ui_usage_error("bench", "--seconds must be 0.05..60, got '%s'", optarg);
             break;
         case 'c': child = 1; break;
         case 'f':
             if (cn_blas_core_rank(optarg) < 0)
-                return cn_cli_usage_error("bench", "--from: unknown core '%s' (e.g. Prescott, Haswell)", optarg);
+                return cn_ui_usage_error("bench", "--from: unknown core '%s' (e.g. Prescott, Haswell)", optarg);
             from = optarg;
             break;
         case 'h':
@@ -107,19 +107,19 @@ int cn_bench_blas(int argc, char **argv) {
                    "--from CORE compares against CORE instead of OpenBLAS's own choice, e.g.\n"
                    "Prescott, which OpenBLAS 0.3.21 falls back to on CPUs it does not know.\n");
             return 0;
-        case ':': return cn_cli_usage_error("bench", "%s needs a value", argv[optind - 1]);
-        default: return cn_cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
+        case ':': return cn_ui_usage_error("bench", "%s needs a value", argv[optind - 1]);
+        default: return cn_ui_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc) return cn_cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
+    if (optind < argc) return cn_ui_usage_error("bench", "unexpected argument '%s'", argv[optind]);
     if (child) return run_child(seconds);
 
     const char *best = cn_blas_core_best();
     char blas[64];
     cn_blas_version(blas, sizeof blas);
     printf("continuo bench blas: %s; this process runs core %s (%s); best for this CPU: %s\n", blas,
-           cn_blas_corename(), cn_cli_blas_origin(), best ? best : "unknown");
-    if (!best) return cn_cli_error(CMD, "this CPU's features are unknown to continuo; nothing to compare");
+           cn_blas_corename(), cn_ui_blas_origin(), best ? best : "unknown");
+    if (!best) return cn_ui_error(CMD, "this CPU's features are unknown to continuo; nothing to compare");
     blas_result own, fixed;
     memset(&own, 0, sizeof own);
     memset(&fixed, 0, sizeof fixed);

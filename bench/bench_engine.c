@@ -13,11 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "cn_bench.h"
-#include "cn_cli.h"
-#include "cn_paths.h"
-#include "cn_playback.h"
-#include "cn_ringbuffer.h"
+#include "bench/cn_bench.h"
+#include "ui/cn_ui.h"
+#include "core/cn_paths.h"
+#include "host/cn_playback.h"
+#include "engine/cn_ringbuffer.h"
 
 static double now_s(void) {
     struct timespec t;
@@ -147,16 +147,16 @@ int cn_bench_engine(int argc, char **argv) {
     for (int c; (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
         switch (c) {
         case 'n':
-            if (!cn_cli_parse_int(optarg, 1 << 16, 1L << 34, &samples))
-                return cn_cli_usage_error("bench", "--samples must be 65536..2^34, got '%s'", optarg);
+            if (!cn_ui_parse_int(optarg, 1 << 16, 1L << 34, &samples))
+                return cn_ui_usage_error("bench", "--samples must be 65536..2^34, got '%s'", optarg);
             break;
         case 'b':
-            if (!cn_cli_parse_int(optarg, 1, 1 << 16, &block))
-                return cn_cli_usage_error("bench", "--block must be 1..65536, got '%s'", optarg);
+            if (!cn_ui_parse_int(optarg, 1, 1 << 16, &block))
+                return cn_ui_usage_error("bench", "--block must be 1..65536, got '%s'", optarg);
             break;
         case 's':
-            if (!cn_cli_parse_double(optarg, 0.1, 36000, &seconds))
-                return cn_cli_usage_error("bench", "--seconds must be 0.1..36000, got '%s'", optarg);
+            if (!cn_ui_parse_double(optarg, 0.1, 36000, &seconds))
+                return cn_ui_usage_error("bench", "--seconds must be 0.1..36000, got '%s'", optarg);
             break;
         case 't': tune = optarg; break;
         case 'f': fx = optarg; break;
@@ -171,14 +171,14 @@ int cn_bench_engine(int argc, char **argv) {
                    "    second) rendering S seconds (default 60) of --tune (default a Nottingham\n"
                    "    test tune) at 48 kHz into the null sink, through --fx when given.\n");
             return 0;
-        case ':': return cn_cli_usage_error("bench", "%s needs a value", argv[optind - 1]);
-        default: return cn_cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
+        case ':': return cn_ui_usage_error("bench", "%s needs a value", argv[optind - 1]);
+        default: return cn_ui_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc) return cn_cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
+    if (optind < argc) return cn_ui_usage_error("bench", "unexpected argument '%s'", argv[optind]);
     if (!tune) {
         if (cn_share_path("data/melody/nottingham/test/ashover13.mid", default_tune, sizeof default_tune))
-            return cn_cli_error("bench", NULL);
+            return cn_ui_error("bench", NULL);
         tune = default_tune;
     }
 
@@ -187,7 +187,7 @@ int cn_bench_engine(int argc, char **argv) {
     double bytes = (double)samples * sizeof(float);
     double t_rb = bench_ring((size_t)samples, (size_t)block, cap);
     double t_mc = bench_memcpy((size_t)samples, (size_t)block, cap);
-    if (t_rb >= 1e30 || t_mc >= 1e30) return cn_cli_error("bench", "out of memory");
+    if (t_rb >= 1e30 || t_mc >= 1e30) return cn_ui_error("bench", "out of memory");
     printf("ring buffer: %.0f MB in blocks of %ld floats, ring of %zu floats, 2 threads\n",
            bytes / 1e6, block, cap);
     printf("  ring buffer (producer -> consumer) %7.2f GB/s\n", bytes / t_rb / 1e9);
@@ -195,7 +195,7 @@ int cn_bench_engine(int argc, char **argv) {
     printf("  ratio ring/memcpy                  %7.3f\n", t_mc / t_rb);
 
     double rtf, audio_s, cpu_s;
-    if (bench_synth(tune, seconds, fx, &rtf, &audio_s, &cpu_s)) return cn_cli_error("bench", NULL);
+    if (bench_synth(tune, seconds, fx, &rtf, &audio_s, &cpu_s)) return cn_ui_error("bench", NULL);
     printf("reference synth: %.1f s of %s at 48000 Hz%s%s in %.3f s\n", audio_s, tune,
            fx ? " through " : "", fx ? fx : "", cpu_s);
     printf("  real-time factor                   %7.1f x real time\n", rtf);

@@ -10,16 +10,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cn_bench.h"
-#include "cn_bench_util.h"
-#include "cn_cli.h"
-#include "cn_melody_train.h"
-#include "cn_mixture.h"
-#include "cn_nn.h"
-#include "cn_paths.h"
-#include "cn_predictor.h"
-#include "cn_primer.h"
-#include "cn_sample.h"
+#include "bench/cn_bench.h"
+#include "bench/cn_bench_util.h"
+#include "ui/cn_ui.h"
+#include "models/melody/cn_melody_train.h"
+#include "models/melody/cn_mixture.h"
+#include "models/nn/cn_nn.h"
+#include "core/cn_paths.h"
+#include "models/melody/cn_predictor.h"
+#include "models/melody/cn_primer.h"
+#include "models/melody/cn_sample.h"
 
 #define CMD "bench"
 
@@ -240,7 +240,7 @@ static int report_bits(models *m, const corpus *c, const char *what, int tf_seen
             cn_event_model *parts[2] = {rows[i].a, rows[i].b};
             const double w[2] = {CN_PREDICTOR_TF_WEIGHT, CN_PREDICTOR_NGRAM_WEIGHT};
             if (cn_mixture_create(parts, w, 2, CN_PREDICTOR_ENTROPY_BIAS, 0, NULL, &mix)) {
-                rc = cn_cli_error(CMD, NULL);
+                rc = cn_ui_error(CMD, NULL);
                 break;
             }
             use = mix;
@@ -250,7 +250,7 @@ static int report_bits(models *m, const corpus *c, const char *what, int tf_seen
         if (use == tf) t.recording = 0; // recorded: replay from now on
         if (mix) mix->destroy(mix->self);
         if (b < 0 || t.failed) {
-            rc = b < 0 ? cn_cli_error(CMD, NULL) : cn_cli_error(CMD, "transformer replay failed (out of memory)");
+            rc = b < 0 ? cn_ui_error(CMD, NULL) : cn_ui_error(CMD, "transformer replay failed (out of memory)");
             break;
         }
         printf("  %-42s %7.4f   (%.1f s)%s\n", rows[i].label, b, dt,
@@ -314,7 +314,7 @@ static int report_speed(cn_tf *tf, const corpus *c, int quick) {
     if (!tf) { // speed does not depend on the weights: a randomly initialised model
         cn_tf_config cfg;
         cn_tf_config_default(&cfg);
-        if (cn_tf_create(&cfg, &tf)) return cn_cli_error(CMD, NULL);
+        if (cn_tf_create(&cfg, &tf)) return cn_ui_error(CMD, NULL);
         cn_tf_init_weights(tf, 1);
         own = 1;
     }
@@ -323,7 +323,7 @@ static int report_speed(cn_tf *tf, const corpus *c, int quick) {
     cn_blas_set_threads(1); // batch 1 on one core: the other core is free for audio
     double cached = gen_rate(tf, 1, c, prime, gen, reps), naive = gen_rate(tf, 0, c, prime, gen, 1);
     if (own) cn_tf_destroy(tf);
-    if (cached < 0 || naive < 0) return cn_cli_error(CMD, NULL);
+    if (cached < 0 || naive < 0) return cn_ui_error(CMD, NULL);
     printf("transformer generation (%s; d_model %d, %d layers, ctx %d), greedy, batch 1, one\n"
            "thread, %d events after %d:\n"
            "  with KV cache %9.1f events/s (median of %d runs)\n"
@@ -395,7 +395,7 @@ static cn_status train_rate(const cn_tf_config *arch, const cn_tune_set *set, in
 static int report_train(const cn_tf *shipped, const corpus *c, int quick) {
     // One long tune: the test tunes end to end (speed does not depend on the notes).
     cn_tune tune = {{NULL, 0, 0}, {-1, -1, -1, -1}};
-    if (!(tune.ev.ev = malloc((size_t)c->notes * sizeof *tune.ev.ev))) return cn_cli_error(CMD, "out of memory");
+    if (!(tune.ev.ev = malloc((size_t)c->notes * sizeof *tune.ev.ev))) return cn_ui_error(CMD, "out of memory");
     for (int i = 0; i < c->n; i++) {
         memcpy(tune.ev.ev + tune.ev.n, c->s[i].ev, (size_t)c->s[i].n * sizeof *tune.ev.ev);
         tune.ev.n += c->s[i].n;
@@ -406,7 +406,7 @@ static int report_train(const cn_tf *shipped, const corpus *c, int quick) {
     snprintf(dir, sizeof dir, "%s/continuo-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
         free(tune.ev.ev);
-        return cn_cli_error(CMD, "cannot create a temporary folder in %s", tmp && *tmp ? tmp : "/tmp");
+        return cn_ui_error(CMD, "cannot create a temporary folder in %s", tmp && *tmp ? tmp : "/tmp");
     }
     snprintf(out, sizeof out, "%s/m.safetensors", dir);
 
@@ -439,7 +439,7 @@ static int report_train(const cn_tf *shipped, const corpus *c, int quick) {
         for (int th = 1; th <= 2 && !rc; th++) {
             double rate;
             if (train_rate(a, &set, th, timed, out, &rate) || rate <= 0) {
-                rc = cn_cli_error(CMD, NULL);
+                rc = cn_ui_error(CMD, NULL);
                 break;
             }
             double gf = rate / n * train_flops(a, n) * 1e-9;
@@ -540,7 +540,7 @@ static int report_sanity(cn_event_model *m, const corpus *test, const corpus *tr
     sc[1].top_p = 0.9;
     int used = sample_windows(m, test, &sc[0], max_primers, &gen[0], &real);
     if (used < 0 || sample_windows(m, test, &sc[1], max_primers, &gen[1], &scratch) < 0)
-        return cn_cli_error(CMD, NULL);
+        return cn_ui_error(CMD, NULL);
     for (int i = 0; i < train->n; i++)
         if (train->s[i].n >= SANITY_PRIMER + SANITY_GEN)
             stats_add(&tr, train->s[i].ev + SANITY_PRIMER, SANITY_GEN, train->key[i]);
@@ -586,30 +586,30 @@ int cn_bench_melody(int argc, char **argv) {
         case 'm': model = optarg; break;
         case 'q': quick = 1; break;
         case 'h': help(); return 0;
-        default: return cn_cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return cn_ui_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc) return cn_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    if (optind < argc) return cn_ui_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     printf("continuo bench melody%s (OpenBLAS core: %s)\n", quick ? " --quick" : "", cn_blas_corename());
     corpus test, ryans, train;
     char test_dir[CN_PATH_MAX], ryans_dir[CN_PATH_MAX], train_dir[CN_PATH_MAX];
     if (cn_share_path("data/melody/nottingham/test", test_dir, sizeof test_dir) ||
         cn_share_path("data/melody/ryans", ryans_dir, sizeof ryans_dir) ||
         cn_predictor_default_ngram_data(train_dir, sizeof train_dir))
-        return cn_cli_error(CMD, NULL);
-    if (corpus_load(test_dir, quick ? 20 : 0, &test)) return cn_cli_error(CMD, NULL);
+        return cn_ui_error(CMD, NULL);
+    if (corpus_load(test_dir, quick ? 20 : 0, &test)) return cn_ui_error(CMD, NULL);
     if (corpus_load(ryans_dir, quick ? 20 : 100, &ryans)) {
         corpus_free(&test);
-        return cn_cli_error(CMD, NULL);
+        return cn_ui_error(CMD, NULL);
     }
     if (corpus_load(train_dir, quick ? 100 : 0, &train)) {
         corpus_free(&test);
         corpus_free(&ryans);
-        return cn_cli_error(CMD, NULL);
+        return cn_ui_error(CMD, NULL);
     }
     models m;
     double t0 = cn_bench_now();
-    int rc = models_open(model, &m) ? cn_cli_error(CMD, NULL) : 0;
+    int rc = models_open(model, &m) ? cn_ui_error(CMD, NULL) : 0;
     if (!rc) {
         printf("n-gram long-term model trained on nottingham/train in %.2f s; transformer: %s\n\n",
                cn_bench_now() - t0, m.tf ? "loaded" : "none (no model file found)");
@@ -633,7 +633,7 @@ int cn_bench_melody(int argc, char **argv) {
         cn_event_model *parts[2] = {&m.tf_model, m.ngram};
         const double w[2] = {CN_PREDICTOR_TF_WEIGHT, CN_PREDICTOR_NGRAM_WEIGHT};
         if (cn_mixture_create(parts, w, 2, CN_PREDICTOR_ENTROPY_BIAS, 0, "transformer+ngram", &shipped))
-            rc = cn_cli_error(CMD, NULL);
+            rc = cn_ui_error(CMD, NULL);
     }
     if (!rc) {
         printf("\n");

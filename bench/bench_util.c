@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "cn_bench_util.h"
-#include "cn_nn.h"
+#include "bench/cn_bench_util.h"
+#include "models/nn/cn_nn.h"
 
 double cn_bench_now(void) {
     struct timespec ts;

@@ -12,17 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_bench.h"
-#include "cn_bench_util.h"
-#include "cn_cli.h"
-#include "cn_mrstft.h"
-#include "cn_mulaw.h"
-#include "cn_nn.h"
-#include "cn_rng.h"
-#include "cn_synth_reference.h"
-#include "cn_wn_io.h"
-#include "cn_wn_synth.h"
-#include "cn_wn_train.h"
+#include "bench/cn_bench.h"
+#include "bench/cn_bench_util.h"
+#include "ui/cn_ui.h"
+#include "dsp/cn_mrstft.h"
+#include "dsp/cn_mulaw.h"
+#include "models/nn/cn_nn.h"
+#include "models/nn/cn_rng.h"
+#include "dsp/cn_synth_reference.h"
+#include "models/wavenet/cn_wn_io.h"
+#include "models/wavenet/cn_wn_synth.h"
+#include "models/wavenet/cn_wn_train.h"
 
 #define CMD "bench wavenet"
 
@@ -88,7 +88,7 @@ static int bench_speed(const cn_wn_model *m, double seconds) {
     double t0, tc = time_cached(m, seconds, &audio, &n);
     if (tc <= 0.0) {
         free(audio);
-        return cn_cli_error(CMD, "out of memory");
+        return cn_ui_error(CMD, "out of memory");
     }
     cn_wn_note notes[] = {{0, n / 3, 69, 100}};
     double rtf = seconds / tc;
@@ -98,7 +98,7 @@ static int bench_speed(const cn_wn_model *m, double seconds) {
     float *feat = malloc((size_t)(rf + nn) * CN_WN_NFEAT * sizeof(float)), logits[CN_WN_CLASSES];
     float *work = malloc(cn_wn_naive_work_size(c) * sizeof(float));
     cn_wn_stream *st;
-    if (!xp || !cond || !feat || !work || cn_wn_stream_create(m, &st)) return cn_cli_error(CMD, "out of memory");
+    if (!xp || !cond || !feat || !work || cn_wn_stream_create(m, &st)) return cn_ui_error(CMD, "out of memory");
     cn_wn_features_from_notes(notes, 1, rate, CN_WN_NOISE_SEED, rf + nn, feat);
     for (int t = 0; t < rf + nn; t++) {
         cn_wn_cond_fill(m, 0, feat + (size_t)t * CN_WN_NFEAT, cond + (size_t)t * C);
@@ -178,7 +178,7 @@ int cn_bench_wavenet_train_rate(const cn_wn_model *m, double *samples_per_s, dou
 
 static int bench_train(const cn_wn_model *m) {
     double sps, gflops;
-    if (cn_bench_wavenet_train_rate(m, &sps, &gflops)) return cn_cli_error(CMD, "out of memory");
+    if (cn_bench_wavenet_train_rate(m, &sps, &gflops)) return cn_ui_error(CMD, "out of memory");
     // this core's sgemm peak on a large square product (best of 0.5 s of runs)
     const int N = 768;
     double peak = cn_bench_sgemm_gflops(N, 1, 0.5);
@@ -198,7 +198,7 @@ static int bench_pytorch_net(double seconds) {
     cfg.res = cfg.gate = 64;
     cfg.skip = 128;
     cn_wn_model *m;
-    if (cn_wn_create(&cfg, &m)) return cn_cli_error(CMD, NULL);
+    if (cn_wn_create(&cfg, &m)) return cn_ui_error(CMD, NULL);
     cn_wn_init_weights(m, 1);
     printf("PyTorch comparison network: 64/64/128 channels, 20 layers, %zu parameters, one thread\n",
            m->n_params);
@@ -208,7 +208,7 @@ static int bench_pytorch_net(double seconds) {
     free(audio);
     if (tc <= 0.0) {
         cn_wn_destroy(m);
-        return cn_cli_error(CMD, "out of memory");
+        return cn_ui_error(CMD, "out of memory");
     }
     printf("  cached generation: %.0f samples/s = %.2fx real time at %d Hz; PyTorch 1.13 cached "
            "queues (quoted): ~2000 samples/s -> %.1fx PyTorch (target >= 30x)\n",
@@ -311,7 +311,7 @@ static int bench_eval(const cn_wn_model *m, const char *dir, double secs, double
         }
         cn_wn_dataset_free(&ds);
     }
-    if (!count) return cn_cli_error(CMD, "no tune could be scored in %s", dir);
+    if (!count) return cn_ui_error(CMD, "no tune could be scored in %s", dir);
     printf("  %-10s %-16s %9.3f %9.3f %9.3f %12.3f %12.3f\n", "mean", "", sum[0] / count,
            sum[1] / count, sum[2] / count, sum[3] / count, sum[4] / count);
     printf("  (pitch accuracy: YIN 10 ms frames inside notes within 50 cents, unvoiced = miss;\n"
@@ -335,38 +335,38 @@ int cn_bench_wavenet(int argc, char **argv) {
         case 'm': model = optarg; break;
         case 'e': eval = optarg; break;
         case 's':
-            if (!cn_cli_parse_double(optarg, 0.01, 3600, &seconds))
-                return cn_cli_usage_error(CMD, "--seconds must be in (0, 3600], got '%s'", optarg);
+            if (!cn_ui_parse_double(optarg, 0.01, 3600, &seconds))
+                return cn_ui_usage_error(CMD, "--seconds must be in (0, 3600], got '%s'", optarg);
             break;
         case 'E':
-            if (!cn_cli_parse_double(optarg, 0, 3600, &eval_s))
-                return cn_cli_usage_error(CMD, "--eval-seconds must be in [0, 3600], got '%s'", optarg);
+            if (!cn_ui_parse_double(optarg, 0, 3600, &eval_s))
+                return cn_ui_usage_error(CMD, "--eval-seconds must be in [0, 3600], got '%s'", optarg);
             break;
         case 'l':
-            if (!cn_cli_parse_double(optarg, 0, 1000, &lag))
-                return cn_cli_usage_error(CMD, "--lag must be in [0, 1000] ms, got '%s'", optarg);
+            if (!cn_ui_parse_double(optarg, 0, 1000, &lag))
+                return cn_ui_usage_error(CMD, "--lag must be in [0, 1000] ms, got '%s'", optarg);
             break;
         case 't':
-            if (!cn_cli_parse_double(optarg, 0, 2, &temp))
-                return cn_cli_usage_error(CMD, "--temperature must be in [0, 2], got '%s'", optarg);
+            if (!cn_ui_parse_double(optarg, 0, 2, &temp))
+                return cn_ui_usage_error(CMD, "--temperature must be in [0, 2], got '%s'", optarg);
             break;
         case 'S':
-            if (!cn_cli_parse_int(optarg, 0, 2147483647, &seed))
-                return cn_cli_usage_error(CMD, "--seed must be a non-negative integer, got '%s'", optarg);
+            if (!cn_ui_parse_int(optarg, 0, 2147483647, &seed))
+                return cn_ui_usage_error(CMD, "--seed must be a non-negative integer, got '%s'", optarg);
             break;
         case 'h': usage(); return 0;
-        default: return cn_cli_usage_error(CMD, "bad option");
+        default: return cn_ui_usage_error(CMD, "bad option");
         }
     }
-    if (optind < argc) return cn_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    if (optind < argc) return cn_ui_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     cn_blas_set_threads(1);
     cn_wn_model *m = NULL;
     if (model) {
-        if (cn_wn_load(model, &m, NULL, NULL, NULL)) return cn_cli_error(CMD, NULL);
+        if (cn_wn_load(model, &m, NULL, NULL, NULL)) return cn_ui_error(CMD, NULL);
     } else {
         cn_wn_config cfg;
         cn_wn_config_default(&cfg);
-        if (cn_wn_create(&cfg, &m)) return cn_cli_error(CMD, NULL);
+        if (cn_wn_create(&cfg, &m)) return cn_ui_error(CMD, NULL);
         cn_wn_init_weights(m, 1);
     }
     int rc = eval ? bench_eval(m, eval, eval_s, lag, (float)temp, (uint64_t)seed)

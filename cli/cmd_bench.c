@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cn_bench.h"
-#include "cn_cli.h"
+#include "bench/cn_bench.h"
+#include "cli/cn_cli.h"
 
 int cn_cmd_bench(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -20,5 +20,5 @@ int cn_cmd_bench(int argc, char **argv) {
     if (!strcmp(argv[1], "melody")) return cn_bench_melody(argc - 1, argv + 1);
     if (!strcmp(argv[1], "wavenet")) return cn_bench_wavenet(argc - 1, argv + 1);
     if (!strcmp(argv[1], "blas")) return cn_bench_blas(argc - 1, argv + 1);
-    return cn_cli_usage_error("bench", "unknown benchmark '%s'", argv[1]);
+    return cn_ui_usage_error("bench", "unknown benchmark '%s'", argv[1]);
 }

@@ -10,13 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cn_cli.h"
-#include "cn_midi.h"
-#include "cn_nn.h"
-#include "cn_notation.h"
-#include "cn_predictor.h"
-#include "cn_primer.h"
-#include "cn_sample.h"
+#include "cli/cn_cli.h"
+#include "models/cn_midi.h"
+#include "models/nn/cn_nn.h"
+#include "models/cn_notation.h"
+#include "models/melody/cn_predictor.h"
+#include "models/melody/cn_primer.h"
+#include "models/melody/cn_sample.h"
 
 #define CMD "continue"
 #define MAX_SAMPLES 100
@@ -117,41 +117,41 @@ static int parse_args(int argc, char **argv, cont_args *a, int *help_only) {
         switch (c) {
         case 'o': a->out = optarg; break;
         case 'n':
-            if (!cn_cli_parse_int(optarg, 1, 100000, &a->notes))
-                return cn_cli_usage_error(CMD, "--notes '%s' must be an integer in 1..100000", optarg);
+            if (!cn_ui_parse_int(optarg, 1, 100000, &a->notes))
+                return cn_ui_usage_error(CMD, "--notes '%s' must be an integer in 1..100000", optarg);
             break;
         case 'b':
-            if (!cn_cli_parse_int(optarg, 1, 10000, &a->bars))
-                return cn_cli_usage_error(CMD, "--bars '%s' must be an integer in 1..10000", optarg);
+            if (!cn_ui_parse_int(optarg, 1, 10000, &a->bars))
+                return cn_ui_usage_error(CMD, "--bars '%s' must be an integer in 1..10000", optarg);
             break;
         case 't':
-            if (!cn_cli_parse_double(optarg, 1e-3, 100, &a->temperature))
-                return cn_cli_usage_error(CMD, "--temperature '%s' must be a number in [0.001, 100]", optarg);
+            if (!cn_ui_parse_double(optarg, 1e-3, 100, &a->temperature))
+                return cn_ui_usage_error(CMD, "--temperature '%s' must be a number in [0.001, 100]", optarg);
             a->sampling_flags = 1;
             break;
         case 'k':
-            if (!cn_cli_parse_int(optarg, 0, 128, &a->top_k))
-                return cn_cli_usage_error(CMD, "--top-k '%s' must be an integer in 0..128", optarg);
+            if (!cn_ui_parse_int(optarg, 0, 128, &a->top_k))
+                return cn_ui_usage_error(CMD, "--top-k '%s' must be an integer in 0..128", optarg);
             a->sampling_flags = 1;
             break;
         case 'p':
-            if (!cn_cli_parse_double(optarg, 1e-9, 1, &a->top_p))
-                return cn_cli_usage_error(CMD, "--top-p '%s' must be a number in (0, 1]", optarg);
+            if (!cn_ui_parse_double(optarg, 1e-9, 1, &a->top_p))
+                return cn_ui_usage_error(CMD, "--top-p '%s' must be a number in (0, 1]", optarg);
             a->sampling_flags = 1;
             break;
         case 'B':
-            if (!cn_cli_parse_int(optarg, 1, 16, &a->beam))
-                return cn_cli_usage_error(CMD, "--beam '%s' must be an integer in 1..16", optarg);
+            if (!cn_ui_parse_int(optarg, 1, 16, &a->beam))
+                return cn_ui_usage_error(CMD, "--beam '%s' must be an integer in 1..16", optarg);
             break;
         case 's':
-            if (!cn_cli_parse_int(optarg, 0, INT64_MAX, &v))
-                return cn_cli_usage_error(CMD, "--seed '%s' must be a non-negative integer", optarg);
+            if (!cn_ui_parse_int(optarg, 0, INT64_MAX, &v))
+                return cn_ui_usage_error(CMD, "--seed '%s' must be a non-negative integer", optarg);
             a->seed = (uint64_t)v;
             a->have_seed = 1;
             break;
         case 'S':
-            if (!cn_cli_parse_int(optarg, 1, MAX_SAMPLES, &a->samples))
-                return cn_cli_usage_error(CMD, "--samples '%s' must be an integer in 1..%d", optarg, MAX_SAMPLES);
+            if (!cn_ui_parse_int(optarg, 1, MAX_SAMPLES, &a->samples))
+                return cn_ui_usage_error(CMD, "--samples '%s' must be an integer in 1..%d", optarg, MAX_SAMPLES);
             break;
         case 'K': a->key = optarg; break;
         case 'M': a->meter = optarg; break;
@@ -160,23 +160,23 @@ static int parse_args(int argc, char **argv, cont_args *a, int *help_only) {
         case 'g': a->popts.ngram_only = 1; break;
         case 'd':
             if (a->popts.n_ngram_data == MAX_NGRAM_DATA)
-                return cn_cli_usage_error(CMD, "at most %d --ngram-data paths", MAX_NGRAM_DATA);
+                return cn_ui_usage_error(CMD, "at most %d --ngram-data paths", MAX_NGRAM_DATA);
             a->ngram_data[a->popts.n_ngram_data++] = optarg;
             a->popts.ngram_data = a->ngram_data;
             break;
         case 'h': *help_only = 1; return 0;
-        default: return cn_cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return cn_ui_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (optind >= argc) return cn_cli_usage_error(CMD, "no PRIMER given");
-    if (optind < argc - 1) return cn_cli_usage_error(CMD, "one PRIMER only ('%s' is extra)", argv[optind + 1]);
+    if (optind >= argc) return cn_ui_usage_error(CMD, "no PRIMER given");
+    if (optind < argc - 1) return cn_ui_usage_error(CMD, "one PRIMER only ('%s' is extra)", argv[optind + 1]);
     a->primer = argv[optind];
-    if (a->notes && a->bars) return cn_cli_usage_error(CMD, "--notes and --bars exclude each other");
+    if (a->notes && a->bars) return cn_ui_usage_error(CMD, "--notes and --bars exclude each other");
     if (a->beam && (a->sampling_flags || a->samples > 1 || a->have_seed))
-        return cn_cli_usage_error(CMD, "--beam is deterministic: no --temperature, --top-k, --top-p, "
+        return cn_ui_usage_error(CMD, "--beam is deterministic: no --temperature, --top-k, --top-p, "
                                        "--seed or --samples with it");
     if (a->popts.ngram_only && a->popts.model)
-        return cn_cli_usage_error(CMD, "--model and --ngram-only exclude each other");
+        return cn_ui_usage_error(CMD, "--model and --ngram-only exclude each other");
     return 0;
 }
 
@@ -187,18 +187,18 @@ static int make_cond(const cont_args *a, const cn_melody *primer, cn_melody_cond
     *meter_num = primer->meter_num;
     *meter_den = primer->meter_den;
     if (a->key && (cond->key = parse_key(a->key)) < 0)
-        return cn_cli_usage_error(CMD, "--key '%s' is not a key like G, Em, F#m or Bb", a->key);
+        return cn_ui_usage_error(CMD, "--key '%s' is not a key like G, Em, F#m or Bb", a->key);
     if (a->meter) {
         int num, den, end = 0;
         if (sscanf(a->meter, "%d/%d%n", &num, &den, &end) != 2 || a->meter[end] ||
             cn_meter_index(num, den) < 0)
-            return cn_cli_usage_error(CMD, "--meter '%s' is not one of 4/4 3/4 2/4 6/8 9/8 12/8 2/2 3/2", a->meter);
+            return cn_ui_usage_error(CMD, "--meter '%s' is not one of 4/4 3/4 2/4 6/8 9/8 12/8 2/2 3/2", a->meter);
         *meter_num = num;
         *meter_den = den;
     }
     if (*meter_num > 0) cond->meter = meter_cond(*meter_num, *meter_den);
     if (a->style && (cond->style = cn_style_index(a->style)) < 0)
-        return cn_cli_usage_error(CMD, "--style '%s' is not nottingham, oneills, ryans or other", a->style);
+        return cn_ui_usage_error(CMD, "--style '%s' is not nottingham, oneills, ryans or other", a->style);
     if (!a->bars) cond->length = cn_length_bucket(cn_melody_note_count(primer) + (int)a->notes);
     return 0;
 }
@@ -242,14 +242,14 @@ static int emit(const cont_args *a, const cn_melody *primer, int meter_num, int 
         if (!st) st = cn_events_to_melody(&cont[k], 90, &mel);
         if (st) {
             cn_melody_free(&mel);
-            return cn_cli_error(CMD, NULL);
+            return cn_ui_error(CMD, NULL);
         }
         if (!a->out) { // the continuation alone, without bar lines (it may start mid-bar)
             char *txt = NULL;
             mel.meter_num = mel.meter_den = 0;
             st = cn_notation_format(&mel, &txt);
             cn_melody_free(&mel);
-            if (st) return cn_cli_error(CMD, NULL);
+            if (st) return cn_ui_error(CMD, NULL);
             printf("%s\n", txt);
             free(txt);
             continue;
@@ -272,7 +272,7 @@ static int emit(const cont_args *a, const cn_melody *primer, int meter_num, int 
                      a->temperature, a->top_k, a->top_p, cont[k].n);
         st = cn_melody_write_midi(&mel, path, text);
         cn_melody_free(&mel);
-        if (st) return cn_cli_error(CMD, NULL);
+        if (st) return cn_ui_error(CMD, NULL);
         printf("%s: %d notes of primer + %d new\n", path, cn_melody_note_count(primer), cont[k].n);
     }
     return 0;
@@ -288,7 +288,7 @@ int cn_cmd_continue(int argc, char **argv) {
     }
     if (!a.notes && !a.bars) a.notes = 32;
     cn_melody primer;
-    if (cn_primer_load(a.primer, &primer)) return cn_cli_error(CMD, NULL);
+    if (cn_primer_load(a.primer, &primer)) return cn_ui_error(CMD, NULL);
     cn_melody_cond cond;
     int meter_num, meter_den;
     if ((rc = make_cond(&a, &primer, &cond, &meter_num, &meter_den))) {
@@ -305,7 +305,7 @@ int cn_cmd_continue(int argc, char **argv) {
     cn_event_seq cont[MAX_SAMPLES] = {{0}};
     int made = 0;
     if (cn_events_from_melody(&primer, &pev) || cn_predictor_open(&a.popts, &pred)) {
-        rc = cn_cli_error(CMD, NULL);
+        rc = cn_ui_error(CMD, NULL);
         goto done;
     }
     if (cn_events_clamp(&pev))
@@ -318,7 +318,7 @@ int cn_cmd_continue(int argc, char **argv) {
     }
     for (; made < a.samples; made++) {
         if (generate(&a, pred.model, &cond, &pev, &lim, made, &cont[made])) {
-            rc = cn_cli_error(CMD, NULL);
+            rc = cn_ui_error(CMD, NULL);
             goto done;
         }
     }

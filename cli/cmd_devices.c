@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cn_cli.h"
-#include "cn_playback.h"
-#include "cn_sink.h"
+#include "cli/cn_cli.h"
+#include "host/cn_playback.h"
+#include "engine/cn_sink.h"
 
 int cn_cmd_devices(int argc, char **argv) {
     if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -15,8 +15,8 @@ int cn_cmd_devices(int argc, char **argv) {
                "Pass the index or part of the name to 'continuo play --device'.\n");
         return 0;
     }
-    if (argc > 1) return cn_cli_usage_error("devices", "unexpected argument '%s'", argv[1]);
-    if (cn_playback_pa_init_quiet()) return cn_cli_error("devices", NULL);
+    if (argc > 1) return cn_ui_usage_error("devices", "unexpected argument '%s'", argv[1]);
+    if (cn_playback_pa_init_quiet()) return cn_ui_error("devices", NULL);
     int n = cn_pa_device_count(), shown = 0;
     for (int i = 0; i < n; i++) {
         cn_pa_device_info d;
@@ -27,7 +27,7 @@ int cn_cmd_devices(int argc, char **argv) {
     }
     cn_pa_terminate();
     if (!shown)
-        return cn_cli_error("devices", "no audio output devices found (no sound card, and no "
+        return cn_ui_error("devices", "no audio output devices found (no sound card, and no "
                                        "JACK or PulseAudio server running)");
     return 0;
 }

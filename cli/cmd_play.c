@@ -17,11 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cn_cli.h"
-#include "cn_endless.h"
-#include "cn_live.h"
-#include "cn_playback.h"
-#include "cn_predictor.h"
+#include "cli/cn_cli.h"
+#include "host/cn_endless.h"
+#include "engine/cn_live.h"
+#include "host/cn_playback.h"
+#include "models/melody/cn_predictor.h"
 
 #define PLAY_BLOCK 256
 #define MAX_NGRAM_DATA 16
@@ -105,20 +105,20 @@ static int parse_args(int argc, char **argv, play_args *a, int *help) {
         switch (c) {
         case 'd': a->device = optarg; break;
         case 'l':
-            if (!cn_cli_parse_double(optarg, 1, 5000, &a->latency_ms))
-                return cn_cli_usage_error("play", "--latency must be 1..5000 ms, got '%s'", optarg);
+            if (!cn_ui_parse_double(optarg, 1, 5000, &a->latency_ms))
+                return cn_ui_usage_error("play", "--latency must be 1..5000 ms, got '%s'", optarg);
             break;
         case 't':
-            if (!cn_cli_parse_double(optarg, 0.001, 1e7, &a->duration))
-                return cn_cli_usage_error("play", "--duration must be a positive number of seconds, got '%s'", optarg);
+            if (!cn_ui_parse_double(optarg, 0.001, 1e7, &a->duration))
+                return cn_ui_usage_error("play", "--duration must be a positive number of seconds, got '%s'", optarg);
             break;
         case 'r':
-            if (!cn_cli_parse_int(optarg, 8000, 384000, &a->rate))
-                return cn_cli_usage_error("play", "--rate must be 8000..384000 Hz, got '%s'", optarg);
+            if (!cn_ui_parse_int(optarg, 8000, 384000, &a->rate))
+                return cn_ui_usage_error("play", "--rate must be 8000..384000 Hz, got '%s'", optarg);
             break;
         case 'b':
-            if (!cn_cli_parse_int(optarg, 16, 8192, &a->block))
-                return cn_cli_usage_error("play", "--block must be 16..8192 frames, got '%s'", optarg);
+            if (!cn_ui_parse_int(optarg, 16, 8192, &a->block))
+                return cn_ui_usage_error("play", "--block must be 16..8192 frames, got '%s'", optarg);
             break;
         case 'o': a->record_path = optarg; break;
         case 's': a->so.synth = optarg; break;
@@ -126,8 +126,8 @@ static int parse_args(int argc, char **argv, play_args *a, int *help) {
         case 'p': a->so.preset = optarg; break;
         case 'f': a->so.fx = optarg; break;
         case 'S':
-            if (!cn_cli_parse_int(optarg, 0, 0x7fffffffL, &seed))
-                return cn_cli_usage_error("play", "--seed must be a non-negative integer, got '%s'", optarg);
+            if (!cn_ui_parse_int(optarg, 0, 0x7fffffffL, &seed))
+                return cn_ui_usage_error("play", "--seed must be a non-negative integer, got '%s'", optarg);
             a->so.seed = optarg;
             a->eo.seed = (uint64_t)seed;
             a->have_seed = 1;
@@ -138,42 +138,42 @@ static int parse_args(int argc, char **argv, play_args *a, int *help) {
         case 'g': a->eo.ngram_only = 1, a->endless_flag = c; break;
         case 'D':
             if (a->eo.n_ngram_data == MAX_NGRAM_DATA)
-                return cn_cli_usage_error("play", "at most %d --ngram-data paths", MAX_NGRAM_DATA);
+                return cn_ui_usage_error("play", "at most %d --ngram-data paths", MAX_NGRAM_DATA);
             a->ngram_data[a->eo.n_ngram_data++] = optarg;
             a->eo.ngram_data = a->ngram_data;
             a->endless_flag = c;
             break;
         case 'T':
-            if (!cn_cli_parse_double(optarg, 1e-3, 100, &a->eo.sample.temperature))
-                return cn_cli_usage_error("play", "--temperature must be a number in [0.001, 100], got '%s'", optarg);
+            if (!cn_ui_parse_double(optarg, 1e-3, 100, &a->eo.sample.temperature))
+                return cn_ui_usage_error("play", "--temperature must be a number in [0.001, 100], got '%s'", optarg);
             a->endless_flag = c;
             break;
         case 'k':
-            if (!cn_cli_parse_int(optarg, 0, 128, &top_k))
-                return cn_cli_usage_error("play", "--top-k must be an integer in 0..128, got '%s'", optarg);
+            if (!cn_ui_parse_int(optarg, 0, 128, &top_k))
+                return cn_ui_usage_error("play", "--top-k must be an integer in 0..128, got '%s'", optarg);
             a->eo.sample.top_k = (int)top_k;
             a->endless_flag = c;
             break;
         case 'u':
-            if (!cn_cli_parse_double(optarg, 1e-9, 1, &a->eo.sample.top_p))
-                return cn_cli_usage_error("play", "--top-p must be a number in (0, 1], got '%s'", optarg);
+            if (!cn_ui_parse_double(optarg, 1e-9, 1, &a->eo.sample.top_p))
+                return cn_ui_usage_error("play", "--top-p must be a number in (0, 1], got '%s'", optarg);
             a->endless_flag = c;
             break;
         case 'B':
-            if (!cn_cli_parse_double(optarg, 20, CN_ENDLESS_MAX_BPM, &a->eo.bpm))
-                return cn_cli_usage_error("play", "--bpm must be 20..%d, got '%s'", CN_ENDLESS_MAX_BPM, optarg);
+            if (!cn_ui_parse_double(optarg, 20, CN_ENDLESS_MAX_BPM, &a->eo.bpm))
+                return cn_ui_usage_error("play", "--bpm must be 20..%d, got '%s'", CN_ENDLESS_MAX_BPM, optarg);
             a->endless_flag = c;
             break;
         case 'M': a->eo.melody_out = optarg, a->endless_flag = c; break;
         case 'h': *help = 1; return 0;
-        case ':': return cn_cli_usage_error("play", "%s needs a value", argv[optind - 1]);
-        default: return cn_cli_usage_error("play", "unknown option '%s'", argv[optind - 1]);
+        case ':': return cn_ui_usage_error("play", "%s needs a value", argv[optind - 1]);
+        default: return cn_ui_usage_error("play", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (a->endless) {
-        if (optind < argc) return cn_cli_usage_error("play", "--endless takes no MIDI file");
+        if (optind < argc) return cn_ui_usage_error("play", "--endless takes no MIDI file");
         if (a->eo.model && a->eo.ngram_only)
-            return cn_cli_usage_error("play", "--model and --ngram-only exclude each other");
+            return cn_ui_usage_error("play", "--model and --ngram-only exclude each other");
         if (!a->have_seed) // reported in the endless summary, so a run can be repeated
             a->eo.seed = ((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16)) & 0x7fffffff;
         return 0;
@@ -181,10 +181,10 @@ static int parse_args(int argc, char **argv, play_args *a, int *help) {
     if (a->endless_flag) {
         for (const struct option *o = opts; o->name; o++)
             if (o->val == a->endless_flag)
-                return cn_cli_usage_error("play", "--%s needs --endless", o->name);
+                return cn_ui_usage_error("play", "--%s needs --endless", o->name);
     }
-    if (optind >= argc) return cn_cli_usage_error("play", "missing input MIDI file (or --endless)");
-    if (optind + 1 < argc) return cn_cli_usage_error("play", "unexpected argument '%s'", argv[optind + 1]);
+    if (optind >= argc) return cn_ui_usage_error("play", "missing input MIDI file (or --endless)");
+    if (optind + 1 < argc) return cn_ui_usage_error("play", "unexpected argument '%s'", argv[optind + 1]);
     a->in = argv[optind];
     return 0;
 }
@@ -221,7 +221,7 @@ int cn_cmd_play(int argc, char **argv) {
     cn_midi *m = NULL; // read first: a bad file or primer is reported before any device is touched
     cn_endless *en = NULL;
     if (a.endless ? cn_endless_create(&a.eo, &en) : cn_midi_read_file(a.in, &m))
-        return cn_cli_error("play", NULL);
+        return cn_ui_error("play", NULL);
     cn_live_config cfg;
     cn_live_config_default(&cfg);
     cn_graph *g = NULL;
@@ -238,6 +238,7 @@ int cn_cmd_play(int argc, char **argv) {
     int64_t total = INT64_MAX; // endless: until --duration or Ctrl-C
     if (!st && en) st = cn_endless_prepare(en, &a.so, (double)rate, (int)a.block, &g);
     else if (!st) st = cn_playback_build(m, a.in, &a.so, (double)rate, (int)a.block, &g, &total);
+    for (int i = 0; en && cn_endless_notice(en, i); i++) fprintf(stderr, "continuo play: %s\n", cn_endless_notice(en, i));
     cn_midi_destroy(m);
     if (!st && a.duration > 0 && (int64_t)(a.duration * (double)rate) < total)
         total = (int64_t)(a.duration * (double)rate);
@@ -263,7 +264,7 @@ int cn_cmd_play(int argc, char **argv) {
     cn_endless_destroy(en);
     cn_graph_destroy(g);
     if (pa) cn_pa_terminate();
-    if (st) return cn_cli_error("play", NULL);
+    if (st) return cn_ui_error("play", NULL);
     fprintf(stderr, "played %lld frames (%.1f s) at %ld Hz, latency %.0f ms, xruns: %lld, "
                     "device xruns: %lld\n",
             (long long)res.frames_played, (double)res.frames_played / (double)rate, rate,

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cn_cli.h"
-#include "cn_playback.h"
-#include "cn_registry.h"
+#include "cli/cn_cli.h"
+#include "host/cn_playback.h"
+#include "engine/cn_registry.h"
 
 static const char *kind_name(cn_plugin_kind k) {
     switch (k) {
@@ -26,8 +26,8 @@ int cn_cmd_plugins(int argc, char **argv) {
                "that export cn_plugin_entry (engine/cn_plugin.h); render and play use them too.\n");
         return 0;
     }
-    if (argc > 1) return cn_cli_usage_error("plugins", "unexpected argument '%s'", argv[1]);
-    if (cn_playback_register_plugins()) return cn_cli_error("plugins", NULL);
+    if (argc > 1) return cn_ui_usage_error("plugins", "unexpected argument '%s'", argv[1]);
+    if (cn_playback_register_plugins()) return cn_ui_error("plugins", NULL);
     for (int i = 0; i < cn_registry_count(); i++) {
         const cn_plugin_desc *d = cn_registry_get(i);
         printf("%s%s (%s): %s\n", i ? "\n" : "", d->id, kind_name(d->kind),

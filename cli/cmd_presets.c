@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_cli.h"
-#include "cn_paths.h"
+#include "cli/cn_cli.h"
+#include "core/cn_paths.h"
 
 static void print_preset(const char *dir, const char *file, void *user) {
     int *count = user;
@@ -35,12 +35,12 @@ int cn_cmd_presets(int argc, char **argv) {
                "Presets in $CONTINUO_PRESETS come first and hide shipped ones of the same name.\n");
         return 0;
     }
-    if (argc > 1) return cn_cli_usage_error("presets", "unexpected argument '%s'", argv[1]);
+    if (argc > 1) return cn_ui_usage_error("presets", "unexpected argument '%s'", argv[1]);
     const char *env = getenv("CONTINUO_PRESETS");
     printf("presets (%s%s%s/presets):\n", env && *env ? env : "", env && *env ? ", then " : "",
            *cn_share_dir() ? cn_share_dir() : "<shipped folder not found>");
     int count = 0;
     cn_presets_each(print_preset, &count);
-    if (!count) return cn_cli_error("presets", "no presets found (reinstall continuo, or set CONTINUO_PRESETS)");
+    if (!count) return cn_ui_error("presets", "no presets found (reinstall continuo, or set CONTINUO_PRESETS)");
     return 0;
 }

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cn_cli.h"
-#include "cn_playback.h"
+#include "cli/cn_cli.h"
+#include "host/cn_playback.h"
 
 #define RENDER_BLOCK 512
 
@@ -50,41 +50,41 @@ int cn_cmd_render(int argc, char **argv) {
         case 'p': so.preset = optarg; break;
         case 'f': so.fx = optarg; break;
         case 'r':
-            if (!cn_cli_parse_int(optarg, 8000, 384000, &rate))
-                return cn_cli_usage_error("render", "--rate must be 8000..384000 Hz, got '%s'", optarg);
+            if (!cn_ui_parse_int(optarg, 8000, 384000, &rate))
+                return cn_ui_usage_error("render", "--rate must be 8000..384000 Hz, got '%s'", optarg);
             break;
         case 'S':
-            if (!cn_cli_parse_int(optarg, 0, 0x7fffffffL, &seed))
-                return cn_cli_usage_error("render", "--seed must be a non-negative integer, got '%s'", optarg);
+            if (!cn_ui_parse_int(optarg, 0, 0x7fffffffL, &seed))
+                return cn_ui_usage_error("render", "--seed must be a non-negative integer, got '%s'", optarg);
             so.seed = optarg;
             break;
         case 'F':
-            if (cn_file_format_parse(optarg, &fmt)) return cn_cli_usage_error("render", "%s", cn_error_message());
+            if (cn_file_format_parse(optarg, &fmt)) return cn_ui_usage_error("render", "%s", cn_error_message());
             break;
         case 'h': usage(); return 0;
-        case ':': return cn_cli_usage_error("render", "%s needs a value", argv[optind - 1]);
-        default: return cn_cli_usage_error("render", "unknown option '%s'", argv[optind - 1]);
+        case ':': return cn_ui_usage_error("render", "%s needs a value", argv[optind - 1]);
+        default: return cn_ui_usage_error("render", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind >= argc) return cn_cli_usage_error("render", "missing input MIDI file");
-    if (optind + 1 < argc) return cn_cli_usage_error("render", "unexpected argument '%s'", argv[optind + 1]);
-    if (!out) return cn_cli_usage_error("render", "missing -o OUT.wav");
+    if (optind >= argc) return cn_ui_usage_error("render", "missing input MIDI file");
+    if (optind + 1 < argc) return cn_ui_usage_error("render", "unexpected argument '%s'", argv[optind + 1]);
+    if (!out) return cn_ui_usage_error("render", "missing -o OUT.wav");
     const char *in = argv[optind];
 
     cn_midi *m = NULL;
-    if (cn_midi_read_file(in, &m)) return cn_cli_error("render", NULL);
+    if (cn_midi_read_file(in, &m)) return cn_ui_error("render", NULL);
     cn_graph *g = NULL;
     int64_t total = 0;
     cn_status built = cn_playback_build(m, in, &so, (double)rate, RENDER_BLOCK, &g, &total);
     cn_midi_destroy(m);
-    if (built) return cn_cli_error("render", NULL);
+    if (built) return cn_ui_error("render", NULL);
     cn_sink *sink = NULL;
     cn_status st = cn_sink_sndfile_create(out, (int)rate, fmt, &sink);
     if (!st) st = cn_graph_render(g, sink, total);
     if (!st) st = sink->finish(sink);
     cn_sink_destroy(sink); // removes the temporary file unless finished
     cn_graph_destroy(g);
-    if (st) return cn_cli_error("render", NULL);
+    if (st) return cn_ui_error("render", NULL);
     fprintf(stderr, "rendered %lld frames (%.1f s) at %ld Hz to %s\n", (long long)total,
             (double)total / (double)rate, rate, out);
     return 0;

@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cn_cli.h"
-#include "cn_nn.h"
-#include "cn_predictor.h"
-#include "cn_primer.h"
-#include "cn_sample.h"
+#include "cli/cn_cli.h"
+#include "models/nn/cn_nn.h"
+#include "models/melody/cn_predictor.h"
+#include "models/melody/cn_primer.h"
+#include "models/melody/cn_sample.h"
 
 #define CMD "score"
 #define MAX_NGRAM_DATA 16
@@ -42,11 +42,11 @@ static int score_files(cn_event_model *m, char **files, int n, int json, cJSON *
         cn_event_seq s;
         int clamped = 0;
         double b = 0;
-        if (cn_events_load_midi(files[i], &s, &clamped)) return cn_cli_error(CMD, NULL);
+        if (cn_events_load_midi(files[i], &s, &clamped)) return cn_ui_error(CMD, NULL);
         cn_status st = cn_event_model_score(m, NULL, &s, &b);
         int nn = s.n;
         cn_events_free(&s);
-        if (st) return cn_cli_error(CMD, "%s: %s", files[i], cn_error_message());
+        if (st) return cn_ui_error(CMD, "%s: %s", files[i], cn_error_message());
         if (clamped)
             fprintf(stderr, "continuo score: %s: %d notes or rests longer than 8 beats were "
                             "shortened to 8 beats\n", files[i], clamped);
@@ -56,7 +56,7 @@ static int score_files(cn_event_model *m, char **files, int n, int json, cJSON *
             cJSON *o = cJSON_CreateObject();
             if (!o || !cJSON_AddItemToArray(arr, o) || !cJSON_AddStringToObject(o, "path", files[i]) ||
                 !cJSON_AddNumberToObject(o, "notes", nn) || !cJSON_AddNumberToObject(o, "bits", b))
-                return cn_cli_error(CMD, "out of memory building the JSON output");
+                return cn_ui_error(CMD, "out of memory building the JSON output");
         } else {
             printf("%s: %d notes, %.4f bits/note\n", files[i], nn, nn ? b / nn : 0.0);
         }
@@ -83,28 +83,28 @@ int cn_cmd_score(int argc, char **argv) {
         case 't': opts.transformer_only = 1; break;
         case 'd':
             if (opts.n_ngram_data == MAX_NGRAM_DATA)
-                return cn_cli_usage_error(CMD, "at most %d --ngram-data paths", MAX_NGRAM_DATA);
+                return cn_ui_usage_error(CMD, "at most %d --ngram-data paths", MAX_NGRAM_DATA);
             data[opts.n_ngram_data++] = optarg;
             opts.ngram_data = data;
             break;
         case 'h': help(); return 0;
-        default: return cn_cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return cn_ui_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (optind >= argc) return cn_cli_usage_error(CMD, "no MIDI files given");
+    if (optind >= argc) return cn_ui_usage_error(CMD, "no MIDI files given");
     if (opts.ngram_only && opts.model)
-        return cn_cli_usage_error(CMD, "--model and --ngram-only exclude each other");
+        return cn_ui_usage_error(CMD, "--model and --ngram-only exclude each other");
     if (opts.ngram_only && opts.transformer_only)
-        return cn_cli_usage_error(CMD, "--ngram-only and --transformer-only exclude each other");
+        return cn_ui_usage_error(CMD, "--ngram-only and --transformer-only exclude each other");
     if (opts.transformer_only && opts.n_ngram_data)
-        return cn_cli_usage_error(CMD, "--ngram-data has no use with --transformer-only");
+        return cn_ui_usage_error(CMD, "--ngram-data has no use with --transformer-only");
     char **files = NULL;
     int n_files = 0;
     if (cn_midi_paths((const char *const *)argv + optind, argc - optind, &files, &n_files))
-        return cn_cli_error(CMD, NULL);
+        return cn_ui_error(CMD, NULL);
     if (n_files == 0) {
         cn_midi_paths_free(files, n_files);
-        return cn_cli_error(CMD, "no .mid files in the given directories");
+        return cn_ui_error(CMD, "no .mid files in the given directories");
     }
     // Scoring runs one token at a time: OpenBLAS threads would only add synchronisation
     // to matrix-vector products this small (same results; 3x faster on a loaded machine).
@@ -112,15 +112,15 @@ int cn_cmd_score(int argc, char **argv) {
     cn_predictor pred;
     if (cn_predictor_open(&opts, &pred)) {
         cn_midi_paths_free(files, n_files);
-        return cn_cli_error(CMD, NULL);
+        return cn_ui_error(CMD, NULL);
     }
     cJSON *doc = json ? cJSON_CreateObject() : NULL;
     cJSON *arr = doc ? cJSON_AddArrayToObject(doc, "files") : NULL;
     long notes = 0;
     double bits = 0;
-    int rc = json && !arr ? cn_cli_error(CMD, "out of memory building the JSON output")
+    int rc = json && !arr ? cn_ui_error(CMD, "out of memory building the JSON output")
                           : score_files(pred.model, files, n_files, json, arr, &notes, &bits);
-    if (!rc && notes == 0) rc = cn_cli_error(CMD, "the given files hold no notes");
+    if (!rc && notes == 0) rc = cn_ui_error(CMD, "the given files hold no notes");
     if (!rc && json) {
         char *txt = NULL;
         if (cJSON_AddNumberToObject(doc, "notes", (double)notes) &&
@@ -128,7 +128,7 @@ int cn_cmd_score(int argc, char **argv) {
             (txt = cJSON_PrintUnformatted(doc)))
             printf("%s\n", txt);
         else
-            rc = cn_cli_error(CMD, "out of memory building the JSON output");
+            rc = cn_ui_error(CMD, "out of memory building the JSON output");
         cJSON_free(txt);
     } else if (!rc) {
         printf("total (%s): %d files, %ld notes, %.4f bits/note\n", pred.name, n_files, notes,

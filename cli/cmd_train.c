@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cn_cli.h"
-#include "cn_train.h"
+#include "cli/cn_cli.h"
+#include "cli/cn_train.h"
 
 int cn_cmd_train(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -16,5 +16,5 @@ int cn_cmd_train(int argc, char **argv) {
     if (!strcmp(argv[1], "melody")) return cn_train_melody_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "wavenet")) return cn_train_wavenet_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "ngram")) return cn_train_ngram_main(argc - 1, argv + 1);
-    return cn_cli_usage_error("train", "unknown model '%s' (melody, wavenet or ngram)", argv[1]);
+    return cn_ui_usage_error("train", "unknown model '%s' (melody, wavenet or ngram)", argv[1]);
 }

@@ -2,13 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cn_blas_core.h"
-#include "cn_cli.h"
-#include "cn_nn.h"
-#include "cn_paths.h"
-#include "cn_sha256.h"
+#include "models/nn/cn_blas_core.h"
+#include "cli/cn_cli.h"
+#include "models/nn/cn_nn.h"
+#include "core/cn_paths.h"
+#include "core/cn_sha256.h"
 #include "cn_version.h"
-#include "cn_wavenet.h"
+#include "models/wavenet/cn_wavenet.h"
 
 typedef struct {
     char seen[16][256];
@@ -41,7 +41,7 @@ int cn_cmd_version(void) {
     const char *best = cn_blas_core_best();
     printf("continuo %s (git %s)\n", CN_VERSION, CN_GIT_REV);
     printf("BLAS: %s, core %s (%s); best core for this CPU: %s\n", blas, cn_blas_corename(),
-           cn_cli_blas_origin(), best ? best : "unknown");
+           cn_ui_blas_origin(), best ? best : "unknown");
     printf("SIMD kernels: nn %s, wavenet matvec %s\n", cn_nn_avx2() ? "avx2" : "generic",
            cn_wn_kernel_name(cn_wn_matvec_kernel()));
     printf("shipped files: %s\n", *cn_share_dir() ? cn_share_dir() : "not found");

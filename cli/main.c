@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cn_cli.h"
+#include "cli/cn_cli.h"
 
 typedef struct {
     const char *name;
@@ -32,7 +32,7 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
-    cn_cli_blas_reexec(argv);
+    cn_ui_blas_reexec(argv);
     if (argc < 2) {
         usage(stderr);
         return 2;

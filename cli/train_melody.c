@@ -7,10 +7,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cn_cli.h"
-#include "cn_melody_train.h"
-#include "cn_nn.h"
-#include "cn_train.h"
+#include "cli/cn_cli.h"
+#include "models/melody/cn_melody_train.h"
+#include "models/nn/cn_nn.h"
+#include "cli/cn_train.h"
 
 #define CMD "train melody"
 #define MAX_DIRS 32
@@ -81,7 +81,7 @@ static void on_progress(const cn_mtrain_progress *p, void *user) {
 
 static int load_dirs(const char **dirs, int n, cn_tune_set *set, const char *what, int quiet) {
     for (int i = 0; i < n; i++)
-        if (cn_tune_set_add_dir(set, dirs[i])) return cn_cli_error(CMD, NULL);
+        if (cn_tune_set_add_dir(set, dirs[i])) return cn_ui_error(CMD, NULL);
     if (!quiet) {
         fprintf(stderr, "%s: %d tunes, %ld events", what, set->n, set->events);
         if (set->clamped) fprintf(stderr, ", %d durations/rests clamped to 8 beats", set->clamped);
@@ -119,15 +119,15 @@ int cn_train_melody_main(int argc, char **argv) {
     int o;
 #define INT_OPT(lo, hi, dst)                                                                 \
     do {                                                                                     \
-        if (!cn_cli_parse_int(optarg, lo, hi, &v))                                           \
-            return cn_cli_usage_error(CMD, "--%s needs an integer in %ld..%ld, got '%s'",     \
+        if (!cn_ui_parse_int(optarg, lo, hi, &v))                                           \
+            return cn_ui_usage_error(CMD, "--%s needs an integer in %ld..%ld, got '%s'",     \
                                       opts[o - O_DATA].name, (long)(lo), (long)(hi), optarg); \
         dst = v;                                                                             \
     } while (0)
 #define DBL_OPT(lo, hi, dst)                                                                 \
     do {                                                                                     \
-        if (!cn_cli_parse_double(optarg, lo, hi, &d))                                        \
-            return cn_cli_usage_error(CMD, "--%s needs a number in %g..%g, got '%s'",         \
+        if (!cn_ui_parse_double(optarg, lo, hi, &d))                                        \
+            return cn_ui_usage_error(CMD, "--%s needs a number in %g..%g, got '%s'",         \
                                       opts[o - O_DATA].name, (double)(lo), (double)(hi), optarg); \
         dst = (float)d;                                                                      \
     } while (0)
@@ -136,7 +136,7 @@ int cn_train_melody_main(int argc, char **argv) {
         case O_DATA:
         case O_VALID:
             if ((o == O_DATA ? ndata : nvalid) == MAX_DIRS)
-                return cn_cli_usage_error(CMD, "at most %d folders per flag", MAX_DIRS);
+                return cn_ui_usage_error(CMD, "at most %d folders per flag", MAX_DIRS);
             if (o == O_DATA) data[ndata++] = optarg;
             else valid[nvalid++] = optarg;
             break;
@@ -167,16 +167,16 @@ int cn_train_melody_main(int argc, char **argv) {
         case 'o': out = optarg; break;
         case 'h':
         case O_HELP: usage(); return 0;
-        case ':': return cn_cli_usage_error(CMD, "%s needs a value", argv[optind - 1]);
-        default: return cn_cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+        case ':': return cn_ui_usage_error(CMD, "%s needs a value", argv[optind - 1]);
+        default: return cn_ui_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
         }
     }
     // Folders listed after --data DIR without repeating the flag.
     for (; optind < argc && ndata < MAX_DIRS; optind++) data[ndata++] = argv[optind];
-    if (optind < argc) return cn_cli_usage_error(CMD, "at most %d folders", MAX_DIRS);
-    if (!ndata) return cn_cli_usage_error(CMD, "no --data folder");
-    if (!out) return cn_cli_usage_error(CMD, "no output file (-o FILE)");
-    if (c.init_path && c.resume_path) return cn_cli_usage_error(CMD, "--init and --resume exclude each other");
+    if (optind < argc) return cn_ui_usage_error(CMD, "at most %d folders", MAX_DIRS);
+    if (!ndata) return cn_ui_usage_error(CMD, "no --data folder");
+    if (!out) return cn_ui_usage_error(CMD, "no output file (-o FILE)");
+    if (c.init_path && c.resume_path) return cn_ui_usage_error(CMD, "--init and --resume exclude each other");
     if (c.init_path) {
         if (!have_lr) c.lr = 2e-4f;
         if (!have_steps) c.steps = 500;
@@ -184,7 +184,7 @@ int cn_train_melody_main(int argc, char **argv) {
     if (!have_lrmin) c.lr_min = c.lr / 10;
     if (!have_warm) c.warmup = c.steps / 10 < 200 ? c.steps / 10 : 200;
     if (!c.init_path && !c.resume_path && cn_tf_config_check(&c.arch))
-        return cn_cli_usage_error(CMD, "%s", cn_error_message());
+        return cn_ui_usage_error(CMD, "%s", cn_error_message());
 
     char ckpt_buf[4096];
     if (!ckpt) {
@@ -228,7 +228,7 @@ int cn_train_melody_main(int argc, char **argv) {
     cn_status st = cn_mtrain_run(&c, &train, nvalid ? &val : NULL, &res);
     cn_tune_set_free(&train);
     cn_tune_set_free(&val);
-    if (st) return cn_cli_error(CMD, NULL);
+    if (st) return cn_ui_error(CMD, NULL);
     if (!quiet) {
         char el[32];
         fmt_time(el, sizeof el, res.elapsed_s);

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cn_cli.h"
-#include "cn_train.h"
-#include "cn_wn_io.h"
-#include "cn_wn_train.h"
+#include "cli/cn_cli.h"
+#include "cli/cn_train.h"
+#include "models/wavenet/cn_wn_io.h"
+#include "models/wavenet/cn_wn_train.h"
 
 #define CMD "train wavenet"
 #define MAX_DIRS 32
@@ -71,21 +71,21 @@ static int prepare_main(int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         if (c == 'o') out = optarg;
         else if (c == 'p') {
-            if (!cn_cli_parse_int(optarg, 0, 127, &program))
-                return cn_cli_usage_error(CMD, "--program must be 0..127, got '%s'", optarg);
+            if (!cn_ui_parse_int(optarg, 0, 127, &program))
+                return cn_ui_usage_error(CMD, "--program must be 0..127, got '%s'", optarg);
         } else if (c == 'h') {
             usage();
             return 0;
         } else
-            return cn_cli_usage_error(CMD, "bad option");
+            return cn_ui_usage_error(CMD, "bad option");
     }
     if (optind != argc - 1 || !out || program < 0)
-        return cn_cli_usage_error(CMD, "prepare needs IN.mid, --program P and -o OUT.mid");
+        return cn_ui_usage_error(CMD, "prepare needs IN.mid, --program P and -o OUT.mid");
     cn_midi *m;
-    if (cn_midi_read_file(argv[optind], &m)) return cn_cli_error(CMD, NULL);
+    if (cn_midi_read_file(argv[optind], &m)) return cn_ui_error(CMD, NULL);
     cn_status st = cn_wn_write_program_midi(m, (int)program, out);
     cn_midi_destroy(m);
-    return st ? cn_cli_error(CMD, NULL) : 0;
+    return st ? cn_ui_error(CMD, NULL) : 0;
 }
 
 // ---- export ----------------------------------------------------------------------------------------
@@ -96,18 +96,18 @@ static int export_main(int argc, char **argv) {
         return 0;
     }
     if (argc != 4 || strcmp(argv[2], "-o"))
-        return cn_cli_usage_error(CMD, "export needs CKPT -o MODEL");
+        return cn_ui_usage_error(CMD, "export needs CKPT -o MODEL");
     cn_wn_model *m;
     float *am = NULL, *av = NULL;
     long step = 0;
-    if (cn_wn_load(argv[1], &m, &am, &av, &step)) return cn_cli_error(CMD, NULL);
+    if (cn_wn_load(argv[1], &m, &am, &av, &step)) return cn_ui_error(CMD, NULL);
     free(am);
     free(av);
     char prov[512];
     snprintf(prov, sizeof prov, "continuo train wavenet, step %ld, exported from %s", step, argv[1]);
     cn_status st = cn_wn_save(m, argv[3], NULL, NULL, step, prov);
     cn_wn_destroy(m);
-    return st ? cn_cli_error(CMD, NULL) : 0;
+    return st ? cn_ui_error(CMD, NULL) : 0;
 }
 
 // ---- training --------------------------------------------------------------------------------------
@@ -151,29 +151,29 @@ static int parse(int argc, char **argv, args *a) {
         const char *arg = optarg;
 #define INT_OPT(field, lo, hi, name)                                                   \
     do {                                                                               \
-        if (!cn_cli_parse_int(arg, lo, hi, &v))                                        \
-            return cn_cli_usage_error(CMD, "%s must be %ld..%ld, got '%s'", name, (long)(lo), \
+        if (!cn_ui_parse_int(arg, lo, hi, &v))                                        \
+            return cn_ui_usage_error(CMD, "%s must be %ld..%ld, got '%s'", name, (long)(lo), \
                                       (long)(hi), arg);                                \
         field = v;                                                                     \
     } while (0)
 #define DBL_OPT(field, lo, hi, name)                                                   \
     do {                                                                               \
-        if (!cn_cli_parse_double(arg, lo, hi, &d))                                     \
-            return cn_cli_usage_error(CMD, "%s must be in [%g, %g], got '%s'", name, \
+        if (!cn_ui_parse_double(arg, lo, hi, &d))                                     \
+            return cn_ui_usage_error(CMD, "%s must be in [%g, %g], got '%s'", name, \
                                       (double)(lo), (double)(hi), arg);                \
         field = d;                                                                     \
     } while (0)
         switch (c) {
         case 1: // a folder after --data/--eval
-            if (!list) return cn_cli_usage_error(CMD, "unexpected argument '%s'", arg);
-            if (*nlist >= MAX_DIRS) return cn_cli_usage_error(CMD, "more than %d folders", MAX_DIRS);
+            if (!list) return cn_ui_usage_error(CMD, "unexpected argument '%s'", arg);
+            if (*nlist >= MAX_DIRS) return cn_ui_usage_error(CMD, "more than %d folders", MAX_DIRS);
             list[(*nlist)++] = arg;
             continue;
         case O_DATA: list = a->data; nlist = &a->n_data; list[(*nlist)++] = arg;
-            if (*nlist > MAX_DIRS) return cn_cli_usage_error(CMD, "more than %d folders", MAX_DIRS);
+            if (*nlist > MAX_DIRS) return cn_ui_usage_error(CMD, "more than %d folders", MAX_DIRS);
             continue;
         case O_EVAL: list = a->eval; nlist = &a->n_eval; list[(*nlist)++] = arg;
-            if (*nlist > MAX_DIRS) return cn_cli_usage_error(CMD, "more than %d folders", MAX_DIRS);
+            if (*nlist > MAX_DIRS) return cn_ui_usage_error(CMD, "more than %d folders", MAX_DIRS);
             continue;
         case O_INIT: a->init = arg; break;
         case O_RESUME: a->resume = arg; break;
@@ -201,17 +201,17 @@ static int parse(int argc, char **argv, args *a) {
         case O_BEST: a->best = optarg; break;
         case 'o': a->out = arg; break;
         case 'h': usage(); return -1;
-        default: return cn_cli_usage_error(CMD, "bad option");
+        default: return cn_ui_usage_error(CMD, "bad option");
         }
         list = NULL; // a flag ends a folder list
 #undef INT_OPT
 #undef DBL_OPT
     }
-    if (!a->n_data) return cn_cli_usage_error(CMD, "--data DIR is required");
-    if (!a->out) return cn_cli_usage_error(CMD, "-o FILE is required");
-    if (a->init && a->resume) return cn_cli_usage_error(CMD, "--init and --resume exclude each other");
-    if (a->o.warm >= a->o.chunk) return cn_cli_usage_error(CMD, "--warm must be below --chunk");
-    if (a->best && !a->n_eval) return cn_cli_usage_error(CMD, "--best needs --eval DIR");
+    if (!a->n_data) return cn_ui_usage_error(CMD, "--data DIR is required");
+    if (!a->out) return cn_ui_usage_error(CMD, "-o FILE is required");
+    if (a->init && a->resume) return cn_ui_usage_error(CMD, "--init and --resume exclude each other");
+    if (a->o.warm >= a->o.chunk) return cn_ui_usage_error(CMD, "--warm must be below --chunk");
+    if (a->best && !a->n_eval) return cn_ui_usage_error(CMD, "--best needs --eval DIR");
     return 0;
 }
 
@@ -389,7 +389,7 @@ int cn_train_wavenet_main(int argc, char **argv) {
     cn_wn_dataset_free(&ev);
     return 0;
 fail:
-    rc = cn_cli_error(CMD, NULL);
+    rc = cn_ui_error(CMD, NULL);
     free(am);
     free(av);
     cn_wn_trainer_destroy(tr);

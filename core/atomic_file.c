@@ -1,5 +1,5 @@
 // atomic_file.c: temporary file + rename (cn_atomic_file.h).
-#include "cn_atomic_file.h"
+#include "core/cn_atomic_file.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -6,8 +6,8 @@
 
 #include <stdio.h>
 
-#include "cn_paths.h"
-#include "cn_status.h"
+#include "core/cn_paths.h"
+#include "core/cn_status.h"
 
 typedef struct {
     FILE *f; // write here between open and commit

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "cn_status.h"
+#include "core/cn_status.h"
 
 #define CN_PATH_MAX 4096
 

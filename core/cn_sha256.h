@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cn_status.h"
+#include "core/cn_status.h"
 
 typedef struct {
     uint32_t h[8];

@@ -1,5 +1,5 @@
 // paths.c: the shipped folder and preset lookup (cn_paths.h).
-#include "cn_paths.h"
+#include "core/cn_paths.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>

@@ -1,5 +1,5 @@
 // sha256.c: SHA-256 (cn_sha256.h), straight from FIPS 180-4.
-#include "cn_sha256.h"
+#include "core/cn_sha256.h"
 
 #include <stdio.h>
 #include <string.h>

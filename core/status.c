@@ -1,5 +1,5 @@
 // status.c: error codes and the thread-local last-error message (see cn_status.h).
-#include "cn_status.h"
+#include "core/cn_status.h"
 
 #include <stdarg.h>
 #include <stdio.h>

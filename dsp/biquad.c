@@ -1,5 +1,5 @@
 // biquad.c: RBJ cookbook biquads (cn_biquad.h).
-#include "cn_biquad.h"
+#include "dsp/cn_biquad.h"
 
 #include <complex.h>
 #include <math.h>

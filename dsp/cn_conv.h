@@ -9,7 +9,7 @@
 #ifndef CN_CONV_H
 #define CN_CONV_H
 
-#include "cn_status.h"
+#include "core/cn_status.h"
 
 typedef struct cn_conv cn_conv;
 

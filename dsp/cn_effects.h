@@ -7,7 +7,7 @@
 #ifndef CN_EFFECTS_H
 #define CN_EFFECTS_H
 
-#include "cn_plugin.h"
+#include "engine/cn_plugin.h"
 
 extern const cn_plugin_desc cn_fx_eq_plugin;
 extern const cn_plugin_desc cn_fx_reverb_plugin;

@@ -7,7 +7,7 @@
 #ifndef CN_LIMITER_H
 #define CN_LIMITER_H
 
-#include "cn_status.h"
+#include "core/cn_status.h"
 
 typedef struct cn_limiter cn_limiter;
 

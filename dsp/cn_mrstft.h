@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "cn_status.h"
+#include "core/cn_status.h"
 
 #define CN_MRSTFT_EPS 1e-5
 

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "cn_status.h"
+#include "core/cn_status.h"
 
 typedef struct cn_timed_note {
     double on_s, off_s; // onset and offset, seconds from the start of the audio

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "cn_status.h"
+#include "core/cn_status.h"
 
 typedef enum cn_resample_quality {
     CN_RESAMPLE_BEST = 0,   // SRC_SINC_BEST_QUALITY

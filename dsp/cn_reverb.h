@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "cn_status.h"
+#include "core/cn_status.h"
 
 #define CN_REVERB_MAX_DECAY 4.0    // seconds
 #define CN_REVERB_MAX_PREDELAY 0.1 // seconds

@@ -9,7 +9,7 @@
 #ifndef CN_SYNTH_REFERENCE_H
 #define CN_SYNTH_REFERENCE_H
 
-#include "cn_plugin.h"
+#include "engine/cn_plugin.h"
 
 #define CN_SYNTH_VOICES 32
 #define CN_SYNTH_MAX_EVENTS 1024 // pending note events per instance; more are dropped

@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "cn_status.h"
+#include "core/cn_status.h"
 
 typedef struct cn_yin_config {
     double rate;       // sample rate, Hz

@@ -3,7 +3,7 @@
 // slot b of a ring of spectra (the frequency-domain delay line); the output block is
 // IFFT(sum_p X_{b-p} H_p), whose last B samples are the linear convolution, because
 // partition H_p holds h[pB .. pB+B-1] zero-padded to 2B.
-#include "cn_conv.h"
+#include "dsp/cn_conv.h"
 
 #include <fftw3.h>
 #include <stdlib.h>

@@ -1,13 +1,13 @@
 // effects.c: plugin descriptors for the EQ, reverb and limiter (cn_effects.h). Each
 // instance keeps its parameter values so that prepare() (which builds the processor
 // for the rate) and set_param() (which forwards to it) agree in any order.
-#include "cn_effects.h"
+#include "dsp/cn_effects.h"
 
 #include <stdlib.h>
 
-#include "cn_biquad.h"
-#include "cn_limiter.h"
-#include "cn_reverb.h"
+#include "dsp/cn_biquad.h"
+#include "dsp/cn_limiter.h"
+#include "dsp/cn_reverb.h"
 
 // Shared by the three: no create() arguments, clamp a parameter to its range.
 static cn_status no_args(const char *id, const char *args) {

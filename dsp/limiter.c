@@ -3,7 +3,7 @@
 // moving average then spans the sliding minima at p .. p + W - 1, and each of those
 // windows contains p, so every averaged value, hence the average, is <= ceiling/|x_p|.
 // The release only ever moves the gain up towards that average, never above it.
-#include "cn_limiter.h"
+#include "dsp/cn_limiter.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
 // mrstft.c: multi-resolution STFT log-magnitude distance (cn_mrstft.h), frame by frame
 // so memory stays at a few FFT frames whatever the signal length.
-#include "cn_mrstft.h"
+#include "dsp/cn_mrstft.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#include "cn_stft.h"
+#include "dsp/cn_stft.h"
 
 cn_status cn_mrstft_distance(const float *x, size_t nx, const float *y, size_t ny, double *out) {
     static const int sizes[] = {512, 1024, 2048};

@@ -1,7 +1,7 @@
 // mulaw.c: mu-law 256 companding (cn_mulaw.h), the WaveNet's sample representation:
 // y = sign(x) ln(1 + mu|x|) / ln(1 + mu), then y in [-1, 1] is split into 256 equal
 // bins. Decoding inverts the curve at each bin's centre.
-#include "cn_mulaw.h"
+#include "dsp/cn_mulaw.h"
 
 #include <math.h>
 

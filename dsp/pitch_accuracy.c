@@ -1,11 +1,11 @@
 // pitch_accuracy.c: the pitch accuracy metric (cn_pitch_accuracy.h): YIN f0 per frame,
 // then each frame is compared with the notes sounding at its centre.
-#include "cn_pitch_accuracy.h"
+#include "dsp/cn_pitch_accuracy.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#include "cn_yin.h"
+#include "dsp/cn_yin.h"
 
 cn_pitch_accuracy_config cn_pitch_accuracy_config_default(void) {
     cn_pitch_accuracy_config c = {0.010, 0.030, 50.0};

@@ -1,5 +1,5 @@
 // resample.c: libsamplerate wrapper (cn_resample.h).
-#include "cn_resample.h"
+#include "dsp/cn_resample.h"
 
 #include <math.h>
 #include <samplerate.h>

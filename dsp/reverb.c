@@ -1,10 +1,10 @@
 // reverb.c: synthetic-IR convolution reverb (cn_reverb.h).
-#include "cn_reverb.h"
+#include "dsp/cn_reverb.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#include "cn_conv.h"
+#include "dsp/cn_conv.h"
 
 #define SCRATCH 256 // dry samples kept per chunk while the wet path runs in place
 

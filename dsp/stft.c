@@ -1,5 +1,5 @@
 // stft.c: STFT magnitude frames (cn_stft.h).
-#include "cn_stft.h"
+#include "dsp/cn_stft.h"
 
 #include <fftw3.h>
 #include <math.h>

@@ -2,7 +2,7 @@
 // rendered in segments between note events, so every event lands on its exact frame.
 // All state lives in the instance (fixed-size voice and event arrays): prepare() only
 // records the rate, and process()/note_event()/set_param() never allocate.
-#include "cn_synth_reference.h"
+#include "dsp/cn_synth_reference.h"
 
 #include <math.h>
 #include <stdlib.h>

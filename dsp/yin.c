@@ -3,7 +3,7 @@
 // takes its energies e from prefix sums and the correlation r from one real FFT
 // cross-correlation of the first W samples with the whole frame (size >= W + tau_max,
 // so the circular correlation equals the linear one for every lag we read).
-#include "cn_yin.h"
+#include "dsp/cn_yin.h"
 
 #include <fftw3.h>
 #include <math.h>

@@ -10,7 +10,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "cn_plugin.h"
+#include "engine/cn_plugin.h"
 
 typedef struct cn_evqueue {
     cn_note_event *buf; // [capacity]

@@ -12,8 +12,8 @@
 
 #include <stdint.h>
 
-#include "cn_plugin.h"
-#include "cn_sink.h"
+#include "engine/cn_plugin.h"
+#include "engine/cn_sink.h"
 
 #define CN_GRAPH_MAX_EFFECTS 16
 

@@ -8,8 +8,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "cn_graph.h"
-#include "cn_sink.h"
+#include "engine/cn_graph.h"
+#include "engine/cn_sink.h"
 
 typedef struct cn_live_config {
     int device;          // PortAudio device index (cn_pa_device_find)

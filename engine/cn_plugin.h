@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#include "cn_status.h"
+#include "core/cn_status.h"
 
 #define CN_PLUGIN_ABI_VERSION 1u
 

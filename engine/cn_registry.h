@@ -5,7 +5,7 @@
 #ifndef CN_REGISTRY_H
 #define CN_REGISTRY_H
 
-#include "cn_plugin.h"
+#include "engine/cn_plugin.h"
 
 #define CN_REGISTRY_MAX 64
 

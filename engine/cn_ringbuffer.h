@@ -17,7 +17,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "cn_status.h"
+#include "core/cn_status.h"
 
 typedef struct cn_ringbuffer {
     float *data;     // [capacity], caller-owned

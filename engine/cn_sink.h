@@ -10,8 +10,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "cn_ringbuffer.h"
-#include "cn_status.h"
+#include "engine/cn_ringbuffer.h"
+#include "core/cn_status.h"
 
 // ---- push sinks ------------------------------------------------------------------------
 

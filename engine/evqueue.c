@@ -1,5 +1,5 @@
 // evqueue.c: SPSC note-event queue (cn_evqueue.h).
-#include "cn_evqueue.h"
+#include "engine/cn_evqueue.h"
 
 #include <stdlib.h>
 

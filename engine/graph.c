@@ -1,12 +1,12 @@
 // graph.c: generator -> effect chain, with sample-accurate note events (cn_graph.h).
 // The chain-spec parser lives in graph_chain.c.
-#include "cn_graph.h"
+#include "engine/cn_graph.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_evqueue.h"
+#include "engine/cn_evqueue.h"
 
 typedef struct {
     const cn_plugin_desc *desc;

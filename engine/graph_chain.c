@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_graph.h"
-#include "cn_registry.h"
+#include "engine/cn_graph.h"
+#include "engine/cn_registry.h"
 
 // Add one effect from "ID" or "ID:k=v:k=v" (+ ",k=v" continuations already folded in as
 // ':'-separated pairs). `item` is modified.

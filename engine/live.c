@@ -2,7 +2,7 @@
 // Worker: while frames remain, top the ring buffer up to the target fill in blocks of at
 // most max_frames, rendering in place into the acquired regions; when it is full, sleep
 // a fraction of a block. Main: prefill, start the stream, wait, stop, join.
-#include "cn_live.h"
+#include "engine/cn_live.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 // registry.c: the plugin table (cn_registry.h): a fixed-size static array, ABI checks,
 // and dlopen of external plugins.
-#include "cn_registry.h"
+#include "engine/cn_registry.h"
 
 #include <dlfcn.h>
 #include <stddef.h>

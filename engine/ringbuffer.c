@@ -1,7 +1,7 @@
 // ringbuffer.c: the SPSC lock-free float ring buffer (see cn_ringbuffer.h for the
 // threading contract). Positions are free-running size_t counters; unsigned wrap-around
 // keeps `write - read` correct even when the counters overflow.
-#include "cn_ringbuffer.h"
+#include "engine/cn_ringbuffer.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 // sink_null.c: a sink that only counts frames (benchmarks measure the graph alone).
 #include <stdlib.h>
 
-#include "cn_sink.h"
+#include "engine/cn_sink.h"
 
 static cn_status null_write(cn_sink *s, const float *buf, int frames) {
     (void)buf;

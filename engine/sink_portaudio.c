@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_sink.h"
+#include "engine/cn_sink.h"
 
 struct cn_pa_sink {
     PaStream *stream;

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cn_sink.h"
+#include "engine/cn_sink.h"
 
 typedef struct {
     cn_sink base; // first: a cn_sink* is a file_sink*

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "cn_status.h"
+#include "core/cn_status.h"
 
 #define CN_TICKS_PER_BEAT 12
 #define CN_REST (-1)

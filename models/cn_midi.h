@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cn_melody.h"
-#include "cn_status.h"
+#include "models/cn_melody.h"
+#include "core/cn_status.h"
 
 typedef struct cn_midi_note {
     int64_t on_tick, off_tick; // in the file's ticks

@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-#include "cn_melody.h"
-#include "cn_status.h"
+#include "models/cn_melody.h"
+#include "core/cn_status.h"
 
 // Parse text into mel (appends). Errors name the offending token.
 cn_status cn_notation_parse(const char *text, cn_melody *mel);

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_melody.h"
+#include "models/cn_melody.h"
 
 void cn_melody_init(cn_melody *m) {
     memset(m, 0, sizeof *m);

@@ -8,7 +8,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
-#include "cn_midi.h"
+#include "models/cn_midi.h"
 
 typedef struct qnote {
     int64_t on, off; // grid ticks

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_midi.h"
+#include "models/cn_midi.h"
 
 #define MAX_FILE_BYTES (64u << 20) // refuse bigger files: no melody file is near this
 #define MAX_EVENTS 10000000L       // across all tracks

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_midi.h"
+#include "models/cn_midi.h"
 
 #define PPQ 480
 #define FILE_TICKS_PER_TICK (PPQ / CN_TICKS_PER_BEAT)

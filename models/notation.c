@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_notation.h"
+#include "models/cn_notation.h"
 
 #define DEFAULT_VELOCITY 90
 #define MAX_BEAT_NUMBER 1000000000LL // numerator/denominator bound, keeps the arithmetic exact

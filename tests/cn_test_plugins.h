@@ -6,7 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "cn_plugin.h"
+#include "engine/cn_plugin.h"
 
 typedef struct {
     double rate, phase, freq;

@@ -3,10 +3,10 @@
 // the rng's determinism and moments, and the fast tanh of GELU against libm.
 #include <string.h>
 
-#include "cn_adamw.h"
-#include "cn_nn.h"
-#include "cn_parallel.h"
-#include "cn_rng.h"
+#include "models/nn/cn_adamw.h"
+#include "models/nn/cn_nn.h"
+#include "models/nn/cn_parallel.h"
+#include "models/nn/cn_rng.h"
 #include "cn_test.h"
 
 static void worker(void *arg, int w, int n) {

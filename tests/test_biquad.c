@@ -6,7 +6,7 @@
 // frequencies.
 #include <stdlib.h>
 
-#include "cn_biquad.h"
+#include "dsp/cn_biquad.h"
 #include "cn_test.h"
 
 #define RATE 48000.0

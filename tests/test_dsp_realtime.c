@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_effects.h"
-#include "cn_synth_reference.h"
+#include "dsp/cn_effects.h"
+#include "dsp/cn_synth_reference.h"
 #include "cn_test.h"
 
 #include "cn_alloc_count.h"

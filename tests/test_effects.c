@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_effects.h"
+#include "dsp/cn_effects.h"
 #include "cn_test.h"
 
 #define RATE 48000.0

@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_graph.h"
-#include "cn_melody_stream.h"
-#include "cn_ngram.h"
-#include "cn_pitch_accuracy.h"
-#include "cn_primer.h"
-#include "cn_synth_reference.h"
+#include "engine/cn_graph.h"
+#include "models/melody/cn_melody_stream.h"
+#include "models/melody/cn_ngram.h"
+#include "dsp/cn_pitch_accuracy.h"
+#include "models/melody/cn_primer.h"
+#include "dsp/cn_synth_reference.h"
 #include "cn_test.h"
 
 #define RATE 24000.0

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cn_graph.h"
-#include "cn_registry.h"
+#include "engine/cn_graph.h"
+#include "engine/cn_registry.h"
 #include "cn_test.h"
 #include "cn_test_plugins.h"
 

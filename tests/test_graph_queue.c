@@ -10,7 +10,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "cn_graph.h"
+#include "engine/cn_graph.h"
 #include "cn_test.h"
 #include "cn_test_plugins.h"
 

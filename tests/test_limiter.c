@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "cn_limiter.h"
+#include "dsp/cn_limiter.h"
 #include "cn_test.h"
 
 #define RATE 48000.0

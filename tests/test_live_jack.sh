@@ -60,7 +60,7 @@ if command -v "${CC:-cc}" >/dev/null; then
     cat >"$tmp/slow.c" <<'SRC'
 #include <stdlib.h>
 #include <time.h>
-#include "cn_plugin.h"
+#include "engine/cn_plugin.h"
 static int dummy;
 static cn_status create(const char *a, void **out) { (void)a; *out = &dummy; return CN_OK; }
 static cn_status prepare(void *s, double r, int m) { (void)s; (void)r; (void)m; return CN_OK; }
@@ -76,7 +76,7 @@ static const cn_plugin_desc desc = {CN_PLUGIN_ABI_VERSION, "slow", "Slow", "too 
 static const cn_plugin_desc *const list[] = {&desc, NULL};
 const cn_plugin_desc *const *cn_plugin_entry(void) { return list; }
 SRC
-    "${CC:-cc}" -std=c11 -D_POSIX_C_SOURCE=200809L -shared -fPIC -I"$CN_SOURCE_DIR/engine" -I"$CN_SOURCE_DIR/core" \
+    "${CC:-cc}" -std=c11 -D_POSIX_C_SOURCE=200809L -shared -fPIC -I"$CN_SOURCE_DIR" \
         "$tmp/slow.c" -o "$tmp/slow.so" || fail "cannot build the slow plugin"
     CONTINUO_PLUGINS="$tmp/slow.so" "$CN_BIN" play "$tune" --synth slow --device JACK \
         --duration 1 2>"$tmp/slow.err" || fail "slow play: $(cat "$tmp/slow.err")"

@@ -6,8 +6,8 @@
 // others; a long stream restarts its tune on schedule and stays deterministic.
 #include <string.h>
 
-#include "cn_melody_stream.h"
-#include "cn_ngram.h"
+#include "models/melody/cn_melody_stream.h"
+#include "models/melody/cn_ngram.h"
 #include "cn_test.h"
 
 static const cn_mevent primer_ev[10] = {{67, 12, 0}, {71, 6, 0},  {74, 6, 0},  {72, 12, 6},

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_midi.h"
+#include "models/cn_midi.h"
 #include "cn_test.h"
 
 static uint8_t *load(const char *path, size_t *size) {

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_midi.h"
+#include "models/cn_midi.h"
 #include "cn_test.h"
 
 static int64_t grid(int64_t tick, int ppq) { // nearest 1/12 beat, as the extractor does

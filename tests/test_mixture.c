@@ -4,8 +4,8 @@
 // of itself changes nothing, clones work, and bad arguments are refused.
 #include <string.h>
 
-#include "cn_mixture.h"
-#include "cn_ngram.h"
+#include "models/melody/cn_mixture.h"
+#include "models/melody/cn_ngram.h"
 #include "cn_test.h"
 
 static const cn_melody_cond unknown = {-1, -1, -1, -1};

@@ -5,7 +5,7 @@
 // monotonic and symmetric; out-of-range and NaN inputs clamp.
 #include <stdint.h>
 
-#include "cn_mulaw.h"
+#include "dsp/cn_mulaw.h"
 #include "cn_test.h"
 
 int main(void) {

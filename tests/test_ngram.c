@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cn_ngram.h"
-#include "cn_primer.h"
-#include "cn_sample.h"
+#include "models/melody/cn_ngram.h"
+#include "models/melody/cn_primer.h"
+#include "models/melody/cn_sample.h"
 #include "cn_test.h"
 
 // A phrase of 8 notes in G major with a varied rhythm.

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "cn_adamw.h"
-#include "cn_nn.h"
-#include "cn_rng.h"
+#include "models/nn/cn_adamw.h"
+#include "models/nn/cn_nn.h"
+#include "models/nn/cn_rng.h"
 #include "cn_test.h"
 
 enum { MAXN = 300, C = 37, M = 5 };

@@ -12,11 +12,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "cn_effects.h"
-#include "cn_graph.h"
-#include "cn_registry.h"
-#include "cn_ringbuffer.h"
-#include "cn_synth_reference.h"
+#include "dsp/cn_effects.h"
+#include "engine/cn_graph.h"
+#include "engine/cn_registry.h"
+#include "engine/cn_ringbuffer.h"
+#include "dsp/cn_synth_reference.h"
 #include "cn_test.h"
 
 #include "cn_alloc_count.h"

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_midi.h"
-#include "cn_notation.h"
+#include "models/cn_midi.h"
+#include "models/cn_notation.h"
 #include "cn_test.h"
 
 static void parse_ok(const char *text, cn_melody *mel) {

@@ -5,9 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cn_blas_core.h"
-#include "cn_paths.h"
-#include "cn_sha256.h"
+#include "models/nn/cn_blas_core.h"
+#include "core/cn_paths.h"
+#include "core/cn_sha256.h"
 #include "cn_test.h"
 
 static void sha_hex(const char *msg, size_t n, char hex[65]) {

@@ -6,7 +6,7 @@
 // not counted.
 #include <stdlib.h>
 
-#include "cn_pitch_accuracy.h"
+#include "dsp/cn_pitch_accuracy.h"
 #include "cn_test.h"
 
 #define RATE 16000.0

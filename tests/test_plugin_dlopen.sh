@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 cat >"$tmp/half.c" <<'SRC'
 #include <stdlib.h>
-#include "cn_plugin.h"
+#include "engine/cn_plugin.h"
 #ifndef ABI
 #define ABI CN_PLUGIN_ABI_VERSION
 #endif
@@ -43,8 +43,8 @@ static const cn_plugin_desc desc = {ABI, "half", "Half", "external test effect: 
 static const cn_plugin_desc *const list[] = {&desc, NULL};
 const cn_plugin_desc *const *cn_plugin_entry(void) { return list; }
 SRC
-"$CC" -std=c11 -shared -fPIC -I"$CN_SOURCE_DIR/engine" -I"$CN_SOURCE_DIR/core" "$tmp/half.c" -o "$tmp/half.so" || fail "cannot build plugin"
-"$CC" -std=c11 -shared -fPIC -DABI=99 -I"$CN_SOURCE_DIR/engine" -I"$CN_SOURCE_DIR/core" "$tmp/half.c" -o "$tmp/future.so" || fail "cannot build plugin"
+"$CC" -std=c11 -shared -fPIC -I"$CN_SOURCE_DIR" "$tmp/half.c" -o "$tmp/half.so" || fail "cannot build plugin"
+"$CC" -std=c11 -shared -fPIC -DABI=99 -I"$CN_SOURCE_DIR" "$tmp/half.c" -o "$tmp/future.so" || fail "cannot build plugin"
 
 CONTINUO_PLUGINS="$tmp/half.so" "$CN_BIN" plugins >"$tmp/list" 2>"$tmp/err" || fail "plugins: $(cat "$tmp/err")"
 grep -q '^half (effect): external test effect' "$tmp/list" || fail "half not listed: $(cat "$tmp/list")"

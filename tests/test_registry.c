@@ -3,7 +3,7 @@
 // duplicate ids, and clear errors from dlopen of missing or non-plugin objects.
 #include <string.h>
 
-#include "cn_registry.h"
+#include "engine/cn_registry.h"
 #include "cn_test.h"
 #include "cn_test_plugins.h"
 

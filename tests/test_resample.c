@@ -4,7 +4,7 @@
 // correlating with the expected sine); bad rates are refused.
 #include <stdlib.h>
 
-#include "cn_resample.h"
+#include "dsp/cn_resample.h"
 #include "cn_test.h"
 
 static void check(double from, double to) {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_conv.h"
-#include "cn_reverb.h"
+#include "dsp/cn_conv.h"
+#include "dsp/cn_reverb.h"
 #include "cn_test.h"
 
 #define RATE 16000.0

@@ -3,7 +3,7 @@
 // empty/full, partial reads and writes, wrap-around of block and two-region access.
 #include <string.h>
 
-#include "cn_ringbuffer.h"
+#include "engine/cn_ringbuffer.h"
 #include "cn_test.h"
 
 static void test_capacity_errors(void) {

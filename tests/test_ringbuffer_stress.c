@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "cn_ringbuffer.h"
+#include "engine/cn_ringbuffer.h"
 #include "cn_test.h"
 
 #define SEQ_MASK 0x7FFFFFu // values < 2^23 are exact floats

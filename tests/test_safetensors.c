@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cn_safetensors.h"
+#include "models/nn/cn_safetensors.h"
 #include "cn_test.h"
 
 static const char *PATH = "test_safetensors.tmp.safetensors";

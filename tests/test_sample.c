@@ -5,8 +5,8 @@
 // the model gives its continuation.
 #include <string.h>
 
-#include "cn_ngram.h"
-#include "cn_sample.h"
+#include "models/melody/cn_ngram.h"
+#include "models/melody/cn_sample.h"
 #include "cn_test.h"
 
 static const cn_melody_cond unknown = {-1, -1, -1, -1};

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cn_sink.h"
+#include "engine/cn_sink.h"
 #include "cn_test.h"
 
 static char dir[] = "/tmp/cn_test_sinks_XXXXXX";

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "cn_mrstft.h"
-#include "cn_stft.h"
+#include "dsp/cn_mrstft.h"
+#include "dsp/cn_stft.h"
 #include "cn_test.h"
 
 static void noise(float *x, size_t n, uint32_t seed) {

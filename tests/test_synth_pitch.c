@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "cn_midi.h"
-#include "cn_pitch_accuracy.h"
-#include "cn_synth_reference.h"
+#include "models/cn_midi.h"
+#include "dsp/cn_pitch_accuracy.h"
+#include "dsp/cn_synth_reference.h"
 #include "cn_test.h"
 
 #define RATE 24000.0

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_stft.h"
-#include "cn_synth_reference.h"
+#include "dsp/cn_stft.h"
+#include "dsp/cn_synth_reference.h"
 #include "cn_test.h"
-#include "cn_yin.h"
+#include "dsp/cn_yin.h"
 
 #define RATE 24000.0
 #define MAXB 512

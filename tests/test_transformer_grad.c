@@ -6,7 +6,7 @@
 // with a fixed dropout seed.
 #include <string.h>
 
-#include "cn_nn.h"
+#include "models/nn/cn_nn.h"
 #include "cn_test.h"
 #include "transformer_ref.h"
 

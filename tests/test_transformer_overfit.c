@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cn_melody_train.h"
+#include "models/melody/cn_melody_train.h"
 #include "cn_test.h"
 
 typedef struct trace {

@@ -4,7 +4,7 @@
 // its scalar twin, and the single-state head functions against the batched head.
 #include <string.h>
 
-#include "cn_nn.h"
+#include "models/nn/cn_nn.h"
 #include "cn_test.h"
 #include "transformer_ref.h"
 

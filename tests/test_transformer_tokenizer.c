@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cn_test.h"
-#include "cn_tokenizer.h"
+#include "models/melody/cn_tokenizer.h"
 
 int main(void) {
     TEST_ASSERT(cn_tok_key(0, 0) == 0);        // C major

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_mulaw.h"
-#include "cn_rng.h"
+#include "dsp/cn_mulaw.h"
+#include "models/nn/cn_rng.h"
 #include "cn_test.h"
-#include "cn_wavenet.h"
-#include "cn_wn_synth.h"
+#include "models/wavenet/cn_wavenet.h"
+#include "models/wavenet/cn_wn_synth.h"
 
 static void randomize(cn_wn_model *m, uint64_t seed) {
     cn_wn_init_weights(m, seed);

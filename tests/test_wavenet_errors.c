@@ -10,11 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cn_safetensors.h"
+#include "models/nn/cn_safetensors.h"
 #include "cn_test.h"
-#include "cn_wavenet_plugin.h"
-#include "cn_wn_data.h"
-#include "cn_wn_io.h"
+#include "models/wavenet/cn_wavenet_plugin.h"
+#include "models/wavenet/cn_wn_data.h"
+#include "models/wavenet/cn_wn_io.h"
 
 static char dir[] = "/tmp/cn_wn_errXXXXXX";
 

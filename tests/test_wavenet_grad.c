@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_rng.h"
+#include "models/nn/cn_rng.h"
 #include "cn_test.h"
-#include "cn_wavenet.h"
+#include "models/wavenet/cn_wavenet.h"
 
 int main(void) {
     cn_wn_config cfg;

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "cn_graph.h"
+#include "engine/cn_graph.h"
 #include "cn_test.h"
-#include "cn_wavenet_plugin.h"
-#include "cn_wn_io.h"
+#include "models/wavenet/cn_wavenet_plugin.h"
+#include "models/wavenet/cn_wn_io.h"
 
 #include "cn_alloc_count.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cn_test.h"
-#include "cn_wn_synth.h"
+#include "models/wavenet/cn_wn_synth.h"
 
 int main(void) {
     cn_wn_config cfg;

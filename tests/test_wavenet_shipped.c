@@ -10,9 +10,9 @@
 #include <stdlib.h>
 
 #include "cn_test.h"
-#include "cn_wn_io.h"
-#include "cn_wn_synth.h"
-#include "cn_wn_train.h"
+#include "models/wavenet/cn_wn_io.h"
+#include "models/wavenet/cn_wn_synth.h"
+#include "models/wavenet/cn_wn_train.h"
 
 int main(void) {
     cn_wn_model *m;

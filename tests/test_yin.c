@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "cn_test.h"
-#include "cn_yin.h"
+#include "dsp/cn_yin.h"
 
 // A sine (harmonics = 1) or a saw made of its harmonics below rate/2 (band-limited).
 static void tone(float *x, size_t n, double rate, double f0, int harmonics) {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_transformer.h"
+#include "models/melody/cn_transformer.h"
 
 static inline void ref_layernorm(double *y, const double *x, const double *g, const double *b, int C) {
     double m = 0, v = 0;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_sample.h"
+#include "models/melody/cn_sample.h"
 
 #define BEAM_MAX 16
 

@@ -7,8 +7,8 @@
 #ifndef CN_EVENT_MODEL_H
 #define CN_EVENT_MODEL_H
 
-#include "cn_events.h"
-#include "cn_status.h"
+#include "models/melody/cn_events.h"
+#include "core/cn_status.h"
 
 // Conditioning of a tune; -1 in any field means "unknown" (score uses all unknown).
 typedef struct cn_melody_cond {

@@ -7,8 +7,8 @@
 #ifndef CN_EVENTS_H
 #define CN_EVENTS_H
 
-#include "cn_melody.h"
-#include "cn_status.h"
+#include "models/cn_melody.h"
+#include "core/cn_status.h"
 
 // Vocabularies shared by every melody model. Durations and rests longer than the
 // vocabulary are clamped by cn_events_clamp (and counted, so callers can say so).

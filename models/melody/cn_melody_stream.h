@@ -16,9 +16,9 @@
 
 #include <stdint.h>
 
-#include "cn_event_model.h"
-#include "cn_plugin.h"
-#include "cn_sample.h"
+#include "models/melody/cn_event_model.h"
+#include "engine/cn_plugin.h"
+#include "models/melody/cn_sample.h"
 
 typedef struct cn_mstream_config {
     double rate;             // frames per second of the timeline

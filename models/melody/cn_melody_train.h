@@ -15,8 +15,8 @@
 
 #include <stdint.h>
 
-#include "cn_tokenizer.h"
-#include "cn_transformer.h"
+#include "models/melody/cn_tokenizer.h"
+#include "models/melody/cn_transformer.h"
 
 typedef struct cn_mtrain_progress {
     long step, total;   // steps done, steps in the run

@@ -11,8 +11,8 @@
 #ifndef CN_MIXTURE_H
 #define CN_MIXTURE_H
 
-#include "cn_event_model.h"
-#include "cn_status.h"
+#include "models/melody/cn_event_model.h"
+#include "core/cn_status.h"
 
 #define CN_MIXTURE_MAX 8
 

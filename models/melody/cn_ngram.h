@@ -15,8 +15,8 @@
 #ifndef CN_NGRAM_H
 #define CN_NGRAM_H
 
-#include "cn_event_model.h"
-#include "cn_status.h"
+#include "models/melody/cn_event_model.h"
+#include "core/cn_status.h"
 
 #define CN_NGRAM_MAX_ORDER 24
 

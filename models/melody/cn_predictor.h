@@ -5,10 +5,10 @@
 #ifndef CN_PREDICTOR_H
 #define CN_PREDICTOR_H
 
-#include "cn_event_model.h"
-#include "cn_ngram.h"
-#include "cn_status.h"
-#include "cn_transformer.h"
+#include "models/melody/cn_event_model.h"
+#include "models/melody/cn_ngram.h"
+#include "core/cn_status.h"
+#include "models/melody/cn_transformer.h"
 
 #define CN_PREDICTOR_DEFAULT_MODEL "melody"
 // Mixture weights of the shipped predictor (tuned on nottingham/valid, docs/scoring.md).

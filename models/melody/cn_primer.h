@@ -4,9 +4,9 @@
 #ifndef CN_PRIMER_H
 #define CN_PRIMER_H
 
-#include "cn_events.h"
-#include "cn_melody.h"
-#include "cn_status.h"
+#include "models/melody/cn_events.h"
+#include "models/cn_melody.h"
+#include "core/cn_status.h"
 
 // arg names an existing file (or ends in .mid/.midi) -> read it as MIDI (melody track
 // = most notes); otherwise parse it as text notation. out is initialised here.

@@ -6,9 +6,9 @@
 #ifndef CN_SAMPLE_H
 #define CN_SAMPLE_H
 
-#include "cn_event_model.h"
-#include "cn_rng.h"
-#include "cn_status.h"
+#include "models/melody/cn_event_model.h"
+#include "models/nn/cn_rng.h"
+#include "core/cn_status.h"
 
 // Total bits of a tune: reset(cond or all unknown when NULL), then for each event
 // -log2 P(event | events before it), observed after being scored.

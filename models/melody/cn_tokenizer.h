@@ -6,10 +6,10 @@
 #ifndef CN_TOKENIZER_H
 #define CN_TOKENIZER_H
 
-#include "cn_event_model.h"
-#include "cn_events.h"
-#include "cn_melody.h"
-#include "cn_status.h"
+#include "models/melody/cn_event_model.h"
+#include "models/melody/cn_events.h"
+#include "models/cn_melody.h"
+#include "core/cn_status.h"
 
 typedef struct cn_tune {
     cn_event_seq ev;     // clamped into the vocabularies

@@ -16,10 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cn_event_model.h"
-#include "cn_events.h"
-#include "cn_rng.h"
-#include "cn_status.h"
+#include "models/melody/cn_event_model.h"
+#include "models/melody/cn_events.h"
+#include "models/nn/cn_rng.h"
+#include "core/cn_status.h"
 
 #define CN_TF_FORMAT "continuo-melody"
 #define CN_TF_VERSION 1

@@ -1,7 +1,7 @@
 // event_model.c: helpers over the cn_event_model interface.
 #include <math.h>
 
-#include "cn_event_model.h"
+#include "models/melody/cn_event_model.h"
 
 double cn_event_model_log2p(cn_event_model *m, const cn_mevent *e) {
     float p[CN_EV_NPITCH], d[CN_EV_NDUR], r[CN_EV_NREST];

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_events.h"
+#include "models/melody/cn_events.h"
 
 cn_status cn_events_from_melody(const cn_melody *m, cn_event_seq *out) {
     out->ev = NULL;

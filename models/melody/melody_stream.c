@@ -1,11 +1,11 @@
 // melody_stream.c: an endless melody as timed note events (cn_melody_stream.h).
-#include "cn_melody_stream.h"
+#include "models/melody/cn_melody_stream.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_rng.h"
+#include "models/nn/cn_rng.h"
 
 struct cn_mstream {
     cn_mstream_config cfg;

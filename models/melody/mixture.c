@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_mixture.h"
+#include "models/melody/cn_mixture.h"
 
 typedef struct mix {
     cn_event_model iface; // iface.self == this

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_atomic_file.h"
-#include "cn_ngram.h"
-#include "cn_primer.h"
+#include "core/cn_atomic_file.h"
+#include "models/melody/cn_ngram.h"
+#include "models/melody/cn_primer.h"
 
 cn_ngram_config cn_ngram_config_default(void) {
     return (cn_ngram_config){.order = 16, .ltm_order = 5, .use_ltm = 1, .use_stm = 1, .vp_bias = 0.25,

@@ -4,9 +4,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cn_mixture.h"
-#include "cn_paths.h"
-#include "cn_predictor.h"
+#include "models/melody/cn_mixture.h"
+#include "core/cn_paths.h"
+#include "models/melody/cn_predictor.h"
 
 static int is_file(const char *path) {
     struct stat sb;

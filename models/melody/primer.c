@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cn_midi.h"
-#include "cn_notation.h"
-#include "cn_primer.h"
+#include "models/cn_midi.h"
+#include "models/cn_notation.h"
+#include "models/melody/cn_primer.h"
 
 static cn_status melody_from_file(const char *path, cn_melody *out) {
     cn_midi *midi = NULL;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_sample.h"
+#include "models/melody/cn_sample.h"
 
 cn_status cn_event_model_score(cn_event_model *m, const cn_melody_cond *cond,
                                const cn_event_seq *tune, double *bits) {

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cn_midi.h"
-#include "cn_tokenizer.h"
+#include "models/cn_midi.h"
+#include "models/melody/cn_tokenizer.h"
 
 int cn_tok_key(int sharps, int minor) {
     int major_tonic = ((sharps * 7) % 12 + 12) % 12; // circle of fifths: G = 1 sharp

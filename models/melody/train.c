@@ -5,11 +5,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "cn_adamw.h"
-#include "cn_melody_train.h"
-#include "cn_nn.h"
-#include "cn_parallel.h"
-#include "cn_safetensors.h"
+#include "models/nn/cn_adamw.h"
+#include "models/melody/cn_melody_train.h"
+#include "models/nn/cn_nn.h"
+#include "models/nn/cn_parallel.h"
+#include "models/nn/cn_safetensors.h"
 
 void cn_mtrain_config_default(cn_mtrain_config *c) {
     memset(c, 0, sizeof *c);

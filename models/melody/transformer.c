@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_nn.h"
-#include "cn_transformer.h"
+#include "models/nn/cn_nn.h"
+#include "models/melody/cn_transformer.h"
 
 void cn_tf_config_default(cn_tf_config *c) {
     c->d_model = 192;

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_nn.h"
-#include "cn_transformer.h"
+#include "models/nn/cn_nn.h"
+#include "models/melody/cn_transformer.h"
 
 int cn_tf_window_len(int ctx, long n) {
     long cap = ctx - 1, half = ctx / 2;

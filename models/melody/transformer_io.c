@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_safetensors.h"
-#include "cn_transformer.h"
+#include "models/nn/cn_safetensors.h"
+#include "models/melody/cn_transformer.h"
 
 static void join_names(char *buf, size_t cap, const char *const *names) {
     size_t k = 0;

@@ -1,8 +1,8 @@
 // adamw.c: AdamW step (cn_adamw.h).
 #include <math.h>
 
-#include "cn_adamw.h"
-#include "cn_nn.h"
+#include "models/nn/cn_adamw.h"
+#include "models/nn/cn_nn.h"
 
 void cn_adamw_config_default(cn_adamw_config *c) {
     c->lr = 1e-3f;

@@ -1,5 +1,5 @@
 // blas_core.c: the best OpenBLAS core for this CPU (cn_blas_core.h).
-#include "cn_blas_core.h"
+#include "models/nn/cn_blas_core.h"
 
 #include <stdio.h>
 #include <string.h>

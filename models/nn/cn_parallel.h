@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "cn_status.h"
+#include "core/cn_status.h"
 
 #define CN_PARALLEL_MAX 64
 

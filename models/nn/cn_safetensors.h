@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cn_status.h"
+#include "core/cn_status.h"
 
 #define CN_ST_MAX_DIM 8
 

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cn_nn.h"
+#include "models/nn/cn_nn.h"
 
 // ---- BLAS --------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 // parallel.c: fork-join over pthreads and the ordered reduction (cn_parallel.h).
 #include <pthread.h>
 
-#include "cn_parallel.h"
+#include "models/nn/cn_parallel.h"
 
 typedef struct job {
     cn_parallel_fn fn;

@@ -1,7 +1,7 @@
 // rng.c: PCG32 (XSH-RR variant) and the distributions built on it (cn_rng.h).
 #include <math.h>
 
-#include "cn_rng.h"
+#include "models/nn/cn_rng.h"
 
 void cn_rng_seed(cn_rng *r, uint64_t seed, uint64_t stream) {
     r->state = 0;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cn_safetensors.h"
+#include "models/nn/cn_safetensors.h"
 
 // Header larger than this is refused before allocating (real headers are a few KB).
 #define ST_MAX_HEADER (64u << 20)

@@ -35,8 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cn_status.h"
-#include "cn_wn_features.h"
+#include "core/cn_status.h"
+#include "models/wavenet/cn_wn_features.h"
 
 #define CN_WN_CLASSES 256
 #define CN_WN_MAX_LAYERS 40

@@ -11,7 +11,7 @@
 #ifndef CN_WAVENET_PLUGIN_H
 #define CN_WAVENET_PLUGIN_H
 
-#include "cn_plugin.h"
+#include "engine/cn_plugin.h"
 
 enum { CN_WN_PARAM_TEMPERATURE = 0, CN_WN_PARAM_GAIN, CN_WN_N_PARAMS };
 

@@ -7,8 +7,8 @@
 
 #include <stdint.h>
 
-#include "cn_midi.h"
-#include "cn_wn_features.h"
+#include "models/cn_midi.h"
+#include "models/wavenet/cn_wn_features.h"
 
 // Monophonic note list in frames at `sample_rate` (where notes overlap the later onset
 // cuts the earlier note; equal onsets keep the highest pitch). *out is malloc'd.

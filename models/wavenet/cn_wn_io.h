@@ -6,7 +6,7 @@
 #ifndef CN_WN_IO_H
 #define CN_WN_IO_H
 
-#include "cn_wavenet.h"
+#include "models/wavenet/cn_wavenet.h"
 
 #define CN_WN_FORMAT "continuo-wavenet"
 #define CN_WN_VERSION 2 // 2: pitch-lag audio inputs (in.w, pred.w got CN_WN_NAUDIO columns)

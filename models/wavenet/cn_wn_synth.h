@@ -5,8 +5,8 @@
 #ifndef CN_WN_SYNTH_H
 #define CN_WN_SYNTH_H
 
-#include "cn_rng.h"
-#include "cn_wavenet.h"
+#include "models/nn/cn_rng.h"
+#include "models/wavenet/cn_wavenet.h"
 
 // Noise seed of the excitation's noise feature, the same in training and generation.
 #define CN_WN_NOISE_SEED 0x5EEDull

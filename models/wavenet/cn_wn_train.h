@@ -7,8 +7,8 @@
 #ifndef CN_WN_TRAIN_H
 #define CN_WN_TRAIN_H
 
-#include "cn_wavenet.h"
-#include "cn_wn_data.h"
+#include "models/wavenet/cn_wavenet.h"
+#include "models/wavenet/cn_wn_data.h"
 
 typedef struct cn_wn_train_opts {
     long steps;         // total optimizer steps (a resumed run continues to this count)

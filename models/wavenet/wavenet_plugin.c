@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_paths.h"
-#include "cn_resample.h"
-#include "cn_wavenet_plugin.h"
-#include "cn_wn_io.h"
-#include "cn_wn_synth.h"
+#include "core/cn_paths.h"
+#include "dsp/cn_resample.h"
+#include "models/wavenet/cn_wavenet_plugin.h"
+#include "models/wavenet/cn_wn_io.h"
+#include "models/wavenet/cn_wn_synth.h"
 
 #define WN_PATH_MAX 4096
 #define WN_INNER_MAX 1024 // model-rate samples rendered per resampler feed

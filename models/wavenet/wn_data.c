@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_mulaw.h"
-#include "cn_wn_data.h"
+#include "dsp/cn_mulaw.h"
+#include "models/wavenet/cn_wn_data.h"
 
 // ---- notes ------------------------------------------------------------------------------------
 

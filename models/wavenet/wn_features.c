@@ -2,7 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "cn_wn_features.h"
+#include "models/wavenet/cn_wn_features.h"
 
 #define WN_ATTACK_S 0.005
 #define WN_RELEASE_S 0.08

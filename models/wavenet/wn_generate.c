@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_wavenet.h"
+#include "models/wavenet/cn_wavenet.h"
 
 // ---- kernels ------------------------------------------------------------------------------------
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_safetensors.h"
-#include "cn_wn_io.h"
+#include "models/nn/cn_safetensors.h"
+#include "models/wavenet/cn_wn_io.h"
 
 cn_status cn_wn_save(const cn_wn_model *m, const char *path, const float *adam_m,
                      const float *adam_v, long step, const char *provenance) {

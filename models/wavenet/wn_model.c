@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_nn.h"
-#include "cn_rng.h"
-#include "cn_wavenet.h"
+#include "models/nn/cn_nn.h"
+#include "models/nn/cn_rng.h"
+#include "models/wavenet/cn_wavenet.h"
 
 // ---- config ---------------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 // wn_synth.c: a WaveNet voice that plays note events (cn_wn_synth.h).
 #include <stdlib.h>
 
-#include "cn_mulaw.h"
-#include "cn_wn_synth.h"
+#include "dsp/cn_mulaw.h"
+#include "models/wavenet/cn_wn_synth.h"
 
 struct cn_wn_synth {
     const cn_wn_model *m;

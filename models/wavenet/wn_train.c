@@ -3,15 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_adamw.h"
-#include "cn_mulaw.h"
-#include "cn_nn.h"
-#include "cn_parallel.h"
-#include "cn_pitch_accuracy.h"
-#include "cn_rng.h"
-#include "cn_wn_io.h"
-#include "cn_wn_synth.h"
-#include "cn_wn_train.h"
+#include "models/nn/cn_adamw.h"
+#include "dsp/cn_mulaw.h"
+#include "models/nn/cn_nn.h"
+#include "models/nn/cn_parallel.h"
+#include "dsp/cn_pitch_accuracy.h"
+#include "models/nn/cn_rng.h"
+#include "models/wavenet/cn_wn_io.h"
+#include "models/wavenet/cn_wn_synth.h"
+#include "models/wavenet/cn_wn_train.h"
 
 void cn_wn_train_opts_default(cn_wn_train_opts *o) {
     memset(o, 0, sizeof *o);

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_midi.h"
-#include "cn_notation.h"
+#include "models/cn_midi.h"
+#include "models/cn_notation.h"
 
 #define CHECK(c)                                                                 \
     do {                                                                         \

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cn_notation.h"
+#include "models/cn_notation.h"
 
 #define CHECK(c)                                                                 \
     do {                                                                         \

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cn_safetensors.h"
+#include "models/nn/cn_safetensors.h"
 
 #define CHECK(c)                                                                 \
     do {                                                                         \

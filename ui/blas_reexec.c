@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cn_blas_core.h"
-#include "cn_cli.h"
-#include "cn_nn.h"
+#include "models/nn/cn_blas_core.h"
+#include "ui/cn_ui.h"
+#include "models/nn/cn_nn.h"
 
-void cn_cli_blas_reexec(char **argv) {
+void cn_ui_blas_reexec(char **argv) {
     const char *off = getenv("CONTINUO_BLAS_FIX");
     if (getenv("OPENBLAS_CORETYPE") || (off && !strcmp(off, "0"))) return;
     const char *running = cn_blas_corename();
@@ -27,7 +27,7 @@ void cn_cli_blas_reexec(char **argv) {
     unsetenv("CONTINUO_BLAS_CHOSEN");
 }
 
-const char *cn_cli_blas_origin(void) {
+const char *cn_ui_blas_origin(void) {
     static char buf[160];
     const char *chosen = getenv("CONTINUO_BLAS_CHOSEN");
     const char *set = getenv("OPENBLAS_CORETYPE");

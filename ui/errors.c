@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cn_cli.h"
+#include "ui/cn_ui.h"
 
-int cn_cli_error(const char *cmd, const char *fmt, ...) {
+int cn_ui_error(const char *cmd, const char *fmt, ...) {
     fprintf(stderr, "continuo %s: ", cmd);
     if (fmt) {
         va_list ap;
@@ -21,7 +21,7 @@ int cn_cli_error(const char *cmd, const char *fmt, ...) {
     return 1;
 }
 
-int cn_cli_usage_error(const char *cmd, const char *fmt, ...) {
+int cn_ui_usage_error(const char *cmd, const char *fmt, ...) {
     fprintf(stderr, "continuo %s: ", cmd);
     va_list ap;
     va_start(ap, fmt);
@@ -31,7 +31,7 @@ int cn_cli_usage_error(const char *cmd, const char *fmt, ...) {
     return 2;
 }
 
-int cn_cli_parse_int(const char *s, long lo, long hi, long *out) {
+int cn_ui_parse_int(const char *s, long lo, long hi, long *out) {
     if (!s || !*s) return 0;
     char *end;
     errno = 0;
@@ -41,7 +41,7 @@ int cn_cli_parse_int(const char *s, long lo, long hi, long *out) {
     return 1;
 }
 
-int cn_cli_parse_double(const char *s, double lo, double hi, double *out) {
+int cn_ui_parse_double(const char *s, double lo, double hi, double *out) {
     if (!s || !*s) return 0;
     char *end;
     errno = 0;

@@ -6,8 +6,8 @@
 
 #include <stdint.h>
 
-#include "cn_graph.h"
-#include "cn_midi.h"
+#include "engine/cn_graph.h"
+#include "models/cn_midi.h"
 
 typedef struct cn_synth_opts {
     const char *synth;      // generator id; NULL = reference

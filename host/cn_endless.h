@@ -9,9 +9,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "cn_graph.h"
-#include "cn_playback.h"
-#include "cn_sample.h"
+#include "engine/cn_graph.h"
+#include "host/cn_playback.h"
+#include "models/melody/cn_sample.h"
 
 #define CN_ENDLESS_AHEAD_MS 3000   // how far ahead of the playhead notes are queued
 #define CN_ENDLESS_QUEUE 1024      // graph event queue capacity (a power of two)
@@ -34,9 +34,8 @@ typedef struct cn_endless cn_endless;
 // [main] Load the primer and find the --model file: cheap errors, reported before any
 // device is opened or model trained. *out is NULL on failure.
 cn_status cn_endless_create(const cn_endless_opts *opts, cn_endless **out);
-// [main] Open the predictor (prints a one-line notice on stderr when no shipped
-// transformer exists and none was asked for, and continues with the n-gram alone), then
-// build the graph for the synth options at `rate`, with an event queue and no events.
+// [main] Open the predictor (when no shipped transformer exists and none was asked for,
+// it continues with the n-gram alone and adds a notice), then build the graph for the synth options at `rate`, with an event queue and no events.
 cn_status cn_endless_prepare(cn_endless *e, const cn_synth_opts *synth, double rate,
                              int max_frames, cn_graph **g);
 // [main] Queue the first CN_ENDLESS_AHEAD_MS, then start the generator thread.
@@ -53,5 +52,8 @@ cn_status cn_endless_write_melody(cn_endless *e, int64_t frames);
 void cn_endless_counts(const cn_endless *e, int64_t *notes, int64_t *sampled, int64_t *late);
 const char *cn_endless_model_name(const cn_endless *e);
 void cn_endless_destroy(cn_endless *e); // NULL is a no-op; stops the thread
+// The i-th one-line notice for the user (a shortened primer, no shipped transformer), or
+// NULL: the CLI prints them after cn_endless_create and cn_endless_prepare.
+const char *cn_endless_notice(const cn_endless *e, int i);
 
 #endif

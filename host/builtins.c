@@ -2,11 +2,11 @@
 // plugin; owners of new plugins add theirs here.
 #include <stddef.h>
 
-#include "cn_builtins.h"
-#include "cn_effects.h"
-#include "cn_registry.h"
-#include "cn_synth_reference.h"
-#include "cn_wavenet_plugin.h"
+#include "host/cn_builtins.h"
+#include "dsp/cn_effects.h"
+#include "engine/cn_registry.h"
+#include "dsp/cn_synth_reference.h"
+#include "models/wavenet/cn_wavenet_plugin.h"
 
 cn_status cn_register_builtins(void) {
     static const cn_plugin_desc *const builtins[] = {

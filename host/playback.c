@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cn_builtins.h"
-#include "cn_playback.h"
-#include "cn_registry.h"
+#include "host/cn_builtins.h"
+#include "host/cn_playback.h"
+#include "engine/cn_registry.h"
 
 // The reference synth's instruments are its waveforms (parameter "waveform").
 static const char *const ref_waveforms[] = {"sine", "triangle", "saw", "square"};

@@ -11,13 +11,13 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "cn_endless.h"
-#include "cn_melody_stream.h"
-#include "cn_midi.h"
-#include "cn_nn.h"
-#include "cn_paths.h"
-#include "cn_predictor.h"
-#include "cn_primer.h"
+#include "host/cn_endless.h"
+#include "models/melody/cn_melody_stream.h"
+#include "models/cn_midi.h"
+#include "models/nn/cn_nn.h"
+#include "core/cn_paths.h"
+#include "models/melody/cn_predictor.h"
+#include "models/melody/cn_primer.h"
 
 #define MAX_TEXT_PRIMER 16384
 #define VELOCITY 90
@@ -36,6 +36,8 @@ typedef struct {
 struct cn_endless {
     cn_endless_opts o;
     char default_primer[CN_PATH_MAX]; // o.primer when none was given
+    char notices[2][256];             // for the CLI to print (the library never prints)
+    int n_notices;
     cn_melody primer;
     cn_event_seq primer_ev;
     cn_melody_cond cond;
@@ -87,6 +89,14 @@ static cn_status load_primer(const char *arg, cn_melody *mel) {
     return cn_fail(st, "primer %s: %s", arg, why);
 }
 
+static void add_notice(cn_endless *e, const char *text) {
+    if (e->n_notices < 2) snprintf(e->notices[e->n_notices++], sizeof e->notices[0], "%s", text);
+}
+
+const char *cn_endless_notice(const cn_endless *e, int i) {
+    return e && i >= 0 && i < e->n_notices ? e->notices[i] : NULL;
+}
+
 cn_status cn_endless_create(const cn_endless_opts *opts, cn_endless **out) {
     *out = NULL;
     cn_endless *e = calloc(1, sizeof *e);
@@ -108,8 +118,7 @@ cn_status cn_endless_create(const cn_endless_opts *opts, cn_endless **out) {
         return st;
     }
     if (cn_events_clamp(&e->primer_ev))
-        fprintf(stderr, "continuo play: primer notes or rests longer than 8 beats were "
-                        "shortened to 8 beats for the model\n");
+        add_notice(e, "primer notes or rests longer than 8 beats were shortened to 8 beats for the model");
     // Key and meter from the primer; style and length unknown (the tune never ends).
     int meter = e->primer.meter_num > 0 ? cn_meter_index(e->primer.meter_num, e->primer.meter_den) : -1;
     e->cond = (cn_melody_cond){cn_melody_key_index(&e->primer), meter, -1, -1};
@@ -135,8 +144,8 @@ static cn_status open_predictor(cn_endless *e) {
                             .ngram_data = e->o.ngram_data, .n_ngram_data = e->o.n_ngram_data};
     char path[1024];
     if (!po.model && !po.ngram_only && cn_predictor_resolve(NULL, path, sizeof path)) {
-        fprintf(stderr, "continuo play: no shipped melody transformer (presets/%s): continuing "
-                        "with the n-gram alone\n", CN_PREDICTOR_DEFAULT_MODEL);
+        add_notice(e, "no shipped melody transformer (preset '" CN_PREDICTOR_DEFAULT_MODEL
+                      "'): continuing with the n-gram alone");
         po.ngram_only = 1;
     }
     cn_blas_set_threads(1); // one token's matrix-vector products: too small to share

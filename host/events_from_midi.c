@@ -2,7 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "cn_playback.h"
+#include "host/cn_playback.h"
 
 cn_status cn_events_from_midi(const cn_midi *m, double rate, cn_note_event **ev, int *n,
                               int64_t *end) {

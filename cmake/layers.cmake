@@ -1,0 +1,41 @@
+# layers.cmake: fails the build when a file includes a header of a higher layer, or of
+# another module of its own layer, or names a project header without its module
+# (`#include "cn_graph.h"` instead of "engine/cn_graph.h"). The layers, lowest first, are
+# the table in docs/DESIGN.md ("Layers"); run as cmake -DSRC=<source root> -P layers.cmake.
+set(layers
+  "core=0" "engine=1" "dsp=2" "models/nn=3" "models=3" "models/melody=4" "models/wavenet=4"
+  "host=5" "ui=6" "bench=7" "cli=8")
+set(bad "")
+foreach(entry IN LISTS layers)
+  string(REPLACE "=" ";" kv "${entry}")
+  list(GET kv 0 dir)
+  list(GET kv 1 rank)
+  set(rank_${dir} ${rank})
+endforeach()
+foreach(entry IN LISTS layers)
+  string(REPLACE "=" ";" kv "${entry}")
+  list(GET kv 0 dir)
+  file(GLOB files ${SRC}/${dir}/*.c ${SRC}/${dir}/*.h)
+  foreach(f IN LISTS files)
+    file(STRINGS ${f} lines REGEX "^#include \"")
+    foreach(line IN LISTS lines)
+      string(REGEX REPLACE "^#include \"([^\"]*)\".*" "\\1" inc "${line}")
+      if(inc STREQUAL "cn_version.h") # generated into the build tree
+        continue()
+      endif()
+      get_filename_component(to ${inc} DIRECTORY)
+      file(RELATIVE_PATH rel ${SRC} ${f})
+      if(to STREQUAL "")
+        list(APPEND bad "${rel}: \"${inc}\" does not name its module")
+      elseif(NOT DEFINED rank_${to})
+        list(APPEND bad "${rel}: \"${inc}\" is in no layer")
+      elseif(NOT to STREQUAL dir AND NOT rank_${to} LESS rank_${dir})
+        list(APPEND bad "${rel}: ${dir} (layer ${rank_${dir}}) includes ${to} (layer ${rank_${to}})")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+if(bad)
+  list(JOIN bad "\n  " text)
+  message(FATAL_ERROR "include layering violated:\n  ${text}")
+endif()
