@@ -13,17 +13,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/cn_clock.h"
 #include "bench/cn_bench.h"
 #include "ui/cn_ui.h"
 #include "core/cn_paths.h"
 #include "host/cn_playback.h"
 #include "engine/cn_ringbuffer.h"
-
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 // ---- ring buffer ----------------------------------------------------------------------
 
@@ -68,12 +63,12 @@ static double bench_ring(size_t total, size_t block_n, size_t cap) {
             cn_ringbuffer_reset(&rb);
             rb_side p = {&rb, a, block_n, total, 0}, c = {&rb, b, block_n, total, 0};
             pthread_t tp, tc;
-            double t0 = now_s();
+            double t0 = cn_clock_now();
             pthread_create(&tc, NULL, rb_consumer, &c);
             pthread_create(&tp, NULL, rb_producer, &p);
             pthread_join(tp, NULL);
             pthread_join(tc, NULL);
-            double t = now_s() - t0;
+            double t = cn_clock_now() - t0;
             if (t < best) best = t;
         }
     }
@@ -89,7 +84,7 @@ static double bench_memcpy(size_t total, size_t block_n, size_t cap) {
     volatile float keep = 0;
     if (src && dst) {
         for (int rep = 0; rep < 3; rep++) {
-            double t0 = now_s();
+            double t0 = cn_clock_now();
             size_t pos = 0;
             for (size_t done = 0; done < total; done += block_n) {
                 if (pos + block_n > cap) pos = 0;
@@ -97,7 +92,7 @@ static double bench_memcpy(size_t total, size_t block_n, size_t cap) {
                 keep += dst[pos];
                 pos += block_n;
             }
-            double t = now_s() - t0;
+            double t = cn_clock_now() - t0;
             if (t < best) best = t;
         }
     }
@@ -122,9 +117,9 @@ static int bench_synth(const char *tune, double seconds, const char *fx, double 
     int64_t frames = (int64_t)(seconds * rate);
     cn_sink *sink = NULL;
     if (!st) st = cn_sink_null_create(&sink);
-    double t0 = now_s();
+    double t0 = cn_clock_now();
     if (!st) st = cn_graph_render(g, sink, frames);
-    *cpu_s = now_s() - t0;
+    *cpu_s = cn_clock_now() - t0;
     *audio_s = (double)frames / rate;
     *rtf = *audio_s / *cpu_s;
     cn_sink_destroy(sink);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/cn_clock.h"
 #include "bench/cn_bench.h"
 #include "bench/cn_bench_util.h"
 #include "ui/cn_ui.h"
@@ -246,7 +247,7 @@ static int report_bits(models *m, const corpus *c, const char *what, int tf_seen
             use = mix;
         }
         t.pos = 0;
-        double t0 = cn_bench_now(), b = bits_per_note(use, c), dt = cn_bench_now() - t0;
+        double t0 = cn_clock_now(), b = bits_per_note(use, c), dt = cn_clock_now() - t0;
         if (use == tf) t.recording = 0; // recorded: replay from now on
         if (mix) mix->destroy(mix->self);
         if (b < 0 || t.failed) {
@@ -288,7 +289,7 @@ static double gen_rate(cn_tf *tf, int use_cache, const corpus *c, int prime, int
             st = cn_fail(CN_ERR_NOMEM, "out of memory cloning the transformer state");
             break;
         }
-        double t0 = cn_bench_now();
+        double t0 = cn_clock_now();
         for (int g = 0; g < gen && !st; g++) {
             cn_mevent e;
             m.pitch_probs(w, p);
@@ -301,7 +302,7 @@ static double gen_rate(cn_tf *tf, int use_cache, const corpus *c, int prime, int
             cn_top_indices(r, CN_EV_NREST, 1, &e.rest);
             st = m.observe(w, &e);
         }
-        rate[n] = gen / (cn_bench_now() - t0);
+        rate[n] = gen / (cn_clock_now() - t0);
         m.free_clone(w);
     }
     m.destroy(m.self);
@@ -608,11 +609,11 @@ int cn_bench_melody(int argc, char **argv) {
         return cn_ui_error(CMD, NULL);
     }
     models m;
-    double t0 = cn_bench_now();
+    double t0 = cn_clock_now();
     int rc = models_open(model, &m) ? cn_ui_error(CMD, NULL) : 0;
     if (!rc) {
         printf("n-gram long-term model trained on nottingham/train in %.2f s; transformer: %s\n\n",
-               cn_bench_now() - t0, m.tf ? "loaded" : "none (no model file found)");
+               cn_clock_now() - t0, m.tf ? "loaded" : "none (no model file found)");
         rc = report_bits(&m, &test, "nottingham/test", 0);
     }
     if (!rc) {

@@ -2,14 +2,9 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/cn_clock.h"
 #include "bench/cn_bench_util.h"
 #include "models/nn/cn_nn.h"
-
-double cn_bench_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 double cn_bench_sgemm_gflops(int n, int threads, double seconds) {
     size_t nn = (size_t)n * (size_t)n;
@@ -22,10 +17,10 @@ double cn_bench_sgemm_gflops(int n, int threads, double seconds) {
         }
         cn_blas_set_threads(threads);
         cn_sgemm(0, 0, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n); // warm-up: threads, caches
-        double start = cn_bench_now(), flops = 2.0 * n * (double)n * n;
+        double start = cn_clock_now(), flops = 2.0 * n * (double)n * n;
         for (double t = start; t - start < seconds;) {
             cn_sgemm(0, 0, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
-            double t1 = cn_bench_now(), g = flops / (t1 - t) * 1e-9;
+            double t1 = cn_clock_now(), g = flops / (t1 - t) * 1e-9;
             best = g > best ? g : best;
             t = t1;
         }

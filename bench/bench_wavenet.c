@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cn_clock.h"
 #include "bench/cn_bench.h"
 #include "bench/cn_bench_util.h"
 #include "ui/cn_ui.h"
@@ -51,13 +52,13 @@ static double time_kernel(int which, int rows, int cols, int reps) {
           *y = calloc((size_t)rows, sizeof(float));
     for (int i = 0; i < rows * cols; i++) w[i] = 1e-3f * (float)(i % 7);
     for (int i = 0; i < cols; i++) x[i] = 0.5f;
-    double t0 = cn_bench_now();
+    double t0 = cn_clock_now();
     for (int r = 0; r < reps; r++) {
         if (which >= 0) cn_wn_matvec_t_with(which, y, w, x, rows, cols);
         else cblas_sgemv(CblasRowMajor, CblasTrans, cols, rows, 1.0f, w, rows, x, 1, 1.0f, y, 1);
         x[0] = y[0] * 1e-9f; // keep the loop honest
     }
-    double t = (cn_bench_now() - t0) / reps;
+    double t = (cn_clock_now() - t0) / reps;
     free(w);
     free(x);
     free(y);
@@ -73,9 +74,9 @@ static double time_cached(const cn_wn_model *m, double seconds, float **audio, i
     cn_wn_synth *s;
     *audio = malloc((size_t)k * sizeof(float));
     if (!*audio || cn_wn_synth_create(m, 0, 1.0f, 1, &s)) return 0.0;
-    double t0 = cn_bench_now();
+    double t0 = cn_clock_now();
     cn_wn_synth_render_notes(s, 1, notes, 3, k, *audio);
-    double tc = cn_bench_now() - t0;
+    double tc = cn_clock_now() - t0;
     cn_wn_synth_destroy(s);
     return tc;
 }
@@ -104,9 +105,9 @@ static int bench_speed(const cn_wn_model *m, double seconds) {
         cn_wn_cond_fill(m, 0, feat + (size_t)t * CN_WN_NFEAT, cond + (size_t)t * C);
         xp[t] = audio[t % n];
     }
-    t0 = cn_bench_now();
+    t0 = cn_clock_now();
     for (int t = rf; t < rf + nn; t++) cn_wn_naive_logits(st, xp, cond, t, work, logits);
-    double tn = (cn_bench_now() - t0) / nn;
+    double tn = (cn_clock_now() - t0) / nn;
     double rtf_naive = 1.0 / (tn * rate);
     cn_wn_stream_destroy(st);
     free(xp);
@@ -155,12 +156,12 @@ int cn_bench_wavenet_train_rate(const cn_wn_model *m, double *samples_per_s, dou
         }
         cn_wn_model *mm = (cn_wn_model *)m;
         cn_wn_forward(mm, a, xp, feat, 0, tg, T, warm); // warm-up
-        double t0 = cn_bench_now();
+        double t0 = cn_clock_now();
         for (int s = 0; s < steps; s++) {
             cn_wn_forward(mm, a, xp, feat, 0, tg, T, warm);
             cn_wn_backward(mm, a, grad, 1.0f);
         }
-        double tt = (cn_bench_now() - t0) / steps;
+        double tt = (cn_clock_now() - t0) / steps;
         // multiply-adds per sample of the forward; backward costs about twice that
         const double L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c);
         double macs = R * (CN_WN_NAUDIO + C) + L * 2 * G * C + S * C + L * (2 * G * 2 * R + R * G + S * G) +

@@ -1,11 +1,9 @@
-// cn_bench_util.h: small helpers the benchmarks share: a monotonic clock and the
+// cn_bench_util.h: what the benchmarks share (their clock is core/cn_clock.h): the
 // OpenBLAS sgemm peak of this machine, so that a model's achieved GFLOP/s can be put
 // next to what BLAS itself reaches in the same run.
 #ifndef CN_BENCH_UTIL_H
 #define CN_BENCH_UTIL_H
 
-// Seconds on a monotonic clock.
-double cn_bench_now(void);
 
 // Peak GFLOP/s of a large square sgemm (C[n,n] = A[n,n] B[n,n], 2n^3 flops) on
 // `threads` OpenBLAS threads: calls are timed one by one for about `seconds` after an

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/cn_clock.h"
 #include "cli/cn_cli.h"
 #include "cli/cn_train.h"
 #include "models/wavenet/cn_wn_io.h"
@@ -250,12 +251,6 @@ static cn_status grow_instruments(cn_wn_model **pm, char names[][32], int n_name
     return CN_OK;
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void fmt_time(char *buf, size_t n, double s) {
     if (!(s >= 0) || s > 1e7) s = 0;
     long t = (long)s;
@@ -354,14 +349,14 @@ int cn_train_wavenet_main(int argc, char **argv) {
     snprintf(prov, sizeof prov, "continuo train wavenet: batch %d chunk %d lr %g seed %llu",
              a.o.batch, a.o.chunk, a.o.lr, (unsigned long long)a.o.seed);
     double best = a.best && a.resume ? best_score(a.best, &ev, (float)a.eval_temp) : -1.0;
-    double t0 = now_s(), last = t0, ema = -1.0;
+    double t0 = cn_clock_now(), last = t0, ema = -1.0;
     long first = cn_wn_trainer_steps_done(tr);
     int stop = 0;
     while (!stop && cn_wn_trainer_steps_done(tr) < a.o.steps) {
         float loss = cn_wn_trainer_step(tr);
         long s = cn_wn_trainer_steps_done(tr);
         ema = ema < 0 ? loss : 0.98 * ema + 0.02 * loss;
-        double t = now_s(), el = t - t0;
+        double t = cn_clock_now(), el = t - t0;
         stop = a.minutes > 0 && el >= a.minutes * 60.0;
         double sps = (double)(s - first) * a.o.batch * (a.o.chunk - a.o.warm) / el;
         if (t - last >= 10.0 || s == a.o.steps || s == first + 1 || stop) {

@@ -28,6 +28,15 @@ cn_status cn_fail(cn_status s, const char *fmt, ...)
 #endif
     ;
 
+// Put formatted context before this thread's message ("<context>: <message>") and return
+// `s`: the safe way to say where an error happened (cn_fail must not format its own
+// message, which lives in the buffer it writes).
+cn_status cn_fail_prefix(cn_status s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 // The last message recorded on this thread ("" if none).
 const char *cn_error_message(void);
 void cn_error_clear(void);

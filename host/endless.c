@@ -84,9 +84,7 @@ static cn_status load_primer(const char *arg, cn_melody *mel) {
         if (text[i] == '\n' || text[i] == '\r' || text[i] == '\t') text[i] = ' ';
     cn_status st = cn_primer_load(text, mel);
     if (!st) return CN_OK;
-    char why[400]; // copy: cn_fail must not format from its own buffer
-    snprintf(why, sizeof why, "%s", cn_error_message());
-    return cn_fail(st, "primer %s: %s", arg, why);
+    return cn_fail_prefix(st, "primer %s", arg);
 }
 
 static void add_notice(cn_endless *e, const char *text) {

@@ -74,9 +74,7 @@ cn_status cn_playback_register_plugins(void) {
         st = cn_registry_load(p);
     free(paths);
     if (!st) return CN_OK;
-    char why[400]; // copy: cn_fail must not format from its own buffer
-    snprintf(why, sizeof why, "%s", cn_error_message());
-    return cn_fail(st, "CONTINUO_PLUGINS: %s", why);
+    return cn_fail_prefix(st, "CONTINUO_PLUGINS");
 }
 
 cn_status cn_playback_build_graph(const cn_synth_opts *opts, double rate, int max_frames,

@@ -439,11 +439,7 @@ cn_status cn_midi_read_file(const char *path, cn_midi **out) {
     fclose(f);
     if (!st) {
         st = cn_midi_read_mem(buf, len, out);
-        if (st) {
-            char msg[512];
-            snprintf(msg, sizeof msg, "%s", cn_error_message());
-            cn_fail(st, "%s: %s", path, msg);
-        }
+        if (st) cn_fail_prefix(st, "%s", path);
     }
     free(buf);
     return st;

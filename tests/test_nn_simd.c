@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/cn_clock.h"
 #include "models/nn/cn_adamw.h"
 #include "models/nn/cn_nn.h"
 #include "models/nn/cn_rng.h"
@@ -17,12 +18,6 @@
 enum { MAXN = 300, C = 37, M = 5 };
 static const int sizes[] = {1, 2, 7, 15, 16, 17, 33, 96, 97, 128, 255, 256, 300};
 enum { NSIZES = sizeof sizes / sizeof sizes[0] };
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
 
 static int same_values(const float *a, const float *b, int n) {
     for (int i = 0; i < n; i++)
@@ -140,12 +135,12 @@ static double time_softmax(float (*f)(float *, int)) {
     float x[256];
     double best = 1e30;
     for (int k = 0; k < 7; k++) {
-        double t0 = now_s();
+        double t0 = cn_clock_now();
         for (int rep = 0; rep < 500; rep++) {
             for (int i = 0; i < 256; i++) x[i] = (float)((i * 37 + rep) % 101) * 0.1f;
             f(x, 256);
         }
-        best = fmin(best, now_s() - t0);
+        best = fmin(best, cn_clock_now() - t0);
     }
     return best;
 }
@@ -158,9 +153,9 @@ static double time_layernorm(void (*f)(float *, float *, float *, const float *,
     for (int i = 0; i < CC; i++) g[i] = 1.0f, b[i] = 0.0f;
     double best = 1e30;
     for (int k = 0; k < 7; k++) {
-        double t0 = now_s();
+        double t0 = cn_clock_now();
         for (int rep = 0; rep < 20; rep++) f(y, mean, rstd, x, g, b, R, CC);
-        best = fmin(best, now_s() - t0);
+        best = fmin(best, cn_clock_now() - t0);
     }
     return best;
 }

@@ -91,13 +91,13 @@ static void test_checkpoints(void) {
     free(b);
     // wrong format / wrong shape: tensors of a res-4 model under other metadata
     cn_wn_model *big = small_model(6);
-    for (int variant = 0; variant < 2; variant++) {
+    for (int variant = 0; variant < 3; variant++) {
         cn_st_writer *w;
         TEST_OK(cn_st_writer_create(&w));
         TEST_OK(cn_st_writer_meta(w, "format", variant ? CN_WN_FORMAT : "continuo-melody"));
         TEST_OK(cn_st_writer_meta_int(w, "version", CN_WN_VERSION));
         const char *keys[] = {"n_layers", "cycle", "res", "gate", "skip", "emb", "sample_rate"};
-        const int vals[] = {big->cfg.n_layers, big->cfg.cycle, big->cfg.res, big->cfg.gate,
+        const int vals[] = {variant == 2 ? 0 : big->cfg.n_layers, big->cfg.cycle, big->cfg.res, big->cfg.gate,
                             big->cfg.skip, big->cfg.emb, big->cfg.sample_rate};
         for (int i = 0; i < 7; i++) TEST_OK(cn_st_writer_meta_int(w, keys[i], vals[i]));
         TEST_OK(cn_st_writer_meta(w, "instruments", "flute,violin"));
@@ -110,10 +110,13 @@ static void test_checkpoints(void) {
             TEST_OK(cn_st_writer_add(w, cn_wn_param_name(i), m->mem + off, nd, shape));
             off += sizes[i];
         }
-        path(p, variant ? "shape.safetensors" : "format.safetensors");
+        path(p, variant == 2 ? "layers0.safetensors" : variant ? "shape.safetensors" : "format.safetensors");
         TEST_OK(cn_st_write(w, p));
         cn_st_writer_destroy(w);
-        if (variant) expect_load_error(p, 0, "in.w");
+        if (variant == 2) { // the path once, then the reason (cn_fail_prefix)
+            expect_load_error(p, CN_ERR_RANGE, "layers0.safetensors: wavenet: 0 layers (1..");
+            TEST_ASSERT(strstr(strstr(cn_error_message(), "layers0") + 1, "layers0.safetensors") == NULL);
+        } else if (variant) expect_load_error(p, 0, "in.w");
         else expect_load_error(p, CN_ERR_VERSION, "format.safetensors");
     }
     cn_wn_destroy(big);
@@ -195,9 +198,9 @@ int main(void) {
     test_checkpoints();
     test_plugin();
     test_rate_mismatch();
-    const char *files[] = {"good", "truncated", "header", "nan", "format", "shape"};
+    const char *files[] = {"good", "truncated", "header", "nan", "format", "shape", "layers0"};
     char p[512], q[64];
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 7; i++) {
         snprintf(q, sizeof q, "%s.safetensors", files[i]);
         path(p, q);
         remove(p);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/cn_clock.h"
 #include "models/nn/cn_adamw.h"
 #include "models/melody/cn_melody_train.h"
 #include "models/nn/cn_nn.h"
@@ -27,12 +28,6 @@ void cn_mtrain_config_default(cn_mtrain_config *c) {
     c->threads = 2;
     c->eval_every = 250;
     c->ckpt_every = 250;
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 // ---- batches ---------------------------------------------------------------------------
@@ -277,7 +272,7 @@ cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
     cn_mtrain_progress p = {0};
     p.total = c->steps;
     p.best_val = res->best_val;
-    double t0 = now_s();
+    double t0 = cn_clock_now();
     long tokens_run = 0, step0 = step;
     while (step < c->steps) {
         long tokens = 0;
@@ -293,7 +288,7 @@ cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
         double nll = 0;
         for (int w = 0; w < threads; w++) nll += x.nll[w];
         p.grad_norm = cn_grad_clip(grads, m->n_params, c->clip);
-        opt.lr = cn_lr_schedule(step, c->warmup, planned_steps(c, step, step0, now_s() - t0), c->lr, c->lr_min);
+        opt.lr = cn_lr_schedule(step, c->warmup, planned_steps(c, step, step0, cn_clock_now() - t0), c->lr, c->lr_min);
         for (int i = 0; i < CN_TF_NPARAM; i++) {
             int nd, s[3];
             size_t n = cn_tf_param_shape(&m->cfg, i, &nd, s), off = (size_t)(m->w.t[i] - m->params);
@@ -302,7 +297,7 @@ cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
         }
         step++;
         tokens_run += tokens;
-        double el = now_s() - t0;
+        double el = cn_clock_now() - t0;
         p.step = step;
         p.train_bits = (float)(nll / tokens / log(2.0));
         p.lr = opt.lr;
@@ -338,7 +333,7 @@ cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
     }
     if (!valid || !valid->n) st = save_model(c, m, c->out_path, step, NAN, NAN, NULL, NULL);
     res->steps = step;
-    res->elapsed_s = now_s() - t0;
+    res->elapsed_s = cn_clock_now() - t0;
     res->tokens_per_s = tokens_run / (res->elapsed_s > 0 ? res->elapsed_s : 1e-9);
 done:
     workers_free(&x, threads);

@@ -79,9 +79,7 @@ static cn_status read_config(const cn_st_file *f, cn_tf_config *c) {
     if (st) return st;
     *c = (cn_tf_config){(int)v[0], (int)v[1], (int)v[2], (int)v[3], (float)drop};
     if ((st = cn_tf_config_check(c))) {
-        char why[256]; // cn_fail reuses the message buffer: copy it first
-        snprintf(why, sizeof why, "%s", cn_error_message());
-        return cn_fail(CN_ERR_FORMAT, "%s: %s", cn_st_path(f), why);
+        return cn_fail_prefix(CN_ERR_FORMAT, "%s", cn_st_path(f));
     }
     char meters[256], styles[256];
     join_names(meters, sizeof meters, cn_meter_names);

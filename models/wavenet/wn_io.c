@@ -81,7 +81,7 @@ static cn_status wn_parse_config(const cn_st_file *f, cn_wn_config *c) {
         p += len + (p[len] == ',');
     }
     st = cn_wn_config_check(c);
-    if (st) return cn_fail(st, "%s: %s", cn_st_path(f), cn_error_message());
+    if (st) return cn_fail_prefix(st, "%s", cn_st_path(f));
     return CN_OK;
 }
 
