@@ -1,8 +1,10 @@
 // graph.c: generator -> effect chain, with sample-accurate note events (cn_graph.h).
 // The chain-spec parser lives in graph_chain.c.
+#include "core/cn_kv.h"
 #include "engine/cn_graph.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,23 +84,15 @@ static cn_status split_args(const cn_plugin_desc *d, const char *args, char *res
     *n_sets = 0;
     rest[0] = 0;
     size_t rlen = 0;
-    for (const char *p = args; p && *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        const char *eq = memchr(p, '=', len);
-        if (len == 0 || !eq || eq == p)
-            return cn_fail(CN_ERR_ARG, "plugin '%s': expected key=value, got '%.*s'", d->id,
-                           (int)len, p);
-        int idx = param_index(d, p, (size_t)(eq - p));
+    char what[96];
+    snprintf(what, sizeof what, "plugin '%s'", d->id);
+    cn_kv kv;
+    cn_status st = CN_OK;
+    for (const char *p = args; cn_kv_next(&p, what, &kv, &st);) {
+        int idx = param_index(d, kv.key, kv.key_len);
         if (idx >= 0) {
-            char num[64];
-            size_t vlen = len - (size_t)(eq + 1 - p);
-            char *vend;
-            if (vlen == 0 || vlen >= sizeof num)
-                return cn_fail(CN_ERR_ARG, "plugin '%s': bad value for '%s'", d->id,
-                               d->params[idx].name);
-            memcpy(num, eq + 1, vlen);
-            num[vlen] = 0;
+            char num[64], *vend;
+            if ((st = cn_kv_value(&kv, what, num, sizeof num))) return st;
             float v = strtof(num, &vend);
             const cn_param_desc *pd = &d->params[idx];
             if (*vend || v != v)
@@ -112,13 +106,12 @@ static cn_status split_args(const cn_plugin_desc *d, const char *args, char *res
             sets[(*n_sets)++] = (param_set){idx, v};
         } else {
             if (rlen) rest[rlen++] = ',';
-            memcpy(rest + rlen, p, len);
-            rlen += len;
+            memcpy(rest + rlen, kv.item, kv.item_len);
+            rlen += kv.item_len;
             rest[rlen] = 0;
         }
-        p = end ? end + 1 : p + len;
     }
-    return CN_OK;
+    return st;
 }
 
 static cn_status node_create(cn_graph *g, node *n, const cn_plugin_desc *d, const char *args) {

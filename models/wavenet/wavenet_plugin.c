@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cn_kv.h"
 #include "core/cn_paths.h"
 #include "dsp/cn_resample.h"
 #include "models/wavenet/cn_wavenet_plugin.h"
@@ -92,42 +93,30 @@ static cn_status wn_create(const char *args, void **out) {
     char instrument[CN_WN_NAME_MAX] = "", preset[WN_PATH_MAX] = "", model[WN_PATH_MAX] = "";
     uint64_t seed = 1;
     float temp = wn_params[CN_WN_PARAM_TEMPERATURE].def;
-    // args: key=value,...
-    for (const char *p = args; p && *p;) {
-        size_t len = strcspn(p, ",");
-        const char *eq = memchr(p, '=', len);
-        if (!eq) return cn_fail(CN_ERR_ARG, "wavenet: argument '%.*s' is not key=value", (int)len, p);
-        size_t kl = (size_t)(eq - p), vl = len - kl - 1;
-        const char *v = eq + 1;
-        if (kl == 10 && !strncmp(p, "instrument", 10) && vl < sizeof instrument) {
-            memcpy(instrument, v, vl);
-            instrument[vl] = 0;
-        } else if (kl == 6 && !strncmp(p, "preset", 6) && vl < sizeof preset) {
-            memcpy(preset, v, vl);
-            preset[vl] = 0;
-        } else if (kl == 5 && !strncmp(p, "model", 5) && vl < sizeof model) {
-            memcpy(model, v, vl);
-            model[vl] = 0;
-        } else if (kl == 4 && !strncmp(p, "seed", 4) && vl > 0 && vl < 20) {
-            char num[20];
-            memcpy(num, v, vl);
-            num[vl] = 0;
+    cn_kv kv;
+    cn_status st = CN_OK;
+    for (const char *p = args; cn_kv_next(&p, "wavenet", &kv, &st);) {
+        char num[20];
+        if (cn_kv_is(&kv, "instrument")) st = cn_kv_value(&kv, "wavenet", instrument, sizeof instrument);
+        else if (cn_kv_is(&kv, "preset")) st = cn_kv_value(&kv, "wavenet", preset, sizeof preset);
+        else if (cn_kv_is(&kv, "model")) st = cn_kv_value(&kv, "wavenet", model, sizeof model);
+        else if (cn_kv_is(&kv, "seed") && !(st = cn_kv_value(&kv, "wavenet", num, sizeof num))) {
             char *end;
             seed = strtoull(num, &end, 10);
-            if (*end) return cn_fail(CN_ERR_ARG, "wavenet: seed '%s' is not a number", num);
-        } else {
-            return cn_fail(CN_ERR_ARG, "wavenet: unknown or too long argument '%.*s' (instrument, "
-                           "preset, model, seed)", (int)len, p);
-        }
-        p += len + (p[len] == ',');
+            if (*end) st = cn_fail(CN_ERR_ARG, "wavenet: seed '%s' is not a number", num);
+        } else if (!st)
+            st = cn_fail(CN_ERR_ARG, "wavenet: unknown argument '%.*s' (instrument, preset, model, seed)",
+                         (int)kv.item_len, kv.item);
+        if (st) return st;
     }
+    if (st) return st;
     size_t pl = strlen(preset);
     if (!model[0] && pl > 12 && !strcmp(preset + pl - 12, ".safetensors")) { // a model file
         memcpy(model, preset, pl + 1);
         preset[0] = 0;
     }
     char path[WN_PATH_MAX];
-    cn_status st = CN_OK;
+
     if (!model[0]) {
         const char *name = preset[0] ? preset : instrument[0] ? instrument : "flute";
         char pinst[CN_WN_NAME_MAX];

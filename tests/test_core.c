@@ -1,11 +1,13 @@
-// test_paths_blas: the shipped-file lookup and preset resolver (core/paths.c), SHA-256
-// against FIPS 180-4 vectors (core/sha256.c), and the OpenBLAS core choice
-// (models/nn/blas_core.c) for known CPU feature sets.
+// test_core: the shipped-file lookup and preset resolver (core/paths.c), SHA-256 against
+// FIPS 180-4 vectors (core/sha256.c), key=value lists (core/kv.c), error context
+// (cn_fail_prefix), and the OpenBLAS core choice (models/nn/blas_core.c) for known CPU
+// feature sets.
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "models/nn/cn_blas_core.h"
+#include "core/cn_kv.h"
 #include "core/cn_paths.h"
 #include "core/cn_sha256.h"
 #include "cn_test.h"
@@ -139,10 +141,55 @@ static void test_presets(void) {
     unsetenv("CONTINUO_PRESETS");
 }
 
+static void test_kv(void) {
+    const char *p = "a=1,name=violin,empty=,x=y=z";
+    cn_kv kv;
+    cn_status st;
+    char buf[8];
+    TEST_ASSERT(cn_kv_next(&p, "t", &kv, &st) == 1 && cn_kv_is(&kv, "a") && !cn_kv_is(&kv, "ab"));
+    TEST_OK(cn_kv_value(&kv, "t", buf, sizeof buf));
+    TEST_ASSERT(!strcmp(buf, "1"));
+    TEST_ASSERT(cn_kv_next(&p, "t", &kv, &st) == 1 && cn_kv_is(&kv, "name"));
+    TEST_ASSERT(cn_kv_value(&kv, "t", buf, 4) == CN_ERR_ARG); // "violin" needs 7 bytes
+    TEST_ASSERT(strstr(cn_error_message(), "too long") && strstr(cn_error_message(), "'name'"));
+    TEST_ASSERT(cn_kv_next(&p, "t", &kv, &st) == 1 && kv.value_len == 0);
+    TEST_ASSERT(cn_kv_value(&kv, "t", buf, sizeof buf) == CN_ERR_ARG);
+    TEST_ASSERT(cn_kv_next(&p, "t", &kv, &st) == 1 && cn_kv_is(&kv, "x") && kv.value_len == 3);
+    TEST_ASSERT(cn_kv_next(&p, "t", &kv, &st) == 0 && st == CN_OK); // end
+    const char *bad[] = {"novalue", "=1", "a=1,,b=2", "a=1,"};
+    const int good_items[] = {0, 0, 1, 1};
+    for (int i = 0; i < 4; i++) {
+        const char *q = bad[i];
+        int n = 0;
+        while (cn_kv_next(&q, "plugin 'x'", &kv, &st)) n++;
+        if (i < 3) {
+            TEST_ASSERT_MSG(st == CN_ERR_ARG && n == good_items[i], "'%s': %d items, st %d", bad[i], n, st);
+            TEST_ASSERT(strstr(cn_error_message(), "plugin 'x': expected key=value"));
+        } else {
+            TEST_ASSERT(st == CN_OK && n == 1); // a trailing comma ends the list
+        }
+    }
+    p = NULL;
+    TEST_ASSERT(cn_kv_next(&p, "t", &kv, &st) == 0 && st == CN_OK);
+}
+
+static void test_fail_prefix(void) {
+    cn_fail(CN_ERR_RANGE, "wavenet: 0 layers (1..40)");
+    TEST_ASSERT(cn_fail_prefix(CN_ERR_RANGE, "%s", "/tmp/m.safetensors") == CN_ERR_RANGE);
+    TEST_ASSERT(!strcmp(cn_error_message(), "/tmp/m.safetensors: wavenet: 0 layers (1..40)"));
+    char long_ctx[700];
+    memset(long_ctx, 'x', sizeof long_ctx - 1);
+    long_ctx[sizeof long_ctx - 1] = 0;
+    cn_fail_prefix(CN_ERR_IO, "%s", long_ctx); // truncated, never overflowing
+    TEST_ASSERT(strlen(cn_error_message()) < 512);
+}
+
 int main(void) {
+    test_kv();
+    test_fail_prefix();
     test_sha256();
     test_blas_core();
     test_presets();
-    printf("test_paths_blas: ok\n");
+    printf("test_core: ok\n");
     return 0;
 }
