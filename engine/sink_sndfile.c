@@ -1,6 +1,6 @@
 // sink_sndfile.c: mono audio file sink through libsndfile. Samples go to a temporary
-// file next to the target (PATH.tmp-XXXXXX, same file system so rename is atomic);
-// finish() closes it and renames it over PATH; destroy() without finish() removes it.
+// file next to the target (cn_atomic_file: PATH.tmp-XXXXXX); finish() closes it and
+// renames it over PATH; destroy() without finish() removes it.
 // A short write (disk full, file size limit) is a CN_ERR_IO with the path and reason.
 #include <errno.h>
 #include <fcntl.h>
@@ -12,12 +12,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cn_atomic_file.h"
 #include "engine/cn_sink.h"
 
 typedef struct {
     cn_sink base; // first: a cn_sink* is a file_sink*
-    SNDFILE *sf;
-    char *path, *tmp;
+    SNDFILE *sf;     // writes into af.f's descriptor, which it does not own
+    cn_atomic_file af;
+    int open;        // af holds an unpublished temporary file
+    const char *path; // af.path
 } file_sink;
 
 cn_status cn_file_format_parse(const char *name, cn_file_format *out) {
@@ -75,28 +78,18 @@ static cn_status file_finish(cn_sink *base) {
     if (!s->sf) return cn_fail(CN_ERR_STATE, "%s: already finished", s->path);
     int rc = sf_close(s->sf); // flushes headers and buffered data
     s->sf = NULL;
+    s->open = 0;
     if (rc) {
-        unlink(s->tmp);
-        return cn_fail(CN_ERR_IO, "%s: cannot finish the file: %s", s->path,
-                       sf_error_number(rc));
+        cn_atomic_file_abort(&s->af);
+        return cn_fail(CN_ERR_IO, "%s: cannot finish the file: %s", s->path, sf_error_number(rc));
     }
-    if (rename(s->tmp, s->path)) {
-        int e = errno;
-        unlink(s->tmp);
-        return cn_fail(CN_ERR_IO, "%s: cannot rename the finished file into place: %s",
-                       s->path, strerror(e));
-    }
-    free(s->tmp);
-    s->tmp = NULL; // published: destroy must not remove it
-    return CN_OK;
+    return cn_atomic_file_commit(&s->af); // published: destroy must not remove it
 }
 
 static void file_destroy(cn_sink *base) {
     file_sink *s = (file_sink *)base;
     if (s->sf) sf_close(s->sf);
-    if (s->tmp) unlink(s->tmp);
-    free(s->tmp);
-    free(s->path);
+    if (s->open) cn_atomic_file_abort(&s->af);
     free(s);
 }
 
@@ -112,28 +105,15 @@ cn_status cn_sink_sndfile_create(const char *path, int rate, cn_file_format fmt,
         return cn_fail(CN_ERR_ARG, "%s: libsndfile cannot write this format at %d Hz", path, rate);
 
     file_sink *s = calloc(1, sizeof *s);
-    size_t len = strlen(path);
-    if (!s || !(s->path = strdup(path)) || !(s->tmp = malloc(len + 12))) {
-        if (s) free(s->path);
+    if (!s) return cn_fail(CN_ERR_NOMEM, "out of memory creating %s", path);
+    if ((st = cn_atomic_file_open(&s->af, path))) {
         free(s);
-        return cn_fail(CN_ERR_NOMEM, "out of memory creating %s", path);
+        return st;
     }
-    snprintf(s->tmp, len + 12, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(s->tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(s->tmp);
-        s->tmp = NULL;
-        file_destroy(&s->base);
-        return cn_fail(CN_ERR_IO, "cannot create %s: %s", path, strerror(e));
-    }
-    // mkstemp makes the file 0600; give it the usual mode under the process umask.
-    mode_t mask = umask(0);
-    umask(mask);
-    (void)fchmod(fd, 0666 & ~mask); // on failure it stays 0600: still a valid file
-    s->sf = sf_open_fd(fd, SFM_WRITE, &info, 1);
+    s->open = 1;
+    s->path = s->af.path;
+    s->sf = sf_open_fd(fileno(s->af.f), SFM_WRITE, &info, 0);
     if (!s->sf) {
-        close(fd);
         st = cn_fail(CN_ERR_IO, "cannot write %s: %s", path, sf_strerror(NULL));
         file_destroy(&s->base);
         return st;

@@ -40,6 +40,17 @@
     TEST_ASSERT_MSG(fabs((double)(a) - (double)(b)) <= (tol), "%g vs %g (tol %g)", \
                     (double)(a), (double)(b), (double)(tol))
 
+// How many temporary files of an atomic write of `path` (PATH.tmp-XXXXXX) are left.
+#include <glob.h>
+static inline int cn_test_tmp_left(const char *path) {
+    char pat[1024];
+    snprintf(pat, sizeof pat, "%s.tmp-*", path);
+    glob_t g;
+    int n = glob(pat, 0, NULL, &g) == 0 ? (int)g.gl_pathc : 0;
+    globfree(&g);
+    return n;
+}
+
 // Path of a file inside the source tree (CN_SOURCE_DIR is a compile definition).
 #define CN_SRC(rel) CN_SOURCE_DIR "/" rel
 

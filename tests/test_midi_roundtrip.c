@@ -267,7 +267,7 @@ static void test_write_fields(void) {
     TEST_OK(cn_midi_read_file(path, &m));
     TEST_ASSERT(m->n_notes == 3 && strcmp(m->text, "seed=1") == 0);
     cn_midi_destroy(m);
-    TEST_ASSERT(fopen("test_midi_roundtrip_out.mid.tmp", "rb") == NULL);
+    TEST_ASSERT(cn_test_tmp_left(path) == 0);
     remove(path);
 
     // Unwritable values are refused before anything is written.

@@ -62,7 +62,7 @@ int main(void) {
     TEST_OK(cn_st_writer_meta_double(w, "lr", 0.5));
     TEST_OK(cn_st_writer_meta(w, "lr", "0.25")); // replaces
     TEST_OK(cn_st_write(w, PATH));
-    TEST_ASSERT(access("test_safetensors.tmp.safetensors.tmp", F_OK) != 0);
+    TEST_ASSERT(cn_test_tmp_left(PATH) == 0);
 
     // A directory that does not exist: clear error, nothing left behind.
     TEST_ASSERT(cn_st_write(w, "no/such/dir/x.safetensors") == CN_ERR_IO);

@@ -386,11 +386,7 @@ cn_status cn_ngram_ltm_save(const cn_ngram_ltm *ltm, const char *path) {
              put_i32(af.f, t->nodes[i].distinct) && put_i32(af.f, t->nodes[i].head);
     for (size_t i = 0; ok && i < t->n_ent; i++)
         ok = put_i32(af.f, t->ent[i].sym) && put_i32(af.f, t->ent[i].count) && put_i32(af.f, t->ent[i].next);
-    if (!ok) {
-        cn_atomic_file_abort(&af);
-        return cn_fail(CN_ERR_IO, "cannot write %s", path);
-    }
-    return cn_atomic_file_commit(&af);
+    return ok ? cn_atomic_file_commit(&af) : cn_atomic_file_fail(&af);
 }
 
 static cn_status ltm_read(FILE *f, const char *path, cn_ngram_ltm *ltm) {

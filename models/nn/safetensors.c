@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/cn_atomic_file.h"
 #include "models/nn/cn_safetensors.h"
 
 // Header larger than this is refused before allocating (real headers are a few KB).
@@ -143,56 +144,25 @@ static char *build_header(const cn_st_writer *w, size_t *len) {
     return out;
 }
 
-static cn_status write_fail(FILE *fp, const char *tmp, const char *path) {
-    int err = errno;
-    if (fp) fclose(fp);
-    unlink(tmp);
-    return cn_fail(CN_ERR_IO, "%s: cannot write: %s%s", path, strerror(err),
-                   err == ENOSPC ? " (disk full: free space and retry)" : "");
-}
-
 cn_status cn_st_write(cn_st_writer *w, const char *path) {
     cn_return_val_if_fail(w && path, CN_ERR_ARG);
     size_t hlen = 0;
     char *header = build_header(w, &hlen);
     if (!header) return cn_fail(CN_ERR_NOMEM, "%s: out of memory building the header", path);
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 5);
-    if (!tmp) {
+    cn_atomic_file af;
+    cn_status st = cn_atomic_file_open(&af, path);
+    if (st) {
         free(header);
-        return cn_fail(CN_ERR_NOMEM, "%s: out of memory", path);
-    }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-    cn_status st = CN_OK;
-    FILE *fp = fopen(tmp, "wb");
-    if (!fp) {
-        st = cn_fail(CN_ERR_IO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
-        goto done;
+        return st;
     }
     uint8_t len8[8];
     for (int i = 0; i < 8; i++) len8[i] = (uint8_t)((uint64_t)hlen >> (8 * i));
-    int ok = fwrite(len8, 1, 8, fp) == 8 && fwrite(header, 1, hlen, fp) == hlen;
+    int ok = fwrite(len8, 1, 8, af.f) == 8 && fwrite(header, 1, hlen, af.f) == hlen;
     // Tensor data is written as is: the host is little-endian (checked by the reader too).
     for (int i = 0; i < w->n && ok; i++)
-        ok = fwrite(w->t[i].data, sizeof(float), w->t[i].numel, fp) == w->t[i].numel;
-    if (!ok || fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
-        st = write_fail(fp, tmp, path);
-        goto done;
-    }
-    if (fclose(fp) != 0) {
-        st = write_fail(NULL, tmp, path);
-        goto done;
-    }
-    if (rename(tmp, path) != 0) {
-        int err = errno;
-        unlink(tmp);
-        st = cn_fail(CN_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(err));
-    }
-done:
-    free(tmp);
+        ok = fwrite(w->t[i].data, sizeof(float), w->t[i].numel, af.f) == w->t[i].numel;
     free(header);
-    return st;
+    return ok ? cn_atomic_file_commit(&af) : cn_atomic_file_fail(&af);
 }
 
 // ---- reader ------------------------------------------------------------------------

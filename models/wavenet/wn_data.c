@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dsp/cn_mulaw.h"
+#include "models/cn_smf.h"
 #include "models/wavenet/cn_wn_data.h"
 
 // ---- notes ------------------------------------------------------------------------------------
@@ -46,37 +47,6 @@ cn_status cn_wn_notes_from_midi(const cn_midi *m, int sample_rate, cn_wn_note **
 
 // ---- program-change MIDI copy -------------------------------------------------------------------
 
-typedef struct wn_buf {
-    uint8_t *p;
-    size_t n, cap;
-    int oom;
-} wn_buf;
-
-static void wn_put(wn_buf *b, const uint8_t *d, size_t n) {
-    if (b->oom) return;
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 1024;
-        while (cap < b->n + n) cap *= 2;
-        uint8_t *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, d, n);
-    b->n += n;
-}
-
-static void wn_put_vlq(wn_buf *b, uint32_t v) {
-    uint8_t tmp[5];
-    int n = 0;
-    tmp[4 - n++] = v & 0x7f;
-    while ((v >>= 7)) tmp[4 - n++] = 0x80 | (v & 0x7f);
-    wn_put(b, tmp + 5 - n, (size_t)n);
-}
-
 cn_status cn_wn_write_program_midi(const cn_midi *m, int program, const char *path) {
     if (program < 0 || program > 127)
         return cn_fail(CN_ERR_RANGE, "program %d (General MIDI programs are 0..127)", program);
@@ -84,48 +54,23 @@ cn_status cn_wn_write_program_midi(const cn_midi *m, int program, const char *pa
     int n;
     cn_status st = cn_wn_notes_from_midi(m, 960, &notes, &n); // 960 ticks/s = 480/beat at 120 bpm
     if (st) return st;
-    wn_buf trk = {0};
-    const uint8_t head[] = {0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20, // tempo 500000 us/beat
-                            0x00, 0xC0, (uint8_t)program};
-    wn_put(&trk, head, sizeof head);
+    cn_smf smf;
+    cn_smf_begin(&smf, 0, 1, 480); // format 0, 480 ticks per beat
+    cn_smf_track_begin(&smf);
+    const uint8_t tempo[3] = {0x07, 0xA1, 0x20}, prog[1] = {(uint8_t)program}; // 500000 us/beat
+    cn_smf_meta(&smf, 0, 0x51, tempo, 3);
+    cn_smf_event(&smf, 0, 0xC0, prog, 1);
     int64_t now = 0;
     for (int i = 0; i < n; i++) {
-        uint8_t on[3] = {0x90, (uint8_t)notes[i].pitch, (uint8_t)notes[i].velocity};
-        uint8_t off[3] = {0x80, (uint8_t)notes[i].pitch, 64};
-        wn_put_vlq(&trk, (uint32_t)(notes[i].on - now));
-        wn_put(&trk, on, 3);
-        wn_put_vlq(&trk, (uint32_t)(notes[i].off - notes[i].on));
-        wn_put(&trk, off, 3);
+        uint8_t on[2] = {(uint8_t)notes[i].pitch, (uint8_t)notes[i].velocity};
+        uint8_t off[2] = {(uint8_t)notes[i].pitch, 64};
+        cn_smf_event(&smf, (uint32_t)(notes[i].on - now), 0x90, on, 2);
+        cn_smf_event(&smf, (uint32_t)(notes[i].off - notes[i].on), 0x80, off, 2);
         now = notes[i].off;
     }
-    const uint8_t eot[] = {0x00, 0xFF, 0x2F, 0x00};
-    wn_put(&trk, eot, sizeof eot);
+    cn_smf_track_end(&smf);
     free(notes);
-    if (trk.oom) {
-        free(trk.p);
-        return cn_fail(CN_ERR_NOMEM, "%s: out of memory", path);
-    }
-    uint8_t hdr[22] = {'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 0, 0, 1, 0x01, 0xE0,
-                       'M', 'T', 'r', 'k'};
-    hdr[18] = (uint8_t)(trk.n >> 24);
-    hdr[19] = (uint8_t)(trk.n >> 16);
-    hdr[20] = (uint8_t)(trk.n >> 8);
-    hdr[21] = (uint8_t)trk.n;
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-        free(trk.p);
-        return cn_fail(CN_ERR_ARG, "%s: path too long", path);
-    }
-    FILE *f = fopen(tmp, "wb");
-    int ok = f && fwrite(hdr, 1, sizeof hdr, f) == sizeof hdr && fwrite(trk.p, 1, trk.n, f) == trk.n;
-    if (f && fclose(f)) ok = 0;
-    free(trk.p);
-    if (!ok || rename(tmp, path)) {
-        remove(tmp);
-        return cn_fail(CN_ERR_IO, "%s: cannot write (check the folder exists and the disk has room)",
-                       path);
-    }
-    return CN_OK;
+    return cn_smf_write_file(&smf, path);
 }
 
 // ---- WAV + MIDI pairs -------------------------------------------------------------------------
