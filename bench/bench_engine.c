@@ -118,7 +118,7 @@ static int bench_synth(const char *tune, double seconds, const char *fx, double 
     cn_sink *sink = NULL;
     if (!st) st = cn_sink_null_create(&sink);
     double t0 = cn_clock_now();
-    if (!st) st = cn_graph_render(g, sink, frames);
+    if (!st) st = cn_graph_render(g, sink, frames, NULL);
     *cpu_s = cn_clock_now() - t0;
     *audio_s = (double)frames / rate;
     *rtf = *audio_s / *cpu_s;

@@ -512,7 +512,7 @@ static void stats_print(const char *label, const stats *s) {
 static int sample_windows(cn_event_model *m, const corpus *test, const cn_sample_config *sc,
                           int max_primers, stats *gen, stats *real) {
     static const cn_melody_cond unknown = {-1, -1, -1, -1};
-    const cn_gen_limit lim = {SANITY_GEN, 0};
+    const cn_gen_limit lim = {.max_events = SANITY_GEN};
     int used = 0;
     for (int i = 0; i < test->n && used < max_primers; i++) {
         const cn_event_seq *s = &test->s[i];

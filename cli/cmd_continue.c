@@ -295,7 +295,9 @@ int cn_cmd_continue(int argc, char **argv) {
         cn_melody_free(&primer);
         return rc;
     }
-    cn_gen_limit lim = {(int)a.notes, 0};
+    cn_ui_progress line;
+    cn_ui_progress_init(&line, "continue");
+    cn_gen_limit lim = {(int)a.notes, 0, {cn_ui_progress_draw, &line}};
     if (a.bars) {
         int num = meter_num > 0 ? meter_num : 4, den = meter_num > 0 ? meter_den : 4;
         lim.max_ticks = (int)(a.bars * num * 4 * CN_TICKS_PER_BEAT / den);

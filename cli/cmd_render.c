@@ -80,7 +80,10 @@ int cn_cmd_render(int argc, char **argv) {
     if (built) return cn_ui_error("render", NULL);
     cn_sink *sink = NULL;
     cn_status st = cn_sink_sndfile_create(out, (int)rate, fmt, &sink);
-    if (!st) st = cn_graph_render(g, sink, total);
+    cn_ui_progress line;
+    cn_ui_progress_init(&line, "render");
+    const cn_progress_cb progress = {cn_ui_progress_draw, &line};
+    if (!st) st = cn_graph_render(g, sink, total, &progress);
     if (!st) st = sink->finish(sink);
     cn_sink_destroy(sink); // removes the temporary file unless finished
     cn_graph_destroy(g);

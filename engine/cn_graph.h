@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "core/cn_progress.h"
 #include "engine/cn_plugin.h"
 #include "engine/cn_sink.h"
 
@@ -63,6 +64,7 @@ double cn_graph_rate(const cn_graph *g);
 
 // [main] Offline render: process `frames` samples from the current position in blocks of
 // max_frames, as fast as possible, writing each block to the sink (not finished here).
-cn_status cn_graph_render(cn_graph *g, cn_sink *sink, int64_t frames);
+// `progress` (NULL: none) gets frames done of `frames`.
+cn_status cn_graph_render(cn_graph *g, cn_sink *sink, int64_t frames, const cn_progress_cb *progress);
 
 #endif

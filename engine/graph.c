@@ -312,14 +312,18 @@ int64_t cn_graph_position(const cn_graph *g) {
 int cn_graph_max_frames(const cn_graph *g) { return g->max_frames; }
 double cn_graph_rate(const cn_graph *g) { return g->rate; }
 
-cn_status cn_graph_render(cn_graph *g, cn_sink *sink, int64_t frames) {
+cn_status cn_graph_render(cn_graph *g, cn_sink *sink, int64_t frames, const cn_progress_cb *progress) {
     cn_return_val_if_fail(g && sink && frames >= 0, CN_ERR_ARG);
-    while (frames > 0) {
-        int n = frames < g->max_frames ? (int)frames : g->max_frames;
+    cn_progress_tracker tr;
+    cn_progress_start(&tr, progress, "frames", frames);
+    for (int64_t done = 0; done < frames;) {
+        int n = frames - done < g->max_frames ? (int)(frames - done) : g->max_frames;
         cn_graph_process(g, g->block, n);
         cn_status st = sink->write(sink, g->block, n);
         if (st) return st;
-        frames -= n;
+        done += n;
+        cn_progress_update(&tr, done);
     }
+    cn_progress_finish(&tr, frames);
     return CN_OK;
 }

@@ -111,7 +111,7 @@ static void test_render_file(void) {
     cn_sink *sink;
     TEST_OK(cn_sink_sndfile_create(wav, RATE, CN_FILE_WAV_FLOAT, &sink));
     TEST_ASSERT(access(wav, F_OK) != 0); // nothing under the final name yet
-    TEST_OK(cn_graph_render(g, sink, N));
+    TEST_OK(cn_graph_render(g, sink, N, NULL));
     TEST_OK(sink->finish(sink));
     TEST_ASSERT(sink->frames == N);
     cn_sink_destroy(sink);

@@ -78,7 +78,7 @@ int main(void) {
     cn_rng rng;
     cn_rng_seed(&rng, cfg.seed, 0);
     cn_event_seq ref;
-    const cn_gen_limit lim = {NOTES - 10, 0};
+    const cn_gen_limit lim = {.max_events = NOTES - 10};
     TEST_OK(cn_sample_continue(m, &cfg.sample, &rng, &lim, &ref));
     TEST_ASSERT(ref.n == NOTES - 10 && !memcmp(ref.ev, ev + 10, sizeof *ref.ev * (NOTES - 10)));
     cn_events_free(&ref);

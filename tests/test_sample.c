@@ -74,7 +74,7 @@ int main(void) {
     cfg = cn_sample_config_default();
     cfg.temperature = 1.5;
     cn_event_seq out[3];
-    const cn_gen_limit by_events = {40, 0};
+    const cn_gen_limit by_events = {.max_events = 40};
     for (int k = 0; k < 3; k++) {
         cn_event_model *m = primed(ltm);
         cn_rng_seed(&rng, k < 2 ? 42 : 43, 0);
@@ -87,7 +87,7 @@ int main(void) {
     for (int k = 0; k < 3; k++) cn_events_free(&out[k]);
 
     // A tick limit: the continuation spans exactly 4 bars of 4/4.
-    const cn_gen_limit by_ticks = {0, 4 * 4 * CN_TICKS_PER_BEAT};
+    const cn_gen_limit by_ticks = {.max_ticks = 4 * 4 * CN_TICKS_PER_BEAT};
     cn_event_model *m = primed(ltm);
     cn_rng_seed(&rng, 1, 0);
     TEST_OK(cn_sample_continue(m, &cfg, &rng, &by_ticks, &out[0]));
@@ -102,7 +102,7 @@ int main(void) {
 
     // Beam search: deterministic, reports the model's own log-probability, leaves the
     // model untouched, and a wider beam is at least as likely as greedy (width 1).
-    const cn_gen_limit eight = {8, 0};
+    const cn_gen_limit eight = {.max_events = 8};
     double lp[3];
     for (int k = 0; k < 3; k++) {
         m = primed(ltm);

@@ -1,9 +1,10 @@
 // cn_ui.h: what the command-line front-ends (cli/ and bench/) share: the one place that
-// prints errors, strict flag-value parsing, and the start-up choice of OpenBLAS core.
-// The library below never prints; these functions do.
+// prints errors, strict flag-value parsing, the terminal progress line, and the start-up
+// choice of OpenBLAS core. The library below never prints; these functions do.
 #ifndef CN_UI_H
 #define CN_UI_H
 
+#include "core/cn_progress.h"
 #include "core/cn_status.h"
 
 // Print "continuo <cmd>: <message>" (the library's last error when fmt is NULL) on one
@@ -29,5 +30,20 @@ int cn_ui_parse_double(const char *s, double lo, double hi, double *out);
 void cn_ui_blas_reexec(char **argv);
 // How the running core was chosen, for --version and bench.
 const char *cn_ui_blas_origin(void);
+
+// The terminal progress line of a long job (render, continue): a cn_progress_fn that
+// redraws one line on stderr (done/total, percent, rate, ETA) once the job has run about
+// 2 seconds ($CONTINUO_PROGRESS_DELAY overrides), and ends it with a newline when the
+// job is done. When stderr is not a terminal it draws nothing.
+typedef struct cn_ui_progress {
+    const char *label; // e.g. "render"
+    int tty, drawn;
+    double delay;
+} cn_ui_progress;
+void cn_ui_progress_init(cn_ui_progress *u, const char *label);
+void cn_ui_progress_draw(const cn_progress *p, void *user); // user: cn_ui_progress *
+
+// "1h02m03s" / "2m03s" / "3s" into buf.
+void cn_ui_format_duration(char *buf, int size, double seconds);
 
 #endif

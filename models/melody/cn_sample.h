@@ -6,6 +6,7 @@
 #ifndef CN_SAMPLE_H
 #define CN_SAMPLE_H
 
+#include "core/cn_progress.h"
 #include "models/melody/cn_event_model.h"
 #include "models/nn/cn_rng.h"
 #include "core/cn_status.h"
@@ -38,6 +39,7 @@ int cn_top_indices(const float *probs, int n, int k, int *idx);
 typedef struct cn_gen_limit {
     int max_events;
     int max_ticks;
+    cn_progress_cb progress; // optional: events (or ticks, with max_ticks) done so far
 } cn_gen_limit;
 // Account for e, the next event after *ticks of continuation: when it reaches
 // lim->max_ticks, shorten it (rest first) to end exactly there and return 1.

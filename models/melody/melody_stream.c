@@ -118,7 +118,7 @@ static cn_status sample_one(cn_mstream *s, cn_mevent *e) {
         cn_status st = restart(s);
         if (st) return st;
     }
-    const cn_gen_limit one = {1, 0};
+    const cn_gen_limit one = {.max_events = 1};
     cn_event_seq seq;
     cn_status st = cn_sample_continue(s->m, &s->cfg.sample, &s->rng, &one, &seq);
     if (st) return st;

@@ -116,6 +116,9 @@ cn_status cn_sample_continue(cn_event_model *m, const cn_sample_config *cfg, cn_
     float p[CN_EV_NPITCH], d[CN_EV_NDUR], r[CN_EV_NREST];
     long long ticks = 0;
     int cap = 0, done = 0;
+    cn_progress_tracker tr;
+    cn_progress_start(&tr, &lim->progress, lim->max_events > 0 ? "notes" : "ticks",
+                      lim->max_events > 0 ? lim->max_events : lim->max_ticks);
     while (!st && !done && (lim->max_events <= 0 || out->n < lim->max_events)) {
         cn_mevent e;
         m->pitch_probs(m->self, p);
@@ -127,7 +130,9 @@ cn_status cn_sample_continue(cn_event_model *m, const cn_sample_config *cfg, cn_
         done = cn_gen_limit_step(lim, &ticks, &e);
         st = m->observe(m->self, &e);
         if (!st) st = seq_push(out, &cap, e);
+        cn_progress_update(&tr, lim->max_events > 0 ? out->n : ticks);
     }
+    if (!st) cn_progress_finish(&tr, lim->max_events > 0 ? out->n : ticks);
     if (st) cn_events_free(out);
     return st;
 }
