@@ -345,11 +345,11 @@ typedef struct {
     double t0, tok0, t1, tok1; // elapsed seconds and tokens after the warm-up step and the last
 } train_clock;
 
-static void train_tick(const cn_mtrain_progress *p, void *user) {
+static void train_tick(const cn_progress *p, void *user) {
     train_clock *k = user;
-    if (strcmp(p->event, "step")) return;
-    double tok = p->tokens_per_s * p->elapsed_s; // tokens so far
-    if (p->step == 1) k->t0 = p->elapsed_s, k->tok0 = tok;
+    if (strcmp(p->event, "progress")) return;
+    double tok = p->items_per_s * p->elapsed_s; // tokens so far
+    if (p->done == 1) k->t0 = p->elapsed_s, k->tok0 = tok;
     k->t1 = p->elapsed_s, k->tok1 = tok;
 }
 
@@ -385,8 +385,7 @@ static cn_status train_rate(const cn_tf_config *arch, const cn_tune_set *set, in
     c.eval_every = c.ckpt_every = 0;
     c.out_path = out;
     train_clock k = {0};
-    c.progress = train_tick;
-    c.user = &k;
+    c.progress = (cn_progress_cb){train_tick, &k};
     cn_mtrain_result res;
     cn_status st = cn_mtrain_run(&c, set, NULL, &res);
     *tok_s = st || k.t1 <= k.t0 ? -1 : (k.tok1 - k.tok0) / (k.t1 - k.t0);

@@ -51,30 +51,26 @@ typedef struct prog {
     float ema;
 } prog;
 
-static void fmt_time(char *buf, size_t n, double s) {
-    if (!(s >= 0) || s > 1e7) s = 0;
-    long t = (long)s;
-    snprintf(buf, n, "%ldh%02ldm%02lds", t / 3600, t / 60 % 60, t % 60);
-}
-
-static void on_progress(const cn_mtrain_progress *p, void *user) {
+static void on_progress(const cn_progress *p, void *user) {
     prog *g = user;
-    g->ema = p->step <= 1 || isnan(g->ema) ? p->train_bits : 0.95f * g->ema + 0.05f * p->train_bits;
+    if (!strcmp(p->event, "progress"))
+        g->ema = p->done <= 1 || isnan(g->ema) ? (float)p->loss : 0.95f * g->ema + 0.05f * (float)p->loss;
     if (g->quiet) return;
     char eta[32], el[32];
-    fmt_time(eta, sizeof eta, p->eta_s);
-    fmt_time(el, sizeof el, p->elapsed_s);
+    cn_ui_format_duration(eta, sizeof eta, p->eta_s);
+    cn_ui_format_duration(el, sizeof el, p->elapsed_s);
     if (!strcmp(p->event, "eval")) {
-        fprintf(stderr, "step %ld/%ld  valid %.4f bits/note  best %.4f\n", p->step, p->total,
-                p->val_bits, p->best_val);
+        fprintf(stderr, "step %lld/%lld  valid %.4f bits/note  best %.4f\n", (long long)p->done,
+                (long long)p->total, p->valid, p->best);
     } else if (!strcmp(p->event, "checkpoint")) {
-        fprintf(stderr, "step %ld/%ld  checkpoint saved\n", p->step, p->total);
-    } else if (p->elapsed_s - g->last_print >= 5.0 || p->step == p->total || p->step <= 1) {
+        fprintf(stderr, "step %lld/%lld  checkpoint saved\n", (long long)p->done, (long long)p->total);
+    } else if (p->elapsed_s - g->last_print >= 5.0 || p->done == p->total || p->done <= 1) {
         g->last_print = p->elapsed_s;
         fprintf(stderr,
-                "step %ld/%ld  train %.3f bits/note (avg %.3f)  lr %.2e  |g| %.2f  %.0f tok/s  "
+                "step %lld/%lld  train %.3f bits/note (avg %.3f)  lr %.2e  |g| %.2f  %.0f tok/s  "
                 "elapsed %s  ETA %s\n",
-                p->step, p->total, p->train_bits, g->ema, p->lr, p->grad_norm, p->tokens_per_s, el, eta);
+                (long long)p->done, (long long)p->total, p->loss, g->ema, p->lr, p->grad_norm,
+                p->items_per_s, el, eta);
     }
     fflush(stderr);
 }
@@ -217,8 +213,7 @@ int cn_train_melody_main(int argc, char **argv) {
                           "blas_core", cn_blas_corename(), NULL};
     c.meta = meta;
     prog g = {quiet, -1e9, NAN};
-    c.progress = on_progress;
-    c.user = &g;
+    c.progress = (cn_progress_cb){on_progress, &g};
 
     if (!quiet)
         fprintf(stderr, "training %s: %ld steps, batch %d, lr %.2e, %d threads, BLAS core %s\n",
@@ -231,7 +226,7 @@ int cn_train_melody_main(int argc, char **argv) {
     if (st) return cn_ui_error(CMD, NULL);
     if (!quiet) {
         char el[32];
-        fmt_time(el, sizeof el, res.elapsed_s);
+        cn_ui_format_duration(el, sizeof el, res.elapsed_s);
         fprintf(stderr, "done: %ld steps, %zu parameters, %.0f tok/s, %s", res.steps, res.n_params,
                 res.tokens_per_s, el);
         if (!isnan(res.best_val)) fprintf(stderr, ", best valid %.4f bits/note", res.best_val);

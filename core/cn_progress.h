@@ -33,7 +33,8 @@ typedef struct cn_progress_cb {
 typedef struct cn_progress_tracker {
     cn_progress_cb cb;
     const char *unit;
-    int64_t total;
+    int64_t total; // may be changed between reports (a schedule stretched to a time budget)
+    int64_t base;  // units already done when the job (re)started: rates count from here
     double t0, last;
 } cn_progress_tracker;
 

@@ -15,6 +15,7 @@ void cn_progress_start(cn_progress_tracker *t, const cn_progress_cb *cb, const c
     t->cb = cb ? *cb : (cn_progress_cb){NULL, NULL};
     t->unit = unit;
     t->total = total;
+    t->base = 0;
     t->t0 = cn_clock_now();
     t->last = -1.0;
 }
@@ -26,7 +27,7 @@ void cn_progress_send(cn_progress_tracker *t, int64_t done, cn_progress *p) {
     p->done = done;
     p->total = t->total;
     p->elapsed_s = now - t->t0;
-    p->rate = p->elapsed_s > 0 ? (double)done / p->elapsed_s : 0.0;
+    p->rate = p->elapsed_s > 0 ? (double)(done - t->base) / p->elapsed_s : 0.0;
     p->eta_s = t->total > 0 && p->rate > 0 ? (double)(t->total - done) / p->rate : -1.0;
     t->last = now;
     t->cb.fn(p, t->cb.user);

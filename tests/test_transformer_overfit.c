@@ -13,11 +13,11 @@ typedef struct trace {
     int n;
 } trace;
 
-static void on_step(const cn_mtrain_progress *p, void *user) {
+static void on_step(const cn_progress *p, void *user) {
     trace *t = user;
-    if (strcmp(p->event, "step")) return;
-    if (t->n++ == 0) t->first = p->train_bits;
-    t->last = p->train_bits;
+    if (strcmp(p->event, "progress")) return;
+    if (t->n++ == 0) t->first = (float)p->loss;
+    t->last = (float)p->loss;
 }
 
 static void add_tune(cn_tune_set *s, const int *pitches, int n, int key) {
@@ -63,8 +63,7 @@ int main(void) {
     c.threads = 2;
     c.out_path = "test_overfit.tmp.safetensors";
     trace t = {0};
-    c.progress = on_step;
-    c.user = &t;
+    c.progress = (cn_progress_cb){on_step, &t};
     cn_mtrain_result res;
     TEST_OK(cn_mtrain_run(&c, &set, NULL, &res));
     printf("overfit: %.3f -> %.3f bits/note in %d steps (%.0f tok/s)\n", t.first, t.last, t.n, res.tokens_per_s);
@@ -84,7 +83,7 @@ int main(void) {
     c.transpose = 5;
     c.cond_dropout = 0.3f;
     c.steps = 20;
-    c.progress = NULL;
+    c.progress = (cn_progress_cb){NULL, NULL};
     c.out_path = "test_overfit_a.tmp.safetensors";
     TEST_OK(cn_mtrain_run(&c, &set, NULL, &res));
     c.out_path = "test_overfit_b.tmp.safetensors";

@@ -15,21 +15,14 @@
 
 #include <stdint.h>
 
+#include "core/cn_progress.h"
 #include "models/melody/cn_tokenizer.h"
 #include "models/melody/cn_transformer.h"
 
-typedef struct cn_mtrain_progress {
-    long step, total;   // steps done, steps in the run
-    float train_bits;   // bits/note of this step's batch (teacher-forced, with dropout)
-    float val_bits;     // bits/note on the validation set, NAN unless evaluated now
-    float best_val;     // best so far, NAN if none
-    float lr, grad_norm;
-    double tokens_per_s; // training tokens per second since the start of this run
-    double elapsed_s, eta_s;
-    const char *event;  // "step", "eval", "checkpoint"
-} cn_mtrain_progress;
-
-typedef void (*cn_mtrain_cb)(const cn_mtrain_progress *p, void *user);
+// Progress goes to the one callback of long jobs (core/cn_progress.h), in "steps":
+// "progress" after every step (loss = this batch's bits/note, teacher-forced, with
+// dropout; lr, grad_norm, items_per_s = training tokens/s of this run), "eval" after a
+// validation (valid and best in bits/note), "checkpoint" after saving one (path).
 
 typedef struct cn_mtrain_config {
     cn_tf_config arch;        // ignored with init_path / resume_path (taken from the file)
@@ -53,8 +46,7 @@ typedef struct cn_mtrain_config {
                               // score it records is kept, so out_path is only replaced by
                               // better weights
     const char *const *meta;  // extra metadata pairs for saved files (provenance)
-    cn_mtrain_cb progress;
-    void *user;
+    cn_progress_cb progress;
 } cn_mtrain_config;
 
 typedef struct cn_mtrain_result {

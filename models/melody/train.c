@@ -209,10 +209,6 @@ static long planned_steps(const cn_mtrain_config *c, long step, long step0, doub
     return est < floor_ ? floor_ : est > c->steps ? c->steps : est;
 }
 
-static void report(const cn_mtrain_config *c, cn_mtrain_progress *p) {
-    if (c->progress) c->progress(p, c->user);
-}
-
 cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
                         const cn_tune_set *valid, cn_mtrain_result *res) {
     cn_return_val_if_fail(c && train && res && c->out_path, CN_ERR_ARG);
@@ -269,9 +265,12 @@ cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
     cn_adamw_config opt;
     cn_adamw_config_default(&opt);
     opt.weight_decay = c->weight_decay;
-    cn_mtrain_progress p = {0};
-    p.total = c->steps;
-    p.best_val = res->best_val;
+    cn_progress p = cn_progress_blank("progress");
+    p.loss_unit = "bits/note";
+    p.best = res->best_val;
+    cn_progress_tracker tr;
+    cn_progress_start(&tr, &c->progress, "steps", c->steps);
+    tr.base = step;
     double t0 = cn_clock_now();
     long tokens_run = 0, step0 = step;
     while (step < c->steps) {
@@ -298,36 +297,33 @@ cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
         step++;
         tokens_run += tokens;
         double el = cn_clock_now() - t0;
-        p.step = step;
-        p.train_bits = (float)(nll / tokens / log(2.0));
+        p.loss = nll / tokens / log(2.0);
         p.lr = opt.lr;
-        p.val_bits = NAN;
-        p.elapsed_s = el;
-        p.tokens_per_s = tokens_run / (el > 0 ? el : 1e-9);
-        long total = planned_steps(c, step, step0, el);
-        p.total = total;
-        p.eta_s = el / (double)(step - step0) * (double)(total - step);
-        p.event = "step";
-        report(c, &p);
+        p.valid = NAN;
+        p.items_per_s = tokens_run / (el > 0 ? el : 1e-9);
+        tr.total = planned_steps(c, step, step0, el);
+        p.event = "progress";
+        cn_progress_send(&tr, step, &p);
         int last = step >= c->steps || (c->max_seconds > 0 && el >= c->max_seconds);
         if (valid && valid->n && (last || (c->eval_every > 0 && step % c->eval_every == 0))) {
             double bits;
             if ((st = eval_with(&x, threads, valid, &bits))) goto done;
-            p.val_bits = (float)bits;
+            p.valid = bits;
             res->last_val = (float)bits;
             if (isnan(res->best_val) || bits < res->best_val) {
                 res->best_val = (float)bits;
                 if ((st = save_model(c, m, c->out_path, step, (float)bits, res->best_val, NULL, NULL)))
                     goto done;
             }
-            p.best_val = res->best_val;
+            p.best = res->best_val;
             p.event = "eval";
-            report(c, &p);
+            cn_progress_send(&tr, step, &p);
         }
         if (c->ckpt_path && (last || (c->ckpt_every > 0 && step % c->ckpt_every == 0))) {
             if ((st = save_model(c, m, c->ckpt_path, step, res->last_val, res->best_val, am, av))) goto done;
             p.event = "checkpoint";
-            report(c, &p);
+            p.path = c->ckpt_path;
+            cn_progress_send(&tr, step, &p);
         }
         if (last) break;
     }
