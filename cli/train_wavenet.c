@@ -9,15 +9,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/cn_clock.h"
 #include "cli/cn_cli.h"
 #include "cli/cn_train.h"
 #include "models/wavenet/cn_wn_io.h"
-#include "models/wavenet/cn_wn_train.h"
+#include "models/wavenet/cn_wn_run.h"
 
 #define CMD "train wavenet"
 #define MAX_DIRS 32
-#define EVAL_SECONDS 6.0
 
 static void usage(void) {
     printf(
@@ -30,7 +28,7 @@ static void usage(void) {
         "'export' writes a checkpoint's weights without the optimizer state (a third the size).\n"
         "  --data DIR        training folder (repeatable; more folders may follow the flag)\n"
         "  --eval DIR        validation WAV+MIDI folder (repeatable; never the test tunes):\n"
-        "                    checkpoints are scored for pitch accuracy on the first %.0f s of\n"
+        "                    checkpoints are scored for pitch accuracy on the first 6 s of\n"
         "                    each of its files\n"
         "  --best FILE       also export the weights of the best-scoring checkpoint to FILE\n"
         "                    (needs --eval; with --resume an existing FILE is scored first)\n"
@@ -56,8 +54,7 @@ static void usage(void) {
         "  --ckpt-every N    steps between checkpoints to FILE and evaluations (default 200)\n"
         "  -o FILE           output model (.safetensors), written atomically; --resume FILE\n"
         "                    continues it\n"
-        "Progress (stderr): step/total, loss (nats/sample, EMA), samples/s, elapsed, ETA.\n",
-        EVAL_SECONDS);
+        "Progress (stderr): step/total, loss (nats/sample, EMA), samples/s, elapsed, ETA.\n");
 }
 
 // ---- prepare -------------------------------------------------------------------------------------
@@ -216,77 +213,33 @@ static int parse(int argc, char **argv, args *a) {
     return 0;
 }
 
-// A copy of `m` with room for `names` as instruments (existing rows kept, new rows the mean
-// of the old ones), for fine-tuning on a new instrument.
-static cn_status grow_instruments(cn_wn_model **pm, char names[][32], int n_names) {
-    cn_wn_model *m = *pm;
-    cn_wn_config cfg = m->cfg;
-    for (int i = 0; i < n_names; i++) {
-        if (cn_wn_instrument_index(&cfg, names[i]) >= 0) continue;
-        if (cfg.n_instruments >= CN_WN_MAX_INSTRUMENTS)
-            return cn_fail(CN_ERR_RANGE, "more than %d instruments", CN_WN_MAX_INSTRUMENTS);
-        strcpy(cfg.instruments[cfg.n_instruments++], names[i]);
-    }
-    if (cfg.n_instruments == m->cfg.n_instruments) return CN_OK;
-    cn_wn_model *g;
-    cn_status st = cn_wn_create(&cfg, &g);
-    if (st) return st;
-    size_t so[CN_WN_NPARAM], sn[CN_WN_NPARAM], oo = 0, on = 0;
-    cn_wn_param_sizes(&m->cfg, so);
-    cn_wn_param_sizes(&cfg, sn);
-    for (int i = 0; i < CN_WN_NPARAM; i++) {
-        memcpy(g->mem + on, m->mem + oo, so[i] * sizeof(float));
-        if (i == CN_WN_P_EMB)
-            for (int r = m->cfg.n_instruments; r < cfg.n_instruments; r++)
-                for (int j = 0; j < cfg.emb; j++) {
-                    float s = 0.0f;
-                    for (int k = 0; k < m->cfg.n_instruments; k++) s += m->p.emb[k * cfg.emb + j];
-                    g->p.emb[r * cfg.emb + j] = s / (float)m->cfg.n_instruments;
-                }
-        oo += so[i];
-        on += sn[i];
-    }
-    cn_wn_destroy(m);
-    *pm = g;
-    return CN_OK;
-}
+// The run's reports as log lines on stderr (a "progress" line every 10 s, the first and
+// the last).
+typedef struct {
+    double last_print;
+} log_state;
 
-static void fmt_time(char *buf, size_t n, double s) {
-    if (!(s >= 0) || s > 1e7) s = 0;
-    long t = (long)s;
-    snprintf(buf, n, "%ldh%02ldm%02lds", t / 3600, t / 60 % 60, t % 60);
-}
-
-// Pitch accuracy of the model on the first seconds of each eval clip, printed per clip;
-// returns the mean (-1 if a clip failed).
-static double evaluate(const cn_wn_model *m, const cn_wn_dataset *ev, long step, float temp) {
-    fprintf(stderr, "eval step %ld: pitch accuracy (temperature %.2f)", step, temp);
-    double sum = 0.0;
-    for (int i = 0; i < ev->n_clips; i++) {
-        const cn_wn_clip *c = &ev->clips[i];
-        int64_t n = (int64_t)(EVAL_SECONDS * m->cfg.sample_rate);
-        if (n > c->n) n = c->n;
-        float *audio = malloc((size_t)n * sizeof *audio);
-        double acc = -1.0;
-        if (audio && !cn_wn_eval_pitch(m, c->instrument, c->notes, c->n_notes, n, temp, 1, audio, &acc))
-            fprintf(stderr, "  %s/%s %.3f", m->cfg.instruments[c->instrument], c->name, acc);
-        else
-            fprintf(stderr, "  %s failed: %s", c->name, cn_error_message());
-        free(audio);
-        sum = acc < 0.0 || sum < 0.0 ? -1.0 : sum + acc;
+static void on_report(const cn_progress *p, void *user) {
+    log_state *l = user;
+    if (!strcmp(p->event, "start")) {
+        fprintf(stderr, "%s\n", p->detail);
+    } else if (!strcmp(p->event, "progress")) {
+        if (p->elapsed_s - l->last_print < 10.0 && p->done != p->total && l->last_print >= 0) return;
+        char eta[32], el[32];
+        cn_ui_format_duration(eta, sizeof eta, p->eta_s);
+        cn_ui_format_duration(el, sizeof el, p->elapsed_s);
+        fprintf(stderr, "step %lld/%lld  loss %.4f (avg %.4f) nats/sample  %.0f samples/s  elapsed %s  ETA %s\n",
+                (long long)p->done, (long long)p->total, p->loss, p->loss_avg, p->items_per_s, el, eta);
+        l->last_print = p->elapsed_s;
+    } else if (!strcmp(p->event, "checkpoint")) {
+        fprintf(stderr, "step %lld: checkpoint %s\n", (long long)p->done, p->path);
+    } else if (!strcmp(p->event, "eval")) {
+        fprintf(stderr, "eval step %lld: pitch accuracy %s  mean %.3f\n", (long long)p->done, p->detail, p->valid);
+    } else if (!strcmp(p->event, "best")) {
+        fprintf(stderr, "step %lld: best so far (%.3f), weights exported to %s\n", (long long)p->done, p->valid,
+                p->path);
     }
-    double mean = sum < 0.0 ? -1.0 : sum / ev->n_clips;
-    fprintf(stderr, "  mean %.3f\n", mean);
-    return mean;
-}
-
-// The score of an existing --best file (resumed runs), or -1 when there is none.
-static double best_score(const char *path, const cn_wn_dataset *ev, float temp) {
-    cn_wn_model *b;
-    if (cn_wn_load(path, &b, NULL, NULL, NULL)) return -1.0; // missing or unreadable
-    double s = evaluate(b, ev, 0, temp);
-    cn_wn_destroy(b);
-    return s;
+    fflush(stderr);
 }
 
 int cn_train_wavenet_main(int argc, char **argv) {
@@ -294,102 +247,29 @@ int cn_train_wavenet_main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "export")) return export_main(argc - 1, argv + 1);
     args a;
     memset(&a, 0, sizeof a);
-    cn_wn_train_opts_default(&a.o);
-    cn_wn_config_default(&a.cfg);
-    a.cfg.n_instruments = 0;
-    a.lag_ms = 7.0;
-    a.ckpt_every = 200;
+    cn_wn_run_config c;
+    cn_wn_run_config_default(&c);
+    a.o = c.o;
+    a.cfg = c.arch;
+    a.lag_ms = c.lag_ms;
+    a.ckpt_every = c.ckpt_every;
     int rc = parse(argc, argv, &a);
     if (rc) return rc < 0 ? 0 : rc;
-
-    cn_wn_model *m = NULL;
-    cn_wn_trainer *tr = NULL;
-    float *am = NULL, *av = NULL;
-    long step = 0;
-    cn_wn_dataset ds = {0}, ev = {0};
-    char names[CN_WN_MAX_INSTRUMENTS][32];
-    int n_names = 0;
-    cn_status st = CN_OK;
-    if (a.resume) st = cn_wn_load(a.resume, &m, &am, &av, &step);
-    else if (a.init) st = cn_wn_load(a.init, &m, NULL, NULL, NULL);
-    if (st) goto fail;
-    // The model's instruments come first so data folders map to their embeddings.
-    if (m) {
-        n_names = m->cfg.n_instruments;
-        memcpy(names, m->cfg.instruments, sizeof names);
-    }
-    int rate = m ? m->cfg.sample_rate : a.cfg.sample_rate;
-    int lag = (int)(a.lag_ms * 1e-3 * rate + 0.5);
-    ds.sample_rate = ev.sample_rate = rate;
-    for (int i = 0; i < a.n_data && !st; i++)
-        st = cn_wn_dataset_add_dir(&ds, a.data[i], NULL, lag, names, &n_names, CN_WN_MAX_INSTRUMENTS);
-    for (int i = 0; i < a.n_eval && !st; i++)
-        st = cn_wn_dataset_add_dir(&ev, a.eval[i], NULL, lag, names, &n_names, CN_WN_MAX_INSTRUMENTS);
-    if (st) goto fail;
-    if (!m) {
-        a.cfg.n_instruments = n_names;
-        memcpy(a.cfg.instruments, names, sizeof names);
-        if ((st = cn_wn_create(&a.cfg, &m))) goto fail;
-        cn_wn_init_weights(m, a.o.seed);
-    } else if (a.resume) {
-        if (n_names != m->cfg.n_instruments) {
-            st = cn_fail(CN_ERR_ARG, "%s: --resume data has instruments the checkpoint lacks", a.resume);
-            goto fail;
-        }
-    } else if ((st = grow_instruments(&m, names, n_names))) {
-        goto fail;
-    }
-    float *m0 = am, *v0 = av;
-    am = av = NULL; // the trainer owns them from here, even when create fails
-    if ((st = cn_wn_trainer_create(m, &ds, &a.o, m0, v0, step, &tr))) goto fail;
-    fprintf(stderr, "wavenet: %zu parameters, receptive field %d, %d clips (%.1f min of audio), "
-            "%d instrument(s), step %ld of %ld\n", m->n_params, cn_wn_receptive_field(&m->cfg),
-            ds.n_clips, (double)ds.total / rate / 60.0, m->cfg.n_instruments, step, a.o.steps);
-    char prov[512];
-    snprintf(prov, sizeof prov, "continuo train wavenet: batch %d chunk %d lr %g seed %llu",
-             a.o.batch, a.o.chunk, a.o.lr, (unsigned long long)a.o.seed);
-    double best = a.best && a.resume ? best_score(a.best, &ev, (float)a.eval_temp) : -1.0;
-    double t0 = cn_clock_now(), last = t0, ema = -1.0;
-    long first = cn_wn_trainer_steps_done(tr);
-    int stop = 0;
-    while (!stop && cn_wn_trainer_steps_done(tr) < a.o.steps) {
-        float loss = cn_wn_trainer_step(tr);
-        long s = cn_wn_trainer_steps_done(tr);
-        ema = ema < 0 ? loss : 0.98 * ema + 0.02 * loss;
-        double t = cn_clock_now(), el = t - t0;
-        stop = a.minutes > 0 && el >= a.minutes * 60.0;
-        double sps = (double)(s - first) * a.o.batch * (a.o.chunk - a.o.warm) / el;
-        if (t - last >= 10.0 || s == a.o.steps || s == first + 1 || stop) {
-            char eta[32], els[32];
-            fmt_time(eta, sizeof eta, el / (double)(s - first) * (double)(a.o.steps - s));
-            fmt_time(els, sizeof els, el);
-            fprintf(stderr, "step %ld/%ld  loss %.4f (avg %.4f) nats/sample  %.0f samples/s  "
-                    "elapsed %s  ETA %s\n", s, a.o.steps, loss, ema, sps, els, eta);
-            last = t;
-        }
-        if (s % a.ckpt_every == 0 || s == a.o.steps || stop) {
-            if ((st = cn_wn_trainer_save(tr, a.out, prov))) goto fail;
-            fprintf(stderr, "step %ld: checkpoint %s\n", s, a.out);
-            double score = ev.n_clips ? evaluate(m, &ev, s, (float)a.eval_temp) : -1.0;
-            if (a.best && score > best) {
-                best = score;
-                if ((st = cn_wn_save(m, a.best, NULL, NULL, s, prov))) goto fail;
-                fprintf(stderr, "step %ld: best so far (%.3f), weights exported to %s\n", s, score, a.best);
-            }
-        }
-    }
-    cn_wn_trainer_destroy(tr);
-    cn_wn_destroy(m);
-    cn_wn_dataset_free(&ds);
-    cn_wn_dataset_free(&ev);
-    return 0;
-fail:
-    rc = cn_ui_error(CMD, NULL);
-    free(am);
-    free(av);
-    cn_wn_trainer_destroy(tr);
-    cn_wn_destroy(m);
-    cn_wn_dataset_free(&ds);
-    cn_wn_dataset_free(&ev);
-    return rc;
+    c.o = a.o;
+    c.arch = a.cfg;
+    c.data = a.data;
+    c.n_data = a.n_data;
+    c.eval = a.eval;
+    c.n_eval = a.n_eval;
+    c.init = a.init;
+    c.resume = a.resume;
+    c.out = a.out;
+    c.best = a.best;
+    c.max_seconds = a.minutes * 60.0;
+    c.lag_ms = a.lag_ms;
+    c.eval_temperature = (float)a.eval_temp;
+    c.ckpt_every = a.ckpt_every;
+    log_state l = {-1.0};
+    c.progress = (cn_progress_cb){on_report, &l};
+    return cn_wn_train_run(&c) ? cn_ui_error(CMD, NULL) : 0;
 }

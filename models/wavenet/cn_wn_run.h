@@ -1,0 +1,44 @@
+// cn_wn_run.h: a whole WaveNet training run, as `continuo train wavenet` does it: load or
+// create the model (fine-tuning grows the instrument table), read the WAV + MIDI folders,
+// train, checkpoint, score checkpoints for pitch accuracy on validation folders and keep
+// the best weights. Nothing here prints: everything goes to the progress callback.
+#ifndef CN_WN_RUN_H
+#define CN_WN_RUN_H
+
+#include "core/cn_progress.h"
+#include "models/wavenet/cn_wn_train.h"
+
+typedef struct cn_wn_run_config {
+    cn_wn_train_opts o;      // optimizer, batches, threads, seed
+    cn_wn_config arch;       // a fresh model's architecture (instruments come from the data)
+    const char *const *data; // training folders DIR/NAME.wav + NAME.mid; the instrument is
+    int n_data;              // the folder name
+    const char *const *eval; // validation folders (may be none)
+    int n_eval;
+    const char *init;        // fine-tune from this model, or NULL
+    const char *resume;      // continue this checkpoint, or NULL (not with init)
+    const char *out;         // checkpoints (weights + optimizer state)
+    const char *best;        // the best-scoring checkpoint's weights, or NULL (needs eval)
+    double max_seconds;      // > 0: stop after this long, with a checkpoint
+    double lag_ms;           // onset delay of the renderings: frames dropped per file
+    double eval_seconds;     // scored from the start of each validation file
+    float eval_temperature;  // sampling temperature of that scoring
+    long ckpt_every;         // steps between checkpoints and evaluations
+    cn_progress_cb progress;
+} cn_wn_run_config;
+
+// Defaults: cn_wn_train_opts_default, cn_wn_config_default, lag 7 ms, 6 s scored per file
+// at temperature 0, checkpoints every 200 steps.
+void cn_wn_run_config_default(cn_wn_run_config *c);
+
+// Reports, in "steps": "start" (detail: the model and data), "progress" after each step
+// (loss and its moving average in nats/sample, items_per_s = samples/s), "checkpoint"
+// (path), "eval" (valid = mean pitch accuracy, detail = per-file scores; done = 0 for the
+// existing best file of a resumed run), "best" (path, valid).
+cn_status cn_wn_train_run(const cn_wn_run_config *c);
+
+// A copy of *pm with room for `names` as instruments (existing rows kept, new rows the
+// mean of the old ones), for fine-tuning on new instruments; *pm is replaced.
+cn_status cn_wn_grow_instruments(cn_wn_model **pm, char names[][32], int n_names);
+
+#endif
