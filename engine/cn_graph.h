@@ -17,6 +17,9 @@
 #include "engine/cn_sink.h"
 
 #define CN_GRAPH_MAX_EFFECTS 16
+#define CN_GRAPH_EVENT_QUEUE 1024 // queue of a graph with an event generator (power of two)
+#define CN_GRAPH_PUMP_BLOCK 64    // events taken from an event generator per call
+#define CN_GRAPH_UNTIL_END (-1)   // cn_graph_render: until the event generator's end + tails
 
 typedef struct cn_graph cn_graph;
 
@@ -54,6 +57,25 @@ int64_t cn_graph_tail_frames(const cn_graph *g);
 cn_status cn_graph_enable_queue(cn_graph *g, int capacity);
 int cn_graph_queue_event(cn_graph *g, const cn_note_event *ev);
 int64_t cn_graph_dropped_events(const cn_graph *g);
+// Note-ons that reached the worker after their frame had been rendered (they sounded late).
+int64_t cn_graph_late_events(const cn_graph *g);
+
+// An event generator (the melody model) as the graph's source of notes: it feeds the
+// event queue (enabled with CN_GRAPH_EVENT_QUEUE if it is not yet), so offline renders,
+// live playback and plugin hosts all take its notes the same way.
+// [main] Create and prepare it (args as for cn_graph_set_generator).
+cn_status cn_graph_set_event_generator(cn_graph *g, const cn_plugin_desc *d, const char *args);
+// Its instance, for plugin-specific queries (NULL when none).
+void *cn_graph_event_generator(const cn_graph *g);
+// [events, one thread] Ask the event generator for its notes before frame `until` and
+// queue them; when the queue is full the rest waits in the graph for the next call.
+// *queued (may be NULL) = events queued now. Never called from the worker.
+cn_status cn_graph_pump_events(cn_graph *g, int64_t until, int *queued);
+// 1 when generated events still wait for room in the queue.
+int cn_graph_events_pending(const cn_graph *g);
+// Frame where the notes end: the event generator's end once it has finished (-1 while it
+// may still add notes), or the last given event without one.
+int64_t cn_graph_events_end(const cn_graph *g);
 
 // [worker] Render the next `frames` (1..max_frames) samples into out and advance.
 void cn_graph_process(cn_graph *g, float *out, int frames);
@@ -64,7 +86,9 @@ double cn_graph_rate(const cn_graph *g);
 
 // [main] Offline render: process `frames` samples from the current position in blocks of
 // max_frames, as fast as possible, writing each block to the sink (not finished here).
-// `progress` (NULL: none) gets frames done of `frames`.
+// With an event generator its notes are pumped before each block, and frames may be
+// CN_GRAPH_UNTIL_END: until its notes end, plus the tails. `progress` (NULL: none) gets
+// frames done (of a total known once the notes end).
 cn_status cn_graph_render(cn_graph *g, cn_sink *sink, int64_t frames, const cn_progress_cb *progress);
 
 #endif

@@ -4,10 +4,16 @@
 //   [main]   setup/teardown thread (may allocate, may fail)
 //   [worker] the generator worker thread, or the offline render loop: no allocation,
 //            no locks, no I/O, no printing (real-time safe)
+//   [events] the host's event thread (live), or the render loop between blocks: never
+//            the worker, so it may allocate and take its time (a melody model's step)
 // Audio is mono float at the rate given to prepare(). Generators write `frames`
-// samples; effects process in place (in == out allowed). Built-in plugins are
-// registered outside engine/ (cn_builtin_plugins in cli/); external ones come from
+// samples; effects process in place (in == out allowed); event generators emit note
+// events, which reach the audio generator through the graph's event queue. Built-in
+// plugins are registered outside engine/ (host/builtins.c); external ones come from
 // dlopen of a shared object exporting `cn_plugin_entry`.
+//
+// ABI 2 added `generate` at the end of the descriptor; version 1 descriptors (a prefix of
+// this one) are still accepted for audio generators and effects.
 #ifndef CN_PLUGIN_H
 #define CN_PLUGIN_H
 
@@ -15,7 +21,7 @@
 
 #include "core/cn_status.h"
 
-#define CN_PLUGIN_ABI_VERSION 1u
+#define CN_PLUGIN_ABI_VERSION 2u
 
 typedef enum cn_plugin_kind {
     CN_PLUGIN_GENERATOR = 1, // audio generator driven by note events (synth, WaveNet)
@@ -54,17 +60,26 @@ typedef struct cn_plugin_desc {
     cn_status (*prepare)(void *self, double rate, int max_frames);
     // [worker] Render or process `frames` (<= max_frames) samples starting at absolute
     // frame `start`. Generators ignore `in` (NULL). Events for this block were already
-    // delivered with note_event. Never allocates.
+    // delivered with note_event. Never allocates. NULL for event generators.
     void (*process)(void *self, int64_t start, const float *in, float *out, int frames);
     // [worker] A note event whose frame lies in the next process() block.
     void (*note_event)(void *self, const cn_note_event *ev);
     // [worker] Set a parameter by index (clamped to its range).
     void (*set_param)(void *self, int index, float value);
     // [main] Extra samples the instance keeps sounding after the last note-off (release,
-    // reverb tail), so offline renders know when to stop.
+    // reverb tail), so offline renders know when to stop. Event generators: the frame
+    // where their output ends (the last note-off) once they have emitted everything,
+    // -1 while more may come (endless).
     int64_t (*tail_frames)(void *self);
     // [main] Free everything. NULL is a no-op.
     void (*destroy)(void *self);
+
+    // ---- ABI 2 ----
+    // [events] Event generators only: the next note events whose frames lie before
+    // `until`, in time order, into ev[0..max) (max >= 2; a note's on and off come
+    // together): how many (0 when none is due yet or it has finished), -1 on failure
+    // (cn_fail).
+    int (*generate)(void *self, int64_t until, cn_note_event *ev, int max);
 } cn_plugin_desc;
 
 // External plugins export this symbol (returns NULL-terminated array of descriptors).

@@ -1,6 +1,5 @@
 // graph.c: generator -> effect chain, with sample-accurate note events (cn_graph.h).
 // The chain-spec parser lives in graph_chain.c.
-#include "core/cn_kv.h"
 #include "engine/cn_graph.h"
 
 #include <stdatomic.h>
@@ -8,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cn_kv.h"
 #include "engine/cn_evqueue.h"
 
 typedef struct {
@@ -19,13 +19,16 @@ struct cn_graph {
     double rate;
     int max_frames;
     node gen;
+    node events;       // an event generator feeding the queue, or none
+    cn_note_event pending[CN_GRAPH_PUMP_BLOCK]; // generated, not yet queued (queue full)
+    int n_pending, next_pending;
     node fx[CN_GRAPH_MAX_EFFECTS];
     int n_fx;
     cn_note_event *ev; // sorted, [n_ev] of [ev_cap]; [0, next_ev) already delivered
     int n_ev, next_ev, ev_cap;
     int64_t pos;       // absolute frame of the next sample (worker's copy)
     cn_evqueue *queue; // live events from another thread, or NULL
-    atomic_llong shared_pos, dropped; // for other threads
+    atomic_llong shared_pos, dropped, late; // for other threads
     float *block;      // [max_frames] scratch for cn_graph_render
 };
 
@@ -44,6 +47,7 @@ cn_status cn_graph_create(double rate, int max_frames, cn_graph **out) {
     g->max_frames = max_frames;
     atomic_init(&g->shared_pos, 0);
     atomic_init(&g->dropped, 0);
+    atomic_init(&g->late, 0);
     *out = g;
     return CN_OK;
 }
@@ -57,6 +61,7 @@ static void node_destroy(node *n) {
 void cn_graph_destroy(cn_graph *g) {
     if (!g) return;
     node_destroy(&g->gen);
+    node_destroy(&g->events);
     for (int i = 0; i < g->n_fx; i++) node_destroy(&g->fx[i]);
     free(g->ev);
     cn_evqueue_destroy(g->queue);
@@ -168,6 +173,45 @@ cn_status cn_graph_add_effect(cn_graph *g, const cn_plugin_desc *fx, const char 
 
 int cn_graph_effect_count(const cn_graph *g) { return g->n_fx; }
 
+cn_status cn_graph_set_event_generator(cn_graph *g, const cn_plugin_desc *d, const char *args) {
+    cn_return_val_if_fail(g && d && !g->events.desc, CN_ERR_ARG);
+    if (d->kind != CN_PLUGIN_EVENT_GENERATOR)
+        return cn_fail(CN_ERR_ARG, "plugin '%s' is not an event generator", d->id);
+    cn_status st = g->queue ? CN_OK : cn_graph_enable_queue(g, CN_GRAPH_EVENT_QUEUE);
+    if (!st) st = node_create(g, &g->events, d, args);
+    return st;
+}
+
+void *cn_graph_event_generator(const cn_graph *g) { return g->events.self; }
+
+cn_status cn_graph_pump_events(cn_graph *g, int64_t until, int *queued) {
+    cn_return_val_if_fail(g && g->events.desc, CN_ERR_STATE);
+    int n = 0;
+    for (;;) {
+        while (g->next_pending < g->n_pending) {
+            if (!cn_evqueue_push(g->queue, &g->pending[g->next_pending])) goto full;
+            g->next_pending++;
+            n++;
+        }
+        int got = g->events.desc->generate(g->events.self, until, g->pending, CN_GRAPH_PUMP_BLOCK);
+        if (got < 0) return cn_fail_prefix(CN_ERR_STATE, "%s", g->events.desc->id);
+        g->n_pending = got;
+        g->next_pending = 0;
+        if (got == 0) break;
+    }
+full:
+    if (queued) *queued = n;
+    return CN_OK;
+}
+
+int cn_graph_events_pending(const cn_graph *g) { return g->next_pending < g->n_pending; }
+
+int64_t cn_graph_events_end(const cn_graph *g) {
+    if (!g->events.desc) return cn_graph_last_event_frame(g);
+    if (g->next_pending < g->n_pending || !g->events.desc->tail_frames) return -1;
+    return g->events.desc->tail_frames(g->events.self);
+}
+
 // ---- events ---------------------------------------------------------------------------
 
 static int ev_rank(const cn_note_event *e) { return e->type == CN_EV_NOTE_ON ? 1 : 0; }
@@ -236,6 +280,10 @@ int cn_graph_queue_event(cn_graph *g, const cn_note_event *ev) {
     return 0;
 }
 
+int64_t cn_graph_late_events(const cn_graph *g) {
+    return atomic_load_explicit(&g->late, memory_order_relaxed);
+}
+
 int64_t cn_graph_dropped_events(const cn_graph *g) {
     return atomic_load_explicit(&g->dropped, memory_order_relaxed);
 }
@@ -260,6 +308,7 @@ static void drain_queue(cn_graph *g) {
             i--;
         }
         g->ev[i] = e; // a late event (frame < pos) sounds at the start of this block
+        if (e.frame < g->pos && e.type == CN_EV_NOTE_ON) atomic_fetch_add_explicit(&g->late, 1, memory_order_relaxed);
         g->n_ev++;
     }
 }
@@ -313,11 +362,24 @@ int cn_graph_max_frames(const cn_graph *g) { return g->max_frames; }
 double cn_graph_rate(const cn_graph *g) { return g->rate; }
 
 cn_status cn_graph_render(cn_graph *g, cn_sink *sink, int64_t frames, const cn_progress_cb *progress) {
-    cn_return_val_if_fail(g && sink && frames >= 0, CN_ERR_ARG);
+    cn_return_val_if_fail(g && sink && (frames >= 0 || (frames == CN_GRAPH_UNTIL_END && g->events.desc)),
+                          CN_ERR_ARG);
     cn_progress_tracker tr;
-    cn_progress_start(&tr, progress, "frames", frames);
-    for (int64_t done = 0; done < frames;) {
-        int n = frames - done < g->max_frames ? (int)(frames - done) : g->max_frames;
+    cn_progress_start(&tr, progress, "frames", frames > 0 ? frames : 0);
+    const int64_t start = g->pos;
+    for (int64_t done = 0; frames < 0 || done < frames;) {
+        int n = g->max_frames;
+        if (g->events.desc) { // the events of this block first, then the block
+            cn_status st = cn_graph_pump_events(g, g->pos + n, NULL);
+            if (st) return st;
+            if (cn_graph_events_pending(g))
+                return cn_fail(CN_ERR_STATE, "more than %d note events in one block of %d frames",
+                               CN_GRAPH_EVENT_QUEUE, n);
+            int64_t end = frames < 0 ? cn_graph_events_end(g) : -1;
+            if (end >= 0) tr.total = frames = end + cn_graph_tail_frames(g) - start;
+        }
+        if (frames >= 0 && frames - done < n) n = (int)(frames - done);
+        if (n <= 0) break;
         cn_graph_process(g, g->block, n);
         cn_status st = sink->write(sink, g->block, n);
         if (st) return st;

@@ -10,17 +10,23 @@ static const cn_plugin_desc *table[CN_REGISTRY_MAX];
 static int n_table;
 
 static cn_status check_desc(const cn_plugin_desc *d, const char *origin) {
-    if (d->abi_version != CN_PLUGIN_ABI_VERSION)
-        return cn_fail(CN_ERR_VERSION, "%s: plugin ABI version %u, this continuo expects %u "
+    if (d->abi_version < 1 || d->abi_version > CN_PLUGIN_ABI_VERSION)
+        return cn_fail(CN_ERR_VERSION, "%s: plugin ABI version %u, this continuo expects 1..%u "
                                        "(rebuild the plugin against this cn_plugin.h)",
                        origin, (unsigned)d->abi_version, (unsigned)CN_PLUGIN_ABI_VERSION);
-    if (!d->id || !*d->id || !d->create || !d->prepare || !d->process || !d->destroy)
+    if (!d->id || !*d->id || !d->create || !d->prepare || !d->destroy)
         return cn_fail(CN_ERR_FORMAT, "%s: plugin descriptor lacks an id or a create/prepare/"
-                                      "process/destroy function", origin);
+                                      "destroy function", origin);
     if (d->kind != CN_PLUGIN_GENERATOR && d->kind != CN_PLUGIN_EFFECT &&
         d->kind != CN_PLUGIN_EVENT_GENERATOR)
         return cn_fail(CN_ERR_FORMAT, "%s: plugin '%s' has unknown kind %d", origin, d->id,
                        (int)d->kind);
+    // An ABI 1 descriptor ends before `generate`: it can only be audio.
+    if (d->kind == CN_PLUGIN_EVENT_GENERATOR && (d->abi_version < 2 || !d->generate))
+        return cn_fail(CN_ERR_FORMAT, "%s: event generator '%s' needs ABI 2 and a generate function",
+                       origin, d->id);
+    if (d->kind != CN_PLUGIN_EVENT_GENERATOR && !d->process)
+        return cn_fail(CN_ERR_FORMAT, "%s: plugin '%s' lacks a process function", origin, d->id);
     if (d->n_params < 0 || (d->n_params > 0 && !d->params))
         return cn_fail(CN_ERR_FORMAT, "%s: plugin '%s' has a bad parameter table", origin, d->id);
     return CN_OK;

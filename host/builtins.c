@@ -6,12 +6,14 @@
 #include "dsp/cn_effects.h"
 #include "engine/cn_registry.h"
 #include "dsp/cn_synth_reference.h"
+#include "models/melody/cn_melody_plugin.h"
 #include "models/wavenet/cn_wavenet_plugin.h"
 
 cn_status cn_register_builtins(void) {
     static const cn_plugin_desc *const builtins[] = {
         &cn_synth_reference_plugin,
         &cn_wavenet_plugin,
+        &cn_melody_plugin,
         &cn_fx_eq_plugin,
         &cn_fx_reverb_plugin,
         &cn_fx_limiter_plugin,

@@ -79,4 +79,25 @@ fi
 [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "disk full: $(cat "$tmp/err")"
 ls "$tmp"/full.wav* >/dev/null 2>&1 && fail "disk full left a file"
 echo "ok: $(cat "$tmp/err")"
+
+# A continuation straight to audio (the melody event-generator plugin feeding the graph).
+small="$CN_SOURCE_DIR/data/melody/nottingham/valid"
+for run in a b; do
+    "$CN_BIN" render --primer "D5:1/2 F#5:1/2 A5" --notes 12 --seed 4 --ngram-only --ngram-data "$small" \
+        -o "$tmp/cont-$run.wav" 2>"$tmp/err" || fail "render --primer: $(cat "$tmp/err")"
+done
+grep -q "^rendered 15 notes (12 of them continuation, seed 4), [0-9]* frames" "$tmp/err" ||
+    fail "render --primer summary: $(cat "$tmp/err")"
+cmp -s "$tmp/cont-a.wav" "$tmp/cont-b.wav" || fail "render --primer with one seed differs"
+[ "$(soxi -s "$tmp/cont-a.wav")" -gt 48000 ] || fail "render --primer: too short"
+for bad in "--primer 'D5 E5' $tune" "--notes 3 $tune" "--primer 'D5 E5' --model x --ngram-only" \
+           "--primer 'D5 E5' --temperature 0"; do
+    rc=0
+    eval "\"$CN_BIN\" render $bad -o '$tmp/bad.wav'" 2>"$tmp/err" || rc=$?
+    [ $rc = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] || fail "render $bad: exit $rc: $(cat "$tmp/err")"
+    [ -e "$tmp/bad.wav" ] && fail "render $bad wrote a file"
+done
+rc=0
+"$CN_BIN" render --primer "r r" -o "$tmp/bad.wav" 2>"$tmp/err" || rc=$?
+[ $rc = 1 ] && grep -q "has no notes" "$tmp/err" && [ ! -e "$tmp/bad.wav" ] || fail "render --primer 'r r': exit $rc"
 echo "test_render_cli: ok"

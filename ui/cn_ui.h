@@ -43,6 +43,27 @@ typedef struct cn_ui_progress {
 void cn_ui_progress_init(cn_ui_progress *u, const char *label);
 void cn_ui_progress_draw(const cn_progress *p, void *user); // user: cn_ui_progress *
 
+// Table-driven flags: each command lists its flags once, and one parser checks them with
+// the same messages everywhere ("--rate must be 8000..384000, got 'x'").
+typedef enum { CN_FLAG_STR, CN_FLAG_INT, CN_FLAG_DBL, CN_FLAG_SET, CN_FLAG_LIST } cn_flag_kind;
+typedef struct cn_flag_list {
+    const char **items;
+    int n, max;
+} cn_flag_list;
+typedef struct cn_flag {
+    const char *name; // long name without "--"
+    char short_name;  // e.g. 'o', or 0
+    cn_flag_kind kind;
+    void *dst;        // const char **, long *, double *, int * (SET: stores 1), cn_flag_list *
+    double lo, hi;    // range of INT and DBL values
+    int *seen;        // optional: set to 1 when the flag is given
+} cn_flag;
+// Parse argv (argv[0] is the command) by the table; positional arguments go to
+// pos[0..max_pos) and *n_pos. Returns 0, or 1 after --help/-h (the caller prints usage),
+// or 2 after printing a usage error for `cmd`.
+int cn_ui_flags_parse(const char *cmd, const cn_flag *flags, int n_flags, int argc, char **argv,
+                      const char **pos, int max_pos, int *n_pos);
+
 // "1h02m03s" / "2m03s" / "3s" into buf.
 void cn_ui_format_duration(char *buf, int size, double seconds);
 

@@ -8,8 +8,9 @@
 #include "models/cn_melody.h"
 #include "core/cn_status.h"
 
-// arg names an existing file (or ends in .mid/.midi) -> read it as MIDI (melody track
-// = most notes); otherwise parse it as text notation. out is initialised here.
+// A primer: a MIDI file (named *.mid/*.midi, or any file starting "MThd"; melody track =
+// most notes), a file of text notation, or text notation itself. A folder is an error.
+// out is initialised here.
 cn_status cn_primer_load(const char *arg, cn_melody *out);
 
 // The conditioning key (cn_melody_cond.key: tonic pitch class + 12 * minor) of a

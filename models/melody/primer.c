@@ -2,6 +2,7 @@
 // (MIDI file or notation), MIDI files as events, and expanding directories of MIDI files.
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,13 +22,42 @@ static cn_status melody_from_file(const char *path, cn_melody *out) {
 
 static int is_midi_name(const char *name);
 
+#define MAX_TEXT_PRIMER 16384
+
+// A file that is not MIDI holds text notation (several lines allowed, as in
+// data/demo/primer.txt).
+static cn_status melody_from_text_file(const char *path, cn_melody *out) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return cn_fail(CN_ERR_IO, "cannot open primer %s", path);
+    char text[MAX_TEXT_PRIMER];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    int too_long = !feof(f);
+    fclose(f);
+    if (n >= 4 && !memcmp(text, "MThd", 4)) return melody_from_file(path, out);
+    if (too_long)
+        return cn_fail(CN_ERR_FORMAT, "primer %s: not MIDI, and too long for text notation (over %d bytes)",
+                       path, MAX_TEXT_PRIMER - 1);
+    text[n] = 0;
+    for (size_t i = 0; i < n; i++)
+        if (text[i] == '\n' || text[i] == '\r' || text[i] == '\t') text[i] = ' ';
+    cn_status st = cn_notation_parse(text, out);
+    return st ? cn_fail_prefix(st, "primer %s", path) : CN_OK;
+}
+
 cn_status cn_primer_load(const char *arg, cn_melody *out) {
     cn_return_val_if_fail(arg && out, CN_ERR_ARG);
     cn_melody_init(out);
     struct stat sb;
-    // A missing "x.mid" is a missing file, not a notation error.
-    int file = (stat(arg, &sb) == 0 && S_ISREG(sb.st_mode)) || (is_midi_name(arg) && !strchr(arg, ' '));
-    cn_status st = file ? melody_from_file(arg, out) : cn_notation_parse(arg, out);
+    int exists = stat(arg, &sb) == 0;
+    if (exists && S_ISDIR(sb.st_mode))
+        return cn_fail(CN_ERR_ARG, "primer %s is a folder: give a MIDI file, a notation file or notation", arg);
+    cn_status st;
+    if (exists && S_ISREG(sb.st_mode))
+        st = is_midi_name(arg) ? melody_from_file(arg, out) : melody_from_text_file(arg, out);
+    else if (is_midi_name(arg) && !strchr(arg, ' ')) // a missing "x.mid" is a missing file
+        st = melody_from_file(arg, out);
+    else
+        st = cn_notation_parse(arg, out);
     if (!st && cn_melody_note_count(out) == 0)
         st = cn_fail(CN_ERR_FORMAT, "primer '%s' has no notes", arg);
     if (st) cn_melody_free(out);

@@ -1,0 +1,68 @@
+// flags.c: the table-driven flag parser (cn_ui.h), on getopt_long.
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui/cn_ui.h"
+
+#define MAX_FLAGS 64
+
+static int set_value(const char *cmd, const cn_flag *f, const char *arg) {
+    if (f->seen) *f->seen = 1;
+    switch (f->kind) {
+    case CN_FLAG_STR: *(const char **)f->dst = arg; return 0;
+    case CN_FLAG_SET: *(int *)f->dst = 1; return 0;
+    case CN_FLAG_LIST: {
+        cn_flag_list *l = f->dst;
+        if (l->n == l->max) return cn_ui_usage_error(cmd, "--%s given more than %d times", f->name, l->max);
+        l->items[l->n++] = arg;
+        return 0;
+    }
+    case CN_FLAG_INT:
+        if (!cn_ui_parse_int(arg, (long)f->lo, (long)f->hi, f->dst))
+            return cn_ui_usage_error(cmd, "--%s must be %ld..%ld, got '%s'", f->name, (long)f->lo, (long)f->hi, arg);
+        return 0;
+    case CN_FLAG_DBL:
+        if (!cn_ui_parse_double(arg, f->lo, f->hi, f->dst))
+            return cn_ui_usage_error(cmd, "--%s must be a number in [%g, %g], got '%s'", f->name, f->lo, f->hi, arg);
+        return 0;
+    }
+    return 2;
+}
+
+int cn_ui_flags_parse(const char *cmd, const cn_flag *flags, int n_flags, int argc, char **argv,
+                      const char **pos, int max_pos, int *n_pos) {
+    struct option opts[MAX_FLAGS + 2];
+    char shorts[2 * MAX_FLAGS + 4] = ":h";
+    size_t ns = 2;
+    if (n_flags > MAX_FLAGS) return cn_ui_usage_error(cmd, "too many flags");
+    for (int i = 0; i < n_flags; i++) {
+        int arg = flags[i].kind != CN_FLAG_SET;
+        opts[i] = (struct option){flags[i].name, arg ? required_argument : no_argument, 0, 256 + i};
+        if (flags[i].short_name) {
+            shorts[ns++] = flags[i].short_name;
+            if (arg) shorts[ns++] = ':';
+        }
+    }
+    shorts[ns] = 0;
+    opts[n_flags] = (struct option){"help", no_argument, 0, 'h'};
+    opts[n_flags + 1] = (struct option){0, 0, 0, 0};
+    opterr = 0;
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, shorts, opts, NULL)) != -1;) {
+        if (c == 'h') return 1;
+        if (c == ':') return cn_ui_usage_error(cmd, "%s needs a value", argv[optind - 1]);
+        int i = c - 256;
+        for (int k = 0; k < n_flags && (i < 0 || i >= n_flags); k++)
+            if (flags[k].short_name == c) i = k;
+        if (i < 0 || i >= n_flags) return cn_ui_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        int rc = set_value(cmd, &flags[i], optarg);
+        if (rc) return rc;
+    }
+    *n_pos = 0;
+    for (int i = optind; i < argc; i++) {
+        if (*n_pos == max_pos) return cn_ui_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+        pos[(*n_pos)++] = argv[i];
+    }
+    return 0;
+}
