@@ -443,7 +443,8 @@ static int report_train(const cn_tf *shipped, const corpus *c, int quick) {
                 break;
             }
             double gf = rate / n * train_flops(a, n) * 1e-9;
-            if (th == 1) printf("  %-46s %10zu", label, cn_tf_num_params(a));
+            size_t sizes[CN_TF_NPARAM];
+            if (th == 1) printf("  %-46s %10zu", label, cn_tf_param_sizes(a, sizes));
             else printf("  %-46s %10s", "", "");
             printf(" %7d %9.0f %9.1f %7.0f%%\n", th, rate, gf, 100.0 * gf / peak[th - 1]);
             if (r == 1 && th == 1) cmp_rate = rate;

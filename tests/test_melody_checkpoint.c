@@ -35,12 +35,11 @@ static void write_variant(const cn_tf *m, const char *key, const char *value, co
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         TEST_OK(cn_st_writer_meta(w, keys[i], key && !strcmp(key, keys[i]) ? value : cn_st_meta(f, keys[i])));
     for (int i = 0; i < CN_TF_NPARAM; i++) {
-        int nd, s[4];
-        cn_tf_param_shape(&m->cfg, i, &nd, s + 1);
+        int s[4], nd = cn_tf_param_shape(&m->cfg, i, s + 1);
         if (drop && !strcmp(drop, cn_tf_param_name(i))) continue;
         int extra = wrong && !strcmp(wrong, cn_tf_param_name(i));
         s[0] = 1;
-        TEST_OK(cn_st_writer_add(w, cn_tf_param_name(i), m->w.t[i], nd + extra, s + 1 - extra));
+        TEST_OK(cn_st_writer_add(w, cn_tf_param_name(i), cn_tf_tensor(&m->w, i), nd + extra, s + 1 - extra));
     }
     TEST_OK(cn_st_write(w, BAD));
     cn_st_writer_destroy(w);

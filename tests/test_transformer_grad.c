@@ -87,9 +87,10 @@ int main(void) {
     cn_rng r;
     cn_rng_seed(&r, 1, 1);
     double worst_all = 0;
+    size_t sizes[CN_TF_NPARAM];
+    cn_tf_param_sizes(&c, sizes);
     for (int t = 0; t < CN_TF_NPARAM; t++) {
-        int nd, s[3];
-        size_t n = cn_tf_param_shape(&c, t, &nd, s), off = (size_t)(m->w.t[t] - m->params);
+        size_t n = sizes[t], off = (size_t)(cn_tf_tensor(&m->w, t) - m->params);
         for (size_t i = 0; i < n; i++) idx[i] = off + i;
         sort_g = grads;
         qsort(idx, n, sizeof *idx, cmp_idx);
@@ -125,8 +126,7 @@ int main(void) {
     double worst = 0;
     const int probe[] = {CN_TF_EMB_PITCH, CN_TF_QKV_W, CN_TF_FC_W, CN_TF_PROJ_W, CN_TF_ATT_W};
     for (int p = 0; p < 5; p++) {
-        int nd, s[3];
-        size_t n = cn_tf_param_shape(&c, probe[p], &nd, s), off = (size_t)(m->w.t[probe[p]] - m->params);
+        size_t n = sizes[probe[p]], off = (size_t)(cn_tf_tensor(&m->w, probe[p]) - m->params);
         for (size_t i = 0; i < n; i++) idx[i] = off + i;
         sort_g = grads;
         qsort(idx, n, sizeof *idx, cmp_idx);

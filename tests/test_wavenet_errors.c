@@ -104,9 +104,7 @@ static void test_checkpoints(void) {
         size_t sizes[CN_WN_NPARAM], off = 0;
         cn_wn_param_sizes(&m->cfg, sizes);
         for (int i = 0; i < CN_WN_NPARAM; i++) {
-            int64_t s64[3];
-            int shape[3], nd = cn_wn_param_shape(&m->cfg, i, s64);
-            for (int k = 0; k < nd; k++) shape[k] = (int)s64[k];
+            int shape[3], nd = cn_wn_param_shape(&m->cfg, i, shape);
             TEST_OK(cn_st_writer_add(w, cn_wn_param_name(i), m->mem + off, nd, shape));
             off += sizes[i];
         }

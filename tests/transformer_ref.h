@@ -45,11 +45,11 @@ static inline double ref_logsoftmax_at(const double *z, int n, int i) {
 static inline double ref_nll(const cn_tf_config *c, const double *P, const cn_melody_cond *cond,
                       const cn_mevent *in, int n_in, const cn_mevent *tg, double *per_pos) {
     const double *W[CN_TF_NPARAM];
-    size_t off = 0;
+    size_t off = 0, sizes[CN_TF_NPARAM];
+    cn_tf_param_sizes(c, sizes);
     for (int i = 0; i < CN_TF_NPARAM; i++) {
-        int nd, s[3];
         W[i] = P + off;
-        off += cn_tf_param_shape(c, i, &nd, s);
+        off += sizes[i];
     }
     int C = c->d_model, L = c->n_layers, H = c->n_heads, hs = C / H, n = n_in + 1;
     double *x = calloc((size_t)n * C, sizeof *x), *xn = calloc((size_t)n * C, sizeof *x);
@@ -148,12 +148,11 @@ static inline void ref_random_weights(cn_tf *m, uint64_t seed, float std) {
     cn_rng r;
     cn_rng_seed(&r, seed, 5);
     cn_rng_fill_normal(&r, m->params, m->n_params, 0.0f, std);
-    int nd, s[3];
+    size_t sizes[CN_TF_NPARAM];
+    cn_tf_param_sizes(&m->cfg, sizes);
     for (int i = CN_TF_LN1_G; i <= CN_TF_LNF_G; i++) // norm gains around 1
-        if (i == CN_TF_LN1_G || i == CN_TF_LN2_G || i == CN_TF_LNF_G) {
-            size_t n = cn_tf_param_shape(&m->cfg, i, &nd, s);
-            for (size_t k = 0; k < n; k++) m->w.t[i][k] += 1.0f;
-        }
+        if (i == CN_TF_LN1_G || i == CN_TF_LN2_G || i == CN_TF_LNF_G)
+            for (size_t k = 0; k < sizes[i]; k++) cn_tf_tensor(&m->w, i)[k] += 1.0f;
 }
 
 #endif

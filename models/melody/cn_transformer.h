@@ -60,17 +60,25 @@ enum {
     CN_TF_NPARAM
 };
 
-// Pointers into one flat array (weights, gradients or AdamW moments alike).
+// Named pointers into one flat array (weights, gradients or AdamW moments alike), in the
+// order of the enum above, as the WaveNet's cn_wn_params (one convention for both).
 typedef struct cn_tf_weights {
-    float *t[CN_TF_NPARAM];
+    float *emb_pitch, *emb_dur, *emb_rest, *cond_key, *cond_meter, *cond_style, *cond_len;
+    float *ln1_g, *ln1_b, *qkv_w, *qkv_b, *att_w, *att_b, *ln2_g, *ln2_b, *fc_w, *fc_b, *proj_w, *proj_b;
+    float *lnf_g, *lnf_b, *hp_w, *hp_b, *hd_pemb, *hd_w, *hd_b, *hr_pemb, *hr_demb, *hr_w, *hr_b;
 } cn_tf_weights;
+_Static_assert(sizeof(cn_tf_weights) == CN_TF_NPARAM * sizeof(float *), "one field per tensor, in enum order");
+// Tensor i (enum order), for loops over all tensors.
+static inline float *cn_tf_tensor(const cn_tf_weights *w, int i) { return ((float *const *)w)[i]; }
 
+// Element count of each tensor; returns the total.
+size_t cn_tf_param_sizes(const cn_tf_config *c, size_t sizes[CN_TF_NPARAM]);
+// Shape of tensor i (up to 3 dims; returns the number of dims) and its checkpoint name.
+int cn_tf_param_shape(const cn_tf_config *c, int i, int shape[3]);
 const char *cn_tf_param_name(int i);
-// Shape of tensor i (ndim <= 3); returns its element count.
-size_t cn_tf_param_shape(const cn_tf_config *c, int i, int *ndim, int shape[3]);
 int cn_tf_param_decays(int i); // 1 if AdamW weight decay applies (matmul weights)
-size_t cn_tf_num_params(const cn_tf_config *c);
-void cn_tf_point(const cn_tf_config *c, float *base, cn_tf_weights *w);
+// Point w's fields into the flat array `mem` (cn_tf_param_sizes layout).
+void cn_tf_params_point(const cn_tf_config *c, float *mem, cn_tf_weights *w);
 
 typedef struct cn_tf {
     cn_tf_config cfg;

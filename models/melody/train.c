@@ -288,11 +288,12 @@ cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
         for (int w = 0; w < threads; w++) nll += x.nll[w];
         p.grad_norm = cn_grad_clip(grads, m->n_params, c->clip);
         opt.lr = cn_lr_schedule(step, c->warmup, planned_steps(c, step, step0, cn_clock_now() - t0), c->lr, c->lr_min);
+        size_t sizes[CN_TF_NPARAM];
+        cn_tf_param_sizes(&m->cfg, sizes);
         for (int i = 0; i < CN_TF_NPARAM; i++) {
-            int nd, s[3];
-            size_t n = cn_tf_param_shape(&m->cfg, i, &nd, s), off = (size_t)(m->w.t[i] - m->params);
+            size_t off = (size_t)(cn_tf_tensor(&m->w, i) - m->params);
             cn_adamw_step(&opt, step + 1, cn_tf_param_decays(i), m->params + off, grads + off,
-                          am + off, av + off, n);
+                          am + off, av + off, sizes[i]);
         }
         step++;
         tokens_run += tokens;

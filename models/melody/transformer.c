@@ -56,7 +56,7 @@ static const char *const param_names[CN_TF_NPARAM] = {
 
 const char *cn_tf_param_name(int i) { return param_names[i]; }
 
-size_t cn_tf_param_shape(const cn_tf_config *c, int i, int *ndim, int s[3]) {
+int cn_tf_param_shape(const cn_tf_config *c, int i, int s[3]) {
     int C = c->d_model, L = c->n_layers;
     int nd = 2, a = 0, b = C, k = 0;
     switch (i) {
@@ -81,8 +81,7 @@ size_t cn_tf_param_shape(const cn_tf_config *c, int i, int *ndim, int s[3]) {
     default: nd = 1, a = CN_EV_NREST; break; // CN_TF_HR_B
     }
     s[0] = a, s[1] = b, s[2] = k;
-    *ndim = nd;
-    return (size_t)a * (nd > 1 ? (size_t)b : 1) * (nd > 2 ? (size_t)k : 1);
+    return nd;
 }
 
 int cn_tf_param_decays(int i) {
@@ -90,18 +89,23 @@ int cn_tf_param_decays(int i) {
            i == CN_TF_HP_W || i == CN_TF_HD_W || i == CN_TF_HR_W;
 }
 
-size_t cn_tf_num_params(const cn_tf_config *c) {
+size_t cn_tf_param_sizes(const cn_tf_config *c, size_t sizes[CN_TF_NPARAM]) {
     size_t n = 0;
-    int nd, s[3];
-    for (int i = 0; i < CN_TF_NPARAM; i++) n += cn_tf_param_shape(c, i, &nd, s);
+    for (int i = 0; i < CN_TF_NPARAM; i++) {
+        int s[3], nd = cn_tf_param_shape(c, i, s);
+        sizes[i] = (size_t)s[0] * (nd > 1 ? (size_t)s[1] : 1) * (nd > 2 ? (size_t)s[2] : 1);
+        n += sizes[i];
+    }
     return n;
 }
 
-void cn_tf_point(const cn_tf_config *c, float *base, cn_tf_weights *w) {
-    int nd, s[3];
+void cn_tf_params_point(const cn_tf_config *c, float *mem, cn_tf_weights *w) {
+    size_t sizes[CN_TF_NPARAM];
+    cn_tf_param_sizes(c, sizes);
+    float **t = (float **)w;
     for (int i = 0; i < CN_TF_NPARAM; i++) {
-        w->t[i] = base;
-        base += cn_tf_param_shape(c, i, &nd, s);
+        t[i] = mem;
+        mem += sizes[i];
     }
 }
 
@@ -112,16 +116,18 @@ cn_status cn_tf_create(const cn_tf_config *cfg, cn_tf **out) {
     cn_tf *m = calloc(1, sizeof *m);
     if (!m) return cn_fail(CN_ERR_NOMEM, "out of memory for the transformer");
     m->cfg = *cfg;
-    m->n_params = cn_tf_num_params(cfg);
+    size_t sizes[CN_TF_NPARAM];
+    m->n_params = cn_tf_param_sizes(cfg, sizes);
     int T = cfg->ctx, half = cfg->d_model / cfg->n_heads / 2;
     m->params = calloc(m->n_params, sizeof(float));
     m->rope_cos = malloc((size_t)T * half * sizeof(float));
     m->rope_sin = malloc((size_t)T * half * sizeof(float));
     if (!m->params || !m->rope_cos || !m->rope_sin) {
+        size_t n = m->n_params;
         cn_tf_destroy(m);
-        return cn_fail(CN_ERR_NOMEM, "out of memory for %zu parameters", cn_tf_num_params(cfg));
+        return cn_fail(CN_ERR_NOMEM, "out of memory for %zu parameters", n);
     }
-    cn_tf_point(cfg, m->params, &m->w);
+    cn_tf_params_point(cfg, m->params, &m->w);
     for (int t = 0; t < T; t++)
         for (int i = 0; i < half; i++) {
             double ang = t * pow(10000.0, -(double)i / half);
@@ -144,10 +150,12 @@ void cn_tf_init_weights(cn_tf *m, uint64_t seed) {
     cn_rng r;
     cn_rng_seed(&r, seed, 0x7f4a);
     float resid_std = 0.02f / sqrtf(2.0f * m->cfg.n_layers);
-    int nd, s[3];
+    size_t sizes[CN_TF_NPARAM];
+    cn_tf_param_sizes(&m->cfg, sizes);
     for (int i = 0; i < CN_TF_NPARAM; i++) {
-        size_t n = cn_tf_param_shape(&m->cfg, i, &nd, s);
-        float *p = m->w.t[i];
+        int s[3], nd = cn_tf_param_shape(&m->cfg, i, s);
+        size_t n = sizes[i];
+        float *p = cn_tf_tensor(&m->w, i);
         if (i == CN_TF_LN1_G || i == CN_TF_LN2_G || i == CN_TF_LNF_G) {
             for (size_t k = 0; k < n; k++) p[k] = 1.0f;
         } else if (nd == 1 || i == CN_TF_QKV_B || i == CN_TF_ATT_B || i == CN_TF_FC_B ||
@@ -356,14 +364,14 @@ float cn_tf_forward(const cn_tf *m, cn_tf_acts *a, const cn_melody_cond *cond,
     memset(a->enc, 0, nC * sizeof(float));
     for (int f = 0; f < 4; f++) {
         a->cond_row[f] = cond_row(cv[f], f);
-        add_row(a->enc, w->t[CN_TF_COND_KEY + f], a->cond_row[f], C);
+        add_row(a->enc, cn_tf_tensor(w, CN_TF_COND_KEY + f), a->cond_row[f], C);
     }
     for (int t = 1; t < n; t++) {
         const cn_mevent *e = &a->in[t - 1];
         float *x = a->enc + (size_t)t * C;
-        add_row(x, w->t[CN_TF_EMB_PITCH], e->pitch, C);
-        add_row(x, w->t[CN_TF_EMB_DUR], e->dur - 1, C);
-        add_row(x, w->t[CN_TF_EMB_REST], e->rest, C);
+        add_row(x, w->emb_pitch, e->pitch, C);
+        add_row(x, w->emb_dur, e->dur - 1, C);
+        add_row(x, w->emb_rest, e->rest, C);
     }
     if (a->dropout) dropout_forward(a->enc, a->mask_e, nC, c->dropout, rng);
 
@@ -374,28 +382,28 @@ float cn_tf_forward(const cn_tf *m, cn_tf_acts *a, const cn_melody_cond *cond,
         float *fch = LA(a, A_FCH, l), *fcg = LA(a, A_FCG, l), *fcp = LA(a, A_FCP, l);
         float *res3 = LA(a, A_RES3, l);
         cn_layernorm_forward(ln1, LA(a, A_LN1_MEAN, l), LA(a, A_LN1_RSTD, l), x,
-                             w->t[CN_TF_LN1_G] + l * C, w->t[CN_TF_LN1_B] + l * C, n, C);
-        cn_matmul_forward(qkv, ln1, w->t[CN_TF_QKV_W] + (size_t)l * 3 * C * C,
-                          w->t[CN_TF_QKV_B] + l * 3 * C, n, C, 3 * C);
+                             w->ln1_g + l * C, w->ln1_b + l * C, n, C);
+        cn_matmul_forward(qkv, ln1, w->qkv_w + (size_t)l * 3 * C * C,
+                          w->qkv_b + l * 3 * C, n, C, 3 * C);
         rope(m, qkv, n, 0, 1.0f);
         attention_forward(atty, LA(a, A_ATT, l), qkv, n, C, H);
-        cn_matmul_forward(attp, atty, w->t[CN_TF_ATT_W] + (size_t)l * C * C,
-                          w->t[CN_TF_ATT_B] + l * C, n, C, C);
+        cn_matmul_forward(attp, atty, w->att_w + (size_t)l * C * C,
+                          w->att_b + l * C, n, C, C);
         if (a->dropout) dropout_forward(attp, LA(a, A_MASK_A, l), nC, c->dropout, rng);
         for (size_t i = 0; i < nC; i++) res2[i] = x[i] + attp[i];
         cn_layernorm_forward(ln2, LA(a, A_LN2_MEAN, l), LA(a, A_LN2_RSTD, l), res2,
-                             w->t[CN_TF_LN2_G] + l * C, w->t[CN_TF_LN2_B] + l * C, n, C);
-        cn_matmul_forward(fch, ln2, w->t[CN_TF_FC_W] + (size_t)l * 4 * C * C,
-                          w->t[CN_TF_FC_B] + l * 4 * C, n, C, 4 * C);
+                             w->ln2_g + l * C, w->ln2_b + l * C, n, C);
+        cn_matmul_forward(fch, ln2, w->fc_w + (size_t)l * 4 * C * C,
+                          w->fc_b + l * 4 * C, n, C, 4 * C);
         cn_gelu_forward(fcg, fch, nC * 4);
-        cn_matmul_forward(fcp, fcg, w->t[CN_TF_PROJ_W] + (size_t)l * 4 * C * C,
-                          w->t[CN_TF_PROJ_B] + l * C, n, 4 * C, C);
+        cn_matmul_forward(fcp, fcg, w->proj_w + (size_t)l * 4 * C * C,
+                          w->proj_b + l * C, n, 4 * C, C);
         if (a->dropout) dropout_forward(fcp, LA(a, A_MASK_M, l), nC, c->dropout, rng);
         for (size_t i = 0; i < nC; i++) res3[i] = res2[i] + fcp[i];
         x = res3;
     }
-    cn_layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, x, w->t[CN_TF_LNF_G],
-                         w->t[CN_TF_LNF_B], n, C);
+    cn_layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, x, w->lnf_g,
+                         w->lnf_b, n, C);
     if (!targets) return 0.0f;
 
     // Heads, teacher-forced: the duration head sees the target pitch, the rest head
@@ -405,15 +413,15 @@ float cn_tf_forward(const cn_tf *m, cn_tf_acts *a, const cn_melody_cond *cond,
         float *pd = a->pre_d + (size_t)t * C, *pr = a->pre_r + (size_t)t * C;
         memcpy(pd, a->lnf + (size_t)t * C, C * sizeof(float));
         memcpy(pr, pd, C * sizeof(float));
-        add_row(pd, w->t[CN_TF_HD_PEMB], e->pitch, C);
-        add_row(pr, w->t[CN_TF_HR_PEMB], e->pitch, C);
-        add_row(pr, w->t[CN_TF_HR_DEMB], e->dur - 1, C);
+        add_row(pd, w->hd_pemb, e->pitch, C);
+        add_row(pr, w->hr_pemb, e->pitch, C);
+        add_row(pr, w->hr_demb, e->dur - 1, C);
     }
     cn_gelu_forward(a->act_d, a->pre_d, nC);
     cn_gelu_forward(a->act_r, a->pre_r, nC);
-    cn_matmul_forward(a->logit_p, a->lnf, w->t[CN_TF_HP_W], w->t[CN_TF_HP_B], n, C, CN_EV_NPITCH);
-    cn_matmul_forward(a->logit_d, a->act_d, w->t[CN_TF_HD_W], w->t[CN_TF_HD_B], n, C, CN_EV_NDUR);
-    cn_matmul_forward(a->logit_r, a->act_r, w->t[CN_TF_HR_W], w->t[CN_TF_HR_B], n, C, CN_EV_NREST);
+    cn_matmul_forward(a->logit_p, a->lnf, w->hp_w, w->hp_b, n, C, CN_EV_NPITCH);
+    cn_matmul_forward(a->logit_d, a->act_d, w->hd_w, w->hd_b, n, C, CN_EV_NDUR);
+    cn_matmul_forward(a->logit_r, a->act_r, w->hr_w, w->hr_b, n, C, CN_EV_NREST);
     double nll = 0;
     for (int t = 0; t < n; t++) {
         const cn_mevent *e = &a->tg[t];
@@ -436,7 +444,7 @@ void cn_tf_backward(const cn_tf *m, cn_tf_acts *a, float *grads, float scale) {
     const cn_tf_config *c = &m->cfg;
     const cn_tf_weights *w = &m->w;
     cn_tf_weights g;
-    cn_tf_point(c, grads, &g);
+    cn_tf_params_point(c, grads, &g);
     int C = c->d_model, L = c->n_layers, H = c->n_heads, n = a->n;
     size_t nC = (size_t)n * C;
 
@@ -453,19 +461,19 @@ void cn_tf_backward(const cn_tf *m, cn_tf_acts *a, float *grads, float scale) {
         for (int k = 0; k < CN_EV_NREST; k++) r[k] *= scale;
     }
     float *dh = a->d_a, *dpre = a->d_b; // dpre: d(head activation), then d(its input)
-    cn_matmul_backward_set(dh, g.t[CN_TF_HP_W], g.t[CN_TF_HP_B], a->logit_p, a->lnf,
-                           w->t[CN_TF_HP_W], n, C, CN_EV_NPITCH);
+    cn_matmul_backward_set(dh, g.hp_w, g.hp_b, a->logit_p, a->lnf,
+                           w->hp_w, n, C, CN_EV_NPITCH);
     for (int head = 0; head < 2; head++) {
         float *logit = head ? a->logit_r : a->logit_d, *act = head ? a->act_r : a->act_d;
         float *pre = head ? a->pre_r : a->pre_d;
         int wi = head ? CN_TF_HR_W : CN_TF_HD_W, V = head ? CN_EV_NREST : CN_EV_NDUR;
-        cn_matmul_backward_set(dpre, g.t[wi], g.t[wi + 1], logit, act, w->t[wi], n, C, V);
+        cn_matmul_backward_set(dpre, cn_tf_tensor(&g, wi), cn_tf_tensor(&g, wi + 1), logit, act, cn_tf_tensor(w, wi), n, C, V);
         cn_gelu_backward_inplace(dpre, pre, nC);
         for (int t = 0; t < n; t++) {
             const float *dp = dpre + (size_t)t * C;
             const cn_mevent *e = &a->tg[t];
-            float *ep = g.t[head ? CN_TF_HR_PEMB : CN_TF_HD_PEMB] + (size_t)e->pitch * C;
-            float *ed = head ? g.t[CN_TF_HR_DEMB] + (size_t)(e->dur - 1) * C : NULL;
+            float *ep = (head ? g.hr_pemb : g.hd_pemb) + (size_t)e->pitch * C;
+            float *ed = head ? g.hr_demb + (size_t)(e->dur - 1) * C : NULL;
             float *dht = dh + (size_t)t * C;
             for (int k = 0; k < C; k++) {
                 dht[k] += dp[k];
@@ -478,7 +486,7 @@ void cn_tf_backward(const cn_tf *m, cn_tf_acts *a, float *grads, float scale) {
     float *dres = a->d_res;
     memset(dres, 0, nC * sizeof(float));
     const float *xL = L > 0 ? LA(a, A_RES3, L - 1) : a->enc;
-    cn_layernorm_backward(dres, g.t[CN_TF_LNF_G], g.t[CN_TF_LNF_B], dh, xL, w->t[CN_TF_LNF_G],
+    cn_layernorm_backward(dres, g.lnf_g, g.lnf_b, dh, xL, w->lnf_g,
                           a->lnf_mean, a->lnf_rstd, n, C);
 
     float *dt = a->d_a, *dt2 = a->d_b;
@@ -487,42 +495,42 @@ void cn_tf_backward(const cn_tf *m, cn_tf_acts *a, float *grads, float scale) {
         // res3 = res2 + dropout(fcp): the branch gradient goes through the MLP.
         if (a->dropout) mul_into(dt, dres, LA(a, A_MASK_M, l), nC);
         else memcpy(dt, dres, nC * sizeof(float));
-        cn_matmul_backward_set(a->d_fc, g.t[CN_TF_PROJ_W] + (size_t)l * 4 * C * C,
-                               g.t[CN_TF_PROJ_B] + l * C, dt, LA(a, A_FCG, l),
-                               w->t[CN_TF_PROJ_W] + (size_t)l * 4 * C * C, n, 4 * C, C);
+        cn_matmul_backward_set(a->d_fc, g.proj_w + (size_t)l * 4 * C * C,
+                               g.proj_b + l * C, dt, LA(a, A_FCG, l),
+                               w->proj_w + (size_t)l * 4 * C * C, n, 4 * C, C);
         cn_gelu_backward_inplace(a->d_fc, LA(a, A_FCH, l), nC * 4);
-        cn_matmul_backward_set(dt2, g.t[CN_TF_FC_W] + (size_t)l * 4 * C * C, g.t[CN_TF_FC_B] + l * 4 * C,
-                               a->d_fc, LA(a, A_LN2, l), w->t[CN_TF_FC_W] + (size_t)l * 4 * C * C,
+        cn_matmul_backward_set(dt2, g.fc_w + (size_t)l * 4 * C * C, g.fc_b + l * 4 * C,
+                               a->d_fc, LA(a, A_LN2, l), w->fc_w + (size_t)l * 4 * C * C,
                                n, C, 4 * C);
-        cn_layernorm_backward(dres, g.t[CN_TF_LN2_G] + l * C, g.t[CN_TF_LN2_B] + l * C, dt2,
-                              LA(a, A_RES2, l), w->t[CN_TF_LN2_G] + l * C, LA(a, A_LN2_MEAN, l),
+        cn_layernorm_backward(dres, g.ln2_g + l * C, g.ln2_b + l * C, dt2,
+                              LA(a, A_RES2, l), w->ln2_g + l * C, LA(a, A_LN2_MEAN, l),
                               LA(a, A_LN2_RSTD, l), n, C);
         // res2 = x + dropout(attp): the branch gradient goes through attention.
         if (a->dropout) mul_into(dt, dres, LA(a, A_MASK_A, l), nC);
         else memcpy(dt, dres, nC * sizeof(float));
-        cn_matmul_backward_set(dt2, g.t[CN_TF_ATT_W] + (size_t)l * C * C, g.t[CN_TF_ATT_B] + l * C, dt,
-                               LA(a, A_ATTY, l), w->t[CN_TF_ATT_W] + (size_t)l * C * C, n, C, C);
+        cn_matmul_backward_set(dt2, g.att_w + (size_t)l * C * C, g.att_b + l * C, dt,
+                               LA(a, A_ATTY, l), w->att_w + (size_t)l * C * C, n, C, C);
         attention_backward(a->d_qkv, a->d_att, dt2, LA(a, A_ATT, l), LA(a, A_QKV, l), n, C, H);
         rope(m, a->d_qkv, n, 0, -1.0f);
-        cn_matmul_backward_set(dt, g.t[CN_TF_QKV_W] + (size_t)l * 3 * C * C, g.t[CN_TF_QKV_B] + l * 3 * C,
-                               a->d_qkv, LA(a, A_LN1, l), w->t[CN_TF_QKV_W] + (size_t)l * 3 * C * C,
+        cn_matmul_backward_set(dt, g.qkv_w + (size_t)l * 3 * C * C, g.qkv_b + l * 3 * C,
+                               a->d_qkv, LA(a, A_LN1, l), w->qkv_w + (size_t)l * 3 * C * C,
                                n, C, 3 * C);
-        cn_layernorm_backward(dres, g.t[CN_TF_LN1_G] + l * C, g.t[CN_TF_LN1_B] + l * C, dt, x,
-                              w->t[CN_TF_LN1_G] + l * C, LA(a, A_LN1_MEAN, l), LA(a, A_LN1_RSTD, l),
+        cn_layernorm_backward(dres, g.ln1_g + l * C, g.ln1_b + l * C, dt, x,
+                              w->ln1_g + l * C, LA(a, A_LN1_MEAN, l), LA(a, A_LN1_RSTD, l),
                               n, C);
     }
     // Embeddings: scatter the (dropout-masked) gradient into the rows that were used.
     if (a->dropout) mul_into(dres, dres, a->mask_e, nC);
     for (int f = 0; f < 4; f++) {
-        float *row = g.t[CN_TF_COND_KEY + f] + (size_t)a->cond_row[f] * C;
+        float *row = cn_tf_tensor(&g, CN_TF_COND_KEY + f) + (size_t)a->cond_row[f] * C;
         for (int k = 0; k < C; k++) row[k] += dres[k];
     }
     for (int t = 1; t < n; t++) {
         const cn_mevent *e = &a->in[t - 1];
         const float *d = dres + (size_t)t * C;
-        float *rp = g.t[CN_TF_EMB_PITCH] + (size_t)e->pitch * C;
-        float *rd = g.t[CN_TF_EMB_DUR] + (size_t)(e->dur - 1) * C;
-        float *rr = g.t[CN_TF_EMB_REST] + (size_t)e->rest * C;
+        float *rp = g.emb_pitch + (size_t)e->pitch * C;
+        float *rd = g.emb_dur + (size_t)(e->dur - 1) * C;
+        float *rr = g.emb_rest + (size_t)e->rest * C;
         for (int k = 0; k < C; k++) {
             rp[k] += d[k];
             rd[k] += d[k];
@@ -534,7 +542,7 @@ void cn_tf_backward(const cn_tf *m, cn_tf_acts *a, float *grads, float scale) {
 // ---- the head on one hidden state --------------------------------------------------------
 
 void cn_tf_pitch_probs(const cn_tf *m, const float *h, float out[CN_EV_NPITCH]) {
-    cn_matmul_forward(out, h, m->w.t[CN_TF_HP_W], m->w.t[CN_TF_HP_B], 1, m->cfg.d_model, CN_EV_NPITCH);
+    cn_matmul_forward(out, h, m->w.hp_w, m->w.hp_b, 1, m->cfg.d_model, CN_EV_NPITCH);
     cn_softmax(out, CN_EV_NPITCH);
 }
 
@@ -545,17 +553,17 @@ static void conditional_head(const cn_tf *m, const float *h, const float *row1, 
     float pre[4096], act[4096]; // C <= 4096 (cn_tf_config_check)
     for (int k = 0; k < C; k++) pre[k] = h[k] + row1[k] + (row2 ? row2[k] : 0.0f);
     cn_gelu_forward(act, pre, (size_t)C);
-    cn_matmul_forward(out, act, m->w.t[wi], m->w.t[wi + 1], 1, C, V);
+    cn_matmul_forward(out, act, cn_tf_tensor(&m->w, wi), cn_tf_tensor(&m->w, wi + 1), 1, C, V);
     cn_softmax(out, V);
 }
 
 void cn_tf_dur_probs(const cn_tf *m, const float *h, int pitch, float out[CN_EV_NDUR]) {
     int C = m->cfg.d_model;
-    conditional_head(m, h, m->w.t[CN_TF_HD_PEMB] + (size_t)pitch * C, NULL, CN_TF_HD_W, CN_EV_NDUR, out);
+    conditional_head(m, h, m->w.hd_pemb + (size_t)pitch * C, NULL, CN_TF_HD_W, CN_EV_NDUR, out);
 }
 
 void cn_tf_rest_probs(const cn_tf *m, const float *h, int pitch, int dur, float out[CN_EV_NREST]) {
     int C = m->cfg.d_model;
-    conditional_head(m, h, m->w.t[CN_TF_HR_PEMB] + (size_t)pitch * C,
-                     m->w.t[CN_TF_HR_DEMB] + (size_t)(dur - 1) * C, CN_TF_HR_W, CN_EV_NREST, out);
+    conditional_head(m, h, m->w.hr_pemb + (size_t)pitch * C,
+                     m->w.hr_demb + (size_t)(dur - 1) * C, CN_TF_HR_W, CN_EV_NREST, out);
 }

@@ -143,10 +143,10 @@ static void step_token(cn_tf_state *s) {
     float mean, rstd, scale = 1.0f / sqrtf((float)hs);
     for (int l = 0; l < m->cfg.n_layers; l++) {
         float *K = s->k + (size_t)l * T * C, *V = s->v + (size_t)l * T * C;
-        cn_layernorm_forward(s->xn, &mean, &rstd, s->x, w->t[CN_TF_LN1_G] + l * C,
-                             w->t[CN_TF_LN1_B] + l * C, 1, C);
-        cn_matmul_forward(s->qkv, s->xn, w->t[CN_TF_QKV_W] + (size_t)l * 3 * C * C,
-                          w->t[CN_TF_QKV_B] + l * 3 * C, 1, C, 3 * C);
+        cn_layernorm_forward(s->xn, &mean, &rstd, s->x, w->ln1_g + l * C,
+                             w->ln1_b + l * C, 1, C);
+        cn_matmul_forward(s->qkv, s->xn, w->qkv_w + (size_t)l * 3 * C * C,
+                          w->qkv_b + l * 3 * C, 1, C, 3 * C);
         const float *cs = m->rope_cos + (size_t)t * half, *sn = m->rope_sin + (size_t)t * half;
         for (int part = 0; part < 2; part++)
             for (int h = 0; h < H; h++) {
@@ -165,19 +165,19 @@ static void step_token(cn_tf_state *s) {
             cn_softmax(s->sc, t + 1);
             attention_matvec(s->y + h * hs, s->sc, V + h * hs, hs, t + 1, C); // mix
         }
-        cn_matmul_forward(s->xn, s->y, w->t[CN_TF_ATT_W] + (size_t)l * C * C,
-                          w->t[CN_TF_ATT_B] + l * C, 1, C, C);
+        cn_matmul_forward(s->xn, s->y, w->att_w + (size_t)l * C * C,
+                          w->att_b + l * C, 1, C, C);
         for (int i = 0; i < C; i++) s->x[i] += s->xn[i];
-        cn_layernorm_forward(s->xn, &mean, &rstd, s->x, w->t[CN_TF_LN2_G] + l * C,
-                             w->t[CN_TF_LN2_B] + l * C, 1, C);
-        cn_matmul_forward(s->fc, s->xn, w->t[CN_TF_FC_W] + (size_t)l * 4 * C * C,
-                          w->t[CN_TF_FC_B] + l * 4 * C, 1, C, 4 * C);
+        cn_layernorm_forward(s->xn, &mean, &rstd, s->x, w->ln2_g + l * C,
+                             w->ln2_b + l * C, 1, C);
+        cn_matmul_forward(s->fc, s->xn, w->fc_w + (size_t)l * 4 * C * C,
+                          w->fc_b + l * 4 * C, 1, C, 4 * C);
         cn_gelu_forward(s->fc, s->fc, (size_t)4 * C);
-        cn_matmul_forward(s->xn, s->fc, w->t[CN_TF_PROJ_W] + (size_t)l * 4 * C * C,
-                          w->t[CN_TF_PROJ_B] + l * C, 1, 4 * C, C);
+        cn_matmul_forward(s->xn, s->fc, w->proj_w + (size_t)l * 4 * C * C,
+                          w->proj_b + l * C, 1, 4 * C, C);
         for (int i = 0; i < C; i++) s->x[i] += s->xn[i];
     }
-    cn_layernorm_forward(s->h, &mean, &rstd, s->x, w->t[CN_TF_LNF_G], w->t[CN_TF_LNF_B], 1, C);
+    cn_layernorm_forward(s->h, &mean, &rstd, s->x, w->lnf_g, w->lnf_b, 1, C);
     s->pos++;
 }
 
@@ -188,7 +188,7 @@ static void embed_start(cn_tf_state *s) {
     memset(s->x, 0, C * sizeof(float));
     for (int f = 0; f < 4; f++) {
         int rows = cn_tf_cond_rows(f), r = cv[f] >= 0 && cv[f] < rows - 1 ? cv[f] : rows - 1;
-        const float *row = m->w.t[CN_TF_COND_KEY + f] + (size_t)r * C;
+        const float *row = cn_tf_tensor(&m->w, CN_TF_COND_KEY + f) + (size_t)r * C;
         for (int k = 0; k < C; k++) s->x[k] += row[k];
     }
 }
@@ -196,9 +196,9 @@ static void embed_start(cn_tf_state *s) {
 static void embed_event(cn_tf_state *s, const cn_mevent *e) {
     const cn_tf *m = s->m;
     int C = m->cfg.d_model;
-    const float *p = m->w.t[CN_TF_EMB_PITCH] + (size_t)e->pitch * C;
-    const float *d = m->w.t[CN_TF_EMB_DUR] + (size_t)(e->dur - 1) * C;
-    const float *r = m->w.t[CN_TF_EMB_REST] + (size_t)e->rest * C;
+    const float *p = m->w.emb_pitch + (size_t)e->pitch * C;
+    const float *d = m->w.emb_dur + (size_t)(e->dur - 1) * C;
+    const float *r = m->w.emb_rest + (size_t)e->rest * C;
     for (int k = 0; k < C; k++) s->x[k] = p[k] + d[k] + r[k];
 }
 

@@ -41,9 +41,8 @@ cn_status cn_tf_save(const cn_tf *m, const char *path, const cn_tf_save_extra *e
     for (int i = 0; !st && extra && extra->meta && extra->meta[i] && extra->meta[i + 1]; i += 2)
         st = cn_st_writer_meta(w, extra->meta[i], extra->meta[i + 1]);
     for (int i = 0; !st && i < CN_TF_NPARAM; i++) {
-        int nd, s[3];
-        cn_tf_param_shape(c, i, &nd, s);
-        st = cn_st_writer_add(w, cn_tf_param_name(i), m->w.t[i], nd, s);
+        int s[3], nd = cn_tf_param_shape(c, i, s);
+        st = cn_st_writer_add(w, cn_tf_param_name(i), cn_tf_tensor(&m->w, i), nd, s);
     }
     if (!st && extra && extra->adam_m && extra->adam_v) {
         if (m->n_params > 2147483647u) st = cn_fail(CN_ERR_RANGE, "too many parameters to save");
@@ -104,12 +103,13 @@ cn_status cn_tf_load(const char *path, cn_tf **out) {
     if ((st = cn_st_check_format(f, CN_TF_FORMAT, CN_TF_VERSION)) || (st = read_config(f, &c)) ||
         (st = cn_tf_create(&c, &m)))
         goto done;
+    size_t sizes[CN_TF_NPARAM];
+    cn_tf_param_sizes(&c, sizes);
     for (int i = 0; i < CN_TF_NPARAM; i++) {
-        int nd, s[3];
-        size_t n = cn_tf_param_shape(&c, i, &nd, s);
+        int s[3], nd = cn_tf_param_shape(&c, i, s);
         const float *d;
         if ((st = cn_st_get(f, cn_tf_param_name(i), nd, s, &d))) goto done;
-        memcpy(m->w.t[i], d, n * sizeof(float));
+        memcpy(cn_tf_tensor(&m->w, i), d, sizes[i] * sizeof(float));
     }
     *out = m;
     m = NULL;

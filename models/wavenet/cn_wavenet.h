@@ -89,15 +89,20 @@ enum {
     CN_WN_NPARAM
 };
 
+// Named pointers into one flat array, in the order of the enum above (the convention of
+// the transformer's cn_tf_weights too).
 typedef struct cn_wn_params {
     float *in_w, *in_b, *emb, *cond_w, *dil_w, *dil_b, *res_w, *res_b, *skip_w, *skip_b, *exc_w,
         *o1_w, *o1_b, *o2_w, *o2_b, *pred_w, *pred_b;
 } cn_wn_params;
+_Static_assert(sizeof(cn_wn_params) == CN_WN_NPARAM * sizeof(float *), "one field per tensor, in enum order");
+// Tensor i (enum order), for loops over all tensors.
+static inline float *cn_wn_tensor(const cn_wn_params *p, int i) { return ((float *const *)p)[i]; }
 
 // Element count of each tensor; returns the total.
 size_t cn_wn_param_sizes(const cn_wn_config *c, size_t sizes[CN_WN_NPARAM]);
 // Shape of tensor i (up to 3 dims; returns the number of dims) and its checkpoint name.
-int cn_wn_param_shape(const cn_wn_config *c, int i, int64_t shape[3]);
+int cn_wn_param_shape(const cn_wn_config *c, int i, int shape[3]);
 const char *cn_wn_param_name(int i);
 // Whether AdamW applies weight decay to tensor i (matrices yes, biases/embedding no).
 int cn_wn_param_decays(int i);

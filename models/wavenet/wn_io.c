@@ -34,9 +34,7 @@ cn_status cn_wn_save(const cn_wn_model *m, const char *path, const float *adam_m
     size_t sizes[CN_WN_NPARAM];
     cn_wn_param_sizes(c, sizes);
     for (int i = 0; i < CN_WN_NPARAM && !st; i++) {
-        int64_t s64[3];
-        int shape[3], nd = cn_wn_param_shape(c, i, s64);
-        for (int k = 0; k < nd; k++) shape[k] = (int)s64[k];
+        int shape[3], nd = cn_wn_param_shape(c, i, shape);
         st = cn_st_writer_add(w, cn_wn_param_name(i), ptr, nd, shape);
         ptr += sizes[i];
     }
@@ -114,9 +112,7 @@ cn_status cn_wn_load(const char *path, cn_wn_model **out, float **adam_m, float 
     cn_wn_param_sizes(&cfg, sizes);
     float *ptr = m->mem;
     for (int i = 0; i < CN_WN_NPARAM; i++) {
-        int64_t s64[3];
-        int shape[3], nd = cn_wn_param_shape(&cfg, i, s64);
-        for (int k = 0; k < nd; k++) shape[k] = (int)s64[k];
+        int shape[3], nd = cn_wn_param_shape(&cfg, i, shape);
         st = wn_get_finite(f, cn_wn_param_name(i), nd, shape, ptr, sizes[i]);
         if (st) goto fail;
         ptr += sizes[i];

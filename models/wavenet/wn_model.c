@@ -72,8 +72,8 @@ int cn_wn_param_decays(int i) {
            i == CN_WN_P_O1_W || i == CN_WN_P_O2_W;
 }
 
-int cn_wn_param_shape(const cn_wn_config *c, int i, int64_t s[3]) {
-    int64_t L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c);
+int cn_wn_param_shape(const cn_wn_config *c, int i, int s[3]) {
+    int L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c);
     switch (i) {
     case CN_WN_P_IN_W: s[0] = R; s[1] = CN_WN_NAUDIO + C; return 2;
     case CN_WN_P_IN_B: s[0] = R; return 1;
@@ -98,8 +98,7 @@ int cn_wn_param_shape(const cn_wn_config *c, int i, int64_t s[3]) {
 size_t cn_wn_param_sizes(const cn_wn_config *c, size_t sizes[CN_WN_NPARAM]) {
     size_t total = 0;
     for (int i = 0; i < CN_WN_NPARAM; i++) {
-        int64_t s[3];
-        int nd = cn_wn_param_shape(c, i, s);
+        int s[3], nd = cn_wn_param_shape(c, i, s);
         size_t n = 1;
         for (int k = 0; k < nd; k++) n *= (size_t)s[k];
         sizes[i] = n;
@@ -111,12 +110,9 @@ size_t cn_wn_param_sizes(const cn_wn_config *c, size_t sizes[CN_WN_NPARAM]) {
 void cn_wn_params_point(const cn_wn_config *c, float *mem, cn_wn_params *p) {
     size_t sizes[CN_WN_NPARAM];
     cn_wn_param_sizes(c, sizes);
-    float **ptrs[CN_WN_NPARAM] = {&p->in_w,   &p->in_b,   &p->emb,   &p->cond_w, &p->dil_w,
-                                  &p->dil_b,  &p->res_w,  &p->res_b, &p->skip_w, &p->skip_b,
-                                  &p->exc_w,  &p->o1_w,   &p->o1_b,  &p->o2_w,   &p->o2_b,
-                                  &p->pred_w, &p->pred_b};
+    float **t = (float **)p;
     for (int i = 0; i < CN_WN_NPARAM; i++) {
-        *ptrs[i] = mem;
+        t[i] = mem;
         mem += sizes[i];
     }
 }
@@ -155,8 +151,7 @@ void cn_wn_init_weights(cn_wn_model *m, uint64_t seed) {
     cn_rng_seed(&rng, seed, 1);
     float *ptr = m->mem;
     for (int i = 0; i < CN_WN_NPARAM; i++) {
-        int64_t s[3];
-        int nd = cn_wn_param_shape(c, i, s);
+        int s[3], nd = cn_wn_param_shape(c, i, s);
         if (cn_wn_param_decays(i)) {
             // Fan-in scaling; conditioning gets a larger share so the excitation is heard
             // from the first step. The residual/skip outputs start small (stable sums).
