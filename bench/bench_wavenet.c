@@ -70,7 +70,7 @@ static double time_kernel(int which, int rows, int cols, int reps) {
 static double time_cached(const cn_wn_model *m, double seconds, float **audio, int64_t *n) {
     *n = (int64_t)(seconds * m->cfg.sample_rate);
     const int64_t k = *n;
-    cn_wn_note notes[] = {{0, k / 3, 69, 100}, {k / 3, 2 * k / 3, 72, 90}, {2 * k / 3, k, 64, 80}};
+    cn_timed_note notes[] = {{0, k / 3, 69, 100}, {k / 3, 2 * k / 3, 72, 90}, {2 * k / 3, k, 64, 80}};
     cn_wn_synth *s;
     *audio = malloc((size_t)k * sizeof(float));
     if (!*audio || cn_wn_synth_create(m, 0, 1.0f, 1, &s)) return 0.0;
@@ -91,7 +91,7 @@ static int bench_speed(const cn_wn_model *m, double seconds) {
         free(audio);
         return cn_ui_error(CMD, "out of memory");
     }
-    cn_wn_note notes[] = {{0, n / 3, 69, 100}};
+    cn_timed_note notes[] = {{0, n / 3, 69, 100}};
     double rtf = seconds / tc;
     // naive: a few hundred samples past the receptive field
     int rf = cn_wn_receptive_field(c), nn = 200;
@@ -146,7 +146,7 @@ int cn_bench_wavenet_train_rate(const cn_wn_model *m, double *samples_per_s, dou
     uint8_t *tg = malloc(T);
     int rc = !grad || !xp || !feat || !tg || cn_wn_acts_create(c, T, &a);
     if (!rc) {
-        cn_wn_note note = {0, T, 62, 90};
+        cn_timed_note note = {0, T, 62, 90};
         cn_wn_features_from_notes(&note, 1, c->sample_rate, CN_WN_NOISE_SEED, T, feat);
         cn_rng r;
         cn_rng_seed(&r, 1, 0);
@@ -224,7 +224,7 @@ static int bench_pytorch_net(double seconds) {
 // ---- audio quality -------------------------------------------------------------------------------------
 
 // The reference synth (dsp/) playing the same notes at the same rate.
-static cn_status render_reference(const cn_wn_note *notes, int n_notes, int rate, int64_t n, float *out) {
+static cn_status render_reference(const cn_timed_note *notes, int n_notes, int rate, int64_t n, float *out) {
     const cn_plugin_desc *d = &cn_synth_reference_plugin;
     void *self;
     cn_status st = d->create(NULL, &self);

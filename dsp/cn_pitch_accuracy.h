@@ -12,12 +12,9 @@
 
 #include <stddef.h>
 
+#include "core/cn_note.h"
 #include "core/cn_status.h"
 
-typedef struct cn_timed_note {
-    double on_s, off_s; // onset and offset, seconds from the start of the audio
-    int pitch;          // MIDI pitch (69 = A4 = 440 Hz)
-} cn_timed_note;
 
 typedef struct cn_pitch_accuracy_config {
     double hop_s;           // frame hop (0.010)

@@ -44,7 +44,8 @@ cn_status cn_pitch_accuracy(const float *audio, size_t n, double rate, const cn_
         int inside = 0, hit = 0;
         double best = INFINITY;
         for (int k = 0; k < n_notes; k++) {
-            if (t < notes[k].on_s + c.edge_s || t >= notes[k].off_s - c.edge_s) continue;
+            double on_s = (double)notes[k].on / rate, off_s = (double)notes[k].off / rate;
+            if (t < on_s + c.edge_s || t >= off_s - c.edge_s) continue;
             inside = 1;
             if (f0[i] <= 0.0f) continue;
             double cents = fabs(1200.0 * log2(f0[i] / cn_midi_pitch_to_hz(notes[k].pitch)));

@@ -19,7 +19,7 @@ typedef struct cn_synth_opts {
 
 // Every note of the file (all tracks and channels: polyphonic) as note-on/note-off events
 // at absolute frames for `rate`. *end = frame of the last note-off. Allocates *ev.
-cn_status cn_events_from_midi(const cn_midi *m, double rate, cn_note_event **ev, int *n,
+cn_status cn_note_events_from_midi(const cn_midi *m, double rate, cn_note_event **ev, int *n,
                               int64_t *end);
 
 // The graph alone (generator + effects, no notes) at `rate` with blocks of up to

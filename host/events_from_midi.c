@@ -4,7 +4,7 @@
 
 #include "host/cn_playback.h"
 
-cn_status cn_events_from_midi(const cn_midi *m, double rate, cn_note_event **ev, int *n,
+cn_status cn_note_events_from_midi(const cn_midi *m, double rate, cn_note_event **ev, int *n,
                               int64_t *end) {
     if (m->n_notes <= 0) return cn_fail(CN_ERR_FORMAT, "the MIDI file has no notes");
     cn_note_event *e = malloc((size_t)m->n_notes * 2 * sizeof *e);

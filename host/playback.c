@@ -109,7 +109,7 @@ cn_status cn_playback_build(const cn_midi *m, const char *path, const cn_synth_o
     cn_note_event *ev = NULL;
     int n = 0;
     int64_t end = 0;
-    st = cn_events_from_midi(m, rate, &ev, &n, &end);
+    st = cn_note_events_from_midi(m, rate, &ev, &n, &end);
     if (!st) st = cn_graph_set_events(g, ev, n);
     free(ev);
     if (st) {

@@ -54,7 +54,7 @@ static float *render(const cn_ngram_ltm *ltm, const cn_event_seq *tune, uint64_t
             TEST_ASSERT(cn_graph_queue_event(g, &on) && cn_graph_queue_event(g, &off));
             TEST_ASSERT(on.frame >= cn_graph_position(g)); // never late
             if (on.frame < total && *n_notes < MAX_NOTES)
-                notes[(*n_notes)++] = (cn_timed_note){on.frame / RATE, off.frame / RATE, e.pitch};
+                notes[(*n_notes)++] = (cn_timed_note){on.frame, off.frame, e.pitch, on.velocity};
         }
         int n = total - pos < BLOCK ? (int)(total - pos) : BLOCK;
         cn_graph_process(g, audio + pos, n);

@@ -105,7 +105,7 @@ static int reference_notes(uint64_t seed, cn_timed_note *notes, int max) {
         int sampled;
         TEST_OK(cn_mstream_next(s, &e, &on, &off, &sampled));
         sampled_n += sampled;
-        notes[n++] = (cn_timed_note){on.frame / RATE, off.frame / RATE, e.pitch};
+        notes[n++] = (cn_timed_note){on.frame, off.frame, e.pitch, on.velocity};
     }
     cn_mstream_destroy(s);
     cn_events_free(&ev);
@@ -123,10 +123,10 @@ static int plugin_notes(uint64_t seed, cn_timed_note *notes, int max) {
     int n = 0;
     while (n < max && cn_melody_plugin.generate(self, INT64_MAX, ev, 2) == 2) {
         TEST_ASSERT(ev[0].type == CN_EV_NOTE_ON && ev[1].type == CN_EV_NOTE_OFF && ev[1].frame > ev[0].frame);
-        notes[n++] = (cn_timed_note){ev[0].frame / RATE, ev[1].frame / RATE, ev[0].pitch};
+        notes[n++] = (cn_timed_note){ev[0].frame, ev[1].frame, ev[0].pitch, ev[0].velocity};
     }
     TEST_ASSERT(cn_melody_plugin.generate(self, INT64_MAX, ev, 2) == 0); // finished
-    TEST_ASSERT(cn_melody_plugin.tail_frames(self) == (int64_t)(notes[n - 1].off_s * RATE + 0.5));
+    TEST_ASSERT(cn_melody_plugin.tail_frames(self) == notes[n - 1].off);
     cn_melody_plugin.destroy(self);
     return n;
 }

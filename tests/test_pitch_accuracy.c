@@ -11,7 +11,7 @@
 
 #define RATE 16000.0
 
-static const cn_timed_note notes[3] = {{0.0, 0.5, 69}, {0.5, 1.0, 72}, {1.2, 1.5, 76}};
+static const cn_timed_note notes[3] = {{0, 8000, 69, 90}, {8000, 16000, 72, 90}, {19200, 24000, 76, 90}};
 
 // Sines at each note's pitch shifted by `cents`; note `mute` (or -1) left silent.
 static float *render(double cents, int mute, size_t *n) {
@@ -21,7 +21,7 @@ static float *render(double cents, int mute, size_t *n) {
     for (int k = 0; k < 3; k++) {
         if (k == mute) continue;
         double f = cn_midi_pitch_to_hz(notes[k].pitch + cents / 100.0), ph = 0.0;
-        for (size_t i = (size_t)(notes[k].on_s * RATE); i < (size_t)(notes[k].off_s * RATE); i++) {
+        for (size_t i = (size_t)notes[k].on; i < (size_t)notes[k].off; i++) {
             x[i] = (float)(0.3 * sin(ph));
             ph += 2.0 * M_PI * f / RATE;
         }
@@ -64,7 +64,7 @@ int main(void) {
     TEST_OK(cn_pitch_accuracy(x, n, RATE, notes, 3, &c, &r));
     printf("no edge skipping: accuracy %.3f (%zu/%zu)\n", r.accuracy, r.hits, r.frames);
     TEST_ASSERT(r.frames == 50 + 50 + 30 && r.accuracy > 0.8);
-    cn_timed_note bad = {0.0, 1.0, 200};
+    cn_timed_note bad = {0, 16000, 200, 90};
     TEST_ASSERT(cn_pitch_accuracy(x, n, RATE, &bad, 1, NULL, &r) == CN_ERR_ARG);
     free(x);
     return 0;

@@ -60,7 +60,7 @@ static void test_small(void) {
     randomize(m, 21);
     enum { N = 120 };
     const int C = cn_wn_cond_dim(&cfg);
-    cn_wn_note notes[] = {{5, 40, 64, 100}, {40, 90, 67, 80}, {100, 110, 72, 90}};
+    cn_timed_note notes[] = {{5, 40, 64, 100}, {40, 90, 67, 80}, {100, 110, 72, 90}};
     float *feat = malloc(sizeof(float) * N * CN_WN_NFEAT), *cond = malloc(sizeof(float) * N * C);
     float xa[N + 1], xb[N + 1], la[CN_WN_CLASSES], lb[CN_WN_CLASSES], work[CN_WN_CLASSES];
     float *logits_s = malloc(sizeof(float) * N * CN_WN_CLASSES);
@@ -119,7 +119,7 @@ static void test_default(void) {
     TEST_OK(cn_wn_create(&cfg, &m));
     randomize(m, 8);
     const int C = cn_wn_cond_dim(&cfg), N = 1100;
-    cn_wn_note notes[] = {{10, 700, 69, 100}, {700, 1100, 62, 70}};
+    cn_timed_note notes[] = {{10, 700, 69, 100}, {700, 1100, 62, 70}};
     float *feat = malloc(sizeof(float) * N * CN_WN_NFEAT), *cond = malloc(sizeof(float) * N * C);
     float *x = malloc(sizeof(float) * N), la[CN_WN_CLASSES], lb[CN_WN_CLASSES];
     cn_wn_features_from_notes(notes, 2, cfg.sample_rate, CN_WN_NOISE_SEED, N, feat);

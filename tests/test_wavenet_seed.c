@@ -22,7 +22,7 @@ int main(void) {
     TEST_OK(cn_wn_create(&cfg, &m));
     cn_wn_init_weights(m, 1);
     enum { N = 4000 };
-    cn_wn_note notes[] = {{100, 1500, 60, 90}, {1500, 2600, 64, 90}, {3000, 3900, 67, 60}};
+    cn_timed_note notes[] = {{100, 1500, 60, 90}, {1500, 2600, 64, 90}, {3000, 3900, 67, 60}};
     float *a = malloc(N * sizeof(float)), *b = malloc(N * sizeof(float)),
           *c = malloc(N * sizeof(float)), *d = malloc(N * sizeof(float));
     cn_wn_synth *s1, *s2;

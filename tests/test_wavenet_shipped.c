@@ -21,10 +21,10 @@ int main(void) {
     const int pitches[] = {62, 64, 66, 67, 69, 71, 73, 74, 73, 71, 69, 67, 66, 64, 62,
                            69, 74, 66, 71, 62, 67, 76, 69};
     enum { N_NOTES = sizeof pitches / sizeof pitches[0] };
-    cn_wn_note notes[N_NOTES];
+    cn_timed_note notes[N_NOTES];
     const int64_t len = (int64_t)(0.3 * rate);
     for (int i = 0; i < N_NOTES; i++)
-        notes[i] = (cn_wn_note){(int64_t)i * len + rate / 10, (int64_t)(i + 1) * len + rate / 10 - rate / 50,
+        notes[i] = (cn_timed_note){(int64_t)i * len + rate / 10, (int64_t)(i + 1) * len + rate / 10 - rate / 50,
                                 pitches[i], 90};
     const int64_t n = (int64_t)N_NOTES * len + rate / 5;
     float *audio = malloc((size_t)n * sizeof *audio);

@@ -12,7 +12,7 @@
 
 // Monophonic note list in frames at `sample_rate` (where notes overlap the later onset
 // cuts the earlier note; equal onsets keep the highest pitch). *out is malloc'd.
-cn_status cn_wn_notes_from_midi(const cn_midi *m, int sample_rate, cn_wn_note **out, int *n);
+cn_status cn_wn_notes_from_midi(const cn_midi *m, int sample_rate, cn_timed_note **out, int *n);
 
 // Write the monophonic notes of `m` as a format-0 SMF on channel 1 with `program` (0..127)
 // set at time 0, 960 ticks per second (480 per beat at 120 bpm): same note times in
@@ -24,7 +24,7 @@ typedef struct cn_wn_clip {
     int instrument;    // index into the data set's instrument list
     uint8_t *q;        // [n] mu-law classes of the audio
     int64_t n;
-    cn_wn_note *notes; // [n_notes] in frames, aligned with q (audio lag removed)
+    cn_timed_note *notes; // [n_notes] in frames, aligned with q (audio lag removed)
     int n_notes;
 } cn_wn_clip;
 

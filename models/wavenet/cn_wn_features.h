@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "core/cn_note.h"
+
 enum {
     CN_WN_F_GATE,      // 1 while a note is held
     CN_WN_F_PITCH,     // (pitch - 60) / 24 of the sounding or releasing note
@@ -27,10 +29,6 @@ enum {
     CN_WN_NFEAT
 };
 
-typedef struct cn_wn_note {
-    int64_t on, off; // frames (off > on)
-    int pitch, velocity;
-} cn_wn_note;
 
 typedef struct cn_wn_featgen {
     int sample_rate;
@@ -53,11 +51,11 @@ void cn_wn_feat_next(cn_wn_featgen *g, float *feat);
 
 // Features of frames [0, n) for a note list sorted by onset (training, evaluation):
 // feat[n][CN_WN_NFEAT].
-void cn_wn_features_from_notes(const cn_wn_note *notes, int n_notes, int sample_rate,
+void cn_wn_features_from_notes(const cn_timed_note *notes, int n_notes, int sample_rate,
                                uint64_t noise_seed, int64_t n, float *feat);
 // Frames [t0, t0 + n) only: the same values, without computing the frames before t0
 // (training chunks). The generator state at t0 is set from the last note begun by then.
-void cn_wn_features_range(const cn_wn_note *notes, int n_notes, int sample_rate,
+void cn_wn_features_range(const cn_timed_note *notes, int n_notes, int sample_rate,
                           uint64_t noise_seed, int64_t t0, int64_t n, float *feat);
 
 #endif

@@ -29,7 +29,7 @@ void cn_wn_synth_render(cn_wn_synth *s, float *out, int frames);
 
 // Offline: render frames [0, n) of a note list sorted by onset into out[n] (events applied
 // at their exact frames, note-offs before note-ons). Starts from cn_wn_synth_reset(seed).
-void cn_wn_synth_render_notes(cn_wn_synth *s, uint64_t seed, const cn_wn_note *notes, int n_notes,
+void cn_wn_synth_render_notes(cn_wn_synth *s, uint64_t seed, const cn_timed_note *notes, int n_notes,
                               int64_t n, float *out);
 
 #endif

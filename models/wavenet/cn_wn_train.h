@@ -45,11 +45,11 @@ cn_status cn_wn_trainer_save(const cn_wn_trainer *t, const char *path, const cha
 // ---- evaluation ------------------------------------------------------------------------------
 // Render n frames of notes (seed, temperature) into audio[n] and score its pitch accuracy
 // (dsp/cn_pitch_accuracy.h: YIN, 10 ms frames inside notes, 50 cents, unvoiced = miss).
-cn_status cn_wn_eval_pitch(const cn_wn_model *m, int instrument, const cn_wn_note *notes,
+cn_status cn_wn_eval_pitch(const cn_wn_model *m, int instrument, const cn_timed_note *notes,
                            int n_notes, int64_t n, float temperature, uint64_t seed,
                            float *audio, double *accuracy);
 // Pitch accuracy of given audio against notes in frames.
 cn_status cn_wn_pitch_accuracy(const float *audio, int64_t n, int sample_rate,
-                               const cn_wn_note *notes, int n_notes, double *accuracy);
+                               const cn_timed_note *notes, int n_notes, double *accuracy);
 
 #endif

@@ -14,15 +14,15 @@
 // ---- notes ------------------------------------------------------------------------------------
 
 static int wn_cmp_note(const void *a, const void *b) {
-    const cn_wn_note *x = a, *y = b;
+    const cn_timed_note *x = a, *y = b;
     if (x->on != y->on) return x->on < y->on ? -1 : 1;
     return y->pitch - x->pitch; // highest first at equal onsets
 }
 
-cn_status cn_wn_notes_from_midi(const cn_midi *m, int sample_rate, cn_wn_note **out, int *n) {
+cn_status cn_wn_notes_from_midi(const cn_midi *m, int sample_rate, cn_timed_note **out, int *n) {
     *out = NULL;
     *n = 0;
-    cn_wn_note *v = malloc(((size_t)m->n_notes + 1) * sizeof *v);
+    cn_timed_note *v = malloc(((size_t)m->n_notes + 1) * sizeof *v);
     if (!v) return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory for %d notes", m->n_notes);
     for (int i = 0; i < m->n_notes; i++) {
         const cn_midi_note *mn = &m->notes[i];
@@ -50,7 +50,7 @@ cn_status cn_wn_notes_from_midi(const cn_midi *m, int sample_rate, cn_wn_note **
 cn_status cn_wn_write_program_midi(const cn_midi *m, int program, const char *path) {
     if (program < 0 || program > 127)
         return cn_fail(CN_ERR_RANGE, "program %d (General MIDI programs are 0..127)", program);
-    cn_wn_note *notes;
+    cn_timed_note *notes;
     int n;
     cn_status st = cn_wn_notes_from_midi(m, 960, &notes, &n); // 960 ticks/s = 480/beat at 120 bpm
     if (st) return st;

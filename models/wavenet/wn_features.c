@@ -94,7 +94,7 @@ void cn_wn_feat_next(cn_wn_featgen *g, float *feat) {
     feat[CN_WN_F_NOISE] = (float)(wn_noise(g->noise_seed, t) * env);
 }
 
-void cn_wn_features_range(const cn_wn_note *notes, int n_notes, int sample_rate,
+void cn_wn_features_range(const cn_timed_note *notes, int n_notes, int sample_rate,
                           uint64_t noise_seed, int64_t t0, int64_t n, float *feat) {
     cn_wn_featgen g;
     cn_wn_feat_init(&g, sample_rate, noise_seed);
@@ -104,7 +104,7 @@ void cn_wn_features_range(const cn_wn_note *notes, int n_notes, int sample_rate,
     // so earlier notes do not matter), released at its off frame if that lies before t0.
     while (next_on < n_notes && notes[next_on].on < t0) next_on++;
     for (int k = next_on - 1; k >= 0; k--) {
-        const cn_wn_note *nt = &notes[k];
+        const cn_timed_note *nt = &notes[k];
         if (nt->off <= nt->on) continue; // never sounded
         g.t = nt->on;
         cn_wn_feat_note_on(&g, nt->pitch, nt->velocity);
@@ -119,7 +119,7 @@ void cn_wn_features_range(const cn_wn_note *notes, int n_notes, int sample_rate,
     for (int64_t t = t0; t < t0 + n; t++) {
         if (g.held && t >= cur_off) cn_wn_feat_note_off(&g, g.pitch);
         while (next_on < n_notes && notes[next_on].on <= t) {
-            const cn_wn_note *nt = &notes[next_on++];
+            const cn_timed_note *nt = &notes[next_on++];
             if (nt->off <= t) continue; // entirely before t (zero length after rounding)
             cn_wn_feat_note_on(&g, nt->pitch, nt->velocity);
             cur_off = nt->off;
@@ -128,7 +128,7 @@ void cn_wn_features_range(const cn_wn_note *notes, int n_notes, int sample_rate,
     }
 }
 
-void cn_wn_features_from_notes(const cn_wn_note *notes, int n_notes, int sample_rate,
+void cn_wn_features_from_notes(const cn_timed_note *notes, int n_notes, int sample_rate,
                                uint64_t noise_seed, int64_t n, float *feat) {
     cn_wn_features_range(notes, n_notes, sample_rate, noise_seed, 0, n, feat);
 }

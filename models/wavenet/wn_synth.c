@@ -73,7 +73,7 @@ void cn_wn_synth_render(cn_wn_synth *s, float *out, int frames) {
     }
 }
 
-void cn_wn_synth_render_notes(cn_wn_synth *s, uint64_t seed, const cn_wn_note *notes, int n_notes,
+void cn_wn_synth_render_notes(cn_wn_synth *s, uint64_t seed, const cn_timed_note *notes, int n_notes,
                               int64_t n, float *out) {
     cn_wn_synth_reset(s, seed);
     int next_on = 0, held = 0, pitch = 0;
@@ -84,7 +84,7 @@ void cn_wn_synth_render_notes(cn_wn_synth *s, uint64_t seed, const cn_wn_note *n
             held = 0;
         }
         while (next_on < n_notes && notes[next_on].on <= t) {
-            const cn_wn_note *nt = &notes[next_on++];
+            const cn_timed_note *nt = &notes[next_on++];
             if (nt->off <= t) continue;
             cn_wn_synth_note_on(s, nt->pitch, nt->velocity);
             held = 1;

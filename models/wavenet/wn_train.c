@@ -194,23 +194,15 @@ cn_status cn_wn_trainer_save(const cn_wn_trainer *t, const char *path, const cha
 // ---- evaluation ------------------------------------------------------------------------------------
 
 cn_status cn_wn_pitch_accuracy(const float *audio, int64_t n, int sample_rate,
-                               const cn_wn_note *notes, int n_notes, double *accuracy) {
-    cn_timed_note *tn = malloc(((size_t)n_notes + 1) * sizeof *tn);
-    if (!tn) return cn_fail(CN_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < n_notes; i++) {
-        tn[i].on_s = (double)notes[i].on / sample_rate;
-        tn[i].off_s = (double)notes[i].off / sample_rate;
-        tn[i].pitch = notes[i].pitch;
-    }
+                               const cn_timed_note *notes, int n_notes, double *accuracy) {
     cn_pitch_accuracy_config pc = cn_pitch_accuracy_config_default();
     cn_pitch_accuracy_result res;
-    cn_status st = cn_pitch_accuracy(audio, (size_t)n, sample_rate, tn, n_notes, &pc, &res);
-    free(tn);
+    cn_status st = cn_pitch_accuracy(audio, (size_t)n, sample_rate, notes, n_notes, &pc, &res);
     if (!st) *accuracy = res.accuracy;
     return st;
 }
 
-cn_status cn_wn_eval_pitch(const cn_wn_model *m, int instrument, const cn_wn_note *notes,
+cn_status cn_wn_eval_pitch(const cn_wn_model *m, int instrument, const cn_timed_note *notes,
                            int n_notes, int64_t n, float temperature, uint64_t seed,
                            float *audio, double *accuracy) {
     cn_wn_synth *s;
