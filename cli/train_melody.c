@@ -1,6 +1,5 @@
 // train_melody.c: `continuo train melody`: load MIDI folders, train (or fine-tune with
 // --init, or continue with --resume) the melody transformer, print progress on stderr.
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,150 +86,125 @@ static int load_dirs(const char **dirs, int n, cn_tune_set *set, const char *wha
     return 0;
 }
 
-int cn_train_melody_main(int argc, char **argv) {
-    enum { O_DATA = 256, O_VALID, O_INIT, O_RESUME, O_STEPS, O_BATCH, O_LR, O_LRMIN, O_WARMUP,
-           O_SEED, O_THREADS, O_DMODEL, O_LAYERS, O_HEADS, O_CTX, O_DROPOUT, O_EVAL, O_CKPTE,
-           O_CKPT, O_QUIET, O_HELP, O_MINUTES };
-    static const struct option opts[] = {
-        {"data", required_argument, 0, O_DATA},       {"valid", required_argument, 0, O_VALID},
-        {"init", required_argument, 0, O_INIT},       {"resume", required_argument, 0, O_RESUME},
-        {"steps", required_argument, 0, O_STEPS},     {"batch", required_argument, 0, O_BATCH},
-        {"lr", required_argument, 0, O_LR},           {"lr-min", required_argument, 0, O_LRMIN},
-        {"warmup", required_argument, 0, O_WARMUP},   {"seed", required_argument, 0, O_SEED},
-        {"threads", required_argument, 0, O_THREADS}, {"d-model", required_argument, 0, O_DMODEL},
-        {"layers", required_argument, 0, O_LAYERS},   {"heads", required_argument, 0, O_HEADS},
-        {"ctx", required_argument, 0, O_CTX},         {"dropout", required_argument, 0, O_DROPOUT},
-        {"eval-every", required_argument, 0, O_EVAL}, {"ckpt-every", required_argument, 0, O_CKPTE},
-        {"checkpoint", required_argument, 0, O_CKPT}, {"quiet", no_argument, 0, O_QUIET},
-        {"help", no_argument, 0, O_HELP},             {"minutes", required_argument, 0, O_MINUTES},
-        {0, 0, 0, 0}};
+typedef struct {
     cn_mtrain_config c;
-    cn_mtrain_config_default(&c);
-    const char *data[MAX_DIRS], *valid[MAX_DIRS], *out = NULL, *ckpt = NULL;
-    int ndata = 0, nvalid = 0, quiet = 0, have_lr = 0, have_steps = 0, have_lrmin = 0, have_warm = 0;
-    long v;
-    double d;
-    optind = 1;
-    opterr = 0;
-    int o;
-#define INT_OPT(lo, hi, dst)                                                                 \
-    do {                                                                                     \
-        if (!cn_ui_parse_int(optarg, lo, hi, &v))                                           \
-            return cn_ui_usage_error(CMD, "--%s needs an integer in %ld..%ld, got '%s'",     \
-                                      opts[o - O_DATA].name, (long)(lo), (long)(hi), optarg); \
-        dst = v;                                                                             \
-    } while (0)
-#define DBL_OPT(lo, hi, dst)                                                                 \
-    do {                                                                                     \
-        if (!cn_ui_parse_double(optarg, lo, hi, &d))                                        \
-            return cn_ui_usage_error(CMD, "--%s needs a number in %g..%g, got '%s'",         \
-                                      opts[o - O_DATA].name, (double)(lo), (double)(hi), optarg); \
-        dst = (float)d;                                                                      \
-    } while (0)
-    while ((o = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
-        switch (o) {
-        case O_DATA:
-        case O_VALID:
-            if ((o == O_DATA ? ndata : nvalid) == MAX_DIRS)
-                return cn_ui_usage_error(CMD, "at most %d folders per flag", MAX_DIRS);
-            if (o == O_DATA) data[ndata++] = optarg;
-            else valid[nvalid++] = optarg;
-            break;
-        case O_INIT: c.init_path = optarg; break;
-        case O_RESUME: c.resume_path = optarg; break;
-        case O_STEPS: INT_OPT(1, 100000000, c.steps); have_steps = 1; break;
-        case O_BATCH: INT_OPT(1, 4096, c.batch); break;
-        case O_LR: DBL_OPT(1e-7, 1.0, c.lr); have_lr = 1; break;
-        case O_LRMIN: DBL_OPT(0.0, 1.0, c.lr_min); have_lrmin = 1; break;
-        case O_WARMUP: INT_OPT(0, 100000000, c.warmup); have_warm = 1; break;
-        case O_SEED: INT_OPT(0, 2147483647, c.seed); break;
-        case O_THREADS: INT_OPT(1, 64, c.threads); break;
-        case O_DMODEL: INT_OPT(2, 4096, c.arch.d_model); break;
-        case O_LAYERS: INT_OPT(1, 64, c.arch.n_layers); break;
-        case O_HEADS: INT_OPT(1, 256, c.arch.n_heads); break;
-        case O_CTX: INT_OPT(4, 8192, c.arch.ctx); break;
-        case O_DROPOUT: DBL_OPT(0.0, 0.9, c.arch.dropout); break;
-        case O_EVAL: INT_OPT(0, 100000000, c.eval_every); break;
-        case O_CKPTE: INT_OPT(0, 100000000, c.ckpt_every); break;
-        case O_CKPT: ckpt = optarg; break;
-        case O_QUIET: quiet = 1; break;
-        case O_MINUTES: {
-            float mins;
-            DBL_OPT(0.01, 1e6, mins);
-            c.max_seconds = 60.0 * mins;
-            break;
-        }
-        case 'o': out = optarg; break;
-        case 'h':
-        case O_HELP: usage(); return 0;
-        case ':': return cn_ui_usage_error(CMD, "%s needs a value", argv[optind - 1]);
-        default: return cn_ui_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    // Folders listed after --data DIR without repeating the flag.
-    for (; optind < argc && ndata < MAX_DIRS; optind++) data[ndata++] = argv[optind];
-    if (optind < argc) return cn_ui_usage_error(CMD, "at most %d folders", MAX_DIRS);
-    if (!ndata) return cn_ui_usage_error(CMD, "no --data folder");
-    if (!out) return cn_ui_usage_error(CMD, "no output file (-o FILE)");
-    if (c.init_path && c.resume_path) return cn_ui_usage_error(CMD, "--init and --resume exclude each other");
-    if (c.init_path) {
-        if (!have_lr) c.lr = 2e-4f;
-        if (!have_steps) c.steps = 500;
-    }
-    if (!have_lrmin) c.lr_min = c.lr / 10;
-    if (!have_warm) c.warmup = c.steps / 10 < 200 ? c.steps / 10 : 200;
-    if (!c.init_path && !c.resume_path && cn_tf_config_check(&c.arch))
-        return cn_ui_usage_error(CMD, "%s", cn_error_message());
-
+    const char *data[MAX_DIRS], *valid[MAX_DIRS], *out, *ckpt;
+    cn_flag_list data_list, valid_list;
+    int quiet, have_lr, have_steps, have_lrmin, have_warm;
+    double minutes;
     char ckpt_buf[4096];
-    if (!ckpt) {
-        snprintf(ckpt_buf, sizeof ckpt_buf, "%s.ckpt", out);
-        ckpt = ckpt_buf;
-    }
-    c.out_path = out;
-    c.ckpt_path = ckpt;
+} train_args;
 
+// Flags into a->c; defaults that depend on other flags (fine-tuning's lr and steps, the
+// schedule's ends) filled in after. 1 after --help, 2 on a usage error.
+static int parse(int argc, char **argv, train_args *a) {
+    cn_mtrain_config *c = &a->c;
+    const cn_flag flags[] = {
+        {"data", 0, CN_FLAG_LIST, &a->data_list, 0, 0, NULL},
+        {"valid", 0, CN_FLAG_LIST, &a->valid_list, 0, 0, NULL},
+        {"init", 0, CN_FLAG_STR, &c->init_path, 0, 0, NULL},
+        {"resume", 0, CN_FLAG_STR, &c->resume_path, 0, 0, NULL},
+        {"steps", 0, CN_FLAG_LONG, &c->steps, 1, 100000000, &a->have_steps},
+        {"minutes", 0, CN_FLAG_DBL, &a->minutes, 0.01, 1e6, NULL},
+        {"batch", 0, CN_FLAG_INT, &c->batch, 1, 4096, NULL},
+        {"lr", 0, CN_FLAG_FLOAT, &c->lr, 1e-7, 1.0, &a->have_lr},
+        {"lr-min", 0, CN_FLAG_FLOAT, &c->lr_min, 0.0, 1.0, &a->have_lrmin},
+        {"warmup", 0, CN_FLAG_LONG, &c->warmup, 0, 100000000, &a->have_warm},
+        {"seed", 0, CN_FLAG_U64, &c->seed, 0, 2147483647, NULL},
+        {"threads", 0, CN_FLAG_INT, &c->threads, 1, 64, NULL},
+        {"d-model", 0, CN_FLAG_INT, &c->arch.d_model, 2, 4096, NULL},
+        {"layers", 0, CN_FLAG_INT, &c->arch.n_layers, 1, 64, NULL},
+        {"heads", 0, CN_FLAG_INT, &c->arch.n_heads, 1, 256, NULL},
+        {"ctx", 0, CN_FLAG_INT, &c->arch.ctx, 4, 8192, NULL},
+        {"dropout", 0, CN_FLAG_FLOAT, &c->arch.dropout, 0.0, 0.9, NULL},
+        {"eval-every", 0, CN_FLAG_LONG, &c->eval_every, 0, 100000000, NULL},
+        {"ckpt-every", 0, CN_FLAG_LONG, &c->ckpt_every, 0, 100000000, NULL},
+        {"checkpoint", 0, CN_FLAG_STR, &a->ckpt, 0, 0, NULL},
+        {"quiet", 0, CN_FLAG_SET, &a->quiet, 0, 0, NULL},
+        {"output", 'o', CN_FLAG_STR, &a->out, 0, 0, NULL},
+    };
+    const char *more[MAX_DIRS]; // folders listed after --data DIR without repeating the flag
+    int n_more = 0;
+    int rc = cn_ui_flags_parse(CMD, flags, (int)(sizeof flags / sizeof *flags), argc, argv, more, MAX_DIRS, &n_more);
+    if (rc) return rc;
+    for (int i = 0; i < n_more; i++) {
+        if (a->data_list.n == MAX_DIRS) return cn_ui_usage_error(CMD, "at most %d folders", MAX_DIRS);
+        a->data[a->data_list.n++] = more[i];
+    }
+    if (!a->data_list.n) return cn_ui_usage_error(CMD, "no --data folder");
+    if (!a->out) return cn_ui_usage_error(CMD, "no output file (-o FILE)");
+    if (c->init_path && c->resume_path) return cn_ui_usage_error(CMD, "--init and --resume exclude each other");
+    if (c->init_path && !a->have_lr) c->lr = 2e-4f;
+    if (c->init_path && !a->have_steps) c->steps = 500;
+    if (!a->have_lrmin) c->lr_min = c->lr / 10;
+    if (!a->have_warm) c->warmup = c->steps / 10 < 200 ? c->steps / 10 : 200;
+    c->max_seconds = 60.0 * a->minutes;
+    if (!c->init_path && !c->resume_path && cn_tf_config_check(&c->arch))
+        return cn_ui_usage_error(CMD, "%s", cn_error_message());
+    if (!a->ckpt) {
+        snprintf(a->ckpt_buf, sizeof a->ckpt_buf, "%s.ckpt", a->out);
+        a->ckpt = a->ckpt_buf;
+    }
+    c->out_path = a->out;
+    c->ckpt_path = a->ckpt;
+    return 0;
+}
+
+// Provenance for the model file: the command, the data folders, the date, the BLAS core.
+static void provenance(int argc, char **argv, const train_args *a, char *cmdline, size_t n_cmd, char *dirs,
+                       size_t n_dirs, char *date, size_t n_date) {
+    size_t k = (size_t)snprintf(cmdline, n_cmd, "continuo train melody");
+    for (int i = 1; i < argc && k < n_cmd; i++) k += (size_t)snprintf(cmdline + k, n_cmd - k, " %s", argv[i]);
+    k = 0;
+    dirs[0] = 0;
+    for (int i = 0; i < a->data_list.n && k < n_dirs; i++)
+        k += (size_t)snprintf(dirs + k, n_dirs - k, i ? ",%s" : "%s", a->data[i]);
+    time_t now = time(NULL);
+    strftime(date, n_date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+}
+
+int cn_train_melody_main(int argc, char **argv) {
+    train_args a;
+    memset(&a, 0, sizeof a);
+    cn_mtrain_config_default(&a.c);
+    a.data_list = (cn_flag_list){a.data, 0, MAX_DIRS};
+    a.valid_list = (cn_flag_list){a.valid, 0, MAX_DIRS};
+    int rc = parse(argc, argv, &a);
+    if (rc == 1) usage();
+    if (rc) return rc == 1 ? 0 : rc;
     cn_tune_set train = {0}, val = {0};
-    int rc = load_dirs(data, ndata, &train, "train", quiet);
-    if (!rc && nvalid) rc = load_dirs(valid, nvalid, &val, "valid", quiet);
+    int nvalid = a.valid_list.n;
+    rc = load_dirs(a.data, a.data_list.n, &train, "train", a.quiet);
+    if (!rc && nvalid) rc = load_dirs(a.valid, nvalid, &val, "valid", a.quiet);
     if (rc) {
         cn_tune_set_free(&train);
         cn_tune_set_free(&val);
         return rc;
     }
-
-    // Provenance for the model file.
-    char cmdline[2048] = "continuo train melody", date[64], dirs[2048] = "";
-    size_t k = strlen(cmdline);
-    for (int i = 1; i < argc && k < sizeof cmdline; i++)
-        k += (size_t)snprintf(cmdline + k, sizeof cmdline - k, " %s", argv[i]);
-    k = 0;
-    for (int i = 0; i < ndata && k < sizeof dirs; i++)
-        k += (size_t)snprintf(dirs + k, sizeof dirs - k, i ? ",%s" : "%s", data[i]);
-    time_t now = time(NULL);
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    char cmdline[2048], date[64], dirs[2048];
+    provenance(argc, argv, &a, cmdline, sizeof cmdline, dirs, sizeof dirs, date, sizeof date);
     const char *meta[] = {"train_command", cmdline, "train_data", dirs, "train_date", date,
                           "blas_core", cn_blas_corename(), NULL};
-    c.meta = meta;
-    prog g = {quiet, -1e9, NAN};
-    c.progress = (cn_progress_cb){on_progress, &g};
-
-    if (!quiet)
+    cn_mtrain_config *c = &a.c;
+    c->meta = meta;
+    prog g = {a.quiet, -1e9, NAN};
+    c->progress = (cn_progress_cb){on_progress, &g};
+    if (!a.quiet)
         fprintf(stderr, "training %s: %ld steps, batch %d, lr %.2e, %d threads, BLAS core %s\n",
-                c.resume_path ? "(resumed)" : c.init_path ? "(fine-tune)" : "(fresh)", c.steps, c.batch,
-                c.lr, c.threads, cn_blas_corename());
+                c->resume_path ? "(resumed)" : c->init_path ? "(fine-tune)" : "(fresh)", c->steps, c->batch,
+                c->lr, c->threads, cn_blas_corename());
     cn_mtrain_result res;
-    cn_status st = cn_mtrain_run(&c, &train, nvalid ? &val : NULL, &res);
+    cn_status st = cn_mtrain_run(c, &train, nvalid ? &val : NULL, &res);
     cn_tune_set_free(&train);
     cn_tune_set_free(&val);
     if (st) return cn_ui_error(CMD, NULL);
-    if (!quiet) {
+    if (!a.quiet) {
         char el[32];
         cn_ui_format_duration(el, sizeof el, res.elapsed_s);
         fprintf(stderr, "done: %ld steps, %zu parameters, %.0f tok/s, %s", res.steps, res.n_params,
                 res.tokens_per_s, el);
         if (!isnan(res.best_val)) fprintf(stderr, ", best valid %.4f bits/note", res.best_val);
-        fprintf(stderr, " -> %s\n", out);
+        fprintf(stderr, " -> %s\n", a.out);
     }
     return 0;
 }

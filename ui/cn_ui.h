@@ -45,7 +45,16 @@ void cn_ui_progress_draw(const cn_progress *p, void *user); // user: cn_ui_progr
 
 // Table-driven flags: each command lists its flags once, and one parser checks them with
 // the same messages everywhere ("--rate must be 8000..384000, got 'x'").
-typedef enum { CN_FLAG_STR, CN_FLAG_INT, CN_FLAG_DBL, CN_FLAG_SET, CN_FLAG_LIST } cn_flag_kind;
+typedef enum {
+    CN_FLAG_STR,   // const char *
+    CN_FLAG_INT,   // int, in [lo, hi]
+    CN_FLAG_LONG,  // long, in [lo, hi]
+    CN_FLAG_U64,   // uint64_t, in [lo, hi]
+    CN_FLAG_FLOAT, // float, in [lo, hi]
+    CN_FLAG_DBL,   // double, in [lo, hi]
+    CN_FLAG_SET,   // int, set to 1 (no value)
+    CN_FLAG_LIST,  // cn_flag_list: each value appended
+} cn_flag_kind;
 typedef struct cn_flag_list {
     const char **items;
     int n, max;
@@ -54,7 +63,7 @@ typedef struct cn_flag {
     const char *name; // long name without "--"
     char short_name;  // e.g. 'o', or 0
     cn_flag_kind kind;
-    void *dst;        // const char **, long *, double *, int * (SET: stores 1), cn_flag_list *
+    void *dst;        // of the kind's type
     double lo, hi;    // range of INT and DBL values
     int *seen;        // optional: set to 1 when the flag is given
 } cn_flag;

@@ -1,5 +1,6 @@
 // flags.c: the table-driven flag parser (cn_ui.h), on getopt_long.
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,13 +20,25 @@ static int set_value(const char *cmd, const cn_flag *f, const char *arg) {
         return 0;
     }
     case CN_FLAG_INT:
-        if (!cn_ui_parse_int(arg, (long)f->lo, (long)f->hi, f->dst))
+    case CN_FLAG_LONG:
+    case CN_FLAG_U64: {
+        long v;
+        if (!cn_ui_parse_int(arg, (long)f->lo, (long)f->hi, &v))
             return cn_ui_usage_error(cmd, "--%s must be %ld..%ld, got '%s'", f->name, (long)f->lo, (long)f->hi, arg);
+        if (f->kind == CN_FLAG_INT) *(int *)f->dst = (int)v;
+        else if (f->kind == CN_FLAG_LONG) *(long *)f->dst = v;
+        else *(uint64_t *)f->dst = (uint64_t)v;
         return 0;
-    case CN_FLAG_DBL:
-        if (!cn_ui_parse_double(arg, f->lo, f->hi, f->dst))
+    }
+    case CN_FLAG_FLOAT:
+    case CN_FLAG_DBL: {
+        double v;
+        if (!cn_ui_parse_double(arg, f->lo, f->hi, &v))
             return cn_ui_usage_error(cmd, "--%s must be a number in [%g, %g], got '%s'", f->name, f->lo, f->hi, arg);
+        if (f->kind == CN_FLAG_FLOAT) *(float *)f->dst = (float)v;
+        else *(double *)f->dst = v;
         return 0;
+    }
     }
     return 2;
 }
