@@ -8,7 +8,6 @@
 // D counts underflows the device or audio server reported (it missed its own deadline,
 // e.g. on a loaded machine without real-time scheduling).
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -78,114 +77,66 @@ typedef struct {
     const char *device, *record_path, *in;
     cn_synth_opts so;
     double latency_ms, duration;
-    long rate, block;
-    int endless, endless_flag, have_seed;
+    long rate, block, seed, top_k;
+    int endless, have_seed;
+    int endless_seen[9]; // the endless-only flags given, in the table's order
     cn_endless_opts eo;
     const char *ngram_data[MAX_NGRAM_DATA];
+    cn_flag_list ngram_list;
+    char seed_buf[32];
 } play_args;
 
-// Returns 0, or the exit code of a usage error.
-static int parse_args(int argc, char **argv, play_args *a, int *help) {
-    static const struct option opts[] = {
-        {"device", required_argument, 0, 'd'}, {"latency", required_argument, 0, 'l'},
-        {"duration", required_argument, 0, 't'}, {"rate", required_argument, 0, 'r'},
-        {"block", required_argument, 0, 'b'}, {"output", required_argument, 0, 'o'},
-        {"synth", required_argument, 0, 's'}, {"instrument", required_argument, 0, 'i'},
-        {"preset", required_argument, 0, 'p'}, {"fx", required_argument, 0, 'f'},
-        {"seed", required_argument, 0, 'S'}, {"endless", no_argument, 0, 'e'},
-        {"primer", required_argument, 0, 'P'}, {"model", required_argument, 0, 'm'},
-        {"ngram-only", no_argument, 0, 'g'}, {"ngram-data", required_argument, 0, 'D'},
-        {"temperature", required_argument, 0, 'T'},
-        {"top-k", required_argument, 0, 'k'}, {"top-p", required_argument, 0, 'u'},
-        {"bpm", required_argument, 0, 'B'}, {"melody-out", required_argument, 0, 'M'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    long seed, top_k;
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1;) {
-        switch (c) {
-        case 'd': a->device = optarg; break;
-        case 'l':
-            if (!cn_ui_parse_double(optarg, 1, 5000, &a->latency_ms))
-                return cn_ui_usage_error("play", "--latency must be 1..5000 ms, got '%s'", optarg);
-            break;
-        case 't':
-            if (!cn_ui_parse_double(optarg, 0.001, 1e7, &a->duration))
-                return cn_ui_usage_error("play", "--duration must be a positive number of seconds, got '%s'", optarg);
-            break;
-        case 'r':
-            if (!cn_ui_parse_int(optarg, 8000, 384000, &a->rate))
-                return cn_ui_usage_error("play", "--rate must be 8000..384000 Hz, got '%s'", optarg);
-            break;
-        case 'b':
-            if (!cn_ui_parse_int(optarg, 16, 8192, &a->block))
-                return cn_ui_usage_error("play", "--block must be 16..8192 frames, got '%s'", optarg);
-            break;
-        case 'o': a->record_path = optarg; break;
-        case 's': a->so.synth = optarg; break;
-        case 'i': a->so.instrument = optarg; break;
-        case 'p': a->so.preset = optarg; break;
-        case 'f': a->so.fx = optarg; break;
-        case 'S':
-            if (!cn_ui_parse_int(optarg, 0, 0x7fffffffL, &seed))
-                return cn_ui_usage_error("play", "--seed must be a non-negative integer, got '%s'", optarg);
-            a->so.seed = optarg;
-            a->eo.seed = (uint64_t)seed;
-            a->have_seed = 1;
-            break;
-        case 'e': a->endless = 1; break;
-        case 'P': a->eo.primer = optarg, a->endless_flag = c; break;
-        case 'm': a->eo.model = optarg, a->endless_flag = c; break;
-        case 'g': a->eo.ngram_only = 1, a->endless_flag = c; break;
-        case 'D':
-            if (a->eo.n_ngram_data == MAX_NGRAM_DATA)
-                return cn_ui_usage_error("play", "at most %d --ngram-data paths", MAX_NGRAM_DATA);
-            a->ngram_data[a->eo.n_ngram_data++] = optarg;
-            a->eo.ngram_data = a->ngram_data;
-            a->endless_flag = c;
-            break;
-        case 'T':
-            if (!cn_ui_parse_double(optarg, 1e-3, 100, &a->eo.sample.temperature))
-                return cn_ui_usage_error("play", "--temperature must be a number in [0.001, 100], got '%s'", optarg);
-            a->endless_flag = c;
-            break;
-        case 'k':
-            if (!cn_ui_parse_int(optarg, 0, 128, &top_k))
-                return cn_ui_usage_error("play", "--top-k must be an integer in 0..128, got '%s'", optarg);
-            a->eo.sample.top_k = (int)top_k;
-            a->endless_flag = c;
-            break;
-        case 'u':
-            if (!cn_ui_parse_double(optarg, 1e-9, 1, &a->eo.sample.top_p))
-                return cn_ui_usage_error("play", "--top-p must be a number in (0, 1], got '%s'", optarg);
-            a->endless_flag = c;
-            break;
-        case 'B':
-            if (!cn_ui_parse_double(optarg, 20, CN_ENDLESS_MAX_BPM, &a->eo.bpm))
-                return cn_ui_usage_error("play", "--bpm must be 20..%d, got '%s'", CN_ENDLESS_MAX_BPM, optarg);
-            a->endless_flag = c;
-            break;
-        case 'M': a->eo.melody_out = optarg, a->endless_flag = c; break;
-        case 'h': *help = 1; return 0;
-        case ':': return cn_ui_usage_error("play", "%s needs a value", argv[optind - 1]);
-        default: return cn_ui_usage_error("play", "unknown option '%s'", argv[optind - 1]);
-        }
+// Returns 0, 1 after --help, or the exit code of a usage error.
+static int parse_args(int argc, char **argv, play_args *a) {
+    int *e = a->endless_seen;
+    const cn_flag flags[] = {
+        // endless-only flags first (endless_seen[] follows this order)
+        {"primer", 0, CN_FLAG_STR, &a->eo.primer, 0, 0, &e[0]},
+        {"model", 0, CN_FLAG_STR, &a->eo.model, 0, 0, &e[1]},
+        {"ngram-only", 0, CN_FLAG_SET, &a->eo.ngram_only, 0, 0, &e[2]},
+        {"ngram-data", 0, CN_FLAG_LIST, &a->ngram_list, 0, 0, &e[3]},
+        {"temperature", 0, CN_FLAG_DBL, &a->eo.sample.temperature, 1e-3, 100, &e[4]},
+        {"top-k", 0, CN_FLAG_LONG, &a->top_k, 0, 128, &e[5]},
+        {"top-p", 0, CN_FLAG_DBL, &a->eo.sample.top_p, 1e-9, 1, &e[6]},
+        {"bpm", 0, CN_FLAG_DBL, &a->eo.bpm, 20, CN_ENDLESS_MAX_BPM, &e[7]},
+        {"melody-out", 0, CN_FLAG_STR, &a->eo.melody_out, 0, 0, &e[8]},
+        {"endless", 0, CN_FLAG_SET, &a->endless, 0, 0, NULL},
+        {"device", 0, CN_FLAG_STR, &a->device, 0, 0, NULL},
+        {"latency", 0, CN_FLAG_DBL, &a->latency_ms, 1, 5000, NULL},
+        {"duration", 0, CN_FLAG_DBL, &a->duration, 0.001, 1e7, NULL},
+        {"rate", 0, CN_FLAG_LONG, &a->rate, 8000, 384000, NULL},
+        {"block", 0, CN_FLAG_LONG, &a->block, 16, 8192, NULL},
+        {"output", 'o', CN_FLAG_STR, &a->record_path, 0, 0, NULL},
+        {"synth", 0, CN_FLAG_STR, &a->so.synth, 0, 0, NULL},
+        {"instrument", 0, CN_FLAG_STR, &a->so.instrument, 0, 0, NULL},
+        {"preset", 0, CN_FLAG_STR, &a->so.preset, 0, 0, NULL},
+        {"fx", 0, CN_FLAG_STR, &a->so.fx, 0, 0, NULL},
+        {"seed", 0, CN_FLAG_LONG, &a->seed, 0, 0x7fffffffL, &a->have_seed},
+    };
+    const char *pos[1];
+    int n_pos = 0;
+    int rc = cn_ui_flags_parse("play", flags, (int)(sizeof flags / sizeof *flags), argc, argv, pos, 1, &n_pos);
+    if (rc) return rc;
+    if (a->top_k >= 0) a->eo.sample.top_k = (int)a->top_k;
+    a->eo.ngram_data = a->ngram_list.items;
+    a->eo.n_ngram_data = a->ngram_list.n;
+    if (a->have_seed) {
+        snprintf(a->seed_buf, sizeof a->seed_buf, "%ld", a->seed);
+        a->so.seed = a->seed_buf;
+        a->eo.seed = (uint64_t)a->seed;
     }
     if (a->endless) {
-        if (optind < argc) return cn_ui_usage_error("play", "--endless takes no MIDI file");
+        if (n_pos) return cn_ui_usage_error("play", "--endless takes no MIDI file");
         if (a->eo.model && a->eo.ngram_only)
             return cn_ui_usage_error("play", "--model and --ngram-only exclude each other");
         if (!a->have_seed) // reported in the endless summary, so a run can be repeated
             a->eo.seed = ((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16)) & 0x7fffffff;
         return 0;
     }
-    if (a->endless_flag) {
-        for (const struct option *o = opts; o->name; o++)
-            if (o->val == a->endless_flag)
-                return cn_ui_usage_error("play", "--%s needs --endless", o->name);
-    }
-    if (optind >= argc) return cn_ui_usage_error("play", "missing input MIDI file (or --endless)");
-    if (optind + 1 < argc) return cn_ui_usage_error("play", "unexpected argument '%s'", argv[optind + 1]);
-    a->in = argv[optind];
+    for (int i = 0; i < 9; i++)
+        if (e[i]) return cn_ui_usage_error("play", "--%s needs --endless", flags[i].name);
+    if (!n_pos) return cn_ui_usage_error("play", "missing input MIDI file (or --endless)");
+    a->in = pos[0];
     return 0;
 }
 
@@ -209,11 +160,12 @@ static cn_status play_quietly(cn_graph *g, const cn_live_config *cfg, cn_endless
 }
 
 int cn_cmd_play(int argc, char **argv) {
-    play_args a = {.latency_ms = 50, .duration = -1, .block = PLAY_BLOCK,
+    play_args a = {.latency_ms = 50, .duration = -1, .block = PLAY_BLOCK, .top_k = -1,
                    .eo.sample = cn_sample_config_default()};
-    int help = 0, rc = parse_args(argc, argv, &a, &help);
-    if (help) usage();
-    if (rc || help) return rc;
+    a.ngram_list = (cn_flag_list){a.ngram_data, 0, MAX_NGRAM_DATA};
+    int rc = parse_args(argc, argv, &a);
+    if (rc == 1) usage();
+    if (rc) return rc == 1 ? 0 : rc;
     // From here Ctrl-C ends the run cleanly (during setup too: it then plays nothing).
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
