@@ -2,7 +2,6 @@
 // notation) with the melody predictor, by sampling (temperature, top-k, top-p, seed)
 // or beam search, and print the continuation as notation or write primer +
 // continuation as MIDI (docs/DESIGN.md).
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,82 +94,39 @@ typedef struct {
     uint64_t seed;
     cn_predictor_opts popts;
     const char *ngram_data[MAX_NGRAM_DATA];
+    cn_flag_list ngram_list;
 } cont_args;
 
-// Returns 0, or the exit code of a usage error.
-static int parse_args(int argc, char **argv, cont_args *a, int *help_only) {
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},   {"notes", required_argument, NULL, 'n'},
-        {"bars", required_argument, NULL, 'b'},     {"temperature", required_argument, NULL, 't'},
-        {"top-k", required_argument, NULL, 'k'},    {"top-p", required_argument, NULL, 'p'},
-        {"beam", required_argument, NULL, 'B'},     {"seed", required_argument, NULL, 's'},
-        {"samples", required_argument, NULL, 'S'},  {"key", required_argument, NULL, 'K'},
-        {"meter", required_argument, NULL, 'M'},    {"style", required_argument, NULL, 'y'},
-        {"model", required_argument, NULL, 'm'},    {"ngram-only", no_argument, NULL, 'g'},
-        {"ngram-data", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-        long v;
-        switch (c) {
-        case 'o': a->out = optarg; break;
-        case 'n':
-            if (!cn_ui_parse_int(optarg, 1, 100000, &a->notes))
-                return cn_ui_usage_error(CMD, "--notes '%s' must be an integer in 1..100000", optarg);
-            break;
-        case 'b':
-            if (!cn_ui_parse_int(optarg, 1, 10000, &a->bars))
-                return cn_ui_usage_error(CMD, "--bars '%s' must be an integer in 1..10000", optarg);
-            break;
-        case 't':
-            if (!cn_ui_parse_double(optarg, 1e-3, 100, &a->temperature))
-                return cn_ui_usage_error(CMD, "--temperature '%s' must be a number in [0.001, 100]", optarg);
-            a->sampling_flags = 1;
-            break;
-        case 'k':
-            if (!cn_ui_parse_int(optarg, 0, 128, &a->top_k))
-                return cn_ui_usage_error(CMD, "--top-k '%s' must be an integer in 0..128", optarg);
-            a->sampling_flags = 1;
-            break;
-        case 'p':
-            if (!cn_ui_parse_double(optarg, 1e-9, 1, &a->top_p))
-                return cn_ui_usage_error(CMD, "--top-p '%s' must be a number in (0, 1]", optarg);
-            a->sampling_flags = 1;
-            break;
-        case 'B':
-            if (!cn_ui_parse_int(optarg, 1, 16, &a->beam))
-                return cn_ui_usage_error(CMD, "--beam '%s' must be an integer in 1..16", optarg);
-            break;
-        case 's':
-            if (!cn_ui_parse_int(optarg, 0, INT64_MAX, &v))
-                return cn_ui_usage_error(CMD, "--seed '%s' must be a non-negative integer", optarg);
-            a->seed = (uint64_t)v;
-            a->have_seed = 1;
-            break;
-        case 'S':
-            if (!cn_ui_parse_int(optarg, 1, MAX_SAMPLES, &a->samples))
-                return cn_ui_usage_error(CMD, "--samples '%s' must be an integer in 1..%d", optarg, MAX_SAMPLES);
-            break;
-        case 'K': a->key = optarg; break;
-        case 'M': a->meter = optarg; break;
-        case 'y': a->style = optarg; break;
-        case 'm': a->popts.model = optarg; break;
-        case 'g': a->popts.ngram_only = 1; break;
-        case 'd':
-            if (a->popts.n_ngram_data == MAX_NGRAM_DATA)
-                return cn_ui_usage_error(CMD, "at most %d --ngram-data paths", MAX_NGRAM_DATA);
-            a->ngram_data[a->popts.n_ngram_data++] = optarg;
-            a->popts.ngram_data = a->ngram_data;
-            break;
-        case 'h': *help_only = 1; return 0;
-        default: return cn_ui_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc) return cn_ui_usage_error(CMD, "no PRIMER given");
-    if (optind < argc - 1) return cn_ui_usage_error(CMD, "one PRIMER only ('%s' is extra)", argv[optind + 1]);
-    a->primer = argv[optind];
+// Returns 0, 1 after --help, or the exit code of a usage error.
+static int parse_args(int argc, char **argv, cont_args *a) {
+    int sampling[3] = {0, 0, 0};
+    const cn_flag flags[] = {
+        {"output", 'o', CN_FLAG_STR, &a->out, 0, 0, NULL},
+        {"notes", 0, CN_FLAG_LONG, &a->notes, 1, 100000, NULL},
+        {"bars", 0, CN_FLAG_LONG, &a->bars, 1, 10000, NULL},
+        {"temperature", 0, CN_FLAG_DBL, &a->temperature, 1e-3, 100, &sampling[0]},
+        {"top-k", 0, CN_FLAG_LONG, &a->top_k, 0, 128, &sampling[1]},
+        {"top-p", 0, CN_FLAG_DBL, &a->top_p, 1e-9, 1, &sampling[2]},
+        {"beam", 0, CN_FLAG_LONG, &a->beam, 1, 16, NULL},
+        {"seed", 0, CN_FLAG_U64, &a->seed, 0, 9.3e18, &a->have_seed},
+        {"samples", 0, CN_FLAG_LONG, &a->samples, 1, MAX_SAMPLES, NULL},
+        {"key", 0, CN_FLAG_STR, &a->key, 0, 0, NULL},
+        {"meter", 0, CN_FLAG_STR, &a->meter, 0, 0, NULL},
+        {"style", 0, CN_FLAG_STR, &a->style, 0, 0, NULL},
+        {"model", 0, CN_FLAG_STR, &a->popts.model, 0, 0, NULL},
+        {"ngram-only", 0, CN_FLAG_SET, &a->popts.ngram_only, 0, 0, NULL},
+        {"ngram-data", 0, CN_FLAG_LIST, &a->ngram_list, 0, 0, NULL},
+    };
+    const char *pos[2];
+    int n_pos = 0;
+    int rc = cn_ui_flags_parse(CMD, flags, (int)(sizeof flags / sizeof *flags), argc, argv, pos, 2, &n_pos);
+    if (rc) return rc;
+    a->sampling_flags = sampling[0] || sampling[1] || sampling[2];
+    a->popts.ngram_data = a->ngram_list.n ? a->ngram_list.items : NULL;
+    a->popts.n_ngram_data = a->ngram_list.n;
+    if (n_pos == 0) return cn_ui_usage_error(CMD, "no PRIMER given");
+    if (n_pos > 1) return cn_ui_usage_error(CMD, "one PRIMER only ('%s' is extra)", pos[1]);
+    a->primer = pos[0];
     if (a->notes && a->bars) return cn_ui_usage_error(CMD, "--notes and --bars exclude each other");
     if (a->beam && (a->sampling_flags || a->samples > 1 || a->have_seed))
         return cn_ui_usage_error(CMD, "--beam is deterministic: no --temperature, --top-k, --top-p, "
@@ -280,12 +236,10 @@ static int emit(const cont_args *a, const cn_melody *primer, int meter_num, int 
 
 int cn_cmd_continue(int argc, char **argv) {
     cont_args a = {.temperature = 1.0, .top_p = 1.0, .samples = 1};
-    int help_only = 0, rc = parse_args(argc, argv, &a, &help_only);
-    if (rc) return rc;
-    if (help_only) {
-        help();
-        return 0;
-    }
+    a.ngram_list = (cn_flag_list){a.ngram_data, 0, MAX_NGRAM_DATA};
+    int rc = parse_args(argc, argv, &a);
+    if (rc == 1) help();
+    if (rc) return rc == 1 ? 0 : rc;
     if (!a.notes && !a.bars) a.notes = 32;
     cn_melody primer;
     if (cn_primer_load(a.primer, &primer)) return cn_ui_error(CMD, NULL);

@@ -1,5 +1,6 @@
 // flags.c: the table-driven flag parser (cn_ui.h), on getopt_long.
 #include <getopt.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +23,9 @@ static int set_value(const char *cmd, const cn_flag *f, const char *arg) {
     case CN_FLAG_INT:
     case CN_FLAG_LONG:
     case CN_FLAG_U64: {
-        long v;
-        if (!cn_ui_parse_int(arg, (long)f->lo, (long)f->hi, &v))
-            return cn_ui_usage_error(cmd, "--%s must be %ld..%ld, got '%s'", f->name, (long)f->lo, (long)f->hi, arg);
+        long v, lo = (long)f->lo, hi = f->hi >= 9.2e18 ? LONG_MAX : (long)f->hi; // (long)2^63 would overflow
+        if (!cn_ui_parse_int(arg, lo, hi, &v))
+            return cn_ui_usage_error(cmd, "--%s must be %ld..%ld, got '%s'", f->name, lo, hi, arg);
         if (f->kind == CN_FLAG_INT) *(int *)f->dst = (int)v;
         else if (f->kind == CN_FLAG_LONG) *(long *)f->dst = v;
         else *(uint64_t *)f->dst = (uint64_t)v;
