@@ -2,7 +2,6 @@
 // predictor (docs/DESIGN.md, docs/scoring.md). Bits of a note = -log2 P(pitch, dur,
 // rest | the notes before it), with no conditioning (key, meter, style unknown).
 #include <cjson/cJSON.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -64,44 +63,54 @@ static int score_files(cn_event_model *m, char **files, int n, int json, cJSON *
     return 0;
 }
 
-int cn_cmd_score(int argc, char **argv) {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},        {"model", required_argument, NULL, 'm'},
-        {"ngram-only", no_argument, NULL, 'n'},  {"ngram-data", required_argument, NULL, 'd'},
-        {"transformer-only", no_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
-    cn_predictor_opts opts = {0};
+typedef struct {
+    cn_predictor_opts opts;
     const char *data[MAX_NGRAM_DATA];
-    int json = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = 1; break;
-        case 'm': opts.model = optarg; break;
-        case 'n': opts.ngram_only = 1; break;
-        case 't': opts.transformer_only = 1; break;
-        case 'd':
-            if (opts.n_ngram_data == MAX_NGRAM_DATA)
-                return cn_ui_usage_error(CMD, "at most %d --ngram-data paths", MAX_NGRAM_DATA);
-            data[opts.n_ngram_data++] = optarg;
-            opts.ngram_data = data;
-            break;
-        case 'h': help(); return 0;
-        default: return cn_ui_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc) return cn_ui_usage_error(CMD, "no MIDI files given");
-    if (opts.ngram_only && opts.model)
-        return cn_ui_usage_error(CMD, "--model and --ngram-only exclude each other");
-    if (opts.ngram_only && opts.transformer_only)
+    cn_flag_list data_list;
+    int json;
+} score_args;
+
+// Returns 0, 1 after --help, or the exit code of a usage error; the files and folders
+// to score go to pos[0..*n_pos).
+static int parse(int argc, char **argv, score_args *a, const char **pos, int *n_pos) {
+    const cn_flag flags[] = {
+        {"json", 0, CN_FLAG_SET, &a->json, 0, 0, NULL},
+        {"model", 0, CN_FLAG_STR, &a->opts.model, 0, 0, NULL},
+        {"ngram-only", 0, CN_FLAG_SET, &a->opts.ngram_only, 0, 0, NULL},
+        {"transformer-only", 0, CN_FLAG_SET, &a->opts.transformer_only, 0, 0, NULL},
+        {"ngram-data", 0, CN_FLAG_LIST, &a->data_list, 0, 0, NULL},
+    };
+    int rc = cn_ui_flags_parse(CMD, flags, (int)(sizeof flags / sizeof *flags), argc, argv, pos, argc, n_pos);
+    if (rc) return rc;
+    a->opts.ngram_data = a->data_list.n ? a->data : NULL;
+    a->opts.n_ngram_data = a->data_list.n;
+    const cn_predictor_opts *o = &a->opts;
+    if (!*n_pos) return cn_ui_usage_error(CMD, "no MIDI files given");
+    if (o->ngram_only && o->model) return cn_ui_usage_error(CMD, "--model and --ngram-only exclude each other");
+    if (o->ngram_only && o->transformer_only)
         return cn_ui_usage_error(CMD, "--ngram-only and --transformer-only exclude each other");
-    if (opts.transformer_only && opts.n_ngram_data)
+    if (o->transformer_only && o->n_ngram_data)
         return cn_ui_usage_error(CMD, "--ngram-data has no use with --transformer-only");
+    return 0;
+}
+
+int cn_cmd_score(int argc, char **argv) {
+    score_args a = {.opts = {0}};
+    a.data_list = (cn_flag_list){a.data, 0, MAX_NGRAM_DATA};
+    const char **pos = malloc((size_t)argc * sizeof *pos);
+    int n_pos = 0, rc = pos ? parse(argc, argv, &a, pos, &n_pos) : cn_ui_error(CMD, "out of memory");
+    if (rc == 1) help();
+    if (rc) {
+        free(pos);
+        return rc == 1 ? 0 : rc;
+    }
+    cn_predictor_opts opts = a.opts;
+    int json = a.json;
     char **files = NULL;
     int n_files = 0;
-    if (cn_midi_paths((const char *const *)argv + optind, argc - optind, &files, &n_files))
-        return cn_ui_error(CMD, NULL);
+    cn_status listed = cn_midi_paths(pos, n_pos, &files, &n_files);
+    free(pos);
+    if (listed) return cn_ui_error(CMD, NULL);
     if (n_files == 0) {
         cn_midi_paths_free(files, n_files);
         return cn_ui_error(CMD, "no .mid files in the given directories");
@@ -118,7 +127,7 @@ int cn_cmd_score(int argc, char **argv) {
     cJSON *arr = doc ? cJSON_AddArrayToObject(doc, "files") : NULL;
     long notes = 0;
     double bits = 0;
-    int rc = json && !arr ? cn_ui_error(CMD, "out of memory building the JSON output")
+    rc = json && !arr ? cn_ui_error(CMD, "out of memory building the JSON output")
                           : score_files(pred.model, files, n_files, json, arr, &notes, &bits);
     if (!rc && notes == 0) rc = cn_ui_error(CMD, "the given files hold no notes");
     if (!rc && json) {
