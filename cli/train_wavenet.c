@@ -112,7 +112,7 @@ static int export_main(int argc, char **argv) {
 
 typedef struct args {
     const char *data[MAX_DIRS], *eval[MAX_DIRS];
-    int n_data, n_eval;
+    cn_flag_list data_list, eval_list;
     const char *init, *resume, *out, *best;
     double minutes, lag_ms, eval_temp;
     long ckpt_every;
@@ -120,96 +120,47 @@ typedef struct args {
     cn_wn_config cfg;
 } args;
 
+// Returns 0, 1 after --help, or the exit code of a usage error.
 static int parse(int argc, char **argv, args *a) {
-    enum { O_DATA = 256, O_EVAL, O_INIT, O_RESUME, O_STEPS, O_MIN, O_BATCH, O_CHUNK, O_WARM, O_LR,
-           O_LRMIN, O_WARMUP, O_NOISE, O_LAG, O_THREADS, O_SEED, O_LAYERS, O_CYCLE, O_RES, O_GATE,
-           O_SKIP, O_EMB, O_RATE, O_CKPT, O_ETEMP, O_BEST };
-    static const struct option opts[] = {
-        {"data", required_argument, 0, O_DATA},     {"eval", required_argument, 0, O_EVAL},
-        {"init", required_argument, 0, O_INIT},     {"resume", required_argument, 0, O_RESUME},
-        {"steps", required_argument, 0, O_STEPS},   {"minutes", required_argument, 0, O_MIN},
-        {"batch", required_argument, 0, O_BATCH},   {"chunk", required_argument, 0, O_CHUNK},
-        {"warm", required_argument, 0, O_WARM},     {"lr", required_argument, 0, O_LR},
-        {"lr-min", required_argument, 0, O_LRMIN},  {"warmup", required_argument, 0, O_WARMUP},
-        {"input-noise", required_argument, 0, O_NOISE}, {"lag", required_argument, 0, O_LAG},
-        {"threads", required_argument, 0, O_THREADS}, {"seed", required_argument, 0, O_SEED},
-        {"layers", required_argument, 0, O_LAYERS}, {"cycle", required_argument, 0, O_CYCLE},
-        {"res", required_argument, 0, O_RES},       {"gate", required_argument, 0, O_GATE},
-        {"skip", required_argument, 0, O_SKIP},     {"emb", required_argument, 0, O_EMB},
-        {"rate", required_argument, 0, O_RATE},     {"ckpt-every", required_argument, 0, O_CKPT},
-        {"eval-temperature", required_argument, 0, O_ETEMP}, {"best", required_argument, 0, O_BEST},
-        {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
-    int c;
-    long v;
-    double d;
-    const char **list = NULL;
-    int *nlist = NULL;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "-o:h", opts, NULL)) != -1) {
-        const char *arg = optarg;
-#define INT_OPT(field, lo, hi, name)                                                   \
-    do {                                                                               \
-        if (!cn_ui_parse_int(arg, lo, hi, &v))                                        \
-            return cn_ui_usage_error(CMD, "%s must be %ld..%ld, got '%s'", name, (long)(lo), \
-                                      (long)(hi), arg);                                \
-        field = v;                                                                     \
-    } while (0)
-#define DBL_OPT(field, lo, hi, name)                                                   \
-    do {                                                                               \
-        if (!cn_ui_parse_double(arg, lo, hi, &d))                                     \
-            return cn_ui_usage_error(CMD, "%s must be in [%g, %g], got '%s'", name, \
-                                      (double)(lo), (double)(hi), arg);                \
-        field = d;                                                                     \
-    } while (0)
-        switch (c) {
-        case 1: // a folder after --data/--eval
-            if (!list) return cn_ui_usage_error(CMD, "unexpected argument '%s'", arg);
-            if (*nlist >= MAX_DIRS) return cn_ui_usage_error(CMD, "more than %d folders", MAX_DIRS);
-            list[(*nlist)++] = arg;
-            continue;
-        case O_DATA: list = a->data; nlist = &a->n_data; list[(*nlist)++] = arg;
-            if (*nlist > MAX_DIRS) return cn_ui_usage_error(CMD, "more than %d folders", MAX_DIRS);
-            continue;
-        case O_EVAL: list = a->eval; nlist = &a->n_eval; list[(*nlist)++] = arg;
-            if (*nlist > MAX_DIRS) return cn_ui_usage_error(CMD, "more than %d folders", MAX_DIRS);
-            continue;
-        case O_INIT: a->init = arg; break;
-        case O_RESUME: a->resume = arg; break;
-        case O_STEPS: INT_OPT(a->o.steps, 1, 100000000, "--steps"); break;
-        case O_MIN: DBL_OPT(a->minutes, 0.01, 1e6, "--minutes"); break;
-        case O_BATCH: INT_OPT(a->o.batch, 1, 4096, "--batch"); break;
-        case O_CHUNK: INT_OPT(a->o.chunk, 2, 1 << 20, "--chunk"); break;
-        case O_WARM: INT_OPT(a->o.warm, 0, 1 << 20, "--warm"); break;
-        case O_LR: DBL_OPT(a->o.lr, 1e-7, 1.0, "--lr"); break;
-        case O_LRMIN: DBL_OPT(a->o.lr_min, 0.0, 1.0, "--lr-min"); break;
-        case O_WARMUP: INT_OPT(a->o.warmup, 0, 100000000, "--warmup"); break;
-        case O_NOISE: DBL_OPT(a->o.input_noise, 0.0, 1.0, "--input-noise"); break;
-        case O_LAG: DBL_OPT(a->lag_ms, 0.0, 1000.0, "--lag"); break;
-        case O_THREADS: INT_OPT(a->o.threads, 1, 64, "--threads"); break;
-        case O_SEED: INT_OPT(a->o.seed, 0, 2147483647, "--seed"); break;
-        case O_LAYERS: INT_OPT(a->cfg.n_layers, 1, CN_WN_MAX_LAYERS, "--layers"); break;
-        case O_CYCLE: INT_OPT(a->cfg.cycle, 1, 16, "--cycle"); break;
-        case O_RES: INT_OPT(a->cfg.res, 1, 512, "--res"); break;
-        case O_GATE: INT_OPT(a->cfg.gate, 1, 512, "--gate"); break;
-        case O_SKIP: INT_OPT(a->cfg.skip, 1, 1024, "--skip"); break;
-        case O_EMB: INT_OPT(a->cfg.emb, 0, 64, "--emb"); break;
-        case O_RATE: INT_OPT(a->cfg.sample_rate, 4000, 192000, "--rate"); break;
-        case O_CKPT: INT_OPT(a->ckpt_every, 1, 100000000, "--ckpt-every"); break;
-        case O_ETEMP: DBL_OPT(a->eval_temp, 0.0, 2.0, "--eval-temperature"); break;
-        case O_BEST: a->best = optarg; break;
-        case 'o': a->out = arg; break;
-        case 'h': usage(); return -1;
-        default: return cn_ui_usage_error(CMD, "bad option");
-        }
-        list = NULL; // a flag ends a folder list
-#undef INT_OPT
-#undef DBL_OPT
-    }
-    if (!a->n_data) return cn_ui_usage_error(CMD, "--data DIR is required");
+    cn_wn_train_opts *o = &a->o;
+    cn_wn_config *c = &a->cfg;
+    const cn_flag flags[] = {
+        {"data", 0, CN_FLAG_LIST_MANY, &a->data_list, 0, 0, NULL},
+        {"eval", 0, CN_FLAG_LIST_MANY, &a->eval_list, 0, 0, NULL},
+        {"init", 0, CN_FLAG_STR, &a->init, 0, 0, NULL},
+        {"resume", 0, CN_FLAG_STR, &a->resume, 0, 0, NULL},
+        {"best", 0, CN_FLAG_STR, &a->best, 0, 0, NULL},
+        {"output", 'o', CN_FLAG_STR, &a->out, 0, 0, NULL},
+        {"steps", 0, CN_FLAG_LONG, &o->steps, 1, 100000000, NULL},
+        {"minutes", 0, CN_FLAG_DBL, &a->minutes, 0.01, 1e6, NULL},
+        {"batch", 0, CN_FLAG_INT, &o->batch, 1, 4096, NULL},
+        {"chunk", 0, CN_FLAG_INT, &o->chunk, 2, 1 << 20, NULL},
+        {"warm", 0, CN_FLAG_INT, &o->warm, 0, 1 << 20, NULL},
+        {"lr", 0, CN_FLAG_FLOAT, &o->lr, 1e-7, 1.0, NULL},
+        {"lr-min", 0, CN_FLAG_FLOAT, &o->lr_min, 0.0, 1.0, NULL},
+        {"warmup", 0, CN_FLAG_LONG, &o->warmup, 0, 100000000, NULL},
+        {"input-noise", 0, CN_FLAG_FLOAT, &o->input_noise, 0.0, 1.0, NULL},
+        {"lag", 0, CN_FLAG_DBL, &a->lag_ms, 0.0, 1000.0, NULL},
+        {"threads", 0, CN_FLAG_INT, &o->threads, 1, 64, NULL},
+        {"seed", 0, CN_FLAG_U64, &o->seed, 0, 2147483647, NULL},
+        {"layers", 0, CN_FLAG_INT, &c->n_layers, 1, CN_WN_MAX_LAYERS, NULL},
+        {"cycle", 0, CN_FLAG_INT, &c->cycle, 1, 16, NULL},
+        {"res", 0, CN_FLAG_INT, &c->res, 1, 512, NULL},
+        {"gate", 0, CN_FLAG_INT, &c->gate, 1, 512, NULL},
+        {"skip", 0, CN_FLAG_INT, &c->skip, 1, 1024, NULL},
+        {"emb", 0, CN_FLAG_INT, &c->emb, 0, 64, NULL},
+        {"rate", 0, CN_FLAG_INT, &c->sample_rate, 4000, 192000, NULL},
+        {"ckpt-every", 0, CN_FLAG_LONG, &a->ckpt_every, 1, 100000000, NULL},
+        {"eval-temperature", 0, CN_FLAG_DBL, &a->eval_temp, 0.0, 2.0, NULL},
+    };
+    int n_pos = 0;
+    int rc = cn_ui_flags_parse(CMD, flags, (int)(sizeof flags / sizeof *flags), argc, argv, NULL, 0, &n_pos);
+    if (rc) return rc;
+    if (!a->data_list.n) return cn_ui_usage_error(CMD, "--data DIR is required");
     if (!a->out) return cn_ui_usage_error(CMD, "-o FILE is required");
     if (a->init && a->resume) return cn_ui_usage_error(CMD, "--init and --resume exclude each other");
-    if (a->o.warm >= a->o.chunk) return cn_ui_usage_error(CMD, "--warm must be below --chunk");
-    if (a->best && !a->n_eval) return cn_ui_usage_error(CMD, "--best needs --eval DIR");
+    if (o->warm >= o->chunk) return cn_ui_usage_error(CMD, "--warm must be below --chunk");
+    if (a->best && !a->eval_list.n) return cn_ui_usage_error(CMD, "--best needs --eval DIR");
     return 0;
 }
 
@@ -253,14 +204,17 @@ int cn_train_wavenet_main(int argc, char **argv) {
     a.cfg = c.arch;
     a.lag_ms = c.lag_ms;
     a.ckpt_every = c.ckpt_every;
+    a.data_list = (cn_flag_list){a.data, 0, MAX_DIRS};
+    a.eval_list = (cn_flag_list){a.eval, 0, MAX_DIRS};
     int rc = parse(argc, argv, &a);
-    if (rc) return rc < 0 ? 0 : rc;
+    if (rc == 1) usage();
+    if (rc) return rc == 1 ? 0 : rc;
     c.o = a.o;
     c.arch = a.cfg;
     c.data = a.data;
-    c.n_data = a.n_data;
+    c.n_data = a.data_list.n;
     c.eval = a.eval;
-    c.n_eval = a.n_eval;
+    c.n_eval = a.eval_list.n;
     c.init = a.init;
     c.resume = a.resume;
     c.out = a.out;

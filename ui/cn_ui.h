@@ -54,6 +54,7 @@ typedef enum {
     CN_FLAG_DBL,   // double, in [lo, hi]
     CN_FLAG_SET,   // int, set to 1 (no value)
     CN_FLAG_LIST,  // cn_flag_list: each value appended
+    CN_FLAG_LIST_MANY, // as LIST, and the arguments after it up to the next flag too
 } cn_flag_kind;
 typedef struct cn_flag_list {
     const char **items;

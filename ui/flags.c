@@ -14,7 +14,8 @@ static int set_value(const char *cmd, const cn_flag *f, const char *arg) {
     switch (f->kind) {
     case CN_FLAG_STR: *(const char **)f->dst = arg; return 0;
     case CN_FLAG_SET: *(int *)f->dst = 1; return 0;
-    case CN_FLAG_LIST: {
+    case CN_FLAG_LIST:
+    case CN_FLAG_LIST_MANY: {
         cn_flag_list *l = f->dst;
         if (l->n == l->max) return cn_ui_usage_error(cmd, "--%s given more than %d times", f->name, l->max);
         l->items[l->n++] = arg;
@@ -47,8 +48,8 @@ static int set_value(const char *cmd, const cn_flag *f, const char *arg) {
 int cn_ui_flags_parse(const char *cmd, const cn_flag *flags, int n_flags, int argc, char **argv,
                       const char **pos, int max_pos, int *n_pos) {
     struct option opts[MAX_FLAGS + 2];
-    char shorts[2 * MAX_FLAGS + 4] = ":h";
-    size_t ns = 2;
+    char shorts[2 * MAX_FLAGS + 4] = "-:h"; // '-': arguments in order, so LIST_MANY sees its own
+    size_t ns = 3;
     if (n_flags > MAX_FLAGS) return cn_ui_usage_error(cmd, "too many flags");
     for (int i = 0; i < n_flags; i++) {
         int arg = flags[i].kind != CN_FLAG_SET;
@@ -63,7 +64,18 @@ int cn_ui_flags_parse(const char *cmd, const cn_flag *flags, int n_flags, int ar
     opts[n_flags + 1] = (struct option){0, 0, 0, 0};
     opterr = 0;
     optind = 1;
+    *n_pos = 0;
+    const cn_flag *many = NULL; // the LIST_MANY flag whose arguments continue
     for (int c; (c = getopt_long(argc, argv, shorts, opts, NULL)) != -1;) {
+        if (c == 1) { // an argument that is not a flag
+            int rc = 0;
+            if (many) rc = set_value(cmd, many, optarg);
+            else if (*n_pos == max_pos) rc = cn_ui_usage_error(cmd, "unexpected argument '%s'", optarg);
+            else pos[(*n_pos)++] = optarg;
+            if (rc) return rc;
+            continue;
+        }
+        many = NULL;
         if (c == 'h') return 1;
         if (c == ':') return cn_ui_usage_error(cmd, "%s needs a value", argv[optind - 1]);
         int i = c - 256;
@@ -72,9 +84,9 @@ int cn_ui_flags_parse(const char *cmd, const cn_flag *flags, int n_flags, int ar
         if (i < 0 || i >= n_flags) return cn_ui_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         int rc = set_value(cmd, &flags[i], optarg);
         if (rc) return rc;
+        if (flags[i].kind == CN_FLAG_LIST_MANY) many = &flags[i];
     }
-    *n_pos = 0;
-    for (int i = optind; i < argc; i++) {
+    for (int i = optind; i < argc; i++) { // after "--"
         if (*n_pos == max_pos) return cn_ui_usage_error(cmd, "unexpected argument '%s'", argv[i]);
         pos[(*n_pos)++] = argv[i];
     }
