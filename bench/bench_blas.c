@@ -3,7 +3,6 @@
 // fixes its core when it loads, so each side runs in a child process of this binary
 // (`bench blas --child`) with the environment that selects it; the children alternate,
 // and the best round of each counts (a shared machine only ever slows a round down).
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,36 +68,8 @@ static int measure(const char *core, double seconds, blas_result *r) {
     return 0;
 }
 
-int cn_bench_blas(int argc, char **argv) {
-    static const struct option opts[] = {{"rounds", required_argument, 0, 'r'},
-                                          {"seconds", required_argument, 0, 's'},
-                                          {"child", no_argument, 0, 'c'},
-                                          {"from", required_argument, 0, 'f'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {0, 0, 0, 0}};
-    long rounds = 2;
-    double seconds = 1.0;
-    int child = 0;
-    const char *from = NULL; // the core to compare against (NULL: OpenBLAS's own choice)
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
-        switch (c) {
-        case 'r':
-            if (!cn_ui_parse_int(optarg, 1, 20, &rounds))
-                return cn_ui_usage_error("bench", "--rounds must be 1..20, got '%s'", optarg);
-            break;
-        case 's':
-            if (!cn_ui_parse_double(optarg, 0.05, 60, &seconds))
-                return cn_ui_usage_error("bench", "--seconds must be 0.05..60, got '%s'", optarg);
-            break;
-        case 'c': child = 1; break;
-        case 'f':
-            if (cn_blas_core_rank(optarg) < 0)
-                return cn_ui_usage_error("bench", "--from: unknown core '%s' (e.g. Prescott, Haswell)", optarg);
-            from = optarg;
-            break;
-        case 'h':
-            printf("usage: continuo bench blas [--rounds N] [--seconds S] [--from CORE]\n"
+static void usage(void) {
+    printf("usage: continuo bench blas [--rounds N] [--seconds S] [--from CORE]\n"
                    "Times, on one thread, OpenBLAS's own core for this CPU against the best core\n"
                    "for its features (the one continuo runs unless OPENBLAS_CORETYPE is set):\n"
                    "the sgemm peak (768x768, fastest call of S seconds, default 1) and training\n"
@@ -106,12 +77,25 @@ int cn_bench_blas(int argc, char **argv) {
                    "sides alternate for N rounds (default 2) and each keeps its best.\n"
                    "--from CORE compares against CORE instead of OpenBLAS's own choice, e.g.\n"
                    "Prescott, which OpenBLAS 0.3.21 falls back to on CPUs it does not know.\n");
-            return 0;
-        case ':': return cn_ui_usage_error("bench", "%s needs a value", argv[optind - 1]);
-        default: return cn_ui_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc) return cn_ui_usage_error("bench", "unexpected argument '%s'", argv[optind]);
+}
+
+int cn_bench_blas(int argc, char **argv) {
+    long rounds = 2;
+    double seconds = 1.0;
+    int child = 0;
+    const char *from = NULL; // the core to compare against (NULL: OpenBLAS's own choice)
+    const cn_flag flags[] = {
+        {"rounds", 0, CN_FLAG_LONG, &rounds, 1, 20, NULL},
+        {"seconds", 0, CN_FLAG_DBL, &seconds, 0.05, 60, NULL},
+        {"from", 0, CN_FLAG_STR, &from, 0, 0, NULL},
+        {"child", 0, CN_FLAG_SET, &child, 0, 0, NULL},
+    };
+    int n_pos;
+    int rc = cn_ui_flags_parse(CMD, flags, (int)(sizeof flags / sizeof *flags), argc, argv, NULL, 0, &n_pos);
+    if (rc == 1) usage();
+    if (rc) return rc == 1 ? 0 : rc;
+    if (from && cn_blas_core_rank(from) < 0)
+        return cn_ui_usage_error(CMD, "--from: unknown core '%s' (e.g. Prescott, Haswell)", from);
     if (child) return run_child(seconds);
 
     const char *best = cn_blas_core_best();

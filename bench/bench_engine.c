@@ -5,7 +5,6 @@
 //  2. the reference synth's real-time factor: seconds of audio rendered per second of
 //     compute, for S seconds of a Nottingham tune into the null sink (optionally through
 //     an effect chain).
-#include <getopt.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -127,50 +126,35 @@ static int bench_synth(const char *tune, double seconds, const char *fx, double 
     return st != CN_OK;
 }
 
+static void usage(void) {
+    printf("usage: continuo bench engine [--samples N] [--block N] [--tune FILE.mid]\n"
+           "                             [--seconds S] [--fx CHAIN]\n"
+           "Measures, in one run:\n"
+           "  ring buffer: N floats (default 2^26) moved in blocks of --block (default\n"
+           "    1024) by a producer and a consumer thread through a ring of 16 blocks,\n"
+           "    in GB/s, next to memcpy of the same bytes in the same blocks (best of 3);\n"
+           "  synth: the reference synth's real-time factor (audio seconds per compute\n"
+           "    second) rendering S seconds (default 60) of --tune (default a Nottingham\n"
+           "    test tune) at 48 kHz into the null sink, through --fx when given.\n");
+}
+
 int cn_bench_engine(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"samples", required_argument, 0, 'n'}, {"block", required_argument, 0, 'b'},
-        {"tune", required_argument, 0, 't'},    {"seconds", required_argument, 0, 's'},
-        {"fx", required_argument, 0, 'f'},      {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     long samples = 1L << 26, block = 1024;
     double seconds = 60;
     const char *tune = NULL; // default: a shipped Nottingham test tune
     char default_tune[CN_PATH_MAX];
     const char *fx = NULL;
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
-        switch (c) {
-        case 'n':
-            if (!cn_ui_parse_int(optarg, 1 << 16, 1L << 34, &samples))
-                return cn_ui_usage_error("bench", "--samples must be 65536..2^34, got '%s'", optarg);
-            break;
-        case 'b':
-            if (!cn_ui_parse_int(optarg, 1, 1 << 16, &block))
-                return cn_ui_usage_error("bench", "--block must be 1..65536, got '%s'", optarg);
-            break;
-        case 's':
-            if (!cn_ui_parse_double(optarg, 0.1, 36000, &seconds))
-                return cn_ui_usage_error("bench", "--seconds must be 0.1..36000, got '%s'", optarg);
-            break;
-        case 't': tune = optarg; break;
-        case 'f': fx = optarg; break;
-        case 'h':
-            printf("usage: continuo bench engine [--samples N] [--block N] [--tune FILE.mid]\n"
-                   "                             [--seconds S] [--fx CHAIN]\n"
-                   "Measures, in one run:\n"
-                   "  ring buffer: N floats (default 2^26) moved in blocks of --block (default\n"
-                   "    1024) by a producer and a consumer thread through a ring of 16 blocks,\n"
-                   "    in GB/s, next to memcpy of the same bytes in the same blocks (best of 3);\n"
-                   "  synth: the reference synth's real-time factor (audio seconds per compute\n"
-                   "    second) rendering S seconds (default 60) of --tune (default a Nottingham\n"
-                   "    test tune) at 48 kHz into the null sink, through --fx when given.\n");
-            return 0;
-        case ':': return cn_ui_usage_error("bench", "%s needs a value", argv[optind - 1]);
-        default: return cn_ui_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc) return cn_ui_usage_error("bench", "unexpected argument '%s'", argv[optind]);
+    const cn_flag flags[] = {
+        {"samples", 0, CN_FLAG_LONG, &samples, 1 << 16, 17179869184.0, NULL},
+        {"block", 0, CN_FLAG_LONG, &block, 1, 1 << 16, NULL},
+        {"seconds", 0, CN_FLAG_DBL, &seconds, 0.1, 36000, NULL},
+        {"tune", 0, CN_FLAG_STR, &tune, 0, 0, NULL},
+        {"fx", 0, CN_FLAG_STR, &fx, 0, 0, NULL},
+    };
+    int n_pos;
+    int rc = cn_ui_flags_parse("bench engine", flags, (int)(sizeof flags / sizeof *flags), argc, argv, NULL, 0, &n_pos);
+    if (rc == 1) usage();
+    if (rc) return rc == 1 ? 0 : rc;
     if (!tune) {
         if (cn_share_path("data/melody/nottingham/test/ashover13.mid", default_tune, sizeof default_tune))
             return cn_ui_error("bench", NULL);

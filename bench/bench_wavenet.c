@@ -7,7 +7,6 @@
 // accuracy of the WaveNet, of FluidSynth itself and of the reference synth, and the
 // multi-resolution STFT distance of the WaveNet and of the reference synth to FluidSynth.
 #include <cblas.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,45 +320,22 @@ static int bench_eval(const cn_wn_model *m, const char *dir, double secs, double
 }
 
 int cn_bench_wavenet(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'},  {"seconds", required_argument, 0, 's'},
-        {"eval", required_argument, 0, 'e'},   {"eval-seconds", required_argument, 0, 'E'},
-        {"lag", required_argument, 0, 'l'},    {"temperature", required_argument, 0, 't'},
-        {"seed", required_argument, 0, 'S'},   {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     const char *model = NULL, *eval = NULL;
     double seconds = 4.0, eval_s = 20.0, lag = 7.0, temp = 1.0;
     long seed = 1;
-    optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
-        switch (c) {
-        case 'm': model = optarg; break;
-        case 'e': eval = optarg; break;
-        case 's':
-            if (!cn_ui_parse_double(optarg, 0.01, 3600, &seconds))
-                return cn_ui_usage_error(CMD, "--seconds must be in (0, 3600], got '%s'", optarg);
-            break;
-        case 'E':
-            if (!cn_ui_parse_double(optarg, 0, 3600, &eval_s))
-                return cn_ui_usage_error(CMD, "--eval-seconds must be in [0, 3600], got '%s'", optarg);
-            break;
-        case 'l':
-            if (!cn_ui_parse_double(optarg, 0, 1000, &lag))
-                return cn_ui_usage_error(CMD, "--lag must be in [0, 1000] ms, got '%s'", optarg);
-            break;
-        case 't':
-            if (!cn_ui_parse_double(optarg, 0, 2, &temp))
-                return cn_ui_usage_error(CMD, "--temperature must be in [0, 2], got '%s'", optarg);
-            break;
-        case 'S':
-            if (!cn_ui_parse_int(optarg, 0, 2147483647, &seed))
-                return cn_ui_usage_error(CMD, "--seed must be a non-negative integer, got '%s'", optarg);
-            break;
-        case 'h': usage(); return 0;
-        default: return cn_ui_usage_error(CMD, "bad option");
-        }
-    }
-    if (optind < argc) return cn_ui_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    const cn_flag flags[] = {
+        {"model", 0, CN_FLAG_STR, &model, 0, 0, NULL},
+        {"eval", 0, CN_FLAG_STR, &eval, 0, 0, NULL},
+        {"seconds", 0, CN_FLAG_DBL, &seconds, 0.01, 3600, NULL},
+        {"eval-seconds", 0, CN_FLAG_DBL, &eval_s, 0, 3600, NULL},
+        {"lag", 0, CN_FLAG_DBL, &lag, 0, 1000, NULL},
+        {"temperature", 0, CN_FLAG_DBL, &temp, 0, 2, NULL},
+        {"seed", 0, CN_FLAG_LONG, &seed, 0, 2147483647, NULL},
+    };
+    int n_pos;
+    int rc = cn_ui_flags_parse(CMD, flags, (int)(sizeof flags / sizeof *flags), argc, argv, NULL, 0, &n_pos);
+    if (rc == 1) usage();
+    if (rc) return rc == 1 ? 0 : rc;
     cn_blas_set_threads(1);
     cn_wn_model *m = NULL;
     if (model) {
@@ -370,7 +346,7 @@ int cn_bench_wavenet(int argc, char **argv) {
         if (cn_wn_create(&cfg, &m)) return cn_ui_error(CMD, NULL);
         cn_wn_init_weights(m, 1);
     }
-    int rc = eval ? bench_eval(m, eval, eval_s, lag, (float)temp, (uint64_t)seed)
+    rc = eval ? bench_eval(m, eval, eval_s, lag, (float)temp, (uint64_t)seed)
                   : bench_speed(m, seconds);
     if (!rc && !eval) rc = bench_train(m);
     if (!rc && !eval) rc = bench_pytorch_net(seconds);
