@@ -96,57 +96,55 @@ static cn_status open_model(const cn_wn_run_config *c, cn_wn_model **m, float **
     return CN_OK;
 }
 
-cn_status cn_wn_train_run(const cn_wn_run_config *c) {
-    cn_return_val_if_fail(c && c->out && c->n_data > 0 && !(c->init && c->resume), CN_ERR_ARG);
-    cn_return_val_if_fail(!c->best || c->n_eval > 0, CN_ERR_ARG);
-    cn_wn_model *m = NULL;
-    cn_wn_trainer *tr = NULL;
-    float *am = NULL, *av = NULL;
-    long step = 0;
-    cn_wn_dataset ds = {0}, ev = {0};
+// The model and the data of a run: the model's instruments come first so data folders map
+// to their embeddings; a fresh model gets the data's instruments, a fine-tuned one grows
+// new rows, a resumed one must already have them all. *am, *av: a resumed run's moments.
+static cn_status setup(const cn_wn_run_config *c, cn_wn_model **pm, float **am, float **av, long *step,
+                       cn_wn_dataset *ds, cn_wn_dataset *ev) {
     char names[CN_WN_MAX_INSTRUMENTS][32];
     int n_names = 0;
-    cn_status st = open_model(c, &m, &am, &av, &step);
-    if (st) goto done;
-    // The model's instruments come first so data folders map to their embeddings.
+    cn_status st = open_model(c, pm, am, av, step);
+    if (st) return st;
+    cn_wn_model *m = *pm;
     if (m) {
         n_names = m->cfg.n_instruments;
         memcpy(names, m->cfg.instruments, sizeof names);
     }
     int rate = m ? m->cfg.sample_rate : c->arch.sample_rate;
     int lag = (int)(c->lag_ms * 1e-3 * rate + 0.5);
-    ds.sample_rate = ev.sample_rate = rate;
+    ds->sample_rate = ev->sample_rate = rate;
     for (int i = 0; i < c->n_data && !st; i++)
-        st = cn_wn_dataset_add_dir(&ds, c->data[i], NULL, lag, names, &n_names, CN_WN_MAX_INSTRUMENTS);
+        st = cn_wn_dataset_add_dir(ds, c->data[i], NULL, lag, names, &n_names, CN_WN_MAX_INSTRUMENTS);
     for (int i = 0; i < c->n_eval && !st; i++)
-        st = cn_wn_dataset_add_dir(&ev, c->eval[i], NULL, lag, names, &n_names, CN_WN_MAX_INSTRUMENTS);
-    if (st) goto done;
+        st = cn_wn_dataset_add_dir(ev, c->eval[i], NULL, lag, names, &n_names, CN_WN_MAX_INSTRUMENTS);
+    if (st) return st;
     if (!m) {
         cn_wn_config arch = c->arch;
         arch.n_instruments = n_names;
         memcpy(arch.instruments, names, sizeof names);
-        if ((st = cn_wn_create(&arch, &m))) goto done;
-        cn_wn_init_weights(m, c->o.seed);
-    } else if (c->resume) {
-        if (n_names != m->cfg.n_instruments) {
-            st = cn_fail(CN_ERR_ARG, "%s: --resume data has instruments the checkpoint lacks", c->resume);
-            goto done;
-        }
-    } else if ((st = cn_wn_grow_instruments(&m, names, n_names))) {
-        goto done;
+        if ((st = cn_wn_create(&arch, pm))) return st;
+        cn_wn_init_weights(*pm, c->o.seed);
+        return CN_OK;
     }
-    float *m0 = am, *v0 = av;
-    am = av = NULL; // the trainer owns them from here, even when create fails
-    if ((st = cn_wn_trainer_create(m, &ds, &c->o, m0, v0, step, &tr))) goto done;
+    if (c->resume)
+        return n_names == m->cfg.n_instruments
+                   ? CN_OK
+                   : cn_fail(CN_ERR_ARG, "%s: --resume data has instruments the checkpoint lacks", c->resume);
+    return cn_wn_grow_instruments(pm, names, n_names);
+}
 
+// Steps until the end (or the time budget), with checkpoints, evaluations and the best
+// weights every ckpt_every steps.
+static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_trainer *tr,
+                            const cn_wn_dataset *ds, const cn_wn_dataset *ev) {
     cn_progress_tracker track;
     cn_progress_start(&track, &c->progress, "steps", c->o.steps);
     long first = cn_wn_trainer_steps_done(tr);
     track.base = first;
     char info[512];
     snprintf(info, sizeof info, "wavenet: %zu parameters, receptive field %d, %d clips (%.1f min of audio), "
-             "%d instrument(s), step %ld of %ld", m->n_params, cn_wn_receptive_field(&m->cfg), ds.n_clips,
-             (double)ds.total / rate / 60.0, m->cfg.n_instruments, first, c->o.steps);
+             "%d instrument(s), step %ld of %ld", m->n_params, cn_wn_receptive_field(&m->cfg), ds->n_clips,
+             (double)ds->total / ds->sample_rate / 60.0, m->cfg.n_instruments, first, c->o.steps);
     cn_progress p = cn_progress_blank("start");
     p.detail = info;
     cn_progress_send(&track, first, &p);
@@ -157,13 +155,12 @@ cn_status cn_wn_train_run(const cn_wn_run_config *c) {
     if (c->best && c->resume) { // an existing best file is the score to beat
         cn_wn_model *b;
         if (!cn_wn_load(c->best, &b, NULL, NULL, NULL)) {
-            best = report_eval(c, &track, 0, b, &ev);
+            best = report_eval(c, &track, 0, b, ev);
             cn_wn_destroy(b);
         }
     }
     double t0 = cn_clock_now(), ema = -1.0;
-    int stop = 0;
-    while (!stop && cn_wn_trainer_steps_done(tr) < c->o.steps) {
+    for (int stop = 0; !stop && cn_wn_trainer_steps_done(tr) < c->o.steps;) {
         float loss = cn_wn_trainer_step(tr);
         long s = cn_wn_trainer_steps_done(tr);
         ema = ema < 0 ? loss : 0.98 * ema + 0.02 * loss;
@@ -175,24 +172,40 @@ cn_status cn_wn_train_run(const cn_wn_run_config *c) {
         p.loss_unit = "nats/sample";
         p.items_per_s = (double)(s - first) * c->o.batch * (c->o.chunk - c->o.warm) / el;
         cn_progress_send(&track, s, &p);
-        if (s % c->ckpt_every == 0 || s == c->o.steps || stop) {
-            if ((st = cn_wn_trainer_save(tr, c->out, prov))) goto done;
-            p = cn_progress_blank("checkpoint");
-            p.path = c->out;
-            cn_progress_send(&track, s, &p);
-            double score = ev.n_clips ? report_eval(c, &track, s, m, &ev) : -1.0;
-            if (c->best && score > best) {
-                best = score;
-                if ((st = cn_wn_save(m, c->best, NULL, NULL, s, prov))) goto done;
-                p = cn_progress_blank("best");
-                p.path = c->best;
-                p.valid = score;
-                cn_progress_send(&track, s, &p);
-            }
-        }
+        if (s % c->ckpt_every && s != c->o.steps && !stop) continue;
+        cn_status st = cn_wn_trainer_save(tr, c->out, prov);
+        if (st) return st;
+        p = cn_progress_blank("checkpoint");
+        p.path = c->out;
+        cn_progress_send(&track, s, &p);
+        double score = ev->n_clips ? report_eval(c, &track, s, m, ev) : -1.0;
+        if (!c->best || score <= best) continue;
+        best = score;
+        if ((st = cn_wn_save(m, c->best, NULL, NULL, s, prov))) return st;
+        p = cn_progress_blank("best");
+        p.path = c->best;
+        p.valid = score;
+        cn_progress_send(&track, s, &p);
     }
     cn_progress_finish(&track, cn_wn_trainer_steps_done(tr));
-done:
+    return CN_OK;
+}
+
+cn_status cn_wn_train_run(const cn_wn_run_config *c) {
+    cn_return_val_if_fail(c && c->out && c->n_data > 0 && !(c->init && c->resume), CN_ERR_ARG);
+    cn_return_val_if_fail(!c->best || c->n_eval > 0, CN_ERR_ARG);
+    cn_wn_model *m = NULL;
+    cn_wn_trainer *tr = NULL;
+    float *am = NULL, *av = NULL;
+    long step = 0;
+    cn_wn_dataset ds = {0}, ev = {0};
+    cn_status st = setup(c, &m, &am, &av, &step, &ds, &ev);
+    if (!st) {
+        float *m0 = am, *v0 = av;
+        am = av = NULL; // the trainer owns them from here, even when create fails
+        st = cn_wn_trainer_create(m, &ds, &c->o, m0, v0, step, &tr);
+    }
+    if (!st) st = train_loop(c, m, tr, &ds, &ev);
     free(am);
     free(av);
     cn_wn_trainer_destroy(tr);
