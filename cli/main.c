@@ -43,7 +43,11 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) return cn_cmd_version();
     for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
-        if (!strcmp(argv[1], subcommands[i].name)) return subcommands[i].run(argc - 1, argv + 1);
+        if (!strcmp(argv[1], subcommands[i].name)) {
+            // play stops cleanly on SIGINT itself (and finishes its recording)
+            if (strcmp(argv[1], "play")) cn_ui_cleanup_on_signals(argv[1]);
+            return subcommands[i].run(argc - 1, argv + 1);
+        }
     fprintf(stderr, "continuo: unknown command '%s' (try 'continuo --help')\n", argv[1]);
     return 2;
 }

@@ -2,10 +2,40 @@
 #include "core/cn_atomic_file.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+// The temporary files open now, for cn_atomic_file_remove_all (a signal handler).
+#define MAX_OPEN 16
+static char open_paths[MAX_OPEN][CN_PATH_MAX + 16];
+static atomic_int open_used[MAX_OPEN];
+
+static void track(const char *tmp) {
+    for (int i = 0; i < MAX_OPEN; i++) {
+        int expected = 0;
+        if (atomic_compare_exchange_strong(&open_used[i], &expected, -1)) { // claimed, not yet valid
+            memcpy(open_paths[i], tmp, strlen(tmp) + 1);
+            atomic_store_explicit(&open_used[i], 1, memory_order_release);
+            return;
+        }
+    }
+}
+
+static void untrack(const char *tmp) {
+    for (int i = 0; i < MAX_OPEN; i++)
+        if (atomic_load_explicit(&open_used[i], memory_order_acquire) == 1 && !strcmp(open_paths[i], tmp)) {
+            atomic_store_explicit(&open_used[i], 0, memory_order_release);
+            return;
+        }
+}
+
+void cn_atomic_file_remove_all(void) {
+    for (int i = 0; i < MAX_OPEN; i++)
+        if (atomic_load_explicit(&open_used[i], memory_order_acquire) == 1) unlink(open_paths[i]);
+}
 
 static cn_status io_error(const char *path, int err) {
     return cn_fail(CN_ERR_IO, "cannot write %s: %s%s", path, strerror(err),
@@ -29,6 +59,7 @@ cn_status cn_atomic_file_open(cn_atomic_file *af, const char *path) {
         unlink(af->tmp);
         return io_error(af->tmp, err);
     }
+    track(af->tmp);
     return CN_OK;
 }
 
@@ -41,16 +72,23 @@ cn_status cn_atomic_file_commit(cn_atomic_file *af) {
         err = errno;
     }
     af->f = NULL;
-    if (!bad && rename(af->tmp, af->path) == 0) return CN_OK;
+    if (!bad && rename(af->tmp, af->path) == 0) {
+        untrack(af->tmp);
+        return CN_OK;
+    }
     if (!bad) err = errno;
     unlink(af->tmp);
+    untrack(af->tmp);
     return io_error(af->path, err ? err : EIO);
 }
 
 void cn_atomic_file_abort(cn_atomic_file *af) {
     if (af->f) fclose(af->f);
     af->f = NULL;
-    if (af->tmp[0]) unlink(af->tmp);
+    if (af->tmp[0]) {
+        unlink(af->tmp);
+        untrack(af->tmp);
+    }
 }
 
 cn_status cn_atomic_file_fail(cn_atomic_file *af) {

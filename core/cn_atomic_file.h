@@ -32,4 +32,8 @@ cn_status cn_atomic_file_fail(cn_atomic_file *af);
 // The whole job for bytes in memory: open, write, commit.
 cn_status cn_atomic_file_write(const char *path, const void *data, size_t size);
 
+// Remove every temporary file still open. Async-signal-safe (only unlink), for the
+// handler of SIGINT/SIGTERM/SIGHUP, so an interrupted run leaves nothing behind.
+void cn_atomic_file_remove_all(void);
+
 #endif

@@ -74,6 +74,11 @@ typedef struct cn_flag {
 int cn_ui_flags_parse(const char *cmd, const cn_flag *flags, int n_flags, int argc, char **argv,
                       const char **pos, int max_pos, int *n_pos);
 
+// Commands that write files: SIGINT, SIGTERM and SIGHUP remove the temporary files of
+// unfinished outputs, print "continuo CMD: interrupted (SIGNAME)" and exit 128 + signal
+// (130, 143, 129); SIGXFSZ is ignored, so a file-size limit is an ordinary write error.
+void cn_ui_cleanup_on_signals(const char *cmd);
+
 // "1h02m03s" / "2m03s" / "3s" into buf.
 void cn_ui_format_duration(char *buf, int size, double seconds);
 
