@@ -51,8 +51,10 @@ int64_t cn_graph_tail_frames(const cn_graph *g);
 // Live events (endless mode: a melody generator on another thread feeds notes ahead of
 // the playhead). [main] cn_graph_enable_queue makes an SPSC queue of `capacity` events
 // (a power of two) and reserves room for them, before the worker starts. [producer, one
-// thread] cn_graph_queue_event never blocks: 1 if queued, 0 if the queue was full (the
-// event is dropped and counted). The worker drains the queue at the start of each
+// thread] cn_graph_queue_event never blocks: 1 if queued, 0 if the queue was full: the
+// event is then not queued (the caller may keep it and try again) and the refusal is
+// counted in cn_graph_dropped_events. (cn_graph_pump_events keeps refused events itself
+// and does not count them.) The worker drains the queue at the start of each
 // cn_graph_process and places each event at its frame (a late one sounds at once).
 cn_status cn_graph_enable_queue(cn_graph *g, int capacity);
 int cn_graph_queue_event(cn_graph *g, const cn_note_event *ev);

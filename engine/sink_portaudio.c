@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <portaudio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,20 +20,25 @@ struct cn_pa_sink {
     int channels;
 };
 
-static int pa_users; // cn_pa_init / cn_pa_terminate pairs ([main] thread only)
+// cn_pa_init / cn_pa_terminate pairs from any setup thread: the count and PortAudio's own
+// initialisation change together under the lock (never taken on the audio path).
+static int pa_users;
+static pthread_mutex_t pa_lock = PTHREAD_MUTEX_INITIALIZER;
 
 cn_status cn_pa_init(void) {
-    if (pa_users == 0) {
-        PaError e = Pa_Initialize();
-        if (e != paNoError)
-            return cn_fail(CN_ERR_DEVICE, "cannot initialise PortAudio: %s", Pa_GetErrorText(e));
-    }
-    pa_users++;
-    return CN_OK;
+    cn_status st = CN_OK;
+    pthread_mutex_lock(&pa_lock);
+    PaError e = pa_users == 0 ? Pa_Initialize() : paNoError;
+    if (e != paNoError) st = cn_fail(CN_ERR_DEVICE, "cannot initialise PortAudio: %s", Pa_GetErrorText(e));
+    else pa_users++;
+    pthread_mutex_unlock(&pa_lock);
+    return st;
 }
 
 void cn_pa_terminate(void) {
+    pthread_mutex_lock(&pa_lock);
     if (pa_users > 0 && --pa_users == 0) Pa_Terminate();
+    pthread_mutex_unlock(&pa_lock);
 }
 
 int cn_pa_device_count(void) {

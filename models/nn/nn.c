@@ -1,4 +1,6 @@
 // nn.c: dense kernels, clipping and lr schedule (cn_nn.h).
+#include <stdatomic.h>
+#include <pthread.h>
 #include <cblas.h>
 #include <math.h>
 #include <stdint.h>
@@ -40,19 +42,24 @@ enum { NL = 16 }; // lanes of a float reduction; double reductions use NL / 2
 #define NN_CALL(name, args) name##_base args
 #endif
 
-static int nn_generic; // cn_nn_force_generic
+static atomic_int nn_generic; // cn_nn_force_generic (tests switch it between runs)
+
+#ifdef NN_HAVE_AVX2
+static int nn_has_avx2;
+static pthread_once_t nn_cpu_once = PTHREAD_ONCE_INIT;
+static void nn_detect_cpu(void) { nn_has_avx2 = __builtin_cpu_supports("avx2"); }
+#endif
 
 int cn_nn_avx2(void) {
 #ifdef NN_HAVE_AVX2
-    static int k = -1; // benign race: every thread computes the same value
-    if (k < 0) k = __builtin_cpu_supports("avx2");
-    return k && !nn_generic;
+    pthread_once(&nn_cpu_once, nn_detect_cpu);
+    return nn_has_avx2 && !atomic_load_explicit(&nn_generic, memory_order_relaxed);
 #else
     return 0;
 #endif
 }
 
-void cn_nn_force_generic(int on) { nn_generic = on; }
+void cn_nn_force_generic(int on) { atomic_store(&nn_generic, on); }
 
 NN_INLINE float tree_sum(float a[NL]) {
     for (int w = NL / 2; w; w /= 2)

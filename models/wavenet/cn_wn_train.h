@@ -2,8 +2,8 @@
 // set: hand-written forward/backward (cn_wavenet.h) on OpenBLAS, gradients of the chunks
 // of a step computed on `threads` workers and summed in a fixed order, gradient clipping,
 // AdamW with a warm-up + cosine schedule, atomic checkpoints that --resume continues, and
-// pitch-accuracy scoring of checkpoints on held-out notes. The library never prints: the
-// caller gets progress through a callback.
+// pitch-accuracy scoring of checkpoints on held-out notes. One step at a time: the caller
+// drives the loop (a whole run with progress reports is cn_wn_run.h). Nothing here prints.
 #ifndef CN_WN_TRAIN_H
 #define CN_WN_TRAIN_H
 

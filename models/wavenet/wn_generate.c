@@ -4,6 +4,7 @@
 // position of the receptive field for each sample with the same per-position kernels, so
 // the two agree bit for bit. Weights are kept transposed ([in][out]) for the axpy-form
 // matvec, which vectorises without reordering sums.
+#include <pthread.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,15 +139,21 @@ void cn_wn_gate(float *z, float *g, int G) {
     }
 }
 
+#ifdef WN_HAVE_AVX2
+static int wn_kernel;
+static pthread_once_t wn_kernel_once = PTHREAD_ONCE_INIT;
+static void wn_detect_kernel(void) {
+    int k = CN_WN_KERNEL_GENERIC;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) k = CN_WN_KERNEL_AVX2;
+    if (k && __builtin_cpu_supports("avx512f")) k = CN_WN_KERNEL_AVX512;
+    wn_kernel = k;
+}
+#endif
+
 int cn_wn_matvec_kernel(void) {
 #ifdef WN_HAVE_AVX2
-    static int k = -1; // benign race: every thread computes the same value
-    if (k < 0) {
-        k = CN_WN_KERNEL_GENERIC;
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) k = CN_WN_KERNEL_AVX2;
-        if (k && __builtin_cpu_supports("avx512f")) k = CN_WN_KERNEL_AVX512;
-    }
-    return k;
+    pthread_once(&wn_kernel_once, wn_detect_kernel);
+    return wn_kernel;
 #else
     return CN_WN_KERNEL_GENERIC;
 #endif
