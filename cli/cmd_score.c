@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cn_cli.h"
 #include "models/nn/cn_nn.h"
@@ -34,18 +35,34 @@ static void help(void) {
            CN_PREDICTOR_DEFAULT_MODEL);
 }
 
-// Score every file; fills the JSON document and prints text lines unless json.
+// Score every file; fills the JSON document and prints text lines unless json. A file
+// that cannot be read or scored is reported on one line and skipped; *bad counts them.
 static int score_files(cn_event_model *m, char **files, int n, int json, cJSON *arr,
-                       long *notes, double *bits) {
+                       long *notes, double *bits, int *bad) {
     for (int i = 0; i < n; i++) {
         cn_event_seq s;
         int clamped = 0;
         double b = 0;
-        if (cn_events_load_midi(files[i], &s, &clamped)) return cn_ui_error(CMD, NULL);
-        cn_status st = cn_event_model_score(m, NULL, &s, &b);
+        cn_status st = cn_events_load_midi(files[i], &s, &clamped);
+        if (!st && s.n == 0) {
+            cn_events_free(&s);
+            st = cn_fail(CN_ERR_FORMAT, "no notes");
+        }
+        if (!st) {
+            st = cn_event_model_score(m, NULL, &s, &b);
+            if (st) cn_events_free(&s);
+        }
+        if (st) {
+            const char *msg = cn_error_message(), *more = n > 1 ? " (skipped)" : "";
+            // messages that already start with the path are printed as they are
+            if (!strncmp(msg, files[i], strlen(files[i]))) cn_ui_error(CMD, "%s%s", msg, more);
+            else cn_ui_error(CMD, "%s: %s%s", files[i], msg, more);
+            if (n == 1) return 1; // the one file given: that line says it all
+            ++*bad;
+            continue;
+        }
         int nn = s.n;
         cn_events_free(&s);
-        if (st) return cn_ui_error(CMD, "%s: %s", files[i], cn_error_message());
         if (clamped)
             fprintf(stderr, "continuo score: %s: %d notes or rests longer than 8 beats were "
                             "shortened to 8 beats\n", files[i], clamped);
@@ -127,10 +144,11 @@ int cn_cmd_score(int argc, char **argv) {
     cJSON *arr = doc ? cJSON_AddArrayToObject(doc, "files") : NULL;
     long notes = 0;
     double bits = 0;
+    int bad = 0;
     rc = json && !arr ? cn_ui_error(CMD, "out of memory building the JSON output")
-                          : score_files(pred.model, files, n_files, json, arr, &notes, &bits);
-    if (!rc && notes == 0) rc = cn_ui_error(CMD, "the given files hold no notes");
-    if (!rc && json) {
+                      : score_files(pred.model, files, n_files, json, arr, &notes, &bits, &bad);
+    if (!rc && notes == 0 && !bad) rc = cn_ui_error(CMD, "the given files hold no notes");
+    if (!rc && json && notes) {
         char *txt = NULL;
         if (cJSON_AddNumberToObject(doc, "notes", (double)notes) &&
             cJSON_AddNumberToObject(doc, "bits_per_note", bits / (double)notes) &&
@@ -139,10 +157,11 @@ int cn_cmd_score(int argc, char **argv) {
         else
             rc = cn_ui_error(CMD, "out of memory building the JSON output");
         cJSON_free(txt);
-    } else if (!rc) {
-        printf("total (%s): %d files, %ld notes, %.4f bits/note\n", pred.name, n_files, notes,
+    } else if (!rc && notes) {
+        printf("total (%s): %d files, %ld notes, %.4f bits/note\n", pred.name, n_files - bad, notes,
                bits / (double)notes);
     }
+    if (!rc && bad) rc = cn_ui_error(CMD, "%d of %d files could not be scored", bad, n_files);
     cJSON_Delete(doc);
     cn_predictor_close(&pred);
     cn_midi_paths_free(files, n_files);

@@ -83,4 +83,22 @@ if [ -e "$SRC/presets/melody.json" ]; then
 fi
 "$BIN" score --help | grep -q "total bits" || fail "--help does not define bits"
 "$BIN" score --help | grep -q -- "--transformer-only" || fail "--help does not list --transformer-only"
+
+# A folder with bad files: each is reported on its own line (naming it), the rest scored,
+# and the exit is 1 at the end.
+mkdir -p "$T/mixed"
+cp "$SRC/data/melody/nottingham/valid/ashover34.mid" "$T/mixed/"
+printf 'garbage' >"$T/mixed/bad.mid"
+head -c 30 "$SRC/data/melody/nottingham/valid/ashover35.mid" >"$T/mixed/cut.mid"
+printf 'MThd\x00\x00\x00\x06\x00\x00\x00\x01\x01\xe0MTrk\x00\x00\x00\x04\x00\xff\x2f\x00' >"$T/mixed/empty.mid"
+rc=0
+"$BIN" score "$T/mixed" --ngram-only >"$T/out" 2>"$T/err" || rc=$?
+[ $rc = 1 ] || fail "mixed folder: exit $rc"
+grep -q "ashover34.mid: 116 notes" "$T/out" || fail "the good file was not scored: $(cat "$T/out")"
+grep -q "^total (ngram): 1 files, 116 notes" "$T/out" || fail "mixed folder total: $(cat "$T/out")"
+for f in bad cut empty; do
+    [ "$(grep -c "^continuo score: $T/mixed/$f.mid: .* (skipped)$" "$T/err")" = 1 ] ||
+        fail "$f.mid not reported once: $(cat "$T/err")"
+done
+grep -q "^continuo score: 3 of 4 files could not be scored$" "$T/err" || fail "no summary: $(cat "$T/err")"
 echo "test_score_cli: ok"
