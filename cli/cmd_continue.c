@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -127,6 +128,9 @@ static int parse_args(int argc, char **argv, cont_args *a) {
     if (n_pos == 0) return cn_ui_usage_error(CMD, "no PRIMER given");
     if (n_pos > 1) return cn_ui_usage_error(CMD, "one PRIMER only ('%s' is extra)", pos[1]);
     a->primer = pos[0];
+    const char *dot = a->out ? strrchr(a->out, '.') : NULL;
+    if (a->out && (!dot || strchr(dot, '/') || (strcasecmp(dot, ".mid") && strcasecmp(dot, ".midi"))))
+        return cn_ui_usage_error(CMD, "-o %s: continue writes MIDI, so the name must end in .mid", a->out);
     if (a->notes && a->bars) return cn_ui_usage_error(CMD, "--notes and --bars exclude each other");
     if (a->beam && (a->sampling_flags || a->samples > 1 || a->have_seed))
         return cn_ui_usage_error(CMD, "--beam is deterministic: no --temperature, --top-k, --top-p, "

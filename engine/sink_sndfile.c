@@ -40,13 +40,11 @@ static cn_status sf_format_of(const char *path, cn_file_format fmt, int *sf_fmt)
     const char *dot = strrchr(path, '.');
     const char *ext = dot && !strchr(dot, '/') ? dot + 1 : "";
     int is_flac = !strcasecmp(ext, "flac"), is_wav = !strcasecmp(ext, "wav");
-    if (fmt == CN_FILE_AUTO) {
-        if (!is_flac && !is_wav)
-            return cn_fail(CN_ERR_ARG, "%s: cannot tell the audio format from the extension "
-                                       "(use .wav or .flac, or give a format)", path);
-        fmt = is_flac ? CN_FILE_FLAC : CN_FILE_WAV16;
-    }
-    if ((fmt == CN_FILE_FLAC) != is_flac && (is_flac || is_wav))
+    // The name must say what the file is: a .ogg holding WAV data misleads every player.
+    if (!is_flac && !is_wav)
+        return cn_fail(CN_ERR_ARG, "%s: continuo writes .wav or .flac files (the name must end so)", path);
+    if (fmt == CN_FILE_AUTO) fmt = is_flac ? CN_FILE_FLAC : CN_FILE_WAV16;
+    if ((fmt == CN_FILE_FLAC) != is_flac)
         return cn_fail(CN_ERR_ARG, "%s: the extension does not match the %s format", path,
                        fmt == CN_FILE_FLAC ? "flac" : "wav");
     switch (fmt) {

@@ -75,4 +75,15 @@ if [ -e "$SRC/presets/melody.json" ]; then
     cmp -s "$T/shipped1.mid" "$T/shipped2.mid" || fail "shipped model: same seed, different MIDI"
     grep -q "model=.*+ngram seed=5" "$T/shipped1.mid" || fail "shipped model name not recorded"
 fi
+# The output's name says MIDI: no MIDI data under a .wav name, a folder given as a primer is
+# refused by name, a notation file is a primer.
+rc=0
+"$BIN" continue "D5 E5" --ngram-only -o "$T/x.wav" 2>"$T/err" || rc=$?
+[ $rc = 2 ] && grep -q "must end in .mid" "$T/err" && [ ! -e "$T/x.wav" ] || fail "-o x.wav: exit $rc: $(cat "$T/err")"
+rc=0
+"$BIN" continue "$SRC/data/melody" --ngram-only 2>"$T/err" || rc=$?
+[ $rc = 1 ] && grep -q "is a folder" "$T/err" || fail "folder primer: exit $rc: $(cat "$T/err")"
+printf 'D5:1/2 F#5:1/2\nA5 D6\n' >"$T/primer.txt"
+"$BIN" continue "$T/primer.txt" --ngram-only --notes 4 --seed 1 >"$T/out" 2>"$T/err" || fail "notation file: $(cat "$T/err")"
+[ "$(wc -w <"$T/out")" = 4 ] || fail "notation file: $(cat "$T/out")"
 echo "test_continue_cli: ok"

@@ -69,6 +69,8 @@ expect_fail "$tmp/o12.ogg" "$tune" -o "$tmp/o12.ogg"
 expect_fail "$tmp/nodir/o.wav" "$tune" -o "$tmp/nodir/o.wav"
 expect_fail "$tmp/afile/o.wav" "$tune" -o "$tmp/afile/o.wav"
 expect_fail "$tmp/o13.wav" "$tune"
+expect_fail "$tmp/o14.ogg" "$tune" -o "$tmp/o14.ogg" --format wav16 # WAV data under another name
+expect_fail "$tmp/o15" "$tune" -o "$tmp/o15" --format flac
 if [ "$(id -u)" -ne 0 ]; then # root writes anywhere: only meaningful for users
     mkdir "$tmp/ro" && chmod 555 "$tmp/ro"
     expect_fail "$tmp/ro/o.wav" "$tune" -o "$tmp/ro/o.wav"

@@ -73,6 +73,9 @@ int main(void) {
     TEST_ASSERT(f == CN_FILE_WAV24);
     snprintf(path, sizeof path, "%s/x.ogg", dir);
     TEST_ASSERT(cn_sink_sndfile_create(path, 44100, CN_FILE_AUTO, &s) == CN_ERR_ARG);
+    TEST_ASSERT(cn_sink_sndfile_create(path, 44100, CN_FILE_WAV16, &s) == CN_ERR_ARG); // WAV named .ogg
+    snprintf(path, sizeof path, "%s/noext", dir);
+    TEST_ASSERT(cn_sink_sndfile_create(path, 44100, CN_FILE_WAV16, &s) == CN_ERR_ARG);
     snprintf(path, sizeof path, "%s/x.flac", dir);
     TEST_ASSERT(cn_sink_sndfile_create(path, 44100, CN_FILE_WAV_FLOAT, &s) == CN_ERR_ARG);
     snprintf(path, sizeof path, "%s/no/such/dir/x.wav", dir);
