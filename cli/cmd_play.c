@@ -212,6 +212,7 @@ int cn_cmd_play(int argc, char **argv) {
                         PRIu64 "), late: %" PRId64 "\n",
                 notes, sampled, cn_endless_model_name(en), a.eo.seed, late);
     }
+    int64_t clipped = rec ? rec->clipped : 0;
     cn_sink_destroy(rec);
     cn_endless_destroy(en);
     cn_graph_destroy(g);
@@ -221,5 +222,8 @@ int cn_cmd_play(int argc, char **argv) {
                     "device xruns: %lld\n",
             (long long)res.frames_played, (double)res.frames_played / (double)rate, rate,
             res.latency_ms, (long long)res.xruns, (long long)res.device_xruns);
+    if (clipped)
+        fprintf(stderr, "continuo play: warning: %lld recorded samples were beyond full scale and clipped; "
+                        "lower the gain, or end the chain with the limiter (--fx ...,limiter)\n", (long long)clipped);
     return 0;
 }

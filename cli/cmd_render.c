@@ -141,7 +141,7 @@ int cn_cmd_render(int argc, char **argv) {
     int64_t notes = 0, sampled = 0;
     if (!st) st = cn_graph_render(g, sink, total, &progress);
     if (!st) st = sink->finish(sink);
-    int64_t frames = g ? cn_graph_position(g) : 0;
+    int64_t frames = g ? cn_graph_position(g) : 0, clipped = sink ? sink->clipped : 0;
     if (!st && a.eo.primer) cn_melody_plugin_counts(cn_graph_event_generator(g), &notes, &sampled);
     cn_sink_destroy(sink); // removes the temporary file unless finished
     cn_graph_destroy(g);
@@ -151,5 +151,9 @@ int cn_cmd_render(int argc, char **argv) {
                 sampled, a.eo.seed);
     fprintf(stderr, "%s%lld frames (%.1f s) at %ld Hz to %s\n", a.eo.primer ? "" : "rendered ", (long long)frames,
             (double)frames / (double)a.rate, a.rate, a.out);
+    if (clipped)
+        fprintf(stderr, "continuo render: warning: %lld samples (%.2f%%) were beyond full scale and clipped; "
+                        "lower the gain, or end the chain with the limiter (--fx ...,limiter)\n",
+                (long long)clipped, 100.0 * (double)clipped / (double)(frames ? frames : 1));
     return 0;
 }

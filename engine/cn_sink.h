@@ -23,7 +23,8 @@ struct cn_sink {
     cn_status (*finish)(cn_sink *s);
     // Free; an unfinished file sink removes its temporary file. NULL is a no-op.
     void (*destroy)(cn_sink *s);
-    int64_t frames; // frames written so far
+    int64_t frames;  // frames written so far
+    int64_t clipped; // of those, samples beyond full scale [-1, 1] (file sink: clipped there)
 };
 
 static inline void cn_sink_destroy(cn_sink *s) {

@@ -68,6 +68,7 @@ static cn_status file_write(cn_sink *base, const float *buf, int frames) {
                        (long long)(base->frames + n), e ? strerror(e) : sf_strerror(s->sf));
     }
     base->frames += frames;
+    for (int i = 0; i < frames; i++) base->clipped += buf[i] > 1.0f || buf[i] < -1.0f;
     return CN_OK;
 }
 

@@ -83,6 +83,13 @@ fi
 ls "$tmp"/full.wav* >/dev/null 2>&1 && fail "disk full left a file"
 echo "ok: $(cat "$tmp/err")"
 
+# Clipping is reported, with the count; the limiter prevents it.
+"$CN_BIN" render "$tune" -o "$tmp/loud.wav" --fx "eq:gain=24" 2>"$tmp/err" || fail "loud render: $(cat "$tmp/err")"
+grep -Eq "warning: [1-9][0-9]* samples \([0-9.]+%\) were beyond full scale and clipped" "$tmp/err" ||
+    fail "no clipping warning: $(cat "$tmp/err")"
+"$CN_BIN" render "$tune" -o "$tmp/limited.wav" --fx "eq:gain=24,limiter" 2>"$tmp/err" || fail "limited render"
+grep -q "clipped" "$tmp/err" && fail "clipping warned through the limiter: $(cat "$tmp/err")"
+
 # A continuation straight to audio (the melody event-generator plugin feeding the graph).
 small="$CN_SOURCE_DIR/data/melody/nottingham/valid"
 for run in a b; do
