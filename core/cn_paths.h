@@ -35,12 +35,20 @@ void cn_presets_each(cn_preset_fn fn, void *user);
 void cn_presets_names(const char *prefix, int strip, char *buf, size_t size);
 
 // What a preset file says of itself, for `continuo presets`.
+// A preset is a JSON object with "model" (or "weights": the weights file, relative to the
+// preset's folder), and optionally "instrument", "description", "temperature", "gain";
+// any other key is an error. Plugins check the numbers against their parameter ranges.
 typedef struct {
     char kind[16];          // "instrument" (has "instrument") or "melody"
     char model[256];        // the weights file it names
     char instrument[64];    // "" for a melody model
     char description[256];  // "" when the preset has none
+    double temperature, gain; // NAN when not given
 } cn_preset_info;
 cn_status cn_preset_read_info(const char *path, cn_preset_info *info);
+// The same from text in memory (`name` in messages).
+cn_status cn_preset_parse_info(const char *json, size_t n, const char *name, cn_preset_info *info);
+// The model file a preset names, resolved against the preset's folder; it must exist.
+cn_status cn_preset_model_path(const char *preset_path, const cn_preset_info *info, char *out, size_t size);
 
 #endif

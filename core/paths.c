@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,9 +147,44 @@ cn_status cn_preset_find(const char *name, const char *prefix, const char *ext, 
     return cn_fail(CN_ERR_ARG, "no preset '%s' (available: %s)", name, *names ? names : "none");
 }
 
-static void copy_string(const cJSON *doc, const char *key, char *out, size_t size) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, key);
-    snprintf(out, size, "%s", cJSON_IsString(v) ? v->valuestring : "");
+// A preset's keys: what each holds. Anything else is refused (a typo would be ignored).
+static const char *const preset_strings[] = {"model", "weights", "instrument", "description"};
+static const char *const preset_numbers[] = {"temperature", "gain"};
+
+static cn_status preset_field(const cJSON *item, const char *name, cn_preset_info *info) {
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(item->string, preset_strings[i])) {
+            if (!cJSON_IsString(item) || !*item->valuestring)
+                return cn_fail(CN_ERR_FORMAT, "preset %s: \"%s\" must be a non-empty string", name, item->string);
+            char *dst = i < 2 ? info->model : i == 2 ? info->instrument : info->description;
+            size_t size = i < 2 ? sizeof info->model : i == 2 ? sizeof info->instrument : sizeof info->description;
+            if (strlen(item->valuestring) >= size)
+                return cn_fail(CN_ERR_FORMAT, "preset %s: \"%s\" is too long", name, item->string);
+            strcpy(dst, item->valuestring);
+            return CN_OK;
+        }
+    for (int i = 0; i < 2; i++)
+        if (!strcmp(item->string, preset_numbers[i])) {
+            if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
+                return cn_fail(CN_ERR_FORMAT, "preset %s: \"%s\" must be a number", name, item->string);
+            *(i ? &info->gain : &info->temperature) = item->valuedouble;
+            return CN_OK;
+        }
+    return cn_fail(CN_ERR_FORMAT, "preset %s: unknown key \"%s\" (model, instrument, description, "
+                                  "temperature, gain)", name, item->string);
+}
+
+cn_status cn_preset_parse_info(const char *json, size_t n, const char *name, cn_preset_info *info) {
+    memset(info, 0, sizeof *info);
+    info->temperature = info->gain = NAN;
+    cJSON *doc = cJSON_ParseWithLength(json, n);
+    cn_status st = cJSON_IsObject(doc) ? CN_OK : cn_fail(CN_ERR_FORMAT, "preset %s is not a JSON object", name);
+    for (const cJSON *it = doc ? doc->child : NULL; it && !st; it = it->next) st = preset_field(it, name, info);
+    cJSON_Delete(doc);
+    if (!st && !info->model[0]) st = cn_fail(CN_ERR_FORMAT, "preset %s has no \"model\" file name", name);
+    if (st) return st;
+    snprintf(info->kind, sizeof info->kind, "%s", info->instrument[0] ? "instrument" : "melody");
+    return CN_OK;
 }
 
 cn_status cn_preset_read_info(const char *path, cn_preset_info *info) {
@@ -156,18 +192,19 @@ cn_status cn_preset_read_info(const char *path, cn_preset_info *info) {
     FILE *f = fopen(path, "rb");
     if (!f) return cn_fail(CN_ERR_IO, "cannot open preset %s", path);
     char buf[8192];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    size_t n = fread(buf, 1, sizeof buf, f);
+    int too_long = n == sizeof buf && fgetc(f) != EOF;
     fclose(f);
-    buf[n] = 0;
-    cJSON *doc = cJSON_Parse(buf);
-    if (!cJSON_IsObject(doc)) {
-        cJSON_Delete(doc);
-        return cn_fail(CN_ERR_FORMAT, "preset %s is not a JSON object", path);
-    }
-    copy_string(doc, "model", info->model, sizeof info->model);
-    copy_string(doc, "instrument", info->instrument, sizeof info->instrument);
-    copy_string(doc, "description", info->description, sizeof info->description);
-    snprintf(info->kind, sizeof info->kind, "%s", info->instrument[0] ? "instrument" : "melody");
-    cJSON_Delete(doc);
+    if (too_long) return cn_fail(CN_ERR_FORMAT, "preset %s is larger than %zu bytes", path, sizeof buf);
+    return cn_preset_parse_info(buf, n, path, info);
+}
+
+cn_status cn_preset_model_path(const char *preset_path, const cn_preset_info *info, char *out, size_t size) {
+    const char *slash = strrchr(preset_path, '/');
+    int dir_len = slash ? (int)(slash - preset_path) + 1 : 0;
+    size_t n = info->model[0] == '/' ? (size_t)snprintf(out, size, "%s", info->model)
+                                     : (size_t)snprintf(out, size, "%.*s%s", dir_len, preset_path, info->model);
+    if (n >= size) return cn_fail(CN_ERR_RANGE, "preset %s: model path too long", preset_path);
+    if (!is_file(out)) return cn_fail(CN_ERR_IO, "preset %s names the model %s, which does not exist", preset_path, out);
     return CN_OK;
 }

@@ -134,6 +134,19 @@ static void test_presets(void) {
     TEST_ASSERT(!strcmp(in.kind, "instrument") && !strcmp(in.description, "mine") && !strcmp(in.model, "x.safetensors"));
     write_file(mine, "[1,2");
     TEST_ASSERT(cn_preset_read_info(mine, &in) == CN_ERR_FORMAT);
+    // Strict keys and types: a typo or a wrong type is an error naming it, never ignored.
+    const char *bad[][2] = {{"{\"model\": \"m\", \"temprature\": 0.5}", "unknown key \"temprature\""},
+                            {"{\"model\": \"m\", \"temperature\": \"hot\"}", "\"temperature\" must be a number"},
+                            {"{\"instrument\": \"flute\"}", "no \"model\""},
+                            {"{\"model\": 3}", "\"model\" must be a non-empty string"},
+                            {"{\"model\": \"\"}", "\"model\" must be a non-empty string"}};
+    for (int i = 0; i < 5; i++) {
+        TEST_ASSERT(cn_preset_parse_info(bad[i][0], strlen(bad[i][0]), "p.json", &in) == CN_ERR_FORMAT);
+        TEST_ASSERT_MSG(strstr(cn_error_message(), bad[i][1]), "%s -> %s", bad[i][0], cn_error_message());
+    }
+    const char *good = "{\"weights\": \"w.safetensors\", \"temperature\": 0.25, \"gain\": 2}";
+    TEST_OK(cn_preset_parse_info(good, strlen(good), "p.json", &in));
+    TEST_ASSERT(!strcmp(in.model, "w.safetensors") && in.temperature == 0.25 && in.gain == 2 && !strcmp(in.kind, "melody"));
     unlink(mine);
     snprintf(mine, sizeof mine, "%s/wavenet-oboe.json", user_dir);
     unlink(mine);

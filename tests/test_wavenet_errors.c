@@ -137,6 +137,17 @@ static void test_plugin(void) {
     TEST_ASSERT(strstr(cn_error_message(), "'cello'") && strstr(cn_error_message(), "instruments: ") &&
                 strstr(cn_error_message(), "violin") && !strstr(cn_error_message(), "/"));
     TEST_ASSERT(d->create("colour=blue", &self) == CN_ERR_ARG);
+    // A preset's values are checked against the plugin's parameter ranges.
+    char loud[512];
+    path(loud, "wavenet-loud.json");
+    FILE *lf = fopen(loud, "w");
+    TEST_ASSERT(lf);
+    fprintf(lf, "{\"model\": \"good.safetensors\", \"instrument\": \"violin\", \"temperature\": 5}\n");
+    fclose(lf);
+    TEST_ASSERT(d->create("instrument=loud", &self) == CN_ERR_RANGE && !self);
+    printf("  temperature 5 -> %s\n", cn_error_message());
+    TEST_ASSERT(strstr(cn_error_message(), "temperature 5 is outside [0, 2]"));
+    remove(loud);
     // a preset naming the model; rendering at the model rate and at 48 kHz
     path(preset, "wavenet-violin.json");
     FILE *f = fopen(preset, "w");

@@ -1,49 +1,18 @@
 // predictor.c: building the predictor of `continue` and `score` (cn_predictor.h).
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "models/melody/cn_mixture.h"
 #include "core/cn_paths.h"
 #include "models/melody/cn_predictor.h"
 
-static int is_file(const char *path) {
-    struct stat sb;
-    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
-// A preset file: JSON whose "model" (as in the WaveNet presets; "weights" is accepted
-// too) names the transformer file, relative to the preset's folder.
+// A melody preset: the transformer file it names (cn_preset_read_info).
 static cn_status read_preset(const char *json_path, char *path, size_t size) {
-    FILE *f = fopen(json_path, "rb");
-    if (!f) return cn_fail(CN_ERR_IO, "cannot open preset %s", json_path);
-    char buf[8192];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    int too_long = !feof(f);
-    fclose(f);
-    if (too_long) return cn_fail(CN_ERR_FORMAT, "preset %s is larger than %zu bytes", json_path, sizeof buf - 1);
-    buf[n] = 0;
-    cJSON *doc = cJSON_Parse(buf);
-    const cJSON *w = cJSON_GetObjectItemCaseSensitive(doc, "model");
-    if (!w) w = cJSON_GetObjectItemCaseSensitive(doc, "weights");
-    cn_status st = CN_OK;
-    if (!doc)
-        st = cn_fail(CN_ERR_FORMAT, "preset %s is not valid JSON", json_path);
-    else if (!cJSON_IsString(w) || !*w->valuestring)
-        st = cn_fail(CN_ERR_FORMAT, "preset %s has no \"model\" file name", json_path);
-    else if (w->valuestring[0] == '/')
-        snprintf(path, size, "%s", w->valuestring);
-    else {
-        const char *slash = strrchr(json_path, '/');
-        int dir_len = slash ? (int)(slash - json_path) + 1 : 0;
-        if ((size_t)snprintf(path, size, "%.*s%s", dir_len, json_path, w->valuestring) >= size)
-            st = cn_fail(CN_ERR_RANGE, "preset %s: weights path too long", json_path);
-    }
-    cJSON_Delete(doc);
-    if (!st && !is_file(path))
-        st = cn_fail(CN_ERR_IO, "preset %s names the model %s, which does not exist", json_path, path);
-    return st;
+    cn_preset_info in;
+    cn_status st = cn_preset_read_info(json_path, &in);
+    if (!st && in.instrument[0])
+        st = cn_fail(CN_ERR_ARG, "preset %s is an instrument (%s), not a melody model", json_path, in.instrument);
+    return st ? st : cn_preset_model_path(json_path, &in, path, size);
 }
 
 static int has_suffix(const char *s, const char *suffix) {

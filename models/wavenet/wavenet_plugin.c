@@ -1,7 +1,7 @@
 // wavenet_plugin.c: the WaveNet generator plugin (cn_wavenet_plugin.h): preset and model
 // loading in create(), buffers and the optional resampler in prepare(), and a process()
 // that renders model-rate samples on demand without allocating.
-#include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,48 +32,26 @@ typedef struct wn_plugin {
     size_t inner_pos, inner_n;
 } wn_plugin;
 
-static char *wn_read_text(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = NULL;
-    long n = -1;
-    if (!fseek(f, 0, SEEK_END) && (n = ftell(f)) >= 0 && n < (1 << 20) && !fseek(f, 0, SEEK_SET) &&
-        (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n)
-        buf[n] = 0;
-    else {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    return buf;
-}
-
-// Read a preset: model path (resolved against the preset's folder), instrument, temperature.
-static cn_status wn_read_preset(const char *path, char *model, char *instrument, float *temp) {
-    char *text = wn_read_text(path);
-    if (!text) return cn_fail(CN_ERR_IO, "%s: cannot read the preset", path);
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "model");
-    const cJSON *in = cJSON_GetObjectItemCaseSensitive(j, "instrument");
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "temperature");
-    cn_status st = CN_OK;
-    if (!j || !cJSON_IsString(m) || !cJSON_IsString(in) || (t && !cJSON_IsNumber(t)) ||
-        strlen(in->valuestring) >= CN_WN_NAME_MAX) {
-        st = cn_fail(CN_ERR_FORMAT, "%s: a wavenet preset needs \"model\" and \"instrument\" "
-                     "strings and an optional numeric \"temperature\"", path);
-    } else {
-        const char *slash = strrchr(path, '/');
-        int dirlen = slash ? (int)(slash - path) : 1;
-        if (m->valuestring[0] == '/')
-            snprintf(model, WN_PATH_MAX, "%s", m->valuestring);
-        else
-            snprintf(model, WN_PATH_MAX, "%.*s/%s", dirlen, slash ? path : ".", m->valuestring);
-        strcpy(instrument, in->valuestring);
-        if (t) *temp = (float)t->valuedouble;
-    }
-    cJSON_Delete(j);
-    return st;
+// Read a preset: model path (resolved against the preset's folder), instrument, and the
+// parameters it sets, checked against the plugin's parameter table.
+static cn_status wn_read_preset(const char *path, char *model, char *instrument, float *temp, float *gain) {
+    cn_preset_info in;
+    cn_status st = cn_preset_read_info(path, &in);
+    if (!st && !in.instrument[0])
+        st = cn_fail(CN_ERR_FORMAT, "preset %s names no \"instrument\" (a melody preset?)", path);
+    if (!st && strlen(in.instrument) >= CN_WN_NAME_MAX)
+        st = cn_fail(CN_ERR_FORMAT, "preset %s: instrument name too long", path);
+    if (!st) st = cn_preset_model_path(path, &in, model, WN_PATH_MAX);
+    const double values[CN_WN_N_PARAMS] = {in.temperature, in.gain};
+    for (int i = 0; i < CN_WN_N_PARAMS && !st; i++)
+        if (!isnan(values[i]) && (values[i] < wn_params[i].min || values[i] > wn_params[i].max))
+            st = cn_fail(CN_ERR_RANGE, "preset %s: %s %g is outside [%g, %g]", path, wn_params[i].name, values[i],
+                         (double)wn_params[i].min, (double)wn_params[i].max);
+    if (st) return st;
+    strcpy(instrument, in.instrument);
+    if (!isnan(in.temperature)) *temp = (float)in.temperature;
+    if (!isnan(in.gain)) *gain = (float)in.gain;
+    return CN_OK;
 }
 
 // The preset file for a name or path; the error names the instruments that exist.
@@ -92,7 +70,7 @@ static cn_status wn_create(const char *args, void **out) {
     *out = NULL;
     char instrument[CN_WN_NAME_MAX] = "", preset[WN_PATH_MAX] = "", model[WN_PATH_MAX] = "";
     uint64_t seed = 1;
-    float temp = wn_params[CN_WN_PARAM_TEMPERATURE].def;
+    float temp = wn_params[CN_WN_PARAM_TEMPERATURE].def, gain = wn_params[CN_WN_PARAM_GAIN].def;
     cn_kv kv;
     cn_status st = CN_OK;
     for (const char *p = args; cn_kv_next(&p, "wavenet", &kv, &st);) {
@@ -120,14 +98,14 @@ static cn_status wn_create(const char *args, void **out) {
     if (!model[0]) {
         const char *name = preset[0] ? preset : instrument[0] ? instrument : "flute";
         char pinst[CN_WN_NAME_MAX];
-        if ((st = wn_find_preset(name, path)) || (st = wn_read_preset(path, model, pinst, &temp)))
+        if ((st = wn_find_preset(name, path)) || (st = wn_read_preset(path, model, pinst, &temp, &gain)))
             return st;
         if (!preset[0] || !instrument[0]) strcpy(instrument, pinst); // preset + instrument: pick it in the preset's model
     }
     wn_plugin *w = calloc(1, sizeof *w);
     if (!w) return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
     w->seed = seed;
-    w->gain = wn_params[CN_WN_PARAM_GAIN].def;
+    w->gain = gain;
     st = cn_wn_load(model, &w->model, NULL, NULL, NULL);
     if (st) goto fail;
     int idx = instrument[0] ? cn_wn_instrument_index(&w->model->cfg, instrument) : 0;
