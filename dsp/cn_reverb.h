@@ -5,8 +5,8 @@
 // latency is taken out of the pre-delay (never shorter than B), so the wet signal is
 // exactly x * ir. Output = (1 - mix) dry + mix wet.
 // create() allocates for the longest IR (CN_REVERB_MAX_DECAY + CN_REVERB_MAX_PREDELAY);
-// setters only record values, and the next process() rebuilds the IR in place (which
-// silences the current tail): nothing
+// setters only record values; a new decay or pre-delay is built by the next cn_reverb_ir
+// (a setup call: the effect plugin makes it in prepare), never inside process(). Nothing
 // after create() allocates, locks or prints. The noise comes from a fixed-seed generator,
 // so renders are deterministic.
 #ifndef CN_REVERB_H
@@ -31,7 +31,8 @@ void cn_reverb_reset(cn_reverb *r);                        // silence the tail
 
 // The current impulse response (rebuilt first if a setter changed it) and its length.
 const float *cn_reverb_ir(cn_reverb *r, int *len);
-int64_t cn_reverb_tail_frames(const cn_reverb *r); // IR length for the current settings
+int64_t cn_reverb_tail_frames(const cn_reverb *r); // length of the IR in use
+long cn_reverb_builds(const cn_reverb *r);          // IR builds so far
 
 // In place allowed (in == out).
 void cn_reverb_process(cn_reverb *r, const float *in, float *out, int n);

@@ -123,8 +123,8 @@ enum { RV_MIX, RV_DECAY, RV_PREDELAY, RV_N };
 
 static const cn_param_desc reverb_params[RV_N] = {
     {"mix", "wet share of the output, 0 (dry) .. 1 (wet)", 0.0f, 1.0f, 0.2f},
-    {"decay", "RT60: time to fall 60 dB, seconds", 0.05f, (float)CN_REVERB_MAX_DECAY, 1.5f},
-    {"predelay", "silence before the reverb tail, seconds", 0.005f,
+    {"decay", "RT60: time to fall 60 dB, seconds (set before playback)", 0.05f, (float)CN_REVERB_MAX_DECAY, 1.5f},
+    {"predelay", "silence before the reverb tail, seconds (set before playback)", 0.005f,
      (float)CN_REVERB_MAX_PREDELAY, 0.02f},
 };
 
@@ -172,7 +172,9 @@ static void reverb_set_param(void *self, int index, float value) {
     reverb_fx *f = self;
     if (index < 0 || index >= RV_N) return;
     f->p[index] = clamp_param(&reverb_params[index], value);
-    if (f->r) reverb_apply(f); // a decay or pre-delay change rebuilds the IR in process()
+    // Mix applies at once; a new decay or pre-delay at the next prepare (building the IR
+    // is too heavy for the worker thread).
+    if (f->r) reverb_apply(f);
 }
 
 static int64_t reverb_tail(void *self) {

@@ -13,7 +13,8 @@ struct cn_reverb {
     int block, max_len, len;   // partition size; IR capacity and current length
     double decay, predelay;    // settings (seconds)
     float mix;
-    int dirty;                 // settings changed: rebuild the IR before the next sample
+    int dirty;                 // decay or pre-delay changed: the next cn_reverb_ir rebuilds
+    long builds;               // IR builds so far (tests: none in process)
     float *ir;                 // [max_len]
     cn_conv *conv;             // convolves with ir[block ..]: its latency is the first block
 };
@@ -44,6 +45,7 @@ static void build_ir(cn_reverb *r) {
     for (int i = 0; i < r->len; i++) r->ir[i] *= g;
     cn_conv_set_ir(r->conv, r->ir + r->block, r->len - r->block);
     r->dirty = 0;
+    r->builds++;
 }
 
 void cn_reverb_destroy(cn_reverb *r) {
@@ -106,11 +108,13 @@ const float *cn_reverb_ir(cn_reverb *r, int *len) {
     return r->ir;
 }
 
-int64_t cn_reverb_tail_frames(const cn_reverb *r) { return ir_length(r); }
+int64_t cn_reverb_tail_frames(const cn_reverb *r) { return r->len; }
 
-// Worker thread: no allocation, locks or I/O (an IR rebuild is compute only).
+long cn_reverb_builds(const cn_reverb *r) { return r->builds; }
+
+// Worker thread: no allocation, locks or I/O, and no IR rebuild (up to 4 s of noise and
+// exponentials): a new decay or pre-delay takes effect at the next cn_reverb_ir.
 void cn_reverb_process(cn_reverb *r, const float *in, float *out, int n) {
-    if (r->dirty) build_ir(r);
     float dry[SCRATCH];
     for (int done = 0; done < n;) {
         int m = n - done < SCRATCH ? n - done : SCRATCH;

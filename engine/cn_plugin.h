@@ -57,6 +57,8 @@ typedef struct cn_plugin_desc {
     // model path). Errors via cn_fail.
     cn_status (*create)(const char *args, void **out);
     // [main] Size every buffer for this rate and block size. The only place that allocates.
+    // Parameters set before it (set_param may be called between create and prepare) are
+    // in force from the first process().
     cn_status (*prepare)(void *self, double rate, int max_frames);
     // [worker] Render or process `frames` (<= max_frames) samples starting at absolute
     // frame `start`. Generators ignore `in` (NULL). Events for this block were already

@@ -130,17 +130,17 @@ static cn_status node_create(cn_graph *g, node *n, const cn_plugin_desc *d, cons
     if (!st) st = d->create(rest[0] ? rest : NULL, &self);
     free(rest);
     if (st) return st;
+    // Parameters before prepare, so that prepare builds everything for them once (a
+    // reverb's impulse response) and process() never has heavy work to catch up on.
+    if (n_sets && !d->set_param) {
+        d->destroy(self);
+        return cn_fail(CN_ERR_UNSUPPORTED, "plugin '%s' cannot set parameters", d->id);
+    }
+    for (int i = 0; i < n_sets; i++) d->set_param(self, sets[i].index, sets[i].value);
     st = d->prepare(self, g->rate, g->max_frames);
     if (st) {
         d->destroy(self);
         return st;
-    }
-    for (int i = 0; i < n_sets; i++) {
-        if (!d->set_param) {
-            d->destroy(self);
-            return cn_fail(CN_ERR_UNSUPPORTED, "plugin '%s' cannot set parameters", d->id);
-        }
-        d->set_param(self, sets[i].index, sets[i].value);
     }
     n->desc = d;
     n->self = self;

@@ -63,6 +63,9 @@ int main(void) {
     rv->set_param(r, param(rv, "decay"), 0.5f);
     rv->set_param(r, param(rv, "predelay"), 0.01f);
     rv->set_param(r, param(rv, "mix"), 1.0f);
+    // decay and pre-delay take effect at the next prepare, never inside process()
+    TEST_ASSERT(rv->tail_frames(r) == (int64_t)ceil((0.02 + 1.5) * RATE));
+    TEST_OK(rv->prepare(r, RATE, 480));
     TEST_ASSERT(rv->tail_frames(r) == (int64_t)ceil((0.01 + 0.5) * RATE));
     static float x[N];
     for (int i = 0; i < 2400; i++) x[i] = (float)sin(i * 0.1);

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsp/cn_effects.h"
+#include "engine/cn_registry.h"
+#include "engine/cn_graph.h"
 #include "dsp/cn_conv.h"
 #include "dsp/cn_reverb.h"
 #include "cn_test.h"
@@ -20,7 +23,35 @@ static int next_int(int n) {
     return (int)((rng >> 8) % (uint32_t)n);
 }
 
+// No heavy work in process(): a new decay waits for cn_reverb_ir (the plugin's prepare),
+// and the effect plugin in a graph builds its IR once, with the chain's settings, before
+// the first block.
+static void test_no_rebuild_in_process(void) {
+    cn_reverb *r;
+    TEST_OK(cn_reverb_create(RATE, &r));
+    long built = cn_reverb_builds(r);
+    int len0;
+    cn_reverb_ir(r, &len0);
+    cn_reverb_set_decay(r, 3.0);
+    float buf[512] = {1.0f};
+    for (int i = 0; i < 20; i++) cn_reverb_process(r, buf, buf, 512);
+    TEST_ASSERT(cn_reverb_builds(r) == built && cn_reverb_tail_frames(r) == len0);
+    int len;
+    cn_reverb_ir(r, &len);
+    TEST_ASSERT(cn_reverb_builds(r) == built + 1 && len > len0);
+    cn_reverb_destroy(r);
+
+    cn_graph *g;
+    TEST_OK(cn_graph_create(RATE, 256, &g));
+    TEST_OK(cn_registry_add(&cn_fx_reverb_plugin));
+    TEST_OK(cn_graph_add_chain(g, "reverb:decay=4:predelay=0.05"));
+    int64_t tail = cn_graph_tail_frames(g); // the IR in use is already the 4.05 s one
+    TEST_ASSERT_MSG(tail >= (int64_t)(4.05 * RATE) && tail <= (int64_t)(4.05 * RATE) + 1, "tail %lld", (long long)tail);
+    cn_graph_destroy(g);
+}
+
 int main(void) {
+    test_no_rebuild_in_process();
     cn_reverb *r;
     TEST_OK(cn_reverb_create(RATE, &r));
     cn_reverb_set_decay(r, 0.3);
