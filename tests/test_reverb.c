@@ -115,6 +115,8 @@ int main(void) {
     cn_reverb_set_decay(r2, 0.3);
     cn_reverb_set_predelay(r2, 0.01);
     cn_reverb_set_mix(r2, 1.0f);
+    int len2;
+    cn_reverb_ir(r2, &len2); // setup: build the IR for the new settings
     cn_reverb_reset(r);
     cn_reverb_process(r, x, y, n);
     float *y2 = malloc(sizeof(float) * (size_t)n);
