@@ -3,7 +3,8 @@
 // Normally by interposing malloc/calloc/realloc/posix_memalign/aligned_alloc/free in the
 // executable (forwarding to glibc's __libc_* functions). Under ASan/TSan, whose runtime
 // owns malloc, the sanitizer's allocation hooks count instead, so nothing is skipped.
-// Set `counting` around the section under test; read n_allocs / n_frees.
+// Set `counting` around the section under test (on the thread that runs it); read
+// n_allocs / n_frees.
 #ifndef CN_ALLOC_COUNT_H
 #define CN_ALLOC_COUNT_H
 #include <stdio.h>
@@ -22,7 +23,10 @@
 #endif
 
 static volatile long n_allocs, n_frees; // counted only while `counting` is set
-static volatile int counting;
+// Per thread: only the thread under test counts. The sanitizers' runtimes allocate on
+// their own account when any thread starts (ASan's thread setup calls pthread_getattr_np,
+// which reallocs), and their hooks see those allocations too.
+static _Thread_local int counting;
 
 #ifdef CN_SANITIZER_ALLOC
 // From sanitizer/allocator_interface.h (not shipped with every compiler).
