@@ -222,6 +222,9 @@ int cn_cmd_play(int argc, char **argv) {
                     "device xruns: %lld\n",
             (long long)res.frames_played, (double)res.frames_played / (double)rate, rate,
             res.latency_ms, (long long)res.xruns, (long long)res.device_xruns);
+    if (res.record_dropped)
+        fprintf(stderr, "continuo play: warning: the recording lost %lld frames (%.2f s): the disk could not keep "
+                        "up\n", (long long)res.record_dropped, (double)res.record_dropped / (double)rate);
     if (clipped)
         fprintf(stderr, "continuo play: warning: %lld recorded samples were beyond full scale and clipped; "
                         "lower the gain, or end the chain with the limiter (--fx ...,limiter)\n", (long long)clipped);

@@ -1,7 +1,8 @@
 // cn_live: live playback of a graph. A worker thread runs the graph ahead of the audio
 // clock and keeps the SPSC ring buffer filled to the target latency; the PortAudio
-// callback (sink_portaudio.c) only reads it. Optionally the worker also writes every
-// block to a recording sink. [main] thread API.
+// callback (sink_portaudio.c) only reads it. Optionally every block is also recorded:
+// the worker queues a copy, and a writer thread (cn_recorder) writes it to the sink, so a
+// stalled disk never costs an xrun. [main] thread API.
 #ifndef CN_LIVE_H
 #define CN_LIVE_H
 
@@ -9,6 +10,7 @@
 #include <stdint.h>
 
 #include "engine/cn_graph.h"
+#include "engine/cn_recorder.h"
 #include "engine/cn_sink.h"
 
 typedef struct cn_live_config {
@@ -26,7 +28,10 @@ typedef struct cn_live_result {
     double latency_ms;   // ring-buffer target + the device's reported output latency
     int channels;
     double rate;
+    int64_t record_dropped; // frames the recording lost because its writer fell behind
 } cn_live_result;
+
+#define CN_LIVE_RECORD_SECONDS 10 // the recording queue: a disk may stall this long
 
 // Fills every field with defaults (latency 50 ms, block 256, default device index -1 =
 // caller must set).

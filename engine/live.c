@@ -15,11 +15,9 @@ typedef struct {
     cn_live_stats stats;
     size_t target;             // fill target in frames
     int64_t frames;            // to produce in total
-    cn_sink *record;
+    cn_recorder *record;       // or NULL: the writer thread's queue
     atomic_int quit;           // main -> worker
     atomic_llong produced;     // worker -> main (progress, prefill)
-    cn_status record_status;   // worker's recording error, read after join
-    char record_error[256];
 } live_state;
 
 void cn_live_config_default(cn_live_config *cfg) {
@@ -35,20 +33,19 @@ static void sleep_s(double s) {
     nanosleep(&ts, NULL);
 }
 
-// Render n frames in place into the producer regions of the ring buffer.
-static cn_status produce(live_state *ls, size_t n) {
+// Render n frames in place into the producer regions of the ring buffer; a recording gets
+// a copy through its own queue (the file is written on the recorder's thread).
+static void produce(live_state *ls, size_t n) {
     cn_rb_regions r;
     n = cn_ringbuffer_acquire_write(&ls->rb, n, &r);
     cn_graph_process(ls->g, r.p1, (int)r.n1);
     if (r.n2) cn_graph_process(ls->g, r.p2, (int)r.n2);
-    cn_status st = CN_OK;
     if (ls->record) {
-        st = ls->record->write(ls->record, r.p1, (int)r.n1);
-        if (!st && r.n2) st = ls->record->write(ls->record, r.p2, (int)r.n2);
+        cn_recorder_push(ls->record, r.p1, (int)r.n1);
+        if (r.n2) cn_recorder_push(ls->record, r.p2, (int)r.n2);
     }
     cn_ringbuffer_commit_write(&ls->rb, n);
     atomic_fetch_add_explicit(&ls->produced, (long long)n, memory_order_release);
-    return st;
 }
 
 static void *worker(void *arg) {
@@ -65,13 +62,8 @@ static void *worker(void *arg) {
         size_t n = ls->target - fill;
         if (n > (size_t)max) n = (size_t)max;
         if ((int64_t)n > left) n = (size_t)left;
-        cn_status st = produce(ls, n);
+        produce(ls, n);
         left -= (int64_t)n;
-        if (st && !ls->record_status) { // keep playing; report at the end
-            ls->record_status = st;
-            snprintf(ls->record_error, sizeof ls->record_error, "%s", cn_error_message());
-            ls->record = NULL;
-        }
     }
     // From now on a short ring buffer is the end of the stream, not an underrun.
     atomic_store_explicit(&ls->stats.drained, 1, memory_order_release);
@@ -98,11 +90,11 @@ cn_status cn_live_play(cn_graph *g, const cn_live_config *cfg, atomic_int *stop,
     ls->target = (size_t)(cfg->latency_ms * rate / 1000.0 + 0.5);
     if (ls->target < (size_t)cn_graph_max_frames(g)) ls->target = (size_t)cn_graph_max_frames(g);
     ls->frames = cfg->frames;
-    ls->record = cfg->record;
     size_t cap = pow2_at_least(ls->target + (size_t)cn_graph_max_frames(g));
     float *storage = calloc(cap, sizeof *storage);
     cn_status st = storage ? cn_ringbuffer_init(&ls->rb, storage, cap)
                            : cn_fail(CN_ERR_NOMEM, "out of memory for the ring buffer");
+    if (!st && cfg->record) st = cn_recorder_create(cfg->record, (size_t)(CN_LIVE_RECORD_SECONDS * rate), &ls->record);
     cn_pa_sink *pa = NULL;
     pthread_t th;
     int started = 0, running = 0;
@@ -131,7 +123,12 @@ cn_status cn_live_play(cn_graph *g, const cn_live_config *cfg, atomic_int *stop,
         cn_status stop_st = cn_pa_sink_stop(pa);
         if (!st) st = stop_st;
     }
-    if (!st && ls->record_status) st = cn_fail(ls->record_status, "%s", ls->record_error);
+    res->record_dropped = 0;
+    if (ls->record) { // keep playing through a recording error; report it at the end
+        cn_status rec_st = cn_recorder_finish(ls->record, &res->record_dropped);
+        if (!st) st = rec_st;
+        cn_recorder_destroy(ls->record);
+    }
     res->frames_played = atomic_load(&ls->stats.frames_played);
     res->xruns = atomic_load(&ls->stats.xruns);
     res->device_xruns = atomic_load(&ls->stats.device_xruns);
