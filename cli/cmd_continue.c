@@ -204,6 +204,11 @@ static int emit(const cont_args *a, const cn_melody *primer, int meter_num, int 
             cn_melody_free(&mel);
             return cn_ui_error(CMD, NULL);
         }
+        if (key >= 0) { // the key spells the notes too: flats in flat keys
+            mel.has_key = 1;
+            mel.key_minor = key >= 12;
+            mel.key_sharps = key_sharps(key);
+        }
         if (!a->out) { // the continuation alone, without bar lines (it may start mid-bar)
             char *txt = NULL;
             mel.meter_num = mel.meter_den = 0;
@@ -216,11 +221,6 @@ static int emit(const cont_args *a, const cn_melody *primer, int meter_num, int 
         }
         mel.meter_num = meter_num;
         mel.meter_den = meter_den;
-        if (key >= 0) {
-            mel.has_key = 1;
-            mel.key_minor = key >= 12;
-            mel.key_sharps = key_sharps(key);
-        }
         char path[4096], text[512];
         out_name(a->out, k + 1, n, path, sizeof path);
         if (a->beam)

@@ -86,4 +86,10 @@ rc=0
 printf 'D5:1/2 F#5:1/2\nA5 D6\n' >"$T/primer.txt"
 "$BIN" continue "$T/primer.txt" --ngram-only --notes 4 --seed 1 >"$T/out" 2>"$T/err" || fail "notation file: $(cat "$T/err")"
 [ "$(wc -w <"$T/out")" = 4 ] || fail "notation file: $(cat "$T/out")"
+# Spelling follows the key: flats in a flat key, sharps in a sharp one.
+flat=$("$BIN" continue "Bb4 D5 F5 Eb5" --key Bb --ngram-only --seed 3 --notes 40 2>/dev/null) || fail "--key Bb"
+echo "$flat" | grep -q '#' && fail "sharps in B flat: $flat"
+echo "$flat" | grep -q '[A-G]b' || fail "no flat spelled in B flat: $flat"
+sharp=$("$BIN" continue "D5 F#5 A5 C#6" --key D --ngram-only --seed 3 --notes 40 2>/dev/null) || fail "--key D"
+echo "$sharp" | grep -q '[A-G]b' && fail "flats in D: $sharp"
 echo "test_continue_cli: ok"
