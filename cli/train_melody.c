@@ -201,8 +201,8 @@ int cn_train_melody_main(int argc, char **argv) {
     if (!a.quiet) {
         char el[32];
         cn_ui_format_duration(el, sizeof el, res.elapsed_s);
-        fprintf(stderr, "done: %ld steps, %zu parameters, %.0f tok/s, %s", res.steps, res.n_params,
-                res.tokens_per_s, el);
+        fprintf(stderr, "done: %ld steps, %zu parameters, %.0f tok/s, %s, final lr %.2e", res.steps, res.n_params,
+                res.tokens_per_s, el, res.final_lr);
         if (!isnan(res.best_val)) fprintf(stderr, ", best valid %.4f bits/note", res.best_val);
         fprintf(stderr, " -> %s\n", a.out);
     }

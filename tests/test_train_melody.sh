@@ -52,4 +52,13 @@ grep -q "fine-tune" "$T/log" || fail "fine-tune not reported"
 "$B" train melody --data "$T/mine" --resume "$T/m.safetensors" -o "$T/x.safetensors" >/dev/null 2>&1
 [ $? -eq 1 ] || fail "resuming a final model should fail"
 ls "$T" | grep -q "\.tmp$" && fail "temporary file left"
+# A time budget shorter than the warm-up (200 steps) still ends annealed: the last step's
+# learning rate is the schedule's end (lr-min = lr/10 = 1e-4), not a warm-up value.
+"$B" train melody --data "$T/mine" --d-model 128 --layers 2 --heads 2 --ctx 256 --batch 8 --threads 2 \
+    --minutes 0.05 -o "$T/short.safetensors" 2>"$T/log" || { cat "$T/log"; fail "--minutes run"; }
+steps=$(sed -n 's/^done: \([0-9]*\) steps.*/\1/p' "$T/log")
+lr=$(sed -n 's/^done: .*final lr \([0-9.e+-]*\).*/\1/p' "$T/log")
+echo "--minutes 0.05: $steps steps, final lr $lr"
+[ -n "$steps" ] && [ "$steps" -lt 200 ] || fail "not a budget shorter than the warm-up: $(tail -2 "$T/log")"
+awk -v lr="$lr" 'BEGIN { exit !(lr > 0 && lr <= 1.2e-4) }' || fail "final lr $lr: the schedule did not anneal"
 echo "test_train_melody: ok"

@@ -54,6 +54,7 @@ typedef struct cn_mtrain_result {
     float best_val, last_val; // NAN without validation
     double tokens_per_s, elapsed_s;
     size_t n_params;
+    float final_lr; // the learning rate of the last step (lr_min when the schedule ended)
 } cn_mtrain_result;
 
 // Defaults: 192/4/6/256 transformer, 3000 steps, batch 16, lr 1e-3 -> 1e-4, warm-up 200,

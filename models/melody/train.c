@@ -205,8 +205,13 @@ static long planned_steps(const cn_mtrain_config *c, long step, long step0, doub
     if (c->max_seconds <= 0 || step - step0 < 5 || elapsed <= 0) return c->steps;
     double pace = (double)(step - step0) / elapsed;
     long est = step + (long)(pace * (c->max_seconds - elapsed));
-    long floor_ = c->warmup + 1 > step ? c->warmup + 1 : step;
-    return est < floor_ ? floor_ : est > c->steps ? c->steps : est;
+    return est < step ? step : est > c->steps ? c->steps : est;
+}
+
+// The warm-up of a run of `total` steps: as configured, but with a time budget at most a
+// tenth of the run, so that even a budget shorter than the warm-up ends annealed.
+static long warmup_steps(const cn_mtrain_config *c, long total) {
+    return c->max_seconds > 0 && c->warmup > total / 10 ? total / 10 : c->warmup;
 }
 
 cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
@@ -287,7 +292,9 @@ cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
         double nll = 0;
         for (int w = 0; w < threads; w++) nll += x.nll[w];
         p.grad_norm = cn_grad_clip(grads, m->n_params, c->clip);
-        opt.lr = cn_lr_schedule(step, c->warmup, planned_steps(c, step, step0, cn_clock_now() - t0), c->lr, c->lr_min);
+        long planned = planned_steps(c, step, step0, cn_clock_now() - t0);
+        opt.lr = cn_lr_schedule(step, warmup_steps(c, planned), planned, c->lr, c->lr_min);
+        res->final_lr = opt.lr;
         size_t sizes[CN_TF_NPARAM];
         cn_tf_param_sizes(&m->cfg, sizes);
         for (int i = 0; i < CN_TF_NPARAM; i++) {
