@@ -29,6 +29,7 @@ typedef struct cn_live_result {
     int channels;
     double rate;
     int64_t record_dropped; // frames the recording lost because its writer fell behind
+    double max_callback_gap_ms; // the largest interval between two audio callbacks
 } cn_live_result;
 
 #define CN_LIVE_RECORD_SECONDS 10 // the recording queue: a disk may stall this long

@@ -76,6 +76,8 @@ typedef struct cn_live_stats {
                                 // server missed a deadline (e.g. a loaded machine)
     atomic_int drained;         // set by the producer: no more data will come, a short
                                 // ring buffer is the end of the stream, not an xrun
+    atomic_llong last_callback_ns, max_gap_ns; // callback clock: the largest interval
+                                               // between two callbacks (the server's jitter)
 } cn_live_stats;
 
 typedef struct cn_pa_config {

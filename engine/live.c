@@ -132,6 +132,7 @@ cn_status cn_live_play(cn_graph *g, const cn_live_config *cfg, atomic_int *stop,
     res->frames_played = atomic_load(&ls->stats.frames_played);
     res->xruns = atomic_load(&ls->stats.xruns);
     res->device_xruns = atomic_load(&ls->stats.device_xruns);
+    res->max_callback_gap_ms = (double)atomic_load(&ls->stats.max_gap_ns) * 1e-6;
     res->rate = rate;
     res->channels = pa ? cn_pa_sink_channels(pa) : 0;
     res->latency_ms = 1000.0 * ((double)ls->target / rate + (pa ? cn_pa_sink_device_latency(pa) : 0));

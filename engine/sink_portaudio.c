@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/cn_sink.h"
 
@@ -114,6 +115,13 @@ static int pa_callback(const void *input, void *output, unsigned long frames,
     cn_pa_sink *s = user;
     float *out = output;
     int ch = s->channels;
+    struct timespec ts; // clock_gettime: a vDSO read, no system call, no lock
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    long long now = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    long long last = atomic_exchange_explicit(&s->stats->last_callback_ns, now, memory_order_relaxed);
+    if (last && now - last > atomic_load_explicit(&s->stats->max_gap_ns, memory_order_relaxed))
+        atomic_store_explicit(&s->stats->max_gap_ns, now - last, memory_order_relaxed); // one writer
+
     cn_rb_regions r;
     size_t got = cn_ringbuffer_acquire_read(s->rb, frames, &r);
     for (int part = 0; part < 2; part++) {

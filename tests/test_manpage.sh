@@ -14,8 +14,11 @@ missing=()
 for c in $cmds; do
     grep -q "^\.SS $c" "$man" || missing+=("command $c")
 done
+for c in "train melody" "train wavenet" "train ngram"; do
+    grep -qF ".SS $c" "$man" || missing+=("command $c")
+done
 helps=(continue score render play devices plugins presets "train melody" "train wavenet"
-       "bench engine" "bench melody" "bench wavenet" "bench blas")
+       "bench engine" "bench melody" "bench wavenet" "bench blas" "bench live" "train ngram")
 n=0
 for h in "${helps[@]}"; do
     for f in $(flags_of $h); do
