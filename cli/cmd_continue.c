@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cn_cli.h"
+#include "cli/cn_continue.h"
 #include "models/cn_midi.h"
 #include "models/nn/cn_nn.h"
 #include "models/cn_notation.h"
@@ -19,8 +20,8 @@
 #include "models/melody/cn_sample.h"
 
 #define CMD "continue"
-#define MAX_SAMPLES 100
-#define MAX_NGRAM_DATA 16
+#define MAX_SAMPLES CN_CONTINUE_MAX_SAMPLES
+#define MAX_NGRAM_DATA CN_CONTINUE_MAX_NGRAM_DATA
 
 static void help(void) {
     printf("usage: continuo continue PRIMER [-o OUT.mid] [--notes N | --bars B] [--temperature T]\n"
@@ -49,6 +50,8 @@ static void help(void) {
            "  --ngram-only      use the adaptive n-gram alone\n"
            "  --ngram-data D    train the n-gram's long-term model on D (repeatable;\n"
            "                    default data/melody/nottingham/train)\n"
+           "  --replay FILE.mid make again, with -o NEW.mid, the continuation a file written\n"
+           "                    by continue -o records (byte for byte: same model and primer)\n"
            "Key, meter and style condition the transformer; the n-gram learns from the primer.\n",
            MAX_SAMPLES, CN_PREDICTOR_DEFAULT_MODEL);
 }
@@ -87,16 +90,6 @@ static int meter_cond(int num, int den) {
     return m;
 }
 
-typedef struct {
-    const char *primer, *out, *key, *meter, *style;
-    long notes, bars, top_k, beam, samples;
-    double temperature, top_p;
-    int have_seed, sampling_flags;
-    uint64_t seed;
-    cn_predictor_opts popts;
-    const char *ngram_data[MAX_NGRAM_DATA];
-    cn_flag_list ngram_list;
-} cont_args;
 
 // Returns 0, 1 after --help, or the exit code of a usage error.
 static int parse_args(int argc, char **argv, cont_args *a) {
@@ -117,6 +110,7 @@ static int parse_args(int argc, char **argv, cont_args *a) {
         {"model", 0, CN_FLAG_STR, &a->popts.model, 0, 0, NULL},
         {"ngram-only", 0, CN_FLAG_SET, &a->popts.ngram_only, 0, 0, NULL},
         {"ngram-data", 0, CN_FLAG_LIST, &a->ngram_list, 0, 0, NULL},
+        {"replay", 0, CN_FLAG_STR, &a->replay, 0, 0, NULL},
     };
     const char *pos[2];
     int n_pos = 0;
@@ -125,6 +119,13 @@ static int parse_args(int argc, char **argv, cont_args *a) {
     a->sampling_flags = sampling[0] || sampling[1] || sampling[2];
     a->popts.ngram_data = a->ngram_list.n ? a->ngram_list.items : NULL;
     a->popts.n_ngram_data = a->ngram_list.n;
+    if (a->replay) {
+        if (n_pos || a->notes || a->bars || a->beam || a->have_seed || a->sampling_flags || a->samples != 1 ||
+            a->key || a->meter || a->style || a->popts.model || a->popts.ngram_only || a->ngram_list.n)
+            return cn_ui_usage_error(CMD, "--replay takes its settings from the file: only -o may go with it");
+        if (!a->out) return cn_ui_usage_error(CMD, "--replay needs -o OUT.mid");
+        return 0; // the settings are read from the file by the caller
+    }
     if (n_pos == 0) return cn_ui_usage_error(CMD, "no PRIMER given");
     if (n_pos > 1) return cn_ui_usage_error(CMD, "one PRIMER only ('%s' is extra)", pos[1]);
     a->primer = pos[0];
@@ -173,7 +174,7 @@ static cn_status generate(const cont_args *a, cn_event_model *m, const cn_melody
     if (a->beam) return cn_beam_continue(m, (int)a->beam, lim, out, NULL);
     cn_sample_config sc = {a->temperature, (int)a->top_k, a->top_p};
     cn_rng rng;
-    cn_rng_seed(&rng, a->seed, (uint64_t)k);
+    cn_rng_seed(&rng, a->seed, (uint64_t)(a->first_sample + k));
     return cn_sample_continue(m, &sc, &rng, lim, out);
 }
 
@@ -189,7 +190,7 @@ static void out_name(const char *out, int k, int samples, char *buf, size_t size
 }
 
 static int emit(const cont_args *a, const cn_melody *primer, int meter_num, int meter_den,
-                int key, const char *model_name, cn_event_seq *cont, int n) {
+                int key, const char *model_path, cn_event_seq *cont, int n) {
     for (int k = 0; k < n; k++) {
         cn_melody mel;
         cn_status st;
@@ -221,15 +222,12 @@ static int emit(const cont_args *a, const cn_melody *primer, int meter_num, int 
         }
         mel.meter_num = meter_num;
         mel.meter_den = meter_den;
-        char path[4096], text[512];
+        char path[4096], text[8192];
         out_name(a->out, k + 1, n, path, sizeof path);
-        if (a->beam)
-            snprintf(text, sizeof text, "continuo continue: model=%s beam=%ld notes=%d", model_name,
-                     a->beam, cont[k].n);
-        else
-            snprintf(text, sizeof text, "continuo continue: model=%s seed=%" PRIu64 " sample=%d "
-                     "temperature=%g top_k=%ld top_p=%g notes=%d", model_name, a->seed, k + 1,
-                     a->temperature, a->top_k, a->top_p, cont[k].n);
+        if (cn_continue_record(a, model_path, k, text, sizeof text)) {
+            cn_melody_free(&mel);
+            return cn_ui_error(CMD, "the settings are too long to record in the file");
+        }
         st = cn_melody_write_midi(&mel, path, text);
         cn_melody_free(&mel);
         if (st) return cn_ui_error(CMD, NULL);
@@ -244,6 +242,7 @@ int cn_cmd_continue(int argc, char **argv) {
     int rc = parse_args(argc, argv, &a);
     if (rc == 1) help();
     if (rc) return rc == 1 ? 0 : rc;
+    if (a.replay && cn_continue_replay_args(&a)) return 1;
     if (!a.notes && !a.bars) a.notes = 32;
     cn_melody primer;
     if (cn_primer_load(a.primer, &primer)) return cn_ui_error(CMD, NULL);
@@ -276,13 +275,14 @@ int cn_cmd_continue(int argc, char **argv) {
         a.seed = random_seed();
         fprintf(stderr, "continuo continue: seed %" PRIu64 "\n", a.seed);
     }
-    for (; made < a.samples; made++) {
+    int to_make = a.replay ? 1 : (int)a.samples; // a replay makes the one sample it records
+    for (; made < to_make; made++) {
         if (generate(&a, pred.model, &cond, &pev, &lim, made, &cont[made])) {
             rc = cn_ui_error(CMD, NULL);
             goto done;
         }
     }
-    rc = emit(&a, &primer, meter_num, meter_den, cond.key, pred.name, cont, made);
+    rc = emit(&a, &primer, meter_num, meter_den, cond.key, a.popts.ngram_only ? NULL : pred.model_path, cont, made);
 done:
     for (int k = 0; k < made; k++) cn_events_free(&cont[k]);
     cn_events_free(&pev);

@@ -25,4 +25,9 @@ int cn_kv_is(const cn_kv *kv, const char *key);
 // The value as a C string in buf; CN_ERR_ARG (naming the key) when empty or too long.
 cn_status cn_kv_value(const cn_kv *kv, const char *what, char *buf, size_t size);
 
+// Values holding ',', '=' or '%' travel %-escaped (%2C %3D %25): escape into out (the
+// error names `what` when it does not fit), and unescape a cn_kv's value.
+cn_status cn_kv_escape(const char *value, char *out, size_t size);
+cn_status cn_kv_unescape(const cn_kv *kv, const char *what, char *out, size_t size);
+
 #endif
