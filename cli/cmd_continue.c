@@ -205,12 +205,12 @@ static int emit(const cont_args *a, const cn_melody *primer, int meter_num, int 
             cn_melody_free(&mel);
             return cn_ui_error(CMD, NULL);
         }
-        if (key >= 0) { // the key spells the notes too: flats in flat keys
-            mel.has_key = 1;
-            mel.key_minor = key >= 12;
-            mel.key_sharps = key_sharps(key);
-        }
         if (!a->out) { // the continuation alone, without bar lines (it may start mid-bar)
+            if (key >= 0) { // spelled in its key: flats in flat keys
+                mel.has_key = 1;
+                mel.key_minor = key >= 12;
+                mel.key_sharps = key_sharps(key);
+            }
             char *txt = NULL;
             mel.meter_num = mel.meter_den = 0;
             st = cn_notation_format(&mel, &txt);
@@ -220,15 +220,22 @@ static int emit(const cont_args *a, const cn_melody *primer, int meter_num, int 
             free(txt);
             continue;
         }
-        mel.meter_num = meter_num;
-        mel.meter_den = meter_den;
+        // The primer keeps its own signatures; other requested ones start with the
+        // continuation (a change event), or label the whole file when the primer had none.
+        cn_melody_change ch = {cn_melody_length_ticks(primer), 0, 0, 0, 0, 0};
+        int key_differs = key >= 0 && key != cn_melody_key_index(primer);
+        if (key_differs && mel.has_key) ch.has_key = 1, ch.key_sharps = key_sharps(key), ch.key_minor = key >= 12;
+        else if (key_differs) mel.has_key = 1, mel.key_sharps = key_sharps(key), mel.key_minor = key >= 12;
+        int meter_differs = meter_num > 0 && (meter_num != mel.meter_num || meter_den != mel.meter_den);
+        if (meter_differs && mel.meter_num > 0) ch.meter_num = meter_num, ch.meter_den = meter_den;
+        else if (meter_differs) mel.meter_num = meter_num, mel.meter_den = meter_den;
         char path[4096], text[8192];
         out_name(a->out, k + 1, n, path, sizeof path);
         if (cn_continue_record(a, model_path, k, text, sizeof text)) {
             cn_melody_free(&mel);
             return cn_ui_error(CMD, "the settings are too long to record in the file");
         }
-        st = cn_melody_write_midi(&mel, path, text);
+        st = cn_melody_write_midi_change(&mel, path, text, ch.has_key || ch.meter_num ? &ch : NULL);
         cn_melody_free(&mel);
         if (st) return cn_ui_error(CMD, NULL);
         printf("%s: %d notes of primer + %d new\n", path, cn_melody_note_count(primer), cont[k].n);
@@ -252,6 +259,14 @@ int cn_cmd_continue(int argc, char **argv) {
         cn_melody_free(&primer);
         return rc;
     }
+    int pkey = cn_melody_key_index(&primer);
+    if (a.key && pkey >= 0 && cond.key != pkey)
+        fprintf(stderr, "continuo continue: the primer's key signature says otherwise than --key %s: it keeps its own, "
+                        "and the continuation (conditioned on %s, but led by the primer's notes) is marked %s\n",
+                a.key, a.key, a.key);
+    if (a.meter && primer.meter_num > 0 && (primer.meter_num != meter_num || primer.meter_den != meter_den))
+        fprintf(stderr, "continuo continue: the primer is in %d/%d, not --meter %s: it keeps its own time signature, "
+                        "and the continuation is marked %s\n", primer.meter_num, primer.meter_den, a.meter, a.meter);
     cn_ui_progress line;
     cn_ui_progress_init(&line, "continue");
     cn_gen_limit lim = {(int)a.notes, 0, {cn_ui_progress_draw, &line}};

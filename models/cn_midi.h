@@ -59,6 +59,15 @@ cn_status cn_melody_from_midi(const cn_midi *m, int track, cn_melody *out);
 
 // Write a melody as format-1 SMF, 480 ticks/beat. text may be NULL.
 cn_status cn_melody_write_midi(const cn_melody *mel, const char *path, const char *text);
+// The same with a key and/or time signature change at melody tick `tick` (where a
+// continuation starts in another key or meter than its primer).
+typedef struct cn_melody_change {
+    int64_t tick;
+    int meter_num, meter_den;          // 0: no time signature change
+    int has_key, key_sharps, key_minor; // has_key 0: no key change
+} cn_melody_change;
+cn_status cn_melody_write_midi_change(const cn_melody *mel, const char *path, const char *text,
+                                      const cn_melody_change *change);
 // Same into a malloc'd buffer (for tests and fuzzers).
 cn_status cn_melody_to_midi_mem(const cn_melody *mel, const char *text, uint8_t **data, size_t *size);
 

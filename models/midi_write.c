@@ -39,23 +39,33 @@ static cn_status check_melody(const cn_melody *mel, const char *text) {
     return CN_OK;
 }
 
-static void build(const cn_melody *mel, const char *text, cn_smf *b) {
+// Time and key signature meta events, after `delta` file ticks.
+static void signatures(cn_smf *b, uint32_t delta, int meter_num, int meter_den, int has_key, int key_sharps,
+                       int key_minor) {
+    if (meter_num > 0 && meter_num < 256 && is_pow2(meter_den) && meter_den <= 64) {
+        int log2den = 0;
+        while ((1 << log2den) < meter_den) log2den++;
+        uint8_t ts[4] = {(uint8_t)meter_num, (uint8_t)log2den, 24, 8}; // 24 clocks/click, 8 32nds/beat
+        cn_smf_meta(b, delta, 0x58, ts, 4);
+        delta = 0;
+    }
+    if (has_key) {
+        uint8_t ks[2] = {(uint8_t)(int8_t)key_sharps, (uint8_t)(key_minor ? 1 : 0)};
+        cn_smf_meta(b, delta, 0x59, ks, 2);
+    }
+}
+
+static void build(const cn_melody *mel, const char *text, const cn_melody_change *change, cn_smf *b) {
     cn_smf_begin(b, 1, 2, PPQ); // format 1: conductor track + notes
     cn_smf_track_begin(b);
     uint32_t us = (uint32_t)(60e6 / mel->bpm + 0.5);
     uint8_t tempo[3] = {(uint8_t)(us >> 16), (uint8_t)(us >> 8), (uint8_t)us};
     cn_smf_meta(b, 0, 0x51, tempo, 3);
-    if (mel->meter_num > 0 && mel->meter_num < 256 && is_pow2(mel->meter_den) && mel->meter_den <= 64) {
-        int log2den = 0;
-        while ((1 << log2den) < mel->meter_den) log2den++;
-        uint8_t ts[4] = {(uint8_t)mel->meter_num, (uint8_t)log2den, 24, 8}; // 24 clocks/click, 8 32nds/beat
-        cn_smf_meta(b, 0, 0x58, ts, 4);
-    }
-    if (mel->has_key) {
-        uint8_t ks[2] = {(uint8_t)(int8_t)mel->key_sharps, (uint8_t)(mel->key_minor ? 1 : 0)};
-        cn_smf_meta(b, 0, 0x59, ks, 2);
-    }
+    signatures(b, 0, mel->meter_num, mel->meter_den, mel->has_key, mel->key_sharps, mel->key_minor);
     if (text && *text) cn_smf_meta(b, 0, 0x01, text, (uint32_t)strlen(text));
+    if (change)
+        signatures(b, (uint32_t)(change->tick * FILE_TICKS_PER_TICK), change->meter_num, change->meter_den,
+                   change->has_key, change->key_sharps, change->key_minor);
     cn_smf_track_end(b);
 
     cn_smf_track_begin(b);
@@ -82,15 +92,22 @@ cn_status cn_melody_to_midi_mem(const cn_melody *mel, const char *text, uint8_t 
     cn_status st = check_melody(mel, text);
     if (st) return st;
     cn_smf b;
-    build(mel, text, &b);
+    build(mel, text, NULL, &b);
     return cn_smf_finish(&b, data, size);
 }
 
 cn_status cn_melody_write_midi(const cn_melody *mel, const char *path, const char *text) {
+    return cn_melody_write_midi_change(mel, path, text, NULL);
+}
+
+cn_status cn_melody_write_midi_change(const cn_melody *mel, const char *path, const char *text,
+                                      const cn_melody_change *change) {
     cn_return_val_if_fail(mel && path, CN_ERR_ARG);
     cn_status st = check_melody(mel, text);
+    if (!st && change && (change->tick < 0 || (uint64_t)change->tick * FILE_TICKS_PER_TICK > MAX_VLQ))
+        st = cn_fail(CN_ERR_RANGE, "signature change at tick %lld is out of range", (long long)change->tick);
     if (st) return st;
     cn_smf b;
-    build(mel, text, &b);
+    build(mel, text, change, &b);
     return cn_smf_write_file(&b, path);
 }

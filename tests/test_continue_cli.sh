@@ -88,6 +88,16 @@ rc=0
 printf 'D5:1/2 F#5:1/2\nA5 D6\n' >"$T/primer.txt"
 "$BIN" continue "$T/primer.txt" --ngram-only --notes 4 --seed 1 >"$T/out" 2>"$T/err" || fail "notation file: $(cat "$T/err")"
 [ "$(wc -w <"$T/out")" = 4 ] || fail "notation file: $(cat "$T/out")"
+# Conditioning keeps the primer: its key and time signature stay at the start, the
+# requested ones are written where the continuation starts, and the contradiction is said.
+"$BIN" continue "$SRC/data/melody/nottingham/test/ashover13.mid" --key Eb --meter 6/8 --ngram-only --notes 8 \
+    --seed 1 -o "$T/kc.mid" 2>"$T/err" >/dev/null || fail "--key Eb --meter 6/8: $(cat "$T/err")"
+[ "$(grep -c "keeps its own" "$T/err")" = 2 ] || fail "no notice of the contradiction: $(cat "$T/err")"
+sigs=$(od -An -tx1 -v "$T/kc.mid" | tr -s ' \n' ' ')
+[ "$(echo "$sigs" | grep -o 'ff 59 02' | wc -l)" = 2 ] || fail "not two key signatures"
+echo "$sigs" | grep -q 'ff 59 02 02 00 .*ff 59 02 fd 00' || fail "not D major then E flat major"
+echo "$sigs" | grep -q 'ff 58 04 04 02 .*ff 58 04 06 03' || fail "not 4/4 then 6/8"
+
 # Spelling follows the key: flats in a flat key, sharps in a sharp one.
 flat=$("$BIN" continue "Bb4 D5 F5 Eb5" --key Bb --ngram-only --seed 3 --notes 40 2>/dev/null) || fail "--key Bb"
 echo "$flat" | grep -q '#' && fail "sharps in B flat: $flat"
