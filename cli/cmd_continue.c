@@ -200,7 +200,7 @@ static int emit(const cont_args *a, const cn_melody *primer, int meter_num, int 
             cn_melody_init(&mel);
             st = CN_OK;
         }
-        if (!st) st = cn_events_to_melody(&cont[k], 90, &mel);
+        if (!st) st = cn_events_to_melody(&cont[k], cn_melody_mean_velocity(primer), &mel);
         if (st) {
             cn_melody_free(&mel);
             return cn_ui_error(CMD, NULL);

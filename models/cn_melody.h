@@ -34,6 +34,9 @@ void cn_melody_free(cn_melody *m);          // frees notes; m can be reused afte
 cn_status cn_melody_push(cn_melody *m, int pitch, int dur, int velocity);
 cn_status cn_melody_copy(cn_melody *dst, const cn_melody *src);
 int cn_melody_note_count(const cn_melody *m); // non-rest events
+// The mean velocity of the notes (rounded), 90 when there are none: the level at which a
+// continuation carries on (the melody models do not predict velocity).
+int cn_melody_mean_velocity(const cn_melody *m);
 int64_t cn_melody_length_ticks(const cn_melody *m);
 // Merge adjacent rests, drop zero-length events.
 void cn_melody_normalize(cn_melody *m);

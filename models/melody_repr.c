@@ -51,6 +51,17 @@ int cn_melody_note_count(const cn_melody *m) {
     return c;
 }
 
+int cn_melody_mean_velocity(const cn_melody *m) {
+    long sum = 0;
+    int n = 0;
+    for (int i = 0; i < m->n; i++)
+        if (m->notes[i].pitch != CN_REST && m->notes[i].velocity >= 1 && m->notes[i].velocity <= 127) {
+            sum += m->notes[i].velocity;
+            n++;
+        }
+    return n ? (int)((sum + n / 2) / n) : 90;
+}
+
 int64_t cn_melody_length_ticks(const cn_melody *m) {
     int64_t t = 0;
     for (int i = 0; i < m->n; i++) t += m->notes[i].dur;

@@ -98,6 +98,14 @@ sigs=$(od -An -tx1 -v "$T/kc.mid" | tr -s ' \n' ' ')
 echo "$sigs" | grep -q 'ff 59 02 02 00 .*ff 59 02 fd 00' || fail "not D major then E flat major"
 echo "$sigs" | grep -q 'ff 58 04 04 02 .*ff 58 04 06 03' || fail "not 4/4 then 6/8"
 
+# A continuation carries on at the primer's level: a quiet primer (velocity 50) gives quiet
+# new notes, not the default 90.
+printf 'MThd\x00\x00\x00\x06\x00\x00\x00\x01\x01\xe0MTrk\x00\x00\x00\x1f\x00\x90\x48\x32\x83\x60\x80\x48\x40\x00\x90\x4a\x32\x83\x60\x80\x4a\x40\x00\x90\x4c\x32\x83\x60\x80\x4c\x40\x00\xff\x2f\x00' >"$T/quiet.mid"
+"$BIN" continue "$T/quiet.mid" --ngram-only --notes 8 --seed 1 -o "$T/quiet-out.mid" >/dev/null 2>"$T/err" ||
+    fail "quiet primer: $(cat "$T/err")"
+ons=$(od -An -tx1 -v "$T/quiet-out.mid" | tr -s ' \n' ' ' | grep -o ' 90 [0-7][0-9a-f] [0-9a-f][0-9a-f]' | awk '{print $3}' | sort | uniq -c)
+[ "$(echo "$ons" | wc -l)" = 1 ] && echo "$ons" | grep -q " 11 32$" || fail "velocities of primer + continuation: $ons"
+
 # Spelling follows the key: flats in a flat key, sharps in a sharp one.
 flat=$("$BIN" continue "Bb4 D5 F5 Eb5" --key Bb --ngram-only --seed 3 --notes 40 2>/dev/null) || fail "--key Bb"
 echo "$flat" | grep -q '#' && fail "sharps in B flat: $flat"

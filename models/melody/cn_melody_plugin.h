@@ -13,7 +13,7 @@
 //   temperature=T top_k=K top_p=P seed=S    sampling (as `continue`)
 //   bpm=B           tempo (default the primer's; at most CN_MELODY_MAX_BPM)
 //   notes=N         sampled notes after the primer, then it ends (default 0: endless)
-//   velocity=V      of every note (default 90)     record=1   keep the notes emitted
+//   velocity=V      of every note (default: the primer notes' mean)   record=1   keep them
 #ifndef CN_MELODY_PLUGIN_H
 #define CN_MELODY_PLUGIN_H
 

@@ -118,6 +118,7 @@ static cn_status load_primer(melody *m) {
     int meter = m->primer.meter_num > 0 ? cn_meter_index(m->primer.meter_num, m->primer.meter_den) : -1;
     m->cond = (cn_melody_cond){cn_melody_key_index(&m->primer), meter, -1, -1};
     if (m->bpm <= 0) m->bpm = m->primer.bpm;
+    if (!m->velocity) m->velocity = cn_melody_mean_velocity(&m->primer);
     if (m->bpm > CN_MELODY_MAX_BPM)
         return cn_fail(CN_ERR_RANGE, "primer %s: tempo %g bpm is above %d (set one with --bpm)", m->primer_arg,
                        m->bpm, CN_MELODY_MAX_BPM);
@@ -161,7 +162,7 @@ static cn_status ml_create(const char *args, void **out) {
     melody *m = calloc(1, sizeof *m);
     if (!m) return cn_fail(CN_ERR_NOMEM, "out of memory");
     m->sample = cn_sample_config_default();
-    m->velocity = 90;
+    m->velocity = 0; // 0: the primer's mean velocity
     m->end = -1;
     cn_melody_init(&m->primer);
     atomic_init(&m->emitted, 0);
