@@ -30,7 +30,18 @@ typedef struct wn_plugin {
     cn_resampler *rs;        // NULL when rate == model rate
     float *inner;            // [WN_INNER_MAX] model-rate samples not yet resampled
     size_t inner_pos, inner_n;
+    // Output stage: the model's samples carry a small offset that it holds through rests;
+    // a DC blocker removes it, and a gate fades the voice out after its release, so rests
+    // and the file's end are silent (no step).
+    int sounding;            // pitch of the held note, -1 when none
+    int64_t since_off;       // output samples since the note was released
+    float gate, dc_x1, dc_y1, dc_r;
 } wn_plugin;
+
+#define WN_RELEASE_HOLD_S 0.06 // the model's own release sounds this long at full level,
+#define WN_RELEASE_FADE_S 0.12 // then the gate fades it out over this
+#define WN_ATTACK_S 0.002      // a new note opens the gate this fast (no click)
+#define WN_DC_HZ 10.0          // DC blocker corner
 
 // Read a preset: model path (resolved against the preset's folder), instrument, and the
 // parameters it sets, checked against the plugin's parameter table.
@@ -149,6 +160,11 @@ static cn_status wn_prepare(void *self, double rate, int max_frames) {
     free(w->inner);
     w->inner = NULL;
     w->inner_pos = w->inner_n = 0;
+    w->sounding = -1;
+    w->since_off = INT64_MAX / 2;
+    w->gate = 0.0f;
+    w->dc_x1 = w->dc_y1 = 0.0f;
+    w->dc_r = (float)exp(-2.0 * M_PI * WN_DC_HZ / rate);
     cn_wn_synth_reset(w->synth, w->seed);
     if (rate == (double)w->model->cfg.sample_rate) return CN_OK;
     w->inner = malloc(WN_INNER_MAX * sizeof(float));
@@ -159,9 +175,31 @@ static cn_status wn_prepare(void *self, double rate, int max_frames) {
 // Worker thread: no allocation, locks or I/O.
 static void wn_note_event(void *self, const cn_note_event *ev) {
     wn_plugin *w = self;
-    if (ev->type == CN_EV_NOTE_ON) cn_wn_synth_note_on(w->synth, ev->pitch, ev->velocity);
-    else if (ev->type == CN_EV_NOTE_OFF) cn_wn_synth_note_off(w->synth, ev->pitch);
-    else cn_wn_synth_all_off(w->synth);
+    if (ev->type == CN_EV_NOTE_ON) {
+        cn_wn_synth_note_on(w->synth, ev->pitch, ev->velocity);
+        w->sounding = ev->pitch;
+    } else if (ev->type == CN_EV_NOTE_OFF) {
+        cn_wn_synth_note_off(w->synth, ev->pitch);
+        if (ev->pitch == w->sounding) w->sounding = -1, w->since_off = 0;
+    } else {
+        cn_wn_synth_all_off(w->synth);
+        if (w->sounding >= 0) w->sounding = -1, w->since_off = 0;
+    }
+}
+
+// DC blocker, then the gate (open while a note sounds, then hold, then a linear fade).
+static void wn_output_stage(wn_plugin *w, float *out, int frames) {
+    const float up = (float)(1.0 / (WN_ATTACK_S * w->rate));
+    const int64_t hold = (int64_t)(WN_RELEASE_HOLD_S * w->rate);
+    const float down = (float)(1.0 / (WN_RELEASE_FADE_S * w->rate));
+    for (int i = 0; i < frames; i++) {
+        float x = out[i], y = x - w->dc_x1 + w->dc_r * w->dc_y1;
+        w->dc_x1 = x;
+        w->dc_y1 = y;
+        if (w->sounding >= 0) w->gate = w->gate + up < 1.0f ? w->gate + up : 1.0f;
+        else if (w->since_off++ >= hold) w->gate = w->gate - down > 0.0f ? w->gate - down : 0.0f;
+        out[i] = y * w->gate * w->gain;
+    }
 }
 
 // Worker thread: no allocation, locks or I/O. At another rate, model samples are rendered
@@ -193,7 +231,7 @@ static void wn_process(void *self, int64_t start, const float *in, float *out, i
         }
         for (size_t i = made_total; i < (size_t)frames; i++) out[i] = 0.0f;
     }
-    for (int i = 0; i < frames; i++) out[i] *= w->gain;
+    wn_output_stage(w, out, frames);
 }
 
 static void wn_set_param(void *self, int index, float value) {
@@ -207,7 +245,7 @@ static void wn_set_param(void *self, int index, float value) {
 
 static int64_t wn_tail_frames(void *self) {
     wn_plugin *w = self;
-    return (int64_t)(0.4 * w->rate); // the excitation's release has decayed by 80 dB
+    return (int64_t)((WN_RELEASE_HOLD_S + WN_RELEASE_FADE_S + 0.01) * w->rate); // 10 ms after the gate closed
 }
 
 const cn_plugin_desc cn_wavenet_plugin = {
