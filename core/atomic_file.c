@@ -2,6 +2,7 @@
 #include "core/cn_atomic_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,23 +44,31 @@ static cn_status io_error(const char *path, int err) {
 }
 
 cn_status cn_atomic_file_open(cn_atomic_file *af, const char *path) {
+    static atomic_uint counter;
     memset(af, 0, sizeof *af);
     if (strlen(path) >= sizeof af->path) return cn_fail(CN_ERR_RANGE, "path too long: %s", path);
     strcpy(af->path, path);
-    snprintf(af->tmp, sizeof af->tmp, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(af->tmp);
-    if (fd < 0) return cn_fail(CN_ERR_IO, "cannot create %s: %s", af->tmp, strerror(errno));
-    // mkstemp makes the file 0600; give it the usual mode under the process umask.
-    mode_t mask = umask(0);
-    umask(mask);
-    (void)fchmod(fd, 0666 & ~mask); // on failure it stays 0600: still a valid file
+    // The name is chosen and registered before the file exists, so a signal arriving at
+    // any moment finds it registered (unlinking a name not yet created is harmless).
+    int fd = -1;
+    for (int tries = 0; fd < 0 && tries < 100; tries++) {
+        snprintf(af->tmp, sizeof af->tmp, "%s.tmp-%d-%u", path, (int)getpid(), atomic_fetch_add(&counter, 1));
+        track(af->tmp);
+        fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666); // the umask applies
+        if (fd < 0) {
+            int err = errno;
+            untrack(af->tmp);
+            if (err != EEXIST) return cn_fail(CN_ERR_IO, "cannot create %s: %s", af->tmp, strerror(err));
+        }
+    }
+    if (fd < 0) return cn_fail(CN_ERR_IO, "cannot create a temporary file beside %s", path);
     if (!(af->f = fdopen(fd, "wb"))) {
         int err = errno;
         close(fd);
         unlink(af->tmp);
+        untrack(af->tmp);
         return io_error(af->tmp, err);
     }
-    track(af->tmp);
     return CN_OK;
 }
 

@@ -16,8 +16,8 @@ typedef struct {
     char path[CN_PATH_MAX], tmp[CN_PATH_MAX + 16];
 } cn_atomic_file;
 
-// Create PATH.tmp-XXXXXX beside path (same file system, so the rename is atomic), with
-// the mode a new file gets under the umask.
+// Create PATH.tmp-PID-N beside path (same file system, so the rename is atomic), with the
+// mode a new file gets under the umask.
 cn_status cn_atomic_file_open(cn_atomic_file *af, const char *path);
 // Flush, fsync and close, then rename onto the path; on any failure the temporary file is
 // removed and the error names the path.

@@ -51,6 +51,18 @@ TINY="--layers 3 --cycle 3 --res 8 --gate 8 --skip 8 --emb 2 --chunk 4000 --warm
 run_and_signal INT 2 130 "$T/m.ckpt.tmp-*" train wavenet --data "$T/wav/sine" $TINY --steps 100000 \
     --ckpt-every 1 -o "$T/m.ckpt"
 [ -s "$T/m.ckpt" ] || fail "no checkpoint written in 2 s of training"
+# Interrupts at random moments of a run saving a checkpoint every step: a signal that
+# arrives while a temporary file is being created must find it registered.
+for k in $(seq 10); do
+    "$CN_BIN" train wavenet --data "$T/wav/sine" --layers 2 --cycle 2 --res 4 --gate 4 --skip 4 --emb 2 \
+        --chunk 300 --warm 64 --batch 1 --steps 100000 --ckpt-every 1 -o "$T/s.ckpt" >/dev/null 2>&1 &
+    pid=$!
+    sleep "0.$((RANDOM % 8 + 2))"
+    kill -INT "$pid"
+    wait "$pid" 2>/dev/null
+    compgen -G "$T/s.ckpt.tmp-*" >/dev/null && fail "interrupt $k left $(ls "$T"/s.ckpt.tmp-*)"
+done
+echo "ok: 10 interrupts of a run checkpointing every step, nothing left"
 "$CN_BIN" train wavenet --data "$T/wav/sine" $TINY --steps 100000 --ckpt-every 1 -o "$T/k.ckpt" \
     >/dev/null 2>&1 &
 pid=$!
