@@ -4,7 +4,6 @@
 // generation speed with and without the KV cache near a full 256-event context; training
 // throughput of the trainer's own step next to the sgemm peak measured in the same run;
 // and musical sanity of continuations (scale, range, durations) against real data.
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -574,23 +573,12 @@ static void help(void) {
 }
 
 int cn_bench_melody(int argc, char **argv) {
-    static const struct option longopts[] = {{"model", required_argument, NULL, 'm'},
-                                              {"quick", no_argument, NULL, 'q'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
     const char *model = NULL;
-    int quick = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'm': model = optarg; break;
-        case 'q': quick = 1; break;
-        case 'h': help(); return 0;
-        default: return cn_ui_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc) return cn_ui_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    int quick = 0, n_pos;
+    const cn_flag flags[] = {{"model", 0, CN_FLAG_STR, &model, 0, 0, NULL}, {"quick", 0, CN_FLAG_SET, &quick, 0, 0, NULL}};
+    int rc = cn_ui_flags_parse(CMD, flags, 2, argc, argv, NULL, 0, &n_pos);
+    if (rc == 1) help();
+    if (rc) return rc == 1 ? 0 : rc;
     printf("continuo bench melody%s (OpenBLAS core: %s)\n", quick ? " --quick" : "", cn_blas_corename());
     corpus test, ryans, train;
     char test_dir[CN_PATH_MAX], ryans_dir[CN_PATH_MAX], train_dir[CN_PATH_MAX];
@@ -610,7 +598,7 @@ int cn_bench_melody(int argc, char **argv) {
     }
     models m;
     double t0 = cn_clock_now();
-    int rc = models_open(model, &m) ? cn_ui_error(CMD, NULL) : 0;
+    rc = models_open(model, &m) ? cn_ui_error(CMD, NULL) : 0;
     if (!rc) {
         printf("n-gram long-term model trained on nottingham/train in %.2f s; transformer: %s\n\n",
                cn_clock_now() - t0, m.tf ? "loaded" : "none (no model file found)");
