@@ -600,7 +600,7 @@ int cn_bench_melody(int argc, char **argv) {
     double t0 = cn_clock_now();
     rc = models_open(model, &m) ? cn_ui_error(CMD, NULL) : 0;
     if (!rc) {
-        printf("n-gram long-term model trained on nottingham/train in %.2f s; transformer: %s\n\n",
+        printf("n-gram long-term model of nottingham/train ready in %.2f s (precomputed when shipped); transformer: %s\n\n",
                cn_clock_now() - t0, m.tf ? "loaded" : "none (no model file found)");
         rc = report_bits(&m, &test, "nottingham/test", 0);
     }
