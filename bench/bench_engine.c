@@ -110,7 +110,7 @@ static int bench_synth(const char *tune, double seconds, const char *fx, double 
     cn_graph *g = NULL;
     int64_t total = 0;
     const double rate = 48000;
-    cn_status st = cn_playback_build(m, tune, &so, rate, 512, &g, &total);
+    cn_status st = cn_playback_build(m, tune, &so, rate, 512, &g, &total, NULL);
     cn_midi_destroy(m);
     if (st) return 1;
     int64_t frames = (int64_t)(seconds * rate);

@@ -189,7 +189,9 @@ int cn_cmd_play(int argc, char **argv) {
     }
     int64_t total = INT64_MAX; // endless: until --duration or Ctrl-C
     if (!st && en) st = cn_endless_prepare(en, &a.so, (double)rate, (int)a.block, &g);
-    else if (!st) st = cn_playback_build(m, a.in, &a.so, (double)rate, (int)a.block, &g, &total);
+    int drums = 0;
+    if (!st && !en) st = cn_playback_build(m, a.in, &a.so, (double)rate, (int)a.block, &g, &total, &drums);
+    if (!st && drums) fprintf(stderr, "continuo play: %d drum notes (channel 10) skipped: no drum kit yet\n", drums);
     for (int i = 0; en && cn_endless_notice(en, i); i++) fprintf(stderr, "continuo play: %s\n", cn_endless_notice(en, i));
     cn_midi_destroy(m);
     if (!st && a.duration > 0 && (int64_t)(a.duration * (double)rate) < total)

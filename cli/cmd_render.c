@@ -99,7 +99,9 @@ static cn_status build(render_args *a, cn_graph **g, int64_t *total) {
     if (a->in) {
         cn_midi *m = NULL;
         cn_status st = cn_midi_read_file(a->in, &m);
-        if (!st) st = cn_playback_build(m, a->in, &a->so, (double)a->rate, RENDER_BLOCK, g, total);
+        int drums = 0;
+        if (!st) st = cn_playback_build(m, a->in, &a->so, (double)a->rate, RENDER_BLOCK, g, total, &drums);
+        if (!st && drums) fprintf(stderr, "continuo render: %d drum notes (channel 10) skipped: no drum kit yet\n", drums);
         cn_midi_destroy(m);
         return st;
     }

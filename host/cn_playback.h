@@ -17,19 +17,23 @@ typedef struct cn_synth_opts {
     const char *seed;       // NULL or a decimal seed (validated by the caller)
 } cn_synth_opts;
 
-// Every note of the file (all tracks and channels: polyphonic) as note-on/note-off events
-// at absolute frames for `rate`. *end = frame of the last note-off. Allocates *ev.
+// Every note of the file (all tracks and channels but the General MIDI drum channel 10,
+// which continuo has no kit for: *drums counts those skipped, may be NULL) as note-on /
+// note-off events at absolute frames for `rate`. *end = frame of the last note-off.
+// Allocates *ev.
+#define CN_MIDI_DRUM_CHANNEL 9 // channel 10, counted from 0
 cn_status cn_note_events_from_midi(const cn_midi *m, double rate, cn_note_event **ev, int *n,
-                              int64_t *end);
+                                   int64_t *end, int *drums);
 
 // The graph alone (generator + effects, no notes) at `rate` with blocks of up to
 // max_frames: for callers that feed notes through the graph's event queue (play --endless).
 cn_status cn_playback_build_graph(const cn_synth_opts *opts, double rate, int max_frames,
                                   cn_graph **g);
 // Build the graph for the notes of `m` (read from `path`, named in errors).
-// *total = last note-off + the generator's and effects' tails.
+// *total = last note-off + the generator's and effects' tails; *drums (may be NULL) =
+// drum notes skipped.
 cn_status cn_playback_build(const cn_midi *m, const char *path, const cn_synth_opts *opts,
-                            double rate, int max_frames, cn_graph **g, int64_t *total);
+                            double rate, int max_frames, cn_graph **g, int64_t *total, int *drums);
 
 // Register the built-in plugins, then load every external plugin named in the
 // environment variable CONTINUO_PLUGINS (shared objects separated by ':'), once.

@@ -1,26 +1,36 @@
-// score_from_midi.c: MIDI notes -> note events at absolute sample frames (cn_playback.h).
+// events_from_midi.c: MIDI notes -> note events at absolute sample frames (cn_playback.h).
 #include <math.h>
 #include <stdlib.h>
 
 #include "host/cn_playback.h"
 
 cn_status cn_note_events_from_midi(const cn_midi *m, double rate, cn_note_event **ev, int *n,
-                              int64_t *end) {
+                                   int64_t *end, int *drums) {
     if (m->n_notes <= 0) return cn_fail(CN_ERR_FORMAT, "the MIDI file has no notes");
     cn_note_event *e = malloc((size_t)m->n_notes * 2 * sizeof *e);
     if (!e) return cn_fail(CN_ERR_NOMEM, "out of memory for %d notes", m->n_notes);
     int64_t last = 0;
+    int k = 0, skipped = 0;
     for (int i = 0; i < m->n_notes; i++) {
         const cn_midi_note *note = &m->notes[i];
+        if (note->channel == CN_MIDI_DRUM_CHANNEL) { // GM percussion: not pitches, no kit yet
+            skipped++;
+            continue;
+        }
         int64_t on = llround(note->on_s * rate), off = llround(note->off_s * rate);
         if (off <= on) off = on + 1; // a zero-length note still sounds one sample
         int vel = note->velocity < 1 ? 1 : note->velocity > 127 ? 127 : note->velocity;
-        e[2 * i] = (cn_note_event){on, CN_EV_NOTE_ON, note->pitch, vel};
-        e[2 * i + 1] = (cn_note_event){off, CN_EV_NOTE_OFF, note->pitch, 0};
+        e[k++] = (cn_note_event){on, CN_EV_NOTE_ON, note->pitch, vel};
+        e[k++] = (cn_note_event){off, CN_EV_NOTE_OFF, note->pitch, 0};
         if (off > last) last = off;
     }
+    if (drums) *drums = skipped;
+    if (!k) {
+        free(e);
+        return cn_fail(CN_ERR_FORMAT, "the MIDI file has only drum notes (channel 10), which continuo does not play yet");
+    }
     *ev = e;
-    *n = 2 * m->n_notes;
+    *n = k;
     *end = last;
     return CN_OK;
 }

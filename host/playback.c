@@ -98,7 +98,7 @@ cn_status cn_playback_build_graph(const cn_synth_opts *opts, double rate, int ma
 }
 
 cn_status cn_playback_build(const cn_midi *m, const char *path, const cn_synth_opts *opts,
-                            double rate, int max_frames, cn_graph **out, int64_t *total) {
+                            double rate, int max_frames, cn_graph **out, int64_t *total, int *drums) {
     cn_graph *g = NULL;
     cn_status st = cn_playback_build_graph(opts, rate, max_frames, &g);
     if (st) return st;
@@ -109,7 +109,7 @@ cn_status cn_playback_build(const cn_midi *m, const char *path, const cn_synth_o
     cn_note_event *ev = NULL;
     int n = 0;
     int64_t end = 0;
-    st = cn_note_events_from_midi(m, rate, &ev, &n, &end);
+    st = cn_note_events_from_midi(m, rate, &ev, &n, &end, drums);
     if (!st) st = cn_graph_set_events(g, ev, n);
     free(ev);
     if (st) {

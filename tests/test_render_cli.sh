@@ -90,6 +90,15 @@ grep -Eq "warning: [1-9][0-9]* samples \([0-9.]+%\) were beyond full scale and c
 "$CN_BIN" render "$tune" -o "$tmp/limited.wav" --fx "eq:gain=24,limiter" 2>"$tmp/err" || fail "limited render"
 grep -q "clipped" "$tmp/err" && fail "clipping warned through the limiter: $(cat "$tmp/err")"
 
+# Drums (channel 10) are skipped with one line giving the count; a file of drums alone is
+# an error. A4 on channel 1 and two notes on channel 10:
+printf 'MThd\x00\x00\x00\x06\x00\x00\x00\x01\x01\xe0MTrk\x00\x00\x00\x19\x00\x90\x45\x5a\x00\x99\x24\x64\x00\x99\x26\x64\x87\x40\x80\x45\x40\x00\x89\x24\x40\x00\xff\x2f\x00' >"$tmp/drums.mid"
+"$CN_BIN" render "$tmp/drums.mid" -o "$tmp/drums.wav" 2>"$tmp/err" || fail "drums: $(cat "$tmp/err")"
+grep -q "^continuo render: 2 drum notes (channel 10) skipped" "$tmp/err" || fail "drums not reported: $(cat "$tmp/err")"
+printf 'MThd\x00\x00\x00\x06\x00\x00\x00\x01\x01\xe0MTrk\x00\x00\x00\x0d\x00\x99\x24\x64\x87\x40\x89\x24\x40\x00\xff\x2f\x00' >"$tmp/onlydrums.mid"
+expect_fail "$tmp/od.wav" "$tmp/onlydrums.mid" -o "$tmp/od.wav"
+grep -q "only drum notes" "$tmp/err" || fail "drums alone: $(cat "$tmp/err")"
+
 # A continuation straight to audio (the melody event-generator plugin feeding the graph).
 small="$CN_SOURCE_DIR/data/melody/nottingham/valid"
 for run in a b; do
