@@ -18,7 +18,8 @@
 static void usage(void) {
     printf("usage: continuo render IN.mid -o OUT.wav [options]\n"
            "       continuo render --primer PRIMER [--notes N] [melody options] -o OUT.wav [options]\n"
-           "Renders the notes of IN.mid (all tracks and channels) to an audio file, until the\n"
+           "Renders the notes of IN.mid (all tracks and channels; drums on channel 10 are\n"
+           "skipped and counted: no drum kit yet) to an audio file, until the\n"
            "last note-off plus the synth's and effects' release tails. The reference synth\n"
            "plays every note (32 voices, the oldest stolen beyond); the WaveNet plays one\n"
            "note at a time (of a chord, the last started). With --primer it renders PRIMER\n"
