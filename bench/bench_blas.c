@@ -28,10 +28,9 @@ static int run_child(double seconds) {
     char path[CN_PATH_MAX], model[CN_PATH_MAX];
     cn_preset_info info;
     cn_wn_model *m;
-    if (cn_preset_find("flute", "wavenet-", NULL, path, sizeof path) || cn_preset_read_info(path, &info))
+    if (cn_preset_find("flute", "wavenet-", NULL, path, sizeof path) || cn_preset_read_info(path, &info) ||
+        cn_preset_model_path(path, &info, model, sizeof model))
         return cn_ui_error(CMD, NULL);
-    const char *slash = strrchr(path, '/');
-    snprintf(model, sizeof model, "%.*s/%s", (int)(slash - path), path, info.model);
     if (cn_wn_load(model, &m, NULL, NULL, NULL)) return cn_ui_error(CMD, NULL);
     double sgemm = cn_bench_sgemm_gflops(768, 1, seconds), sps = 0, gflops = 0;
     int rc = cn_bench_wavenet_train_rate(m, &sps, &gflops);

@@ -18,18 +18,15 @@ typedef struct {
 // Each weights file named by a shipped preset, once, with its short SHA-256.
 static void print_model(const char *dir, const char *file, void *user) {
     model_list *l = user;
-    char path[CN_PATH_MAX], weights[CN_PATH_MAX + 256], hex[65];
+    char path[CN_PATH_MAX], weights[CN_PATH_MAX], hex[65];
     snprintf(path, sizeof path, "%s/%s", dir, file);
     cn_preset_info in;
     if (cn_preset_read_info(path, &in) || !in.model[0]) return;
     for (int i = 0; i < l->n; i++)
         if (!strcmp(l->seen[i], in.model)) return;
     if (l->n < 16) snprintf(l->seen[l->n++], sizeof l->seen[0], "%s", in.model);
-    if (in.model[0] == '/')
-        snprintf(weights, sizeof weights, "%s", in.model);
-    else
-        snprintf(weights, sizeof weights, "%s/%s", dir, in.model);
-    if (cn_sha256_file(weights, hex))
+    // weights holds the resolved path even when the file is missing
+    if (cn_preset_model_path(path, &in, weights, sizeof weights) || cn_sha256_file(weights, hex))
         printf("  %-28s missing (%s)\n", in.model, weights);
     else
         printf("  %-28s sha256 %.12s\n", in.model, hex);
