@@ -39,6 +39,15 @@ cn_status cn_graph_add_effect(cn_graph *g, const cn_plugin_desc *fx, const char 
 // On an error the effects added before the bad item stay in the graph (callers give up).
 cn_status cn_graph_add_chain(cn_graph *g, const char *chain);
 int cn_graph_effect_count(const cn_graph *g);
+// [main] The i-th effect's instance (NULL when there is none) and, if desc is not NULL,
+// its descriptor: for plugin-specific queries (an LV2 effect's latency).
+void *cn_graph_effect(const cn_graph *g, int i, const cn_plugin_desc **desc);
+// [main] The effect chain delays the sound by `frames` (plugins' reported latency). Before
+// its first output (and after each cn_graph_set_events) the graph runs the generator and
+// the chain that many frames ahead and drops that output, so that output frame t is the
+// chain's response to generator frame t: a render is time-aligned with its notes, and
+// ends no earlier. Set it before processing; 0 (the default) = nothing to compensate.
+cn_status cn_graph_set_latency(cn_graph *g, int64_t frames);
 
 // [main] Copy the events (any order; sorted by frame, note-offs before note-ons at the
 // same frame, stable otherwise) and rewind the playhead to frame 0.
@@ -81,7 +90,7 @@ int64_t cn_graph_events_end(const cn_graph *g);
 
 // [worker] Render the next `frames` (1..max_frames) samples into out and advance.
 void cn_graph_process(cn_graph *g, float *out, int frames);
-// [any thread] Frames rendered so far (published after each cn_graph_process).
+// [any thread] Frames output so far (published after each cn_graph_process).
 int64_t cn_graph_position(const cn_graph *g);
 int cn_graph_max_frames(const cn_graph *g);
 double cn_graph_rate(const cn_graph *g);

@@ -26,7 +26,9 @@ struct cn_graph {
     int n_fx;
     cn_note_event *ev; // sorted, [n_ev] of [ev_cap]; [0, next_ev) already delivered
     int n_ev, next_ev, ev_cap;
-    int64_t pos;       // absolute frame of the next sample (worker's copy)
+    int64_t pos;       // absolute frame of the generator's next sample (worker's copy)
+    int64_t out_pos;   // frames output so far: pos - latency once the pre-roll is done
+    int64_t latency, preroll; // the chain's delay; frames still to run ahead and drop
     cn_evqueue *queue; // live events from another thread, or NULL
     atomic_llong shared_pos, dropped, late; // for other threads
     float *block;      // [max_frames] scratch for cn_graph_render
@@ -173,6 +175,19 @@ cn_status cn_graph_add_effect(cn_graph *g, const cn_plugin_desc *fx, const char 
 
 int cn_graph_effect_count(const cn_graph *g) { return g->n_fx; }
 
+void *cn_graph_effect(const cn_graph *g, int i, const cn_plugin_desc **desc) {
+    if (i < 0 || i >= g->n_fx) return NULL;
+    if (desc) *desc = g->fx[i].desc;
+    return g->fx[i].self;
+}
+
+cn_status cn_graph_set_latency(cn_graph *g, int64_t frames) {
+    cn_return_val_if_fail(g && frames >= 0, CN_ERR_ARG);
+    if (g->pos || g->out_pos) return cn_fail(CN_ERR_STATE, "graph latency set after processing started");
+    g->latency = g->preroll = frames;
+    return CN_OK;
+}
+
 cn_status cn_graph_set_event_generator(cn_graph *g, const cn_plugin_desc *d, const char *args) {
     cn_return_val_if_fail(g && d && !g->events.desc, CN_ERR_ARG);
     if (d->kind != CN_PLUGIN_EVENT_GENERATOR)
@@ -262,7 +277,8 @@ cn_status cn_graph_set_events(cn_graph *g, const cn_note_event *ev, int n) {
     sort_events(g->ev, tmp, n);
     free(tmp);
     g->n_ev = n;
-    g->pos = 0;
+    g->pos = g->out_pos = 0;
+    g->preroll = g->latency;
     atomic_store_explicit(&g->shared_pos, 0, memory_order_relaxed);
     return CN_OK;
 }
@@ -329,7 +345,7 @@ int64_t cn_graph_tail_frames(const cn_graph *g) {
 
 // Worker thread: no malloc, locks, I/O or printf. The generator block is cut at every
 // event frame, so an event always lands on the first sample of a process() call.
-void cn_graph_process(cn_graph *g, float *out, int frames) {
+static void run_block(cn_graph *g, float *out, int frames) {
     const int64_t start = g->pos;
     int done = 0;
     if (g->queue) drain_queue(g);
@@ -351,7 +367,20 @@ void cn_graph_process(cn_graph *g, float *out, int frames) {
     }
     for (int i = 0; i < g->n_fx; i++)
         g->fx[i].desc->process(g->fx[i].self, start, out, out, frames);
-    atomic_store_explicit(&g->shared_pos, g->pos, memory_order_release);
+}
+
+void cn_graph_process(cn_graph *g, float *out, int frames) {
+    // A chain that delays the sound by `latency` frames: before the first output, run the
+    // generator and the chain that far ahead and drop what comes out (the delay's silence),
+    // so output frame t is the chain's response to generator frame t.
+    while (g->preroll > 0) {
+        int n = g->preroll < frames ? (int)g->preroll : frames;
+        run_block(g, out, n);
+        g->preroll -= n;
+    }
+    run_block(g, out, frames);
+    g->out_pos += frames;
+    atomic_store_explicit(&g->shared_pos, g->out_pos, memory_order_release);
 }
 
 int64_t cn_graph_position(const cn_graph *g) {
@@ -366,11 +395,11 @@ cn_status cn_graph_render(cn_graph *g, cn_sink *sink, int64_t frames, const cn_p
                           CN_ERR_ARG);
     cn_progress_tracker tr;
     cn_progress_start(&tr, progress, "frames", frames > 0 ? frames : 0);
-    const int64_t start = g->pos;
+    const int64_t start = g->out_pos;
     for (int64_t done = 0; frames < 0 || done < frames;) {
         int n = g->max_frames;
-        if (g->events.desc) { // the events of this block first, then the block
-            cn_status st = cn_graph_pump_events(g, g->pos + n, NULL);
+        if (g->events.desc) { // the events of this block (and of a pre-roll) first, then the block
+            cn_status st = cn_graph_pump_events(g, g->pos + g->preroll + n, NULL);
             if (st) return st;
             if (cn_graph_events_pending(g))
                 return cn_fail(CN_ERR_STATE, "more than %d note events in one block of %d frames",

@@ -1,13 +1,34 @@
 // graph_chain.c: parse an effect-chain spec ("eq:gain=3,reverb:mix=0.2,limiter", see
 // cn_graph.h) and add each effect, found by id in the registry, to a graph.
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cn_kv.h"
 #include "engine/cn_graph.h"
 #include "engine/cn_registry.h"
 
-// Add one effect from "ID" or "ID:k=v:k=v" (+ ",k=v" continuations already folded in as
-// ':'-separated pairs). `item` is modified.
+// Length of the URI at the start of s ("http://x/y#mono" in "http://x/y#mono:gain=3"), 0
+// when s does not start with one. A URI starts with a scheme ("http:", "urn:") and runs
+// to the first ':' followed by KEY= (KEY a C identifier, as parameters and LV2 port
+// symbols are), or to the end.
+static size_t uri_len(const char *s) {
+    const char *p = s;
+    if (!isalpha((unsigned char)*p)) return 0;
+    while (isalnum((unsigned char)*p) || *p == '+' || *p == '.' || *p == '-') p++;
+    if (*p != ':') return 0;
+    for (p = strchr(p + 1, ':'); p; p = strchr(p + 1, ':')) {
+        const char *k = p + 1;
+        if (!isalpha((unsigned char)*k) && *k != '_') continue;
+        while (isalnum((unsigned char)*k) || *k == '_') k++;
+        if (*k == '=') return (size_t)(p - s);
+    }
+    return strlen(s);
+}
+
+// Add one effect from "ID", "ID:k=v:k=v" or "ID:URI:k=v" (+ ",k=v" continuations already
+// folded in as ':'-separated pairs). A URI reaches the plugin's create() as uri=URI,
+// %-escaped (cn_kv_escape). `item` is modified.
 static cn_status add_one(cn_graph *g, char *item) {
     char *colon = strchr(item, ':');
     if (colon) *colon = 0;
@@ -17,9 +38,28 @@ static cn_status add_one(cn_graph *g, char *item) {
     if (d->kind != CN_PLUGIN_EFFECT)
         return cn_fail(CN_ERR_ARG, "effect chain: '%s' is not an effect", item);
     char *args = colon ? colon + 1 : NULL;
-    for (char *p = args; p && *p; p++)
+    size_t ulen = args ? uri_len(args) : 0;
+    char *pairs = args ? args + ulen + (args[ulen] == ':') : NULL;
+    for (char *p = pairs; p && *p; p++)
         if (*p == ':') *p = ','; // plugin args are comma-separated
-    return cn_graph_add_effect(g, d, args);
+    if (!ulen) return cn_graph_add_effect(g, d, args);
+    size_t size = 3 * ulen + strlen(pairs) + 8; // "uri=" + escaped URI + "," + pairs
+    char *full = malloc(size), *uri = malloc(ulen + 1);
+    cn_status st = full && uri ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
+    if (!st) {
+        memcpy(uri, args, ulen);
+        uri[ulen] = 0;
+        memcpy(full, "uri=", 5);
+        st = cn_kv_escape(uri, full + 4, size - 4);
+    }
+    if (!st && *pairs) {
+        strcat(full, ",");
+        strcat(full, pairs);
+    }
+    if (!st) st = cn_graph_add_effect(g, d, full);
+    free(full);
+    free(uri);
+    return st;
 }
 
 cn_status cn_graph_add_chain(cn_graph *g, const char *chain) {

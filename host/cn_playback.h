@@ -25,10 +25,14 @@ typedef struct cn_synth_opts {
 cn_status cn_note_events_from_midi(const cn_midi *m, double rate, cn_note_event **ev, int *n,
                                    int64_t *end, int *drums);
 
-// The graph alone (generator + effects, no notes) at `rate` with blocks of up to
-// max_frames: for callers that feed notes through the graph's event queue (play --endless).
+// The graph alone (generator + effects, their latency compensated; no notes) at `rate`,
+// with blocks of up to max_frames: for callers that feed notes through the graph's event queue (play --endless).
 cn_status cn_playback_build_graph(const cn_synth_opts *opts, double rate, int max_frames,
                                   cn_graph **g);
+// Frames by which the graph's effects delay the sound, as they report it (LV2 effects'
+// latency ports; the built-in effects report none). cn_playback_build_graph compensates
+// it with cn_graph_set_latency.
+int64_t cn_playback_chain_latency(const cn_graph *g);
 // Build the graph for the notes of `m` (read from `path`, named in errors).
 // *total = last note-off + the generator's and effects' tails; *drums (may be NULL) =
 // drum notes skipped.

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "host/cn_builtins.h"
+#include "host/cn_lv2.h"
 #include "host/cn_playback.h"
 #include "engine/cn_registry.h"
 
@@ -77,6 +78,16 @@ cn_status cn_playback_register_plugins(void) {
     return cn_fail_prefix(st, "CONTINUO_PLUGINS");
 }
 
+int64_t cn_playback_chain_latency(const cn_graph *g) {
+    int64_t total = 0;
+    const cn_plugin_desc *d = NULL;
+    for (int i = 0; i < cn_graph_effect_count(g); i++) {
+        void *self = cn_graph_effect(g, i, &d);
+        if (d == &cn_lv2_effect_plugin) total += cn_lv2_effect_latency(self);
+    }
+    return total;
+}
+
 cn_status cn_playback_build_graph(const cn_synth_opts *opts, double rate, int max_frames,
                                   cn_graph **out) {
     cn_status st = cn_playback_register_plugins();
@@ -89,6 +100,7 @@ cn_status cn_playback_build_graph(const cn_synth_opts *opts, double rate, int ma
     st = cn_graph_create(rate, max_frames, &g);
     if (!st) st = cn_graph_set_generator(g, gen, args[0] ? args : NULL);
     if (!st && opts->fx && *opts->fx) st = cn_graph_add_chain(g, opts->fx);
+    if (!st) st = cn_graph_set_latency(g, cn_playback_chain_latency(g));
     if (st) {
         cn_graph_destroy(g);
         return st;

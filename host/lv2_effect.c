@@ -1,0 +1,287 @@
+// lv2_effect.c: the `lv2` effect plugin: any installed LV2 effect, loaded through lilv,
+// as a link of the effect chain (cn_lv2.h, docs/lv2.md). create() finds the plugin and
+// checks it and the control values; prepare() instantiates it, connects every port to a
+// buffer of its own, activates it and runs it once on silence (a plugin's latency port is
+// valid only after a run); process() copies audio in, calls lilv_instance_run and copies
+// audio out: no allocation, lock or I/O.
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lv2/atom/atom.h>
+#include <lv2/buf-size/buf-size.h>
+#include <lv2/options/options.h>
+
+#include "core/cn_kv.h"
+#include "host/cn_lv2.h"
+#include "host/cn_lv2_host.h"
+
+// Channels of the host's blocks: the engine is mono today. With ABI 3 (per-instance
+// channels, planar stereo blocks) this becomes the instance's channel count.
+#define HOST_CHANNELS 1
+#define ATOM_BYTES 8192 // each atom port's buffer (continuo sends no events; plugins may notify)
+#define URI_MAX 1024
+
+typedef struct {
+    cn_lv2_world *w;
+    const LilvPlugin *plugin;
+    char uri[URI_MAX];
+    cn_lv2_shape shape;
+    uint32_t n_ports;
+    float *controls;         // [n_ports] every control port's value (outputs: dummies)
+    char **atoms;            // [n_ports] atom port buffers, NULL for other ports
+    unsigned char *is_output; // [n_ports] 1 for output ports
+    float *audio;            // [(n_in + n_out) * max_frames]: inputs, then outputs
+    float *in_buf[CN_LV2_MAX_AUDIO], *out_buf[CN_LV2_MAX_AUDIO];
+    LV2_URID urid_sequence, urid_chunk;
+    LilvInstance *inst;
+    int64_t latency;
+    int32_t block_min, block_max;
+    float rate;
+    LV2_Options_Option options[4];
+    LV2_Feature f_map, f_unmap, f_options, f_bounded;
+    const LV2_Feature *features[5];
+} lv2_fx;
+
+int cn_lv2_available(void) { return 1; }
+
+static void lv2_destroy(void *self) {
+    lv2_fx *fx = self;
+    if (!fx) return;
+    if (fx->inst) {
+        lilv_instance_deactivate(fx->inst);
+        lilv_instance_free(fx->inst);
+    }
+    for (uint32_t i = 0; fx->atoms && i < fx->n_ports; i++) free(fx->atoms[i]);
+    free(fx->atoms);
+    free(fx->is_output);
+    free(fx->controls);
+    free(fx->audio);
+    if (fx->w) cn_lv2_world_unref();
+    free(fx);
+}
+
+// The symbols of the control inputs, for "unknown port" messages.
+static void control_symbols(const lv2_fx *fx, char *buf, size_t size) {
+    size_t len = 0;
+    buf[0] = 0;
+    for (uint32_t i = 0; i < fx->n_ports && len + 1 < size; i++) {
+        const LilvPort *port = lilv_plugin_get_port_by_index(fx->plugin, i);
+        if (!lilv_port_is_a(fx->plugin, port, fx->w->control) || !lilv_port_is_a(fx->plugin, port, fx->w->input))
+            continue;
+        int k = snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+                         lilv_node_as_string(lilv_port_get_symbol(fx->plugin, port)));
+        if (k > 0) len += (size_t)k;
+    }
+    if (!buf[0]) snprintf(buf, size, "none");
+}
+
+// Default values of the control inputs (the TTL's default, else its minimum, else 0).
+static cn_status set_defaults(lv2_fx *fx) {
+    float *min = malloc(3 * fx->n_ports * sizeof *min);
+    if (!min) return cn_fail(CN_ERR_NOMEM, "out of memory");
+    float *max = min + fx->n_ports, *def = max + fx->n_ports;
+    lilv_plugin_get_port_ranges_float(fx->plugin, min, max, def);
+    for (uint32_t i = 0; i < fx->n_ports; i++)
+        fx->controls[i] = !isnan(def[i]) ? def[i] : !isnan(min[i]) ? min[i] : 0.0f;
+    free(min);
+    return CN_OK;
+}
+
+// One SYMBOL=VALUE: a control input, the value a number within the port's range.
+static cn_status set_control(lv2_fx *fx, const cn_kv *kv) {
+    char sym[128], num[64], *end;
+    if (kv->key_len >= sizeof sym) return cn_fail(CN_ERR_ARG, "lv2 %s: port name too long", fx->uri);
+    memcpy(sym, kv->key, kv->key_len);
+    sym[kv->key_len] = 0;
+    LilvNode *s = lilv_new_string(fx->w->world, sym);
+    const LilvPort *port = lilv_plugin_get_port_by_symbol(fx->plugin, s);
+    lilv_node_free(s);
+    if (!port || !lilv_port_is_a(fx->plugin, port, fx->w->control) ||
+        !lilv_port_is_a(fx->plugin, port, fx->w->input)) {
+        char list[2048];
+        control_symbols(fx, list, sizeof list);
+        return cn_fail(CN_ERR_ARG, "lv2 %s: no control port '%s' (control ports: %s)", fx->uri, sym, list);
+    }
+    char what[160];
+    snprintf(what, sizeof what, "lv2 port '%s'", sym);
+    cn_status st = cn_kv_value(kv, what, num, sizeof num);
+    if (st) return st;
+    float v = strtof(num, &end);
+    if (*end || v != v) return cn_fail(CN_ERR_ARG, "lv2 %s: '%s' for %s is not a number", fx->uri, num, sym);
+    LilvNode *def = NULL, *min = NULL, *max = NULL;
+    lilv_port_get_range(fx->plugin, port, &def, &min, &max);
+    float lo = min ? lilv_node_as_float(min) : -INFINITY, hi = max ? lilv_node_as_float(max) : INFINITY;
+    lilv_node_free(def);
+    lilv_node_free(min);
+    lilv_node_free(max);
+    if (v < lo || v > hi)
+        return cn_fail(CN_ERR_RANGE, "lv2 %s: %s=%g out of range [%g, %g]", fx->uri, sym, (double)v, (double)lo,
+                       (double)hi);
+    fx->controls[lilv_port_get_index(fx->plugin, port)] = v;
+    return CN_OK;
+}
+
+// args: "uri=URI" (%-escaped, see cn_kv_escape) and SYMBOL=VALUE pairs, in any order.
+static cn_status lv2_create(const char *args, void **out) {
+    lv2_fx *fx = calloc(1, sizeof *fx);
+    if (!fx) return cn_fail(CN_ERR_NOMEM, "out of memory");
+    cn_status st = cn_lv2_world_ref(&fx->w);
+    if (st) {
+        free(fx);
+        return st;
+    }
+    cn_kv kv;
+    for (const char *p = args; !st && cn_kv_next(&p, "lv2", &kv, &st);)
+        if (cn_kv_is(&kv, "uri")) st = cn_kv_unescape(&kv, "lv2 uri", fx->uri, sizeof fx->uri);
+    if (!st && !fx->uri[0])
+        st = cn_fail(CN_ERR_ARG, "lv2: no plugin URI (write lv2:URI[:PORT=VALUE...]; see 'continuo plugins --lv2')");
+    if (!st && !(fx->plugin = cn_lv2_find(fx->w, fx->uri))) st = CN_ERR_ARG;
+    if (!st && !cn_lv2_examine(fx->w, fx->plugin, &fx->shape))
+        st = cn_fail(CN_ERR_UNSUPPORTED, "lv2 %s %s", fx->uri, fx->shape.why);
+    if (!st) {
+        fx->n_ports = lilv_plugin_get_num_ports(fx->plugin);
+        fx->controls = calloc(fx->n_ports, sizeof *fx->controls);
+        fx->atoms = calloc(fx->n_ports, sizeof *fx->atoms);
+        fx->is_output = calloc(fx->n_ports, 1);
+        st = fx->controls && fx->atoms && fx->is_output ? set_defaults(fx) : cn_fail(CN_ERR_NOMEM, "out of memory");
+    }
+    for (const char *p = args; !st && cn_kv_next(&p, "lv2", &kv, &st);)
+        if (!cn_kv_is(&kv, "uri")) st = set_control(fx, &kv);
+    if (st) {
+        lv2_destroy(fx);
+        return st;
+    }
+    fx->urid_sequence = fx->w->map.map(NULL, LV2_ATOM__Sequence);
+    fx->urid_chunk = fx->w->map.map(NULL, LV2_ATOM__Chunk);
+    *out = fx;
+    return CN_OK;
+}
+
+static void set_features(lv2_fx *fx, double rate, int max_frames) {
+    LV2_URID_Map *m = &fx->w->map;
+    LV2_URID t_int = m->map(NULL, LV2_ATOM__Int), t_float = m->map(NULL, LV2_ATOM__Float);
+    fx->block_min = 1;
+    fx->block_max = max_frames;
+    fx->rate = (float)rate;
+    fx->options[0] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, m->map(NULL, LV2_BUF_SIZE__minBlockLength),
+                                          sizeof(int32_t), t_int, &fx->block_min};
+    fx->options[1] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, m->map(NULL, LV2_BUF_SIZE__maxBlockLength),
+                                          sizeof(int32_t), t_int, &fx->block_max};
+    fx->options[2] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,
+                                          m->map(NULL, "http://lv2plug.in/ns/ext/parameters#sampleRate"),
+                                          sizeof(float), t_float, &fx->rate};
+    fx->options[3] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, NULL};
+    fx->f_map = (LV2_Feature){LV2_URID__map, &fx->w->map};
+    fx->f_unmap = (LV2_Feature){LV2_URID__unmap, &fx->w->unmap};
+    fx->f_options = (LV2_Feature){LV2_OPTIONS__options, fx->options};
+    fx->f_bounded = (LV2_Feature){LV2_BUF_SIZE__boundedBlockLength, NULL};
+    const LV2_Feature *f[] = {&fx->f_map, &fx->f_unmap, &fx->f_options, &fx->f_bounded, NULL};
+    memcpy(fx->features, f, sizeof f);
+}
+
+// Output atom ports get their capacity back before each run (the plugin overwrites it).
+static void reset_atoms(lv2_fx *fx) {
+    for (uint32_t i = 0; i < fx->n_ports; i++) {
+        if (!fx->atoms[i]) continue;
+        LV2_Atom_Sequence *seq = (LV2_Atom_Sequence *)fx->atoms[i];
+        if (fx->is_output[i]) {
+            seq->atom.size = ATOM_BYTES - sizeof(LV2_Atom);
+            seq->atom.type = fx->urid_chunk;
+        } else {
+            seq->atom.size = sizeof(LV2_Atom_Sequence_Body); // an empty sequence
+            seq->atom.type = fx->urid_sequence;
+            seq->body.unit = seq->body.pad = 0;
+        }
+    }
+}
+
+static cn_status connect_ports(lv2_fx *fx, int max_frames) {
+    const cn_lv2_shape *s = &fx->shape;
+    fx->audio = calloc((size_t)(s->n_in + s->n_out) * (size_t)max_frames, sizeof *fx->audio);
+    if (!fx->audio) return cn_fail(CN_ERR_NOMEM, "out of memory for lv2 buffers");
+    for (int i = 0; i < s->n_in; i++) fx->in_buf[i] = fx->audio + (size_t)i * (size_t)max_frames;
+    for (int i = 0; i < s->n_out; i++) fx->out_buf[i] = fx->audio + (size_t)(s->n_in + i) * (size_t)max_frames;
+    for (uint32_t i = 0; i < fx->n_ports; i++) {
+        const LilvPort *port = lilv_plugin_get_port_by_index(fx->plugin, i);
+        fx->is_output[i] = (unsigned char)lilv_port_is_a(fx->plugin, port, fx->w->output);
+        void *buf = NULL; // optional ports of other types stay unconnected
+        if (lilv_port_is_a(fx->plugin, port, fx->w->control)) buf = &fx->controls[i];
+        else if (lilv_port_is_a(fx->plugin, port, fx->w->atom)) {
+            if (!fx->atoms[i] && !(fx->atoms[i] = calloc(1, ATOM_BYTES)))
+                return cn_fail(CN_ERR_NOMEM, "out of memory for lv2 buffers");
+            buf = fx->atoms[i];
+        }
+        for (int k = 0; k < s->n_in; k++)
+            if (s->in[k] == i) buf = fx->in_buf[k];
+        for (int k = 0; k < s->n_out; k++)
+            if (s->out[k] == i) buf = fx->out_buf[k];
+        lilv_instance_connect_port(fx->inst, i, buf);
+    }
+    reset_atoms(fx);
+    return CN_OK;
+}
+
+static cn_status lv2_prepare(void *self, double rate, int max_frames) {
+    lv2_fx *fx = self;
+    if (fx->inst) return cn_fail(CN_ERR_STATE, "lv2 %s: prepared twice", fx->uri);
+    set_features(fx, rate, max_frames);
+    fx->inst = lilv_plugin_instantiate(fx->plugin, rate, fx->features);
+    if (!fx->inst) return cn_fail(CN_ERR_UNSUPPORTED, "lv2 %s: the plugin failed to instantiate at %g Hz", fx->uri, rate);
+    cn_status st = connect_ports(fx, max_frames);
+    if (st) return st;
+    lilv_instance_activate(fx->inst);
+    lilv_instance_run(fx->inst, (uint32_t)max_frames); // silence in: now the latency port is valid
+    reset_atoms(fx);
+    if (fx->shape.latency_port >= 0) {
+        float l = fx->controls[fx->shape.latency_port];
+        fx->latency = l > 0 && l < 1e9f ? (int64_t)lrintf(l) : 0;
+    }
+    return CN_OK;
+}
+
+static void copy(float *dst, const float *src, int frames) { memcpy(dst, src, (size_t)frames * sizeof *dst); }
+
+static void average(float *dst, const float *a, const float *b, int frames) {
+    for (int i = 0; i < frames; i++) dst[i] = 0.5f * (a[i] + b[i]);
+}
+
+// The one place where host channels meet the plugin's audio ports (1 or 2 each way).
+// Host blocks are planar: `frames` samples of channel 0, then of channel 1 (in == out
+// allowed: the inputs are copied before the run). Inputs: port k takes host channel k, a
+// mono host feeds every input, a stereo host feeds a mono input (L+R)/2. Outputs: host
+// channel c takes port c, a mono output feeds every channel, a mono host takes (L+R)/2.
+static void run_adapted(lv2_fx *fx, const float *in, float *out, int host_ch, int frames) {
+    const int n_in = fx->shape.n_in, n_out = fx->shape.n_out;
+    for (int k = 0; k < n_in; k++) {
+        if (host_ch == 1 || host_ch == n_in) copy(fx->in_buf[k], in + (host_ch == 1 ? 0 : k) * frames, frames);
+        else average(fx->in_buf[k], in, in + frames, frames);
+    }
+    lilv_instance_run(fx->inst, (uint32_t)frames);
+    for (int c = 0; c < host_ch; c++) {
+        if (n_out == 1 || n_out == host_ch) copy(out + c * frames, fx->out_buf[n_out == 1 ? 0 : c], frames);
+        else average(out + c * frames, fx->out_buf[0], fx->out_buf[1], frames);
+    }
+}
+
+static void lv2_process(void *self, int64_t start, const float *in, float *out, int frames) {
+    (void)start;
+    lv2_fx *fx = self;
+    reset_atoms(fx);
+    run_adapted(fx, in, out, HOST_CHANNELS, frames);
+}
+
+int64_t cn_lv2_effect_latency(void *self) { return ((lv2_fx *)self)->latency; }
+
+const cn_plugin_desc cn_lv2_effect_plugin = {
+    .abi_version = CN_PLUGIN_ABI_VERSION,
+    .id = "lv2",
+    .name = "LV2 effect",
+    .description = "any installed LV2 effect: lv2:URI[:PORT=VALUE...] (see 'continuo plugins --lv2')",
+    .kind = CN_PLUGIN_EFFECT,
+    .create = lv2_create,
+    .prepare = lv2_prepare,
+    .process = lv2_process,
+    .destroy = lv2_destroy,
+};
