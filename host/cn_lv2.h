@@ -37,7 +37,7 @@ typedef struct cn_lv2_info {
 } cn_lv2_info;
 
 // [main] Every installed plugin with audio inputs and outputs (uri NULL), sorted by URI,
-// or the one plugin `uri` (an error when none has it or it is not an effect).
+// or the one plugin `uri` (an error when none has it; `unusable` says what else is wrong).
 cn_status cn_lv2_list(const char *uri, cn_lv2_info **out, int *n);
 void cn_lv2_list_free(cn_lv2_info *list, int n);
 
