@@ -1,8 +1,8 @@
 // lv2_effect.c: the `lv2` effect plugin: any installed LV2 effect, loaded through lilv,
 // as a link of the effect chain (cn_lv2.h, docs/lv2.md). create() finds the plugin and
 // checks it and the control values; prepare() instantiates it, connects every port to a
-// buffer of its own, activates it and runs it once on silence (a plugin's latency port is
-// valid only after a run); process() copies audio in, calls lilv_instance_run and copies
+// buffer of its own, activates it and runs it on silence (a plugin's latency port is valid
+// only after a run); process() copies audio in, calls lilv_instance_run and copies
 // audio out: no allocation, lock or I/O.
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +22,7 @@
 #define HOST_CHANNELS 1
 #define ATOM_BYTES 8192 // each atom port's buffer (continuo sends no events; plugins may notify)
 #define URI_MAX 1024
+#define PREPARE_RUNS 16 // most runs on silence in prepare() while a latency settles
 
 typedef struct {
     cn_lv2_world *w;
@@ -232,10 +233,18 @@ static cn_status lv2_prepare(void *self, double rate, int max_frames) {
     cn_status st = connect_ports(fx, max_frames);
     if (st) return st;
     lilv_instance_activate(fx->inst);
-    lilv_instance_run(fx->inst, (uint32_t)max_frames); // silence in: now the latency port is valid
-    reset_atoms(fx);
-    if (fx->shape.latency_port >= 0) {
-        float l = fx->controls[fx->shape.latency_port];
+    // A latency port is valid only after a run, and some plugins apply a setting one run
+    // later (x42 nodelay): run on silence until the reported latency holds still.
+    const int lp = fx->shape.latency_port;
+    float prev = NAN;
+    for (int k = 0; k < PREPARE_RUNS; k++) {
+        lilv_instance_run(fx->inst, (uint32_t)max_frames);
+        reset_atoms(fx);
+        if (lp < 0 || fx->controls[lp] == prev) break;
+        prev = fx->controls[lp];
+    }
+    if (lp >= 0) {
+        float l = fx->controls[lp];
         fx->latency = l > 0 && l < 1e9f ? (int64_t)lrintf(l) : 0;
     }
     return CN_OK;
