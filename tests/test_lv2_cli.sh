@@ -87,4 +87,11 @@ expect_fail "no plugin URI" "lv2"
 expect_fail "no plugin URI" "lv2:gain=3"
 "$CN_BIN" plugins --lv2 http://example.org/none >/dev/null 2>"$tmp/err" && fail "plugins --lv2 unknown URI succeeded"
 [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "plugins --lv2 unknown: $(cat "$tmp/err")"
+# Completion of `plugins --lv2 URI`, with the ':' bash splits words at.
+. "$CN_SOURCE_DIR/scripts/continuo.bash-completion"
+COMP_LINE="$CN_BIN plugins --lv2 http://gareus.org/oss/lv2/fil4#m"
+COMP_WORDS=("$CN_BIN" plugins --lv2 http : //gareus.org/oss/lv2/fil4#m) COMP_CWORD=5 COMPREPLY=()
+COMP_POINT=${#COMP_LINE}
+_continuo
+[ "${COMPREPLY[*]}" = "//gareus.org/oss/lv2/fil4#mono" ] || fail "completion of a URI: '${COMPREPLY[*]}'"
 echo "test_lv2_cli: ok"
