@@ -19,6 +19,9 @@ echo "Depends: $depends"
 for lib in libopenblas0 libportaudio2 libsndfile1 libfftw3-single3 libcjson1 libsamplerate0 libc6; do
     [[ $depends == *"$lib"* ]] || fail "Depends lacks $lib"
 done
+if grep -q "^LILV_FOUND:INTERNAL=1" "$CN_BUILD_DIR/CMakeCache.txt"; then # built with LV2 hosting
+    [[ $depends == *liblilv-0-0* ]] || fail "Depends lacks liblilv-0-0"
+fi
 dpkg-deb -x "$deb" "$T/root"
 bin=$T/root/usr/bin/continuo
 [ -x "$bin" ] && [ -f "$T/root/usr/share/man/man1/continuo.1" ] || fail "package misses the binary or man page"
