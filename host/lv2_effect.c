@@ -38,6 +38,8 @@ typedef struct {
     LV2_URID urid_sequence, urid_chunk;
     LilvInstance *inst;
     int64_t latency;
+    double tail_seconds;     // "tail=S": how long the plugin rings on (LV2 cannot say)
+    int64_t tail;            // in frames, once prepared
     int32_t block_min, block_max;
     float rate;
     LV2_Options_Option options[4];
@@ -90,17 +92,24 @@ static cn_status set_defaults(lv2_fx *fx) {
     return CN_OK;
 }
 
+// The control input port with this symbol, or NULL.
+static const LilvPort *find_control(const lv2_fx *fx, const char *symbol) {
+    LilvNode *s = lilv_new_string(fx->w->world, symbol);
+    const LilvPort *port = lilv_plugin_get_port_by_symbol(fx->plugin, s);
+    lilv_node_free(s);
+    if (port && (!lilv_port_is_a(fx->plugin, port, fx->w->control) || !lilv_port_is_a(fx->plugin, port, fx->w->input)))
+        port = NULL;
+    return port;
+}
+
 // One SYMBOL=VALUE: a control input, the value a number within the port's range.
 static cn_status set_control(lv2_fx *fx, const cn_kv *kv) {
     char sym[128], num[64], *end;
     if (kv->key_len >= sizeof sym) return cn_fail(CN_ERR_ARG, "lv2 %s: port name too long", fx->uri);
     memcpy(sym, kv->key, kv->key_len);
     sym[kv->key_len] = 0;
-    LilvNode *s = lilv_new_string(fx->w->world, sym);
-    const LilvPort *port = lilv_plugin_get_port_by_symbol(fx->plugin, s);
-    lilv_node_free(s);
-    if (!port || !lilv_port_is_a(fx->plugin, port, fx->w->control) ||
-        !lilv_port_is_a(fx->plugin, port, fx->w->input)) {
+    const LilvPort *port = find_control(fx, sym);
+    if (!port) {
         char list[2048];
         control_symbols(fx, list, sizeof list);
         return cn_fail(CN_ERR_ARG, "lv2 %s: no control port '%s' (control ports: %s)", fx->uri, sym, list);
@@ -124,7 +133,21 @@ static cn_status set_control(lv2_fx *fx, const cn_kv *kv) {
     return CN_OK;
 }
 
-// args: "uri=URI" (%-escaped, see cn_kv_escape) and SYMBOL=VALUE pairs, in any order.
+// "tail=SECONDS": LV2 has no way to say how long a plugin rings after its input ends (a
+// reverb, a delay), so the user says it; renders run that much longer.
+static cn_status set_tail(lv2_fx *fx, const cn_kv *kv) {
+    char num[64], *end;
+    cn_status st = cn_kv_value(kv, "lv2 tail", num, sizeof num);
+    if (st) return st;
+    double t = strtod(num, &end);
+    if (*end || !(t >= 0 && t <= 600))
+        return cn_fail(CN_ERR_RANGE, "lv2 %s: tail=%s is not a number of seconds in [0, 600]", fx->uri, num);
+    fx->tail_seconds = t;
+    return CN_OK;
+}
+
+// args: "uri=URI" (%-escaped, see cn_kv_escape), SYMBOL=VALUE pairs and tail=SECONDS, in
+// any order (a control port named "tail" takes the key).
 static cn_status lv2_create(const char *args, void **out) {
     lv2_fx *fx = calloc(1, sizeof *fx);
     if (!fx) return cn_fail(CN_ERR_NOMEM, "out of memory");
@@ -149,7 +172,8 @@ static cn_status lv2_create(const char *args, void **out) {
         st = fx->controls && fx->atoms && fx->is_output ? set_defaults(fx) : cn_fail(CN_ERR_NOMEM, "out of memory");
     }
     for (const char *p = args; !st && cn_kv_next(&p, "lv2", &kv, &st);)
-        if (!cn_kv_is(&kv, "uri")) st = set_control(fx, &kv);
+        if (cn_kv_is(&kv, "tail") && !find_control(fx, "tail")) st = set_tail(fx, &kv);
+        else if (!cn_kv_is(&kv, "uri")) st = set_control(fx, &kv);
     if (st) {
         lv2_destroy(fx);
         return st;
@@ -228,6 +252,7 @@ static cn_status lv2_prepare(void *self, double rate, int max_frames) {
     lv2_fx *fx = self;
     if (fx->inst) return cn_fail(CN_ERR_STATE, "lv2 %s: prepared twice", fx->uri);
     set_features(fx, rate, max_frames);
+    fx->tail = (int64_t)ceil(fx->tail_seconds * rate);
     fx->inst = lilv_plugin_instantiate(fx->plugin, rate, fx->features);
     if (!fx->inst) return cn_fail(CN_ERR_UNSUPPORTED, "lv2 %s: the plugin failed to instantiate at %g Hz", fx->uri, rate);
     cn_status st = connect_ports(fx, max_frames);
@@ -283,14 +308,17 @@ static void lv2_process(void *self, int64_t start, const float *in, float *out, 
 
 int64_t cn_lv2_effect_latency(void *self) { return ((lv2_fx *)self)->latency; }
 
+static int64_t lv2_tail(void *self) { return ((lv2_fx *)self)->tail; }
+
 const cn_plugin_desc cn_lv2_effect_plugin = {
     .abi_version = CN_PLUGIN_ABI_VERSION,
     .id = "lv2",
     .name = "LV2 effect",
-    .description = "any installed LV2 effect: lv2:URI[:PORT=VALUE...] (see 'continuo plugins --lv2')",
+    .description = "any installed LV2 effect: lv2:URI[:PORT=VALUE...][:tail=SECONDS] (see 'continuo plugins --lv2')",
     .kind = CN_PLUGIN_EFFECT,
     .create = lv2_create,
     .prepare = lv2_prepare,
     .process = lv2_process,
+    .tail_frames = lv2_tail,
     .destroy = lv2_destroy,
 };

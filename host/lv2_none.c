@@ -29,6 +29,8 @@ static void none_process(void *self, int64_t start, const float *in, float *out,
     (void)frames;
 }
 
+static void none_destroy(void *self) { (void)self; }
+
 int64_t cn_lv2_effect_latency(void *self) {
     (void)self;
     return 0;
@@ -55,4 +57,5 @@ const cn_plugin_desc cn_lv2_effect_plugin = {
     .create = none_create,
     .prepare = none_prepare,
     .process = none_process,
+    .destroy = none_destroy,
 };

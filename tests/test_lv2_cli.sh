@@ -65,6 +65,9 @@ same "$tmp/late.wav" "$tmp/dry.wav" && fail "uncompensated delay made no differe
 "$CN_BIN" render --primer "D4 F#4 A4 D5" --notes 8 --ngram-only -o "$tmp/p_comp.wav" \
     --fx "lv2:$NODELAY:delay=2000:report_latency=1" 2>/dev/null || fail "primer render with lv2"
 same "$tmp/p_comp.wav" "$tmp/p_dry.wav" || fail "compensated continuation differs from the dry one"
+# tail=SECONDS: the render runs that much longer (LV2 cannot say how long a plugin rings).
+render -o "$tmp/tail.wav" --fx "lv2:$FIL4:gain=-1:tail=2.5"
+[ "$(soxi -s "$tmp/tail.wav" 2>/dev/null)" = $((frames + 120000)) ] || fail "tail=2.5 did not add 120000 frames"
 # Built-in effects and LV2 effects mix in one chain; the old syntax keeps working.
 render -o "$tmp/mix.wav" --fx "eq:gain=3,freq=800,lv2:$FIL4:gain=-3,HighPass=1,reverb:mix=0.2,limiter"
 [ "$(soxi -s "$tmp/mix.wav" 2>/dev/null)" -ge "$frames" ] || fail "mixed chain length"
@@ -85,6 +88,7 @@ expect_fail "is not an effect: 0 audio inputs" "lv2:http://gareus.org/oss/lv2/mi
 expect_fail "requires the LV2 feature http://lv2plug.in/ns/ext/worker#schedule" "lv2:http://gareus.org/oss/lv2/convoLV2#Mono"
 expect_fail "no plugin URI" "lv2"
 expect_fail "no plugin URI" "lv2:gain=3"
+expect_fail "tail=-2 is not a number of seconds in [0, 600]" "lv2:$FIL4:tail=-2"
 "$CN_BIN" plugins --lv2 http://example.org/none >/dev/null 2>"$tmp/err" && fail "plugins --lv2 unknown URI succeeded"
 [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "plugins --lv2 unknown: $(cat "$tmp/err")"
 # Completion of `plugins --lv2 URI`, with the ':' bash splits words at.
