@@ -53,7 +53,7 @@ static void usage(void) {
            "  --block N              frames per device callback (default 256)\n"
            "  -o, --output FILE      also record what is played to FILE (.wav or .flac)\n"
            "  --synth ID, --instrument NAME, --preset P, --fx CHAIN\n"
-           "                         as for 'continuo render'\n"
+           "                         as for 'continuo render' (LV2 effects: lv2:URI...)\n"
            "  --seed S               seed of the synth and, with --endless, of the melody\n"
            "                         sampler (default: random; the 'endless:' line says it)\n"
            "Endless mode:\n"
