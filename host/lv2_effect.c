@@ -4,6 +4,7 @@
 // buffer of its own, activates it and runs it on silence (a plugin's latency port is valid
 // only after a run); process() copies audio in, calls lilv_instance_run and copies
 // audio out: no allocation, lock or I/O.
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,6 +249,16 @@ static cn_status connect_ports(lv2_fx *fx, int max_frames) {
     return CN_OK;
 }
 
+// Keep the plugin's shared object loaded for the life of the process, as the registry does
+// with external continuo plugins: some plugins leave threads or atexit handlers behind that
+// must not outlive their code, and a leak report can then name the library.
+static void pin_library(const LilvPlugin *p) {
+    char *path = lilv_file_uri_parse(lilv_node_as_uri(lilv_plugin_get_library_uri(p)), NULL);
+    void *h = path ? dlopen(path, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) : NULL;
+    if (h) dlclose(h); // drops our reference; RTLD_NODELETE stays
+    lilv_free(path);
+}
+
 static cn_status lv2_prepare(void *self, double rate, int max_frames) {
     lv2_fx *fx = self;
     if (fx->inst) return cn_fail(CN_ERR_STATE, "lv2 %s: prepared twice", fx->uri);
@@ -255,6 +266,7 @@ static cn_status lv2_prepare(void *self, double rate, int max_frames) {
     fx->tail = (int64_t)ceil(fx->tail_seconds * rate);
     fx->inst = lilv_plugin_instantiate(fx->plugin, rate, fx->features);
     if (!fx->inst) return cn_fail(CN_ERR_UNSUPPORTED, "lv2 %s: the plugin failed to instantiate at %g Hz", fx->uri, rate);
+    pin_library(fx->plugin);
     cn_status st = connect_ports(fx, max_frames);
     if (st) return st;
     lilv_instance_activate(fx->inst);

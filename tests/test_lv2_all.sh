@@ -1,9 +1,13 @@
-# LABELS: slow
+# LABELS: slow;noasan
 # TIMEOUT: 600
 # test_lv2_all.sh: every installed LV2 effect that `continuo plugins --lv2` calls usable
 # loads, instantiates and renders a short tune with its default settings: exit 0, a file
 # of the expected length (the notes plus the effect's tail: none by default) and no
 # non-finite sample. Each refused one must say why. Exits 77 without LV2 support or sox.
+# Not under ASan (label noasan): it runs third-party code whose own bugs ASan reports
+# (swh-lv2 1.0.16: dj_eq, dj_eq_mono, fastLookaheadLimiter and vynil leak what activate()
+# allocates; hermesFilter frees a pointer it did not allocate); the other LV2 tests run
+# under ASan with plugins that are clean.
 set -u
 : "${CN_BIN:?}" "${CN_SOURCE_DIR:?}"
 tmp=$(mktemp -d)
