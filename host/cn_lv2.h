@@ -2,7 +2,8 @@
 // (docs/lv2.md). The effect plugin `lv2` takes "uri=URI,SYMBOL=VALUE,..." (the chain
 // spec "lv2:URI:SYMBOL=VALUE" becomes that, see cn_graph_add_chain): create() finds the
 // plugin, checks its features and ports and the control values; prepare() instantiates
-// and activates it; process() only copies audio in and out and calls run().
+// and activates it; process() only copies audio in and out and calls run() on blocks of
+// a fixed size.
 // Without lilv at build time (no CN_HAVE_LILV) the plugin is still registered and says so.
 #ifndef CN_LV2_H
 #define CN_LV2_H
@@ -16,9 +17,10 @@ extern const cn_plugin_desc cn_lv2_effect_plugin;
 // 1 when this build hosts LV2 plugins (built with lilv).
 int cn_lv2_available(void);
 
-// [main] Frames by which the instance delays its input, as the plugin reported after
-// activation (its lv2:reportsLatency port; 0 without one). The host compensates it
-// (cn_graph_set_latency), so the chain's output stays aligned with the notes.
+// [main] Frames by which the instance delays its input: what the plugin reported after
+// activation (its lv2:reportsLatency port; 0 without one) plus the fixed block the wrapper
+// collects before each run. The host compensates it (cn_graph_set_latency), so the chain's
+// output stays aligned with the notes.
 int64_t cn_lv2_effect_latency(void *self);
 
 // What `continuo plugins --lv2` shows of one installed plugin.

@@ -1,9 +1,10 @@
 // lv2_effect.c: the `lv2` effect plugin: any installed LV2 effect, loaded through lilv,
 // as a link of the effect chain (cn_lv2.h, docs/lv2.md). create() finds the plugin and
 // checks it and the control values; prepare() instantiates it, connects every port to a
-// buffer of its own, activates it and runs it on silence (a plugin's latency port is valid
-// only after a run); process() copies audio in, calls lilv_instance_run and copies
-// audio out: no allocation, lock or I/O.
+// buffer of its own, activates it and runs it on 1 s of silence (a plugin's latency port is
+// valid only after a run, and parameter ramps settle); process() copies the host's frames
+// into runs of a fixed size (RUN_FRAMES, reported as latency with the plugin's own), calls
+// lilv_instance_run on each, and copies audio out: no allocation, lock or I/O.
 #include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
@@ -23,7 +24,12 @@
 #define HOST_CHANNELS 1
 #define ATOM_BYTES 8192 // each atom port's buffer (continuo sends no events; plugins may notify)
 #define URI_MAX 1024
-#define PREPARE_RUNS 16 // most runs on silence in prepare() while a latency settles
+#define WARMUP_SECONDS 1.0 // silence run through a plugin in prepare()
+// The plugin always runs on blocks of this many frames, whatever the host's block sizes
+// (a live worker's vary with the ring buffer): many plugins compute per run (a limiter's
+// gain, a parameter ramp), and only fixed runs make render and play give the same
+// samples. Collecting a block costs that much latency, compensated like the plugin's own.
+#define RUN_FRAMES 64 // a power of two (buf-size:powerOf2BlockLength)
 
 typedef struct {
     cn_lv2_world *w;
@@ -34,8 +40,9 @@ typedef struct {
     float *controls;         // [n_ports] every control port's value (outputs: dummies)
     char **atoms;            // [n_ports] atom port buffers, NULL for other ports
     unsigned char *is_output; // [n_ports] 1 for output ports
-    float *audio;            // [(n_in + n_out) * max_frames]: inputs, then outputs
+    float *audio;            // [(n_in + n_out) * RUN_FRAMES]: inputs, then outputs
     float *in_buf[CN_LV2_MAX_AUDIO], *out_buf[CN_LV2_MAX_AUDIO];
+    int fill;                // frames of the next run already in in_buf (and taken from out_buf)
     LV2_URID urid_sequence, urid_chunk;
     LilvInstance *inst;
     int64_t latency;
@@ -43,9 +50,9 @@ typedef struct {
     int64_t tail;            // in frames, once prepared
     int32_t block_min, block_max;
     float rate;
-    LV2_Options_Option options[4];
-    LV2_Feature f_map, f_unmap, f_options, f_bounded;
-    const LV2_Feature *features[5];
+    LV2_Options_Option options[5];
+    LV2_Feature f_map, f_unmap, f_options, f_bounded, f_fixed, f_pow2;
+    const LV2_Feature *features[7];
 } lv2_fx;
 
 int cn_lv2_available(void) { return 1; }
@@ -188,22 +195,26 @@ static cn_status lv2_create(const char *args, void **out) {
 static void set_features(lv2_fx *fx, double rate, int max_frames) {
     LV2_URID_Map *m = &fx->w->map;
     LV2_URID t_int = m->map(NULL, LV2_ATOM__Int), t_float = m->map(NULL, LV2_ATOM__Float);
-    fx->block_min = 1;
-    fx->block_max = max_frames;
+    (void)max_frames;
+    fx->block_min = fx->block_max = RUN_FRAMES;
     fx->rate = (float)rate;
     fx->options[0] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, m->map(NULL, LV2_BUF_SIZE__minBlockLength),
                                           sizeof(int32_t), t_int, &fx->block_min};
     fx->options[1] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, m->map(NULL, LV2_BUF_SIZE__maxBlockLength),
                                           sizeof(int32_t), t_int, &fx->block_max};
+    fx->options[3] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, m->map(NULL, LV2_BUF_SIZE__nominalBlockLength),
+                                          sizeof(int32_t), t_int, &fx->block_max};
     fx->options[2] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,
                                           m->map(NULL, "http://lv2plug.in/ns/ext/parameters#sampleRate"),
                                           sizeof(float), t_float, &fx->rate};
-    fx->options[3] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, NULL};
+    fx->options[4] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, NULL};
     fx->f_map = (LV2_Feature){LV2_URID__map, &fx->w->map};
     fx->f_unmap = (LV2_Feature){LV2_URID__unmap, &fx->w->unmap};
     fx->f_options = (LV2_Feature){LV2_OPTIONS__options, fx->options};
     fx->f_bounded = (LV2_Feature){LV2_BUF_SIZE__boundedBlockLength, NULL};
-    const LV2_Feature *f[] = {&fx->f_map, &fx->f_unmap, &fx->f_options, &fx->f_bounded, NULL};
+    fx->f_fixed = (LV2_Feature){LV2_BUF_SIZE__fixedBlockLength, NULL}; // every run is RUN_FRAMES
+    fx->f_pow2 = (LV2_Feature){LV2_BUF_SIZE__powerOf2BlockLength, NULL};
+    const LV2_Feature *f[] = {&fx->f_map, &fx->f_unmap, &fx->f_options, &fx->f_bounded, &fx->f_fixed, &fx->f_pow2, NULL};
     memcpy(fx->features, f, sizeof f);
 }
 
@@ -223,12 +234,12 @@ static void reset_atoms(lv2_fx *fx) {
     }
 }
 
-static cn_status connect_ports(lv2_fx *fx, int max_frames) {
+static cn_status connect_ports(lv2_fx *fx) {
     const cn_lv2_shape *s = &fx->shape;
-    fx->audio = calloc((size_t)(s->n_in + s->n_out) * (size_t)max_frames, sizeof *fx->audio);
+    fx->audio = calloc((size_t)(s->n_in + s->n_out) * RUN_FRAMES, sizeof *fx->audio);
     if (!fx->audio) return cn_fail(CN_ERR_NOMEM, "out of memory for lv2 buffers");
-    for (int i = 0; i < s->n_in; i++) fx->in_buf[i] = fx->audio + (size_t)i * (size_t)max_frames;
-    for (int i = 0; i < s->n_out; i++) fx->out_buf[i] = fx->audio + (size_t)(s->n_in + i) * (size_t)max_frames;
+    for (int i = 0; i < s->n_in; i++) fx->in_buf[i] = fx->audio + (size_t)i * RUN_FRAMES;
+    for (int i = 0; i < s->n_out; i++) fx->out_buf[i] = fx->audio + (size_t)(s->n_in + i) * RUN_FRAMES;
     for (uint32_t i = 0; i < fx->n_ports; i++) {
         const LilvPort *port = lilv_plugin_get_port_by_index(fx->plugin, i);
         fx->is_output[i] = (unsigned char)lilv_port_is_a(fx->plugin, port, fx->w->output);
@@ -267,23 +278,20 @@ static cn_status lv2_prepare(void *self, double rate, int max_frames) {
     fx->inst = lilv_plugin_instantiate(fx->plugin, rate, fx->features);
     if (!fx->inst) return cn_fail(CN_ERR_UNSUPPORTED, "lv2 %s: the plugin failed to instantiate at %g Hz", fx->uri, rate);
     pin_library(fx->plugin);
-    cn_status st = connect_ports(fx, max_frames);
+    cn_status st = connect_ports(fx);
     if (st) return st;
     lilv_instance_activate(fx->inst);
-    // A latency port is valid only after a run, and some plugins apply a setting one run
-    // later (x42 nodelay): run on silence until the reported latency holds still.
-    const int lp = fx->shape.latency_port;
-    float prev = NAN;
-    for (int k = 0; k < PREPARE_RUNS; k++) {
-        lilv_instance_run(fx->inst, (uint32_t)max_frames);
+    // Warm up on silence: a latency port is valid only after a run (x42 nodelay applies a
+    // setting one run later), and plugins that ramp their parameters (the x42 EQ's gains)
+    // must reach the values set before the first note.
+    for (int64_t done = 0; done < (int64_t)(WARMUP_SECONDS * rate); done += RUN_FRAMES) {
+        lilv_instance_run(fx->inst, RUN_FRAMES);
         reset_atoms(fx);
-        if (lp < 0 || fx->controls[lp] == prev) break;
-        prev = fx->controls[lp];
     }
-    if (lp >= 0) {
-        float l = fx->controls[lp];
-        fx->latency = l > 0 && l < 1e9f ? (int64_t)lrintf(l) : 0;
-    }
+    memset(fx->out_buf[0], 0, (size_t)fx->shape.n_out * RUN_FRAMES * sizeof(float)); // first outputs: silence
+    const int lp = fx->shape.latency_port;
+    float l = lp >= 0 ? fx->controls[lp] : 0;
+    fx->latency = RUN_FRAMES + (l > 0 && l < 1e9f ? (int64_t)lrintf(l) : 0);
     return CN_OK;
 }
 
@@ -293,29 +301,41 @@ static void average(float *dst, const float *a, const float *b, int frames) {
     for (int i = 0; i < frames; i++) dst[i] = 0.5f * (a[i] + b[i]);
 }
 
-// The one place where host channels meet the plugin's audio ports (1 or 2 each way).
-// Host blocks are planar: `frames` samples of channel 0, then of channel 1 (in == out
-// allowed: the inputs are copied before the run). Inputs: port k takes host channel k, a
-// mono host feeds every input, a stereo host feeds a mono input (L+R)/2. Outputs: host
-// channel c takes port c, a mono output feeds every channel, a mono host takes (L+R)/2.
-static void run_adapted(lv2_fx *fx, const float *in, float *out, int host_ch, int frames) {
-    const int n_in = fx->shape.n_in, n_out = fx->shape.n_out;
+// The one place where host channels meet the plugin's audio ports (1 or 2 each way): `n`
+// frames from frame `at` of the host's block (planar: `frames` samples of channel 0, then
+// of channel 1) go into the inputs of the run being collected, and as many come out of the
+// previous run's outputs (in == out allowed: the inputs are read first). Inputs: port k
+// takes host channel k, a mono host feeds every input, a stereo host feeds a mono input
+// (L+R)/2. Outputs: host channel c takes port c, a mono output feeds every channel, a mono
+// host takes (L+R)/2.
+static void exchange(lv2_fx *fx, const float *in, float *out, int host_ch, int frames, int at, int n) {
+    const int n_in = fx->shape.n_in, n_out = fx->shape.n_out, f = fx->fill;
     for (int k = 0; k < n_in; k++) {
-        if (host_ch == 1 || host_ch == n_in) copy(fx->in_buf[k], in + (host_ch == 1 ? 0 : k) * frames, frames);
-        else average(fx->in_buf[k], in, in + frames, frames);
+        const float *src = in + at;
+        if (host_ch == 1 || host_ch == n_in) copy(fx->in_buf[k] + f, src + (host_ch == 1 ? 0 : k) * frames, n);
+        else average(fx->in_buf[k] + f, src, src + frames, n);
     }
-    lilv_instance_run(fx->inst, (uint32_t)frames);
     for (int c = 0; c < host_ch; c++) {
-        if (n_out == 1 || n_out == host_ch) copy(out + c * frames, fx->out_buf[n_out == 1 ? 0 : c], frames);
-        else average(out + c * frames, fx->out_buf[0], fx->out_buf[1], frames);
+        float *dst = out + c * frames + at;
+        if (n_out == 1 || n_out == host_ch) copy(dst, fx->out_buf[n_out == 1 ? 0 : c] + f, n);
+        else average(dst, fx->out_buf[0] + f, fx->out_buf[1] + f, n);
     }
 }
 
+// The host's block, through runs of exactly RUN_FRAMES (their latency is reported).
 static void lv2_process(void *self, int64_t start, const float *in, float *out, int frames) {
     (void)start;
     lv2_fx *fx = self;
-    reset_atoms(fx);
-    run_adapted(fx, in, out, HOST_CHANNELS, frames);
+    for (int done = 0; done < frames;) {
+        int n = RUN_FRAMES - fx->fill < frames - done ? RUN_FRAMES - fx->fill : frames - done;
+        exchange(fx, in, out, HOST_CHANNELS, frames, done, n);
+        done += n;
+        if ((fx->fill += n) == RUN_FRAMES) {
+            reset_atoms(fx);
+            lilv_instance_run(fx->inst, RUN_FRAMES);
+            fx->fill = 0;
+        }
+    }
 }
 
 int64_t cn_lv2_effect_latency(void *self) { return ((lv2_fx *)self)->latency; }

@@ -88,7 +88,7 @@ const LilvPlugin *cn_lv2_find(const cn_lv2_world *w, const char *uri) {
 // Features continuo gives (lv2_effect.c passes them) or that only describe the plugin.
 static const char *const provided_features[] = {
     LV2_URID__map, LV2_URID__unmap, LV2_OPTIONS__options, LV2_BUF_SIZE__boundedBlockLength,
-    LV2_CORE__hardRTCapable, LV2_CORE__inPlaceBroken, LV2_CORE__isLive,
+    LV2_BUF_SIZE__fixedBlockLength, LV2_BUF_SIZE__powerOf2BlockLength, LV2_CORE__hardRTCapable, LV2_CORE__inPlaceBroken, LV2_CORE__isLive,
 };
 
 static int provided(const char *feature) {

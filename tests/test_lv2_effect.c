@@ -27,20 +27,22 @@ static double gain_db(const char *args, double hz) {
     return 20 * log10(rms / rms_in);
 }
 
-// Position of the largest |sample| after an impulse at frame `at`.
+// Position of the largest |sample| after an impulse at frame `at`, less the latency the
+// instance reports (what the graph compensates).
 static int impulse_peak(const char *args, int at, int n) {
     float *buf = calloc((size_t)n, sizeof *buf);
     TEST_ASSERT(buf);
     buf[at] = 1.0f;
     void *fx = lv2t_make(args);
     lv2t_run(fx, buf, n);
+    int latency = (int)cn_lv2_effect_latency(fx);
     cn_lv2_effect_plugin.destroy(fx);
     int best = 0;
     for (int i = 1; i < n; i++)
         if (fabsf(buf[i]) > fabsf(buf[best])) best = i;
     TEST_ASSERT_MSG(fabsf(buf[best]) > 0.5f, "%s: impulse lost (peak %g)", args, (double)buf[best]);
     free(buf);
-    return best;
+    return best - latency;
 }
 
 static void test_eq_response(void) {
@@ -60,21 +62,25 @@ static void test_eq_response(void) {
 }
 
 static void test_delays(void) {
+    // The wrapper's own latency (its fixed run block) with a plugin that reports none.
+    void *fx = lv2t_make("uri=" URI_FIL4);
+    const int64_t own = cn_lv2_effect_latency(fx);
+    cn_lv2_effect_plugin.destroy(fx);
+    TEST_ASSERT(own > 0 && own <= LV2T_BLOCK);
     int swh = impulse_peak("uri=" URI_DELAY ",delay_time=0.01", 100, 4096);
-    printf("swh delay_n, delay_time=0.01 s: impulse at 100 comes out at %d\n", swh);
+    printf("swh delay_n, delay_time=0.01 s: impulse at 100 comes out at %d (+%lld run block)\n", swh, (long long)own);
     TEST_ASSERT(swh == 100 + 480);
     int x42 = impulse_peak("uri=" URI_NODELAY ",delay=300,report_latency=0", 100, 4096);
-    printf("x42 nodelay, delay=300: impulse at 100 comes out at %d\n", x42);
+    printf("x42 nodelay, delay=300: impulse at 100 comes out at %d (+%lld)\n", x42, (long long)own);
     TEST_ASSERT(x42 == 400);
-    void *fx = lv2t_make("uri=" URI_NODELAY ",delay=300,report_latency=0");
-    TEST_ASSERT(cn_lv2_effect_latency(fx) == 0); // mode 0: delays, reports nothing
+    fx = lv2t_make("uri=" URI_NODELAY ",delay=300,report_latency=0");
+    TEST_ASSERT(cn_lv2_effect_latency(fx) == own); // mode 0: delays, reports nothing
     cn_lv2_effect_plugin.destroy(fx);
     fx = lv2t_make("uri=" URI_NODELAY ",delay=300,report_latency=1");
-    TEST_ASSERT(cn_lv2_effect_latency(fx) == 300); // mode 1: delays and reports it
+    TEST_ASSERT(cn_lv2_effect_latency(fx) == own + 300); // mode 1: delays and reports it
     cn_lv2_effect_plugin.destroy(fx);
-    fx = lv2t_make("uri=" URI_FIL4);
-    TEST_ASSERT(cn_lv2_effect_latency(fx) == 0); // no latency port
-    cn_lv2_effect_plugin.destroy(fx);
+    int comp = impulse_peak("uri=" URI_NODELAY ",delay=300,report_latency=1", 100, 4096);
+    TEST_ASSERT(comp == 100); // reported: compensated, it lands where it went in
 }
 
 // Mono engine, plugins with two outputs: (L+R)/2; with two inputs: both fed.
@@ -85,8 +91,9 @@ static void test_channels(void) {
     memcpy(y, x, sizeof y);
     void *fx = lv2t_make("uri=" URI_SPLIT); // 1 in, 2 out: both outputs are the input
     lv2t_run(fx, y, N);
+    const int lat = (int)cn_lv2_effect_latency(fx);
     cn_lv2_effect_plugin.destroy(fx);
-    TEST_ASSERT(!memcmp(x, y, sizeof y));
+    TEST_ASSERT(!memcmp(x, y + lat, (N - lat) * sizeof *y));
     // 2 in, 2 out: the right channel's phase inverted cancels the left in (L+R)/2; without
     // the inversion the input comes back. Measured after the balance's gain ramps.
     double e_inv = 0, e_dry = 0, e_in = 0;
@@ -99,7 +106,7 @@ static void test_channels(void) {
     fx = lv2t_make("uri=" URI_BALANCE);
     lv2t_run(fx, y, N);
     cn_lv2_effect_plugin.destroy(fx);
-    for (int i = N / 2; i < N; i++) e_dry += (double)(y[i] - x[i]) * (y[i] - x[i]);
+    for (int i = N / 2; i < N; i++) e_dry += (double)(y[i] - x[i - lat]) * (y[i] - x[i - lat]);
     printf("x42 balance on a mono chain: phase-inverted R leaves %.2g of the energy, plain differs by %.2g\n",
            e_inv / e_in, e_dry / e_in);
     TEST_ASSERT(e_inv / e_in < 1e-6 && e_dry / e_in < 1e-6);
