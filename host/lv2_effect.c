@@ -45,6 +45,7 @@ typedef struct {
     int fill;                // frames of the next run already in in_buf (and taken from out_buf)
     LV2_URID urid_sequence, urid_chunk;
     LilvInstance *inst;
+    int active;              // activated (deactivate before free)
     int64_t latency;
     double tail_seconds;     // "tail=S": how long the plugin rings on (LV2 cannot say)
     int64_t tail;            // in frames, once prepared
@@ -60,10 +61,8 @@ int cn_lv2_available(void) { return 1; }
 static void lv2_destroy(void *self) {
     lv2_fx *fx = self;
     if (!fx) return;
-    if (fx->inst) {
-        lilv_instance_deactivate(fx->inst);
-        lilv_instance_free(fx->inst);
-    }
+    if (fx->active) lilv_instance_deactivate(fx->inst);
+    if (fx->inst) lilv_instance_free(fx->inst);
     for (uint32_t i = 0; fx->atoms && i < fx->n_ports; i++) free(fx->atoms[i]);
     free(fx->atoms);
     free(fx->is_output);
@@ -192,19 +191,18 @@ static cn_status lv2_create(const char *args, void **out) {
     return CN_OK;
 }
 
-static void set_features(lv2_fx *fx, double rate, int max_frames) {
+static void set_features(lv2_fx *fx, double rate) {
     LV2_URID_Map *m = &fx->w->map;
     LV2_URID t_int = m->map(NULL, LV2_ATOM__Int), t_float = m->map(NULL, LV2_ATOM__Float);
-    (void)max_frames;
     fx->block_min = fx->block_max = RUN_FRAMES;
     fx->rate = (float)rate;
     fx->options[0] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, m->map(NULL, LV2_BUF_SIZE__minBlockLength),
                                           sizeof(int32_t), t_int, &fx->block_min};
     fx->options[1] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, m->map(NULL, LV2_BUF_SIZE__maxBlockLength),
                                           sizeof(int32_t), t_int, &fx->block_max};
-    fx->options[3] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, m->map(NULL, LV2_BUF_SIZE__nominalBlockLength),
+    fx->options[2] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, m->map(NULL, LV2_BUF_SIZE__nominalBlockLength),
                                           sizeof(int32_t), t_int, &fx->block_max};
-    fx->options[2] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,
+    fx->options[3] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,
                                           m->map(NULL, "http://lv2plug.in/ns/ext/parameters#sampleRate"),
                                           sizeof(float), t_float, &fx->rate};
     fx->options[4] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, NULL};
@@ -270,10 +268,12 @@ static void pin_library(const LilvPlugin *p) {
     lilv_free(path);
 }
 
+// The host's max_frames does not matter: the plugin always runs RUN_FRAMES at a time.
 static cn_status lv2_prepare(void *self, double rate, int max_frames) {
     lv2_fx *fx = self;
+    (void)max_frames;
     if (fx->inst) return cn_fail(CN_ERR_STATE, "lv2 %s: prepared twice", fx->uri);
-    set_features(fx, rate, max_frames);
+    set_features(fx, rate);
     fx->tail = (int64_t)ceil(fx->tail_seconds * rate);
     fx->inst = lilv_plugin_instantiate(fx->plugin, rate, fx->features);
     if (!fx->inst) return cn_fail(CN_ERR_UNSUPPORTED, "lv2 %s: the plugin failed to instantiate at %g Hz", fx->uri, rate);
@@ -281,6 +281,7 @@ static cn_status lv2_prepare(void *self, double rate, int max_frames) {
     cn_status st = connect_ports(fx);
     if (st) return st;
     lilv_instance_activate(fx->inst);
+    fx->active = 1;
     // Warm up on silence: a latency port is valid only after a run (x42 nodelay applies a
     // setting one run later), and plugins that ramp their parameters (the x42 EQ's gains)
     // must reach the values set before the first note.
