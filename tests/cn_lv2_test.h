@@ -17,6 +17,7 @@
 #define URI_BALANCE "http://gareus.org/oss/lv2/balance"         // x42-plugins: 2 in, 2 out
 #define URI_DELAY "http://plugin.org.uk/swh-plugins/delay_n"    // swh-lv2: delay line
 #define URI_SPLIT "http://plugin.org.uk/swh-plugins/split"      // swh-lv2: 1 in, 2 out
+#define URI_CALF_EQ5 "http://calf.sourceforge.net/plugins/Equalizer5Band" // calf-plugins: 2 in, 2 out
 
 // Exit 77 unless this build hosts LV2 and every URI (NULL-terminated) is installed.
 static inline void lv2t_require(const char *const *uris) {

@@ -1,8 +1,10 @@
 // LABELS: unit
-// test_lv2_effect.c: LV2 effects from Debian's packages (x42-plugins, swh-lv2) hosted as
-// `lv2` effect instances do what the plugins should: the x42 EQ's magnitude response
+// test_lv2_effect.c: LV2 effects from Debian's packages (x42-plugins, swh-lv2, and
+// calf-plugins when installed) hosted as `lv2` effect instances do what the plugins
+// should: the x42 EQ's and the Calf EQ's magnitude response
 // measured with sines at a few frequencies, the swh delay's and the x42 delay's measured
-// delay (impulse in, peak position out), the latency the x42 delay reports, the channel
+// delay (impulse in, peak position out), the latency the x42 delay reports (plus the
+// wrapper's own: it runs plugins on blocks of a fixed size), the channel
 // adaptation (1-in/2-out and 2-in/2-out plugins on the mono engine), and the one-line
 // errors: unknown URI, unknown port, value out of range, not an effect, missing feature.
 // Exits 77 without lilv or without those plugins.
@@ -59,6 +61,23 @@ static void test_eq_response(void) {
     double lo = gain_db(hp, 50), hi = gain_db(hp, 4000);
     printf("x42 EQ, high-pass at 400 Hz: %.2f dB at 50 Hz, %.2f dB at 4 kHz\n", lo, hi);
     TEST_ASSERT_MSG(lo < -20 && fabs(hi) < 1.0, "high-pass: %g dB at 50 Hz, %g dB at 4 kHz", lo, hi);
+}
+
+// Calf (calf-plugins, when installed): the stereo 5-band EQ on the mono chain.
+static void test_calf(void) {
+    cn_lv2_info *info = NULL;
+    int n = 0;
+    if (cn_lv2_list(URI_CALF_EQ5, &info, &n)) {
+        printf("calf-plugins not installed: the Calf EQ not measured\n");
+        return;
+    }
+    cn_lv2_list_free(info, n);
+    const char *band = "uri=" URI_CALF_EQ5 ",p2_active=1,p2_level=4,p2_freq=1000,p2_q=1";
+    double g[3] = {gain_db(band, 100), gain_db(band, 1000), gain_db(band, 10000)};
+    printf("Calf EQ 5 band, band 2 x4 (+12.04 dB) at 1 kHz: %.2f dB at 100 Hz, %.2f dB at 1 kHz, %.2f dB at 10 kHz\n",
+           g[0], g[1], g[2]);
+    TEST_NEAR(g[1], 12.04, 0.5);
+    TEST_ASSERT_MSG(fabs(g[0]) < 1.0 && fabs(g[2]) < 1.0, "%g, %g dB away from the band", g[0], g[2]);
 }
 
 static void test_delays(void) {
@@ -144,6 +163,7 @@ int main(void) {
     test_eq_response();
     test_delays();
     test_channels();
+    test_calf();
     test_errors();
     printf("ok\n");
     return 0;
