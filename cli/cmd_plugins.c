@@ -29,9 +29,10 @@ static const char *num(float v, char *buf, size_t size) {
 // One LV2 plugin: a header line, then its control inputs (with `full`, also its name,
 // class and why it cannot be used).
 static void print_lv2(const cn_lv2_info *e, int full) {
-    printf("%s\n  %s; audio %d in, %d out%s%s%s\n", e->uri, e->name, e->audio_in, e->audio_out,
-           e->reports_latency ? "; reports latency (compensated)" : "", e->unusable ? "; NOT USABLE: " : "",
-           e->unusable ? e->unusable : "");
+    printf("%s\n  %s; audio %d in, %d out", e->uri, e->name, e->audio_in, e->audio_out);
+    if (e->audio_unconnected) printf(" (+%d optional, left unconnected)", e->audio_unconnected);
+    printf("%s%s%s\n", e->reports_latency ? "; reports latency (compensated)" : "",
+           e->unusable ? "; NOT USABLE: " : "", e->unusable ? e->unusable : "");
     if (full) printf("  class: %s\n", e->class_name);
     for (int k = 0; k < e->n_controls; k++) {
         const cn_lv2_port_info *c = &e->controls[k];

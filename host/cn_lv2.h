@@ -32,6 +32,7 @@ typedef struct cn_lv2_port_info {
 typedef struct cn_lv2_info {
     char *uri, *name, *class_name;
     int audio_in, audio_out;
+    int audio_unconnected; // optional audio ports beyond 2 (side-chains) continuo leaves open
     int reports_latency;
     char *unusable; // NULL, or why continuo cannot load it (one line)
     cn_lv2_port_info *controls; // control input ports

@@ -26,7 +26,8 @@ void cn_lv2_world_unref(void);
 
 // A plugin's audio ports and what keeps continuo from hosting it.
 typedef struct cn_lv2_shape {
-    int n_in, n_out;                    // audio ports (all counted, even beyond 2)
+    int n_in, n_out;                    // audio ports (beyond 2, all but optional ones)
+    int n_unconnected;                  // optional audio ports beyond 2 (side-chains), left open
     uint32_t in[CN_LV2_MAX_AUDIO], out[CN_LV2_MAX_AUDIO]; // indices of the first ones
     int latency_port;                   // output control port reporting latency, or -1
     char why[256];                      // "" when usable, else one line (no URI in it)

@@ -113,6 +113,10 @@ int cn_lv2_examine(const cn_lv2_world *w, const LilvPlugin *p, cn_lv2_shape *s) 
         int in = lilv_port_is_a(p, port, w->input), out = lilv_port_is_a(p, port, w->output);
         if (lilv_port_is_a(p, port, w->audio) && (in || out)) {
             int *count = in ? &s->n_in : &s->n_out;
+            if (*count >= CN_LV2_MAX_AUDIO && lilv_port_has_property(p, port, w->optional)) {
+                s->n_unconnected++; // an optional extra (a side-chain input) stays unconnected
+                continue;
+            }
             if (*count < CN_LV2_MAX_AUDIO) (in ? s->in : s->out)[*count] = i;
             ++*count;
         } else if (lilv_port_is_a(p, port, w->control) && (in || out)) {

@@ -37,6 +37,7 @@ static cn_status describe(const cn_lv2_world *w, const LilvPlugin *p, const cn_l
     e->class_name = dup_node(lilv_plugin_class_get_label(lilv_plugin_get_class(p)));
     e->audio_in = s->n_in;
     e->audio_out = s->n_out;
+    e->audio_unconnected = s->n_unconnected;
     e->reports_latency = s->latency_port >= 0;
     e->unusable = s->why[0] ? strdup(s->why) : NULL;
     uint32_t n = lilv_plugin_get_num_ports(p);

@@ -26,6 +26,14 @@ grep -A3 -x "$FIL4" "$tmp/list" | grep -q "audio 1 in, 1 out" || fail "no audio 
 grep -A4 -x "$FIL4" "$tmp/list" | grep -Eq "^  gain +\[-18 \.\. 18\] default 0$" || fail "fil4 gain port not listed"
 grep -A1 -x "$NODELAY" "$tmp/list" | grep -q "reports latency" || fail "nodelay latency not shown"
 grep -q "LV2 effects; use one in a chain" "$tmp/err" || fail "no count line: $(cat "$tmp/err")"
+# Optional audio ports beyond two (Calf's side-chain inputs) are left unconnected.
+SC=http://calf.sourceforge.net/plugins/SidechainCompressor
+if grep -qx "$SC" "$tmp/list"; then
+    grep -A1 -x "$SC" "$tmp/list" | grep -q "audio 2 in, 2 out (+2 optional, left unconnected)$" ||
+        fail "side-chain inputs: $(grep -A1 -x "$SC" "$tmp/list")"
+else
+    echo "calf-plugins not installed: side-chain inputs not checked"
+fi
 "$CN_BIN" plugins --lv2 "$DELAY" >"$tmp/one" || fail "plugins --lv2 URI"
 grep -q "class: Delay" "$tmp/one" && grep -Eq "^  delay_time +Delay Time \(s\) +\[0 \.\. 10\] default 0$" "$tmp/one" ||
     fail "plugins --lv2 $DELAY: $(cat "$tmp/one")"
