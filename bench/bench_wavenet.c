@@ -235,12 +235,12 @@ static cn_status render_reference(const cn_timed_note *notes, int n_notes, int r
     int next_on = 0, held = -1;
     for (int64_t t = 0; t < n;) {
         if (held >= 0 && notes[held].off <= t) {
-            cn_note_event ev = {t, CN_EV_NOTE_OFF, notes[held].pitch, 0};
+            cn_note_event ev = CN_NOTE(t, CN_EV_NOTE_OFF, notes[held].pitch, 0);
             d->note_event(self, &ev);
             held = -1;
         }
         while (next_on < n_notes && notes[next_on].on <= t) {
-            cn_note_event ev = {t, CN_EV_NOTE_ON, notes[next_on].pitch, notes[next_on].velocity};
+            cn_note_event ev = CN_NOTE(t, CN_EV_NOTE_ON, notes[next_on].pitch, notes[next_on].velocity);
             d->note_event(self, &ev);
             held = next_on++;
         }

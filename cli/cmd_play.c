@@ -196,7 +196,7 @@ int cn_cmd_play(int argc, char **argv) {
     cn_midi_destroy(m);
     if (!st && a.duration > 0 && (int64_t)(a.duration * (double)rate) < total)
         total = (int64_t)(a.duration * (double)rate);
-    if (!st && a.record_path) st = cn_sink_sndfile_create(a.record_path, (int)rate, CN_FILE_AUTO, &rec);
+    if (!st && a.record_path) st = cn_sink_sndfile_create(a.record_path, (int)rate, cn_graph_channels(g), CN_FILE_AUTO, &rec);
     cn_live_result res = {0};
     if (!st) {
         cfg.latency_ms = a.latency_ms;

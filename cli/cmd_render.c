@@ -138,7 +138,7 @@ int cn_cmd_render(int argc, char **argv) {
     int64_t total = 0;
     cn_status st = build(&a, &g, &total);
     cn_sink *sink = NULL;
-    if (!st) st = cn_sink_sndfile_create(a.out, (int)a.rate, fmt, &sink);
+    if (!st) st = cn_sink_sndfile_create(a.out, (int)a.rate, cn_graph_channels(g), fmt, &sink);
     cn_ui_progress line;
     cn_ui_progress_init(&line, CMD);
     const cn_progress_cb progress = {cn_ui_progress_draw, &line};

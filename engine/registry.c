@@ -27,6 +27,8 @@ static cn_status check_desc(const cn_plugin_desc *d, const char *origin) {
                        origin, d->id);
     if (d->kind != CN_PLUGIN_EVENT_GENERATOR && !d->process)
         return cn_fail(CN_ERR_FORMAT, "%s: plugin '%s' lacks a process function", origin, d->id);
+    if (d->abi_version >= 3 && d->channels && !d->process_stereo)
+        return cn_fail(CN_ERR_FORMAT, "%s: plugin '%s' has channels() but no process_stereo", origin, d->id);
     if (d->n_params < 0 || (d->n_params > 0 && !d->params))
         return cn_fail(CN_ERR_FORMAT, "%s: plugin '%s' has a bad parameter table", origin, d->id);
     return CN_OK;

@@ -15,6 +15,7 @@ typedef struct cn_synth_opts {
     const char *preset;     // NULL or a preset name/path
     const char *fx;         // NULL or an effect chain spec
     const char *seed;       // NULL or a decimal seed (validated by the caller)
+    int channels;           // output channels: 1, or 2 (also when 0)
 } cn_synth_opts;
 
 // Every note of the file (all tracks and channels but the General MIDI drum channel 10,

@@ -20,8 +20,8 @@ cn_status cn_note_events_from_midi(const cn_midi *m, double rate, cn_note_event 
         int64_t on = llround(note->on_s * rate), off = llround(note->off_s * rate);
         if (off <= on) off = on + 1; // a zero-length note still sounds one sample
         int vel = note->velocity < 1 ? 1 : note->velocity > 127 ? 127 : note->velocity;
-        e[k++] = (cn_note_event){on, CN_EV_NOTE_ON, note->pitch, vel};
-        e[k++] = (cn_note_event){off, CN_EV_NOTE_OFF, note->pitch, 0};
+        e[k++] = (cn_note_event)CN_NOTE(on, CN_EV_NOTE_ON, note->pitch, vel);
+        e[k++] = (cn_note_event)CN_NOTE(off, CN_EV_NOTE_OFF, note->pitch, 0);
         if (off > last) last = off;
     }
     if (drums) *drums = skipped;

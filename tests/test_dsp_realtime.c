@@ -36,9 +36,9 @@ static void run(const cn_plugin_desc *d) {
         int b = 1 + (int)(next() % MAXB);
         if (d->kind == CN_PLUGIN_GENERATOR) {
             if (next() % 4 == 0) {
-                cn_note_event ev = {pos + (int64_t)(next() % (uint32_t)b),
+                cn_note_event ev = CN_NOTE(pos + (int64_t)(next() % (uint32_t)b),
                                     next() % 3 ? CN_EV_NOTE_ON : CN_EV_NOTE_OFF,
-                                    40 + (int)(next() % 40), 1 + (int)(next() % 127)};
+                                    40 + (int)(next() % 40), 1 + (int)(next() % 127));
                 d->note_event(s, &ev);
             }
         } else {

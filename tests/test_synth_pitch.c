@@ -35,8 +35,8 @@ int main(void) {
     for (int i = 0; i < m->n_notes; i++) {
         const cn_midi_note *n = &m->notes[i];
         notes[i] = (cn_timed_note){llround(n->on_s * RATE), llround(n->off_s * RATE), n->pitch, n->velocity};
-        ev[2 * i] = (cn_note_event){notes[i].on, CN_EV_NOTE_ON, n->pitch, n->velocity};
-        ev[2 * i + 1] = (cn_note_event){notes[i].off, CN_EV_NOTE_OFF, n->pitch, 0};
+        ev[2 * i] = (cn_note_event)CN_NOTE(notes[i].on, CN_EV_NOTE_ON, n->pitch, n->velocity);
+        ev[2 * i + 1] = (cn_note_event)CN_NOTE(notes[i].off, CN_EV_NOTE_OFF, n->pitch, 0);
     }
     qsort(ev, (size_t)n_ev, sizeof *ev, cmp_event);
     double last_off = cn_midi_duration_seconds(m);

@@ -159,7 +159,7 @@ static void test_plugin(void) {
         TEST_OK(d->create("instrument=violin,seed=3", &self));
         TEST_OK(d->prepare(self, rates[r], 300));
         float out[300];
-        cn_note_event on = {0, CN_EV_NOTE_ON, 64, 100};
+        cn_note_event on = CN_NOTE(0, CN_EV_NOTE_ON, 64, 100);
         d->note_event(self, &on);
         double energy = 0.0;
         for (int blk = 0; blk < 20; blk++) {
