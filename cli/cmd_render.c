@@ -146,6 +146,8 @@ int cn_cmd_render(int argc, char **argv) {
     if (!st) st = cn_graph_render(g, sink, total, &progress);
     if (!st) st = sink->finish(sink);
     int64_t frames = g ? cn_graph_position(g) : 0, clipped = sink ? sink->clipped : 0;
+    int64_t stolen = g ? cn_graph_voices_stolen(g) : 0;
+    int channels = g ? cn_graph_channels(g) : 0;
     if (!st && a.eo.primer) cn_melody_plugin_counts(cn_graph_event_generator(g), &notes, &sampled);
     cn_sink_destroy(sink); // removes the temporary file unless finished
     cn_graph_destroy(g);
@@ -153,8 +155,9 @@ int cn_cmd_render(int argc, char **argv) {
     if (a.eo.primer)
         fprintf(stderr, "rendered %" PRId64 " notes (%" PRId64 " of them continuation, seed %" PRIu64 "), ", notes,
                 sampled, a.eo.seed);
-    fprintf(stderr, "%s%lld frames (%.1f s) at %ld Hz to %s\n", a.eo.primer ? "" : "rendered ", (long long)frames,
-            (double)frames / (double)a.rate, a.rate, a.out);
+    fprintf(stderr, "%s%lld frames (%.1f s) at %ld Hz, %s, to %s; voices stolen: %lld\n", a.eo.primer ? "" : "rendered ",
+            (long long)frames, (double)frames / (double)a.rate, a.rate, channels == 2 ? "stereo" : "mono", a.out,
+            (long long)stolen);
     if (clipped)
         fprintf(stderr, "continuo render: warning: %lld samples (%.2f%%) were beyond full scale and clipped; "
                         "lower the gain, or end the chain with the limiter (--fx ...,limiter)\n",

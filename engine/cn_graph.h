@@ -47,13 +47,16 @@ cn_status cn_graph_add_effect(cn_graph *g, const cn_plugin_desc *fx, const char 
 cn_status cn_graph_add_chain(cn_graph *g, const char *chain);
 int cn_graph_effect_count(const cn_graph *g);
 
-// [main] Copy the events (any order; sorted by frame, note-offs before note-ons at the
-// same frame, stable otherwise) and rewind the playhead to frame 0.
+// [main] Copy the events (any order; sorted by frame; on one frame note-offs, then
+// controls, program changes and bends, then note-ons; stable otherwise) and rewind the
+// playhead to frame 0.
 cn_status cn_graph_set_events(cn_graph *g, const cn_note_event *ev, int n);
 // Frame of the last event (0 if none) and the frames the generator and effects keep
 // sounding after it (sum of their tail_frames).
 int64_t cn_graph_last_event_frame(const cn_graph *g);
 int64_t cn_graph_tail_frames(const cn_graph *g);
+// [main] Voices the generator stole so far (0 when it does not say).
+int64_t cn_graph_voices_stolen(const cn_graph *g);
 
 // Live events (endless mode: a melody generator on another thread feeds notes ahead of
 // the playhead). [main] cn_graph_enable_queue makes an SPSC queue of `capacity` events

@@ -116,6 +116,9 @@ typedef struct cn_plugin_desc {
     // and in_r == out_r allowed; generators get NULL inputs).
     void (*process_stereo)(void *self, int64_t start, const float *in_l, const float *in_r,
                            float *out_l, float *out_r, int frames);
+    // [main] Polyphonic generators: notes that took a sounding voice because all were busy
+    // (reported to the user). NULL: none.
+    int64_t (*voices_stolen)(void *self);
 } cn_plugin_desc;
 
 // Channels of an instance, reading ABI 3 fields only from descriptors that have them.

@@ -164,6 +164,8 @@ static cn_status node_create(cn_graph *g, node *n, const cn_plugin_desc *d, cons
     node made = {.desc = d};
     if (!st) st = instance_create(g, d, rest, sets, n_sets, &made.self);
     if (!st) made.stereo = d->kind != CN_PLUGIN_EVENT_GENERATOR && cn_plugin_channels(d, made.self) == 2;
+    if (!st && d->kind != CN_PLUGIN_EVENT_GENERATOR && !made.stereo && !d->process)
+        st = cn_fail(CN_ERR_FORMAT, "plugin '%s' has no mono process function", d->id);
     if (!st && dual && !made.stereo) st = instance_create(g, d, rest, sets, n_sets, &made.right);
     free(rest);
     if (st) {
@@ -244,7 +246,11 @@ int64_t cn_graph_events_end(const cn_graph *g) {
 
 // ---- events ---------------------------------------------------------------------------
 
-static int ev_rank(const cn_note_event *e) { return e->type == CN_EV_NOTE_ON ? 1 : 0; }
+// Order of events on one frame: note-offs (and all-off) first, then controls, program
+// changes and bends (so a note starting there hears them), then note-ons.
+static int ev_rank(const cn_note_event *e) {
+    return e->type == CN_EV_NOTE_ON ? 2 : e->type == CN_EV_NOTE_OFF || e->type == CN_EV_ALL_OFF ? 0 : 1;
+}
 
 // Merge sort (stable, so equal events keep their given order).
 static void sort_events(cn_note_event *a, cn_note_event *tmp, int n) {
@@ -353,6 +359,11 @@ int64_t cn_graph_tail_frames(const cn_graph *g) {
     for (int i = 0; i < g->n_fx; i++)
         if (g->fx[i].desc->tail_frames) t += g->fx[i].desc->tail_frames(g->fx[i].self);
     return t;
+}
+
+int64_t cn_graph_voices_stolen(const cn_graph *g) {
+    const cn_plugin_desc *d = g->gen.desc;
+    return d && d->abi_version >= 3 && d->voices_stolen ? d->voices_stolen(g->gen.self) : 0;
 }
 
 // ---- processing -----------------------------------------------------------------------

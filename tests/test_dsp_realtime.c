@@ -11,6 +11,7 @@
 #include "dsp/cn_effects.h"
 #include "dsp/cn_synth_reference.h"
 #include "cn_test.h"
+#include "cn_test_process.h"
 
 #include "cn_alloc_count.h"
 
@@ -50,7 +51,7 @@ static void run(const cn_plugin_desc *d) {
             float u = (float)(next() % 1000) / 3996.0f;
             d->set_param(s, p, d->params[p].min + u * (d->params[p].max - d->params[p].min));
         }
-        d->process(s, pos, d->kind == CN_PLUGIN_GENERATOR ? NULL : buf, buf, b);
+        cn_test_process(d, s, pos, d->kind == CN_PLUGIN_GENERATOR ? NULL : buf, buf, b);
         for (int i = 0; i < b; i++) TEST_ASSERT(isfinite(buf[i]));
         pos += b;
     }
