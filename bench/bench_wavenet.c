@@ -20,6 +20,7 @@
 #include "models/nn/cn_nn.h"
 #include "models/nn/cn_rng.h"
 #include "dsp/cn_synth_reference.h"
+#include "engine/cn_graph.h"
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_synth.h"
 #include "models/wavenet/cn_wn_train.h"
@@ -222,37 +223,22 @@ static int bench_pytorch_net(double seconds) {
 
 // ---- audio quality -------------------------------------------------------------------------------------
 
-// The reference synth (dsp/) playing the same notes at the same rate.
+// The reference synth (dsp/) playing the same notes at the same rate (a mono graph).
 static cn_status render_reference(const cn_timed_note *notes, int n_notes, int rate, int64_t n, float *out) {
-    const cn_plugin_desc *d = &cn_synth_reference_plugin;
-    void *self;
-    cn_status st = d->create(NULL, &self);
-    if (st) return st;
-    if ((st = d->prepare(self, rate, 256))) {
-        d->destroy(self);
-        return st;
+    cn_note_event *ev = malloc((size_t)(n_notes ? 2 * n_notes : 1) * sizeof *ev);
+    cn_graph *g = NULL;
+    if (!ev) return cn_fail(CN_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < n_notes; i++) {
+        ev[2 * i] = (cn_note_event)CN_NOTE(notes[i].on, CN_EV_NOTE_ON, notes[i].pitch, notes[i].velocity);
+        ev[2 * i + 1] = (cn_note_event)CN_NOTE(notes[i].off, CN_EV_NOTE_OFF, notes[i].pitch, 0);
     }
-    int next_on = 0, held = -1;
-    for (int64_t t = 0; t < n;) {
-        if (held >= 0 && notes[held].off <= t) {
-            cn_note_event ev = CN_NOTE(t, CN_EV_NOTE_OFF, notes[held].pitch, 0);
-            d->note_event(self, &ev);
-            held = -1;
-        }
-        while (next_on < n_notes && notes[next_on].on <= t) {
-            cn_note_event ev = CN_NOTE(t, CN_EV_NOTE_ON, notes[next_on].pitch, notes[next_on].velocity);
-            d->note_event(self, &ev);
-            held = next_on++;
-        }
-        int64_t end = t + 256 < n ? t + 256 : n;
-        if (held >= 0 && notes[held].off < end) end = notes[held].off;
-        if (next_on < n_notes && notes[next_on].on < end) end = notes[next_on].on;
-        if (end <= t) end = t + 1;
-        d->process(self, t, NULL, out + t, (int)(end - t));
-        t = end;
-    }
-    d->destroy(self);
-    return CN_OK;
+    cn_status st = cn_graph_create(rate, 256, 1, &g);
+    if (!st) st = cn_graph_set_generator(g, &cn_synth_reference_plugin, NULL);
+    if (!st) st = cn_graph_set_events(g, ev, 2 * n_notes);
+    for (int64_t t = 0; !st && t < n; t += 256) cn_graph_process(g, out + t, n - t < 256 ? (int)(n - t) : 256);
+    cn_graph_destroy(g);
+    free(ev);
+    return st;
 }
 
 static int bench_eval(const cn_wn_model *m, const char *dir, double secs, double lag_ms,

@@ -20,6 +20,8 @@ void cn_wn_synth_destroy(cn_wn_synth *s);
 // Back to silence at frame 0 with the generator re-seeded.
 void cn_wn_synth_reset(cn_wn_synth *s, uint64_t seed);
 void cn_wn_synth_set_temperature(cn_wn_synth *s, float temperature);
+// Instrument index (checked by the caller: 0 <= i < n_instruments).
+void cn_wn_synth_set_instrument(cn_wn_synth *s, int instrument);
 // Events take effect at the next rendered frame.
 void cn_wn_synth_note_on(cn_wn_synth *s, int pitch, int velocity);
 void cn_wn_synth_note_off(cn_wn_synth *s, int pitch);

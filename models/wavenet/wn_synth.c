@@ -54,6 +54,7 @@ void cn_wn_synth_reset(cn_wn_synth *s, uint64_t seed) {
 }
 
 void cn_wn_synth_set_temperature(cn_wn_synth *s, float temperature) { s->temperature = temperature; }
+void cn_wn_synth_set_instrument(cn_wn_synth *s, int instrument) { s->instrument = instrument; }
 void cn_wn_synth_note_on(cn_wn_synth *s, int pitch, int velocity) {
     cn_wn_feat_note_on(&s->feat, pitch, velocity);
 }
