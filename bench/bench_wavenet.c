@@ -32,7 +32,9 @@ static void usage(void) {
     printf("usage: continuo bench wavenet [--model FILE] [--seconds S] [--eval DIR] [--lag MS]\n"
            "                              [--eval-seconds S] [--temperature T] [--seed N]\n"
            "Speed on one core: real-time factor of cached vs naive generation at the model's\n"
-           "rate, matvec kernels, training samples/s and share of the sgemm peak. Without\n"
+           "rate, matvec kernels, polyphony (samples/s per voice for 1, 2, 4, 8 and 16\n"
+           "voices batched against the same voices one at a time), training samples/s and\n"
+           "share of the sgemm peak. Without\n"
            "--model a randomly initialised default model is timed (same cost).\n"
            "  --model FILE      WaveNet .safetensors (default: random default model)\n"
            "  --seconds S       audio generated for the cached timing (default 4)\n"
@@ -79,6 +81,50 @@ static double time_cached(const cn_wn_model *m, double seconds, float **audio, i
     double tc = cn_clock_now() - t0;
     cn_wn_synth_destroy(s);
     return tc;
+}
+
+// Seconds to render `samples` of n voices (each its own note) on one poly: batched (one
+// call for all) or one voice at a time (n calls), the same work either way.
+static double time_voices(const cn_wn_model *m, int n, int batched, int64_t samples) {
+    cn_wn_poly *p;
+    float *out = malloc((size_t)n * 256 * sizeof(float));
+    if (!out || cn_wn_poly_create(m, n, 1.0f, &p)) {
+        free(out);
+        return -1.0;
+    }
+    int idx[64];
+    for (int v = 0; v < n; v++) {
+        idx[v] = v;
+        cn_wn_poly_reset(p, v, 0, (uint64_t)v + 1);
+        cn_wn_poly_note_on(p, v, 60 + v, 100);
+    }
+    double t0 = cn_clock_now();
+    for (int64_t done = 0; done < samples; done += 256) {
+        if (batched) cn_wn_poly_render(p, idx, n, out, 256);
+        else
+            for (int v = 0; v < n; v++) cn_wn_poly_render(p, &idx[v], 1, out, 256);
+    }
+    double t = cn_clock_now() - t0;
+    cn_wn_poly_destroy(p);
+    free(out);
+    return t;
+}
+
+// Polyphony: samples/s per voice for 1..16 voices in one batch against the same voices
+// rendered one after the other (measured in this run, side by side).
+static int bench_voices(const cn_wn_model *m, double seconds) {
+    const int rate = m->cfg.sample_rate;
+    const int64_t samples = (int64_t)(seconds * rate / 4) + 256;
+    printf("polyphony, one core, %d Hz (%s kernel): samples/s per voice, batched vs one voice at a time\n", rate,
+           cn_wn_kernel_name(cn_wn_matvec_kernel()));
+    printf("  %6s %14s %14s %9s %18s\n", "voices", "batched", "one at a time", "speed-up", "x real time/voice");
+    for (int n = 1; n <= 16; n *= 2) {
+        double tb = time_voices(m, n, 1, samples), ts = time_voices(m, n, 0, samples);
+        if (tb <= 0 || ts <= 0) return cn_ui_error(CMD, "out of memory");
+        double pb = (double)samples / tb, ps = (double)samples / ts;
+        printf("  %6d %14.0f %14.0f %8.2fx %18.2f\n", n, pb, ps, pb / ps, pb / rate);
+    }
+    return 0;
 }
 
 static int bench_speed(const cn_wn_model *m, double seconds) {
@@ -334,6 +380,7 @@ int cn_bench_wavenet(int argc, char **argv) {
     }
     rc = eval ? bench_eval(m, eval, eval_s, lag, (float)temp, (uint64_t)seed)
                   : bench_speed(m, seconds);
+    if (!rc && !eval) rc = bench_voices(m, seconds);
     if (!rc && !eval) rc = bench_train(m);
     if (!rc && !eval) rc = bench_pytorch_net(seconds);
     cn_wn_destroy(m);

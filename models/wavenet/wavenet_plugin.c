@@ -35,7 +35,6 @@ static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
 // blocker removes it, and a gate fades the voice out after its release, so rests and the
 // file's end are silent (no step), and the slot is then freed.
 typedef struct wn_voice {
-    cn_wn_synth *synth;
     float gate, dc_x1, dc_y1;
     int64_t since_off;  // model samples since the release began, -1 while held
 } wn_voice;
@@ -51,12 +50,14 @@ typedef struct wn_plugin {
     float dc_r, up, down;    // output stage constants at the model rate
     int64_t hold;
     cn_voices vs;
+    cn_wn_poly *poly;        // the voices' WaveNet streams, rendered as one batch
     wn_voice voice[CN_VOICES_MAX];
+    int active[CN_VOICES_MAX]; // scratch: the slots sounding in this chunk
     cn_resampler *rs[2];     // left, right; NULL when rate == model rate
     float *inner[2];         // model-rate mix not yet resampled, [inner_cap] each
     size_t inner_n, inner_cap;
     int64_t model_pos;       // model samples rendered
-    float *vbuf;             // [WN_CHUNK] one voice's samples
+    float *vbuf;             // [n_voices][WN_CHUNK] the voices' samples
 } wn_plugin;
 
 // Read a preset: model path (resolved against the preset's folder), instrument, and the
@@ -161,10 +162,8 @@ fail:
 }
 
 static void wn_free_voices(wn_plugin *w) {
-    for (int i = 0; i < CN_VOICES_MAX; i++) {
-        cn_wn_synth_destroy(w->voice[i].synth);
-        w->voice[i].synth = NULL;
-    }
+    cn_wn_poly_destroy(w->poly);
+    w->poly = NULL;
     for (int c = 0; c < 2; c++) {
         cn_resampler_destroy(w->rs[c]);
         free(w->inner[c]);
@@ -196,11 +195,10 @@ static cn_status wn_prepare(void *self, double rate, int max_frames) {
     w->down = (float)(1.0 / (WN_RELEASE_FADE_S * mrate));
     w->hold = (int64_t)(WN_RELEASE_HOLD_S * mrate);
     cn_voices_init(&w->vs, w->n_voices);
-    if (!(w->vbuf = malloc(WN_CHUNK * sizeof *w->vbuf))) return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
-    for (int i = 0; i < w->n_voices; i++) {
-        cn_status st = cn_wn_synth_create(w->model, 0, w->temperature, w->seed, &w->voice[i].synth);
-        if (st) return st;
-    }
+    if (!(w->vbuf = malloc((size_t)w->n_voices * WN_CHUNK * sizeof *w->vbuf)))
+        return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
+    cn_status st = cn_wn_poly_create(w->model, w->n_voices, w->temperature, &w->poly);
+    if (st) return st;
     w->lookahead = rate == mrate ? 0 : WN_LOOKAHEAD;
     if (!w->lookahead) return CN_OK;
     // The mix waits here for the converters: one block's worth at the model rate plus the
@@ -208,8 +206,7 @@ static cn_status wn_prepare(void *self, double rate, int max_frames) {
     w->inner_cap = (size_t)(2.0 * max_frames * w->ratio) + 2 * WN_LOOKAHEAD + 2 * WN_CHUNK + 16;
     for (int c = 0; c < 2; c++) {
         if (!(w->inner[c] = malloc(w->inner_cap * sizeof(float)))) return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
-        cn_status st = cn_resampler_create(mrate, rate, CN_RESAMPLE_MEDIUM, &w->rs[c]);
-        if (st) return st;
+        if ((st = cn_resampler_create(mrate, rate, CN_RESAMPLE_MEDIUM, &w->rs[c]))) return st;
     }
     return CN_OK;
 }
@@ -224,16 +221,15 @@ static void voice_start(void *self, int slot, int stolen) {
     int inst = w->fixed_instrument >= 0 ? w->fixed_instrument
                                         : cn_wn_gm_instrument(&w->model->cfg, w->vs.ch[mv->channel].program);
     // A fresh voice starts from silence, with its own draw sequence (seed and note order).
-    cn_wn_synth_reset(v->synth, w->seed + 0x9E3779B97F4A7C15ull * (mv->age + 1));
-    cn_wn_synth_set_instrument(v->synth, inst);
-    cn_wn_synth_note_on(v->synth, mv->pitch, mv->velocity);
+    cn_wn_poly_reset(w->poly, slot, inst, w->seed + 0x9E3779B97F4A7C15ull * (mv->age + 1));
+    cn_wn_poly_note_on(w->poly, slot, mv->pitch, mv->velocity);
     v->gate = v->dc_x1 = v->dc_y1 = 0.0f;
     v->since_off = -1;
 }
 
 static void voice_release(void *self, int slot) {
     wn_plugin *w = self;
-    cn_wn_synth_note_off(w->voice[slot].synth, w->vs.v[slot].pitch);
+    cn_wn_poly_note_off(w->poly, slot, w->vs.v[slot].pitch);
     w->voice[slot].since_off = 0;
 }
 
@@ -244,12 +240,15 @@ static const cn_voice_ops wn_voice_ops = {voice_start, voice_release};
 static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
     memset(l, 0, (size_t)n * sizeof *l);
     memset(r, 0, (size_t)n * sizeof *r);
-    for (int slot = 0; slot < w->vs.limit; slot++) {
-        if (w->vs.v[slot].state == CN_VOICE_FREE) continue;
+    int na = 0;
+    for (int slot = 0; slot < w->vs.limit; slot++)
+        if (w->vs.v[slot].state != CN_VOICE_FREE) w->active[na++] = slot;
+    if (na) cn_wn_poly_render(w->poly, w->active, na, w->vbuf, n);
+    for (int a = 0; a < na; a++) {
+        const int slot = w->active[a];
         wn_voice *v = &w->voice[slot];
-        float *y = w->vbuf, gl, gr, g = cn_voices_gain(&w->vs, slot) * w->gain;
+        float *y = w->vbuf + (size_t)a * n, gl, gr, g = cn_voices_gain(&w->vs, slot) * w->gain;
         cn_voices_pan(&w->vs, w->vs.v[slot].channel, &gl, &gr);
-        cn_wn_synth_render(v->synth, y, n);
         for (int i = 0; i < n; i++) {
             float x = y[i], d = x - v->dc_x1 + w->dc_r * v->dc_y1;
             v->dc_x1 = x;
@@ -320,8 +319,7 @@ static void wn_set_param(void *self, int index, float value) {
     value = value < d->min ? d->min : value > d->max ? d->max : value;
     if (index == CN_WN_PARAM_TEMPERATURE) {
         w->temperature = value;
-        for (int i = 0; i < CN_VOICES_MAX; i++)
-            if (w->voice[i].synth) cn_wn_synth_set_temperature(w->voice[i].synth, value);
+        if (w->poly) cn_wn_poly_set_temperature(w->poly, value);
     } else if (index == CN_WN_PARAM_GAIN) {
         w->gain = value;
     } else if (!w->vbuf) { // the voice count sizes prepare(): later changes are ignored
