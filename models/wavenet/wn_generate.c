@@ -213,25 +213,64 @@ int cn_wn_sample(const float *logits, float temperature, float u, float *work) {
 // ---- batched matrix products -------------------------------------------------------------------
 
 #ifdef WN_HAVE_AVX2
-// Y[v][rows] += sum_c X[v][c] * wt[c][rows] for n voices: each 16-row slice of a weight
-// row is loaded once for up to 8 voices (8 accumulators keep both FMA units busy). Per
-// element the sum is the one wn_matvec_avx512 computes (FMA, columns in order), so a
-// voice's result does not depend on the batch it is in.
+// One tile of the batched product: rows [r, r + 16 RS) of NV voices, RS * NV accumulators
+// held in registers over all columns (RS and NV are constants at every call, so the loops
+// unroll). `k` masks the last 16-row slice. Per element the sum is the one
+// wn_matvec_avx512 computes (FMA, columns in order), so a voice's result does not depend
+// on the batch it is in.
+__attribute__((target("avx512f"), always_inline)) static inline void
+wn_tile_avx512(float *y, int ldy, const float *wt, const float *x, int ldx, int rows, int cols, int r,
+               const int RS, const int NV, __mmask16 k) {
+    __m512 acc[4][8];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++)
+#pragma GCC unroll 4
+        for (int q = 0; q < RS; q++)
+            acc[q][v] = _mm512_maskz_loadu_ps(q == RS - 1 ? k : (__mmask16)0xffff, y + (size_t)v * ldy + r + 16 * q);
+    for (int c = 0; c < cols; c++) {
+        __m512 w[4];
+#pragma GCC unroll 4
+        for (int q = 0; q < RS; q++)
+            w[q] = _mm512_maskz_loadu_ps(q == RS - 1 ? k : (__mmask16)0xffff, wt + (size_t)c * rows + r + 16 * q);
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) {
+            __m512 xv = _mm512_set1_ps(x[(size_t)v * ldx + c]);
+#pragma GCC unroll 4
+            for (int q = 0; q < RS; q++) acc[q][v] = _mm512_fmadd_ps(w[q], xv, acc[q][v]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++)
+#pragma GCC unroll 4
+        for (int q = 0; q < RS; q++)
+            _mm512_mask_storeu_ps(y + (size_t)v * ldy + r + 16 * q, q == RS - 1 ? k : (__mmask16)0xffff, acc[q][v]);
+}
+
+// Y[v][rows] += sum_c X[v][c] * wt[c][rows] for n voices: 64-row tiles of 4 voices (16
+// accumulators: each weight slice loaded once for 4 voices, both FMA units busy), then the
+// voices left over, then the rows left over in masked 16-row slices of up to 8 voices.
 __attribute__((target("avx512f"))) static void wn_matmul_avx512(float *y, int ldy, const float *wt, const float *x,
                                                                 int ldx, int rows, int cols, int n) {
-    for (int v0 = 0; v0 < n; v0 += 8) {
-        const int nv = n - v0 < 8 ? n - v0 : 8;
-        for (int r = 0; r < rows; r += 16) {
-            __mmask16 k = rows - r >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (rows - r)) - 1u);
-            __m512 acc[8];
-            for (int v = 0; v < nv; v++) acc[v] = _mm512_maskz_loadu_ps(k, y + (size_t)(v0 + v) * ldy + r);
-            const float *xs = x + (size_t)v0 * ldx;
-            for (int c = 0; c < cols; c++) {
-                __m512 w = _mm512_maskz_loadu_ps(k, wt + (size_t)c * rows + r);
-                for (int v = 0; v < nv; v++) acc[v] = _mm512_fmadd_ps(w, _mm512_set1_ps(xs[(size_t)v * ldx + c]), acc[v]);
-            }
-            for (int v = 0; v < nv; v++) _mm512_mask_storeu_ps(y + (size_t)(v0 + v) * ldy + r, k, acc[v]);
+    const int r64 = rows / 64 * 64;
+    for (int r = 0; r < r64; r += 64) {
+        int v = 0;
+        for (; v + 4 <= n; v += 4)
+            wn_tile_avx512(y + (size_t)v * ldy, ldy, wt, x + (size_t)v * ldx, ldx, rows, cols, r, 4, 4, 0xffff);
+        float *yv = y + (size_t)v * ldy;
+        const float *xv = x + (size_t)v * ldx;
+        switch (n - v) {
+        case 3: wn_tile_avx512(yv, ldy, wt, xv, ldx, rows, cols, r, 4, 3, 0xffff); break;
+        case 2: wn_tile_avx512(yv, ldy, wt, xv, ldx, rows, cols, r, 4, 2, 0xffff); break;
+        case 1: wn_tile_avx512(yv, ldy, wt, xv, ldx, rows, cols, r, 4, 1, 0xffff); break;
+        default: break;
         }
+    }
+    for (int r = r64; r < rows; r += 16) {
+        __mmask16 k = rows - r >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (rows - r)) - 1u);
+        int v = 0;
+        for (; v + 8 <= n; v += 8)
+            wn_tile_avx512(y + (size_t)v * ldy, ldy, wt, x + (size_t)v * ldx, ldx, rows, cols, r, 1, 8, k);
+        for (; v < n; v++) wn_tile_avx512(y + (size_t)v * ldy, ldy, wt, x + (size_t)v * ldx, ldx, rows, cols, r, 1, 1, k);
     }
 }
 #endif
