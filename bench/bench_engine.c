@@ -115,7 +115,7 @@ static int bench_synth(const char *tune, double seconds, const char *fx, double 
     if (st) return 1;
     int64_t frames = (int64_t)(seconds * rate);
     cn_sink *sink = NULL;
-    if (!st) st = cn_sink_null_create(&sink);
+    if (!st) st = cn_sink_null_create(cn_graph_channels(g), &sink);
     double t0 = cn_clock_now();
     if (!st) st = cn_graph_render(g, sink, frames, NULL);
     *cpu_s = cn_clock_now() - t0;

@@ -20,6 +20,7 @@
 #include "models/nn/cn_nn.h"
 #include "models/nn/cn_rng.h"
 #include "dsp/cn_synth_reference.h"
+#include "engine/cn_graph.h"
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_synth.h"
 #include "models/wavenet/cn_wn_train.h"
@@ -31,7 +32,9 @@ static void usage(void) {
     printf("usage: continuo bench wavenet [--model FILE] [--seconds S] [--eval DIR] [--lag MS]\n"
            "                              [--eval-seconds S] [--temperature T] [--seed N]\n"
            "Speed on one core: real-time factor of cached vs naive generation at the model's\n"
-           "rate, matvec kernels, training samples/s and share of the sgemm peak. Without\n"
+           "rate, matvec kernels, polyphony (samples/s per voice for 1, 2, 4, 8 and 16\n"
+           "voices batched against the same voices one at a time), training samples/s and\n"
+           "share of the sgemm peak. Without\n"
            "--model a randomly initialised default model is timed (same cost).\n"
            "  --model FILE      WaveNet .safetensors (default: random default model)\n"
            "  --seconds S       audio generated for the cached timing (default 4)\n"
@@ -78,6 +81,50 @@ static double time_cached(const cn_wn_model *m, double seconds, float **audio, i
     double tc = cn_clock_now() - t0;
     cn_wn_synth_destroy(s);
     return tc;
+}
+
+// Seconds to render `samples` of n voices (each its own note) on one poly: batched (one
+// call for all) or one voice at a time (n calls), the same work either way.
+static double time_voices(const cn_wn_model *m, int n, int batched, int64_t samples) {
+    cn_wn_poly *p;
+    float *out = malloc((size_t)n * 256 * sizeof(float));
+    if (!out || cn_wn_poly_create(m, n, 1.0f, &p)) {
+        free(out);
+        return -1.0;
+    }
+    int idx[64];
+    for (int v = 0; v < n; v++) {
+        idx[v] = v;
+        cn_wn_poly_reset(p, v, 0, (uint64_t)v + 1);
+        cn_wn_poly_note_on(p, v, 60 + v, 100);
+    }
+    double t0 = cn_clock_now();
+    for (int64_t done = 0; done < samples; done += 256) {
+        if (batched) cn_wn_poly_render(p, idx, n, out, 256);
+        else
+            for (int v = 0; v < n; v++) cn_wn_poly_render(p, &idx[v], 1, out, 256);
+    }
+    double t = cn_clock_now() - t0;
+    cn_wn_poly_destroy(p);
+    free(out);
+    return t;
+}
+
+// Polyphony: samples/s per voice for 1..16 voices in one batch against the same voices
+// rendered one after the other (measured in this run, side by side).
+static int bench_voices(const cn_wn_model *m, double seconds) {
+    const int rate = m->cfg.sample_rate;
+    const int64_t samples = (int64_t)(seconds * rate / 4) + 256;
+    printf("polyphony, one core, %d Hz (%s kernel): samples/s per voice, batched vs one voice at a time\n", rate,
+           cn_wn_kernel_name(cn_wn_matvec_kernel()));
+    printf("  %6s %14s %14s %9s %18s\n", "voices", "batched", "one at a time", "speed-up", "x real time/voice");
+    for (int n = 1; n <= 16; n *= 2) {
+        double tb = time_voices(m, n, 1, samples), ts = time_voices(m, n, 0, samples);
+        if (tb <= 0 || ts <= 0) return cn_ui_error(CMD, "out of memory");
+        double pb = (double)samples / tb, ps = (double)samples / ts;
+        printf("  %6d %14.0f %14.0f %8.2fx %18.2f\n", n, pb, ps, pb / ps, pb / rate);
+    }
+    return 0;
 }
 
 static int bench_speed(const cn_wn_model *m, double seconds) {
@@ -222,37 +269,22 @@ static int bench_pytorch_net(double seconds) {
 
 // ---- audio quality -------------------------------------------------------------------------------------
 
-// The reference synth (dsp/) playing the same notes at the same rate.
+// The reference synth (dsp/) playing the same notes at the same rate (a mono graph).
 static cn_status render_reference(const cn_timed_note *notes, int n_notes, int rate, int64_t n, float *out) {
-    const cn_plugin_desc *d = &cn_synth_reference_plugin;
-    void *self;
-    cn_status st = d->create(NULL, &self);
-    if (st) return st;
-    if ((st = d->prepare(self, rate, 256))) {
-        d->destroy(self);
-        return st;
+    cn_note_event *ev = malloc((size_t)(n_notes ? 2 * n_notes : 1) * sizeof *ev);
+    cn_graph *g = NULL;
+    if (!ev) return cn_fail(CN_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < n_notes; i++) {
+        ev[2 * i] = (cn_note_event)CN_NOTE(notes[i].on, CN_EV_NOTE_ON, notes[i].pitch, notes[i].velocity);
+        ev[2 * i + 1] = (cn_note_event)CN_NOTE(notes[i].off, CN_EV_NOTE_OFF, notes[i].pitch, 0);
     }
-    int next_on = 0, held = -1;
-    for (int64_t t = 0; t < n;) {
-        if (held >= 0 && notes[held].off <= t) {
-            cn_note_event ev = {t, CN_EV_NOTE_OFF, notes[held].pitch, 0};
-            d->note_event(self, &ev);
-            held = -1;
-        }
-        while (next_on < n_notes && notes[next_on].on <= t) {
-            cn_note_event ev = {t, CN_EV_NOTE_ON, notes[next_on].pitch, notes[next_on].velocity};
-            d->note_event(self, &ev);
-            held = next_on++;
-        }
-        int64_t end = t + 256 < n ? t + 256 : n;
-        if (held >= 0 && notes[held].off < end) end = notes[held].off;
-        if (next_on < n_notes && notes[next_on].on < end) end = notes[next_on].on;
-        if (end <= t) end = t + 1;
-        d->process(self, t, NULL, out + t, (int)(end - t));
-        t = end;
-    }
-    d->destroy(self);
-    return CN_OK;
+    cn_status st = cn_graph_create(rate, 256, 1, &g);
+    if (!st) st = cn_graph_set_generator(g, &cn_synth_reference_plugin, NULL);
+    if (!st) st = cn_graph_set_events(g, ev, 2 * n_notes);
+    for (int64_t t = 0; !st && t < n; t += 256) cn_graph_process(g, out + t, n - t < 256 ? (int)(n - t) : 256);
+    cn_graph_destroy(g);
+    free(ev);
+    return st;
 }
 
 static int bench_eval(const cn_wn_model *m, const char *dir, double secs, double lag_ms,
@@ -348,6 +380,7 @@ int cn_bench_wavenet(int argc, char **argv) {
     }
     rc = eval ? bench_eval(m, eval, eval_s, lag, (float)temp, (uint64_t)seed)
                   : bench_speed(m, seconds);
+    if (!rc && !eval) rc = bench_voices(m, seconds);
     if (!rc && !eval) rc = bench_train(m);
     if (!rc && !eval) rc = bench_pytorch_net(seconds);
     cn_wn_destroy(m);

@@ -196,7 +196,7 @@ int cn_cmd_play(int argc, char **argv) {
     cn_midi_destroy(m);
     if (!st && a.duration > 0 && (int64_t)(a.duration * (double)rate) < total)
         total = (int64_t)(a.duration * (double)rate);
-    if (!st && a.record_path) st = cn_sink_sndfile_create(a.record_path, (int)rate, CN_FILE_AUTO, &rec);
+    if (!st && a.record_path) st = cn_sink_sndfile_create(a.record_path, (int)rate, cn_graph_channels(g), CN_FILE_AUTO, &rec);
     cn_live_result res = {0};
     if (!st) {
         cfg.latency_ms = a.latency_ms;
@@ -214,16 +214,16 @@ int cn_cmd_play(int argc, char **argv) {
                         PRIu64 "), late: %" PRId64 "\n",
                 notes, sampled, cn_endless_model_name(en), a.eo.seed, late);
     }
-    int64_t clipped = rec ? rec->clipped : 0;
+    int64_t clipped = rec ? rec->clipped : 0, stolen = g ? cn_graph_voices_stolen(g) : 0;
     cn_sink_destroy(rec);
     cn_endless_destroy(en);
     cn_graph_destroy(g);
     if (pa) cn_pa_terminate();
     if (st) return cn_ui_error("play", NULL);
     fprintf(stderr, "played %lld frames (%.1f s) at %ld Hz, latency %.0f ms, xruns: %lld, "
-                    "device xruns: %lld\n",
+                    "device xruns: %lld, voices stolen: %lld\n",
             (long long)res.frames_played, (double)res.frames_played / (double)rate, rate,
-            res.latency_ms, (long long)res.xruns, (long long)res.device_xruns);
+            res.latency_ms, (long long)res.xruns, (long long)res.device_xruns, (long long)stolen);
     if (res.record_dropped)
         fprintf(stderr, "continuo play: warning: the recording lost %lld frames (%.2f s): the disk could not keep "
                         "up\n", (long long)res.record_dropped, (double)res.record_dropped / (double)rate);

@@ -19,12 +19,15 @@ static void usage(void) {
     printf("usage: continuo render IN.mid -o OUT.wav [options]\n"
            "       continuo render --primer PRIMER [--notes N] [melody options] -o OUT.wav [options]\n"
            "Renders the notes of IN.mid (all tracks and channels; drums on channel 10 are\n"
-           "skipped and counted: no drum kit yet) to an audio file, until the\n"
-           "last note-off plus the synth's and effects' release tails. The reference synth\n"
-           "plays every note (32 voices, the oldest stolen beyond); the WaveNet plays one\n"
-           "note at a time (of a chord, the last started). With --primer it renders PRIMER\n"
-           "and N notes of its continuation by the melody model instead (no MIDI file in\n"
-           "between).\n"
+           "skipped and counted: no drum kit yet) to a stereo audio file, until the last\n"
+           "note-off plus the synth's and effects' release tails. Both synths are\n"
+           "polyphonic (reference: 32 voices, WaveNet: 16; beyond that the oldest note is\n"
+           "stolen, and the summary line counts it) and follow velocity, channel volume\n"
+           "(CC7, CC11), pan (CC10), the sustain pedal (CC64) and, on the reference synth,\n"
+           "pitch bend. The WaveNet picks each channel's instrument from its General MIDI\n"
+           "program unless --instrument or --preset names one. With --primer it renders\n"
+           "PRIMER and N notes of its continuation by the melody model instead (no MIDI\n"
+           "file in between).\n"
            "  -o, --output FILE      output file (.wav or .flac); written to a temporary\n"
            "                         name and renamed when complete\n"
            "  --synth ID             generator: reference (default) or wavenet; see\n"
@@ -140,7 +143,7 @@ int cn_cmd_render(int argc, char **argv) {
     int64_t total = 0;
     cn_status st = build(&a, &g, &total);
     cn_sink *sink = NULL;
-    if (!st) st = cn_sink_sndfile_create(a.out, (int)a.rate, fmt, &sink);
+    if (!st) st = cn_sink_sndfile_create(a.out, (int)a.rate, cn_graph_channels(g), fmt, &sink);
     cn_ui_progress line;
     cn_ui_progress_init(&line, CMD);
     const cn_progress_cb progress = {cn_ui_progress_draw, &line};
@@ -148,6 +151,8 @@ int cn_cmd_render(int argc, char **argv) {
     if (!st) st = cn_graph_render(g, sink, total, &progress);
     if (!st) st = sink->finish(sink);
     int64_t frames = g ? cn_graph_position(g) : 0, clipped = sink ? sink->clipped : 0;
+    int64_t stolen = g ? cn_graph_voices_stolen(g) : 0;
+    int channels = g ? cn_graph_channels(g) : 0;
     if (!st && a.eo.primer) cn_melody_plugin_counts(cn_graph_event_generator(g), &notes, &sampled);
     cn_sink_destroy(sink); // removes the temporary file unless finished
     cn_graph_destroy(g);
@@ -155,8 +160,9 @@ int cn_cmd_render(int argc, char **argv) {
     if (a.eo.primer)
         fprintf(stderr, "rendered %" PRId64 " notes (%" PRId64 " of them continuation, seed %" PRIu64 "), ", notes,
                 sampled, a.eo.seed);
-    fprintf(stderr, "%s%lld frames (%.1f s) at %ld Hz to %s\n", a.eo.primer ? "" : "rendered ", (long long)frames,
-            (double)frames / (double)a.rate, a.rate, a.out);
+    fprintf(stderr, "%s%lld frames (%.1f s) at %ld Hz, %s, to %s; voices stolen: %lld\n", a.eo.primer ? "" : "rendered ",
+            (long long)frames, (double)frames / (double)a.rate, a.rate, channels == 2 ? "stereo" : "mono", a.out,
+            (long long)stolen);
     if (clipped)
         fprintf(stderr, "continuo render: warning: %lld samples (%.2f%%) were beyond full scale and clipped; "
                         "lower the gain, or end the chain with the limiter (--fx ...,limiter)\n",

@@ -1,9 +1,10 @@
-// cn_synth_reference: the reference synth, a generator plugin (engine/cn_plugin.h) for
-// tests and as a fallback to the WaveNet: 32 voices (the oldest is stolen when all are
-// busy), band-limited oscillators (PolyBLEP saw and square, sine, triangle), a linear
-// ADSR per note, velocity scaling and an output gain. Note events take effect at their
-// exact frame; a note-off releases every voice playing its pitch. The output is a pure
-// function of the events and parameters (deterministic: no noise, no randomness).
+// cn_synth_reference: the reference synth, a stereo generator plugin (engine/cn_plugin.h)
+// for tests and as a fallback to the WaveNet: up to 32 voices by default (parameter
+// "voices"; beyond it a voice is stolen, dsp/cn_voices.h), band-limited oscillators
+// (PolyBLEP saw and square, sine, triangle), a linear ADSR per note, and the MIDI
+// controls of cn_voices: velocity, channel volume and expression, pan, sustain pedal,
+// pitch bend. Events take effect at their exact frame. The output is a pure function of
+// the events and parameters (deterministic: no noise, no randomness).
 // tail_frames() is the release time.
 // create() args: none (NULL or "" accepted).
 #ifndef CN_SYNTH_REFERENCE_H
@@ -22,6 +23,7 @@ enum {
     CN_SYNTH_P_SUSTAIN,      // level 0..1
     CN_SYNTH_P_RELEASE,      // seconds
     CN_SYNTH_P_GAIN,         // linear output gain
+    CN_SYNTH_P_VOICES,       // voice limit 1..CN_VOICES_MAX
     CN_SYNTH_N_PARAMS
 };
 

@@ -1,8 +1,10 @@
 // synth_reference.c: the reference synth plugin (cn_synth_reference.h). Each block is
-// rendered in segments between note events, so every event lands on its exact frame.
+// rendered in segments between events, so every event lands on its exact frame; voices
+// and MIDI controllers are cn_voices'.
 // All state lives in the instance (fixed-size voice and event arrays): prepare() only
 // records the rate, and process()/note_event()/set_param() never allocate.
 #include "dsp/cn_synth_reference.h"
+#include "dsp/cn_voices.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -11,23 +13,21 @@
 enum { ENV_OFF = 0, ENV_ATTACK, ENV_DECAY, ENV_SUSTAIN, ENV_RELEASE };
 enum { WAVE_SINE = 0, WAVE_TRIANGLE, WAVE_SAW, WAVE_SQUARE };
 
+// The sound of one voice slot of `vs` (which note it plays is in vs.v[slot]).
 typedef struct voice {
-    int stage;         // ENV_*; ENV_OFF = free
-    int pitch;
-    float amp;         // velocity scaling
+    int stage;         // ENV_*; ENV_OFF = silent
     float level;       // envelope level
     float rel_step;    // per-sample release decrement (from the level at note-off)
-    double phase, dt;  // oscillator phase in [0, 1) and its increment (f0 / rate)
-    uint64_t age;      // note-on order, for stealing the oldest voice
+    double phase, dt;  // oscillator phase in [0, 1) and its increment (f0 / rate, unbent)
 } voice;
 
 typedef struct synth {
     double rate;
     float p[CN_SYNTH_N_PARAMS];
-    voice v[CN_SYNTH_VOICES];
+    cn_voices vs;
+    voice v[CN_VOICES_MAX];
     cn_note_event ev[CN_SYNTH_MAX_EVENTS]; // pending, sorted by frame (stable)
     int n_ev;
-    uint64_t n_notes;
 } synth;
 
 static const cn_param_desc params[CN_SYNTH_N_PARAMS] = {
@@ -37,6 +37,7 @@ static const cn_param_desc params[CN_SYNTH_N_PARAMS] = {
     {"sustain", "sustain level, 0..1 of the peak", 0.0f, 1.0f, 0.7f},
     {"release", "release time after note-off, seconds", 0.001f, 5.0f, 0.05f},
     {"gain", "output gain, linear (peak of one full-velocity voice)", 0.0f, 1.0f, 0.25f},
+    {"voices", "voices at most; more notes steal the oldest", 1.0f, (float)CN_VOICES_MAX, (float)CN_SYNTH_VOICES},
 };
 
 // ---------------------------------------------------------------- oscillators
@@ -101,57 +102,42 @@ static inline float envelope(synth *s, voice *v) {
     return v->level;
 }
 
-// Adds voice v to out[0..n-1].
-static void render_voice(synth *s, voice *v, float *out, int n) {
+// Adds voice `slot` to left/right[0..n-1] with its channel's level, pan and bend as they
+// are now (controllers change between segments, at their exact frame).
+static void render_voice(synth *s, int slot, float *left, float *right, int n) {
+    voice *v = &s->v[slot];
+    const cn_voice *mv = &s->vs.v[slot];
     int wave = (int)lrintf(s->p[CN_SYNTH_P_WAVEFORM]);
-    float g = v->amp * s->p[CN_SYNTH_P_GAIN];
+    float g = cn_voices_gain(&s->vs, slot) * s->p[CN_SYNTH_P_GAIN], gl, gr;
+    cn_voices_pan(&s->vs, mv->channel, &gl, &gr);
+    double dt = v->dt * pow(2.0, cn_voices_bend(&s->vs, mv->channel) / 12.0);
     for (int i = 0; i < n && v->stage != ENV_OFF; i++) {
-        float e = envelope(s, v);
-        out[i] += g * e * (float)oscillator(wave, v->phase, v->dt);
-        v->phase += v->dt;
+        float y = g * envelope(s, v) * (float)oscillator(wave, v->phase, dt);
+        left[i] += gl * y;
+        right[i] += gr * y;
+        v->phase += dt;
         if (v->phase >= 1.0) v->phase -= 1.0;
     }
+    if (v->stage == ENV_OFF) cn_voices_free(&s->vs, slot);
 }
 
-static void release(synth *s, voice *v) {
+static void voice_start(void *self, int slot, int stolen) {
+    synth *s = self;
+    (void)stolen; // a stolen voice restarts at once (the reference synth is a test tool)
+    double f0 = 440.0 * pow(2.0, (s->vs.v[slot].pitch - 69) / 12.0);
+    s->v[slot] = (voice){.stage = ENV_ATTACK, .dt = f0 / s->rate};
+}
+
+static void voice_release(void *self, int slot) {
+    synth *s = self;
+    voice *v = &s->v[slot];
     if (v->stage == ENV_OFF || v->stage == ENV_RELEASE) return;
     v->stage = ENV_RELEASE;
     v->rel_step = (float)(v->level / (s->p[CN_SYNTH_P_RELEASE] * s->rate));
-    if (v->rel_step <= 0.0f) v->stage = ENV_OFF; // silent already
+    if (v->rel_step <= 0.0f) v->stage = ENV_OFF; // silent already: freed at the next render
 }
 
-static void note_on(synth *s, int pitch, int velocity) {
-    voice *v = NULL;
-    for (int i = 0; i < CN_SYNTH_VOICES && !v; i++)
-        if (s->v[i].stage == ENV_OFF) v = &s->v[i];
-    if (!v) { // all busy: steal the oldest
-        v = &s->v[0];
-        for (int i = 1; i < CN_SYNTH_VOICES; i++)
-            if (s->v[i].age < v->age) v = &s->v[i];
-    }
-    double f0 = 440.0 * pow(2.0, (pitch - 69) / 12.0);
-    float amp = (float)(velocity < 127 ? velocity : 127) / 127.0f;
-    *v = (voice){.stage = ENV_ATTACK, .pitch = pitch, .amp = amp, .dt = f0 / s->rate,
-                 .age = s->n_notes++};
-}
-
-static void apply_event(synth *s, const cn_note_event *ev) {
-    switch (ev->type) {
-    case CN_EV_NOTE_ON:
-    case CN_EV_NOTE_OFF:
-        if (ev->type == CN_EV_NOTE_ON && ev->velocity > 0) {
-            note_on(s, ev->pitch, ev->velocity);
-            break;
-        }
-        // a note-off, or a note-on with velocity 0 (the MIDI convention for one)
-        for (int i = 0; i < CN_SYNTH_VOICES; i++)
-            if (s->v[i].pitch == ev->pitch) release(s, &s->v[i]);
-        break;
-    case CN_EV_ALL_OFF:
-        for (int i = 0; i < CN_SYNTH_VOICES; i++) release(s, &s->v[i]);
-        break;
-    }
-}
+static const cn_voice_ops voice_ops = {voice_start, voice_release};
 
 // ---------------------------------------------------------------- plugin entry points
 
@@ -176,6 +162,7 @@ static cn_status synth_prepare(void *self, double rate, int max_frames) {
                        max_frames);
     s->rate = rate;
     memset(s->v, 0, sizeof s->v);
+    cn_voices_init(&s->vs, (int)lrintf(s->p[CN_SYNTH_P_VOICES]));
     s->n_ev = 0;
     return CN_OK;
 }
@@ -183,7 +170,7 @@ static cn_status synth_prepare(void *self, double rate, int max_frames) {
 // Worker thread: no allocation, locks or I/O.
 static void synth_note_event(void *self, const cn_note_event *ev) {
     synth *s = self;
-    if (s->n_ev == CN_SYNTH_MAX_EVENTS || ev->pitch < 0 || ev->pitch > 127) return;
+    if (s->n_ev == CN_SYNTH_MAX_EVENTS) return;
     int i = s->n_ev++;
     while (i > 0 && s->ev[i - 1].frame > ev->frame) { // insertion keeps equal frames in order
         s->ev[i] = s->ev[i - 1];
@@ -193,10 +180,13 @@ static void synth_note_event(void *self, const cn_note_event *ev) {
 }
 
 // Worker thread: no allocation, locks or I/O.
-static void synth_process(void *self, int64_t start, const float *in, float *out, int frames) {
-    (void)in;
+static void synth_process_stereo(void *self, int64_t start, const float *in_l, const float *in_r,
+                                 float *left, float *right, int frames) {
+    (void)in_l;
+    (void)in_r;
     synth *s = self;
-    memset(out, 0, sizeof(float) * (size_t)frames);
+    memset(left, 0, sizeof(float) * (size_t)frames);
+    memset(right, 0, sizeof(float) * (size_t)frames);
     int pos = 0, used = 0;
     for (;;) {
         int end = frames;
@@ -204,14 +194,21 @@ static void synth_process(void *self, int64_t start, const float *in, float *out
             int64_t rel = s->ev[used].frame - start;
             end = rel < pos ? pos : (int)rel; // late events apply at once
         }
-        for (int i = 0; i < CN_SYNTH_VOICES; i++)
-            if (s->v[i].stage != ENV_OFF) render_voice(s, &s->v[i], out + pos, end - pos);
+        for (int i = 0; i < s->vs.limit; i++)
+            if (s->vs.v[i].state != CN_VOICE_FREE) render_voice(s, i, left + pos, right + pos, end - pos);
         pos = end;
         if (end == frames) break;
-        apply_event(s, &s->ev[used++]);
+        cn_voices_event(&s->vs, &s->ev[used++], &voice_ops, s);
     }
     s->n_ev -= used;
     memmove(s->ev, s->ev + used, sizeof(cn_note_event) * (size_t)s->n_ev);
+}
+
+static int64_t synth_voices_stolen(void *self) { return ((synth *)self)->vs.stolen; }
+
+static int synth_channels(void *self) {
+    (void)self;
+    return 2;
 }
 
 // Worker thread.
@@ -234,15 +231,18 @@ const cn_plugin_desc cn_synth_reference_plugin = {
     .abi_version = CN_PLUGIN_ABI_VERSION,
     .id = "reference",
     .name = "Reference synth",
-    .description = "32-voice PolyBLEP oscillator synth with ADSR (tests, fallback)",
+    .description = "32-voice stereo PolyBLEP oscillator synth with ADSR (tests, fallback)",
     .kind = CN_PLUGIN_GENERATOR,
     .params = params,
     .n_params = CN_SYNTH_N_PARAMS,
     .create = synth_create,
     .prepare = synth_prepare,
-    .process = synth_process,
+    .process = NULL, // stereo only (process_stereo)
     .note_event = synth_note_event,
     .set_param = synth_set_param,
     .tail_frames = synth_tail_frames,
     .destroy = synth_destroy,
+    .channels = synth_channels,
+    .process_stereo = synth_process_stereo,
+    .voices_stolen = synth_voices_stolen,
 };

@@ -2,6 +2,12 @@
 // processed in place after it, and a sorted list of note events delivered to the
 // generator at their exact sample (blocks are split at event frames).
 //
+// Channels: the graph's output has 1 or 2 channels (interleaved frames). Inside, a mono
+// generator's signal stays mono until a stereo node (cn_plugin_channels() == 2); from
+// there on a mono effect runs as two instances, one per channel (dual mono). A mono
+// graph mixes a stereo node's output down to (L + R) / 2; a stereo graph plays a mono
+// signal on both channels.
+//
 // Lifecycle [main]: cn_graph_create -> cn_graph_set_generator -> cn_graph_add_effect /
 // cn_graph_add_chain -> cn_graph_set_events -> process/render -> cn_graph_destroy.
 // Everything is allocated and prepared in those setup calls; cn_graph_process never
@@ -23,11 +29,12 @@
 
 typedef struct cn_graph cn_graph;
 
-// [main] rate in Hz, max_frames = the largest block cn_graph_process will be asked for.
-cn_status cn_graph_create(double rate, int max_frames, cn_graph **out);
+// [main] rate in Hz, max_frames = the largest block cn_graph_process will be asked for,
+// channels of the output (1 or 2).
+cn_status cn_graph_create(double rate, int max_frames, int channels, cn_graph **out);
 void cn_graph_destroy(cn_graph *g); // NULL is a no-op
 
-// [main] Create and prepare a plugin instance. `args` is "key=value,key=value" or NULL:
+// [main] Create and prepare a plugin instance (the generator before the effects). `args` is "key=value,key=value" or NULL:
 // keys naming one of the plugin's parameters are applied with set_param (range-checked,
 // a clear error when outside), the other pairs are passed to the plugin's create().
 cn_status cn_graph_set_generator(cn_graph *g, const cn_plugin_desc *gen, const char *args);
@@ -49,13 +56,16 @@ void *cn_graph_effect(const cn_graph *g, int i, const cn_plugin_desc **desc);
 // ends no earlier. Set it before processing; 0 (the default) = nothing to compensate.
 cn_status cn_graph_set_latency(cn_graph *g, int64_t frames);
 
-// [main] Copy the events (any order; sorted by frame, note-offs before note-ons at the
-// same frame, stable otherwise) and rewind the playhead to frame 0.
+// [main] Copy the events (any order; sorted by frame; on one frame note-offs, then
+// controls, program changes and bends, then note-ons; stable otherwise) and rewind the
+// playhead to frame 0.
 cn_status cn_graph_set_events(cn_graph *g, const cn_note_event *ev, int n);
 // Frame of the last event (0 if none) and the frames the generator and effects keep
 // sounding after it (sum of their tail_frames).
 int64_t cn_graph_last_event_frame(const cn_graph *g);
 int64_t cn_graph_tail_frames(const cn_graph *g);
+// [main] Voices the generator stole so far (0 when it does not say).
+int64_t cn_graph_voices_stolen(const cn_graph *g);
 
 // Live events (endless mode: a melody generator on another thread feeds notes ahead of
 // the playhead). [main] cn_graph_enable_queue makes an SPSC queue of `capacity` events
@@ -88,11 +98,13 @@ int cn_graph_events_pending(const cn_graph *g);
 // may still add notes), or the last given event without one.
 int64_t cn_graph_events_end(const cn_graph *g);
 
-// [worker] Render the next `frames` (1..max_frames) samples into out and advance.
+// [worker] Render the next `frames` (1..max_frames) frames into out (frames * channels
+// floats, interleaved) and advance.
 void cn_graph_process(cn_graph *g, float *out, int frames);
 // [any thread] Frames output so far (published after each cn_graph_process).
 int64_t cn_graph_position(const cn_graph *g);
 int cn_graph_max_frames(const cn_graph *g);
+int cn_graph_channels(const cn_graph *g);
 double cn_graph_rate(const cn_graph *g);
 
 // [main] Offline render: process `frames` samples from the current position in blocks of

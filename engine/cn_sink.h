@@ -3,7 +3,8 @@
 //    thread through write(); a file sink writes to a temporary name and only finish()
 //    renames it into place, so destroying an unfinished sink leaves no output file;
 //  - the PortAudio sink pulls from a ring buffer inside the audio callback (cn_pa_*).
-// Audio is mono float; the PortAudio sink duplicates it to the device's channels.
+// Audio is float frames of `channels` samples (1 or 2, interleaved); the PortAudio sink
+// maps them to the device's channels.
 #ifndef CN_SINK_H
 #define CN_SINK_H
 
@@ -17,12 +18,13 @@
 
 typedef struct cn_sink cn_sink;
 struct cn_sink {
-    // Write `frames` mono samples. Errors (disk full...) via cn_fail.
+    // Write `frames` frames (frames * channels floats). Errors (disk full...) via cn_fail.
     cn_status (*write)(cn_sink *s, const float *buf, int frames);
     // Flush and publish (file sink: close and rename over the final name).
     cn_status (*finish)(cn_sink *s);
     // Free; an unfinished file sink removes its temporary file. NULL is a no-op.
     void (*destroy)(cn_sink *s);
+    int channels;    // samples per frame: 1 or 2
     int64_t frames;  // frames written so far
     int64_t clipped; // of those, samples beyond full scale [-1, 1] (file sink: clipped there)
 };
@@ -31,8 +33,8 @@ static inline void cn_sink_destroy(cn_sink *s) {
     if (s) s->destroy(s);
 }
 
-// Counts frames and drops them (benchmarks).
-cn_status cn_sink_null_create(cn_sink **out);
+// Counts frames of `channels` samples and drops them (benchmarks).
+cn_status cn_sink_null_create(int channels, cn_sink **out);
 
 typedef enum cn_file_format {
     CN_FILE_AUTO = 0, // from the file extension: .wav -> wav16, .flac -> flac
@@ -44,8 +46,10 @@ typedef enum cn_file_format {
 
 // "wav16" | "wav24" | "float" | "flac" -> format; CN_ERR_ARG otherwise.
 cn_status cn_file_format_parse(const char *name, cn_file_format *out);
-// Mono file at `rate` written through libsndfile to PATH.tmp-XXXXXX, renamed on finish().
-cn_status cn_sink_sndfile_create(const char *path, int rate, cn_file_format fmt, cn_sink **out);
+// File of `channels` (1 or 2) at `rate` written through libsndfile to a temporary name
+// (cn_atomic_file.h), renamed on finish().
+cn_status cn_sink_sndfile_create(const char *path, int rate, int channels, cn_file_format fmt,
+                                 cn_sink **out);
 
 // ---- PortAudio --------------------------------------------------------------------------
 
@@ -85,10 +89,13 @@ typedef struct cn_pa_config {
     double rate;       // sample rate
     double latency_s;  // suggested device latency
     int block;         // frames per callback (0 = let PortAudio choose)
+    int channels;      // samples per frame in the ring buffer (1 or 2)
 } cn_pa_config;
 
 typedef struct cn_pa_sink cn_pa_sink;
-// Open an output stream whose callback reads `rb` (the consumer side) and updates `stats`.
+// Open an output stream whose callback reads `rb` (the consumer side: interleaved frames
+// of cfg->channels) and updates `stats`. Stereo content on a mono device is mixed down,
+// mono content on a stereo device plays on both sides.
 cn_status cn_pa_sink_open(const cn_pa_config *cfg, cn_ringbuffer *rb, cn_live_stats *stats,
                           cn_pa_sink **out);
 cn_status cn_pa_sink_start(cn_pa_sink *s);

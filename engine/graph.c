@@ -13,11 +13,14 @@
 typedef struct {
     const cn_plugin_desc *desc;
     void *self;
+    void *right;  // mono effect in a stereo chain: the instance for the right channel
+    int stereo;   // cn_plugin_channels(desc, self) == 2
 } node;
 
 struct cn_graph {
     double rate;
-    int max_frames;
+    int max_frames, channels;
+    int stereo;        // the chain's signal is stereo after the nodes added so far
     node gen;
     node events;       // an event generator feeding the queue, or none
     cn_note_event pending[CN_GRAPH_PUMP_BLOCK]; // generated, not yet queued (queue full)
@@ -31,22 +34,28 @@ struct cn_graph {
     int64_t latency, preroll; // the chain's delay; frames still to run ahead and drop
     cn_evqueue *queue; // live events from another thread, or NULL
     atomic_llong shared_pos, dropped, late; // for other threads
-    float *block;      // [max_frames] scratch for cn_graph_render
+    float *left, *right; // [max_frames] each: the signal between nodes
+    float *block;      // [max_frames * channels] interleaved, for cn_graph_render
 };
 
-cn_status cn_graph_create(double rate, int max_frames, cn_graph **out) {
+cn_status cn_graph_create(double rate, int max_frames, int channels, cn_graph **out) {
     cn_return_val_if_fail(out != NULL, CN_ERR_ARG);
+    if (channels != 1 && channels != 2) return cn_fail(CN_ERR_RANGE, "%d output channels (1 or 2)", channels);
     if (!(rate >= 1000 && rate <= 768000))
         return cn_fail(CN_ERR_RANGE, "sample rate %g Hz out of range (1000..768000)", rate);
     if (max_frames < 1 || max_frames > 1 << 16)
         return cn_fail(CN_ERR_RANGE, "block size %d out of range (1..65536)", max_frames);
     cn_graph *g = calloc(1, sizeof *g);
-    if (!g || !(g->block = malloc((size_t)max_frames * sizeof *g->block))) {
+    if (!g || !(g->block = malloc((size_t)max_frames * (size_t)channels * sizeof *g->block)) ||
+        !(g->left = calloc((size_t)max_frames, sizeof *g->left)) ||
+        !(g->right = calloc((size_t)max_frames, sizeof *g->right))) {
+        if (g) free(g->block), free(g->left);
         free(g);
         return cn_fail(CN_ERR_NOMEM, "out of memory creating the graph");
     }
     g->rate = rate;
     g->max_frames = max_frames;
+    g->channels = channels;
     atomic_init(&g->shared_pos, 0);
     atomic_init(&g->dropped, 0);
     atomic_init(&g->late, 0);
@@ -56,8 +65,8 @@ cn_status cn_graph_create(double rate, int max_frames, cn_graph **out) {
 
 static void node_destroy(node *n) {
     if (n->desc && n->self) n->desc->destroy(n->self);
-    n->desc = NULL;
-    n->self = NULL;
+    if (n->desc && n->right) n->desc->destroy(n->right);
+    *n = (node){0};
 }
 
 void cn_graph_destroy(cn_graph *g) {
@@ -68,6 +77,8 @@ void cn_graph_destroy(cn_graph *g) {
     free(g->ev);
     cn_evqueue_destroy(g->queue);
     free(g->block);
+    free(g->left);
+    free(g->right);
     free(g);
 }
 
@@ -121,16 +132,11 @@ static cn_status split_args(const cn_plugin_desc *d, const char *args, char *res
     return st;
 }
 
-static cn_status node_create(cn_graph *g, node *n, const cn_plugin_desc *d, const char *args) {
-    enum { MAX_SETS = 64 };
-    param_set sets[MAX_SETS];
-    int n_sets;
-    char *rest = malloc(args ? strlen(args) + 1 : 1);
-    if (!rest) return cn_fail(CN_ERR_NOMEM, "out of memory");
-    cn_status st = split_args(d, args, rest, sets, MAX_SETS, &n_sets);
+// Create, configure and prepare one instance.
+static cn_status instance_create(cn_graph *g, const cn_plugin_desc *d, const char *rest,
+                                 const param_set *sets, int n_sets, void **out) {
     void *self = NULL;
-    if (!st) st = d->create(rest[0] ? rest : NULL, &self);
-    free(rest);
+    cn_status st = d->create(rest[0] ? rest : NULL, &self);
     if (st) return st;
     // Parameters before prepare, so that prepare builds everything for them once (a
     // reverb's impulse response) and process() never has heavy work to catch up on.
@@ -144,8 +150,31 @@ static cn_status node_create(cn_graph *g, node *n, const cn_plugin_desc *d, cons
         d->destroy(self);
         return st;
     }
-    n->desc = d;
-    n->self = self;
+    *out = self;
+    return CN_OK;
+}
+
+// A node: one instance, and a second for the right channel when a mono effect follows a
+// stereo node in a stereo graph (`dual`).
+static cn_status node_create(cn_graph *g, node *n, const cn_plugin_desc *d, const char *args, int dual) {
+    enum { MAX_SETS = 64 };
+    param_set sets[MAX_SETS];
+    int n_sets;
+    char *rest = malloc(args ? strlen(args) + 1 : 1);
+    if (!rest) return cn_fail(CN_ERR_NOMEM, "out of memory");
+    cn_status st = split_args(d, args, rest, sets, MAX_SETS, &n_sets);
+    node made = {.desc = d};
+    if (!st) st = instance_create(g, d, rest, sets, n_sets, &made.self);
+    if (!st) made.stereo = d->kind != CN_PLUGIN_EVENT_GENERATOR && cn_plugin_channels(d, made.self) == 2;
+    if (!st && d->kind != CN_PLUGIN_EVENT_GENERATOR && !made.stereo && !d->process)
+        st = cn_fail(CN_ERR_FORMAT, "plugin '%s' has no mono process function", d->id);
+    if (!st && dual && !made.stereo) st = instance_create(g, d, rest, sets, n_sets, &made.right);
+    free(rest);
+    if (st) {
+        node_destroy(&made);
+        return st;
+    }
+    *n = made;
     return CN_OK;
 }
 
@@ -153,11 +182,13 @@ cn_status cn_graph_set_generator(cn_graph *g, const cn_plugin_desc *gen, const c
     cn_return_val_if_fail(g && gen, CN_ERR_ARG);
     if (gen->kind != CN_PLUGIN_GENERATOR)
         return cn_fail(CN_ERR_ARG, "plugin '%s' is not an audio generator", gen->id);
+    if (g->n_fx) return cn_fail(CN_ERR_STATE, "the generator must be set before the effects");
     node n;
-    cn_status st = node_create(g, &n, gen, args);
+    cn_status st = node_create(g, &n, gen, args, 0);
     if (st) return st;
     node_destroy(&g->gen);
     g->gen = n;
+    g->stereo = n.stereo && g->channels == 2;
     return CN_OK;
 }
 
@@ -167,8 +198,9 @@ cn_status cn_graph_add_effect(cn_graph *g, const cn_plugin_desc *fx, const char 
         return cn_fail(CN_ERR_ARG, "plugin '%s' is not an effect", fx->id);
     if (g->n_fx == CN_GRAPH_MAX_EFFECTS)
         return cn_fail(CN_ERR_RANGE, "effect chain too long (at most %d)", CN_GRAPH_MAX_EFFECTS);
-    cn_status st = node_create(g, &g->fx[g->n_fx], fx, args);
+    cn_status st = node_create(g, &g->fx[g->n_fx], fx, args, g->stereo);
     if (st) return st;
+    if (g->fx[g->n_fx].stereo && g->channels == 2) g->stereo = 1;
     g->n_fx++;
     return CN_OK;
 }
@@ -193,7 +225,7 @@ cn_status cn_graph_set_event_generator(cn_graph *g, const cn_plugin_desc *d, con
     if (d->kind != CN_PLUGIN_EVENT_GENERATOR)
         return cn_fail(CN_ERR_ARG, "plugin '%s' is not an event generator", d->id);
     cn_status st = g->queue ? CN_OK : cn_graph_enable_queue(g, CN_GRAPH_EVENT_QUEUE);
-    if (!st) st = node_create(g, &g->events, d, args);
+    if (!st) st = node_create(g, &g->events, d, args, 0);
     return st;
 }
 
@@ -229,7 +261,11 @@ int64_t cn_graph_events_end(const cn_graph *g) {
 
 // ---- events ---------------------------------------------------------------------------
 
-static int ev_rank(const cn_note_event *e) { return e->type == CN_EV_NOTE_ON ? 1 : 0; }
+// Order of events on one frame: note-offs (and all-off) first, then controls, program
+// changes and bends (so a note starting there hears them), then note-ons.
+static int ev_rank(const cn_note_event *e) {
+    return e->type == CN_EV_NOTE_ON ? 2 : e->type == CN_EV_NOTE_OFF || e->type == CN_EV_ALL_OFF ? 0 : 1;
+}
 
 // Merge sort (stable, so equal events keep their given order).
 static void sort_events(cn_note_event *a, cn_note_event *tmp, int n) {
@@ -341,13 +377,35 @@ int64_t cn_graph_tail_frames(const cn_graph *g) {
     return t;
 }
 
+int64_t cn_graph_voices_stolen(const cn_graph *g) {
+    const cn_plugin_desc *d = g->gen.desc;
+    return d && d->abi_version >= 3 && d->voices_stolen ? d->voices_stolen(g->gen.self) : 0;
+}
+
 // ---- processing -----------------------------------------------------------------------
+
+// Worker thread: one node over frames [0, n) of the signal, which is stereo (left and
+// right) or mono (left) as *stereo says; a stereo node's output is mixed down when the
+// graph is mono.
+static void node_run(cn_graph *g, node *nd, int64_t pos, float *l, float *r, int n, int *stereo) {
+    const int gen = nd->desc->kind == CN_PLUGIN_GENERATOR;
+    if (nd->stereo) {
+        if (!gen && !*stereo) memcpy(r, l, (size_t)n * sizeof *r);
+        nd->desc->process_stereo(nd->self, pos, gen ? NULL : l, gen ? NULL : r, l, r, n);
+        if (g->channels == 2) *stereo = 1;
+        else
+            for (int i = 0; i < n; i++) l[i] = 0.5f * (l[i] + r[i]);
+    } else {
+        nd->desc->process(nd->self, pos, gen ? NULL : l, l, n);
+        if (*stereo) nd->desc->process(nd->right, pos, gen ? NULL : r, r, n);
+    }
+}
 
 // Worker thread: no malloc, locks, I/O or printf. The generator block is cut at every
 // event frame, so an event always lands on the first sample of a process() call.
 static void run_block(cn_graph *g, float *out, int frames) {
     const int64_t start = g->pos;
-    int done = 0;
+    int done = 0, stereo = 0;
     if (g->queue) drain_queue(g);
     while (done < frames) {
         while (g->next_ev < g->n_ev && g->ev[g->next_ev].frame <= g->pos) {
@@ -358,15 +416,19 @@ static void run_block(cn_graph *g, float *out, int frames) {
         int n = frames - done;
         if (g->next_ev < g->n_ev && g->ev[g->next_ev].frame < g->pos + n)
             n = (int)(g->ev[g->next_ev].frame - g->pos);
+        stereo = 0;
         if (g->gen.desc)
-            g->gen.desc->process(g->gen.self, g->pos, NULL, out + done, n);
+            node_run(g, &g->gen, g->pos, g->left + done, g->right + done, n, &stereo);
         else
-            memset(out + done, 0, (size_t)n * sizeof *out);
+            memset(g->left + done, 0, (size_t)n * sizeof *g->left);
         g->pos += n;
         done += n;
     }
-    for (int i = 0; i < g->n_fx; i++)
-        g->fx[i].desc->process(g->fx[i].self, start, out, out, frames);
+    for (int i = 0; i < g->n_fx; i++) node_run(g, &g->fx[i], start, g->left, g->right, frames, &stereo);
+    const float *l = g->left, *r = stereo ? g->right : g->left;
+    if (g->channels == 1) memcpy(out, l, (size_t)frames * sizeof *out);
+    else
+        for (int i = 0; i < frames; i++) out[2 * i] = l[i], out[2 * i + 1] = r[i];
 }
 
 void cn_graph_process(cn_graph *g, float *out, int frames) {
@@ -388,6 +450,7 @@ int64_t cn_graph_position(const cn_graph *g) {
 }
 
 int cn_graph_max_frames(const cn_graph *g) { return g->max_frames; }
+int cn_graph_channels(const cn_graph *g) { return g->channels; }
 double cn_graph_rate(const cn_graph *g) { return g->rate; }
 
 cn_status cn_graph_render(cn_graph *g, cn_sink *sink, int64_t frames, const cn_progress_cb *progress) {

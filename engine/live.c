@@ -11,7 +11,8 @@
 
 typedef struct {
     cn_graph *g;
-    cn_ringbuffer rb;
+    cn_ringbuffer rb;          // interleaved frames of `channels` samples
+    size_t channels;
     cn_live_stats stats;
     size_t target;             // fill target in frames
     int64_t frames;            // to produce in total
@@ -36,15 +37,17 @@ static void sleep_s(double s) {
 // Render n frames in place into the producer regions of the ring buffer; a recording gets
 // a copy through its own queue (the file is written on the recorder's thread).
 static void produce(live_state *ls, size_t n) {
-    cn_rb_regions r;
-    n = cn_ringbuffer_acquire_write(&ls->rb, n, &r);
-    cn_graph_process(ls->g, r.p1, (int)r.n1);
-    if (r.n2) cn_graph_process(ls->g, r.p2, (int)r.n2);
+    const size_t ch = ls->channels;
+    cn_rb_regions r; // whole frames: the capacity is a multiple of the frame
+    n = cn_ringbuffer_acquire_write(&ls->rb, n * ch, &r) / ch;
+    const int n1 = (int)(r.n1 / ch), n2 = (int)(r.n2 / ch);
+    cn_graph_process(ls->g, r.p1, n1);
+    if (n2) cn_graph_process(ls->g, r.p2, n2);
     if (ls->record) {
-        cn_recorder_push(ls->record, r.p1, (int)r.n1);
-        if (r.n2) cn_recorder_push(ls->record, r.p2, (int)r.n2);
+        cn_recorder_push(ls->record, r.p1, n1);
+        if (n2) cn_recorder_push(ls->record, r.p2, n2);
     }
-    cn_ringbuffer_commit_write(&ls->rb, n);
+    cn_ringbuffer_commit_write(&ls->rb, n * ch);
     atomic_fetch_add_explicit(&ls->produced, (long long)n, memory_order_release);
 }
 
@@ -54,7 +57,7 @@ static void *worker(void *arg) {
     const double nap = 0.25 * max / cn_graph_rate(ls->g);
     int64_t left = ls->frames;
     while (left > 0 && !atomic_load_explicit(&ls->quit, memory_order_relaxed)) {
-        size_t fill = cn_ringbuffer_read_available(&ls->rb);
+        size_t fill = cn_ringbuffer_read_available(&ls->rb) / ls->channels;
         if (fill >= ls->target) {
             sleep_s(nap);
             continue;
@@ -87,19 +90,22 @@ cn_status cn_live_play(cn_graph *g, const cn_live_config *cfg, atomic_int *stop,
     live_state *ls = calloc(1, sizeof *ls);
     if (!ls) return cn_fail(CN_ERR_NOMEM, "out of memory");
     ls->g = g;
+    ls->channels = (size_t)cn_graph_channels(g);
     ls->target = (size_t)(cfg->latency_ms * rate / 1000.0 + 0.5);
     if (ls->target < (size_t)cn_graph_max_frames(g)) ls->target = (size_t)cn_graph_max_frames(g);
     ls->frames = cfg->frames;
-    size_t cap = pow2_at_least(ls->target + (size_t)cn_graph_max_frames(g));
+    size_t cap = pow2_at_least((ls->target + (size_t)cn_graph_max_frames(g)) * ls->channels);
     float *storage = calloc(cap, sizeof *storage);
     cn_status st = storage ? cn_ringbuffer_init(&ls->rb, storage, cap)
                            : cn_fail(CN_ERR_NOMEM, "out of memory for the ring buffer");
+    if (!st && cfg->record && cfg->record->channels != (int)ls->channels)
+        st = cn_fail(CN_ERR_ARG, "the recording has %d channels, the graph %d", cfg->record->channels, (int)ls->channels);
     if (!st && cfg->record) st = cn_recorder_create(cfg->record, (size_t)(CN_LIVE_RECORD_SECONDS * rate), &ls->record);
     cn_pa_sink *pa = NULL;
     pthread_t th;
     int started = 0, running = 0;
     if (!st) {
-        cn_pa_config pc = {cfg->device, rate, cfg->latency_ms / 1000.0, cfg->block};
+        cn_pa_config pc = {cfg->device, rate, cfg->latency_ms / 1000.0, cfg->block, (int)ls->channels};
         st = cn_pa_sink_open(&pc, &ls->rb, &ls->stats, &pa);
     }
     if (!st && pthread_create(&th, NULL, worker, ls))
@@ -109,7 +115,7 @@ cn_status cn_live_play(cn_graph *g, const cn_live_config *cfg, atomic_int *stop,
     // Prefill to the target before the clock starts, so the first callbacks find data.
     while (!st && !atomic_load_explicit(stop, memory_order_acquire) &&
            !atomic_load_explicit(&ls->stats.drained, memory_order_acquire) &&
-           cn_ringbuffer_read_available(&ls->rb) < ls->target)
+           cn_ringbuffer_read_available(&ls->rb) / ls->channels < ls->target)
         sleep_s(0.001);
     if (!st && !(st = cn_pa_sink_start(pa))) running = 1;
     // Wait for the last frame to reach the device (or for a stop request).

@@ -11,7 +11,8 @@
 
 struct cn_recorder {
     cn_sink *sink;
-    cn_ringbuffer rb;
+    int channels;           // the sink's samples per frame
+    cn_ringbuffer rb;       // interleaved samples, whole frames
     float *storage;
     pthread_t thread;
     int running;
@@ -32,8 +33,10 @@ static size_t drain(cn_recorder *r) {
     size_t n = cn_ringbuffer_acquire_read(&r->rb, cn_ringbuffer_read_available(&r->rb), &reg);
     if (!n) return 0;
     if (!r->status) { // after an error the data is only discarded, so the worker never waits
-        cn_status st = r->sink->write(r->sink, reg.p1, (int)reg.n1);
-        if (!st && reg.n2) st = r->sink->write(r->sink, reg.p2, (int)reg.n2);
+        // Whole frames only ever enter the buffer, and its capacity is a multiple of the
+        // frame, so both regions hold whole frames.
+        cn_status st = r->sink->write(r->sink, reg.p1, (int)(reg.n1 / (size_t)r->channels));
+        if (!st && reg.n2) st = r->sink->write(r->sink, reg.p2, (int)(reg.n2 / (size_t)r->channels));
         if (st) {
             r->status = st;
             snprintf(r->error, sizeof r->error, "%s", cn_error_message());
@@ -55,14 +58,16 @@ static void *writer(void *arg) {
 cn_status cn_recorder_create(cn_sink *sink, size_t capacity, cn_recorder **out) {
     cn_return_val_if_fail(sink && capacity > 0 && out, CN_ERR_ARG);
     *out = NULL;
+    const int ch = sink->channels == 2 ? 2 : 1;
     size_t cap = 2;
-    while (cap < capacity) cap <<= 1;
+    while (cap < capacity * (size_t)ch) cap <<= 1;
     cn_recorder *r = calloc(1, sizeof *r);
     if (!r || !(r->storage = malloc(cap * sizeof *r->storage))) {
         free(r);
-        return cn_fail(CN_ERR_NOMEM, "out of memory for the recording buffer (%zu frames)", cap);
+        return cn_fail(CN_ERR_NOMEM, "out of memory for the recording buffer (%zu samples)", cap);
     }
     r->sink = sink;
+    r->channels = ch;
     atomic_init(&r->quit, 0);
     atomic_init(&r->dropped, 0);
     cn_status st = cn_ringbuffer_init(&r->rb, r->storage, cap);
@@ -79,7 +84,9 @@ cn_status cn_recorder_create(cn_sink *sink, size_t capacity, cn_recorder **out) 
 }
 
 void cn_recorder_push(cn_recorder *r, const float *buf, int n) {
-    size_t w = cn_ringbuffer_write(&r->rb, buf, (size_t)n);
+    const size_t ch = (size_t)r->channels;
+    size_t room = cn_ringbuffer_write_available(&r->rb) / ch, w = (size_t)n < room ? (size_t)n : room;
+    cn_ringbuffer_write(&r->rb, buf, w * ch);
     if (w < (size_t)n) atomic_fetch_add_explicit(&r->dropped, (long long)((size_t)n - w), memory_order_relaxed);
 }
 

@@ -25,8 +25,10 @@ static cn_status check_desc(const cn_plugin_desc *d, const char *origin) {
     if (d->kind == CN_PLUGIN_EVENT_GENERATOR && (d->abi_version < 2 || !d->generate))
         return cn_fail(CN_ERR_FORMAT, "%s: event generator '%s' needs ABI 2 and a generate function",
                        origin, d->id);
-    if (d->kind != CN_PLUGIN_EVENT_GENERATOR && !d->process)
+    if (d->kind != CN_PLUGIN_EVENT_GENERATOR && !d->process && !(d->abi_version >= 3 && d->process_stereo))
         return cn_fail(CN_ERR_FORMAT, "%s: plugin '%s' lacks a process function", origin, d->id);
+    if (d->abi_version >= 3 && d->channels && !d->process_stereo)
+        return cn_fail(CN_ERR_FORMAT, "%s: plugin '%s' has channels() but no process_stereo", origin, d->id);
     if (d->n_params < 0 || (d->n_params > 0 && !d->params))
         return cn_fail(CN_ERR_FORMAT, "%s: plugin '%s' has a bad parameter table", origin, d->id);
     return CN_OK;

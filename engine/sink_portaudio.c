@@ -18,7 +18,8 @@ struct cn_pa_sink {
     PaStream *stream;
     cn_ringbuffer *rb;
     cn_live_stats *stats;
-    int channels;
+    int channels;      // the device's
+    int content;       // samples per frame in the ring buffer
 };
 
 // cn_pa_init / cn_pa_terminate pairs from any setup thread: the count and PortAudio's own
@@ -106,7 +107,8 @@ cn_status cn_pa_device_find(const char *spec, int *index) {
     return cn_fail(CN_ERR_DEVICE, "no audio output device matches '%s' (see 'continuo devices')", spec);
 }
 
-// Audio thread: no malloc, locks, I/O or printf. Reads the ring buffer into every channel.
+// Audio thread: no malloc, locks, I/O or printf. Reads whole frames from the ring buffer:
+// stereo to a stereo device as it is, to a mono one mixed down; mono to every channel.
 static int pa_callback(const void *input, void *output, unsigned long frames,
                        const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags,
                        void *user) {
@@ -122,15 +124,20 @@ static int pa_callback(const void *input, void *output, unsigned long frames,
     if (last && now - last > atomic_load_explicit(&s->stats->max_gap_ns, memory_order_relaxed))
         atomic_store_explicit(&s->stats->max_gap_ns, now - last, memory_order_relaxed); // one writer
 
+    const size_t cc = (size_t)s->content;
     cn_rb_regions r;
-    size_t got = cn_ringbuffer_acquire_read(s->rb, frames, &r);
+    size_t got = cn_ringbuffer_acquire_read(s->rb, frames * cc, &r) / cc;
     for (int part = 0; part < 2; part++) {
         const float *src = part ? r.p2 : r.p1;
-        size_t n = part ? r.n2 : r.n1;
-        for (size_t i = 0; i < n; i++)
-            for (int c = 0; c < ch; c++) *out++ = src[i];
+        size_t n = (part ? r.n2 : r.n1) / cc;
+        for (size_t i = 0; i < n; i++, src += cc) {
+            if (cc == 2 && ch == 2) *out++ = src[0], *out++ = src[1];
+            else if (cc == 2) *out++ = 0.5f * (src[0] + src[1]);
+            else
+                for (int c = 0; c < ch; c++) *out++ = src[0];
+        }
     }
-    cn_ringbuffer_commit_read(s->rb, got);
+    cn_ringbuffer_commit_read(s->rb, got * cc);
     if (got < frames) memset(out, 0, (frames - got) * (size_t)ch * sizeof *out);
     atomic_fetch_add_explicit(&s->stats->frames_played, (long long)got, memory_order_relaxed);
     int drained = atomic_load_explicit(&s->stats->drained, memory_order_acquire);
@@ -143,7 +150,7 @@ static int pa_callback(const void *input, void *output, unsigned long frames,
 
 cn_status cn_pa_sink_open(const cn_pa_config *cfg, cn_ringbuffer *rb, cn_live_stats *stats,
                           cn_pa_sink **out) {
-    cn_return_val_if_fail(cfg && rb && stats && out, CN_ERR_ARG);
+    cn_return_val_if_fail(cfg && rb && stats && out && (cfg->channels == 1 || cfg->channels == 2), CN_ERR_ARG);
     cn_pa_device_info info = {0};
     cn_status st = cn_pa_device_get(cfg->device, &info);
     if (st) return st;
@@ -153,8 +160,9 @@ cn_status cn_pa_sink_open(const cn_pa_config *cfg, cn_ringbuffer *rb, cn_live_st
     if (!s) return cn_fail(CN_ERR_NOMEM, "out of memory opening the audio device");
     s->rb = rb;
     s->stats = stats;
-    // Mono content; stereo devices get it on both sides (many refuse 1 channel).
+    // Two device channels whenever there are (many devices refuse 1).
     s->channels = info.max_output_channels >= 2 ? 2 : 1;
+    s->content = cfg->channels;
     PaStreamParameters p = {.device = cfg->device,
                             .channelCount = s->channels,
                             .sampleFormat = paFloat32,

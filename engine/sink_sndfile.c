@@ -68,7 +68,7 @@ static cn_status file_write(cn_sink *base, const float *buf, int frames) {
                        (long long)(base->frames + n), e ? strerror(e) : sf_strerror(s->sf));
     }
     base->frames += frames;
-    for (int i = 0; i < frames; i++) base->clipped += buf[i] > 1.0f || buf[i] < -1.0f;
+    for (long i = 0; i < (long)frames * base->channels; i++) base->clipped += buf[i] > 1.0f || buf[i] < -1.0f;
     return CN_OK;
 }
 
@@ -92,14 +92,15 @@ static void file_destroy(cn_sink *base) {
     free(s);
 }
 
-cn_status cn_sink_sndfile_create(const char *path, int rate, cn_file_format fmt, cn_sink **out) {
-    cn_return_val_if_fail(path && *path && out, CN_ERR_ARG);
+cn_status cn_sink_sndfile_create(const char *path, int rate, int channels, cn_file_format fmt,
+                                 cn_sink **out) {
+    cn_return_val_if_fail(path && *path && out && (channels == 1 || channels == 2), CN_ERR_ARG);
     if (rate < 1000 || rate > 768000)
         return cn_fail(CN_ERR_RANGE, "%s: sample rate %d Hz out of range", path, rate);
     int sf_fmt = 0;
     cn_status st = sf_format_of(path, fmt, &sf_fmt);
     if (st) return st;
-    SF_INFO info = {.samplerate = rate, .channels = 1, .format = sf_fmt};
+    SF_INFO info = {.samplerate = rate, .channels = channels, .format = sf_fmt};
     if (!sf_format_check(&info))
         return cn_fail(CN_ERR_ARG, "%s: libsndfile cannot write this format at %d Hz", path, rate);
 
@@ -118,6 +119,7 @@ cn_status cn_sink_sndfile_create(const char *path, int rate, cn_file_format fmt,
         return st;
     }
     sf_command(s->sf, SFC_SET_CLIPPING, NULL, SF_TRUE); // clip, never wrap, integer formats
+    s->base.channels = channels;
     s->base.write = file_write;
     s->base.finish = file_finish;
     s->base.destroy = file_destroy;

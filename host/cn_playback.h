@@ -15,9 +15,11 @@ typedef struct cn_synth_opts {
     const char *preset;     // NULL or a preset name/path
     const char *fx;         // NULL or an effect chain spec
     const char *seed;       // NULL or a decimal seed (validated by the caller)
+    int channels;           // output channels: 1, or 2 (also when 0)
 } cn_synth_opts;
 
-// Every note of the file (all tracks and channels but the General MIDI drum channel 10,
+// Every note, control change, program change and pitch bend of the file (all tracks and
+// channels but the General MIDI drum channel 10,
 // which continuo has no kit for: *drums counts those skipped, may be NULL) as note-on /
 // note-off events at absolute frames for `rate`. *end = frame of the last note-off.
 // Allocates *ev.

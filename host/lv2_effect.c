@@ -19,9 +19,6 @@
 #include "host/cn_lv2.h"
 #include "host/cn_lv2_host.h"
 
-// Channels of the host's blocks: the engine is mono today. With ABI 3 (per-instance
-// channels, planar stereo blocks) this becomes the instance's channel count.
-#define HOST_CHANNELS 1
 #define ATOM_BYTES 8192 // each atom port's buffer (continuo sends no events; plugins may notify)
 #define URI_MAX 1024
 #define WARMUP_SECONDS 1.0 // silence run through a plugin in prepare()
@@ -303,33 +300,28 @@ static void average(float *dst, const float *a, const float *b, int frames) {
 }
 
 // The one place where host channels meet the plugin's audio ports (1 or 2 each way): `n`
-// frames from frame `at` of the host's block (planar: `frames` samples of channel 0, then
-// of channel 1) go into the inputs of the run being collected, and as many come out of the
-// previous run's outputs (in == out allowed: the inputs are read first). Inputs: port k
-// takes host channel k, a mono host feeds every input, a stereo host feeds a mono input
-// (L+R)/2. Outputs: host channel c takes port c, a mono output feeds every channel, a mono
-// host takes (L+R)/2.
-static void exchange(lv2_fx *fx, const float *in, float *out, int host_ch, int frames, int at, int n) {
+// frames from frame `at` of the host's channels (in[c], out[c], c < host_ch) go into the
+// inputs of the run being collected, and as many come out of the previous run's outputs
+// (in == out allowed: the inputs are read first). Inputs: port k takes host channel k, a
+// mono host feeds every input, a stereo host feeds a mono input (L+R)/2. Outputs: host
+// channel c takes port c, a mono output feeds every channel, a mono host takes (L+R)/2.
+static void exchange(lv2_fx *fx, const float *const *in, float *const *out, int host_ch, int at, int n) {
     const int n_in = fx->shape.n_in, n_out = fx->shape.n_out, f = fx->fill;
     for (int k = 0; k < n_in; k++) {
-        const float *src = in + at;
-        if (host_ch == 1 || host_ch == n_in) copy(fx->in_buf[k] + f, src + (host_ch == 1 ? 0 : k) * frames, n);
-        else average(fx->in_buf[k] + f, src, src + frames, n);
+        if (host_ch == 1 || host_ch == n_in) copy(fx->in_buf[k] + f, in[host_ch == 1 ? 0 : k] + at, n);
+        else average(fx->in_buf[k] + f, in[0] + at, in[1] + at, n);
     }
     for (int c = 0; c < host_ch; c++) {
-        float *dst = out + c * frames + at;
-        if (n_out == 1 || n_out == host_ch) copy(dst, fx->out_buf[n_out == 1 ? 0 : c] + f, n);
-        else average(dst, fx->out_buf[0] + f, fx->out_buf[1] + f, n);
+        if (n_out == 1 || n_out == host_ch) copy(out[c] + at, fx->out_buf[n_out == 1 ? 0 : c] + f, n);
+        else average(out[c] + at, fx->out_buf[0] + f, fx->out_buf[1] + f, n);
     }
 }
 
 // The host's block, through runs of exactly RUN_FRAMES (their latency is reported).
-static void lv2_process(void *self, int64_t start, const float *in, float *out, int frames) {
-    (void)start;
-    lv2_fx *fx = self;
+static void run_blocks(lv2_fx *fx, const float *const *in, float *const *out, int host_ch, int frames) {
     for (int done = 0; done < frames;) {
         int n = RUN_FRAMES - fx->fill < frames - done ? RUN_FRAMES - fx->fill : frames - done;
-        exchange(fx, in, out, HOST_CHANNELS, frames, done, n);
+        exchange(fx, in, out, host_ch, done, n);
         done += n;
         if ((fx->fill += n) == RUN_FRAMES) {
             reset_atoms(fx);
@@ -337,6 +329,29 @@ static void lv2_process(void *self, int64_t start, const float *in, float *out, 
             fx->fill = 0;
         }
     }
+}
+
+// Mono: the engine's way for a 1-in/1-out plugin (dual mono in a stereo chain); a stereo
+// plugin called so is folded as the table in docs/lv2.md says.
+static void lv2_process(void *self, int64_t start, const float *in, float *out, int frames) {
+    (void)start;
+    const float *i[1] = {in};
+    float *o[1] = {out};
+    run_blocks(self, i, o, 1, frames);
+}
+
+static void lv2_process_stereo(void *self, int64_t start, const float *in_l, const float *in_r, float *out_l,
+                               float *out_r, int frames) {
+    (void)start;
+    const float *i[2] = {in_l, in_r};
+    float *o[2] = {out_l, out_r};
+    run_blocks(self, i, o, 2, frames);
+}
+
+// A plugin with two audio inputs or two outputs is a stereo node; 1-in/1-out is mono.
+static int lv2_channels(void *self) {
+    const lv2_fx *fx = self;
+    return fx->shape.n_in == 2 || fx->shape.n_out == 2 ? 2 : 1;
 }
 
 int64_t cn_lv2_effect_latency(void *self) { return ((lv2_fx *)self)->latency; }
@@ -354,4 +369,6 @@ const cn_plugin_desc cn_lv2_effect_plugin = {
     .process = lv2_process,
     .tail_frames = lv2_tail,
     .destroy = lv2_destroy,
+    .channels = lv2_channels,
+    .process_stereo = lv2_process_stereo,
 };

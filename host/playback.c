@@ -97,7 +97,7 @@ cn_status cn_playback_build_graph(const cn_synth_opts *opts, double rate, int ma
     char args[1024];
     if ((st = generator_args(gen, opts, args, sizeof args))) return st;
     cn_graph *g = NULL;
-    st = cn_graph_create(rate, max_frames, &g);
+    st = cn_graph_create(rate, max_frames, opts->channels == 1 ? 1 : 2, &g);
     if (!st) st = cn_graph_set_generator(g, gen, args[0] ? args : NULL);
     if (!st && opts->fx && *opts->fx) st = cn_graph_add_chain(g, opts->fx);
     if (!st) st = cn_graph_set_latency(g, cn_playback_chain_latency(g));

@@ -1,6 +1,7 @@
 // cn_midi: Standard MIDI File reading and writing (docs/DESIGN.md).
 // Reader: format 0 and 1, running status, sysex/meta skipped or parsed (tempo, time and
-// key signatures, text), note-on with velocity 0 as note-off, any track layout. Every
+// key signatures, text), note-on with velocity 0 as note-off, control and program changes
+// and pitch bends kept (aftertouch skipped), any track layout. Every
 // length and offset is checked: a malformed file is CN_ERR_FORMAT with a message saying
 // where, never a crash. Writer: format 1, 480 ticks per beat, tempo, time and key
 // signature when known, an optional text meta event (used to record seeds/settings).
@@ -19,6 +20,17 @@ typedef struct cn_midi_note {
     double on_s, off_s;        // seconds via the tempo map
     int pitch, velocity, channel, track;
 } cn_midi_note;
+
+// A channel message other than a note: control change, program change or pitch bend.
+typedef enum cn_midi_ctrl_type { CN_MIDI_CONTROL = 0, CN_MIDI_PROGRAM = 1, CN_MIDI_BEND = 2 } cn_midi_ctrl_type;
+typedef struct cn_midi_ctrl {
+    int64_t tick;       // first, like the other tick-sorted events
+    double s;           // seconds via the tempo map
+    int type;           // cn_midi_ctrl_type
+    int channel, track;
+    int number;         // controller number (CN_MIDI_CONTROL), else 0
+    int value;          // controller value 0..127, program 0..127, bend -8192..8191
+} cn_midi_ctrl;
 
 typedef struct cn_midi_tempo {
     int64_t tick;
@@ -45,6 +57,8 @@ typedef struct cn_midi {
     int n_timesigs;
     cn_midi_keysig *keysigs;
     int n_keysigs;
+    cn_midi_ctrl *ctrls;       // sorted by tick, file order at equal ticks
+    int n_ctrls;
     char *text;                // concatenated text meta events ("" if none)
 } cn_midi;
 

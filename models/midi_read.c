@@ -33,7 +33,7 @@ typedef struct reader {
     const uint8_t *d;
     size_t size;
     cn_midi *m;
-    int cap_notes, cap_tempos, cap_timesigs, cap_keysigs;
+    int cap_notes, cap_tempos, cap_timesigs, cap_keysigs, cap_ctrls;
     size_t text_len, text_cap;
     long events;
     // Open notes: a FIFO per (channel, pitch) linked through `link` (indices into
@@ -117,6 +117,15 @@ static void close_open_notes(reader *r, int64_t tick) {
         for (int i = r->head[k]; i >= 0; i = r->link[i]) r->m->notes[i].off_tick = tick;
         r->head[k] = r->tail[k] = -1;
     }
+}
+
+static cn_status channel_ctrl(reader *r, int64_t tick, int type, int ch, int number, int value, int track) {
+    cn_midi *m = r->m;
+    cn_status st = grow((void **)&m->ctrls, &r->cap_ctrls, m->n_ctrls, sizeof *m->ctrls);
+    if (st) return st;
+    m->ctrls[m->n_ctrls++] = (cn_midi_ctrl){.tick = tick, .type = type, .channel = ch, .track = track,
+                                            .number = number, .value = value};
+    return CN_OK;
 }
 
 // ---------------------------------------------------------------- meta events
@@ -225,6 +234,9 @@ static cn_status read_track(reader *r, track_pos *t) {
                 st = cn_fail(CN_ERR_FORMAT, "data byte above 127 in track %d at byte %zu", t->track, at);
             if (!st && kind == 0x90 && d2 > 0) st = note_on(r, tick, ch, d1, d2, t->track);
             else if (!st && (kind == 0x80 || kind == 0x90)) note_off(r, tick, ch, d1);
+            else if (!st && kind == 0xb0) st = channel_ctrl(r, tick, CN_MIDI_CONTROL, ch, d1, d2, t->track);
+            else if (!st && kind == 0xc0) st = channel_ctrl(r, tick, CN_MIDI_PROGRAM, ch, 0, d1, t->track);
+            else if (!st && kind == 0xe0) st = channel_ctrl(r, tick, CN_MIDI_BEND, ch, 0, (d2 << 7 | d1) - 8192, t->track);
         }
         if (st) return st;
     }
@@ -306,6 +318,7 @@ static cn_status finish(reader *r) {
     cn_status st = sort_by_tick(m->tempos, m->n_tempos, sizeof *m->tempos);
     if (!st) st = sort_by_tick(m->timesigs, m->n_timesigs, sizeof *m->timesigs);
     if (!st) st = sort_by_tick(m->keysigs, m->n_keysigs, sizeof *m->keysigs);
+    if (!st) st = sort_by_tick(m->ctrls, m->n_ctrls, sizeof *m->ctrls);
     if (!st && (m->n_tempos == 0 || m->tempos[0].tick > 0)) {
         st = grow((void **)&m->tempos, &r->cap_tempos, m->n_tempos, sizeof *m->tempos);
         if (st) return st;
@@ -325,6 +338,7 @@ static cn_status finish(reader *r) {
         m->notes[i].on_s = seconds_at(m, acc, m->notes[i].on_tick);
         m->notes[i].off_s = seconds_at(m, acc, m->notes[i].off_tick);
     }
+    for (int i = 0; i < m->n_ctrls; i++) m->ctrls[i].s = seconds_at(m, acc, m->ctrls[i].tick);
     free(acc);
     return CN_OK;
 }
@@ -451,6 +465,7 @@ void cn_midi_destroy(cn_midi *m) {
     free(m->tempos);
     free(m->timesigs);
     free(m->keysigs);
+    free(m->ctrls);
     free(m->text);
     free(m);
 }

@@ -11,6 +11,7 @@
 #include "dsp/cn_effects.h"
 #include "dsp/cn_synth_reference.h"
 #include "cn_test.h"
+#include "cn_test_process.h"
 
 #include "cn_alloc_count.h"
 
@@ -36,9 +37,9 @@ static void run(const cn_plugin_desc *d) {
         int b = 1 + (int)(next() % MAXB);
         if (d->kind == CN_PLUGIN_GENERATOR) {
             if (next() % 4 == 0) {
-                cn_note_event ev = {pos + (int64_t)(next() % (uint32_t)b),
+                cn_note_event ev = CN_NOTE(pos + (int64_t)(next() % (uint32_t)b),
                                     next() % 3 ? CN_EV_NOTE_ON : CN_EV_NOTE_OFF,
-                                    40 + (int)(next() % 40), 1 + (int)(next() % 127)};
+                                    40 + (int)(next() % 40), 1 + (int)(next() % 127));
                 d->note_event(s, &ev);
             }
         } else {
@@ -50,7 +51,7 @@ static void run(const cn_plugin_desc *d) {
             float u = (float)(next() % 1000) / 3996.0f;
             d->set_param(s, p, d->params[p].min + u * (d->params[p].max - d->params[p].min));
         }
-        d->process(s, pos, d->kind == CN_PLUGIN_GENERATOR ? NULL : buf, buf, b);
+        cn_test_process(d, s, pos, d->kind == CN_PLUGIN_GENERATOR ? NULL : buf, buf, b);
         for (int i = 0; i < b; i++) TEST_ASSERT(isfinite(buf[i]));
         pos += b;
     }

@@ -39,7 +39,7 @@ static float *render(const cn_ngram_ltm *ltm, const cn_event_seq *tune, uint64_t
     TEST_OK(cn_mstream_create(&cfg, m, &primer, &s));
 
     cn_graph *g;
-    TEST_OK(cn_graph_create(RATE, BLOCK, &g));
+    TEST_OK(cn_graph_create(RATE, BLOCK, 1, &g));
     TEST_OK(cn_graph_set_generator(g, &cn_synth_reference_plugin, NULL));
     TEST_OK(cn_graph_enable_queue(g, 1024));
     const int64_t total = (int64_t)(SECONDS * RATE);

@@ -16,16 +16,16 @@
 #define N 20000
 
 static const cn_note_event events[] = {
-    {5000, CN_EV_NOTE_OFF, 60, 0},  // given out of order on purpose
-    {1234, CN_EV_NOTE_ON, 60, 100},
-    {9001, CN_EV_NOTE_ON, 67, 90},
-    {9001, CN_EV_NOTE_OFF, 67, 0},  // same frame: the off goes first, the note sounds
-    {15000, CN_EV_NOTE_OFF, 67, 0},
+    CN_NOTE(5000, CN_EV_NOTE_OFF, 60, 0),  // given out of order on purpose
+    CN_NOTE(1234, CN_EV_NOTE_ON, 60, 100),
+    CN_NOTE(9001, CN_EV_NOTE_ON, 67, 90),
+    CN_NOTE(9001, CN_EV_NOTE_OFF, 67, 0),  // same frame: the off goes first, the note sounds
+    CN_NOTE(15000, CN_EV_NOTE_OFF, 67, 0),
 };
 
 static cn_graph *make_graph(int max_frames, const char *chain) {
     cn_graph *g;
-    TEST_OK(cn_graph_create(RATE, max_frames, &g));
+    TEST_OK(cn_graph_create(RATE, max_frames, 1, &g));
     TEST_OK(cn_graph_set_generator(g, &test_sine_plugin, NULL));
     if (chain) TEST_OK(cn_graph_add_chain(g, chain));
     TEST_OK(cn_graph_set_events(g, events, (int)(sizeof events / sizeof events[0])));
@@ -81,7 +81,7 @@ static void test_chain(void) {
     for (int i = 0; i < N; i++) TEST_NEAR(wet[i], dry[i] * 0.375f, 1e-6);
 
     cn_graph *b;
-    TEST_OK(cn_graph_create(RATE, 64, &b));
+    TEST_OK(cn_graph_create(RATE, 64, 1, &b));
     TEST_ASSERT(cn_graph_add_chain(b, "nosuch") == CN_ERR_ARG);
     TEST_ASSERT(strstr(cn_error_message(), "unknown effect 'nosuch'"));
     TEST_ASSERT(cn_graph_add_chain(b, "testgain:gain=9") == CN_ERR_RANGE);
@@ -94,8 +94,8 @@ static void test_chain(void) {
     TEST_ASSERT(cn_graph_set_generator(b, &test_gain_plugin, NULL) == CN_ERR_ARG);
     TEST_ASSERT(cn_graph_effect_count(b) <= 1); // failed specs may keep earlier good items
     cn_graph_destroy(b);
-    TEST_ASSERT(cn_graph_create(RATE, 0, &b) == CN_ERR_RANGE);
-    TEST_ASSERT(cn_graph_create(10, 64, &b) == CN_ERR_RANGE);
+    TEST_ASSERT(cn_graph_create(RATE, 0, 1, &b) == CN_ERR_RANGE);
+    TEST_ASSERT(cn_graph_create(10, 64, 1, &b) == CN_ERR_RANGE);
     cn_registry_clear();
 }
 
@@ -109,7 +109,7 @@ static void test_render_file(void) {
     snprintf(wav, sizeof wav, "%s.wav", path);
     cn_graph *g = make_graph(300, NULL);
     cn_sink *sink;
-    TEST_OK(cn_sink_sndfile_create(wav, RATE, CN_FILE_WAV_FLOAT, &sink));
+    TEST_OK(cn_sink_sndfile_create(wav, RATE, 1, CN_FILE_WAV_FLOAT, &sink));
     TEST_ASSERT(access(wav, F_OK) != 0); // nothing under the final name yet
     TEST_OK(cn_graph_render(g, sink, N, NULL));
     TEST_OK(sink->finish(sink));

@@ -28,8 +28,8 @@ static void make_score(void) {
     for (int i = 0; i < N_NOTES; i++) {
         s = s * 1103515245u + 12345u;
         int64_t on = (int64_t)i * 200 + (int64_t)((s >> 16) % 150u);
-        score[2 * i] = (cn_note_event){on, CN_EV_NOTE_ON, 48 + (int)((s >> 8) % 24u), 100};
-        score[2 * i + 1] = (cn_note_event){on + 40, CN_EV_NOTE_OFF, 0, 0};
+        score[2 * i] = (cn_note_event)CN_NOTE(on, CN_EV_NOTE_ON, 48 + (int)((s >> 8) % 24u), 100);
+        score[2 * i + 1] = (cn_note_event)CN_NOTE(on + 40, CN_EV_NOTE_OFF, 0, 0);
     }
 }
 
@@ -49,7 +49,7 @@ static void *producer(void *arg) {
 
 static cn_graph *make_graph(void) {
     cn_graph *g;
-    TEST_OK(cn_graph_create(RATE, BLOCK, &g));
+    TEST_OK(cn_graph_create(RATE, BLOCK, 1, &g));
     TEST_OK(cn_graph_set_generator(g, &test_sine_plugin, NULL));
     return g;
 }
@@ -85,7 +85,7 @@ int main(void) {
     TEST_OK(cn_graph_enable_queue(g, 4));
     float out[BLOCK];
     cn_graph_process(g, out, BLOCK);
-    cn_note_event late = {10, CN_EV_NOTE_ON, 69, 100};
+    cn_note_event late = CN_NOTE(10, CN_EV_NOTE_ON, 69, 100);
     TEST_ASSERT(cn_graph_queue_event(g, &late) == 1);
     cn_graph_process(g, out, BLOCK);
     TEST_ASSERT(out[0] == 1.0f); // the test sine starts every note at 1.0

@@ -5,7 +5,7 @@
 // measured with sines at a few frequencies, the swh delay's and the x42 delay's measured
 // delay (impulse in, peak position out), the latency the x42 delay reports (plus the
 // wrapper's own: it runs plugins on blocks of a fixed size), the channel
-// adaptation (1-in/2-out and 2-in/2-out plugins on the mono engine), and the one-line
+// adaptation (1-in/2-out and 2-in/2-out plugins on a mono and a stereo chain), and the one-line
 // errors: unknown URI, unknown port, value out of range, not an effect, missing feature.
 // Exits 77 without lilv or without those plugins.
 #include <math.h>
@@ -133,6 +133,38 @@ static void test_channels(void) {
     TEST_NEAR(st, -6.0, 0.1);
 }
 
+// Stereo engine (ABI 3): a plugin with two audio inputs or outputs is a 2-channel node
+// and gets left and right through process_stereo; 1-in/1-out is mono (the graph runs it
+// dual mono).
+static void test_stereo(void) {
+    enum { N = 4800 };
+    static float x[N], l[N], r[N];
+    for (int i = 0; i < N; i++) x[i] = (float)sin(0.05 * i) * 0.5f;
+    const cn_plugin_desc *d = &cn_lv2_effect_plugin;
+    void *fx = lv2t_make("uri=" URI_FIL4);
+    TEST_ASSERT(d->channels(fx) == 1);
+    d->destroy(fx);
+    // Balance, right channel inverted: left comes out as it went in, right inverted.
+    fx = lv2t_make("uri=" URI_BALANCE ",phaseR=1");
+    TEST_ASSERT(d->channels(fx) == 2);
+    memcpy(l, x, sizeof l);
+    memcpy(r, x, sizeof r);
+    for (int pos = 0; pos < N; pos += 100) d->process_stereo(fx, pos, l + pos, r + pos, l + pos, r + pos, 100);
+    const int lat = (int)cn_lv2_effect_latency(fx);
+    d->destroy(fx);
+    double el = 0, er = 0;
+    for (int i = N / 2; i < N; i++) el += fabs(l[i] - x[i - lat]), er += fabs(r[i] + x[i - lat]);
+    printf("x42 balance in stereo, phaseR=1: |L - in| %.2g, |R + in| %.2g\n", el, er);
+    TEST_ASSERT(el < 1e-3 && er < 1e-3);
+    // 1 in, 2 out: the input is (L+R)/2, both outputs carry it.
+    fx = lv2t_make("uri=" URI_SPLIT);
+    TEST_ASSERT(d->channels(fx) == 2);
+    for (int i = 0; i < N; i++) l[i] = x[i], r[i] = 0;
+    for (int pos = 0; pos < N; pos += 100) d->process_stereo(fx, pos, l + pos, r + pos, l + pos, r + pos, 100);
+    d->destroy(fx);
+    for (int i = lat; i < N; i++) TEST_ASSERT(l[i] == 0.5f * x[i - lat] && r[i] == l[i]);
+}
+
 static void expect_error(const char *args, const char *words) {
     void *fx = NULL;
     cn_status st = cn_lv2_effect_plugin.create(args, &fx);
@@ -163,6 +195,7 @@ int main(void) {
     test_eq_response();
     test_delays();
     test_channels();
+    test_stereo();
     test_calf();
     test_errors();
     printf("ok\n");

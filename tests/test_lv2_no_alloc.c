@@ -3,8 +3,9 @@
 // and stereo, the two delays, one with reported latency, the 2-in/2-out balance and the
 // 1-in/2-out splitter) after the reference synth makes no heap allocation while the graph
 // processes: thousands of blocks of every size 1..max_frames, the latency pre-roll
-// included. The plugins' own run() is counted too (the counter interposes malloc for every
-// shared object of the process). Every sample must be finite and the chain must sound.
+// included, on a stereo graph (mono plugins run dual mono). The plugins' own run() is
+// counted too (the counter interposes malloc for every shared object of the process).
+// Every sample must be finite and the chain must sound.
 // Exits 77 without lilv or those plugins.
 #include <math.h>
 #include <stdint.h>
@@ -28,15 +29,16 @@ int main(void) {
     cn_graph *g = NULL;
     TEST_OK(cn_playback_build_graph(&o, LV2T_RATE, MAXB, &g));
     TEST_ASSERT(cn_playback_chain_latency(g) >= 64); // nodelay's 64 and the run blocks
+    TEST_ASSERT(cn_graph_channels(g) == 2);
     enum { N_EV = 400 };
     cn_note_event ev[N_EV];
     int n = 0;
     for (int64_t f = 0; n + 2 <= N_EV; f += 700) {
-        ev[n++] = (cn_note_event){f, CN_EV_NOTE_ON, 48 + (int)(f / 700) % 30, 100};
-        ev[n++] = (cn_note_event){f + 2500, CN_EV_NOTE_OFF, 48 + (int)(f / 700) % 30, 0};
+        ev[n++] = (cn_note_event)CN_NOTE(f, CN_EV_NOTE_ON, 48 + (int)(f / 700) % 30, 100);
+        ev[n++] = (cn_note_event)CN_NOTE(f + 2500, CN_EV_NOTE_OFF, 48 + (int)(f / 700) % 30, 0);
     }
     TEST_OK(cn_graph_set_events(g, ev, n));
-    static float out[MAXB];
+    static float out[2 * MAXB]; // stereo graph (the default): interleaved frames
     const int64_t total = (int64_t)(SECONDS * LV2T_RATE);
     long blocks = 0, nonfinite = 0;
     double energy = 0;
@@ -46,7 +48,7 @@ int main(void) {
         rng = rng * 1664525u + 1013904223u;
         int frames = size <= MAXB ? size++ : 1 + (int)((rng >> 8) % MAXB);
         cn_graph_process(g, out, frames);
-        for (int i = 0; i < frames; i++) {
+        for (int i = 0; i < 2 * frames; i++) {
             nonfinite += !isfinite(out[i]);
             energy += (double)out[i] * out[i];
         }

@@ -47,7 +47,7 @@ static const char *args(uint64_t seed) {
 
 static cn_graph *graph(uint64_t seed) {
     cn_graph *g;
-    TEST_OK(cn_graph_create(RATE, BLOCK, &g));
+    TEST_OK(cn_graph_create(RATE, BLOCK, 1, &g));
     TEST_OK(cn_graph_set_generator(g, &cn_synth_reference_plugin, NULL));
     TEST_OK(cn_graph_set_event_generator(g, &cn_melody_plugin, args(seed)));
     return g;
@@ -56,7 +56,7 @@ static cn_graph *graph(uint64_t seed) {
 // Offline: cn_graph_render until the notes end.
 static int64_t render_offline(uint64_t seed, float *out) {
     cn_graph *g = graph(seed);
-    mem_sink s = {{mem_write, mem_finish, mem_destroy, 0, 0}, out};
+    mem_sink s = {{.write = mem_write, .finish = mem_finish, .destroy = mem_destroy, .channels = 1}, out};
     TEST_OK(cn_graph_render(g, &s.base, CN_GRAPH_UNTIL_END, NULL));
     int64_t end = cn_graph_events_end(g), tail = cn_graph_tail_frames(g);
     TEST_ASSERT_MSG(end > 0 && s.base.frames == end + tail, "%lld frames, end %lld + tail %lld",

@@ -38,7 +38,7 @@ int main(void) {
     TEST_OK(cn_registry_add(&cn_fx_reverb_plugin));
     TEST_OK(cn_registry_add(&cn_fx_limiter_plugin));
     cn_graph *g;
-    TEST_OK(cn_graph_create(RATE, MAXB, &g));
+    TEST_OK(cn_graph_create(RATE, MAXB, 1, &g));
     TEST_OK(cn_graph_set_generator(g, &cn_synth_reference_plugin, "release=0.3"));
     TEST_OK(cn_graph_add_chain(g, "eq:gain=6:freq=800,reverb:mix=0.3,limiter:ceiling=-3"));
 
@@ -50,14 +50,14 @@ int main(void) {
     const int64_t total = (int64_t)(SECONDS * RATE);
     for (int64_t f = 0; f + 12000 < total && n + 80 <= N_EV / 2; f += 12000)
         for (int k = 0; k < 40; k++) {
-            ev[n++] = (cn_note_event){f + k, CN_EV_NOTE_ON, 40 + k, 100};
-            ev[n++] = (cn_note_event){f + 6000 + k, CN_EV_NOTE_OFF, 40 + k, 0};
+            ev[n++] = (cn_note_event)CN_NOTE(f + k, CN_EV_NOTE_ON, 40 + k, 100);
+            ev[n++] = (cn_note_event)CN_NOTE(f + 6000 + k, CN_EV_NOTE_OFF, 40 + k, 0);
         }
     while (n + 2 <= N_EV) {
         int64_t on = (int64_t)(next_rand() % (uint32_t)total);
         int pitch = 30 + (int)(next_rand() % 70u);
-        ev[n++] = (cn_note_event){on, CN_EV_NOTE_ON, pitch, 1 + (int)(next_rand() % 127u)};
-        ev[n++] = (cn_note_event){on + 1 + (int64_t)(next_rand() % 4000u), CN_EV_NOTE_OFF, pitch, 0};
+        ev[n++] = (cn_note_event)CN_NOTE(on, CN_EV_NOTE_ON, pitch, 1 + (int)(next_rand() % 127u));
+        ev[n++] = (cn_note_event)CN_NOTE(on + 1 + (int64_t)(next_rand() % 4000u), CN_EV_NOTE_OFF, pitch, 0);
     }
     TEST_OK(cn_graph_set_events(g, ev, n));
     TEST_OK(cn_graph_enable_queue(g, 256)); // live events too: draining must not allocate
@@ -87,8 +87,8 @@ int main(void) {
         }
         blocks++;
         int64_t pos = cn_graph_position(g); // one live note per block, ahead of the playhead
-        cn_note_event on = {pos + 100, CN_EV_NOTE_ON, 60 + (int)(blocks % 24), 90};
-        cn_note_event off = {pos + 3000, CN_EV_NOTE_OFF, 60 + (int)(blocks % 24), 0};
+        cn_note_event on = CN_NOTE(pos + 100, CN_EV_NOTE_ON, 60 + (int)(blocks % 24), 90);
+        cn_note_event off = CN_NOTE(pos + 3000, CN_EV_NOTE_OFF, 60 + (int)(blocks % 24), 0);
         queued += cn_graph_queue_event(g, &on) + cn_graph_queue_event(g, &off);
     }
     cn_graph_process(g, block, MAXB);

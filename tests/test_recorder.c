@@ -66,7 +66,7 @@ int main(void) {
     TEST_ASSERT(signal && rec);
     for (size_t i = 0; i < n; i++) signal[i] = (float)(i % 1000) / 1000.0f;
 
-    stall_sink s = {{stall_write, stall_finish, stall_destroy, 0, 0}, rec, 0};
+    stall_sink s = {{.write = stall_write, .finish = stall_finish, .destroy = stall_destroy, .channels = 1}, rec, 0};
     int64_t dropped;
     double worst = run(RATE, signal, &s, &dropped); // 1 s of queue for 0.2 s stalls
     printf("1 s queue: longest push %.3f ms, %lld frames dropped, %lld recorded of %zu\n", worst * 1e3,
@@ -75,7 +75,7 @@ int main(void) {
     // far below the 200 ms stall (a loaded machine may preempt a push for a few ms)
     TEST_ASSERT_MSG(worst < 0.02, "a push took %.3f ms: the worker waited", worst * 1e3);
 
-    stall_sink t = {{stall_write, stall_finish, stall_destroy, 0, 0}, rec, 0};
+    stall_sink t = {{.write = stall_write, .finish = stall_finish, .destroy = stall_destroy, .channels = 1}, rec, 0};
     worst = run(4096, signal, &t, &dropped); // 85 ms of queue: the stalls overflow it
     printf("85 ms queue: longest push %.3f ms, %lld frames dropped, %lld recorded\n", worst * 1e3,
            (long long)dropped, (long long)t.base.frames);

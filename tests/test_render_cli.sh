@@ -16,7 +16,7 @@ tune="$CN_SOURCE_DIR/data/melody/nottingham/test/xmas6.mid"
 "$CN_BIN" render "$tune" --synth reference -o "$tmp/a.wav" 2>"$tmp/err" || fail "render failed: $(cat "$tmp/err")"
 reported=$(sed -n 's/^rendered \([0-9]*\) frames.*/\1/p' "$tmp/err")
 [ "$(soxi -r "$tmp/a.wav")" = 48000 ] || fail "rate $(soxi -r "$tmp/a.wav")"
-[ "$(soxi -c "$tmp/a.wav")" = 1 ] || fail "channels"
+[ "$(soxi -c "$tmp/a.wav")" = 2 ] || fail "channels: stereo expected"
 [ "$(soxi -b "$tmp/a.wav")" = 16 ] || fail "default .wav should be 16-bit"
 frames=$(soxi -s "$tmp/a.wav")
 [ "$frames" = "$reported" ] || fail "file has $frames frames, render reported $reported"

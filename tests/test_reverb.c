@@ -42,7 +42,7 @@ static void test_no_rebuild_in_process(void) {
     cn_reverb_destroy(r);
 
     cn_graph *g;
-    TEST_OK(cn_graph_create(RATE, 256, &g));
+    TEST_OK(cn_graph_create(RATE, 256, 1, &g));
     TEST_OK(cn_registry_add(&cn_fx_reverb_plugin));
     TEST_OK(cn_graph_add_chain(g, "reverb:decay=4:predelay=0.05"));
     int64_t tail = cn_graph_tail_frames(g); // the IR in use is already the 4.05 s one

@@ -46,7 +46,7 @@ int main(void) {
     for (int c = 0; c < 4; c++) {
         snprintf(path, sizeof path, "%s/%s", dir, cases[c].ext);
         cn_sink *s;
-        TEST_OK(cn_sink_sndfile_create(path, 44100, cases[c].fmt, &s));
+        TEST_OK(cn_sink_sndfile_create(path, 44100, 1, cases[c].fmt, &s));
         TEST_OK(s->write(s, buf, 4096));
         TEST_OK(s->write(s, buf, 100));
         TEST_ASSERT(access(path, F_OK) != 0); // only a temporary file so far
@@ -61,7 +61,7 @@ int main(void) {
     // Abandoned: destroy without finish leaves nothing.
     snprintf(path, sizeof path, "%s/abandoned.wav", dir);
     cn_sink *s;
-    TEST_OK(cn_sink_sndfile_create(path, 44100, CN_FILE_AUTO, &s));
+    TEST_OK(cn_sink_sndfile_create(path, 44100, 1, CN_FILE_AUTO, &s));
     TEST_OK(s->write(s, buf, 4096));
     cn_sink_destroy(s);
     TEST_ASSERT(files_in_dir() == 4);
@@ -72,14 +72,14 @@ int main(void) {
     TEST_OK(cn_file_format_parse("wav24", &f));
     TEST_ASSERT(f == CN_FILE_WAV24);
     snprintf(path, sizeof path, "%s/x.ogg", dir);
-    TEST_ASSERT(cn_sink_sndfile_create(path, 44100, CN_FILE_AUTO, &s) == CN_ERR_ARG);
-    TEST_ASSERT(cn_sink_sndfile_create(path, 44100, CN_FILE_WAV16, &s) == CN_ERR_ARG); // WAV named .ogg
+    TEST_ASSERT(cn_sink_sndfile_create(path, 44100, 1, CN_FILE_AUTO, &s) == CN_ERR_ARG);
+    TEST_ASSERT(cn_sink_sndfile_create(path, 44100, 1, CN_FILE_WAV16, &s) == CN_ERR_ARG); // WAV named .ogg
     snprintf(path, sizeof path, "%s/noext", dir);
-    TEST_ASSERT(cn_sink_sndfile_create(path, 44100, CN_FILE_WAV16, &s) == CN_ERR_ARG);
+    TEST_ASSERT(cn_sink_sndfile_create(path, 44100, 1, CN_FILE_WAV16, &s) == CN_ERR_ARG);
     snprintf(path, sizeof path, "%s/x.flac", dir);
-    TEST_ASSERT(cn_sink_sndfile_create(path, 44100, CN_FILE_WAV_FLOAT, &s) == CN_ERR_ARG);
+    TEST_ASSERT(cn_sink_sndfile_create(path, 44100, 1, CN_FILE_WAV_FLOAT, &s) == CN_ERR_ARG);
     snprintf(path, sizeof path, "%s/no/such/dir/x.wav", dir);
-    TEST_ASSERT(cn_sink_sndfile_create(path, 44100, CN_FILE_AUTO, &s) == CN_ERR_IO);
+    TEST_ASSERT(cn_sink_sndfile_create(path, 44100, 1, CN_FILE_AUTO, &s) == CN_ERR_IO);
     TEST_ASSERT(strstr(cn_error_message(), "no/such/dir/x.wav"));
 
     // "Disk full": a 64 KiB file size limit makes the writes fail (EFBIG instead of the
@@ -90,7 +90,7 @@ int main(void) {
     lim.rlim_max = old.rlim_max; // keep the hard limit so it can be restored
     TEST_ASSERT(setrlimit(RLIMIT_FSIZE, &lim) == 0);
     snprintf(path, sizeof path, "%s/full.wav", dir);
-    TEST_OK(cn_sink_sndfile_create(path, 44100, CN_FILE_WAV_FLOAT, &s));
+    TEST_OK(cn_sink_sndfile_create(path, 44100, 1, CN_FILE_WAV_FLOAT, &s));
     cn_status st = CN_OK;
     for (int i = 0; i < 100 && !st; i++) st = s->write(s, buf, 4096);
     if (!st) st = s->finish(s);
@@ -101,7 +101,7 @@ int main(void) {
     TEST_ASSERT(setrlimit(RLIMIT_FSIZE, &old) == 0);
     TEST_ASSERT(files_in_dir() == 4);
 
-    TEST_OK(cn_sink_null_create(&s));
+    TEST_OK(cn_sink_null_create(1, &s));
     TEST_OK(s->write(s, buf, 1000));
     TEST_OK(s->write(s, buf, 24));
     TEST_ASSERT(s->frames == 1024);

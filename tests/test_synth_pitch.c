@@ -13,6 +13,7 @@
 #include "dsp/cn_pitch_accuracy.h"
 #include "dsp/cn_synth_reference.h"
 #include "cn_test.h"
+#include "cn_test_process.h"
 
 #define RATE 24000.0
 #define TUNE "data/melody/nottingham/test/ashover13.mid"
@@ -35,8 +36,8 @@ int main(void) {
     for (int i = 0; i < m->n_notes; i++) {
         const cn_midi_note *n = &m->notes[i];
         notes[i] = (cn_timed_note){llround(n->on_s * RATE), llround(n->off_s * RATE), n->pitch, n->velocity};
-        ev[2 * i] = (cn_note_event){notes[i].on, CN_EV_NOTE_ON, n->pitch, n->velocity};
-        ev[2 * i + 1] = (cn_note_event){notes[i].off, CN_EV_NOTE_OFF, n->pitch, 0};
+        ev[2 * i] = (cn_note_event)CN_NOTE(notes[i].on, CN_EV_NOTE_ON, n->pitch, n->velocity);
+        ev[2 * i + 1] = (cn_note_event)CN_NOTE(notes[i].off, CN_EV_NOTE_OFF, n->pitch, 0);
     }
     qsort(ev, (size_t)n_ev, sizeof *ev, cmp_event);
     double last_off = cn_midi_duration_seconds(m);
@@ -60,7 +61,7 @@ int main(void) {
         int frames = 1 + (int)((rng >> 8) % (uint32_t)max_block); // blocks of 1..512 frames
         if (frames > total - pos) frames = (int)(total - pos);
         while (next < n_ev && ev[next].frame < pos + frames) d->note_event(s, &ev[next++]);
-        d->process(s, pos, NULL, audio + pos, frames);
+        cn_test_process(d, s, pos, NULL, audio + pos, frames);
         pos += frames;
     }
     double cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;

@@ -12,6 +12,7 @@
 
 #include "models/nn/cn_safetensors.h"
 #include "cn_test.h"
+#include "cn_test_process.h"
 #include "models/wavenet/cn_wavenet_plugin.h"
 #include "models/wavenet/cn_wn_data.h"
 #include "models/wavenet/cn_wn_io.h"
@@ -159,11 +160,11 @@ static void test_plugin(void) {
         TEST_OK(d->create("instrument=violin,seed=3", &self));
         TEST_OK(d->prepare(self, rates[r], 300));
         float out[300];
-        cn_note_event on = {0, CN_EV_NOTE_ON, 64, 100};
+        cn_note_event on = CN_NOTE(0, CN_EV_NOTE_ON, 64, 100);
         d->note_event(self, &on);
         double energy = 0.0;
         for (int blk = 0; blk < 20; blk++) {
-            d->process(self, blk * 300, NULL, out, 300);
+            cn_test_process(d, self, blk * 300, NULL, out, 300);
             for (int i = 0; i < 300; i++) {
                 TEST_ASSERT(isfinite(out[i]));
                 energy += out[i] * out[i];

@@ -23,7 +23,7 @@
 
 static void run(const char *model_path, double rate) {
     cn_graph *g;
-    TEST_OK(cn_graph_create(rate, MAXB, &g));
+    TEST_OK(cn_graph_create(rate, MAXB, 1, &g));
     char args[600];
     snprintf(args, sizeof args, "model=%s,seed=5", model_path);
     TEST_OK(cn_graph_set_generator(g, &cn_wavenet_plugin, args));
@@ -32,8 +32,8 @@ static void run(const char *model_path, double rate) {
     int n = 0;
     for (int k = 0; k < 16; k++) { // a note every 1/27 s, each ending inside a block
         int64_t on = (int64_t)(k * rate / 27.0) + 7 * k;
-        ev[n++] = (cn_note_event){on, CN_EV_NOTE_ON, 55 + 2 * k, 90};
-        ev[n++] = (cn_note_event){on + (int64_t)(rate / 40.0), CN_EV_NOTE_OFF, 55 + 2 * k, 0};
+        ev[n++] = (cn_note_event)CN_NOTE(on, CN_EV_NOTE_ON, 55 + 2 * k, 90);
+        ev[n++] = (cn_note_event)CN_NOTE(on + (int64_t)(rate / 40.0), CN_EV_NOTE_OFF, 55 + 2 * k, 0);
     }
     TEST_OK(cn_graph_set_events(g, ev, n));
     TEST_OK(cn_graph_enable_queue(g, 64));
@@ -52,8 +52,8 @@ static void run(const char *model_path, double rate) {
         }
         if (++blocks % 50 == 0) {
             int64_t pos = cn_graph_position(g);
-            cn_note_event on = {pos + 10, CN_EV_NOTE_ON, 67, 100};
-            cn_note_event off = {pos + 500, CN_EV_NOTE_OFF, 67, 0};
+            cn_note_event on = CN_NOTE(pos + 10, CN_EV_NOTE_ON, 67, 100);
+            cn_note_event off = CN_NOTE(pos + 500, CN_EV_NOTE_OFF, 67, 0);
             cn_graph_queue_event(g, &on);
             cn_graph_queue_event(g, &off);
         }

@@ -138,10 +138,10 @@ cn_status cn_mstream_next(cn_mstream *s, cn_mevent *e, cn_note_event *on, cn_not
         cn_status st = sample_one(s, e);
         if (st) return st;
     }
-    *on = (cn_note_event){cn_mstream_tick_frame(s, s->tick), CN_EV_NOTE_ON, e->pitch,
-                          s->cfg.velocity};
-    *off = (cn_note_event){cn_mstream_tick_frame(s, s->tick + e->dur), CN_EV_NOTE_OFF,
-                           e->pitch, 0};
+    *on = (cn_note_event)CN_NOTE(cn_mstream_tick_frame(s, s->tick), CN_EV_NOTE_ON, e->pitch,
+                          s->cfg.velocity);
+    *off = (cn_note_event)CN_NOTE(cn_mstream_tick_frame(s, s->tick + e->dur), CN_EV_NOTE_OFF,
+                           e->pitch, 0);
     s->tick += e->dur + e->rest;
     s->count++;
     if (sampled) *sampled = !from_primer;

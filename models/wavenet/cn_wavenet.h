@@ -156,15 +156,23 @@ const float *cn_wn_acts_logits(const cn_wn_acts *a);
 // Works in place on a scratch copy `work`[K]. Temperature 0 means argmax.
 int cn_wn_sample(const float *logits, float temperature, float u, float *work);
 
-// Cached incremental generator: per-layer queues of past residual vectors.
+// Cached incremental generator: per-layer queues of past residual vectors, for one voice
+// or a batch of voices that share the weights (polyphony: one matrix-matrix product per
+// layer and sample for all sounding voices, so the weights are read once for all).
 typedef struct cn_wn_stream cn_wn_stream;
-cn_status cn_wn_stream_create(const cn_wn_model *m, cn_wn_stream **out);
+cn_status cn_wn_stream_create(const cn_wn_model *m, cn_wn_stream **out); // one voice
+cn_status cn_wn_stream_create_batch(const cn_wn_model *m, int max_voices, cn_wn_stream **out);
 void cn_wn_stream_destroy(cn_wn_stream *s);
-void cn_wn_stream_reset(cn_wn_stream *s); // silence, time 0
+void cn_wn_stream_reset(cn_wn_stream *s); // every voice: silence, time 0
+void cn_wn_stream_reset_voice(cn_wn_stream *s, int voice);
 // One sample: cond[C] of this sample (cn_wn_cond_fill), previous sample value xprev (the
 // stream keeps the last CN_WN_HISTORY of them for the pitch lag). Writes logits[K]. Never
 // allocates.
 void cn_wn_stream_logits(cn_wn_stream *s, float xprev, const float *cond, float *logits);
+// One sample of n voices (indices voices[0..n), distinct, < max_voices): xprev[n],
+// cond[n][C], logits[n][K]. A voice gets the logits it would get alone, bit for bit.
+void cn_wn_stream_logits_batch(cn_wn_stream *s, const int *voices, int n, const float *xprev, const float *cond,
+                               float *logits);
 
 // Naive reference: logits of sample t recomputed from scratch over the receptive field,
 // with the same per-position kernels as the stream (whose weights it uses; its queues are

@@ -1,19 +1,25 @@
 // cn_wavenet_plugin: the WaveNet as a generator plugin (engine/cn_plugin.h), id "wavenet".
-// Monophonic: a note-on replaces the sounding note. create() args (comma-separated
+// Polyphonic and stereo: every note gets a voice (a WaveNet stream of its own, started
+// from silence; up to the "voices" parameter, default 16, then the oldest is stolen,
+// dsp/cn_voices.h), with its velocity, channel volume, pan and sustain pedal. Without
+// instrument= or preset=, each MIDI channel's General MIDI program picks the instrument
+// (cn_wn_gm.h). create() args (comma-separated
 // key=value): instrument=NAME (uses the preset wavenet-NAME.json), preset=P (a .json path,
 // or a name looked up as P.json / wavenet-P.json in the preset folder), model=FILE (a
 // .safetensors model; with instrument=NAME picks that instrument), seed=S (sampling seed,
 // default 1). The preset folder is $CONTINUO_PRESETS, else the source tree's presets/.
 // A preset is JSON: {"model": "wavenet-gm3.safetensors", "instrument": "flute",
 // "temperature": 0}, the model path relative to the preset's folder. With no args the
-// flute preset is used. The model runs at its own rate (16 kHz); prepare() at another rate
-// adds a streaming libsamplerate converter, so output is delayed by its latency.
+// flute preset's model is used. The model runs at its own rate (16 kHz); prepare() at
+// another rate adds a streaming libsamplerate converter per channel, fed 128 model
+// samples ahead (8 ms at 16 kHz), so output is delayed by that and the converter's delay.
+// Pitch bend is not applied (the model's pitch is the note's).
 #ifndef CN_WAVENET_PLUGIN_H
 #define CN_WAVENET_PLUGIN_H
 
 #include "engine/cn_plugin.h"
 
-enum { CN_WN_PARAM_TEMPERATURE = 0, CN_WN_PARAM_GAIN, CN_WN_N_PARAMS };
+enum { CN_WN_PARAM_TEMPERATURE = 0, CN_WN_PARAM_GAIN, CN_WN_PARAM_VOICES, CN_WN_N_PARAMS };
 
 extern const cn_plugin_desc cn_wavenet_plugin;
 

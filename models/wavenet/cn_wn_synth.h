@@ -1,7 +1,10 @@
-// cn_wn_synth: a playing WaveNet voice: note events -> conditioning features -> cached
+// cn_wn_synth: playing WaveNet voices: note events -> conditioning features -> cached
 // stream -> sampled mu-law class -> float sample, fed back as the next input. Sampling is
-// at a temperature with its own seeded generator, so the same seed and events give
+// at a temperature with a seeded generator per voice, so the same seeds and events give
 // bit-identical audio. Rendering never allocates (audio worker thread safe); create does.
+//   cn_wn_poly   several voices on one batched stream (cn_wn_stream_logits_batch): every
+//                sample of all sounding voices is one matrix-matrix product per layer;
+//   cn_wn_synth  one voice (training evaluation, tests, benchmarks): a poly of one.
 #ifndef CN_WN_SYNTH_H
 #define CN_WN_SYNTH_H
 
@@ -10,6 +13,23 @@
 
 // Noise seed of the excitation's noise feature, the same in training and generation.
 #define CN_WN_NOISE_SEED 0x5EEDull
+
+typedef struct cn_wn_poly cn_wn_poly;
+
+// max_voices voices, all silent. m must outlive the poly.
+cn_status cn_wn_poly_create(const cn_wn_model *m, int max_voices, float temperature, cn_wn_poly **out);
+void cn_wn_poly_destroy(cn_wn_poly *p);
+void cn_wn_poly_set_temperature(cn_wn_poly *p, float temperature);
+// Voice v back to silence at its frame 0 with its generator re-seeded, playing instrument
+// (0 <= instrument < n_instruments, checked by the caller).
+void cn_wn_poly_reset(cn_wn_poly *p, int v, int instrument, uint64_t seed);
+// Events of voice v take effect at its next rendered frame.
+void cn_wn_poly_note_on(cn_wn_poly *p, int v, int pitch, int velocity);
+void cn_wn_poly_note_off(cn_wn_poly *p, int v, int pitch);
+void cn_wn_poly_all_off(cn_wn_poly *p, int v);
+// Render `frames` samples of the n voices voices[0..n) into out[i][frames] (values in
+// [-1, 1]), all in one batch per sample.
+void cn_wn_poly_render(cn_wn_poly *p, const int *voices, int n, float *out, int frames);
 
 typedef struct cn_wn_synth cn_wn_synth;
 

@@ -1,6 +1,7 @@
 // wavenet_plugin.c: the WaveNet generator plugin (cn_wavenet_plugin.h): preset and model
-// loading in create(), buffers and the optional resampler in prepare(), and a process()
-// that renders model-rate samples on demand without allocating.
+// loading in create(), voices and the resamplers in prepare(), and a process_stereo()
+// that renders every sounding voice at the model's rate, then converts the stereo mix to
+// the output rate, without allocating.
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,39 +10,55 @@
 #include "core/cn_kv.h"
 #include "core/cn_paths.h"
 #include "dsp/cn_resample.h"
+#include "dsp/cn_voices.h"
 #include "models/wavenet/cn_wavenet_plugin.h"
+#include "models/wavenet/cn_wn_gm.h"
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_synth.h"
 
 #define WN_PATH_MAX 4096
-#define WN_INNER_MAX 1024 // model-rate samples rendered per resampler feed
+#define WN_CHUNK 256        // model samples rendered per voice at a time
+#define WN_LOOKAHEAD 128    // model samples rendered ahead of the resampler (> its filter's half length)
+#define WN_RELEASE_HOLD_S 0.06 // the model's own release sounds this long at full level,
+#define WN_RELEASE_FADE_S 0.12 // then the voice's gate fades it out over this
+#define WN_ATTACK_S 0.002      // a new note opens the gate this fast (no click)
+#define WN_DC_HZ 10.0          // DC blocker corner
 
 static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
     {"temperature", "sampling temperature (0 = always the most likely sample)", 0.0f, 2.0f, 0.0f},
     {"gain", "output gain, linear", 0.0f, 8.0f, 1.0f},
+    {"voices", "voices at most; more notes steal the oldest", 1.0f, (float)CN_VOICES_MAX, 16.0f},
 };
+
+// The sound of one voice slot (which note it plays is in wn_plugin.vs.v[slot]). Output
+// stage: the model's samples carry a small offset that it holds through rests; a DC
+// blocker removes it, and a gate fades the voice out after its release, so rests and the
+// file's end are silent (no step), and the slot is then freed.
+typedef struct wn_voice {
+    float gate, dc_x1, dc_y1;
+    int64_t since_off;  // model samples since the release began, -1 while held
+} wn_voice;
 
 typedef struct wn_plugin {
     cn_wn_model *model;
-    cn_wn_synth *synth;
+    int fixed_instrument;    // -1: each channel's General MIDI program chooses (cn_wn_gm.h)
     uint64_t seed;
-    float gain;
-    double rate;
-    cn_resampler *rs;        // NULL when rate == model rate
-    float *inner;            // [WN_INNER_MAX] model-rate samples not yet resampled
-    size_t inner_pos, inner_n;
-    // Output stage: the model's samples carry a small offset that it holds through rests;
-    // a DC blocker removes it, and a gate fades the voice out after its release, so rests
-    // and the file's end are silent (no step).
-    int sounding;            // pitch of the held note, -1 when none
-    int64_t since_off;       // output samples since the note was released
-    float gate, dc_x1, dc_y1, dc_r;
+    float temperature, gain;
+    int n_voices;            // voice synths made in prepare() (the "voices" parameter)
+    double rate, ratio;      // output rate; model rate / output rate
+    int64_t lookahead;       // model samples rendered ahead of the output (0 without resampler)
+    float dc_r, up, down;    // output stage constants at the model rate
+    int64_t hold;
+    cn_voices vs;
+    cn_wn_poly *poly;        // the voices' WaveNet streams, rendered as one batch
+    wn_voice voice[CN_VOICES_MAX];
+    int active[CN_VOICES_MAX]; // scratch: the slots sounding in this chunk
+    cn_resampler *rs[2];     // left, right; NULL when rate == model rate
+    float *inner[2];         // model-rate mix not yet resampled, [inner_cap] each
+    size_t inner_n, inner_cap;
+    int64_t model_pos;       // model samples rendered
+    float *vbuf;             // [n_voices][WN_CHUNK] the voices' samples
 } wn_plugin;
-
-#define WN_RELEASE_HOLD_S 0.06 // the model's own release sounds this long at full level,
-#define WN_RELEASE_FADE_S 0.12 // then the gate fades it out over this
-#define WN_ATTACK_S 0.002      // a new note opens the gate this fast (no click)
-#define WN_DC_HZ 10.0          // DC blocker corner
 
 // Read a preset: model path (resolved against the preset's folder), instrument, and the
 // parameters it sets, checked against the plugin's parameter table.
@@ -53,8 +70,8 @@ static cn_status wn_read_preset(const char *path, char *model, char *instrument,
     if (!st && strlen(in.instrument) >= CN_WN_NAME_MAX)
         st = cn_fail(CN_ERR_FORMAT, "preset %s: instrument name too long", path);
     if (!st) st = cn_preset_model_path(path, &in, model, WN_PATH_MAX);
-    const double values[CN_WN_N_PARAMS] = {in.temperature, in.gain};
-    for (int i = 0; i < CN_WN_N_PARAMS && !st; i++)
+    const double values[] = {in.temperature, in.gain}; // the parameters a preset may set
+    for (int i = 0; i < (int)(sizeof values / sizeof *values) && !st; i++)
         if (!isnan(values[i]) && (values[i] < wn_params[i].min || values[i] > wn_params[i].max))
             st = cn_fail(CN_ERR_RANGE, "preset %s: %s %g is outside [%g, %g]", path, wn_params[i].name, values[i],
                          (double)wn_params[i].min, (double)wn_params[i].max);
@@ -106,6 +123,9 @@ static cn_status wn_create(const char *args, void **out) {
     }
     char path[WN_PATH_MAX];
 
+    // Neither an instrument nor a preset: the default preset's model, and each channel's
+    // program chooses the instrument.
+    const int from_programs = !instrument[0] && !preset[0] && !model[0];
     if (!model[0]) {
         const char *name = preset[0] ? preset : instrument[0] ? instrument : "flute";
         char pinst[CN_WN_NAME_MAX];
@@ -117,6 +137,8 @@ static cn_status wn_create(const char *args, void **out) {
     if (!w) return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
     w->seed = seed;
     w->gain = gain;
+    w->temperature = temp;
+    w->n_voices = (int)wn_params[CN_WN_PARAM_VOICES].def;
     st = cn_wn_load(model, &w->model, NULL, NULL, NULL);
     if (st) goto fail;
     int idx = instrument[0] ? cn_wn_instrument_index(&w->model->cfg, instrument) : 0;
@@ -130,137 +152,204 @@ static cn_status wn_create(const char *args, void **out) {
                      list);
         goto fail;
     }
-    st = cn_wn_synth_create(w->model, idx, temp, seed, &w->synth);
-    if (st) goto fail;
+    w->fixed_instrument = from_programs ? -1 : idx;
     *out = w;
     return CN_OK;
 fail:
-    cn_wn_synth_destroy(w->synth);
     cn_wn_destroy(w->model);
     free(w);
     return st;
 }
 
+static void wn_free_voices(wn_plugin *w) {
+    cn_wn_poly_destroy(w->poly);
+    w->poly = NULL;
+    for (int c = 0; c < 2; c++) {
+        cn_resampler_destroy(w->rs[c]);
+        free(w->inner[c]);
+        w->rs[c] = NULL;
+        w->inner[c] = NULL;
+    }
+    free(w->vbuf);
+    w->vbuf = NULL;
+}
+
 static void wn_destroy(void *self) {
     wn_plugin *w = self;
     if (!w) return;
-    cn_wn_synth_destroy(w->synth);
+    wn_free_voices(w);
     cn_wn_destroy(w->model);
-    cn_resampler_destroy(w->rs);
-    free(w->inner);
     free(w);
 }
 
 static cn_status wn_prepare(void *self, double rate, int max_frames) {
     wn_plugin *w = self;
-    (void)max_frames; // the synth renders any block length without buffers of its own
+    wn_free_voices(w);
+    const double mrate = w->model->cfg.sample_rate;
     w->rate = rate;
-    cn_resampler_destroy(w->rs);
-    w->rs = NULL;
-    free(w->inner);
-    w->inner = NULL;
-    w->inner_pos = w->inner_n = 0;
-    w->sounding = -1;
-    w->since_off = INT64_MAX / 2;
-    w->gate = 0.0f;
-    w->dc_x1 = w->dc_y1 = 0.0f;
-    w->dc_r = (float)exp(-2.0 * M_PI * WN_DC_HZ / rate);
-    cn_wn_synth_reset(w->synth, w->seed);
-    if (rate == (double)w->model->cfg.sample_rate) return CN_OK;
-    w->inner = malloc(WN_INNER_MAX * sizeof(float));
-    if (!w->inner) return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
-    return cn_resampler_create(w->model->cfg.sample_rate, rate, CN_RESAMPLE_MEDIUM, &w->rs);
+    w->ratio = mrate / rate;
+    w->model_pos = 0;
+    w->inner_n = 0;
+    w->dc_r = (float)exp(-2.0 * M_PI * WN_DC_HZ / mrate);
+    w->up = (float)(1.0 / (WN_ATTACK_S * mrate));
+    w->down = (float)(1.0 / (WN_RELEASE_FADE_S * mrate));
+    w->hold = (int64_t)(WN_RELEASE_HOLD_S * mrate);
+    cn_voices_init(&w->vs, w->n_voices);
+    if (!(w->vbuf = malloc((size_t)w->n_voices * WN_CHUNK * sizeof *w->vbuf)))
+        return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
+    cn_status st = cn_wn_poly_create(w->model, w->n_voices, w->temperature, &w->poly);
+    if (st) return st;
+    w->lookahead = rate == mrate ? 0 : WN_LOOKAHEAD;
+    if (!w->lookahead) return CN_OK;
+    // The mix waits here for the converters: one block's worth at the model rate plus the
+    // lookahead, and room for what they did not take yet.
+    w->inner_cap = (size_t)(2.0 * max_frames * w->ratio) + 2 * WN_LOOKAHEAD + 2 * WN_CHUNK + 16;
+    for (int c = 0; c < 2; c++) {
+        if (!(w->inner[c] = malloc(w->inner_cap * sizeof(float)))) return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
+        if ((st = cn_resampler_create(mrate, rate, CN_RESAMPLE_MEDIUM, &w->rs[c]))) return st;
+    }
+    return CN_OK;
 }
 
-// Worker thread: no allocation, locks or I/O.
+// ---- voices (worker thread: no allocation, locks or I/O) -----------------------------------
+
+static void voice_start(void *self, int slot, int stolen) {
+    wn_plugin *w = self;
+    (void)stolen; // a stolen voice starts its new note at once
+    const cn_voice *mv = &w->vs.v[slot];
+    wn_voice *v = &w->voice[slot];
+    int inst = w->fixed_instrument >= 0 ? w->fixed_instrument
+                                        : cn_wn_gm_instrument(&w->model->cfg, w->vs.ch[mv->channel].program);
+    // A fresh voice starts from silence, with its own draw sequence (seed and note order).
+    cn_wn_poly_reset(w->poly, slot, inst, w->seed + 0x9E3779B97F4A7C15ull * (mv->age + 1));
+    cn_wn_poly_note_on(w->poly, slot, mv->pitch, mv->velocity);
+    v->gate = v->dc_x1 = v->dc_y1 = 0.0f;
+    v->since_off = -1;
+}
+
+static void voice_release(void *self, int slot) {
+    wn_plugin *w = self;
+    cn_wn_poly_note_off(w->poly, slot, w->vs.v[slot].pitch);
+    w->voice[slot].since_off = 0;
+}
+
+static const cn_voice_ops wn_voice_ops = {voice_start, voice_release};
+
+// Model samples [model_pos, model_pos + n) of every sounding voice, mixed into l and r
+// (n <= WN_CHUNK): DC blocker, gate, the voice's level and its channel's pan.
+static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
+    memset(l, 0, (size_t)n * sizeof *l);
+    memset(r, 0, (size_t)n * sizeof *r);
+    int na = 0;
+    for (int slot = 0; slot < w->vs.limit; slot++)
+        if (w->vs.v[slot].state != CN_VOICE_FREE) w->active[na++] = slot;
+    if (na) cn_wn_poly_render(w->poly, w->active, na, w->vbuf, n);
+    for (int a = 0; a < na; a++) {
+        const int slot = w->active[a];
+        wn_voice *v = &w->voice[slot];
+        float *y = w->vbuf + (size_t)a * n, gl, gr, g = cn_voices_gain(&w->vs, slot) * w->gain;
+        cn_voices_pan(&w->vs, w->vs.v[slot].channel, &gl, &gr);
+        for (int i = 0; i < n; i++) {
+            float x = y[i], d = x - v->dc_x1 + w->dc_r * v->dc_y1;
+            v->dc_x1 = x;
+            v->dc_y1 = d;
+            if (v->since_off < 0) v->gate = v->gate + w->up < 1.0f ? v->gate + w->up : 1.0f;
+            else if (v->since_off++ >= w->hold) v->gate = v->gate - w->down > 0.0f ? v->gate - w->down : 0.0f;
+            d *= v->gate * g;
+            l[i] += gl * d;
+            r[i] += gr * d;
+        }
+        if (v->since_off > w->hold && v->gate == 0.0f) cn_voices_free(&w->vs, slot);
+    }
+    w->model_pos += n;
+}
+
+// Events take effect at the model sample reached when they arrive. Blocks end at event
+// frames, and the model is always rendered exactly to ceil(frame * ratio) + lookahead,
+// so that sample depends on the event's frame alone: live blocks and offline blocks of
+// any size give the same audio.
 static void wn_note_event(void *self, const cn_note_event *ev) {
     wn_plugin *w = self;
-    if (ev->type == CN_EV_NOTE_ON) {
-        cn_wn_synth_note_on(w->synth, ev->pitch, ev->velocity);
-        w->sounding = ev->pitch;
-    } else if (ev->type == CN_EV_NOTE_OFF) {
-        cn_wn_synth_note_off(w->synth, ev->pitch);
-        if (ev->pitch == w->sounding) w->sounding = -1, w->since_off = 0;
-    } else {
-        cn_wn_synth_all_off(w->synth);
-        if (w->sounding >= 0) w->sounding = -1, w->since_off = 0;
-    }
+    cn_voices_event(&w->vs, ev, &wn_voice_ops, w);
 }
 
-// DC blocker, then the gate (open while a note sounds, then hold, then a linear fade).
-static void wn_output_stage(wn_plugin *w, float *out, int frames) {
-    const float up = (float)(1.0 / (WN_ATTACK_S * w->rate));
-    const int64_t hold = (int64_t)(WN_RELEASE_HOLD_S * w->rate);
-    const float down = (float)(1.0 / (WN_RELEASE_FADE_S * w->rate));
-    for (int i = 0; i < frames; i++) {
-        float x = out[i], y = x - w->dc_x1 + w->dc_r * w->dc_y1;
-        w->dc_x1 = x;
-        w->dc_y1 = y;
-        if (w->sounding >= 0) w->gate = w->gate + up < 1.0f ? w->gate + up : 1.0f;
-        else if (w->since_off++ >= hold) w->gate = w->gate - down > 0.0f ? w->gate - down : 0.0f;
-        out[i] = y * w->gate * w->gain;
-    }
-}
-
-// Worker thread: no allocation, locks or I/O. At another rate, model samples are rendered
-// just in time for the converter, so events land within one converter feed.
-static void wn_process(void *self, int64_t start, const float *in, float *out, int frames) {
+static void wn_process_stereo(void *self, int64_t start, const float *in_l, const float *in_r, float *out_l,
+                              float *out_r, int frames) {
     wn_plugin *w = self;
-    (void)start;
-    (void)in;
-    if (!w->rs) {
-        cn_wn_synth_render(w->synth, out, frames);
-    } else {
-        size_t made_total = 0;
-        int guard = 0;
-        while (made_total < (size_t)frames && guard++ < 1 << 16) {
-            if (w->inner_pos == w->inner_n) {
-                double ratio = (double)w->model->cfg.sample_rate / w->rate;
-                size_t want = (size_t)((double)((size_t)frames - made_total) * ratio) + 1;
-                if (want > WN_INNER_MAX) want = WN_INNER_MAX;
-                cn_wn_synth_render(w->synth, w->inner, (int)want);
-                w->inner_pos = 0;
-                w->inner_n = want;
-            }
-            size_t used = 0, made = 0;
-            if (cn_resampler_process(w->rs, w->inner + w->inner_pos, w->inner_n - w->inner_pos,
-                                     out + made_total, (size_t)frames - made_total, 0, &used, &made))
-                break;
-            w->inner_pos += used;
-            made_total += made;
+    (void)in_l;
+    (void)in_r;
+    if (!w->rs[0]) {
+        for (int done = 0; done < frames;) {
+            int n = frames - done < WN_CHUNK ? frames - done : WN_CHUNK;
+            wn_render_mix(w, out_l + done, out_r + done, n);
+            done += n;
         }
-        for (size_t i = made_total; i < (size_t)frames; i++) out[i] = 0.0f;
+        return;
     }
-    wn_output_stage(w, out, frames);
+    const int64_t target = (int64_t)ceil((double)(start + frames) * w->ratio) + w->lookahead;
+    while (w->model_pos < target && w->inner_n < w->inner_cap) {
+        int64_t n = target - w->model_pos;
+        if (n > WN_CHUNK) n = WN_CHUNK;
+        if (n > (int64_t)(w->inner_cap - w->inner_n)) n = (int64_t)(w->inner_cap - w->inner_n);
+        wn_render_mix(w, w->inner[0] + w->inner_n, w->inner[1] + w->inner_n, (int)n);
+        w->inner_n += (size_t)n;
+    }
+    size_t used = 0, made = 0;
+    float *out[2] = {out_l, out_r};
+    for (int c = 0; c < 2; c++) { // the same input, so both convert the same counts
+        if (cn_resampler_process(w->rs[c], w->inner[c], w->inner_n, out[c], (size_t)frames, 0, &used, &made))
+            used = made = 0;
+        for (size_t i = made; i < (size_t)frames; i++) out[c][i] = 0.0f;
+        memmove(w->inner[c], w->inner[c] + used, (w->inner_n - used) * sizeof(float));
+    }
+    w->inner_n -= used;
 }
+
+static int wn_channels(void *self) {
+    (void)self;
+    return 2;
+}
+
+static int64_t wn_voices_stolen(void *self) { return ((wn_plugin *)self)->vs.stolen; }
 
 static void wn_set_param(void *self, int index, float value) {
     wn_plugin *w = self;
-    if (index < 0 || index >= CN_WN_N_PARAMS) return;
+    if (index < 0 || index >= CN_WN_N_PARAMS || value != value) return;
     const cn_param_desc *d = &wn_params[index];
     value = value < d->min ? d->min : value > d->max ? d->max : value;
-    if (index == CN_WN_PARAM_TEMPERATURE) cn_wn_synth_set_temperature(w->synth, value);
-    else w->gain = value;
+    if (index == CN_WN_PARAM_TEMPERATURE) {
+        w->temperature = value;
+        if (w->poly) cn_wn_poly_set_temperature(w->poly, value);
+    } else if (index == CN_WN_PARAM_GAIN) {
+        w->gain = value;
+    } else if (!w->vbuf) { // the voice count sizes prepare(): later changes are ignored
+        w->n_voices = (int)lrintf(value);
+    }
 }
 
 static int64_t wn_tail_frames(void *self) {
     wn_plugin *w = self;
-    return (int64_t)((WN_RELEASE_HOLD_S + WN_RELEASE_FADE_S + 0.01) * w->rate); // 10 ms after the gate closed
+    // the gate's hold and fade, the lookahead and the converter's delay, then 10 ms
+    double model_s = (double)(w->lookahead + (w->lookahead ? 64 : 0)) / w->model->cfg.sample_rate;
+    return (int64_t)((WN_RELEASE_HOLD_S + WN_RELEASE_FADE_S + model_s + 0.01) * w->rate);
 }
 
 const cn_plugin_desc cn_wavenet_plugin = {
     .abi_version = CN_PLUGIN_ABI_VERSION,
     .id = "wavenet",
     .name = "WaveNet",
-    .description = "autoregressive WaveNet driven by notes and a harmonic excitation (monophonic)",
+    .description = "autoregressive WaveNet driven by notes and a harmonic excitation (16 voices, stereo)",
     .kind = CN_PLUGIN_GENERATOR,
     .params = wn_params,
     .n_params = CN_WN_N_PARAMS,
     .create = wn_create,
     .prepare = wn_prepare,
-    .process = wn_process,
+    .process = NULL, // stereo only
     .note_event = wn_note_event,
     .set_param = wn_set_param,
     .tail_frames = wn_tail_frames,
     .destroy = wn_destroy,
+    .channels = wn_channels,
+    .process_stereo = wn_process_stereo,
+    .voices_stolen = wn_voices_stolen,
 };

@@ -84,13 +84,14 @@ static cn_status wn_load_clip(const char *wav, const char *mid, int sample_rate,
     SF_INFO info = {0};
     SNDFILE *sf = sf_open(wav, SFM_READ, &info);
     if (!sf) return cn_fail(CN_ERR_IO, "%s: %s", wav, sf_strerror(NULL));
-    if (info.channels != 1 || info.samplerate != sample_rate) {
+    if (info.channels < 1 || info.channels > 2 || info.samplerate != sample_rate) {
         sf_close(sf);
-        return cn_fail(CN_ERR_FORMAT, "%s: %d channel(s) at %d Hz, the model needs mono at %d Hz "
+        return cn_fail(CN_ERR_FORMAT, "%s: %d channel(s) at %d Hz, the model needs mono or stereo at %d Hz "
                        "(hint: sox IN.wav -c 1 -r %d OUT.wav)", wav, info.channels,
                        info.samplerate, sample_rate, sample_rate);
     }
-    float *x = malloc((size_t)(info.frames > 0 ? info.frames : 1) * sizeof *x);
+    const int ch = info.channels; // stereo is mixed down to the model's mono
+    float *x = malloc((size_t)(info.frames > 0 ? info.frames : 1) * (size_t)ch * sizeof *x);
     c->q = malloc((size_t)(info.frames > 0 ? info.frames : 1));
     if (!x || !c->q) {
         free(x);
@@ -99,6 +100,8 @@ static cn_status wn_load_clip(const char *wav, const char *mid, int sample_rate,
     }
     sf_count_t got = sf_readf_float(sf, x, info.frames);
     sf_close(sf);
+    if (ch == 2)
+        for (sf_count_t i = 0; i < got; i++) x[i] = 0.5f * (x[2 * i] + x[2 * i + 1]);
     int64_t n = got - lag;
     if (n < 1) {
         free(x);

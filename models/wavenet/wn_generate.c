@@ -210,12 +210,106 @@ int cn_wn_sample(const float *logits, float temperature, float u, float *work) {
     return best; // u * sum rounded up to the total: the mode is as good as any
 }
 
+// ---- batched matrix products -------------------------------------------------------------------
+
+#ifdef WN_HAVE_AVX2
+// One tile of the batched product: rows [r, r + 16 RS) of NV voices, RS * NV accumulators
+// held in registers over all columns (RS and NV are constants at every call, so the loops
+// unroll). `k` masks the last 16-row slice. Per element the sum is the one
+// wn_matvec_avx512 computes (FMA, columns in order), so a voice's result does not depend
+// on the batch it is in.
+__attribute__((target("avx512f"), always_inline)) static inline void
+wn_tile_avx512(float *y, int ldy, const float *wt, const float *x, int ldx, int rows, int cols, int r,
+               const int RS, const int NV, __mmask16 k) {
+    __m512 acc[4][8];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++)
+#pragma GCC unroll 4
+        for (int q = 0; q < RS; q++)
+            acc[q][v] = _mm512_maskz_loadu_ps(q == RS - 1 ? k : (__mmask16)0xffff, y + (size_t)v * ldy + r + 16 * q);
+    for (int c = 0; c < cols; c++) {
+        __m512 w[4];
+#pragma GCC unroll 4
+        for (int q = 0; q < RS; q++)
+            w[q] = _mm512_maskz_loadu_ps(q == RS - 1 ? k : (__mmask16)0xffff, wt + (size_t)c * rows + r + 16 * q);
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) {
+            __m512 xv = _mm512_set1_ps(x[(size_t)v * ldx + c]);
+#pragma GCC unroll 4
+            for (int q = 0; q < RS; q++) acc[q][v] = _mm512_fmadd_ps(w[q], xv, acc[q][v]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++)
+#pragma GCC unroll 4
+        for (int q = 0; q < RS; q++)
+            _mm512_mask_storeu_ps(y + (size_t)v * ldy + r + 16 * q, q == RS - 1 ? k : (__mmask16)0xffff, acc[q][v]);
+}
+
+// Y[v][rows] += sum_c X[v][c] * wt[c][rows] for n voices: 64-row tiles of 4 voices (16
+// accumulators: each weight slice loaded once for 4 voices, both FMA units busy), then the
+// voices left over, then the rows left over in masked 16-row slices of up to 8 voices.
+__attribute__((target("avx512f"))) static void wn_matmul_avx512(float *y, int ldy, const float *wt, const float *x,
+                                                                int ldx, int rows, int cols, int n) {
+    const int r64 = rows / 64 * 64;
+    for (int r = 0; r < r64; r += 64) {
+        int v = 0;
+        for (; v + 4 <= n; v += 4)
+            wn_tile_avx512(y + (size_t)v * ldy, ldy, wt, x + (size_t)v * ldx, ldx, rows, cols, r, 4, 4, 0xffff);
+        float *yv = y + (size_t)v * ldy;
+        const float *xv = x + (size_t)v * ldx;
+        switch (n - v) {
+        case 3: wn_tile_avx512(yv, ldy, wt, xv, ldx, rows, cols, r, 4, 3, 0xffff); break;
+        case 2: wn_tile_avx512(yv, ldy, wt, xv, ldx, rows, cols, r, 4, 2, 0xffff); break;
+        case 1: wn_tile_avx512(yv, ldy, wt, xv, ldx, rows, cols, r, 4, 1, 0xffff); break;
+        default: break;
+        }
+    }
+    for (int r = r64; r < rows; r += 16) {
+        __mmask16 k = rows - r >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (rows - r)) - 1u);
+        int v = 0;
+        for (; v + 8 <= n; v += 8)
+            wn_tile_avx512(y + (size_t)v * ldy, ldy, wt, x + (size_t)v * ldx, ldx, rows, cols, r, 1, 8, k);
+        for (; v < n; v++) wn_tile_avx512(y + (size_t)v * ldy, ldy, wt, x + (size_t)v * ldx, ldx, rows, cols, r, 1, 1, k);
+    }
+}
+#endif
+
+// The batched product through the run-time kernel: AVX-512 batches the voices; the other
+// kernels run the matrix-vector product per voice (the same sums either way).
+static void wn_matmul_t(float *y, int ldy, const float *wt, const float *x, int ldx, int rows, int cols, int n) {
+#ifdef WN_HAVE_AVX2
+    if (cn_wn_matvec_kernel() == CN_WN_KERNEL_AVX512) {
+        wn_matmul_avx512(y, ldy, wt, x, ldx, rows, cols, n);
+        return;
+    }
+#endif
+    for (int v = 0; v < n; v++) cn_wn_matvec_t(y + (size_t)v * ldy, wt, x + (size_t)v * ldx, rows, cols);
+}
+
 // ---- stream ---------------------------------------------------------------------------------------
+
+// One voice's state: per-layer queues of past residual vectors and the past samples.
+typedef struct wn_voice_state {
+    float *queue;               // per layer d_l * R floats (qoff)
+    int qpos[CN_WN_MAX_LAYERS];
+    float *hist;                // past samples, each stored twice ([2 * CN_WN_HISTORY]) so the last
+    int hpos;                   // CN_WN_HISTORY end contiguously at hist + hpos + CN_WN_HISTORY
+} wn_voice_state;
+
+// Scratch of n positions (voices), each array [n][dim]: xin [A+C] (the input layer's and
+// the direct prediction's input, valid until the head has run), hin [2R], z [2G], g [G],
+// a2 [S], and the pointers to each voice's past h of a layer.
+typedef struct wn_scratch {
+    float *xin, *hin, *z, *g, *a2;
+    const float **past;
+} wn_scratch;
 
 struct cn_wn_stream {
     const cn_wn_model *m;
     float *mem;
-    // transposed weights
+    int max_voices;
+    // transposed weights, shared by every voice
     float *in_wt;   // [A+C][R]
     float *cond_wt; // [C][L*2G]
     float *dil_wt;  // [L][2R][2G]
@@ -224,19 +318,23 @@ struct cn_wn_stream {
     float *exc_wt;  // [C][S]
     float *o1_wt;   // [S][S]
     float *o2_wt;   // [S][K]
-    // state
-    float *queue;   // per layer d_l * R floats
-    size_t qoff[CN_WN_MAX_LAYERS];
-    int qpos[CN_WN_MAX_LAYERS];
-    float *h, *hn, *zc, *skip, *scratch; // [R], [R], [L*2G], [S], scratch
-    float *hist; // past samples, each stored twice ([2 * CN_WN_HISTORY]) so the last
-    int hpos;    // CN_WN_HISTORY end contiguously at hist + hpos + CN_WN_HISTORY
+    size_t qoff[CN_WN_MAX_LAYERS], nq;
+    wn_voice_state *voice;          // [max_voices]
+    float *h, *hn, *zc, *skip;      // [n][R], [n][R], [n][L*2G], [n][S]
+    wn_scratch sc;
+    const float **pastbuf;          // [max_voices]
 };
 
-// Scratch of one position: xin [A+C], hin [2R], z [2G], g [G], a2 [S]. xin (the input
-// layer's and the direct prediction's input) stays valid until the head has run.
 static size_t wn_scratch_floats(const cn_wn_config *c) {
     return (size_t)cn_wn_in_dim(c) + 2 * c->res + 3 * c->gate + c->skip;
+}
+
+static void wn_scratch_point(const cn_wn_config *c, float *p, int n, wn_scratch *sc) {
+    sc->xin = p;
+    sc->hin = sc->xin + (size_t)n * cn_wn_in_dim(c);
+    sc->z = sc->hin + (size_t)n * 2 * c->res;
+    sc->g = sc->z + (size_t)n * 2 * c->gate;
+    sc->a2 = sc->g + (size_t)n * c->gate;
 }
 
 static void wn_transpose(float *dst, const float *src, int rows, int cols) {
@@ -244,25 +342,32 @@ static void wn_transpose(float *dst, const float *src, int rows, int cols) {
         for (int c = 0; c < cols; c++) dst[(size_t)c * rows + r] = src[(size_t)r * cols + c];
 }
 
-cn_status cn_wn_stream_create(const cn_wn_model *m, cn_wn_stream **out) {
+cn_status cn_wn_stream_create_batch(const cn_wn_model *m, int max_voices, cn_wn_stream **out) {
     *out = NULL;
+    if (max_voices < 1) return cn_fail(CN_ERR_ARG, "wavenet: %d voices", max_voices);
     const cn_wn_config *c = &m->cfg;
     const int L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c),
-              K = CN_WN_CLASSES;
+              K = CN_WN_CLASSES, V = max_voices;
     size_t nq = 0;
     for (int l = 0; l < L; l++) nq += (size_t)cn_wn_dilation(c, l) * R;
     const int D = cn_wn_in_dim(c);
-    size_t n = (size_t)D * R + (size_t)C * L * 2 * G + (size_t)L * 2 * R * 2 * G +
-               (size_t)L * G * R + (size_t)L * G * S + (size_t)C * S + (size_t)S * S +
-               (size_t)S * K + nq + 2 * R + (size_t)L * 2 * G + S + wn_scratch_floats(c) +
-               2 * CN_WN_HISTORY;
+    size_t weights = (size_t)D * R + (size_t)C * L * 2 * G + (size_t)L * 2 * R * 2 * G +
+                     (size_t)L * G * R + (size_t)L * G * S + (size_t)C * S + (size_t)S * S + (size_t)S * K;
+    size_t per_voice = nq + 2 * CN_WN_HISTORY + 2 * (size_t)R + (size_t)L * 2 * G + (size_t)S + wn_scratch_floats(c);
     cn_wn_stream *s = calloc(1, sizeof *s);
-    if (s) s->mem = calloc(n, sizeof(float));
-    if (!s || !s->mem) {
+    if (s) {
+        s->mem = calloc(weights + (size_t)V * per_voice, sizeof(float));
+        s->voice = calloc((size_t)V, sizeof *s->voice);
+        s->pastbuf = calloc((size_t)V, sizeof *s->pastbuf);
+    }
+    if (!s || !s->mem || !s->voice || !s->pastbuf) {
+        if (s) free(s->mem), free(s->voice), free((void *)s->pastbuf);
         free(s);
         return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory for the generator");
     }
     s->m = m;
+    s->max_voices = V;
+    s->nq = nq;
     float *p = s->mem;
 #define WN_TAKE(ptr, count) (ptr = p, p += (count))
     WN_TAKE(s->in_wt, (size_t)D * R);
@@ -273,14 +378,18 @@ cn_status cn_wn_stream_create(const cn_wn_model *m, cn_wn_stream **out) {
     WN_TAKE(s->exc_wt, (size_t)C * S);
     WN_TAKE(s->o1_wt, (size_t)S * S);
     WN_TAKE(s->o2_wt, (size_t)S * K);
-    WN_TAKE(s->queue, nq);
-    WN_TAKE(s->h, R);
-    WN_TAKE(s->hn, R);
-    WN_TAKE(s->zc, (size_t)L * 2 * G);
-    WN_TAKE(s->skip, S);
-    WN_TAKE(s->scratch, wn_scratch_floats(c));
-    WN_TAKE(s->hist, 2 * CN_WN_HISTORY);
+    for (int v = 0; v < V; v++) {
+        WN_TAKE(s->voice[v].queue, nq);
+        WN_TAKE(s->voice[v].hist, 2 * CN_WN_HISTORY);
+    }
+    WN_TAKE(s->h, (size_t)V * R);
+    WN_TAKE(s->hn, (size_t)V * R);
+    WN_TAKE(s->zc, (size_t)V * L * 2 * G);
+    WN_TAKE(s->skip, (size_t)V * S);
+    wn_scratch_point(c, p, V, &s->sc);
+    p += (size_t)V * wn_scratch_floats(c);
 #undef WN_TAKE
+    s->sc.past = s->pastbuf;
     const cn_wn_params *w = &m->p;
     wn_transpose(s->in_wt, w->in_w, R, D);
     wn_transpose(s->cond_wt, w->cond_w, L * 2 * G, C);
@@ -303,101 +412,137 @@ cn_status cn_wn_stream_create(const cn_wn_model *m, cn_wn_stream **out) {
     return CN_OK;
 }
 
+cn_status cn_wn_stream_create(const cn_wn_model *m, cn_wn_stream **out) {
+    return cn_wn_stream_create_batch(m, 1, out);
+}
+
 void cn_wn_stream_destroy(cn_wn_stream *s) {
     if (!s) return;
     free(s->mem);
+    free(s->voice);
+    free((void *)s->pastbuf);
     free(s);
 }
 
+void cn_wn_stream_reset_voice(cn_wn_stream *s, int v) {
+    wn_voice_state *vs = &s->voice[v];
+    memset(vs->queue, 0, s->nq * sizeof(float));
+    memset(vs->qpos, 0, sizeof vs->qpos);
+    memset(vs->hist, 0, 2 * CN_WN_HISTORY * sizeof(float));
+    vs->hpos = 0;
+}
+
 void cn_wn_stream_reset(cn_wn_stream *s) {
-    const cn_wn_config *c = &s->m->cfg;
-    size_t nq = 0;
-    for (int l = 0; l < c->n_layers; l++) {
-        nq += (size_t)cn_wn_dilation(c, l) * c->res;
-        s->qpos[l] = 0;
-    }
-    memset(s->queue, 0, nq * sizeof(float));
-    memset(s->hist, 0, 2 * CN_WN_HISTORY * sizeof(float));
-    s->hpos = 0;
+    for (int v = 0; v < s->max_voices; v++) cn_wn_stream_reset_voice(s, v);
 }
 
-// ---- per-position kernels shared by the stream and the naive reference -----------------------------
+// ---- kernels of n positions, shared by the stream (n voices) and the naive reference (n = 1) ---------
 
-// Input layer (audio inputs from `past`, see cn_wn_audio_inputs), the conditioning
+// Input layer (audio inputs from past[v], see cn_wn_audio_inputs), the conditioning
 // projection of every layer, and (skip != NULL) the direct excitation path that starts the
-// skip sum. Leaves xin = [a_t, c_t] at the start of scratch.
-static void wn_pos_input(const cn_wn_stream *s, const float *past, int64_t avail, const float *cond,
-                         float *h, float *zc, float *skip, float *scratch) {
+// skip sum. Leaves xin[v] = [a_t, c_t] in the scratch.
+static void wn_pos_input(const cn_wn_stream *s, int n, const float *const *past, int64_t avail,
+                         const float *cond, float *h, float *zc, float *skip, const wn_scratch *sc) {
     const cn_wn_config *c = &s->m->cfg;
-    const int R = c->res, C = cn_wn_cond_dim(c), Z = c->n_layers * 2 * c->gate;
-    float *x = scratch;
-    cn_wn_audio_inputs(c->sample_rate, cond, past, avail, x);
-    memcpy(x + CN_WN_NAUDIO, cond, (size_t)C * sizeof(float));
-    memcpy(h, s->m->p.in_b, (size_t)R * sizeof(float));
-    cn_wn_matvec_t(h, s->in_wt, x, R, CN_WN_NAUDIO + C);
-    memset(zc, 0, (size_t)Z * sizeof(float));
-    cn_wn_matvec_t(zc, s->cond_wt, cond, Z, C);
+    const int R = c->res, C = cn_wn_cond_dim(c), Z = c->n_layers * 2 * c->gate, D = cn_wn_in_dim(c);
+    for (int v = 0; v < n; v++) {
+        float *x = sc->xin + (size_t)v * D;
+        cn_wn_audio_inputs(c->sample_rate, cond + (size_t)v * C, past[v], avail, x);
+        memcpy(x + CN_WN_NAUDIO, cond + (size_t)v * C, (size_t)C * sizeof(float));
+        memcpy(h + (size_t)v * R, s->m->p.in_b, (size_t)R * sizeof(float));
+    }
+    wn_matmul_t(h, R, s->in_wt, sc->xin, D, R, D, n);
+    memset(zc, 0, (size_t)n * Z * sizeof(float));
+    wn_matmul_t(zc, Z, s->cond_wt, cond, C, Z, C, n);
     if (skip) {
-        memset(skip, 0, (size_t)c->skip * sizeof(float));
-        cn_wn_matvec_t(skip, s->exc_wt, cond, c->skip, C);
+        memset(skip, 0, (size_t)n * c->skip * sizeof(float));
+        wn_matmul_t(skip, c->skip, s->exc_wt, cond, C, c->skip, C, n);
     }
 }
 
-// One gated residual layer at one position: h_out from h_now and h_past (t - d), and the
-// layer's skip contribution added to skip (when not NULL).
-static void wn_pos_layer(const cn_wn_stream *s, int l, const float *h_past, const float *h_now,
-                         const float *zc_l, float *h_out, float *skip, float *scratch) {
+// One gated residual layer at n positions: h_out[v] from h_now[v] and past[v] (t - d),
+// and the layer's skip contribution added to skip (when not NULL).
+static void wn_pos_layer(const cn_wn_stream *s, int l, int n, const float *const *past, const float *h_now,
+                         const float *zc, float *h_out, float *skip, const wn_scratch *sc) {
     const cn_wn_config *c = &s->m->cfg;
     const cn_wn_params *p = &s->m->p;
-    const int R = c->res, G = c->gate, S = c->skip;
-    float *hin = scratch + cn_wn_in_dim(c), *z = hin + 2 * R, *g = z + 2 * G;
-    memcpy(hin, h_past, (size_t)R * sizeof(float));
-    memcpy(hin + R, h_now, (size_t)R * sizeof(float));
-    for (int j = 0; j < 2 * G; j++) z[j] = zc_l[j] + p->dil_b[l * 2 * G + j];
-    cn_wn_matvec_t(z, s->dil_wt + (size_t)l * 2 * R * 2 * G, hin, 2 * G, 2 * R);
-    cn_wn_gate(z, g, G);
-    for (int j = 0; j < R; j++) h_out[j] = h_now[j] + p->res_b[l * R + j];
-    cn_wn_matvec_t(h_out, s->res_wt + (size_t)l * G * R, g, R, G);
+    const int R = c->res, G = c->gate, S = c->skip, Z = c->n_layers * 2 * G;
+    for (int v = 0; v < n; v++) {
+        float *hin = sc->hin + (size_t)v * 2 * R, *z = sc->z + (size_t)v * 2 * G;
+        memcpy(hin, past[v], (size_t)R * sizeof(float));
+        memcpy(hin + R, h_now + (size_t)v * R, (size_t)R * sizeof(float));
+        const float *zc_l = zc + (size_t)v * Z + (size_t)l * 2 * G;
+        for (int j = 0; j < 2 * G; j++) z[j] = zc_l[j] + p->dil_b[l * 2 * G + j];
+    }
+    wn_matmul_t(sc->z, 2 * G, s->dil_wt + (size_t)l * 2 * R * 2 * G, sc->hin, 2 * R, 2 * G, 2 * R, n);
+    for (int v = 0; v < n; v++) {
+        cn_wn_gate(sc->z + (size_t)v * 2 * G, sc->g + (size_t)v * G, G);
+        for (int j = 0; j < R; j++) h_out[(size_t)v * R + j] = h_now[(size_t)v * R + j] + p->res_b[l * R + j];
+    }
+    wn_matmul_t(h_out, R, s->res_wt + (size_t)l * G * R, sc->g, G, R, G, n);
     if (skip) {
-        for (int j = 0; j < S; j++) skip[j] += p->skip_b[l * S + j];
-        cn_wn_matvec_t(skip, s->skip_wt + (size_t)l * G * S, g, S, G);
+        for (int v = 0; v < n; v++)
+            for (int j = 0; j < S; j++) skip[(size_t)v * S + j] += p->skip_b[l * S + j];
+        wn_matmul_t(skip, S, s->skip_wt + (size_t)l * G * S, sc->g, G, S, G, n);
     }
 }
 
-// Output head: logits from the skip sum (relu'd in place) plus the direct prediction of
-// the xin that wn_pos_input left in scratch.
-static void wn_pos_head(const cn_wn_stream *s, float *skip, float *logits, float *scratch) {
+// Output head of n positions: logits from the skip sums (relu'd in place) plus the direct
+// prediction of the xin that wn_pos_input left in the scratch.
+static void wn_pos_head(const cn_wn_stream *s, int n, float *skip, float *logits, const wn_scratch *sc) {
     const cn_wn_config *c = &s->m->cfg;
     const cn_wn_params *p = &s->m->p;
-    const int S = c->skip;
-    float *a2 = scratch + cn_wn_in_dim(c) + 2 * c->res + 3 * c->gate;
-    for (int j = 0; j < S; j++) skip[j] = skip[j] > 0.0f ? skip[j] : 0.0f;
-    memcpy(a2, p->o1_b, (size_t)S * sizeof(float));
-    cn_wn_matvec_t(a2, s->o1_wt, skip, S, S);
-    for (int j = 0; j < S; j++) a2[j] = a2[j] > 0.0f ? a2[j] : 0.0f;
-    memcpy(logits, p->o2_b, CN_WN_CLASSES * sizeof(float));
-    cn_wn_matvec_t(logits, s->o2_wt, a2, CN_WN_CLASSES, S);
-    cn_wn_direct_logits(s->m, scratch, logits);
+    const int S = c->skip, K = CN_WN_CLASSES;
+    for (int v = 0; v < n; v++) {
+        float *sk = skip + (size_t)v * S;
+        for (int j = 0; j < S; j++) sk[j] = sk[j] > 0.0f ? sk[j] : 0.0f;
+        memcpy(sc->a2 + (size_t)v * S, p->o1_b, (size_t)S * sizeof(float));
+    }
+    wn_matmul_t(sc->a2, S, s->o1_wt, skip, S, S, S, n);
+    for (int v = 0; v < n; v++) {
+        float *a2 = sc->a2 + (size_t)v * S;
+        for (int j = 0; j < S; j++) a2[j] = a2[j] > 0.0f ? a2[j] : 0.0f;
+        memcpy(logits + (size_t)v * K, p->o2_b, K * sizeof(float));
+    }
+    wn_matmul_t(logits, K, s->o2_wt, sc->a2, S, K, S, n);
+    for (int v = 0; v < n; v++)
+        cn_wn_direct_logits(s->m, sc->xin + (size_t)v * cn_wn_in_dim(c), logits + (size_t)v * K);
 }
 
 // Audio worker thread: no allocation, locks or I/O.
-void cn_wn_stream_logits(cn_wn_stream *s, float xprev, const float *cond, float *logits) {
+void cn_wn_stream_logits_batch(cn_wn_stream *s, const int *voices, int n, const float *xprev, const float *cond,
+                               float *logits) {
     const cn_wn_config *c = &s->m->cfg;
-    const int R = c->res, G2 = 2 * c->gate;
-    s->hist[s->hpos] = s->hist[s->hpos + CN_WN_HISTORY] = xprev;
-    s->hpos = (s->hpos + 1) & (CN_WN_HISTORY - 1);
-    wn_pos_input(s, s->hist + s->hpos + CN_WN_HISTORY, CN_WN_HISTORY, cond, s->h, s->zc, s->skip,
-                 s->scratch);
+    const int R = c->res;
+    const float **past = s->sc.past;
+    for (int v = 0; v < n; v++) {
+        wn_voice_state *vs = &s->voice[voices[v]];
+        vs->hist[vs->hpos] = vs->hist[vs->hpos + CN_WN_HISTORY] = xprev[v];
+        vs->hpos = (vs->hpos + 1) & (CN_WN_HISTORY - 1);
+        past[v] = vs->hist + vs->hpos + CN_WN_HISTORY;
+    }
+    wn_pos_input(s, n, past, CN_WN_HISTORY, cond, s->h, s->zc, s->skip, &s->sc);
     for (int l = 0; l < c->n_layers; l++) {
-        float *past = s->queue + s->qoff[l] + (size_t)s->qpos[l] * R;
-        wn_pos_layer(s, l, past, s->h, s->zc + (size_t)l * G2, s->hn, s->skip, s->scratch);
-        memcpy(past, s->h, (size_t)R * sizeof(float)); // h_l(t) replaces h_l(t - d)
-        if (++s->qpos[l] == cn_wn_dilation(c, l)) s->qpos[l] = 0;
+        for (int v = 0; v < n; v++) {
+            wn_voice_state *vs = &s->voice[voices[v]];
+            past[v] = vs->queue + s->qoff[l] + (size_t)vs->qpos[l] * R;
+        }
+        wn_pos_layer(s, l, n, past, s->h, s->zc, s->hn, s->skip, &s->sc);
+        for (int v = 0; v < n; v++) {
+            wn_voice_state *vs = &s->voice[voices[v]];
+            memcpy((float *)past[v], s->h + (size_t)v * R, (size_t)R * sizeof(float)); // h_l(t) replaces h_l(t - d)
+            if (++vs->qpos[l] == cn_wn_dilation(c, l)) vs->qpos[l] = 0;
+        }
         float *tmp = s->h;
         s->h = s->hn;
         s->hn = tmp;
     }
-    wn_pos_head(s, s->skip, logits, s->scratch);
+    wn_pos_head(s, n, s->skip, logits, &s->sc);
+}
+
+void cn_wn_stream_logits(cn_wn_stream *s, float xprev, const float *cond, float *logits) {
+    const int voice = 0;
+    cn_wn_stream_logits_batch(s, &voice, 1, &xprev, cond, logits);
 }
 
 // ---- naive reference ----------------------------------------------------------------------------------
@@ -415,23 +560,26 @@ void cn_wn_naive_logits(const cn_wn_stream *s, const float *xprev, const float *
     const int64_t rf = cn_wn_receptive_field(c);
     const int64_t w0 = t - rf + 1 > 0 ? t - rf + 1 : 0, W = t - w0 + 1;
     float *ha = work, *hb = ha + rf * R, *zc = hb + rf * R, *zero = zc + rf * Z,
-          *skip = zero + R, *scratch = skip + c->skip;
+          *skip = zero + R;
+    wn_scratch sc;
+    wn_scratch_point(c, skip + c->skip, 1, &sc);
     memset(zero, 0, (size_t)R * sizeof(float));
-    for (int64_t i = 0; i < W; i++) // xprev[j] is sample j - 1: sample j's past ends there
-        wn_pos_input(s, xprev + w0 + i + 1, w0 + i + 1, cond + (w0 + i) * C, ha + i * R,
-                     zc + i * Z, i == W - 1 ? skip : NULL, scratch);
+    for (int64_t i = 0; i < W; i++) { // xprev[j] is sample j - 1: sample j's past ends there
+        const float *past = xprev + w0 + i + 1;
+        wn_pos_input(s, 1, &past, w0 + i + 1, cond + (w0 + i) * C, ha + i * R, zc + i * Z,
+                     i == W - 1 ? skip : NULL, &sc);
+    }
     for (int l = 0; l < c->n_layers; l++) {
         const int d = cn_wn_dilation(c, l);
         for (int64_t i = 0; i < W; i++) {
             // Before the window only positions the output does not depend on are missing;
             // before time 0 the history is zero, as in the stream's fresh queues.
             const float *past = i >= d ? ha + (i - d) * R : zero;
-            wn_pos_layer(s, l, past, ha + i * R, zc + i * Z + (size_t)l * 2 * c->gate, hb + i * R,
-                         i == W - 1 ? skip : NULL, scratch);
+            wn_pos_layer(s, l, 1, &past, ha + i * R, zc + i * Z, hb + i * R, i == W - 1 ? skip : NULL, &sc);
         }
         float *tmp = ha;
         ha = hb;
         hb = tmp;
     }
-    wn_pos_head(s, skip, logits, scratch);
+    wn_pos_head(s, 1, skip, logits, &sc);
 }

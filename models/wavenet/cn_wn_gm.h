@@ -1,0 +1,15 @@
+// cn_wn_gm: which WaveNet instrument plays a General MIDI program. Each of the 16 GM
+// families (8 programs each) lists instrument names in order of preference; the first
+// one the model has is chosen, else the model's first instrument. The table is in
+// docs/wavenet.md ("Instruments for GM programs").
+#ifndef CN_WN_GM_H
+#define CN_WN_GM_H
+
+#include "models/wavenet/cn_wavenet.h"
+
+// Index of the instrument for GM program 0..127 (clamped) in the model's config.
+int cn_wn_gm_instrument(const cn_wn_config *c, int program);
+// The GM family name of a program ("Brass").
+const char *cn_wn_gm_family(int program);
+
+#endif

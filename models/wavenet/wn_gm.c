@@ -1,0 +1,45 @@
+// wn_gm.c: General MIDI program -> WaveNet instrument (cn_wn_gm.h).
+#include "models/wavenet/cn_wn_gm.h"
+
+#define GM_CHOICES 6
+
+typedef struct {
+    const char *family;
+    const char *prefer[GM_CHOICES]; // NULL-terminated when shorter
+} gm_family;
+
+// Closest by how the family sounds: bowed and plucked strings and keys to the violin
+// (rich, harmonic), winds, organs and pure tones to the flute, brass, reeds and bright
+// synth leads to the trumpet. Names of instruments not yet shipped come first, so a model
+// that has them picks them up without a change here.
+static const gm_family families[16] = {
+    {"Piano", {"piano", "harp", "guitar", "violin", "flute", NULL}},
+    {"Chromatic Percussion", {"harp", "piano", "flute", "violin", NULL}},
+    {"Organ", {"organ", "clarinet", "flute", "violin", NULL}},
+    {"Guitar", {"guitar", "harp", "piano", "violin", NULL}},
+    {"Bass", {"contrabass", "cello", "bassoon", "violin", NULL}},
+    {"Strings", {"violin", "cello", "flute", NULL}},
+    {"Ensemble", {"violin", "cello", "flute", NULL}},
+    {"Brass", {"trumpet", "horn", "clarinet", "violin", NULL}},
+    {"Reed", {"clarinet", "oboe", "bassoon", "trumpet", "flute", NULL}},
+    {"Pipe", {"flute", "clarinet", "violin", NULL}},
+    {"Synth Lead", {"trumpet", "violin", "flute", NULL}},
+    {"Synth Pad", {"violin", "flute", NULL}},
+    {"Synth Effects", {"flute", "violin", NULL}},
+    {"Ethnic", {"violin", "guitar", "harp", "flute", NULL}},
+    {"Percussive", {"piano", "harp", "flute", NULL}},
+    {"Sound Effects", {"flute", "violin", NULL}},
+};
+
+static int clamp_program(int p) { return p < 0 ? 0 : p > 127 ? 127 : p; }
+
+int cn_wn_gm_instrument(const cn_wn_config *c, int program) {
+    const gm_family *f = &families[clamp_program(program) / 8];
+    for (int i = 0; i < GM_CHOICES && f->prefer[i]; i++) {
+        int idx = cn_wn_instrument_index(c, f->prefer[i]);
+        if (idx >= 0) return idx;
+    }
+    return 0;
+}
+
+const char *cn_wn_gm_family(int program) { return families[clamp_program(program) / 8].family; }

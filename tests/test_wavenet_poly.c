@@ -1,0 +1,133 @@
+// LABELS: unit
+// TIMEOUT: 300
+// test_wavenet_poly.c: the shipped WaveNet as a polyphonic instrument, through a stereo
+// graph at 48 kHz (model at 16 kHz, resampled) as `render` and `play` use it:
+//   - every note of a chord sounds, each at the level it has alone (temperature 0: a voice
+//     does not depend on the others);
+//   - a rest after the chord and the end of the file are silent (no DC offset, no step);
+//   - blocks of any size (live) give the same samples as offline blocks;
+//   - notes beyond the voice limit steal, counted;
+//   - General MIDI programs choose instruments by family.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cn_test.h"
+#include "engine/cn_graph.h"
+#include "models/wavenet/cn_wavenet_plugin.h"
+#include "models/wavenet/cn_wn_gm.h"
+#include "models/wavenet/cn_wn_io.h"
+
+#define RATE 48000.0
+
+static cn_note_event note(double s, int type, int pitch, int channel) {
+    cn_note_event e = CN_NOTE((int64_t)(s * RATE), type, pitch, type == CN_EV_NOTE_ON ? 100 : 0);
+    e.channel = channel;
+    return e;
+}
+
+// Render the events (in blocks of `block`, or of pseudo-random sizes up to 512 when 0) into
+// a malloc'd stereo buffer of n frames.
+static float *render(const char *args, const cn_note_event *ev, int n_ev, int64_t n, int block, int64_t *stolen) {
+    cn_graph *g;
+    TEST_OK(cn_graph_create(RATE, 512, 2, &g));
+    TEST_OK(cn_graph_set_generator(g, &cn_wavenet_plugin, args));
+    TEST_OK(cn_graph_set_events(g, ev, n_ev));
+    float *x = malloc((size_t)n * 2 * sizeof *x);
+    TEST_ASSERT(x);
+    uint32_t r = 12345u;
+    for (int64_t f = 0; f < n;) {
+        r = r * 1664525u + 1013904223u;
+        int b = block ? block : 1 + (int)((r >> 8) % 512u);
+        if (b > n - f) b = (int)(n - f);
+        cn_graph_process(g, x + 2 * f, b);
+        f += b;
+    }
+    if (stolen) *stolen = cn_graph_voices_stolen(g);
+    cn_graph_destroy(g);
+    return x;
+}
+
+static double amp_at(const float *x, double a, double b, double hz) {
+    double re = 0, im = 0;
+    int64_t ia = (int64_t)(a * RATE), ib = (int64_t)(b * RATE);
+    for (int64_t i = ia; i < ib; i++) {
+        double ph = 2 * M_PI * hz * (double)i / RATE, y = 0.5 * (x[2 * i] + x[2 * i + 1]);
+        re += y * cos(ph);
+        im += y * sin(ph);
+    }
+    return 2 * sqrt(re * re + im * im) / (double)(ib - ia);
+}
+
+static double hz(int pitch) { return 440.0 * pow(2.0, (pitch - 69) / 12.0); }
+
+int main(void) {
+    setenv("CONTINUO_PRESETS", CN_SRC("presets"), 1);
+    const int chord[3] = {67, 71, 74}; // G4 B4 D5
+    const int64_t n = (int64_t)(2.6 * RATE);
+    cn_note_event ev[8];
+    int k = 0;
+    for (int i = 0; i < 3; i++) {
+        ev[k++] = note(0.1, CN_EV_NOTE_ON, chord[i], 0);
+        ev[k++] = note(1.1, CN_EV_NOTE_OFF, chord[i], 0);
+    }
+    int64_t stolen;
+    for (int inst = 0; inst < 3; inst++) {
+        const char *name[] = {"flute", "violin", "trumpet"};
+        char args[64];
+        snprintf(args, sizeof args, "instrument=%s", name[inst]);
+        float *x = render(args, ev, k, n, 512, &stolen);
+        TEST_ASSERT(stolen == 0);
+        // Chord against each note alone.
+        for (int i = 0; i < 3; i++) {
+            float *solo = render(args, &ev[2 * i], 2, (int64_t)(1.2 * RATE), 512, NULL);
+            double a = amp_at(x, 0.3, 1.0, hz(chord[i])), s = amp_at(solo, 0.3, 1.0, hz(chord[i]));
+            printf("%-8s %d: in the chord %.4f, alone %.4f (%+.1f dB)\n", name[inst], chord[i], a, s,
+                   20 * log10(a / s));
+            TEST_ASSERT(s > 0.001 && fabs(20 * log10(a / s)) < 1.0);
+            free(solo);
+        }
+        // The rest from 1.5 s (0.4 s after the note-offs) and the last 10 ms: silent.
+        double mean = 0, peak_end = 0;
+        for (int64_t i = (int64_t)(1.5 * RATE); i < n; i++) mean += x[2 * i] + x[2 * i + 1];
+        mean /= 2.0 * (double)(n - (int64_t)(1.5 * RATE));
+        for (int64_t i = n - 480; i < n; i++) peak_end = fmax(peak_end, fmax(fabs(x[2 * i]), fabs(x[2 * i + 1])));
+        printf("%-8s rest mean %.2e, peak of the last 10 ms %.2e\n", name[inst], mean, peak_end);
+        TEST_ASSERT(fabs(mean) < 1e-3 && peak_end < 1e-3);
+        // Live blocks of any size: the same samples.
+        float *y = render(args, ev, k, n, 0, NULL);
+        TEST_ASSERT(memcmp(x, y, (size_t)n * 2 * sizeof *x) == 0);
+        free(y);
+        free(x);
+    }
+
+    // Two voices for three notes: one stolen.
+    float *x = render("instrument=flute,voices=2", ev, k, n, 512, &stolen);
+    printf("3 notes on 2 voices: %lld stolen\n", (long long)stolen);
+    TEST_ASSERT(stolen == 1);
+    free(x);
+
+    // Programs: by family, and as events (channel 1 program 56 = trumpet, against an
+    // explicit trumpet).
+    cn_wn_model *m;
+    TEST_OK(cn_wn_load(CN_SRC("presets/wavenet-gm3.safetensors"), &m, NULL, NULL, NULL));
+    const struct {
+        int program;
+        const char *want;
+    } gm[] = {{73, "flute"}, {40, "violin"}, {56, "trumpet"}, {65, "trumpet"}, {0, "violin"}, {19, "flute"}};
+    for (size_t i = 0; i < sizeof gm / sizeof gm[0]; i++) {
+        int idx = cn_wn_gm_instrument(&m->cfg, gm[i].program);
+        printf("program %3d (%s) -> %s\n", gm[i].program, cn_wn_gm_family(gm[i].program), m->cfg.instruments[idx]);
+        TEST_ASSERT(!strcmp(m->cfg.instruments[idx], gm[i].want));
+    }
+    cn_wn_destroy(m);
+    cn_note_event pe[3] = {note(0.0, CN_EV_PROGRAM, 0, 1), note(0.1, CN_EV_NOTE_ON, 69, 1), note(0.6, CN_EV_NOTE_OFF, 69, 1)};
+    pe[0].value = 56;
+    float *a = render(NULL, pe, 3, (int64_t)(RATE), 512, NULL);
+    float *b = render("instrument=trumpet", pe + 1, 2, (int64_t)(RATE), 512, NULL);
+    TEST_ASSERT(memcmp(a, b, (size_t)RATE * 2 * sizeof *a) == 0);
+    free(a);
+    free(b);
+    printf("test_wavenet_poly: ok\n");
+    return 0;
+}
