@@ -46,6 +46,7 @@ raw() { sox -V1 "$1" -t f32 - 2>/dev/null; }
 same() { cmp -s <(raw "$1") <(raw "$2"); }
 render -o "$tmp/dry.wav"
 frames=$(soxi -s "$tmp/dry.wav" 2>/dev/null)
+ch=$(soxi -c "$tmp/dry.wav" 2>/dev/null) # render writes stereo; bytes per frame: 4 * ch
 
 # The EQ's master gain: -6 dB on the whole file (RMS ratio).
 render -o "$tmp/eq.wav" --fx "lv2:$FIL4:gain=-6"
@@ -56,8 +57,8 @@ awk -v d="$db" 'BEGIN { exit !(d > -6.1 && d < -5.9) }' || fail "EQ gain -6 meas
 
 # The delay: the wet file from frame 24000 on is the dry file.
 render -o "$tmp/delay.wav" --fx "lv2:$NODELAY:delay=24000:report_latency=0"
-raw "$tmp/delay.wav" | tail -c +$((24000 * 4 + 1)) >"$tmp/wet.raw"
-raw "$tmp/dry.wav" | head -c $(((frames - 24000) * 4)) >"$tmp/dry.raw"
+raw "$tmp/delay.wav" | tail -c +$((24000 * 4 * ch + 1)) >"$tmp/wet.raw"
+raw "$tmp/dry.wav" | head -c $(((frames - 24000) * 4 * ch)) >"$tmp/dry.raw"
 [ "$(soxi -s "$tmp/delay.wav" 2>/dev/null)" = "$frames" ] || fail "delayed file length"
 cmp -s "$tmp/wet.raw" "$tmp/dry.raw" || fail "delayed file is not the dry one 24000 frames late"
 same "$tmp/delay.wav" "$tmp/dry.wav" && fail "delay made no difference"

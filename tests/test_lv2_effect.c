@@ -102,7 +102,7 @@ static void test_delays(void) {
     TEST_ASSERT(comp == 100); // reported: compensated, it lands where it went in
 }
 
-// Mono engine, plugins with two outputs: (L+R)/2; with two inputs: both fed.
+// A mono chain (process()), plugins with two outputs: (L+R)/2; with two inputs: both fed.
 static void test_channels(void) {
     enum { N = 4800 };
     static float x[N], y[N];

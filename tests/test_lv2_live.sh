@@ -46,7 +46,8 @@ echo "$summary" | grep -q 'xruns: 0,' || fail "engine xruns: $summary"
 
 "$CN_BIN" render "$tune" --synth reference --rate 48000 -o "$tmp/render.wav" --fx "$fx" 2>"$tmp/render.err" ||
     fail "render: $(cat "$tmp/render.err")"
-raw() { sox -V1 "$1" -t s16 - 2>/dev/null | head -c $((288000 * 2)); }
+ch=$(soxi -c "$tmp/rec.wav" 2>/dev/null)
+raw() { sox -V1 "$1" -t s16 - 2>/dev/null | head -c $((288000 * 2 * ch)); }
 cmp -s <(raw "$tmp/rec.wav") <(raw "$tmp/render.wav") ||
     fail "the recording of play differs from render in its first 288000 frames"
 # And the chain did something: the limiter holds the peak at its -3 dBFS threshold (0.708).
