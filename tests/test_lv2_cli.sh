@@ -6,7 +6,8 @@
 # sample; swh delay_n is not used here: it mangles a block where its ring buffer wraps); a plugin
 # that reports latency (x42 nodelay) is compensated: the file equals the dry render, for
 # a MIDI file and for a --primer continuation; each error is one line, a non-zero exit
-# and no file left. Exits 77 without LV2 support, the plugins or sox.
+# and no file left, a plugin needing a GUI's feature included. Exits 77 without LV2
+# support, the plugins or sox.
 set -u
 : "${CN_BIN:?}" "${CN_SOURCE_DIR:?}"
 tmp=$(mktemp -d)
@@ -98,6 +99,31 @@ expect_fail "requires the LV2 feature http://lv2plug.in/ns/ext/worker#schedule" 
 expect_fail "no plugin URI" "lv2"
 expect_fail "no plugin URI" "lv2:gain=3"
 expect_fail "tail=-2 is not a number of seconds in [0, 600]" "lv2:$FIL4:tail=-2"
+# A plugin that needs a GUI's feature (a bundle of TTL only, found through LV2_PATH; a
+# urn: URI) is refused before its binary is loaded, naming the feature.
+mkdir -p "$tmp/lv2/needs-ui.lv2"
+cat >"$tmp/lv2/needs-ui.lv2/manifest.ttl" <<'TTL'
+@prefix lv2: <http://lv2plug.in/ns/lv2core#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<urn:continuo:test:needs-ui> a lv2:Plugin ; lv2:binary <needs-ui.so> ; rdfs:seeAlso <plugin.ttl> .
+TTL
+cat >"$tmp/lv2/needs-ui.lv2/plugin.ttl" <<'TTL'
+@prefix doap: <http://usefulinc.com/ns/doap#> .
+@prefix lv2: <http://lv2plug.in/ns/lv2core#> .
+<urn:continuo:test:needs-ui> a lv2:Plugin, lv2:EffectPlugin ;
+    doap:name "Needs a UI" ;
+    lv2:requiredFeature <http://lv2plug.in/ns/extensions/ui#parent> ;
+    lv2:port [ a lv2:AudioPort, lv2:InputPort ; lv2:index 0 ; lv2:symbol "in" ; lv2:name "In" ] ,
+             [ a lv2:AudioPort, lv2:OutputPort ; lv2:index 1 ; lv2:symbol "out" ; lv2:name "Out" ] .
+TTL
+LV2_PATH="$tmp/lv2" "$CN_BIN" render "$tune" -o "$tmp/bad.wav" --fx "lv2:urn:continuo:test:needs-ui,limiter" \
+    >/dev/null 2>"$tmp/err" && fail "a plugin needing ui:parent was loaded"
+[ "$(cat "$tmp/err")" = "continuo render: lv2 urn:continuo:test:needs-ui requires the LV2 feature http://lv2plug.in/ns/extensions/ui#parent, which continuo does not provide" ] ||
+    fail "needs-ui: $(cat "$tmp/err")"
+ls "$tmp"/bad.wav* >/dev/null 2>&1 && fail "needs-ui left a file"
+LV2_PATH="$tmp/lv2" "$CN_BIN" plugins --lv2 2>/dev/null | grep -q "NOT USABLE: requires the LV2 feature http://lv2plug.in/ns/extensions/ui#parent" ||
+    fail "plugins --lv2 does not say why needs-ui is refused"
+echo "ok: $(cat "$tmp/err")"
 "$CN_BIN" plugins --lv2 http://example.org/none >/dev/null 2>"$tmp/err" && fail "plugins --lv2 unknown URI succeeded"
 [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "plugins --lv2 unknown: $(cat "$tmp/err")"
 # Completion of `plugins --lv2 URI`, with the ':' bash splits words at.
