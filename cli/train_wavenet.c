@@ -11,7 +11,9 @@
 
 #include "cli/cn_cli.h"
 #include "cli/cn_train.h"
+#include "models/nn/cn_safetensors.h"
 #include "models/wavenet/cn_wn_io.h"
+#include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_run.h"
 
 #define CMD "train wavenet"
@@ -22,10 +24,19 @@ static void usage(void) {
         "usage: continuo train wavenet --data DIR... [options] -o FILE\n"
         "       continuo train wavenet prepare IN.mid --program P -o OUT.mid\n"
         "       continuo train wavenet export CKPT -o MODEL\n"
+        "       continuo train wavenet levels --score OUT.mid --program P [--low L --high H]\n"
+        "       continuo train wavenet levels --model MODEL --data DIR... [--lag MS] -o OUT | --check\n"
         "Train the WaveNet on each DIR's NAME.wav files (mono, model rate) with NAME.mid beside\n"
         "them; the instrument is the folder name (e.g. .../flute). 'prepare' writes IN.mid's\n"
         "monophonic notes with General MIDI program P (0..127) for FluidSynth to render.\n"
         "'export' writes a checkpoint's weights without the optimizer state (a third the size).\n"
+        "'levels' calibrates the loudness of each pitch against FluidSynth: --score writes a\n"
+        "chromatic run (pitches L..H, default 55..91, 0.8 s each, --velocity V, default 100)\n"
+        "for FluidSynth\n"
+        "to render; --model measures each note of DIR/*.wav+*.mid (the folder name is the\n"
+        "instrument) played alone by MODEL and writes MODEL with a dB table per instrument and\n"
+        "pitch that playback applies (scripts/render_training_audio.sh makes the folders);\n"
+        "--check only prints each folder's per-note level against the model as it is.\n"
         "  --data DIR        training folder (repeatable; more folders may follow the flag)\n"
         "  --eval DIR        validation WAV+MIDI folder (repeatable; never the test tunes):\n"
         "                    checkpoints are scored for pitch accuracy on the first 6 s of\n"
@@ -104,6 +115,81 @@ static int export_main(int argc, char **argv) {
     char prov[512];
     snprintf(prov, sizeof prov, "continuo train wavenet, step %ld, exported from %s", step, argv[1]);
     cn_status st = cn_wn_save(m, argv[3], NULL, NULL, step, prov);
+    cn_wn_destroy(m);
+    return st ? cn_ui_error(CMD, NULL) : 0;
+}
+
+// ---- levels ----------------------------------------------------------------------------------------
+
+static void print_line(void *ctx, const char *line) {
+    (void)ctx;
+    fprintf(stderr, "levels: %s\n", line);
+}
+
+static int levels_main(int argc, char **argv) {
+    const char *score = NULL, *model = NULL, *out = NULL, *data[MAX_DIRS];
+    cn_flag_list data_list = {data, 0, MAX_DIRS};
+    long program = -1, low = 55, high = 91, velocity = CN_WN_LEVEL_VELOCITY;
+    int check = 0;
+    double lag_ms = 7.0;
+    const cn_flag flags[] = {
+        {"score", 0, CN_FLAG_STR, &score, 0, 0, NULL},
+        {"program", 0, CN_FLAG_LONG, &program, 0, 127, NULL},
+        {"low", 0, CN_FLAG_LONG, &low, 0, 127, NULL},
+        {"high", 0, CN_FLAG_LONG, &high, 0, 127, NULL},
+        {"velocity", 0, CN_FLAG_LONG, &velocity, 1, 127, NULL},
+        {"check", 0, CN_FLAG_SET, &check, 0, 0, NULL},
+        {"model", 0, CN_FLAG_STR, &model, 0, 0, NULL},
+        {"data", 0, CN_FLAG_LIST_MANY, &data_list, 0, 0, NULL},
+        {"lag", 0, CN_FLAG_DBL, &lag_ms, 0, 1000, NULL},
+        {"output", 'o', CN_FLAG_STR, &out, 0, 0, NULL},
+    };
+    int n_pos;
+    int rc = cn_ui_flags_parse(CMD " levels", flags, (int)(sizeof flags / sizeof *flags), argc, argv, NULL, 0, &n_pos);
+    if (rc == 1) usage();
+    if (rc) return rc == 1 ? 0 : rc;
+    if (score) {
+        if (program < 0 || model || data_list.n || out)
+            return cn_ui_usage_error(CMD, "levels --score OUT.mid needs --program P (and no --model/--data/-o)");
+        if (low > high) return cn_ui_usage_error(CMD, "levels: --low %ld is above --high %ld", low, high);
+        return cn_wn_write_chromatic_midi((int)program, (int)low, (int)high, (int)velocity, score) ? cn_ui_error(CMD, NULL)
+                                                                                                 : 0;
+    }
+    if (!model || !data_list.n || (!out && !check) || (out && check))
+        return cn_ui_usage_error(CMD, "levels needs --model MODEL, --data DIR and -o OUT or --check (or --score)");
+    cn_wn_model *m;
+    if (cn_wn_load(model, &m, NULL, NULL, NULL)) return cn_ui_error(CMD, NULL);
+    cn_wn_dataset ds = {.sample_rate = m->cfg.sample_rate};
+    char names[CN_WN_MAX_INSTRUMENTS][32];
+    int n_names = 0;
+    int lag = (int)(lag_ms * m->cfg.sample_rate / 1000.0 + 0.5);
+    cn_status st = CN_OK;
+    for (int i = 0; i < data_list.n && !st; i++)
+        st = cn_wn_dataset_add_dir(&ds, data[i], NULL, lag, names, &n_names, CN_WN_MAX_INSTRUMENTS);
+    for (int i = 0; i < n_names && !st && check; i++) {
+        cn_wn_level_stats ls;
+        if (!(st = cn_wn_level_stats_of(m, &ds, i, names[i], &ls)))
+            printf("%s: %d notes, median %+.1f dB, %.1f%% within 6 dB, worst %+.1f dB\n", names[i], ls.notes, ls.median_db,
+                   100.0 * ls.within6, ls.worst_db);
+    }
+    if (check) {
+        cn_wn_dataset_free(&ds);
+        cn_wn_destroy(m);
+        return st ? cn_ui_error(CMD, NULL) : 0;
+    }
+    if (!st) st = cn_wn_calibrate_levels(m, &ds, names, n_names, print_line, NULL);
+    // The provenance says where the weights came from, then this calibration.
+    char prov[8192] = "";
+    cn_st_file *f = NULL;
+    static const char tag[] = "levels calibrated by continuo train wavenet levels";
+    if (!st && !cn_st_open(model, &f) && cn_st_meta(f, "provenance"))
+        snprintf(prov, sizeof prov, "%s; ", cn_st_meta(f, "provenance"));
+    cn_st_close(f);
+    char *again = strstr(prov, tag); // calibrating again replaces the table: say it once
+    if (again) *again = 0;
+    snprintf(prov + strlen(prov), sizeof prov - strlen(prov), "%s", tag);
+    if (!st) st = cn_wn_save(m, out, NULL, NULL, 0, prov);
+    cn_wn_dataset_free(&ds);
     cn_wn_destroy(m);
     return st ? cn_ui_error(CMD, NULL) : 0;
 }
@@ -196,6 +282,7 @@ static void on_report(const cn_progress *p, void *user) {
 int cn_train_wavenet_main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "prepare")) return prepare_main(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "export")) return export_main(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "levels")) return levels_main(argc - 1, argv + 1);
     args a;
     memset(&a, 0, sizeof a);
     cn_wn_run_config c;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh: the main job, from a fresh Debian 12 machine: installs what is missing, builds,
 # continues a tune with the shipped melody model and renders it to demo.wav with the
-# shipped WaveNet (violin) and to demo-reference.wav with the reference synth. With PLAY=1 it
+# shipped WaveNet (violin) and to demo-reference.wav with the reference synth, and renders
+# a four-part chorale (scripts/make_chorale.sh) with the WaveNet to demo-chorale.wav. With PLAY=1 it
 # also plays them live through the speakers (WaveNet violin).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,5 +22,11 @@ fi
 # The shipped WaveNet plays it as a fiddle (16 kHz, its rate); the reference synth too, to compare.
 "$bin" render "$mid" -o "$out" --synth wavenet --instrument violin --rate 16000
 "$bin" render "$mid" -o "${out%.wav}-reference.wav" --synth reference
-echo "demo: wrote $mid, $out (WaveNet violin) and ${out%.wav}-reference.wav (reference synth)" >&2
+# Polyphony: a four-part chorale, each part its own General MIDI instrument (flute, violin,
+# trumpet, cello) and place in the stereo field, played by the WaveNet's voices.
+chorale="${out%.wav}-chorale"
+bash "$root/scripts/make_chorale.sh" "$chorale.mid"
+"$bin" render "$chorale.mid" -o "$chorale.wav" --synth wavenet
+echo "demo: wrote $mid, $out (WaveNet violin), ${out%.wav}-reference.wav (reference synth) and" \
+  "$chorale.wav (four-part chorale, WaveNet, stereo)" >&2
 if [ "${PLAY:-0}" = 1 ]; then "$bin" play "$mid" --synth wavenet --instrument violin; fi

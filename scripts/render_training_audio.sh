@@ -44,6 +44,15 @@ done
 [[ -f $sf2 ]] || { echo "render_training_audio: $sf2 missing (apt-get install fluid-soundfont-gm)" >&2; exit 1; }
 [[ -x $bin ]] || { echo "render_training_audio: $bin not built (cmake --build build)" >&2; exit 1; }
 
+render_wav() { # MID WAV: FluidSynth, mono 16-bit at the rate, via temporary names
+  local mid=$1 wav=$2
+  fluidsynth -ni -q -R 0 -C 0 -g 1.0 -r "$rate" -O s16 -T wav -F "${wav%.wav}.st.tmp.wav" \
+    "$sf2" "$mid" >/dev/null
+  sox "${wav%.wav}.st.tmp.wav" -c 1 -b 16 "${wav%.wav}.tmp.wav"
+  rm -f "${wav%.wav}.st.tmp.wav"
+  mv "${wav%.wav}.tmp.wav" "$wav"
+}
+
 render_split() { # split count
   local split=$1 count=$2 src=$root/data/melody/nottingham/$1
   local tunes
@@ -55,11 +64,7 @@ render_split() { # split count
       local base=${tune%.mid}
       [[ -f $dir/$base.wav && -f $dir/$base.mid ]] && continue
       "$bin" train wavenet prepare "$src/$tune" --program "$prog" -o "$dir/$base.mid"
-      fluidsynth -ni -q -R 0 -C 0 -g 1.0 -r "$rate" -O s16 -T wav -F "$dir/$base.st.tmp.wav" \
-        "$sf2" "$dir/$base.mid" >/dev/null
-      sox "$dir/$base.st.tmp.wav" -c 1 -b 16 "$dir/$base.tmp.wav"
-      rm -f "$dir/$base.st.tmp.wav"
-      mv "$dir/$base.tmp.wav" "$dir/$base.wav"
+      render_wav "$dir/$base.mid" "$dir/$base.wav"
     done
     echo "render_training_audio: $split/$name (program $prog): $(ls "$dir"/*.wav | wc -l) files in $dir"
   done
@@ -67,3 +72,12 @@ render_split() { # split count
 render_split train "$ntrain"
 render_split valid "$nvalid"
 render_split test "$ntest"
+# Level calibration (`continuo train wavenet levels`): a chromatic run G3..G6 per instrument.
+for spec in $instruments; do
+  dir=$out/levels/${spec%%:*}
+  mkdir -p "$dir"
+  [[ -f $dir/chromatic.wav && -f $dir/chromatic.mid ]] && continue
+  "$bin" train wavenet levels --score "$dir/chromatic.mid" --program "${spec##*:}"
+  render_wav "$dir/chromatic.mid" "$dir/chromatic.wav"
+done
+echo "render_training_audio: levels: chromatic runs in $out/levels"

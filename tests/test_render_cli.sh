@@ -119,4 +119,16 @@ done
 rc=0
 "$CN_BIN" render --primer "r r" -o "$tmp/bad.wav" 2>"$tmp/err" || rc=$?
 [ $rc = 1 ] && grep -q "has no notes" "$tmp/err" && [ ! -e "$tmp/bad.wav" ] || fail "render --primer 'r r': exit $rc"
+# Four parts on four channels (scripts/make_chorale.sh), panned apart: every part sounds,
+# the channels differ, nothing is stolen, and the summary says stereo.
+bash "$CN_SOURCE_DIR/scripts/make_chorale.sh" "$tmp/chorale.mid" || fail "make_chorale.sh"
+"$CN_BIN" render "$tmp/chorale.mid" -o "$tmp/chorale.wav" 2>"$tmp/err" || fail "render chorale: $(cat "$tmp/err")"
+grep -q "stereo, to .*; voices stolen: 0$" "$tmp/err" || fail "chorale summary: $(cat "$tmp/err")"
+l=$(sox "$tmp/chorale.wav" -n remix 1 stat 2>&1 | sed -n 's/^RMS *amplitude: *//p')
+r=$(sox "$tmp/chorale.wav" -n remix 2 stat 2>&1 | sed -n 's/^RMS *amplitude: *//p')
+d=$(sox "$tmp/chorale.wav" -n remix 1,2v-1 stat 2>&1 | sed -n 's/^RMS *amplitude: *//p')
+echo "chorale: RMS left $l, right $r, of left - right $d"
+awk -v l="$l" -v r="$r" -v d="$d" 'BEGIN { exit !(l > 0.02 && r > 0.02 && d > 0.1 * l) }' || fail "chorale: not stereo"
+"$CN_BIN" render "$tmp/chorale.mid" -o "$tmp/chorale2.wav" --synth reference --fx "eq:gain=2,reverb:mix=0.2,limiter" \
+  2>"$tmp/err" || fail "render chorale with effects: $(cat "$tmp/err")"
 echo "test_render_cli: ok"

@@ -114,6 +114,10 @@ typedef struct cn_wn_model {
     float *mem;       // all parameters, flat
     size_t n_params;
     cn_wn_params p;
+    // Level calibration (not trained): dB added to a note of instrument i and pitch p, so
+    // that its level matches FluidSynth's rendering (cn_wn_levels.h); 0 when uncalibrated.
+    // Saved as the tensor "level.db" [n_instruments][128] when any is set.
+    float level_db[CN_WN_MAX_INSTRUMENTS][128];
 } cn_wn_model;
 
 // Allocate; weights are zero until cn_wn_init_weights or a checkpoint load.

@@ -10,6 +10,7 @@
 
 #define CN_WN_FORMAT "continuo-wavenet"
 #define CN_WN_VERSION 2 // 2: pitch-lag audio inputs (in.w, pred.w got CN_WN_NAUDIO columns)
+#define CN_WN_LEVELS_TENSOR "level.db" // optional: the level calibration (cn_wn_model.level_db)
 
 // adam_m/adam_v may be NULL (weights only); provenance may be NULL.
 cn_status cn_wn_save(const cn_wn_model *m, const char *path, const float *adam_m,

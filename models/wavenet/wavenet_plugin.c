@@ -14,6 +14,7 @@
 #include "models/wavenet/cn_wavenet_plugin.h"
 #include "models/wavenet/cn_wn_gm.h"
 #include "models/wavenet/cn_wn_io.h"
+#include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_synth.h"
 
 #define WN_PATH_MAX 4096
@@ -35,6 +36,7 @@ static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
 // blocker removes it, and a gate fades the voice out after its release, so rests and the
 // file's end are silent (no step), and the slot is then freed.
 typedef struct wn_voice {
+    float level;        // the model's level calibration for the note's instrument and pitch
     float gate, dc_x1, dc_y1;
     int64_t since_off;  // model samples since the release began, -1 while held
 } wn_voice;
@@ -222,7 +224,12 @@ static void voice_start(void *self, int slot, int stolen) {
                                         : cn_wn_gm_instrument(&w->model->cfg, w->vs.ch[mv->channel].program);
     // A fresh voice starts from silence, with its own draw sequence (seed and note order).
     cn_wn_poly_reset(w->poly, slot, inst, w->seed + 0x9E3779B97F4A7C15ull * (mv->age + 1));
-    cn_wn_poly_note_on(w->poly, slot, mv->pitch, mv->velocity);
+    // The model always hears CN_WN_LEVEL_VELOCITY: the shipped one's level does not follow
+    // its velocity input reliably (up to 9 dB off FluidSynth's at 70), so velocity sets the
+    // voice's gain instead. cn_voices_gain is 1 at velocity 127.
+    cn_wn_poly_note_on(w->poly, slot, mv->pitch, CN_WN_LEVEL_VELOCITY);
+    const float vref = 127.0f / CN_WN_LEVEL_VELOCITY;
+    v->level = vref * vref * powf(10.0f, w->model->level_db[inst][mv->pitch & 127] / 20.0f);
     v->gate = v->dc_x1 = v->dc_y1 = 0.0f;
     v->since_off = -1;
 }
@@ -247,7 +254,7 @@ static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
     for (int a = 0; a < na; a++) {
         const int slot = w->active[a];
         wn_voice *v = &w->voice[slot];
-        float *y = w->vbuf + (size_t)a * n, gl, gr, g = cn_voices_gain(&w->vs, slot) * w->gain;
+        float *y = w->vbuf + (size_t)a * n, gl, gr, g = cn_voices_gain(&w->vs, slot) * v->level * w->gain;
         cn_voices_pan(&w->vs, w->vs.v[slot].channel, &gl, &gr);
         for (int i = 0; i < n; i++) {
             float x = y[i], d = x - v->dc_x1 + w->dc_r * v->dc_y1;

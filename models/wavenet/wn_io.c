@@ -38,6 +38,11 @@ cn_status cn_wn_save(const cn_wn_model *m, const char *path, const float *adam_m
         st = cn_st_writer_add(w, cn_wn_param_name(i), ptr, nd, shape);
         ptr += sizes[i];
     }
+    int levels = 0;
+    for (int i = 0; i < c->n_instruments; i++)
+        for (int k = 0; k < 128; k++) levels |= m->level_db[i][k] != 0.0f;
+    int lshape[2] = {c->n_instruments, 128};
+    if (!st && levels) st = cn_st_writer_add(w, CN_WN_LEVELS_TENSOR, &m->level_db[0][0], 2, lshape);
     int flat[1] = {(int)m->n_params};
     if (!st && adam_m) st = cn_st_writer_add(w, "adam.m", adam_m, 1, flat);
     if (!st && adam_v) st = cn_st_writer_add(w, "adam.v", adam_v, 1, flat);
@@ -116,6 +121,11 @@ cn_status cn_wn_load(const char *path, cn_wn_model **out, float **adam_m, float 
         st = wn_get_finite(f, cn_wn_param_name(i), nd, shape, ptr, sizes[i]);
         if (st) goto fail;
         ptr += sizes[i];
+    }
+    if (cn_st_find(f, CN_WN_LEVELS_TENSOR)) {
+        int lshape[2] = {cfg.n_instruments, 128};
+        st = wn_get_finite(f, CN_WN_LEVELS_TENSOR, 2, lshape, &m->level_db[0][0], (size_t)cfg.n_instruments * 128);
+        if (st) goto fail;
     }
     if (adam_m && adam_v) {
         am = calloc(m->n_params, sizeof *am);

@@ -46,6 +46,7 @@ cn_status cn_wn_grow_instruments(cn_wn_model **pm, char names[][32], int n_names
         oo += so[i];
         on += sn[i];
     }
+    memcpy(g->level_db, m->level_db, sizeof g->level_db); // new instruments: uncalibrated
     cn_wn_destroy(m);
     *pm = g;
     return CN_OK;
