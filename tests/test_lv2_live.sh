@@ -6,7 +6,9 @@
 # plays every frame with no engine xrun, and its recording holds the same samples as
 # `render` of the same tune and chain: instantiation happens before playback, the worker
 # only runs the plugins, in runs of one size whatever the ring buffer asks, and the latency
-# is compensated in both. Skips (77) without jackd, a JACK server, LV2 support or the plugins.
+# is compensated in both. With --endless (notes through the event queue while playing) a
+# compensated 2000-frame delay before swh GVerb leaves the recording as it is without it.
+# Skips (77) without jackd, a JACK server, LV2 support or the plugins.
 set -u
 fail() { echo "test_lv2_live: FAIL: $*" >&2; exit 1; }
 : "${CN_BIN:?}" "${CN_SOURCE_DIR:?}"
@@ -15,10 +17,11 @@ command -v sox >/dev/null || { echo "test_lv2_live: SKIP: no sox"; exit 77; }
 FIL4=http://gareus.org/oss/lv2/fil4#mono
 DPL=http://gareus.org/oss/lv2/dpl#mono
 NODELAY=http://gareus.org/oss/lv2/nodelay
+GVERB=http://plugin.org.uk/swh-plugins/gverb
 tmp=$(mktemp -d)
 "$CN_BIN" plugins --lv2 >"$tmp/list" 2>"$tmp/err" || { echo "test_lv2_live: SKIP: $(cat "$tmp/err")"; rm -rf "$tmp"; exit 77; }
-for u in "$FIL4" "$DPL" "$NODELAY"; do
-    grep -qx "$u" "$tmp/list" || { echo "test_lv2_live: SKIP: $u not installed (x42-plugins)"; rm -rf "$tmp"; exit 77; }
+for u in "$FIL4" "$DPL" "$NODELAY" "$GVERB"; do
+    grep -qx "$u" "$tmp/list" || { echo "test_lv2_live: SKIP: $u not installed (x42-plugins, swh-lv2)"; rm -rf "$tmp"; exit 77; }
 done
 . "$CN_SOURCE_DIR/tests/jack_helpers.sh"
 cleanup() {
@@ -53,4 +56,15 @@ cmp -s <(raw "$tmp/rec.wav") <(raw "$tmp/render.wav") ||
 # And the chain did something: the limiter holds the peak at its -3 dBFS threshold (0.708).
 peak=$(sox -V1 "$tmp/rec.wav" -n stat 2>&1 | awk '/^(Maximum|Minimum) amplitude/ {v = $3 < 0 ? -$3 : $3; if (v > p) p = v} END {print p}')
 awk -v p="$peak" 'BEGIN { exit !(p > 0.70 && p < 0.7085) }' || fail "peak $peak is not the limiter's 0.708"
-echo "test_lv2_live: play -o through 3 LV2 effects = render, 288000 frames, peak $peak"
+# Endless play (notes come through the event queue while playing): a compensated 2000-frame
+# delay leaves the recording as it is without it.
+for d in with without; do
+    chain="lv2:$GVERB:drylevel=0"
+    [ $d = with ] && chain="lv2:$NODELAY:delay=2000:report_latency=1,$chain"
+    "$CN_BIN" play --endless --duration 3 --device JACK --seed 2 -o "$tmp/e_$d.wav" --fx "$chain" \
+        2>"$tmp/e.err" || fail "endless play $d: $(cat "$tmp/e.err")"
+    tail -n 1 "$tmp/e.err" | grep -q 'xruns: 0,' || fail "endless $d: $(tail -n 1 "$tmp/e.err")"
+done
+cmp -s <(sox -V1 "$tmp/e_with.wav" -t s16 -) <(sox -V1 "$tmp/e_without.wav" -t s16 -) ||
+    fail "endless play: the compensated delay changed the recording"
+echo "test_lv2_live: play -o through 3 LV2 effects = render, 288000 frames, peak $peak; endless: compensated delay = none"
