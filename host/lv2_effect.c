@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <lv2/atom/atom.h>
+#include <lv2/core/lv2.h>
 #include <lv2/buf-size/buf-size.h>
 #include <lv2/options/options.h>
 
@@ -106,7 +107,35 @@ static const LilvPort *find_control(const lv2_fx *fx, const char *symbol) {
     return port;
 }
 
-// One SYMBOL=VALUE: a control input, the value a number within the port's range.
+static int has_property(const lv2_fx *fx, const LilvPort *port, const char *uri) {
+    LilvNode *n = lilv_new_uri(fx->w->world, uri);
+    int has = lilv_port_has_property(fx->plugin, port, n);
+    lilv_node_free(n);
+    return has;
+}
+
+// The value of an enumeration port must be one of its scale points: CN_OK, or an error
+// listing them ("0 (Off), 1 (On)").
+static cn_status check_enumeration(const lv2_fx *fx, const LilvPort *port, const char *sym, float v) {
+    LilvScalePoints *points = lilv_port_get_scale_points(fx->plugin, port);
+    char list[1024] = "";
+    size_t len = 0;
+    int found = !points; // no scale points: nothing to check against
+    LILV_FOREACH (scale_points, i, points) {
+        const LilvScalePoint *p = lilv_scale_points_get(points, i);
+        float pv = lilv_node_as_float(lilv_scale_point_get_value(p));
+        found |= pv == v;
+        int k = snprintf(list + len, sizeof list - len, "%s%g (%s)", len ? ", " : "", (double)pv,
+                         lilv_node_as_string(lilv_scale_point_get_label(p)));
+        if (k > 0 && (size_t)k < sizeof list - len) len += (size_t)k;
+    }
+    lilv_scale_points_free(points);
+    if (found) return CN_OK;
+    return cn_fail(CN_ERR_ARG, "lv2 %s: %s=%g is none of the port's values: %s", fx->uri, sym, (double)v, list);
+}
+
+// One SYMBOL=VALUE: a control input, the value a number within the port's range (one of
+// its values for an enumeration, a whole number for an integer or toggle).
 static cn_status set_control(lv2_fx *fx, const cn_kv *kv) {
     char sym[128], num[64], *end;
     if (kv->key_len >= sizeof sym) return cn_fail(CN_ERR_ARG, "lv2 %s: port name too long", fx->uri);
@@ -133,6 +162,12 @@ static cn_status set_control(lv2_fx *fx, const cn_kv *kv) {
     if (v < lo || v > hi)
         return cn_fail(CN_ERR_RANGE, "lv2 %s: %s=%g out of range [%g, %g]", fx->uri, sym, (double)v, (double)lo,
                        (double)hi);
+    if (has_property(fx, port, LV2_CORE__enumeration)) {
+        if ((st = check_enumeration(fx, port, sym, v))) return st;
+    } else if ((has_property(fx, port, LV2_CORE__integer) || has_property(fx, port, LV2_CORE__toggled)) &&
+               v != floorf(v)) {
+        return cn_fail(CN_ERR_ARG, "lv2 %s: %s=%g: the port takes whole numbers only", fx->uri, sym, (double)v);
+    }
     fx->controls[lilv_port_get_index(fx->plugin, port)] = v;
     return CN_OK;
 }

@@ -6,7 +6,8 @@
 // delay (impulse in, peak position out), the latency the x42 delay reports (plus the
 // wrapper's own: it runs plugins on blocks of a fixed size), the channel
 // adaptation (1-in/2-out and 2-in/2-out plugins on a mono and a stereo chain), and the one-line
-// errors: unknown URI, unknown port, value out of range, not an effect, missing feature.
+// errors: unknown URI, unknown port, value out of range, a fraction for a whole-number or
+// enumeration port, not an effect, missing feature.
 // Exits 77 without lilv or without those plugins.
 #include <math.h>
 #include <string.h>
@@ -180,6 +181,10 @@ static void test_errors(void) {
     expect_error("uri=" URI_DELAY ",delay_time=11", "delay_time=11 out of range [0, 10]");
     expect_error("uri=" URI_DELAY ",delay_time=soon", "'soon' for delay_time is not a number");
     expect_error("delay_time=1", "no plugin URI");
+    expect_error("uri=" URI_NODELAY ",delay=10.5", "delay=10.5: the port takes whole numbers only");
+    expect_error("uri=" URI_NODELAY ",report_latency=1.5",
+                 "report_latency=1.5 is none of the port's values: "); // an enumeration
+    expect_error("uri=" URI_NODELAY ",report_latency=1.5", "0 (Delay, do not report latency)");
     expect_error("uri=http://gareus.org/oss/lv2/midifilter#mididelay", "is not an effect: 0 audio inputs");
     expect_error("uri=http://gareus.org/oss/lv2/convoLV2#Mono",
                  "requires the LV2 feature http://lv2plug.in/ns/ext/worker#schedule");
