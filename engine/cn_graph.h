@@ -40,9 +40,11 @@ void cn_graph_destroy(cn_graph *g); // NULL is a no-op
 cn_status cn_graph_set_generator(cn_graph *g, const cn_plugin_desc *gen, const char *args);
 cn_status cn_graph_add_effect(cn_graph *g, const cn_plugin_desc *fx, const char *args);
 // [main] Add effects from a chain spec, looking ids up in the registry:
-//   CHAIN  = EFFECT ("," EFFECT)*      EFFECT = ID (":" KEY=VALUE)*
+//   CHAIN  = EFFECT ("," EFFECT)*      EFFECT = ID [":" URI] (":" KEY=VALUE)*
 // and a bare KEY=VALUE item continues the previous effect, so both
-// "eq:gain=3:freq=800,reverb:mix=0.2,limiter" and "eq:gain=3,freq=800,limiter" work.
+// "eq:gain=3:freq=800,reverb:mix=0.2,limiter" and "eq:gain=3,freq=800,limiter" work. A
+// URI (a scheme such as "http:", then up to the first ":KEY=") keeps its own ':' and
+// reaches the plugin's create() as uri=URI, %-escaped: "lv2:http://x.org/eq#mono:gain=3".
 // On an error the effects added before the bad item stay in the graph (callers give up).
 cn_status cn_graph_add_chain(cn_graph *g, const char *chain);
 int cn_graph_effect_count(const cn_graph *g);
