@@ -26,8 +26,8 @@ static const char *num(float v, char *buf, size_t size) {
     return buf;
 }
 
-// One LV2 plugin: a header line, then its control inputs (with `full`, also its name,
-// class and why it cannot be used).
+// One LV2 plugin: a header line, then its control inputs (with `full`, also their names,
+// the plugin's class and its control outputs).
 static void print_lv2(const cn_lv2_info *e, int full) {
     printf("%s\n  %s; audio %d in, %d out", e->uri, e->name, e->audio_in, e->audio_out);
     if (e->audio_unconnected) printf(" (+%d optional, left unconnected)", e->audio_unconnected);
@@ -36,11 +36,13 @@ static void print_lv2(const cn_lv2_info *e, int full) {
     if (full) printf("  class: %s\n", e->class_name);
     for (int k = 0; k < e->n_controls; k++) {
         const cn_lv2_port_info *c = &e->controls[k];
+        if (c->output && !full) break; // outputs come last
+        if (c->output && (k == 0 || !e->controls[k - 1].output)) printf("  control outputs (not settable):\n");
         printf("  %-16s", c->symbol);
         if (full) printf(" %-28s", c->name);
         char lo[32], hi[32], def[32];
-        printf(" [%s .. %s] default %s", num(c->min, lo, sizeof lo), num(c->max, hi, sizeof hi),
-               num(c->def, def, sizeof def));
+        printf(" [%s .. %s]", num(c->min, lo, sizeof lo), num(c->max, hi, sizeof hi));
+        if (!c->output) printf(" default %s", num(c->def, def, sizeof def));
         printf("\n");
     }
 }
@@ -70,7 +72,8 @@ int cn_cmd_plugins(int argc, char **argv) {
                "               the standard folders): URI, name, audio inputs and outputs, and\n"
                "               each control port's symbol, range and default. Use one with\n"
                "               --fx \"lv2:URI:SYMBOL=VALUE,...\" (docs/lv2.md)\n"
-               "  --lv2 URI    the one plugin in full, or why continuo cannot load it\n");
+               "  --lv2 URI    the one plugin in full (port names, class, control outputs),\n"
+               "               or why continuo cannot load it\n");
         return 0;
     }
     if (argc > 1 && !strcmp(argv[1], "--lv2")) {

@@ -27,6 +27,7 @@ int64_t cn_lv2_effect_latency(void *self);
 typedef struct cn_lv2_port_info {
     char *symbol, *name;
     float min, max, def; // NAN where the plugin gives none
+    int output;          // 1: a control output (a meter, the latency report)
 } cn_lv2_port_info;
 
 typedef struct cn_lv2_info {
@@ -35,7 +36,7 @@ typedef struct cn_lv2_info {
     int audio_unconnected; // optional audio ports beyond 2 (side-chains) continuo leaves open
     int reports_latency;
     char *unusable; // NULL, or why continuo cannot load it (one line)
-    cn_lv2_port_info *controls; // control input ports
+    cn_lv2_port_info *controls; // control ports: the inputs, then the outputs
     int n_controls;
 } cn_lv2_info;
 

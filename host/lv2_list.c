@@ -41,7 +41,7 @@ static cn_status describe(const cn_lv2_world *w, const LilvPlugin *p, const cn_l
     e->reports_latency = s->latency_port >= 0;
     e->unusable = s->why[0] ? strdup(s->why) : NULL;
     uint32_t n = lilv_plugin_get_num_ports(p);
-    e->controls = calloc(n ? n : 1, sizeof *e->controls);
+    e->controls = calloc(n ? n : 1, sizeof *e->controls); // at most every port
     float *ranges = malloc(3 * (n ? n : 1) * sizeof *ranges);
     if (!e->uri || !e->name || !e->class_name || (s->why[0] && !e->unusable) || !e->controls || !ranges) {
         free(ranges);
@@ -49,10 +49,13 @@ static cn_status describe(const cn_lv2_world *w, const LilvPlugin *p, const cn_l
     }
     float *min = ranges, *max = ranges + n, *def = ranges + 2 * n;
     lilv_plugin_get_port_ranges_float(p, min, max, def);
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t k = 0; k < 2 * n; k++) { // inputs first, then outputs
+        const uint32_t i = k % n;
+        const int output = k >= n;
         const LilvPort *port = lilv_plugin_get_port_by_index(p, i);
-        if (!lilv_port_is_a(p, port, w->control) || !lilv_port_is_a(p, port, w->input)) continue;
+        if (!lilv_port_is_a(p, port, w->control) || !lilv_port_is_a(p, port, output ? w->output : w->input)) continue;
         cn_lv2_port_info *c = &e->controls[e->n_controls++];
+        c->output = output;
         c->symbol = dup_node(lilv_port_get_symbol(p, port));
         c->name = take_node(lilv_port_get_name(p, port));
         c->min = min[i];

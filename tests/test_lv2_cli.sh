@@ -38,6 +38,8 @@ fi
 "$CN_BIN" plugins --lv2 "$DELAY" >"$tmp/one" || fail "plugins --lv2 URI"
 grep -q "class: Delay" "$tmp/one" && grep -Eq "^  delay_time +Delay Time \(s\) +\[0 \.\. 10\] default 0$" "$tmp/one" ||
     fail "plugins --lv2 $DELAY: $(cat "$tmp/one")"
+"$CN_BIN" plugins --lv2 "$NODELAY" | grep -A1 "^  control outputs (not settable):$" | grep -Eq "^  latency +latency +\[0 \.\. 192000\]$" ||
+    fail "plugins --lv2 $NODELAY does not show its latency output: $("$CN_BIN" plugins --lv2 "$NODELAY")"
 "$CN_BIN" plugins --help | grep -q -- "--lv2" || fail "plugins --help lacks --lv2"
 
 tune="$CN_SOURCE_DIR/data/melody/nottingham/test/xmas6.mid"
