@@ -143,5 +143,6 @@ int cn_bench_live(int argc, char **argv) {
            res.xruns, res.device_xruns, res.max_callback_gap_ms, 1000.0 * (double)block / (double)rate);
     printf("  resident memory: start %.1f MB, end %.1f MB, range while playing %.1f .. %.1f MB\n", rss0, rss1,
            m.lo < 1e300 ? m.lo : rss1, m.hi > 0 ? m.hi : rss1);
+    printf("  worker thread: %s\n", res.worker_realtime ? "real-time (SCHED_FIFO)" : "normal scheduling (real-time refused)");
     return 0;
 }
