@@ -236,6 +236,7 @@ static void voice_start(void *self, int slot, int stolen) {
     // The model always hears CN_WN_LEVEL_VELOCITY: the shipped one's level does not follow
     // its velocity input reliably (up to 9 dB off FluidSynth's at 70), so velocity sets the
     // voice's gain instead. cn_voices_gain is 1 at velocity 127.
+    cn_wn_poly_bend(w->poly, slot, cn_voices_bend(&w->vs, mv->channel));
     cn_wn_poly_note_on(w->poly, slot, mv->pitch, CN_WN_LEVEL_VELOCITY);
     const float vref = 127.0f / CN_WN_LEVEL_VELOCITY;
     v->level = vref * vref * powf(10.0f, w->model->level_db[inst][mv->pitch & 127] / 20.0f);
@@ -315,6 +316,11 @@ static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
 static void wn_note_event(void *self, const cn_note_event *ev) {
     wn_plugin *w = self;
     cn_voices_event(&w->vs, ev, &wn_voice_ops, w);
+    if (ev->type != CN_EV_PITCH_BEND || ev->channel < 0 || ev->channel >= CN_MIDI_CHANNELS) return;
+    const float bend = cn_voices_bend(&w->vs, ev->channel); // the channel's sounding voices follow
+    for (int slot = 0; slot < w->vs.limit; slot++)
+        if (w->vs.v[slot].state != CN_VOICE_FREE && w->vs.v[slot].channel == ev->channel)
+            cn_wn_poly_bend(w->poly, slot, bend);
 }
 
 static void wn_process_stereo(void *self, int64_t start, const float *in_l, const float *in_r, float *out_l,
