@@ -82,7 +82,7 @@ int cn_bench_live(int argc, char **argv) {
     long rate = 48000, block = 256;
     int no_hog = 0;
     const char *device = "JACK";
-    cn_synth_opts so = {.synth = "wavenet", .instrument = "flute", .fx = "eq,reverb:mix=0.15,limiter"};
+    cn_synth_opts so = {.synth = "wavenet", .instrument = "flute", .fx = "eq,reverb:mix=0.15,limiter", .live = 1};
     const cn_flag flags[] = {
         {"minutes", 0, CN_FLAG_DBL, &minutes, 0.05, 1440, NULL},
         {"device", 0, CN_FLAG_STR, &device, 0, 0, NULL},
@@ -143,5 +143,6 @@ int cn_bench_live(int argc, char **argv) {
            res.xruns, res.device_xruns, res.max_callback_gap_ms, 1000.0 * (double)block / (double)rate);
     printf("  resident memory: start %.1f MB, end %.1f MB, range while playing %.1f .. %.1f MB\n", rss0, rss1,
            m.lo < 1e300 ? m.lo : rss1, m.hi > 0 ? m.hi : rss1);
+    printf("  worker thread: %s\n", res.worker_realtime ? "real-time (SCHED_FIFO)" : "normal scheduling (real-time refused)");
     return 0;
 }

@@ -164,6 +164,7 @@ int cn_cmd_play(int argc, char **argv) {
                    .eo.sample = cn_sample_config_default()};
     a.ngram_list = (cn_flag_list){a.ngram_data, 0, MAX_NGRAM_DATA};
     int rc = parse_args(argc, argv, &a);
+    a.so.live = 1; // a slow machine loses WaveNet voices, not samples
     if (rc == 1) usage();
     if (rc) return rc == 1 ? 0 : rc;
     // From here Ctrl-C ends the run cleanly (during setup too: it then plays nothing).

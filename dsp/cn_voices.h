@@ -48,7 +48,8 @@ typedef struct cn_voice_ops {
 } cn_voice_ops;
 
 typedef struct cn_voices {
-    int limit;          // voices in use at most (1..CN_VOICES_MAX)
+    int limit;          // voice slots (1..CN_VOICES_MAX)
+    int cap;            // voices sounding at most (1..limit; a synth lowers it when the CPU cannot keep up)
     cn_voice v[CN_VOICES_MAX];
     cn_channel_state ch[CN_MIDI_CHANNELS];
     uint64_t next_age;
@@ -62,6 +63,9 @@ void cn_voices_init(cn_voices *vs, int limit);
 void cn_voices_event(cn_voices *vs, const cn_note_event *ev, const cn_voice_ops *ops, void *synth);
 // The synth has faded slot out: it may be reused.
 void cn_voices_free(cn_voices *vs, int slot);
+// Allow at most `cap` sounding voices (clamped to 1..limit): voices beyond it are stolen now
+// (the synth's start/release are not called: `cut` is, then the slot is free), and counted.
+void cn_voices_set_cap(cn_voices *vs, int cap, void (*cut)(void *synth, int slot), void *synth);
 
 // Level of a slot's note: velocity (the General MIDI curve (v/127)^2) times channel
 // volume and expression, each relative to its default (CC7 100, CC11 127), so a file

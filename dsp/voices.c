@@ -16,6 +16,7 @@ static void channel_reset_controllers(cn_channel_state *c) {
 void cn_voices_init(cn_voices *vs, int limit) {
     memset(vs, 0, sizeof *vs);
     vs->limit = limit < 1 ? 1 : limit > CN_VOICES_MAX ? CN_VOICES_MAX : limit;
+    vs->cap = vs->limit;
     for (int c = 0; c < CN_MIDI_CHANNELS; c++) {
         channel_reset_controllers(&vs->ch[c]);
         vs->ch[c].bend_range = 2;
@@ -34,23 +35,39 @@ static void release(cn_voices *vs, int slot, const cn_voice_ops *ops, void *synt
     ops->release(synth, slot);
 }
 
-// A free slot, else the one to steal: released before pedal-held before held, oldest first.
-static int pick_slot(const cn_voices *vs, int *stolen) {
+// The sounding voice to steal: released before pedal-held before held, oldest first.
+static int victim(const cn_voices *vs) {
     int best = -1, best_rank = 0;
     for (int i = 0; i < vs->limit; i++) {
         const cn_voice *v = &vs->v[i];
-        if (v->state == CN_VOICE_FREE) {
-            *stolen = 0;
-            return i;
-        }
+        if (v->state == CN_VOICE_FREE) continue;
         int rank = v->state == CN_VOICE_RELEASED ? 3 : v->state == CN_VOICE_SUSTAINED ? 2 : 1;
         if (best < 0 || rank > best_rank || (rank == best_rank && v->age < vs->v[best].age)) {
             best = i;
             best_rank = rank;
         }
     }
-    *stolen = 1;
     return best;
+}
+
+// A free slot while fewer than `cap` sound, else the one to steal.
+static int pick_slot(const cn_voices *vs, int *stolen) {
+    *stolen = 0;
+    if (vs->active < vs->cap)
+        for (int i = 0; i < vs->limit; i++)
+            if (vs->v[i].state == CN_VOICE_FREE) return i;
+    *stolen = 1;
+    return victim(vs);
+}
+
+void cn_voices_set_cap(cn_voices *vs, int cap, void (*cut)(void *synth, int slot), void *synth) {
+    vs->cap = cap < 1 ? 1 : cap > vs->limit ? vs->limit : cap;
+    while (vs->active > vs->cap) {
+        int slot = victim(vs);
+        cut(synth, slot);
+        cn_voices_free(vs, slot);
+        vs->stolen++;
+    }
 }
 
 static void note_on(cn_voices *vs, const cn_note_event *ev, const cn_voice_ops *ops, void *synth) {

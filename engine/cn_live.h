@@ -30,6 +30,7 @@ typedef struct cn_live_result {
     double rate;
     int64_t record_dropped; // frames the recording lost because its writer fell behind
     double max_callback_gap_ms; // the largest interval between two audio callbacks
+    int worker_realtime;  // the worker thread got real-time (SCHED_FIFO) scheduling
 } cn_live_result;
 
 #define CN_LIVE_RECORD_SECONDS 10 // the recording queue: a disk may stall this long

@@ -5,6 +5,7 @@
 #include "engine/cn_live.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -73,6 +74,28 @@ static void *worker(void *arg) {
     return NULL;
 }
 
+// The worker renders just ahead of the audio callback, so it must not wait behind other
+// work on a busy machine: it asks for real-time (SCHED_FIFO) scheduling below the audio
+// server's (JACK's clients run at 10 by default), and runs as an ordinary thread when the
+// system does not allow it (no CAP_SYS_NICE or RLIMIT_RTPRIO). *realtime says which.
+#define CN_LIVE_WORKER_PRIORITY 5
+static int start_worker(pthread_t *th, live_state *ls, int *realtime) {
+    pthread_attr_t attr;
+    struct sched_param sp = {.sched_priority = CN_LIVE_WORKER_PRIORITY};
+    *realtime = 0;
+    if (!pthread_attr_init(&attr)) {
+        int ok = !pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED) &&
+                 !pthread_attr_setschedpolicy(&attr, SCHED_FIFO) && !pthread_attr_setschedparam(&attr, &sp) &&
+                 !pthread_create(th, &attr, worker, ls);
+        pthread_attr_destroy(&attr);
+        if (ok) {
+            *realtime = 1;
+            return 0;
+        }
+    }
+    return pthread_create(th, NULL, worker, ls);
+}
+
 static size_t pow2_at_least(size_t n) {
     size_t c = 2;
     while (c < n) c <<= 1;
@@ -108,7 +131,7 @@ cn_status cn_live_play(cn_graph *g, const cn_live_config *cfg, atomic_int *stop,
         cn_pa_config pc = {cfg->device, rate, cfg->latency_ms / 1000.0, cfg->block, (int)ls->channels};
         st = cn_pa_sink_open(&pc, &ls->rb, &ls->stats, &pa);
     }
-    if (!st && pthread_create(&th, NULL, worker, ls))
+    if (!st && start_worker(&th, ls, &res->worker_realtime))
         st = cn_fail(CN_ERR_STATE, "cannot start the worker thread");
     else if (!st)
         started = 1;

@@ -9,6 +9,8 @@
 #include "engine/cn_graph.h"
 #include "models/cn_midi.h"
 
+#define CN_PLAYBACK_LIVE_BUDGET 0.8
+
 typedef struct cn_synth_opts {
     const char *synth;      // generator id; NULL = reference
     const char *instrument; // NULL or an instrument name
@@ -16,6 +18,8 @@ typedef struct cn_synth_opts {
     const char *fx;         // NULL or an effect chain spec
     const char *seed;       // NULL or a decimal seed (validated by the caller)
     int channels;           // output channels: 1, or 2 (also when 0)
+    int live;               // played live: a generator with a "budget" parameter gets
+                            // CN_PLAYBACK_LIVE_BUDGET (voices give way before samples do)
 } cn_synth_opts;
 
 // Every note, control change, program change and pitch bend of the file (all tracks and

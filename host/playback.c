@@ -34,9 +34,12 @@ static cn_status generator_args(const cn_plugin_desc *gen, const cn_synth_opts *
         }
         return CN_OK; // deterministic: no seed
     }
-    const char *keys[] = {"instrument", "preset", "seed"};
-    const char *vals[] = {o->instrument, o->preset, o->seed};
-    for (int i = 0; i < 3; i++) {
+    char budget[32] = "";
+    for (int i = 0; o->live && i < gen->n_params; i++)
+        if (!strcmp(gen->params[i].name, "budget")) snprintf(budget, sizeof budget, "%g", CN_PLAYBACK_LIVE_BUDGET);
+    const char *keys[] = {"instrument", "preset", "seed", "budget"};
+    const char *vals[] = {o->instrument, o->preset, o->seed, budget[0] ? budget : NULL};
+    for (int i = 0; i < 4; i++) {
         if (!vals[i]) continue;
         if (strchr(vals[i], ',') || strchr(vals[i], '='))
             return cn_fail(CN_ERR_ARG, "--%s '%s' may not contain ',' or '='", keys[i], vals[i]);

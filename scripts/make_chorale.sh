@@ -15,15 +15,12 @@ bass=(62 55 57 62 59 64 57 62)    # cello   (channel 4, program 42)
 programs=(73 40 56 42)
 pans=(96 40 80 24)
 volumes=(100 90 80 100)
-bytes=""
-hex() { bytes+=$(printf '\\x%02x' "$@"); }
-vlq() { # delta time in ticks (< 2^14)
-  if [ "$1" -ge 128 ]; then hex $((0x80 | ($1 >> 7))) $(($1 & 0x7f)); else hex "$1"; fi
-}
+. "$(dirname "$0")/smf.sh"
+smf_begin
 for c in 0 1 2 3; do
-  vlq 0; hex $((0xc0 | c)) "${programs[c]}"
-  vlq 0; hex $((0xb0 | c)) 10 "${pans[c]}"
-  vlq 0; hex $((0xb0 | c)) 7 "${volumes[c]}"
+  smf_event 0 $((0xc0 | c)) "${programs[c]}"
+  smf_event 0 $((0xb0 | c)) 10 "${pans[c]}"
+  smf_event 0 $((0xb0 | c)) 7 "${volumes[c]}"
 done
 # 480 ticks a beat at 120 bpm: a chord is 960 ticks (1 s), released 40 ticks early.
 gap=0
@@ -31,18 +28,9 @@ for i in 0 1 2 3 4 5 6 7; do
   parts=("${soprano[i]}" "${alto[i]}" "${tenor[i]}" "${bass[i]}")
   len=920
   [ $i = 7 ] && len=1880
-  for c in 0 1 2 3; do vlq $gap; gap=0; hex $((0x90 | c)) "${parts[c]}" $((96 - 8 * c)); done
-  vlq $len; hex 0x80 "${parts[0]}" 0
-  for c in 1 2 3; do vlq 0; hex $((0x80 | c)) "${parts[c]}" 0; done
+  for c in 0 1 2 3; do smf_event $gap $((0x90 | c)) "${parts[c]}" $((96 - 8 * c)); gap=0; done
+  smf_event $len 0x80 "${parts[0]}" 0
+  for c in 1 2 3; do smf_event 0 $((0x80 | c)) "${parts[c]}" 0; done
   gap=40
 done
-vlq 0; hex 0xff 0x2f 0x00
-track=$(printf "$bytes" | wc -c)
-tmp="$out.tmp-$$"
-{
-  printf 'MThd\x00\x00\x00\x06\x00\x00\x00\x01\x01\xe0'
-  printf 'MTrk'
-  printf "$(printf '\\x%02x' $((track >> 24 & 255)) $((track >> 16 & 255)) $((track >> 8 & 255)) $((track & 255)))"
-  printf "$bytes"
-} >"$tmp"
-mv "$tmp" "$out"
+smf_write "$out"

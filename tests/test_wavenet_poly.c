@@ -7,7 +7,8 @@
 //   - a rest after the chord and the end of the file are silent (no DC offset, no step);
 //   - blocks of any size (live) give the same samples as offline blocks;
 //   - notes beyond the voice limit steal, counted;
-//   - General MIDI programs choose instruments by family.
+//   - General MIDI programs choose instruments by family;
+//   - pitch bend moves the note.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,18 @@ int main(void) {
     TEST_ASSERT(memcmp(a, b, (size_t)RATE * 2 * sizeof *a) == 0);
     free(a);
     free(b);
+    // Pitch bend: A4 bent a whole tone up (the default range, 2 semitones) sounds at B4.
+    cn_note_event be[3] = {note(0.0, CN_EV_PITCH_BEND, 0, 0), note(0.1, CN_EV_NOTE_ON, 69, 0),
+                           note(0.9, CN_EV_NOTE_OFF, 69, 0)};
+    be[0].value = 8191;
+    float *bent = render("instrument=violin", be, 3, (int64_t)RATE, 512, NULL);
+    float *plain = render("instrument=violin", be + 1, 2, (int64_t)RATE, 512, NULL);
+    double b_at_b = amp_at(bent, 0.3, 0.8, hz(71)), b_at_a = amp_at(bent, 0.3, 0.8, hz(69)),
+           p_at_a = amp_at(plain, 0.3, 0.8, hz(69));
+    printf("bend +2: at B4 %.4f, at A4 %.4f (unbent at A4 %.4f)\n", b_at_b, b_at_a, p_at_a);
+    TEST_ASSERT(b_at_b > 0.5 * p_at_a && b_at_a < 0.2 * b_at_b);
+    free(bent);
+    free(plain);
     printf("test_wavenet_poly: ok\n");
     return 0;
 }

@@ -13,13 +13,16 @@
 // flute preset's model is used. The model runs at its own rate (16 kHz); prepare() at
 // another rate adds a streaming libsamplerate converter per channel, fed 128 model
 // samples ahead (8 ms at 16 kHz), so output is delayed by that and the converter's delay.
-// Pitch bend is not applied (the model's pitch is the note's).
+// Pitch bend moves a voice's pitch input and excitation (to the cent). Live hosts set "budget"
+// (play: 0.8): when rendering the voices takes more than that share of real time, the
+// oldest voice is stolen (counted), so a slow machine loses voices, never samples; offline
+// renders leave it 0 and stay deterministic.
 #ifndef CN_WAVENET_PLUGIN_H
 #define CN_WAVENET_PLUGIN_H
 
 #include "engine/cn_plugin.h"
 
-enum { CN_WN_PARAM_TEMPERATURE = 0, CN_WN_PARAM_GAIN, CN_WN_PARAM_VOICES, CN_WN_N_PARAMS };
+enum { CN_WN_PARAM_TEMPERATURE = 0, CN_WN_PARAM_GAIN, CN_WN_PARAM_VOICES, CN_WN_PARAM_BUDGET, CN_WN_N_PARAMS };
 
 extern const cn_plugin_desc cn_wavenet_plugin;
 

@@ -15,7 +15,7 @@
 
 enum {
     CN_WN_F_GATE,      // 1 while a note is held
-    CN_WN_F_PITCH,     // (pitch - 60) / 24 of the sounding or releasing note
+    CN_WN_F_PITCH,     // (pitch - 60) / 24 of the sounding or releasing note (bent: to the cent)
     CN_WN_F_VEL,       // velocity / 127
     CN_WN_F_ON_FAST,   // exp(-time since onset / 10 ms)
     CN_WN_F_ON_MID,    // ... / 100 ms
@@ -39,6 +39,11 @@ typedef struct cn_wn_featgen {
     int pitch, velocity;
     int64_t on_frame, off_frame;
     float env_at_off;   // envelope value when the note was released
+    // Pitch bend (playback only; training notes have none): the excitation's cycles are
+    // counted from the last change of f0, so a bend moves the phase smoothly.
+    double bend;        // semitones
+    double f0, cyc0;    // the current f0 (Hz) and the cycles done by frame t0
+    int64_t t0;
 } cn_wn_featgen;
 
 void cn_wn_feat_init(cn_wn_featgen *g, int sample_rate, uint64_t noise_seed);
@@ -46,6 +51,9 @@ void cn_wn_feat_init(cn_wn_featgen *g, int sample_rate, uint64_t noise_seed);
 void cn_wn_feat_note_on(cn_wn_featgen *g, int pitch, int velocity);
 void cn_wn_feat_note_off(cn_wn_featgen *g, int pitch); // ignored unless pitch is sounding
 void cn_wn_feat_all_off(cn_wn_featgen *g);
+// Bend the sounding note by `semitones` from now on (0: none). The pitch feature follows
+// to the cent (the pitch lag of the audio inputs with it).
+void cn_wn_feat_bend(cn_wn_featgen *g, double semitones);
 // Features of the current frame into feat[CN_WN_NFEAT], then advance one frame.
 void cn_wn_feat_next(cn_wn_featgen *g, float *feat);
 

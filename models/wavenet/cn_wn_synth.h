@@ -27,6 +27,8 @@ void cn_wn_poly_reset(cn_wn_poly *p, int v, int instrument, uint64_t seed);
 void cn_wn_poly_note_on(cn_wn_poly *p, int v, int pitch, int velocity);
 void cn_wn_poly_note_off(cn_wn_poly *p, int v, int pitch);
 void cn_wn_poly_all_off(cn_wn_poly *p, int v);
+// Bend voice v's note by `semitones` (cn_wn_feat_bend).
+void cn_wn_poly_bend(cn_wn_poly *p, int v, double semitones);
 // Render `frames` samples of the n voices voices[0..n) into out[i][frames] (values in
 // [-1, 1]), all in one batch per sample.
 void cn_wn_poly_render(cn_wn_poly *p, const int *voices, int n, float *out, int frames);

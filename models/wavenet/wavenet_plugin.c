@@ -4,6 +4,7 @@
 // the output rate, without allocating.
 #include <math.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,8 @@ static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
     {"temperature", "sampling temperature (0 = always the most likely sample)", 0.0f, 2.0f, 0.0f},
     {"gain", "output gain, linear", 0.0f, 8.0f, 1.0f},
     {"voices", "voices at most; more notes steal the oldest", 1.0f, (float)CN_VOICES_MAX, 16.0f},
+    {"budget", "live: share of real time the voices may take before the oldest is stolen (0 = no limit)", 0.0f,
+     1.0f, 0.0f},
 };
 
 // The sound of one voice slot (which note it plays is in wn_plugin.vs.v[slot]). Output
@@ -60,6 +63,10 @@ typedef struct wn_plugin {
     size_t inner_n, inner_cap;
     int64_t model_pos;       // model samples rendered
     float *vbuf;             // [n_voices][WN_CHUNK] the voices' samples
+    // CPU budget (live): the load (render time / audio time, smoothed) of the voices; above
+    // the budget the voice cap drops by one (the oldest is stolen), well below it it rises.
+    float budget, load;
+    int64_t cap_changed;     // model_pos of the last cap change
 } wn_plugin;
 
 // Read a preset: model path (resolved against the preset's folder), instrument, and the
@@ -192,6 +199,8 @@ static cn_status wn_prepare(void *self, double rate, int max_frames) {
     w->ratio = mrate / rate;
     w->model_pos = 0;
     w->inner_n = 0;
+    w->load = 0.0f;
+    w->cap_changed = 0;
     w->dc_r = (float)exp(-2.0 * M_PI * WN_DC_HZ / mrate);
     w->up = (float)(1.0 / (WN_ATTACK_S * mrate));
     w->down = (float)(1.0 / (WN_RELEASE_FADE_S * mrate));
@@ -227,6 +236,7 @@ static void voice_start(void *self, int slot, int stolen) {
     // The model always hears CN_WN_LEVEL_VELOCITY: the shipped one's level does not follow
     // its velocity input reliably (up to 9 dB off FluidSynth's at 70), so velocity sets the
     // voice's gain instead. cn_voices_gain is 1 at velocity 127.
+    cn_wn_poly_bend(w->poly, slot, cn_voices_bend(&w->vs, mv->channel));
     cn_wn_poly_note_on(w->poly, slot, mv->pitch, CN_WN_LEVEL_VELOCITY);
     const float vref = 127.0f / CN_WN_LEVEL_VELOCITY;
     v->level = vref * vref * powf(10.0f, w->model->level_db[inst][mv->pitch & 127] / 20.0f);
@@ -242,6 +252,32 @@ static void voice_release(void *self, int slot) {
 
 static const cn_voice_ops wn_voice_ops = {voice_start, voice_release};
 
+static void voice_cut(void *self, int slot) {
+    ((wn_plugin *)self)->voice[slot].gate = 0.0f; // stolen for the CPU's sake: silent at once
+}
+
+static double wn_now(void) {
+    struct timespec ts; // clock_gettime: a vDSO read, no system call, no lock
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+// Live only (budget > 0): a machine too slow for the sounding voices loses voices, never
+// samples. The load is smoothed over ~0.1 s of audio; the cap moves at most every 50 ms
+// down and every 0.5 s up.
+static void wn_track_load(wn_plugin *w, double seconds, int n) {
+    const double mrate = w->model->cfg.sample_rate, audio = n / mrate, a = audio / (audio + 0.1);
+    w->load = (float)((1.0 - a) * w->load + a * seconds / audio);
+    const int64_t since = w->model_pos - w->cap_changed;
+    if (w->load > w->budget && w->vs.active > 1 && since > (int64_t)(0.05 * mrate)) {
+        cn_voices_set_cap(&w->vs, w->vs.active - 1, voice_cut, w);
+        w->cap_changed = w->model_pos;
+    } else if (w->load < 0.6f * w->budget && w->vs.cap < w->vs.limit && since > (int64_t)(0.5 * mrate)) {
+        cn_voices_set_cap(&w->vs, w->vs.cap + 1, voice_cut, w);
+        w->cap_changed = w->model_pos;
+    }
+}
+
 // Model samples [model_pos, model_pos + n) of every sounding voice, mixed into l and r
 // (n <= WN_CHUNK): DC blocker, gate, the voice's level and its channel's pan.
 static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
@@ -250,7 +286,9 @@ static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
     int na = 0;
     for (int slot = 0; slot < w->vs.limit; slot++)
         if (w->vs.v[slot].state != CN_VOICE_FREE) w->active[na++] = slot;
+    const double t0 = w->budget > 0.0f ? wn_now() : 0.0;
     if (na) cn_wn_poly_render(w->poly, w->active, na, w->vbuf, n);
+    if (w->budget > 0.0f) wn_track_load(w, wn_now() - t0, n);
     for (int a = 0; a < na; a++) {
         const int slot = w->active[a];
         wn_voice *v = &w->voice[slot];
@@ -278,6 +316,11 @@ static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
 static void wn_note_event(void *self, const cn_note_event *ev) {
     wn_plugin *w = self;
     cn_voices_event(&w->vs, ev, &wn_voice_ops, w);
+    if (ev->type != CN_EV_PITCH_BEND || ev->channel < 0 || ev->channel >= CN_MIDI_CHANNELS) return;
+    const float bend = cn_voices_bend(&w->vs, ev->channel); // the channel's sounding voices follow
+    for (int slot = 0; slot < w->vs.limit; slot++)
+        if (w->vs.v[slot].state != CN_VOICE_FREE && w->vs.v[slot].channel == ev->channel)
+            cn_wn_poly_bend(w->poly, slot, bend);
 }
 
 static void wn_process_stereo(void *self, int64_t start, const float *in_l, const float *in_r, float *out_l,
@@ -329,6 +372,8 @@ static void wn_set_param(void *self, int index, float value) {
         if (w->poly) cn_wn_poly_set_temperature(w->poly, value);
     } else if (index == CN_WN_PARAM_GAIN) {
         w->gain = value;
+    } else if (index == CN_WN_PARAM_BUDGET) {
+        w->budget = value;
     } else if (!w->vbuf) { // the voice count sizes prepare(): later changes are ignored
         w->n_voices = (int)lrintf(value);
     }

@@ -19,12 +19,27 @@ static double wn_env_held(const cn_wn_featgen *g, int64_t t) {
     return a < 1.0 ? a : 1.0;
 }
 
+static double wn_f0(double pitch) { return 440.0 * pow(2.0, (pitch - 69.0) / 12.0); }
+
 void cn_wn_feat_note_on(cn_wn_featgen *g, int pitch, int velocity) {
     g->has_note = 1;
     g->held = 1;
     g->pitch = pitch;
     g->velocity = velocity;
-    g->on_frame = g->t;
+    g->on_frame = g->t0 = g->t;
+    g->cyc0 = 0.0;
+    g->f0 = wn_f0(pitch + g->bend);
+}
+
+void cn_wn_feat_bend(cn_wn_featgen *g, double semitones) {
+    semitones = round(semitones * 100.0) / 100.0; // cents, as the pitch feature carries it
+    if (semitones == g->bend) return;
+    if (g->has_note) {
+        g->cyc0 += g->f0 * (double)(g->t - g->t0) / g->sample_rate;
+        g->t0 = g->t;
+        g->f0 = wn_f0(g->pitch + semitones);
+    }
+    g->bend = semitones;
 }
 
 void cn_wn_feat_note_off(cn_wn_featgen *g, int pitch) {
@@ -53,7 +68,7 @@ void cn_wn_feat_next(cn_wn_featgen *g, float *feat) {
     double ton = (double)(t - g->on_frame) / sr;
     double env;
     feat[CN_WN_F_GATE] = (float)g->held;
-    feat[CN_WN_F_PITCH] = (float)((g->pitch - 60) / 24.0);
+    feat[CN_WN_F_PITCH] = (float)((g->pitch + g->bend - 60) / 24.0);
     feat[CN_WN_F_VEL] = (float)(g->velocity / 127.0);
     feat[CN_WN_F_ON_FAST] = (float)exp(-ton / 0.01);
     feat[CN_WN_F_ON_MID] = (float)exp(-ton / 0.1);
@@ -67,9 +82,10 @@ void cn_wn_feat_next(cn_wn_featgen *g, float *feat) {
     }
     feat[CN_WN_F_ENV] = (float)env;
     if (env < 1e-6) return;
-    // Phase from the onset in double precision: exact for hours of audio, no drift.
-    double f0 = 440.0 * pow(2.0, (g->pitch - 69) / 12.0);
-    double cyc = f0 * (double)(t - g->on_frame) / sr;
+    // Phase from the onset (or the last bend) in double precision: exact for hours of
+    // audio, no drift. Unbent, cyc0 = 0 and t0 = the onset.
+    double f0 = g->f0;
+    double cyc = g->cyc0 + f0 * (double)(t - g->t0) / sr;
     double phi = 2.0 * M_PI * (cyc - floor(cyc));
     int nh = (int)(0.5 * sr / f0);
     if (nh > WN_MAX_HARMONICS) nh = WN_MAX_HARMONICS;

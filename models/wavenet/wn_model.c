@@ -211,8 +211,9 @@ static float wn_lagged(const float *past, int64_t avail, double lag) {
 
 void cn_wn_audio_inputs(int sample_rate, const float *feat, const float *past, int64_t avail,
                         float *a) {
-    // The note's period from its pitch feature ((pitch - 60) / 24), clamped to the history.
-    double pitch = 60.0 + (double)lroundf(24.0f * feat[CN_WN_F_PITCH]);
+    // The note's period from its pitch feature ((pitch - 60) / 24, to the cent: a bent
+    // note's lag follows the bend), clamped to the history.
+    double pitch = 60.0 + (double)lroundf(2400.0f * feat[CN_WN_F_PITCH]) / 100.0;
     double period = (double)sample_rate / (440.0 * pow(2.0, (pitch - 69.0) / 12.0));
     const double max_period = (CN_WN_HISTORY - 2) / 2.0;
     if (period < 2.0) period = 2.0;

@@ -65,6 +65,7 @@ void cn_wn_poly_note_on(cn_wn_poly *p, int v, int pitch, int velocity) {
 }
 void cn_wn_poly_note_off(cn_wn_poly *p, int v, int pitch) { cn_wn_feat_note_off(&p->voice[v].feat, pitch); }
 void cn_wn_poly_all_off(cn_wn_poly *p, int v) { cn_wn_feat_all_off(&p->voice[v].feat); }
+void cn_wn_poly_bend(cn_wn_poly *p, int v, double semitones) { cn_wn_feat_bend(&p->voice[v].feat, semitones); }
 
 // Audio worker thread: no allocation, locks or I/O.
 void cn_wn_poly_render(cn_wn_poly *p, const int *voices, int n, float *out, int frames) {
