@@ -4,7 +4,7 @@
 # the table in docs/DESIGN.md ("Layers"); run as cmake -DSRC=<source root> -P layers.cmake.
 set(layers
   "core=0" "engine=1" "dsp=2" "models/nn=3" "models=3" "models/melody=4" "models/wavenet=4"
-  "host=5" "ui=6" "bench=7" "cli=8")
+  "host=5" "lv2=6" "ui=6" "bench=7" "cli=8")
 set(bad "")
 foreach(entry IN LISTS layers)
   string(REPLACE "=" ";" kv "${entry}")

@@ -51,6 +51,10 @@ int cn_graph_effect_count(const cn_graph *g);
 // [main] The i-th effect's instance (NULL when there is none) and, if desc is not NULL,
 // its descriptor: for plugin-specific queries (an LV2 effect's latency).
 void *cn_graph_effect(const cn_graph *g, int i, const cn_plugin_desc **desc);
+// [main] The generator's instance (NULL when none) and, if desc is not NULL, its
+// descriptor: a host that sets the generator's parameters while it plays (the LV2
+// instrument's ports; set_param is [worker]-safe).
+void *cn_graph_generator(const cn_graph *g, const cn_plugin_desc **desc);
 // [main] The effect chain delays the sound by `frames` (plugins' reported latency). Before
 // its first output (and after each cn_graph_set_events) the graph runs the generator and
 // the chain that many frames ahead and drops that output, so that output frame t is the

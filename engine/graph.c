@@ -213,6 +213,11 @@ void *cn_graph_effect(const cn_graph *g, int i, const cn_plugin_desc **desc) {
     return g->fx[i].self;
 }
 
+void *cn_graph_generator(const cn_graph *g, const cn_plugin_desc **desc) {
+    if (desc) *desc = g->gen.desc;
+    return g->gen.self;
+}
+
 cn_status cn_graph_set_latency(cn_graph *g, int64_t frames) {
     cn_return_val_if_fail(g && frames >= 0, CN_ERR_ARG);
     if (g->pos || g->out_pos) return cn_fail(CN_ERR_STATE, "graph latency set after processing started");

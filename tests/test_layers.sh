@@ -9,7 +9,7 @@ trap 'rm -rf "$T"' EXIT
 fail() { echo "test_layers: FAIL: $*" >&2; exit 1; }
 check() { cmake -DSRC="$1" -P "$CN_SOURCE_DIR/cmake/layers.cmake" >"$T/out" 2>&1; }
 check "$CN_SOURCE_DIR" || fail "the source tree breaks its own layers: $(cat "$T/out")"
-for d in core engine dsp models host ui bench cli; do cp -r "$CN_SOURCE_DIR/$d" "$T/$d"; done
+for d in core engine dsp models host lv2 ui bench cli; do cp -r "$CN_SOURCE_DIR/$d" "$T/$d"; done
 cp -r "$T" "$T.clean" && trap 'rm -rf "$T" "$T.clean"' EXIT
 echo '#include "host/cn_playback.h"' >>"$T/engine/graph.c"
 echo '#include "models/wavenet/cn_wavenet.h"' >>"$T/models/melody/sample.c"
