@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lv2/atom/util.h>
 #include <lv2/core/lv2.h>
@@ -98,12 +99,19 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate, const cha
     memset(p->program, -1, sizeof p->program);
     // The presets and weights: PREFIX/share/continuo for the bundle PREFIX/lib/lv2/continuo.lv2
     // (the host's binary says nothing about where continuo lives).
+    char share[PATH_MAX];
+    size_t bl = strlen(bundle);
     cn_status st = CN_OK;
+    int n = snprintf(share, sizeof share, "%s%s" CN_LV2_SHARE_REL "/presets", bundle,
+                     bl && bundle[bl - 1] == '/' ? "" : "/");
+    if (n < 0 || (size_t)n >= sizeof share) st = cn_fail(CN_ERR_RANGE, "bundle path too long: %s", bundle);
+    else if (access(share, R_OK))
+        st = cn_fail(CN_ERR_IO, "no presets at %s: install continuo with cmake --install, which puts the bundle "
+                                "at PREFIX/lib/lv2/continuo.lv2 and the presets in PREFIX/share/continuo", share);
     for (int i = 0; i < CN_LV2I_N_WAVENET && !st; i++) {
         char args[PATH_MAX + 64];
-        size_t bl = strlen(bundle);
-        int n = snprintf(args, sizeof args, "preset=%s%s" CN_LV2_SHARE_REL "/presets/wavenet-%s.json,budget=%g",
-                         bundle, bl && bundle[bl - 1] == '/' ? "" : "/", wavenet_names[i], CN_PLAYBACK_LIVE_BUDGET);
+        n = snprintf(args, sizeof args, "preset=%s/wavenet-%s.json,budget=%g", share, wavenet_names[i],
+                     CN_PLAYBACK_LIVE_BUDGET);
         st = n < 0 || (size_t)n >= sizeof args ? cn_fail(CN_ERR_RANGE, "bundle path too long: %s", bundle)
                                                : make_graph(rate, &cn_wavenet_plugin, args, &p->g[i]);
     }
