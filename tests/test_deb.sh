@@ -3,7 +3,8 @@
 # TIMEOUT: 300
 # test_deb: `cpack -G DEB` builds continuo_VERSION_ARCH.deb; its Depends come from
 # dpkg-shlibdeps (the binary's shared libraries); dpkg-deb -x extracts it and the
-# extracted binary continues and scores a tune, finding its shipped files.
+# extracted binary continues and scores a tune, finding its shipped files; when the LV2
+# instrument is built, the package carries usr/lib/lv2/continuo.lv2 and it plays from there.
 set -euo pipefail
 : "${CN_BIN:?}" "${CN_SOURCE_DIR:?}" "${CN_BUILD_DIR:?}"
 command -v dpkg-shlibdeps >/dev/null || { echo "test_deb: SKIP: dpkg-dev not installed"; exit 77; }
@@ -30,4 +31,10 @@ cd "$T"
     fail "extracted binary: continue: $(cat err)"
 "$bin" score cont.mid | tail -n 1
 "$bin" --version | grep -q "shipped files: $T/root/usr/share/continuo" || fail "--version: $("$bin" --version)"
+if [ -f "$CN_BUILD_DIR/lib/lv2/continuo.lv2/manifest.ttl" ]; then
+    B=$T/root/usr/lib/lv2/continuo.lv2
+    for f in manifest.ttl continuo.ttl continuo.so; do [ -f "$B/$f" ] || fail "package misses lib/lv2/continuo.lv2/$f"; done
+    CN_LV2I_BUNDLE=$B "$CN_BUILD_DIR/tests/test_lv2_instrument" >lv2.log 2>&1 || fail "LV2 instrument from the package: $(tail -n 3 lv2.log)"
+    echo "LV2 instrument from the package: $(tail -n 1 lv2.log)"
+fi
 echo "test_deb: ok"
