@@ -16,8 +16,13 @@ file(GLOB CN_LV2_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/lv2/*.c)
 add_library(cn_lv2_instrument MODULE ${CN_LV2_SOURCES})
 target_compile_definitions(cn_lv2_instrument PRIVATE CN_LV2_SHARE_REL="${CN_LV2_SHARE_REL}")
 target_link_libraries(cn_lv2_instrument PRIVATE libcontinuo PkgConfig::LV2)
-target_link_options(cn_lv2_instrument PRIVATE -Wl,--as-needed -Wl,--no-undefined
+target_link_options(cn_lv2_instrument PRIVATE -Wl,--as-needed
   -Wl,--version-script=${PROJECT_SOURCE_DIR}/lv2/exports.map)
+# Every symbol resolved at link time, except in sanitizer builds (clang's runtimes live in
+# the executable).
+if(NOT (CN_FUZZ OR CN_SANITIZE_ADDRESS OR CN_SANITIZE_THREAD OR CN_SANITIZE_UNDEFINED))
+  target_link_options(cn_lv2_instrument PRIVATE -Wl,--no-undefined)
+endif()
 set_target_properties(cn_lv2_instrument PROPERTIES OUTPUT_NAME continuo PREFIX ""
   C_VISIBILITY_PRESET hidden LIBRARY_OUTPUT_DIRECTORY ${CN_LV2_BUILD}
   LINK_DEPENDS ${PROJECT_SOURCE_DIR}/lv2/exports.map)

@@ -94,7 +94,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate, const cha
     p->waveform = -1;
     p->temp_set = NAN;
     p->freewheel_set = -1;
-    p->gain_lin = 1.0f;
+    p->gain_lin = NAN; // the first run starts at the port's gain
     memset(p->cc, -1, sizeof p->cc);
     memset(p->program, -1, sizeof p->program);
     // The presets and weights: PREFIX/share/continuo for the bundle PREFIX/lib/lv2/continuo.lv2
@@ -138,6 +138,13 @@ static void connect_port(LV2_Handle h, uint32_t port, void *data) {
     }
 }
 
+// (Re)activation: nothing from before sounds on.
+static void activate(LV2_Handle h) {
+    cn_lv2i *p = h;
+    cn_note_event off = CN_NOTE(cn_graph_position(p->g[p->current]), CN_EV_ALL_OFF, 0, 0);
+    cn_graph_queue_event(p->g[p->current], &off);
+}
+
 static void set_gen_param(cn_graph *g, int index, float value) {
     const cn_plugin_desc *d;
     void *self = cn_graph_generator(g, &d);
@@ -166,7 +173,10 @@ static void switch_graph(cn_lv2i *p, int to) {
 static void remember(cn_lv2i *p, const cn_note_event *e) {
     if (e->type == CN_EV_PROGRAM) p->program[e->channel] = (signed char)e->value;
     else if (e->type == CN_EV_PITCH_BEND) p->bend[e->channel] = e->value;
-    else if (e->type == CN_EV_CONTROL)
+    else if (e->type == CN_EV_CONTROL && e->control == 121) { // reset all controllers
+        memset(p->cc[e->channel], -1, sizeof p->cc[e->channel]);
+        p->bend[e->channel] = 0;
+    } else if (e->type == CN_EV_CONTROL)
         for (int k = 0; k < N_TRACKED; k++)
             if (tracked_cc[k] == e->control) p->cc[e->channel][k] = (signed char)e->value;
 }
@@ -209,6 +219,7 @@ static void run(LV2_Handle h, uint32_t frames) {
     }
     // Gain in dB, ramped over the block (no zipper noise when automated).
     const float target = powf(10.0f, clampf(p->gain ? *p->gain : 0, GAIN_MIN_DB, GAIN_MAX_DB) / 20.0f);
+    if (p->gain_lin != p->gain_lin) p->gain_lin = target;
     const float step = (target - p->gain_lin) / (float)(frames ? frames : 1);
     float gain = p->gain_lin;
     for (uint32_t done = 0; done < frames;) {
@@ -227,6 +238,7 @@ static const LV2_Descriptor descriptor = {
     .URI = CN_LV2I_URI,
     .instantiate = instantiate,
     .connect_port = connect_port,
+    .activate = activate,
     .run = run,
     .cleanup = cleanup,
 };

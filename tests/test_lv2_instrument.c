@@ -5,7 +5,8 @@
 // and 37 frames, so runs longer than the plugin's 512-frame slices happen too). Checks,
 // on the output: the reference synth's note starts at its exact frame, has its pitch
 // (YIN) and level and ends after its release; a chord has its three fundamentals
-// (Goertzel); pitch bend, sustain pedal and gain work; each WaveNet instrument plays A4 at
+// (Goertzel); pitch bend, sustain pedal and gain work; channel controls carry over to a new
+// instrument; each WaveNet instrument plays A4 at
 // its pitch and a sensible level; and no run() allocates (every shared object counted).
 // The bundle is $CN_LV2I_BUNDLE or BUILD/lib/lv2/continuo.lv2. Exits 77 without lilv or
 // without the bundle.
@@ -243,6 +244,19 @@ int main(void) {
         TEST_ASSERT(on >= 0 && on < 2400);
         TEST_ASSERT(tail < 0.1 * lv);
     }
+    // Channel controls follow a change of instrument: pan hard left on the synth, then the
+    // flute plays on the left only.
+    ctl[P_INSTRUMENT] = 3;
+    midi_ev pan[] = {{0, {0xB0, 10, 0}}}, centre[] = {{0, {0xB0, 10, 64}}};
+    play(pan, 1, 256, NULL, NULL);
+    ctl[P_INSTRUMENT] = 0;
+    midi_ev n2[] = {note(0, 1, 69, 100), note(40000, 0, 69, 0)};
+    play(n2, 2, 48000, L, R);
+    printf("pan 0 set before the switch to the flute: left RMS %.4f, right %.6f\n", rms(L, 9600, 38400),
+           rms(R, 9600, 38400));
+    TEST_ASSERT(rms(L, 9600, 38400) > 0.01 && rms(R, 9600, 38400) < 0.01 * rms(L, 9600, 38400));
+    play(centre, 1, 256, NULL, NULL);
+
     // A WaveNet chord live (budget on): it sounds, louder than one note.
     ctl[P_FREEWHEEL] = 0;
     ctl[P_INSTRUMENT] = 0;
