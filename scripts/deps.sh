@@ -4,7 +4,8 @@
 #   build: compiler, CMake and the libraries (lilv + lv2-dev: hosting LV2 effects);
 #   test/all: plus jackd2 (live-audio test), fluidsynth + fluid-soundfont-gm (WaveNet data
 #   and evaluation), sox, clang (fuzzers), swh-lv2 + x42-plugins + calf-plugins (LV2 effects the
-#   tests host), lilv-utils + jalv (lv2ls, lv2info and a JACK host for the LV2 instrument).
+#   tests host), lilv-utils + jalv + sordi (lv2ls, lv2info, a JACK host and
+#   TTL validation for the LV2 instrument).
 # As root it runs apt-get itself; as another user it runs it through sudo; without either it
 # names the packages and the command to run, and exits 1. Nothing missing: no apt-get call.
 set -euo pipefail
@@ -15,7 +16,7 @@ pkgs=(build-essential cmake pkg-config git file dpkg-dev portaudio19-dev libsndf
       libfftw3-dev libopenblas-dev libcjson-dev libsamplerate0-dev liblilv-dev lv2-dev)
 if [ "$what" != build ]; then
   pkgs+=(jackd2 fluidsynth fluid-soundfont-gm sox clang libclang-rt-14-dev swh-lv2 x42-plugins calf-plugins
-        lilv-utils jalv)
+        lilv-utils jalv sordi)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -3,7 +3,8 @@
 # TIMEOUT: 600
 # test_lv2_instrument_install: the LV2 instrument from an installed prefix, as a host finds
 # it: `cmake --install` puts continuo.lv2 in PREFIX/lib/lv2; lv2ls and lv2info (lilv) see
-# it with LV2_PATH and print nothing on stderr (lilv loads the TTL without warnings); the
+# it with LV2_PATH and print nothing on stderr (lilv loads the TTL without warnings),
+# lv2_validate finds no error in it (with sordi installed); the
 # module exports only lv2_descriptor; test_lv2_instrument passes on the installed bundle,
 # also after the prefix moves (the presets are found from the bundle's path, never the
 # host's binary); a bundle without continuo's share folder fails to instantiate with one
@@ -33,6 +34,14 @@ for sym in midi_in out_l out_r instrument temperature gain freewheel; do
   grep -q "Symbol: *$sym\$" "$T/info" || fail "lv2info shows no port $sym"
 done
 [ "$(grep -c "^	Port " "$T/info")" = 7 ] || fail "not 7 ports"
+# The TTL against the LV2 specification (lv2-dev's lv2_validate runs sordi's sord_validate).
+if command -v lv2_validate >/dev/null && command -v sord_validate >/dev/null; then
+  lv2_validate "$B/manifest.ttl" "$B/continuo.ttl" >"$T/valid" 2>&1 || fail "lv2_validate: $(cat "$T/valid")"
+  grep -q "^Found 0 errors" "$T/valid" || fail "lv2_validate: $(cat "$T/valid")"
+  grep "^Found" "$T/valid"
+else
+  echo "sord_validate not installed (sordi): TTL not validated against the specification"
+fi
 exports=$(nm -D --defined-only "$B/continuo.so" | awk '{print $3}')
 [ "$exports" = lv2_descriptor ] || fail "the module exports more than lv2_descriptor: $exports"
 
