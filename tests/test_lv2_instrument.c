@@ -200,8 +200,9 @@ int main(void) {
     TEST_ASSERT(fabs(rms(L2, 9600, 38400) / level - 0.5) < 0.005);
 
     // A C major chord: each fundamental stands 20 dB above the frequencies between them.
+    // Its note-offs are note-ons of velocity 0, as many keyboards send them.
     midi_ev chord[] = {note(0, 1, 60, 100), note(0, 1, 64, 100), note(0, 1, 67, 100),
-                       note(38400, 0, 60, 0), note(38400, 0, 64, 0), note(38400, 0, 67, 0)};
+                       note(38400, 1, 60, 0), note(38400, 1, 64, 0), note(38400, 1, 67, 0)};
     play(chord, 6, 48000, L, NULL);
     const double fund[] = {261.63, 329.63, 392.00}, between[] = {295.0, 360.0, 430.0};
     for (int i = 0; i < 3; i++) {
@@ -210,6 +211,7 @@ int main(void) {
         TEST_ASSERT(on > 10 * off);
     }
     TEST_ASSERT(rms(L, 4800, 38400) > 1.5 * level); // three voices sound louder than one
+    TEST_ASSERT(rms(L, 38400 + 4800, 48000) < 1e-5);
 
     // Pitch bend +8191 (the default range of 2 semitones) on channel 2: B4.
     midi_ev bent[] = {{0, {0xE1, 0x7F, 0x7F}}, {0, {0x91, 69, 100}}, {38400, {0x81, 69, 0}}, {40000, {0xE1, 0, 0x40}}};
