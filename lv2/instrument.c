@@ -34,7 +34,10 @@
 #define CN_LV2_SHARE_REL "../../../share/continuo"
 #endif
 
-static const char *const wavenet_names[CN_LV2I_N_WAVENET] = {"flute", "violin", "trumpet"};
+// The WaveNets' preset and arguments; the last one lets each channel's GM program choose
+// (docs/wavenet.md, "Instruments from the file").
+static const char *const wavenet_presets[CN_LV2I_N_WAVENET] = {"flute", "violin", "trumpet", "flute"};
+static const char *const wavenet_args[CN_LV2I_N_WAVENET] = {"", "", "", ",programs=1"};
 // Controls replayed to an instrument's graph when it takes over (voices read them per
 // channel: volume, pan, expression, sustain pedal).
 static const int tracked_cc[] = {7, 10, 11, 64};
@@ -110,8 +113,8 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate, const cha
                                 "at PREFIX/lib/lv2/continuo.lv2 and the presets in PREFIX/share/continuo", share);
     for (int i = 0; i < CN_LV2I_N_WAVENET && !st; i++) {
         char args[PATH_MAX + 64];
-        n = snprintf(args, sizeof args, "preset=%s/wavenet-%s.json,budget=%g", share, wavenet_names[i],
-                     CN_PLAYBACK_LIVE_BUDGET);
+        n = snprintf(args, sizeof args, "preset=%s/wavenet-%s.json,budget=%g%s", share, wavenet_presets[i],
+                     CN_PLAYBACK_LIVE_BUDGET, wavenet_args[i]);
         st = n < 0 || (size_t)n >= sizeof args ? cn_fail(CN_ERR_RANGE, "bundle path too long: %s", bundle)
                                                : make_graph(rate, &cn_wavenet_plugin, args, &p->g[i]);
     }

@@ -6,7 +6,7 @@
 // on the output: the reference synth's note starts at its exact frame, has its pitch
 // (YIN) and level and ends after its release; a chord has its three fundamentals
 // (Goertzel); pitch bend, sustain pedal and gain work; channel controls carry over to a new
-// instrument; each WaveNet instrument plays A4 at
+// instrument; the General MIDI choice plays the program's instrument; each WaveNet instrument plays A4 at
 // its pitch and a sensible level; and no run() allocates (every shared object counted).
 // The bundle is $CN_LV2I_BUNDLE or BUILD/lib/lv2/continuo.lv2. Exits 77 without lilv or
 // without the bundle.
@@ -177,7 +177,7 @@ int main(void) {
     TEST_ASSERT(L && R && L2);
 
     // Reference synth, sine: A4 from frame 1000 (inside the 5th block) to 0.8 s.
-    ctl[P_INSTRUMENT] = 3;
+    ctl[P_INSTRUMENT] = 4;
     midi_ev a4[] = {note(1000, 1, 69, 100), note(38400, 0, 69, 0)};
     play(a4, 2, 48000, L, R);
     int first = -1;
@@ -245,10 +245,21 @@ int main(void) {
         TEST_ASSERT(lv > 0.01 && lv < 1);
         TEST_ASSERT(on >= 0 && on < 2400);
         TEST_ASSERT(tail < 0.1 * lv);
+        if (k == 2) memcpy(L2, L, 96000 * sizeof *L); // the trumpet, for the GM program below
     }
+    // Instrument 3: each channel's General MIDI program picks the WaveNet instrument; Brass
+    // (program 56) on channel 5 plays the trumpet, sample for sample.
+    ctl[P_INSTRUMENT] = 3;
+    midi_ev gm[] = {{0, {0xC5, 56, 0}}, {0, {0x95, 69, 100}}, {48000, {0x85, 69, 0}}};
+    play(gm, 3, 96000, L, NULL);
+    double diff = 0;
+    for (int i = 0; i < 96000; i++) diff = fmax(diff, fabs(L[i] - L2[i]));
+    printf("GM program 56 on channel 6: RMS %.4f, largest difference from the trumpet %.2g\n", rms(L, 9600, 43200), diff);
+    TEST_ASSERT(fabs(cents(pitch(L, 9600, 43200), 440)) < 50);
+    TEST_ASSERT(diff == 0);
     // Channel controls follow a change of instrument: pan hard left on the synth, then the
     // flute plays on the left only.
-    ctl[P_INSTRUMENT] = 3;
+    ctl[P_INSTRUMENT] = 4;
     midi_ev pan[] = {{0, {0xB0, 10, 0}}}, centre[] = {{0, {0xB0, 10, 64}}};
     play(pan, 1, 256, NULL, NULL);
     ctl[P_INSTRUMENT] = 0;

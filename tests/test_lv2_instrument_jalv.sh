@@ -31,7 +31,7 @@ fail() { echo "test_lv2_instrument_jalv: FAIL: $*" >&2; [ -f "$tmp/jalv.log" ] &
 jack_start "$tmp/jackd.log" || { echo "SKIP: no JACK server: $(tail -n 1 "$tmp/jackd.log")"; exit 77; }
 
 mkfifo "$tmp/cmd" # jalv's command line; held open, as jalv quits at the end of its input
-LV2_PATH=$CN_BUILD_DIR/lib/lv2 jalv -x -n cnlv2 -c instrument=3 urn:continuo:instrument <"$tmp/cmd" >"$tmp/jalv.log" 2>&1 &
+LV2_PATH=$CN_BUILD_DIR/lib/lv2 jalv -x -n cnlv2 -c instrument=4 urn:continuo:instrument <"$tmp/cmd" >"$tmp/jalv.log" 2>&1 &
 jalv_pid=$!
 exec 3>"$tmp/cmd"
 for _ in $(seq 150); do

@@ -138,6 +138,8 @@ static void test_plugin(void) {
     TEST_ASSERT(strstr(cn_error_message(), "'cello'") && strstr(cn_error_message(), "instruments: ") &&
                 strstr(cn_error_message(), "violin") && !strstr(cn_error_message(), "/"));
     TEST_ASSERT(d->create("colour=blue", &self) == CN_ERR_ARG);
+    TEST_ASSERT(d->create("programs=yes", &self) == CN_ERR_ARG && !self);
+    TEST_ASSERT(strstr(cn_error_message(), "programs 'yes' is not 0 or 1"));
     // A preset's values are checked against the plugin's parameter ranges.
     char loud[512];
     path(loud, "wavenet-loud.json");

@@ -6,8 +6,10 @@
 // (cn_wn_gm.h). create() args (comma-separated
 // key=value): instrument=NAME (uses the preset wavenet-NAME.json), preset=P (a .json path,
 // or a name looked up as P.json / wavenet-P.json in the preset folder), model=FILE (a
-// .safetensors model; with instrument=NAME picks that instrument), seed=S (sampling seed,
-// default 1). The preset folder is $CONTINUO_PRESETS, else the source tree's presets/.
+// .safetensors model; with instrument=NAME picks that instrument), programs=1 (each
+// channel's program chooses the instrument from the preset's or model's, as without
+// arguments: for hosts that name the preset by path), seed=S (sampling seed, default 1).
+// The preset folder is $CONTINUO_PRESETS, else the source tree's presets/.
 // A preset is JSON: {"model": "wavenet-gm3.safetensors", "instrument": "flute",
 // "temperature": 0}, the model path relative to the preset's folder. With no args the
 // flute preset's model is used. The model runs at its own rate (16 kHz); prepare() at

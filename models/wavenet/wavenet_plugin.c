@@ -107,6 +107,7 @@ static cn_status wn_create(const char *args, void **out) {
     *out = NULL;
     char instrument[CN_WN_NAME_MAX] = "", preset[WN_PATH_MAX] = "", model[WN_PATH_MAX] = "";
     uint64_t seed = 1;
+    int programs = 0; // programs=1: the programs choose even with a preset or model given
     float temp = wn_params[CN_WN_PARAM_TEMPERATURE].def, gain = wn_params[CN_WN_PARAM_GAIN].def;
     cn_kv kv;
     cn_status st = CN_OK;
@@ -115,12 +116,15 @@ static cn_status wn_create(const char *args, void **out) {
         if (cn_kv_is(&kv, "instrument")) st = cn_kv_value(&kv, "wavenet", instrument, sizeof instrument);
         else if (cn_kv_is(&kv, "preset")) st = cn_kv_value(&kv, "wavenet", preset, sizeof preset);
         else if (cn_kv_is(&kv, "model")) st = cn_kv_value(&kv, "wavenet", model, sizeof model);
-        else if (cn_kv_is(&kv, "seed") && !(st = cn_kv_value(&kv, "wavenet", num, sizeof num))) {
+        else if (cn_kv_is(&kv, "programs") && !(st = cn_kv_value(&kv, "wavenet", num, sizeof num))) {
+            if (strcmp(num, "0") && strcmp(num, "1")) st = cn_fail(CN_ERR_ARG, "wavenet: programs '%s' is not 0 or 1", num);
+            programs = num[0] == '1';
+        } else if (cn_kv_is(&kv, "seed") && !(st = cn_kv_value(&kv, "wavenet", num, sizeof num))) {
             char *end;
             seed = strtoull(num, &end, 10);
             if (*end) st = cn_fail(CN_ERR_ARG, "wavenet: seed '%s' is not a number", num);
         } else if (!st)
-            st = cn_fail(CN_ERR_ARG, "wavenet: unknown argument '%.*s' (instrument, preset, model, seed)",
+            st = cn_fail(CN_ERR_ARG, "wavenet: unknown argument '%.*s' (instrument, preset, model, programs, seed)",
                          (int)kv.item_len, kv.item);
         if (st) return st;
     }
@@ -134,7 +138,7 @@ static cn_status wn_create(const char *args, void **out) {
 
     // Neither an instrument nor a preset: the default preset's model, and each channel's
     // program chooses the instrument.
-    const int from_programs = !instrument[0] && !preset[0] && !model[0];
+    const int from_programs = programs || (!instrument[0] && !preset[0] && !model[0]);
     if (!model[0]) {
         const char *name = preset[0] ? preset : instrument[0] ? instrument : "flute";
         char pinst[CN_WN_NAME_MAX];
