@@ -11,6 +11,7 @@
 
 #include "cli/cn_cli.h"
 #include "cli/cn_train.h"
+#include "models/nn/cn_dist.h"
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_run.h"
 
@@ -193,9 +194,7 @@ static void on_report(const cn_progress *p, void *user) {
     fflush(stderr);
 }
 
-int cn_train_wavenet_main(int argc, char **argv) {
-    if (argc >= 2 && !strcmp(argv[1], "prepare")) return prepare_main(argc - 1, argv + 1);
-    if (argc >= 2 && !strcmp(argv[1], "export")) return export_main(argc - 1, argv + 1);
+static int train(int argc, char **argv) {
     args a;
     memset(&a, 0, sizeof a);
     cn_wn_run_config c;
@@ -224,6 +223,16 @@ int cn_train_wavenet_main(int argc, char **argv) {
     c.eval_temperature = (float)a.eval_temp;
     c.ckpt_every = a.ckpt_every;
     log_state l = {-1.0};
-    c.progress = (cn_progress_cb){on_report, &l};
+    if (cn_dist_rank() == 0) c.progress = (cn_progress_cb){on_report, &l}; // rank 0 alone reports
+    cn_train_dist_note(c.o.batch, "chunks");
     return cn_wn_train_run(&c) ? cn_ui_error(CMD, NULL) : 0;
+}
+
+int cn_train_wavenet_main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "prepare")) return prepare_main(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "export")) return export_main(argc - 1, argv + 1);
+    if (cn_train_dist_begin(CMD)) return 1;
+    int rc = train(argc, argv);
+    cn_dist_finalize();
+    return rc;
 }
