@@ -12,7 +12,12 @@ int cn_train_dist_begin(const char *cmd) {
 }
 
 void cn_train_dist_note(int batch, const char *items) {
-    if (cn_dist_size() == 1 || cn_dist_rank() != 0) return;
-    fprintf(stderr, "data-parallel on %d MPI ranks: each computes %d or %d of the %d %s of every step\n",
-            cn_dist_size(), batch / cn_dist_size(), (batch + cn_dist_size() - 1) / cn_dist_size(), batch, items);
+    int n = cn_dist_size();
+    if (n == 1 || cn_dist_rank() != 0) return;
+    if (batch % n == 0)
+        fprintf(stderr, "data-parallel on %d MPI ranks: each computes %d of the %d %s of every step\n", n,
+                batch / n, batch, items);
+    else
+        fprintf(stderr, "data-parallel on %d MPI ranks: each computes %d or %d of the %d %s of every step\n",
+                n, batch / n, batch / n + 1, batch, items);
 }

@@ -217,6 +217,7 @@ static int train(int argc, char **argv) {
 int cn_train_melody_main(int argc, char **argv) {
     if (cn_train_dist_begin(CMD)) return 1;
     int rc = train(argc, argv);
+    if (cn_dist_size() > 1) cn_ui_signals_quiet();
     cn_dist_finalize();
     return rc;
 }

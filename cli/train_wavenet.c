@@ -233,6 +233,7 @@ int cn_train_wavenet_main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "export")) return export_main(argc - 1, argv + 1);
     if (cn_train_dist_begin(CMD)) return 1;
     int rc = train(argc, argv);
+    if (cn_dist_size() > 1) cn_ui_signals_quiet();
     cn_dist_finalize();
     return rc;
 }

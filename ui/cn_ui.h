@@ -83,6 +83,9 @@ void cn_ui_cleanup_on_signals(const char *cmd);
 // line, and rank 0 says what a SIGTERM there usually means: mpirun ending the job because
 // another rank died.
 void cn_ui_signals_for_rank(int rank);
+// From here on those signals only clean up, without a line: the command has reported its
+// end (under mpirun, one rank's failing exit makes mpirun SIGTERM the others).
+void cn_ui_signals_quiet(void);
 
 // "1h02m03s" / "2m03s" / "3s" into buf.
 void cn_ui_format_duration(char *buf, int size, double seconds);

@@ -17,6 +17,8 @@
 
 // 1 when this binary was built with MPI.
 int cn_dist_compiled(void);
+// The MPI library ("Open MPI v4.1.4"), or "none" without MPI; for --version.
+const char *cn_dist_library(void);
 // Start MPI when launched by mpirun (else nothing). Fails when mpirun started several
 // processes of a binary built without MPI, which would each train alone on the same files.
 cn_status cn_dist_init(void);

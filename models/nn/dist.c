@@ -42,6 +42,14 @@ static uint64_t hash64(const void *buf, size_t bytes) {
 
 int cn_dist_compiled(void) { return 1; }
 
+const char *cn_dist_library(void) {
+    static char name[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    if (MPI_Get_library_version(name, &len) != MPI_SUCCESS) return "unknown";
+    name[strcspn(name, ",\n")] = 0; // "Open MPI v4.1.4, package: ..." -> its first part
+    return name;
+}
+
 static cn_status mpi_fail(int rc, const char *what) {
     char msg[MPI_MAX_ERROR_STRING];
     int len = 0;
@@ -132,6 +140,7 @@ cn_status cn_dist_check_same(const void *buf, size_t bytes, const char *what) {
 #else // built without MPI: rank 0 of 1
 
 int cn_dist_compiled(void) { return 0; }
+const char *cn_dist_library(void) { return "none"; }
 
 cn_status cn_dist_init(void) {
     long n = launcher_size();
