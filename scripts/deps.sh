@@ -2,6 +2,7 @@
 # deps.sh: install the Debian 12 packages continuo needs, only those missing.
 # Usage: bash scripts/deps.sh [build|test|all]
 #   build: compiler, CMake and the libraries;  test/all: plus jackd2 (live-audio test),
+#   libopenmpi-dev + openmpi-bin (data-parallel training, built when CMake finds MPI),
 #   fluidsynth + fluid-soundfont-gm (WaveNet data and evaluation), sox, clang (fuzzers).
 # As root it runs apt-get itself; as another user it runs it through sudo; without either it
 # names the packages and the command to run, and exits 1. Nothing missing: no apt-get call.
@@ -12,7 +13,7 @@ case "$what" in build|test|all) ;; *) echo "deps.sh: unknown set '$what' (build|
 pkgs=(build-essential cmake pkg-config git file dpkg-dev portaudio19-dev libsndfile1-dev
       libfftw3-dev libopenblas-dev libcjson-dev libsamplerate0-dev)
 if [ "$what" != build ]; then
-  pkgs+=(jackd2 fluidsynth fluid-soundfont-gm sox clang libclang-rt-14-dev)
+  pkgs+=(jackd2 fluidsynth fluid-soundfont-gm sox clang libclang-rt-14-dev libopenmpi-dev openmpi-bin)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
