@@ -34,7 +34,8 @@ static void usage(void) {
         "  --lr-min LR       final learning rate of the cosine schedule (default lr/10)\n"
         "  --warmup N        warm-up steps (default min(200, steps/10))\n"
         "  --seed S          seed of init, data order, augmentation and dropout (default 1)\n"
-        "  --threads T       worker threads (default 2); results depend on seed and T only\n"
+        "  --threads T       worker threads (default 2); results depend on seed, T and the\n"
+        "                    number of MPI ranks only (across them, up to rounding)\n"
         "  --d-model D --layers L --heads H --ctx C --dropout P\n"
         "                    architecture of a fresh model (default 192, 4, 6, 256, 0.1)\n"
         "  --eval-every N    steps between validations (default 250)\n"
@@ -42,7 +43,9 @@ static void usage(void) {
         "  --checkpoint F    checkpoint path (default FILE.ckpt); holds the optimizer state\n"
         "  --quiet           no progress lines\n"
         "  -o FILE           output model (.safetensors), written atomically\n"
-        "Progress (stderr): step/total, training and validation bits per note, tokens/s, ETA.\n");
+        "Progress (stderr): step/total, training and validation bits per note, tokens/s, ETA.\n"
+        "Data-parallel: mpirun -np N continuo train melody ... shares each batch among N processes\n"
+        "(a build with MPI); rank 0 prints and writes. See docs/training-mpi.md.\n");
 }
 
 typedef struct prog {

@@ -55,7 +55,9 @@ static void usage(void) {
         "  --ckpt-every N    steps between checkpoints to FILE and evaluations (default 200)\n"
         "  -o FILE           output model (.safetensors), written atomically; --resume FILE\n"
         "                    continues it\n"
-        "Progress (stderr): step/total, loss (nats/sample, EMA), samples/s, elapsed, ETA.\n");
+        "Progress (stderr): step/total, loss (nats/sample, EMA), samples/s, elapsed, ETA.\n"
+        "Data-parallel: mpirun -np N continuo train wavenet ... shares each batch among N processes\n"
+        "(a build with MPI); rank 0 prints and writes. See docs/training-mpi.md.\n");
 }
 
 // ---- prepare -------------------------------------------------------------------------------------
