@@ -6,6 +6,7 @@
 #  - a data folder that only rank 1 cannot read (two commands, mpirun's MPMD form): exit != 0,
 #    one line from rank 0 naming rank 1 and the folder, no output file;
 #  - a batch smaller than the number of ranks: one line, exit != 0;
+#  - a time budget (--minutes) ends both ranks at the same step (rank 0's clock), no hang;
 #  - rank 1 killed (SIGKILL) mid-run: the job ends within seconds with a non-zero exit
 #    (mpirun ends the other ranks with SIGTERM) and rank 0's line saying so; the last
 #    checkpoint loads and a 1-rank --resume continues it; no temporary file is left.
@@ -19,6 +20,8 @@ trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 command -v mpirun >/dev/null 2>&1 || { echo "skipped: no mpirun (Debian: openmpi-bin)"; exit 77; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+# Containers often forbid the ptrace that shared-memory single copies (CMA) need: copy twice.
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
 MPI="timeout 60 mpirun -q --oversubscribe"
 
 mkdir -p "$T/mel"
@@ -52,7 +55,13 @@ err=$($MPI -np 2 "$B" train melody --data "$T/mel" $SMALL --batch 1 --steps 2 -o
 [ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "batch 1 on 2 ranks: exit $rc"
 [ "$(echo "$err" | wc -l)" -eq 1 ] && echo "$err" | grep -q "smaller than the 2 ranks" || fail "batch 1: $err"
 
-# 3. Kill rank 1 once a checkpoint exists.
+# 3. A time budget: ranks that stopped at different steps would leave one waiting for the
+# other's allreduce forever (here: until timeout). Rank 0's clock decides for all.
+$MPI -np 2 "$B" train melody --data "$T/mel" $SMALL --steps 1000000 --minutes 0.03 -o "$T/t.st" 2>"$T/t.err" ||
+    fail "melody --minutes on 2 ranks: exit $? ($(cat "$T/t.err"))"
+[ -s "$T/t.st" ] || fail "melody --minutes on 2 ranks wrote no model"
+
+# 4. Kill rank 1 once a checkpoint exists.
 $MPI -np 2 "$B" train melody --data "$T/mel" --d-model 32 --layers 1 --heads 2 --ctx 32 --batch 4 \
     --threads 1 --steps 1000000 --ckpt-every 5 --quiet -o "$T/k.st" 2>"$T/k.err" &
 job=$!
