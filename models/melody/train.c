@@ -156,8 +156,9 @@ static cn_status workers_alloc(worker_ctx *x, const cn_tf *m, int threads, int w
     return CN_OK;
 }
 
-static void workers_free(worker_ctx *x, int threads) {
-    for (int w = 0; w < threads; w++) {
+// Every slot (unused ones are NULL), so a run that failed its argument checks frees safely.
+static void workers_free(worker_ctx *x) {
+    for (int w = 0; w < CN_PARALLEL_MAX; w++) {
         cn_tf_acts_destroy(x->acts[w]);
         free(x->grads[w]);
     }
@@ -168,7 +169,7 @@ cn_status cn_tf_eval_bits(const cn_tf *m, const cn_tune_set *set, int threads, d
     worker_ctx x;
     cn_status st = workers_alloc(&x, m, threads, 0);
     if (!st) st = eval_with(&x, threads, 0, set, bits);
-    workers_free(&x, threads);
+    workers_free(&x);
     return st;
 }
 
@@ -289,7 +290,7 @@ static cn_status run_open(const cn_mtrain_config *c, const cn_tune_set *train, r
 }
 
 static void run_close(const cn_mtrain_config *c, run_state *r) {
-    workers_free(&r->x, c->threads);
+    workers_free(&r->x);
     if (r->win)
         for (int b = 0; b < c->batch; b++) free(r->win[b].ev);
     free(r->win);
