@@ -5,7 +5,9 @@
 // process. For both models, `mpirun -np 2 continuo train ...` and a plain run (two threads)
 // take the same global batch, seed and steps; their weights must agree within TOL (only
 // the order of the gradient sums differs). The same is measured between one and two
-// threads of a plain run, to show the scale of that summation-order noise. --resume works
+// threads of a plain run, to show the scale of that summation-order noise. The melody
+// model's validation score, computed by both ranks on half the tunes each, must equal the
+// one-process score. --resume works
 // on any number of ranks: a checkpoint written by 2 ranks continues on 1, one written by 1
 // continues on 2, both within TOL of the straight run (a constant learning rate after the
 // warm-up, --lr-min = --lr, makes a run cut at a checkpoint follow the same schedule).
@@ -125,6 +127,14 @@ static void melody(void) {
     check("melody: 2 ranks vs 1 rank, 8 steps", melody_diff("m1.st", "m2.st"));
     check_report("melody: loss of step 8, bits/note", "step 8/8  train ", 2e-3, "m1.log", "m2.log");
     check_report("melody: gradient norm of step 8", "|g| ", 2e-2, "m1.log", "m2.log");
+    // Validation is shared among the ranks (tunes split, sums allreduced): same score.
+    run("validation tunes", "log", "mkdir val && ls %s/*.mid | head -5 | xargs -I{} cp {} val/",
+        CN_SRC("data/melody/nottingham/valid"));
+    run("melody validation, 1 rank", "v1.log", "%s train melody %s --valid val --steps 4 --eval-every 2 -o v1.st",
+        bin, net);
+    run("melody validation, 2 ranks", "v2.log",
+        MPIRUN " %s train melody %s --valid val --steps 4 --eval-every 2 --threads 1 -o v2.st", bin, net);
+    check_report("melody: validation bits/note at step 4", "step 4/4  valid ", 2e-4, "v1.log", "v2.log");
     // --resume across rank counts: stop at step 4 (its checkpoint), continue to 8.
     run("melody, 2 ranks to step 4", "log", MPIRUN " %s train melody %s --steps 4 --threads 1 -o h2.st", bin, net);
     run("melody, resume on 1 rank", "log", "%s train melody %s --steps 8 --resume h2.st.ckpt -o r1.st", bin, net);
