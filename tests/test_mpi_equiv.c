@@ -7,10 +7,10 @@
 // the order of the gradient sums differs). The same is measured between one and two
 // threads of a plain run, to show the scale of that summation-order noise. The melody
 // model's validation score, computed by both ranks on half the tunes each, must equal the
-// one-process score. --resume works
-// on any number of ranks: a checkpoint written by 2 ranks continues on 1, one written by 1
-// continues on 2, both within TOL of the straight run (a constant learning rate after the
-// warm-up, --lr-min = --lr, makes a run cut at a checkpoint follow the same schedule).
+// one-process score. --resume works on any number of ranks: a checkpoint written by 2
+// ranks continues on 1, one written by 1 continues on 2, both within TOL of the straight
+// run (a constant learning rate after the warm-up, --lr-min = --lr, makes a run cut at a
+// checkpoint follow the same schedule).
 // Skipped (77) when continuo was built without MPI or mpirun is missing.
 #include <stdarg.h>
 #include <stdio.h>
