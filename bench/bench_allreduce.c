@@ -146,11 +146,12 @@ static int run(double seconds) {
     if (st) return cn_ui_error(CMD, NULL);
     if (rank0) {
         printf("one step per rank (default model and batch, %d ranks, one thread each):\n", N);
-        printf("  melody:  %d of %d windows of %d events: compute %.1f ms, allreduce %.2f ms = %.1f%% of the step\n",
-               mel_windows, mc.batch, mc.arch.ctx, t_mel * 1e3, t_ar_mel * 1e3,
-               100.0 * t_ar_mel / (t_mel + t_ar_mel));
-        printf("  wavenet: %d of %d chunks of %d samples: compute %.1f ms, allreduce %.2f ms = %.1f%% of the step\n",
-               wn_chunks, wo.batch, wo.chunk, t_wn * 1e3, t_ar_wn * 1e3, 100.0 * t_ar_wn / (t_wn + t_ar_wn));
+        printf("  melody:  %d of %d windows of %d events: compute %.1f ms (%.1f ms a window), allreduce %.2f ms"
+               " = %.1f%% of the step\n", mel_windows, mc.batch, mc.arch.ctx, t_mel * 1e3, t_mel * 1e3 / mel_windows,
+               t_ar_mel * 1e3, 100.0 * t_ar_mel / (t_mel + t_ar_mel));
+        printf("  wavenet: %d of %d chunks of %d samples: compute %.1f ms (%.1f ms a chunk), allreduce %.2f ms"
+               " = %.1f%% of the step\n", wn_chunks, wo.batch, wo.chunk, t_wn * 1e3, t_wn * 1e3 / wn_chunks,
+               t_ar_wn * 1e3, 100.0 * t_ar_wn / (t_wn + t_ar_wn));
     }
     return 0;
 }
