@@ -4,7 +4,8 @@
 # test_mpi_fail: how data-parallel training ends when something goes wrong on one rank.
 # Under mpirun (-q: without mpirun's own help boxes):
 #  - a data folder that only rank 1 cannot read (two commands, mpirun's MPMD form): exit != 0,
-#    one line from rank 0 naming rank 1 and the folder, no output file;
+#    one line from rank 0 naming rank 1 and the folder, no output file; rank 1 with a tune
+#    fewer (one line: the data differ); an output rank 0 cannot write (its one line);
 #  - a batch smaller than the number of ranks: one line, exit != 0;
 #  - a time budget (--minutes) ends both ranks at the same step (rank 0's clock), no hang;
 #  - rank 1 killed (SIGKILL) mid-run: the job ends within seconds with a non-zero exit
@@ -49,6 +50,17 @@ err=$($MPI -np 2 "$B" train wavenet --data "$T/mel" --batch 2 --steps 2 -o "$T/x
 [ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "wavenet on a folder without audio: exit $rc ($err)"
 [ "$(echo "$err" | grep -c "^continuo train wavenet: ")" -eq 1 ] && echo "$err" | tail -1 | grep -q "$T/mel" ||
     fail "wavenet: not one error line naming the folder: $err"
+
+# Rank 1 has a tune fewer: the ranks would train on different data.
+mkdir -p "$T/less" && cp "$T"/mel/*.mid "$T/less/" && rm "$(ls "$T"/less/*.mid | head -1)"
+err=$($MPI -np 1 "$B" train melody --data "$T/mel" $SMALL --steps 2 -o "$T/x.st" : \
+      -np 1 "$B" train melody --data "$T/less" $SMALL --steps 2 -o "$T/x.st" 2>&1); rc=$?
+[ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "different data on the ranks: exit $rc ($err)"
+[ "$err" = "continuo train melody: the training tunes differ across the 2 ranks" ] || fail "different data: $err"
+# Rank 0 cannot write the model: its error, agreed by both ranks, and no hang.
+err=$($MPI -np 2 "$B" train melody --data "$T/mel" $SMALL --steps 2 -o "$T/no/such/dir/x.st" 2>&1); rc=$?
+[ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "unwritable output: exit $rc ($err)"
+[ "$(echo "$err" | wc -l)" -eq 1 ] && echo "$err" | grep -q "no/such/dir" || fail "unwritable output: $err"
 
 # 2. Fewer batch items than ranks.
 err=$($MPI -np 2 "$B" train melody --data "$T/mel" $SMALL --batch 1 --steps 2 -o "$T/x.st" 2>&1); rc=$?
