@@ -2,8 +2,9 @@
 # deps.sh: install the Debian 12 packages continuo needs, only those missing.
 # Usage: bash scripts/deps.sh [build|test|all]
 #   build: compiler, CMake and the libraries (lilv + lv2-dev: hosting LV2 effects);
-#   test/all: plus jackd2 (live-audio test), fluidsynth + fluid-soundfont-gm (WaveNet data
-#   and evaluation), sox, clang (fuzzers), swh-lv2 + x42-plugins + calf-plugins (LV2 effects the
+#   test/all: plus jackd2 (live-audio test), libopenmpi-dev + openmpi-bin (data-parallel
+#   training, built when CMake finds MPI), fluidsynth + fluid-soundfont-gm (WaveNet data and
+#   evaluation), sox, clang (fuzzers), swh-lv2 + x42-plugins + calf-plugins (LV2 effects the
 #   tests host).
 # As root it runs apt-get itself; as another user it runs it through sudo; without either it
 # names the packages and the command to run, and exits 1. Nothing missing: no apt-get call.
@@ -14,7 +15,8 @@ case "$what" in build|test|all) ;; *) echo "deps.sh: unknown set '$what' (build|
 pkgs=(build-essential cmake pkg-config git file dpkg-dev portaudio19-dev libsndfile1-dev
       libfftw3-dev libopenblas-dev libcjson-dev libsamplerate0-dev liblilv-dev lv2-dev)
 if [ "$what" != build ]; then
-  pkgs+=(jackd2 fluidsynth fluid-soundfont-gm sox clang libclang-rt-14-dev swh-lv2 x42-plugins calf-plugins)
+  pkgs+=(jackd2 fluidsynth fluid-soundfont-gm sox clang libclang-rt-14-dev swh-lv2 x42-plugins calf-plugins
+        libopenmpi-dev openmpi-bin)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
