@@ -7,6 +7,7 @@ int cn_bench_melody(int argc, char **argv);
 int cn_bench_wavenet(int argc, char **argv);
 int cn_bench_blas(int argc, char **argv);
 int cn_bench_live(int argc, char **argv);
+int cn_bench_allreduce(int argc, char **argv);
 
 // Training samples/s and GFLOP/s of a WaveNet on one thread (bench_wavenet.c); 0 on success.
 typedef struct cn_wn_model cn_wn_model;

@@ -7,7 +7,7 @@
 
 int cn_cmd_bench(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        printf("usage: continuo bench engine|melody|wavenet|blas|live [options]\n"
+        printf("usage: continuo bench engine|melody|wavenet|blas|live|allreduce [options]\n"
                "  engine   ring-buffer throughput vs memcpy, reference synth real-time factor\n"
                "  melody   bits/note vs an n-gram baseline, tokens/s with and without KV cache\n"
                "  wavenet  real-time factor, cached vs naive generation, training samples/s\n"
@@ -15,6 +15,8 @@ int cn_cmd_bench(int argc, char **argv) {
                "           peak and WaveNet training speed, each in a child process\n"
                "  live     soak: endless WaveNet playback on an audio device with a CPU hog:\n"
                "           xruns, largest callback gap, resident memory\n"
+               "  allreduce  under mpirun: gradient allreduce time and bandwidth against its size,\n"
+               "           and its share of a default training step (data-parallel training)\n"
                "Each benchmark measures its ratios within one run; see '<what> --help'.\n");
         return argc < 2 ? 2 : 0;
     }
@@ -23,5 +25,6 @@ int cn_cmd_bench(int argc, char **argv) {
     if (!strcmp(argv[1], "wavenet")) return cn_bench_wavenet(argc - 1, argv + 1);
     if (!strcmp(argv[1], "blas")) return cn_bench_blas(argc - 1, argv + 1);
     if (!strcmp(argv[1], "live")) return cn_bench_live(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "allreduce")) return cn_bench_allreduce(argc - 1, argv + 1);
     return cn_ui_usage_error("bench", "unknown benchmark '%s'", argv[1]);
 }

@@ -4,6 +4,7 @@
 
 #include "models/nn/cn_blas_core.h"
 #include "cli/cn_cli.h"
+#include "models/nn/cn_dist.h"
 #include "models/nn/cn_nn.h"
 #include "core/cn_paths.h"
 #include "core/cn_sha256.h"
@@ -41,6 +42,8 @@ int cn_cmd_version(void) {
            cn_ui_blas_origin(), best ? best : "unknown");
     printf("SIMD kernels: nn %s, wavenet matvec %s\n", cn_nn_avx2() ? "avx2" : "generic",
            cn_wn_kernel_name(cn_wn_matvec_kernel()));
+    printf("MPI: %s%s\n", cn_dist_library(),
+           cn_dist_compiled() ? " (mpirun -np N continuo train ... trains data-parallel)" : " (built without MPI)");
     printf("shipped files: %s\n", *cn_share_dir() ? cn_share_dir() : "not found");
     model_list l = {.n = 0};
     cn_presets_each(print_model, &l);

@@ -8,6 +8,7 @@
 
 #include "cli/cn_cli.h"
 #include "models/melody/cn_melody_train.h"
+#include "models/nn/cn_dist.h"
 #include "models/nn/cn_nn.h"
 #include "cli/cn_train.h"
 
@@ -33,7 +34,8 @@ static void usage(void) {
         "  --lr-min LR       final learning rate of the cosine schedule (default lr/10)\n"
         "  --warmup N        warm-up steps (default min(200, steps/10))\n"
         "  --seed S          seed of init, data order, augmentation and dropout (default 1)\n"
-        "  --threads T       worker threads (default 2); results depend on seed and T only\n"
+        "  --threads T       worker threads (default 2); results depend on seed, T and the\n"
+        "                    number of MPI ranks only (across them, up to rounding)\n"
         "  --d-model D --layers L --heads H --ctx C --dropout P\n"
         "                    architecture of a fresh model (default 192, 4, 6, 256, 0.1)\n"
         "  --eval-every N    steps between validations (default 250)\n"
@@ -41,7 +43,9 @@ static void usage(void) {
         "  --checkpoint F    checkpoint path (default FILE.ckpt); holds the optimizer state\n"
         "  --quiet           no progress lines\n"
         "  -o FILE           output model (.safetensors), written atomically\n"
-        "Progress (stderr): step/total, training and validation bits per note, tokens/s, ETA.\n");
+        "Progress (stderr): step/total, training and validation bits per note, tokens/s, ETA.\n"
+        "Data-parallel: mpirun -np N continuo train melody ... shares each batch among N processes\n"
+        "(a build with MPI); rank 0 prints and writes. See docs/training-mpi.md.\n");
 }
 
 typedef struct prog {
@@ -74,16 +78,18 @@ static void on_progress(const cn_progress *p, void *user) {
     fflush(stderr);
 }
 
-static int load_dirs(const char **dirs, int n, cn_tune_set *set, const char *what, int quiet) {
-    for (int i = 0; i < n; i++)
-        if (cn_tune_set_add_dir(set, dirs[i])) return cn_ui_error(CMD, NULL);
+// Every rank loads every folder; a folder one of them cannot read stops all of them.
+static cn_status load_dirs(const char **dirs, int n, cn_tune_set *set, const char *what, int quiet) {
+    cn_status st = CN_OK;
+    for (int i = 0; i < n && !st; i++) st = cn_tune_set_add_dir(set, dirs[i]);
+    if ((st = cn_dist_agree(st))) return st;
     if (!quiet) {
         fprintf(stderr, "%s: %d tunes, %ld events", what, set->n, set->events);
         if (set->clamped) fprintf(stderr, ", %d durations/rests clamped to 8 beats", set->clamped);
         if (set->skipped) fprintf(stderr, ", %d files skipped (first: %s)", set->skipped, set->first_skip);
         fputc('\n', stderr);
     }
-    return 0;
+    return CN_OK;
 }
 
 typedef struct {
@@ -163,7 +169,7 @@ static void provenance(int argc, char **argv, const train_args *a, char *cmdline
     strftime(date, n_date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 }
 
-int cn_train_melody_main(int argc, char **argv) {
+static int train(int argc, char **argv) {
     train_args a;
     memset(&a, 0, sizeof a);
     cn_mtrain_config_default(&a.c);
@@ -173,13 +179,14 @@ int cn_train_melody_main(int argc, char **argv) {
     if (rc == 1) usage();
     if (rc) return rc == 1 ? 0 : rc;
     cn_tune_set train = {0}, val = {0};
+    a.quiet |= cn_dist_rank() != 0; // rank 0 alone reports
     int nvalid = a.valid_list.n;
     rc = load_dirs(a.data, a.data_list.n, &train, "train", a.quiet);
     if (!rc && nvalid) rc = load_dirs(a.valid, nvalid, &val, "valid", a.quiet);
     if (rc) {
         cn_tune_set_free(&train);
         cn_tune_set_free(&val);
-        return rc;
+        return cn_ui_error(CMD, NULL);
     }
     char cmdline[2048], date[64], dirs[2048];
     provenance(argc, argv, &a, cmdline, sizeof cmdline, dirs, sizeof dirs, date, sizeof date);
@@ -193,6 +200,7 @@ int cn_train_melody_main(int argc, char **argv) {
         fprintf(stderr, "training %s: %ld steps, batch %d, lr %.2e, %d threads, BLAS core %s\n",
                 c->resume_path ? "(resumed)" : c->init_path ? "(fine-tune)" : "(fresh)", c->steps, c->batch,
                 c->lr, c->threads, cn_blas_corename());
+    if (!a.quiet) cn_train_dist_note(c->batch, "windows");
     cn_mtrain_result res;
     cn_status st = cn_mtrain_run(c, &train, nvalid ? &val : NULL, &res);
     cn_tune_set_free(&train);
@@ -207,4 +215,12 @@ int cn_train_melody_main(int argc, char **argv) {
         fprintf(stderr, " -> %s\n", a.out);
     }
     return 0;
+}
+
+int cn_train_melody_main(int argc, char **argv) {
+    if (cn_train_dist_begin(CMD)) return 1;
+    int rc = train(argc, argv);
+    if (cn_dist_size() > 1) cn_ui_signals_quiet();
+    cn_dist_finalize();
+    return rc;
 }

@@ -12,6 +12,7 @@
 #include "cli/cn_cli.h"
 #include "cli/cn_train.h"
 #include "models/nn/cn_safetensors.h"
+#include "models/nn/cn_dist.h"
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_run.h"
@@ -65,7 +66,9 @@ static void usage(void) {
         "  --ckpt-every N    steps between checkpoints to FILE and evaluations (default 200)\n"
         "  -o FILE           output model (.safetensors), written atomically; --resume FILE\n"
         "                    continues it\n"
-        "Progress (stderr): step/total, loss (nats/sample, EMA), samples/s, elapsed, ETA.\n");
+        "Progress (stderr): step/total, loss (nats/sample, EMA), samples/s, elapsed, ETA.\n"
+        "Data-parallel: mpirun -np N continuo train wavenet ... shares each batch among N processes\n"
+        "(a build with MPI); rank 0 prints and writes. See docs/training-mpi.md.\n");
 }
 
 // ---- prepare -------------------------------------------------------------------------------------
@@ -279,10 +282,7 @@ static void on_report(const cn_progress *p, void *user) {
     fflush(stderr);
 }
 
-int cn_train_wavenet_main(int argc, char **argv) {
-    if (argc >= 2 && !strcmp(argv[1], "prepare")) return prepare_main(argc - 1, argv + 1);
-    if (argc >= 2 && !strcmp(argv[1], "export")) return export_main(argc - 1, argv + 1);
-    if (argc >= 2 && !strcmp(argv[1], "levels")) return levels_main(argc - 1, argv + 1);
+static int train(int argc, char **argv) {
     args a;
     memset(&a, 0, sizeof a);
     cn_wn_run_config c;
@@ -311,6 +311,18 @@ int cn_train_wavenet_main(int argc, char **argv) {
     c.eval_temperature = (float)a.eval_temp;
     c.ckpt_every = a.ckpt_every;
     log_state l = {-1.0};
-    c.progress = (cn_progress_cb){on_report, &l};
+    if (cn_dist_rank() == 0) c.progress = (cn_progress_cb){on_report, &l}; // rank 0 alone reports
+    cn_train_dist_note(c.o.batch, "chunks");
     return cn_wn_train_run(&c) ? cn_ui_error(CMD, NULL) : 0;
+}
+
+int cn_train_wavenet_main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "prepare")) return prepare_main(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "export")) return export_main(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "levels")) return levels_main(argc - 1, argv + 1);
+    if (cn_train_dist_begin(CMD)) return 1;
+    int rc = train(argc, argv);
+    if (cn_dist_size() > 1) cn_ui_signals_quiet();
+    cn_dist_finalize();
+    return rc;
 }

@@ -2,10 +2,11 @@
 # deps.sh: install the Debian 12 packages continuo needs, only those missing.
 # Usage: bash scripts/deps.sh [build|test|all]
 #   build: compiler, CMake and the libraries (lilv + lv2-dev: hosting LV2 effects);
-#   test/all: plus jackd2 (live-audio test), fluidsynth + fluid-soundfont-gm (WaveNet data
-#   and evaluation), sox, clang (fuzzers), swh-lv2 + x42-plugins + calf-plugins (LV2 effects the
-#   tests host), lilv-utils + jalv + sordi (lv2ls, lv2info, a JACK host and
-#   TTL validation for the LV2 instrument).
+#   test/all: plus jackd2 (live-audio test), libopenmpi-dev + openmpi-bin (data-parallel
+#   training, built when CMake finds MPI), fluidsynth + fluid-soundfont-gm (WaveNet data and
+#   evaluation), sox, clang (fuzzers), swh-lv2 + x42-plugins + calf-plugins (LV2 effects the
+#   tests host), lilv-utils + jalv + sordi (lv2ls, lv2info, a JACK host and TTL
+#   validation for the LV2 instrument).
 # As root it runs apt-get itself; as another user it runs it through sudo; without either it
 # names the packages and the command to run, and exits 1. Nothing missing: no apt-get call.
 set -euo pipefail
@@ -16,7 +17,7 @@ pkgs=(build-essential cmake pkg-config git file dpkg-dev portaudio19-dev libsndf
       libfftw3-dev libopenblas-dev libcjson-dev libsamplerate0-dev liblilv-dev lv2-dev)
 if [ "$what" != build ]; then
   pkgs+=(jackd2 fluidsynth fluid-soundfont-gm sox clang libclang-rt-14-dev swh-lv2 x42-plugins calf-plugins
-        lilv-utils jalv sordi)
+        libopenmpi-dev openmpi-bin lilv-utils jalv sordi)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

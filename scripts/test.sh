@@ -5,6 +5,12 @@
 #   3. AddressSanitizer + UBSan build -> every test except the live one,
 #   4. ThreadSanitizer build -> the ring-buffer stress tests (label tsan),
 #   5. clang libFuzzer build -> each fuzz target for FUZZ_SECONDS (label fuzz).
+# Only step 2 is built with MPI (label mpi: 2-rank training under mpirun). Steps 3-5 build
+# with -DCN_MPI=OFF: OpenMPI 4.1.4 itself fails them (a bare MPI_Init + MPI_Allreduce +
+# MPI_Finalize under mpirun -np 2 leaks ~121 KB in ~3,350 allocations per rank for LSan,
+# and TSan reports a lock-order inversion in its TCP transport). It also gives CI a build
+# without MPI, whose training must run as before (its test_mpi_fail checks that it refuses
+# to run as one of several mpirun processes).
 # Set CN_TEST_QUICK=1 to run only step 2.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +37,7 @@ run_suite() { # dir cmake-args... -- ctest-args...
 run_suite build-test -DCMAKE_BUILD_TYPE=Release -- -LE fuzz
 if [ "${CN_TEST_QUICK:-0}" != 1 ]; then
   run_suite build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCN_SANITIZE_ADDRESS=ON \
-    -DCN_SANITIZE_UNDEFINED=ON -- -LE "live|tsan|noasan|fuzz"
-  run_suite build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCN_SANITIZE_THREAD=ON -- -L tsan
-  CC=clang run_suite build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCN_WERROR=OFF -DCN_FUZZ=ON -- -L fuzz
+    -DCN_SANITIZE_UNDEFINED=ON -DCN_MPI=OFF -- -LE "live|tsan|noasan|fuzz"
+  run_suite build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCN_SANITIZE_THREAD=ON -DCN_MPI=OFF -- -L tsan
+  CC=clang run_suite build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCN_WERROR=OFF -DCN_FUZZ=ON -DCN_MPI=OFF -- -L fuzz
 fi

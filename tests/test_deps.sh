@@ -34,7 +34,7 @@ run_deps() { # dir set -> exit code; stderr in dir/err
 }
 
 build_pkgs="build-essential cmake pkg-config git file dpkg-dev portaudio19-dev libsndfile1-dev libfftw3-dev libopenblas-dev libcjson-dev libsamplerate0-dev liblilv-dev lv2-dev"
-test_pkgs="$build_pkgs jackd2 fluidsynth fluid-soundfont-gm sox clang libclang-rt-14-dev swh-lv2 x42-plugins calf-plugins lilv-utils jalv sordi"
+test_pkgs="$build_pkgs jackd2 fluidsynth fluid-soundfont-gm sox clang libclang-rt-14-dev swh-lv2 x42-plugins calf-plugins libopenmpi-dev openmpi-bin lilv-utils jalv sordi"
 
 # 1. root, everything missing: apt-get update, then install of every package, no sudo.
 make_stubs "$T/root" 0 0 1

@@ -18,7 +18,8 @@ for c in "train melody" "train wavenet" "train ngram"; do
     grep -qF ".SS $c" "$man" || missing+=("command $c")
 done
 helps=(continue score render play devices plugins presets "train melody" "train wavenet"
-       "bench engine" "bench melody" "bench wavenet" "bench blas" "bench live" "train ngram")
+       "bench engine" "bench melody" "bench wavenet" "bench blas" "bench live" "bench allreduce"
+       "train ngram")
 n=0
 for h in "${helps[@]}"; do
     for f in $(flags_of $h); do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# LABELS: slow
+# LABELS: slow;noasan
 # TIMEOUT: 600
 # test_wavenet_levels: the level of every note the shipped WaveNet plays through `continuo
 # render` (the polyphonic plugin, calibration table applied) against FluidSynth's rendering

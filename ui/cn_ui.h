@@ -8,13 +8,14 @@
 #include "core/cn_status.h"
 
 // Print "continuo <cmd>: <message>" (the library's last error when fmt is NULL) on one
-// line to stderr and return 1.
+// line to stderr and return 1. Under mpirun only rank 0 prints (errors there are agreed
+// by all ranks first, models/nn/cn_dist.h), so a failed job says it once.
 int cn_ui_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-// Usage error: prints the message and "try 'continuo <cmd> --help'", returns 2.
+// Usage error: prints the message and "try 'continuo <cmd> --help'", returns 2. Rank 0 only.
 int cn_ui_usage_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
@@ -78,6 +79,13 @@ int cn_ui_flags_parse(const char *cmd, const cn_flag *flags, int n_flags, int ar
 // unfinished outputs, print "continuo CMD: interrupted (SIGNAME)" and exit 128 + signal
 // (130, 143, 129); SIGXFSZ is ignored, so a file-size limit is an ordinary write error.
 void cn_ui_cleanup_on_signals(const char *cmd);
+// Under mpirun (models/nn/cn_dist.h): ranks other than 0 stop on those signals without a
+// line, and rank 0 says what a SIGTERM there usually means: mpirun ending the job because
+// another rank died.
+void cn_ui_signals_for_rank(int rank);
+// From here on those signals only clean up, without a line: the command has reported its
+// end (under mpirun, one rank's failing exit makes mpirun SIGTERM the others).
+void cn_ui_signals_quiet(void);
 
 // "1h02m03s" / "2m03s" / "3s" into buf.
 void cn_ui_format_duration(char *buf, int size, double seconds);

@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "models/nn/cn_dist.h"
 #include "ui/cn_ui.h"
 
 int cn_ui_error(const char *cmd, const char *fmt, ...) {
+    if (cn_dist_rank() != 0) return 1;
     fprintf(stderr, "continuo %s: ", cmd);
     if (fmt) {
         va_list ap;
@@ -22,6 +24,7 @@ int cn_ui_error(const char *cmd, const char *fmt, ...) {
 }
 
 int cn_ui_usage_error(const char *cmd, const char *fmt, ...) {
+    if (cn_dist_rank() != 0) return 2;
     fprintf(stderr, "continuo %s: ", cmd);
     va_list ap;
     va_start(ap, fmt);

@@ -7,6 +7,7 @@
 
 #include "core/cn_clock.h"
 #include "models/nn/cn_adamw.h"
+#include "models/nn/cn_dist.h"
 #include "models/melody/cn_melody_train.h"
 #include "models/nn/cn_nn.h"
 #include "models/nn/cn_parallel.h"
@@ -39,20 +40,36 @@ typedef struct window {
     uint64_t dropout_seed;
 } window;
 
-// Draw window b of step `step`: a tune in proportion to its length, a random offset,
-// transposition and conditioning dropout, all from an rng seeded by (seed, step, b).
-static void draw_window(const cn_mtrain_config *c, const cn_tune_set *set, const long *cum,
-                        int ctx, long step, int b, window *w) {
-    cn_rng r;
-    cn_rng_seed(&r, c->seed ^ ((uint64_t)step * 0x9E3779B97F4A7C15ULL), (uint64_t)b + 1);
-    long pick = (long)(cn_rng_uniform_d(&r) * (double)cum[set->n]);
+// The tune that window b of step `step` comes from: one in proportion to its length,
+// drawn from an rng seeded by (seed, step, b), which the rest of the window continues.
+static const cn_tune *pick_tune(const cn_mtrain_config *c, const cn_tune_set *set, const long *cum,
+                                long step, int b, cn_rng *r) {
+    cn_rng_seed(r, c->seed ^ ((uint64_t)step * 0x9E3779B97F4A7C15ULL), (uint64_t)b + 1);
+    long pick = (long)(cn_rng_uniform_d(r) * (double)cum[set->n]);
     int lo = 0, hi = set->n - 1; // first tune with cum[i+1] > pick
     while (lo < hi) {
         int mid = (lo + hi) / 2;
         if (cum[mid + 1] > pick) hi = mid;
         else lo = mid + 1;
     }
-    const cn_tune *t = &set->t[lo];
+    return &set->t[lo];
+}
+
+// Events in window b of step `step`: what the loss of the whole batch is divided by, known
+// to every rank without drawing the windows of the others.
+static int window_len(const cn_mtrain_config *c, const cn_tune_set *set, const long *cum, int ctx,
+                      long step, int b) {
+    cn_rng r;
+    const cn_tune *t = pick_tune(c, set, cum, step, b, &r);
+    return t->ev.n < ctx ? t->ev.n : ctx;
+}
+
+// Draw window b of step `step`: its tune, a random offset, transposition and conditioning
+// dropout, all from the rng of (seed, step, b).
+static void draw_window(const cn_mtrain_config *c, const cn_tune_set *set, const long *cum,
+                        int ctx, long step, int b, window *w) {
+    cn_rng r;
+    const cn_tune *t = pick_tune(c, set, cum, step, b, &r);
     int len = t->ev.n < ctx ? t->ev.n : ctx;
     int off = t->ev.n > len ? cn_rng_int(&r, t->ev.n - len + 1) : 0;
     memcpy(w->ev, t->ev.ev + off, (size_t)len * sizeof *w->ev);
@@ -78,8 +95,9 @@ typedef struct worker_ctx {
     window *win;
     int nwin;
     float scale;
-    // evaluation
+    // evaluation: tunes of the set taken by part = this rank of nparts, then by thread
     const cn_tune_set *eval;
+    int part, nparts;
 } worker_ctx;
 
 static void train_worker(void *arg, int w, int n) {
@@ -101,7 +119,7 @@ static void eval_worker(void *arg, int w, int n) {
     int ctx = x->m->cfg.ctx;
     x->nll[w] = 0;
     x->tokens[w] = 0;
-    for (int i = w; i < x->eval->n; i += n) {
+    for (int i = x->part * n + w; i < x->eval->n; i += x->nparts * n) {
         const cn_event_seq *s = &x->eval->t[i].ev;
         for (int off = 0; off < s->n; off += ctx) {
             int len = s->n - off < ctx ? s->n - off : ctx;
@@ -111,14 +129,18 @@ static void eval_worker(void *arg, int w, int n) {
     }
 }
 
-static cn_status eval_with(worker_ctx *x, int threads, const cn_tune_set *set, double *bits) {
+// Bits per note of a set. With `ranks` it is collective: the ranks share the tunes and
+// all get the total.
+static cn_status eval_with(worker_ctx *x, int threads, int ranks, const cn_tune_set *set, double *bits) {
     x->eval = set;
+    x->part = ranks ? cn_dist_rank() : 0;
+    x->nparts = ranks ? cn_dist_size() : 1;
     cn_status st = cn_parallel_run(threads, eval_worker, x);
     if (st) return st;
-    double nll = 0;
-    long tok = 0;
-    for (int w = 0; w < threads; w++) nll += x->nll[w], tok += x->tokens[w];
-    *bits = tok ? nll / tok / log(2.0) : NAN;
+    double sum[2] = {0, 0}; // nll, tokens
+    for (int w = 0; w < threads; w++) sum[0] += x->nll[w], sum[1] += (double)x->tokens[w];
+    if (ranks && (st = cn_dist_sum_d(sum, 2))) return st;
+    *bits = sum[1] > 0 ? sum[0] / sum[1] / log(2.0) : NAN;
     return CN_OK;
 }
 
@@ -134,8 +156,9 @@ static cn_status workers_alloc(worker_ctx *x, const cn_tf *m, int threads, int w
     return CN_OK;
 }
 
-static void workers_free(worker_ctx *x, int threads) {
-    for (int w = 0; w < threads; w++) {
+// Every slot (unused ones are NULL), so a run that failed its argument checks frees safely.
+static void workers_free(worker_ctx *x) {
+    for (int w = 0; w < CN_PARALLEL_MAX; w++) {
         cn_tf_acts_destroy(x->acts[w]);
         free(x->grads[w]);
     }
@@ -145,8 +168,8 @@ cn_status cn_tf_eval_bits(const cn_tf *m, const cn_tune_set *set, int threads, d
     cn_return_val_if_fail(m && set && bits && threads >= 1 && threads <= CN_PARALLEL_MAX, CN_ERR_ARG);
     worker_ctx x;
     cn_status st = workers_alloc(&x, m, threads, 0);
-    if (!st) st = eval_with(&x, threads, set, bits);
-    workers_free(&x, threads);
+    if (!st) st = eval_with(&x, threads, 0, set, bits);
+    workers_free(&x);
     return st;
 }
 
@@ -214,58 +237,105 @@ static long warmup_steps(const cn_mtrain_config *c, long total) {
     return c->max_seconds > 0 && c->warmup > total / 10 ? total / 10 : c->warmup;
 }
 
-cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
-                        const cn_tune_set *valid, cn_mtrain_result *res) {
-    cn_return_val_if_fail(c && train && res && c->out_path, CN_ERR_ARG);
+// What a run holds besides the model's own buffers.
+typedef struct run_state {
+    cn_tf *m;
+    float *am, *av; // AdamW moments [n_params]
+    float *grads;   // [n_params + N_EXTRA]: the step's gradients, then the extras below
+    long *cum;      // [n_tunes + 1] prefix sums of tune lengths
+    window *win;    // [batch]; each rank fills only its own share
+    long step;
+    worker_ctx x;
+} run_state;
+
+// Summed over the ranks in the same allreduce as the gradients: the batch's loss, and
+// rank 0's clock (the others add 0), which every rank then follows for the time budget
+// so that all take the same learning rate and stop at the same step.
+enum { EXTRA_NLL, EXTRA_CLOCK, N_EXTRA };
+
+static cn_status run_open(const cn_mtrain_config *c, const cn_tune_set *train, run_state *r, float *best) {
     if (train->n == 0) return cn_fail(CN_ERR_ARG, "no training tunes");
     if (c->threads < 1 || c->threads > CN_PARALLEL_MAX || c->batch < 1 || c->steps < 1)
         return cn_fail(CN_ERR_ARG, "threads %d, batch %d, steps %ld: each must be positive", c->threads,
                        c->batch, c->steps);
-    memset(res, 0, sizeof *res);
-    res->best_val = res->last_val = NAN;
-    cn_tf *m = NULL;
-    float *am = NULL, *av = NULL, *grads = NULL;
-    long *cum = NULL, step = 0;
-    window *win = NULL;
-    worker_ctx x;
-    memset(&x, 0, sizeof x);
-    int threads = c->threads;
-    cn_status st;
-
+    if (c->batch < cn_dist_size())
+        return cn_fail(CN_ERR_ARG, "batch %d is smaller than the %d ranks: each needs a window", c->batch,
+                       cn_dist_size());
     const char *from = c->resume_path ? c->resume_path : c->init_path;
-    if (from) st = cn_tf_load(from, &m);
-    else if (!(st = cn_tf_create(&c->arch, &m))) cn_tf_init_weights(m, c->seed);
-    if (st) goto done;
-    am = calloc(m->n_params, sizeof(float));
-    av = calloc(m->n_params, sizeof(float));
-    grads = malloc(m->n_params * sizeof(float));
-    cum = malloc((size_t)(train->n + 1) * sizeof *cum);
-    win = calloc((size_t)c->batch, sizeof *win);
-    if (!am || !av || !grads || !cum || !win) {
-        st = cn_fail(CN_ERR_NOMEM, "out of memory for training state");
-        goto done;
-    }
+    cn_status st;
+    if (from) st = cn_tf_load(from, &r->m);
+    else if (!(st = cn_tf_create(&c->arch, &r->m))) cn_tf_init_weights(r->m, c->seed);
+    if (st) return st;
+    cn_tf *m = r->m;
+    r->am = calloc(m->n_params, sizeof(float));
+    r->av = calloc(m->n_params, sizeof(float));
+    r->grads = malloc((m->n_params + N_EXTRA) * sizeof(float));
+    r->cum = malloc((size_t)(train->n + 1) * sizeof *r->cum);
+    r->win = calloc((size_t)c->batch, sizeof *r->win);
+    if (!r->am || !r->av || !r->grads || !r->cum || !r->win)
+        return cn_fail(CN_ERR_NOMEM, "out of memory for training state");
     for (int b = 0; b < c->batch; b++)
-        if (!(win[b].ev = malloc((size_t)m->cfg.ctx * sizeof *win[b].ev))) {
-            st = cn_fail(CN_ERR_NOMEM, "out of memory for batch windows");
-            goto done;
-        }
+        if (!(r->win[b].ev = malloc((size_t)m->cfg.ctx * sizeof *r->win[b].ev)))
+            return cn_fail(CN_ERR_NOMEM, "out of memory for batch windows");
     // A resumed run continues from the checkpoint's optimizer state and only replaces
     // out_path with weights better than the best it had already saved there.
-    if (c->resume_path && ((st = cn_tf_load_optim(c->resume_path, m, am, av, &step)) ||
-                           (st = read_best_val(c->resume_path, &res->best_val))))
-        goto done;
-    if (step > c->steps) {
-        st = cn_fail(CN_ERR_ARG, "%s is at step %ld, beyond --steps %ld", c->resume_path, step, c->steps);
-        goto done;
-    }
-    cum[0] = 0;
-    for (int i = 0; i < train->n; i++) cum[i + 1] = cum[i] + train->t[i].ev.n;
-    if ((st = workers_alloc(&x, m, threads, 1))) goto done;
-    res->n_params = m->n_params;
+    if (c->resume_path && ((st = cn_tf_load_optim(c->resume_path, m, r->am, r->av, &r->step)) ||
+                           (st = read_best_val(c->resume_path, best))))
+        return st;
+    if (r->step > c->steps)
+        return cn_fail(CN_ERR_ARG, "%s is at step %ld, beyond --steps %ld", c->resume_path, r->step, c->steps);
+    r->cum[0] = 0;
+    for (int i = 0; i < train->n; i++) r->cum[i + 1] = r->cum[i] + train->t[i].ev.n;
+    return workers_alloc(&r->x, m, c->threads, 1);
+}
+
+static void run_close(const cn_mtrain_config *c, run_state *r) {
+    workers_free(&r->x);
+    if (r->win)
+        for (int b = 0; b < c->batch; b++) free(r->win[b].ev);
+    free(r->win);
+    free(r->cum);
+    free(r->grads);
+    free(r->am);
+    free(r->av);
+    cn_tf_destroy(r->m);
+}
+
+// Rank 0 writes; every rank learns whether it could (collective).
+static cn_status save_on_rank0(const cn_mtrain_config *c, const run_state *r, const char *path, float val,
+                               float best, int with_optim) {
+    cn_status st = CN_OK;
+    if (cn_dist_rank() == 0)
+        st = save_model(c, r->m, path, r->step, val, best, with_optim ? r->am : NULL, with_optim ? r->av : NULL);
+    return cn_dist_agree(st);
+}
+
+cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
+                        const cn_tune_set *valid, cn_mtrain_result *res) {
+    cn_return_val_if_fail(c && train && res && c->out_path, CN_ERR_ARG);
+    memset(res, 0, sizeof *res);
+    res->best_val = res->last_val = NAN;
+    run_state r;
+    memset(&r, 0, sizeof r);
+    int threads = c->threads;
+    // Every rank opens the same files; a failure on any of them stops all (one message).
+    cn_status st = cn_dist_agree(run_open(c, train, &r, &res->best_val));
+    // Ranks that drew different data or start from different weights would not train one
+    // model: check both before the first step.
+    if (!st) st = cn_dist_check_same(r.cum, (size_t)(train->n + 1) * sizeof *r.cum, "the training tunes");
+    if (!st) st = cn_dist_check_same(r.m->params, r.m->n_params * sizeof(float), "the starting weights");
+    if (st) goto done;
+    cn_tf *m = r.m;
+    window *win = r.win;
+    worker_ctx *x = &r.x;
+    float *grads = r.grads;
+    size_t n = m->n_params;
+    res->n_params = n;
     // Our workers are the parallelism: several OpenBLAS threads per worker would only
     // fight over the same cores.
     cn_blas_set_threads(1);
+    int lo, hi; // this rank's windows of every batch
+    cn_dist_shard(c->batch, &lo, &hi);
 
     cn_adamw_config opt;
     cn_adamw_config_default(&opt);
@@ -275,79 +345,81 @@ cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
     p.best = res->best_val;
     cn_progress_tracker tr;
     cn_progress_start(&tr, &c->progress, "steps", c->steps);
-    tr.base = step;
+    tr.base = r.step;
     double t0 = cn_clock_now();
-    long tokens_run = 0, step0 = step;
-    while (step < c->steps) {
-        long tokens = 0;
+    long tokens_run = 0, step0 = r.step;
+    while (r.step < c->steps) {
+        long tokens = 0; // of the whole batch: the loss is a mean over all its tokens
         for (int b = 0; b < c->batch; b++) {
-            draw_window(c, train, cum, m->cfg.ctx, step, b, &win[b]);
+            if (b < lo || b >= hi) {
+                tokens += window_len(c, train, r.cum, m->cfg.ctx, r.step, b);
+                continue;
+            }
+            draw_window(c, train, r.cum, m->cfg.ctx, r.step, b, &win[b]);
             tokens += win[b].len;
         }
-        x.win = win;
-        x.nwin = c->batch;
-        x.scale = 1.0f / (float)tokens;
-        if ((st = cn_parallel_run(threads, train_worker, &x))) goto done;
-        cn_parallel_sum(grads, x.grads, threads, m->n_params);
+        x->win = win + lo;
+        x->nwin = hi - lo;
+        x->scale = 1.0f / (float)tokens;
+        if ((st = cn_parallel_run(threads, train_worker, x))) goto done;
+        cn_parallel_sum(grads, x->grads, threads, n);
         double nll = 0;
-        for (int w = 0; w < threads; w++) nll += x.nll[w];
-        p.grad_norm = cn_grad_clip(grads, m->n_params, c->clip);
-        long planned = planned_steps(c, step, step0, cn_clock_now() - t0);
-        opt.lr = cn_lr_schedule(step, warmup_steps(c, planned), planned, c->lr, c->lr_min);
+        for (int w = 0; w < threads; w++) nll += x->nll[w];
+        grads[n + EXTRA_NLL] = (float)nll;
+        grads[n + EXTRA_CLOCK] = cn_dist_rank() == 0 ? (float)(cn_clock_now() - t0) : 0.0f;
+        if ((st = cn_dist_sum(grads, n + N_EXTRA))) goto done;
+        nll = grads[n + EXTRA_NLL];
+        double clock = grads[n + EXTRA_CLOCK];
+        p.grad_norm = cn_grad_clip(grads, n, c->clip);
+        long planned = planned_steps(c, r.step, step0, clock);
+        opt.lr = cn_lr_schedule(r.step, warmup_steps(c, planned), planned, c->lr, c->lr_min);
         res->final_lr = opt.lr;
         size_t sizes[CN_TF_NPARAM];
         cn_tf_param_sizes(&m->cfg, sizes);
         for (int i = 0; i < CN_TF_NPARAM; i++) {
             size_t off = (size_t)(cn_tf_tensor(&m->w, i) - m->params);
-            cn_adamw_step(&opt, step + 1, cn_tf_param_decays(i), m->params + off, grads + off,
-                          am + off, av + off, sizes[i]);
+            cn_adamw_step(&opt, r.step + 1, cn_tf_param_decays(i), m->params + off, grads + off,
+                          r.am + off, r.av + off, sizes[i]);
         }
-        step++;
+        r.step++;
         tokens_run += tokens;
         double el = cn_clock_now() - t0;
         p.loss = nll / tokens / log(2.0);
         p.lr = opt.lr;
         p.valid = NAN;
         p.items_per_s = tokens_run / (el > 0 ? el : 1e-9);
-        tr.total = planned_steps(c, step, step0, el);
+        tr.total = planned_steps(c, r.step, step0, clock);
         p.event = "progress";
-        cn_progress_send(&tr, step, &p);
-        int last = step >= c->steps || (c->max_seconds > 0 && el >= c->max_seconds);
-        if (valid && valid->n && (last || (c->eval_every > 0 && step % c->eval_every == 0))) {
+        cn_progress_send(&tr, r.step, &p);
+        int last = r.step >= c->steps || (c->max_seconds > 0 && clock >= c->max_seconds);
+        if (valid && valid->n && (last || (c->eval_every > 0 && r.step % c->eval_every == 0))) {
             double bits;
-            if ((st = eval_with(&x, threads, valid, &bits))) goto done;
+            if ((st = eval_with(x, threads, 1, valid, &bits))) goto done;
             p.valid = bits;
             res->last_val = (float)bits;
             if (isnan(res->best_val) || bits < res->best_val) {
                 res->best_val = (float)bits;
-                if ((st = save_model(c, m, c->out_path, step, (float)bits, res->best_val, NULL, NULL)))
-                    goto done;
+                if ((st = save_on_rank0(c, &r, c->out_path, (float)bits, res->best_val, 0))) goto done;
             }
             p.best = res->best_val;
             p.event = "eval";
-            cn_progress_send(&tr, step, &p);
+            cn_progress_send(&tr, r.step, &p);
         }
-        if (c->ckpt_path && (last || (c->ckpt_every > 0 && step % c->ckpt_every == 0))) {
-            if ((st = save_model(c, m, c->ckpt_path, step, res->last_val, res->best_val, am, av))) goto done;
+        if (c->ckpt_path && (last || (c->ckpt_every > 0 && r.step % c->ckpt_every == 0))) {
+            if ((st = cn_dist_check_same(m->params, n * sizeof(float), "the weights")) ||
+                (st = save_on_rank0(c, &r, c->ckpt_path, res->last_val, res->best_val, 1)))
+                goto done;
             p.event = "checkpoint";
             p.path = c->ckpt_path;
-            cn_progress_send(&tr, step, &p);
+            cn_progress_send(&tr, r.step, &p);
         }
         if (last) break;
     }
-    if (!valid || !valid->n) st = save_model(c, m, c->out_path, step, NAN, NAN, NULL, NULL);
-    res->steps = step;
+    if (!valid || !valid->n) st = save_on_rank0(c, &r, c->out_path, NAN, NAN, 0);
+    res->steps = r.step;
     res->elapsed_s = cn_clock_now() - t0;
     res->tokens_per_s = tokens_run / (res->elapsed_s > 0 ? res->elapsed_s : 1e-9);
 done:
-    workers_free(&x, threads);
-    if (win)
-        for (int b = 0; b < c->batch; b++) free(win[b].ev);
-    free(win);
-    free(cum);
-    free(grads);
-    free(am);
-    free(av);
-    cn_tf_destroy(m);
+    run_close(c, &r);
     return st;
 }

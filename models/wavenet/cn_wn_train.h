@@ -36,9 +36,14 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
                                const cn_wn_train_opts *o, float *adam_m, float *adam_v,
                                long step, cn_wn_trainer **out);
 void cn_wn_trainer_destroy(cn_wn_trainer *t);
-// One optimizer step; returns its mean loss (nats per sample).
-float cn_wn_trainer_step(cn_wn_trainer *t);
+// One optimizer step; *loss = its mean loss (nats per sample). Under MPI (models/nn/cn_dist.h)
+// it is collective: each rank computes its share of the batch's chunks, one allreduce sums
+// the gradients, and every rank takes the same AdamW step. Fails only when that fails.
+cn_status cn_wn_trainer_step(cn_wn_trainer *t, float *loss);
 long cn_wn_trainer_steps_done(const cn_wn_trainer *t);
+// Seconds since the first step began, as rank 0 measured them during the last step: the
+// same number on every rank, for a time budget that stops all ranks at the same step.
+double cn_wn_trainer_clock(const cn_wn_trainer *t);
 // Checkpoint with optimizer state and the step (atomic).
 cn_status cn_wn_trainer_save(const cn_wn_trainer *t, const char *path, const char *provenance);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/cn_clock.h"
+#include "models/nn/cn_dist.h"
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_run.h"
 
@@ -134,6 +135,30 @@ static cn_status setup(const cn_wn_run_config *c, cn_wn_model **pm, float **am, 
     return cn_wn_grow_instruments(pm, names, n_names);
 }
 
+// Rank 0 scores checkpoints (the others go on to the next step, where they wait for it)
+// and saves; every rank learns whether the save worked.
+static cn_status checkpoint(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_trainer *tr,
+                            const cn_wn_dataset *ev, cn_progress_tracker *track, const char *prov,
+                            double *best) {
+    long s = cn_wn_trainer_steps_done(tr);
+    cn_status st = cn_dist_check_same(m->mem, m->n_params * sizeof(float), "the weights");
+    if (st || cn_dist_rank() != 0) return cn_dist_agree(st);
+    if (!(st = cn_wn_trainer_save(tr, c->out, prov))) {
+        cn_progress p = cn_progress_blank("checkpoint");
+        p.path = c->out;
+        cn_progress_send(track, s, &p);
+        double score = ev->n_clips ? report_eval(c, track, s, m, ev) : -1.0;
+        if (c->best && score > *best && !(st = cn_wn_save(m, c->best, NULL, NULL, s, prov))) {
+            *best = score;
+            p = cn_progress_blank("best");
+            p.path = c->best;
+            p.valid = score;
+            cn_progress_send(track, s, &p);
+        }
+    }
+    return cn_dist_agree(st);
+}
+
 // Steps until the end (or the time budget), with checkpoints, evaluations and the best
 // weights every ckpt_every steps.
 static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_trainer *tr,
@@ -153,7 +178,7 @@ static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
     snprintf(prov, sizeof prov, "continuo train wavenet: batch %d chunk %d lr %g seed %llu",
              c->o.batch, c->o.chunk, c->o.lr, (unsigned long long)c->o.seed);
     double best = -1.0;
-    if (c->best && c->resume) { // an existing best file is the score to beat
+    if (c->best && c->resume && cn_dist_rank() == 0) { // an existing best file is the score to beat
         cn_wn_model *b;
         if (!cn_wn_load(c->best, &b, NULL, NULL, NULL)) {
             best = report_eval(c, &track, 0, b, ev);
@@ -162,11 +187,13 @@ static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
     }
     double t0 = cn_clock_now(), ema = -1.0;
     for (int stop = 0; !stop && cn_wn_trainer_steps_done(tr) < c->o.steps;) {
-        float loss = cn_wn_trainer_step(tr);
+        float loss;
+        cn_status st = cn_wn_trainer_step(tr, &loss);
+        if (st) return st;
         long s = cn_wn_trainer_steps_done(tr);
         ema = ema < 0 ? loss : 0.98 * ema + 0.02 * loss;
         double el = cn_clock_now() - t0;
-        stop = c->max_seconds > 0 && el >= c->max_seconds;
+        stop = c->max_seconds > 0 && cn_wn_trainer_clock(tr) >= c->max_seconds; // the same on every rank
         p = cn_progress_blank("progress");
         p.loss = loss;
         p.loss_avg = ema;
@@ -174,22 +201,16 @@ static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
         p.items_per_s = (double)(s - first) * c->o.batch * (c->o.chunk - c->o.warm) / el;
         cn_progress_send(&track, s, &p);
         if (s % c->ckpt_every && s != c->o.steps && !stop) continue;
-        cn_status st = cn_wn_trainer_save(tr, c->out, prov);
-        if (st) return st;
-        p = cn_progress_blank("checkpoint");
-        p.path = c->out;
-        cn_progress_send(&track, s, &p);
-        double score = ev->n_clips ? report_eval(c, &track, s, m, ev) : -1.0;
-        if (!c->best || score <= best) continue;
-        best = score;
-        if ((st = cn_wn_save(m, c->best, NULL, NULL, s, prov))) return st;
-        p = cn_progress_blank("best");
-        p.path = c->best;
-        p.valid = score;
-        cn_progress_send(&track, s, &p);
+        if ((st = checkpoint(c, m, tr, ev, &track, prov, &best))) return st;
     }
     cn_progress_finish(&track, cn_wn_trainer_steps_done(tr));
     return CN_OK;
+}
+
+// The fingerprint of a data set that every rank must have loaded alike.
+static cn_status check_same_data(const cn_wn_dataset *ds) {
+    int64_t f[3] = {ds->n_clips, ds->total, ds->sample_rate};
+    return cn_dist_check_same(f, sizeof f, "the training data");
 }
 
 cn_status cn_wn_train_run(const cn_wn_run_config *c) {
@@ -200,12 +221,17 @@ cn_status cn_wn_train_run(const cn_wn_run_config *c) {
     float *am = NULL, *av = NULL;
     long step = 0;
     cn_wn_dataset ds = {0}, ev = {0};
+    // Every rank reads the model and all the data: a file missing or unreadable on any of
+    // them stops all, with that rank's message.
     cn_status st = setup(c, &m, &am, &av, &step, &ds, &ev);
     if (!st) {
         float *m0 = am, *v0 = av;
         am = av = NULL; // the trainer owns them from here, even when create fails
         st = cn_wn_trainer_create(m, &ds, &c->o, m0, v0, step, &tr);
     }
+    st = cn_dist_agree(st);
+    if (!st) st = check_same_data(&ds);
+    if (!st) st = cn_dist_check_same(m->mem, m->n_params * sizeof(float), "the starting weights");
     if (!st) st = train_loop(c, m, tr, &ds, &ev);
     free(am);
     free(av);

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cn_clock.h"
 #include "models/nn/cn_adamw.h"
+#include "models/nn/cn_dist.h"
 #include "dsp/cn_mulaw.h"
 #include "models/nn/cn_nn.h"
 #include "models/nn/cn_parallel.h"
@@ -47,7 +49,13 @@ struct cn_wn_trainer {
     wn_worker w[CN_PARALLEL_MAX];
     float *gsum[CN_PARALLEL_MAX];
     int64_t *cum;         // [n_clips + 1] prefix sums of usable chunk starts
+    int lo, hi;           // this rank's chunks [lo, hi) of every batch
+    double t0, clock;     // when the first step began; rank 0's seconds since then
 };
+
+// Summed over the ranks in the same allreduce as the gradients (after them): the batch's
+// loss, and rank 0's clock (the others add 0), so that every rank stops at the same step.
+enum { EXTRA_LOSS, EXTRA_CLOCK, N_EXTRA };
 
 cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
                                const cn_wn_train_opts *o, float *adam_m, float *adam_v,
@@ -60,6 +68,12 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
         return cn_fail(CN_ERR_ARG, "wavenet training: bad options (threads %d, batch %d, chunk %d,"
                        " warm %d, steps %ld) or empty data set", o->threads, o->batch, o->chunk,
                        o->warm, o->steps);
+    }
+    if (o->batch < cn_dist_size()) {
+        free(adam_m);
+        free(adam_v);
+        return cn_fail(CN_ERR_ARG, "batch %d is smaller than the %d ranks: each needs a chunk", o->batch,
+                       cn_dist_size());
     }
     cn_wn_trainer *t = calloc(1, sizeof *t);
     if (!t) {
@@ -80,7 +94,7 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
         wn_worker *w = &t->w[i];
         st = cn_wn_acts_create(&m->cfg, o->chunk, &w->acts);
         if (st) break;
-        w->grad = malloc(m->n_params * sizeof(float));
+        w->grad = malloc((m->n_params + (i ? 0 : N_EXTRA)) * sizeof(float)); // 0: the sum
         w->feat = malloc((size_t)o->chunk * CN_WN_NFEAT * sizeof(float));
         w->past = malloc(((size_t)CN_WN_HISTORY + (size_t)o->chunk) * sizeof(float));
         w->audio = malloc((size_t)o->chunk * CN_WN_NAUDIO * sizeof(float));
@@ -92,6 +106,7 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
         cn_wn_trainer_destroy(t);
         return st;
     }
+    cn_dist_shard(o->batch, &t->lo, &t->hi);
     t->cum[0] = 0;
     for (int i = 0; i < ds->n_clips; i++) {
         int64_t starts = ds->clips[i].n - o->chunk + 1;
@@ -120,6 +135,7 @@ void cn_wn_trainer_destroy(cn_wn_trainer *t) {
 }
 
 long cn_wn_trainer_steps_done(const cn_wn_trainer *t) { return t->step; }
+double cn_wn_trainer_clock(const cn_wn_trainer *t) { return t->clock; }
 
 // One chunk: drawn from (seed, step, item) only, so the data does not depend on threads.
 static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
@@ -161,15 +177,24 @@ static void wn_worker_run(void *arg, int worker, int nworkers) {
     wn_worker *w = &t->w[worker];
     memset(w->grad, 0, t->m->n_params * sizeof(float));
     w->loss = 0.0;
-    for (int b = worker; b < t->o.batch; b += nworkers) wn_chunk(t, w, b);
+    for (int b = t->lo + worker; b < t->hi; b += nworkers) wn_chunk(t, w, b);
 }
 
-float cn_wn_trainer_step(cn_wn_trainer *t) {
+cn_status cn_wn_trainer_step(cn_wn_trainer *t, float *mean_loss) {
     cn_wn_model *m = t->m;
+    size_t n = m->n_params;
+    if (t->t0 == 0.0) t->t0 = cn_clock_now();
     cn_parallel_run(t->o.threads, wn_worker_run, t); // never fails for a valid count
-    cn_parallel_sum(t->w[0].grad, t->gsum, t->o.threads, m->n_params);
+    float *g = t->w[0].grad;
+    cn_parallel_sum(g, t->gsum, t->o.threads, n);
     double loss = 0.0;
     for (int i = 0; i < t->o.threads; i++) loss += t->w[i].loss;
+    g[n + EXTRA_LOSS] = (float)loss;
+    g[n + EXTRA_CLOCK] = cn_dist_rank() == 0 ? (float)(cn_clock_now() - t->t0) : 0.0f;
+    cn_status st = cn_dist_sum(g, n + N_EXTRA);
+    if (st) return st;
+    loss = g[n + EXTRA_LOSS];
+    t->clock = g[n + EXTRA_CLOCK];
     cn_grad_clip(t->w[0].grad, m->n_params, t->o.clip);
     cn_adamw_config ac;
     cn_adamw_config_default(&ac);
@@ -184,7 +209,8 @@ float cn_wn_trainer_step(cn_wn_trainer *t) {
                       t->adam_m + off, t->adam_v + off, sizes[i]);
         off += sizes[i];
     }
-    return (float)(loss / t->o.batch);
+    *mean_loss = (float)(loss / t->o.batch);
+    return CN_OK;
 }
 
 cn_status cn_wn_trainer_save(const cn_wn_trainer *t, const char *path, const char *provenance) {
