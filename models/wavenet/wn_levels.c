@@ -74,6 +74,36 @@ static int cmp_double(const void *x, const void *y) {
     return (a > b) - (a < b);
 }
 
+// Median of x[0..n) (n >= 1), sorting x.
+static double median(double *x, int n) {
+    qsort(x, (size_t)n, sizeof *x, cmp_double);
+    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+}
+
+// Notes in the clips of the data set's folder `name`: room for folder_diffs.
+static int folder_notes(const cn_wn_dataset *ds, int name) {
+    int n = 0;
+    for (int c = 0; c < ds->n_clips; c++) n += ds->clips[c].instrument == name ? ds->clips[c].n_notes : 0;
+    return n;
+}
+
+// The level differences of every measurable note of folder `name`, played by the model's
+// instrument `inst`, appended to diff[] (and pitch[], may be NULL); *total = how many.
+static cn_status folder_diffs(const cn_wn_model *m, const cn_wn_dataset *ds, int name, int inst, double *diff,
+                              int *pitch, int *total) {
+    cn_status st = CN_OK;
+    *total = 0;
+    for (int c = 0; !st && c < ds->n_clips; c++) {
+        if (ds->clips[c].instrument != name) continue;
+        cn_wn_clip clip = ds->clips[c];
+        clip.instrument = inst; // the clip's index is the data set's; the model's may differ
+        int got = 0;
+        st = cn_wn_note_level_diffs(m, &clip, diff + *total, pitch ? pitch + *total : NULL, &got);
+        *total += got;
+    }
+    return st;
+}
+
 cn_status cn_wn_calibrate_levels(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names,
                                  void (*report)(void *ctx, const char *line), void *ctx) {
     for (int name = 0; name < n_names; name++) {
@@ -82,21 +112,14 @@ cn_status cn_wn_calibrate_levels(cn_wn_model *m, const cn_wn_dataset *ds, char n
         // Every measured note of this instrument, by pitch, against the uncalibrated model.
         double *by_pitch[128] = {0};
         int count[128] = {0}, cap = 0;
-        for (int c = 0; c < ds->n_clips; c++) cap += ds->clips[c].instrument == name ? ds->clips[c].n_notes : 0;
+        cap = folder_notes(ds, name);
         double *diff = malloc((size_t)(cap ? cap : 1) * sizeof *diff), *sorted = malloc((size_t)(cap ? cap : 1) * sizeof *sorted);
         int *pitch = malloc((size_t)(cap ? cap : 1) * sizeof *pitch), total = 0;
         cn_status st = diff && sorted && pitch ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
         float saved[128];
         memcpy(saved, m->level_db[inst], sizeof saved);
         memset(m->level_db[inst], 0, sizeof saved);
-        for (int c = 0; !st && c < ds->n_clips; c++) {
-            if (ds->clips[c].instrument != name) continue;
-            cn_wn_clip clip = ds->clips[c];
-            clip.instrument = inst; // the clip's index is the data set's; the model's may differ
-            int got = 0;
-            st = cn_wn_note_level_diffs(m, &clip, diff + total, pitch + total, &got);
-            total += got;
-        }
+        if (!st) st = folder_diffs(m, ds, name, inst, diff, pitch, &total);
         if (!st && total == 0) st = cn_fail(CN_ERR_FORMAT, "levels: no note of %s long enough to measure", names[name]);
         if (st) {
             memcpy(m->level_db[inst], saved, sizeof saved);
@@ -115,9 +138,7 @@ cn_status cn_wn_calibrate_levels(cn_wn_model *m, const cn_wn_dataset *ds, char n
         int measured = 0;
         for (int p = 0; p < 128; p++) {
             if (!count[p]) continue;
-            qsort(by_pitch[p], (size_t)count[p], sizeof(double), cmp_double);
-            double med = count[p] % 2 ? by_pitch[p][count[p] / 2]
-                                      : 0.5 * (by_pitch[p][count[p] / 2 - 1] + by_pitch[p][count[p] / 2]);
+            double med = median(by_pitch[p], count[p]);
             m->level_db[inst][p] = (float)-med;
             if (fabs(med) > fabs(worst_before)) worst_before = med;
             measured++;
@@ -142,21 +163,13 @@ cn_status cn_wn_calibrate_levels(cn_wn_model *m, const cn_wn_dataset *ds, char n
 
 cn_status cn_wn_level_stats_of(const cn_wn_model *m, const cn_wn_dataset *ds, int name, const char *instrument,
                                cn_wn_level_stats *out) {
-    int inst = cn_wn_instrument_index(&m->cfg, instrument), cap = 0;
+    int inst = cn_wn_instrument_index(&m->cfg, instrument);
     if (inst < 0) return cn_fail(CN_ERR_ARG, "levels: the model has no instrument '%s'", instrument);
-    for (int c = 0; c < ds->n_clips; c++) cap += ds->clips[c].instrument == name ? ds->clips[c].n_notes : 0;
+    const int cap = folder_notes(ds, name);
     double *diff = malloc((size_t)(cap ? cap : 1) * sizeof *diff);
     if (!diff) return cn_fail(CN_ERR_NOMEM, "out of memory");
     int total = 0;
-    cn_status st = CN_OK;
-    for (int c = 0; !st && c < ds->n_clips; c++) {
-        if (ds->clips[c].instrument != name) continue;
-        cn_wn_clip clip = ds->clips[c];
-        clip.instrument = inst;
-        int got = 0;
-        st = cn_wn_note_level_diffs(m, &clip, diff + total, NULL, &got);
-        total += got;
-    }
+    cn_status st = folder_diffs(m, ds, name, inst, diff, NULL, &total);
     *out = (cn_wn_level_stats){.notes = total};
     if (!st && total) {
         int ok = 0;
@@ -164,8 +177,7 @@ cn_status cn_wn_level_stats_of(const cn_wn_model *m, const cn_wn_dataset *ds, in
             ok += fabs(diff[i]) <= 6.0;
             if (fabs(diff[i]) > fabs(out->worst_db)) out->worst_db = diff[i];
         }
-        qsort(diff, (size_t)total, sizeof *diff, cmp_double);
-        out->median_db = total % 2 ? diff[total / 2] : 0.5 * (diff[total / 2 - 1] + diff[total / 2]);
+        out->median_db = median(diff, total);
         out->within6 = (double)ok / total;
     }
     free(diff);
