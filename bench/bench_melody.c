@@ -12,6 +12,7 @@
 #include "core/cn_clock.h"
 #include "bench/cn_bench.h"
 #include "bench/cn_bench_util.h"
+#include "bench/cn_bench_corpus.h"
 #include "ui/cn_ui.h"
 #include "models/melody/cn_melody_train.h"
 #include "models/melody/cn_mixture.h"
@@ -23,49 +24,7 @@
 
 #define CMD "bench"
 
-// ---- corpora
-
-typedef struct {
-    cn_event_seq *s; // [n]
-    int *key;        // [n] key index from the key signature, -1 if none
-    int n;
-    long notes;
-} corpus;
-
-static void corpus_free(corpus *c) {
-    for (int i = 0; i < c->n; i++) cn_events_free(&c->s[i]);
-    free(c->s);
-    free(c->key);
-    memset(c, 0, sizeof *c);
-}
-
-// The first max_files MIDI files of dir (all when <= 0), sorted by name.
-static cn_status corpus_load(const char *dir, int max_files, corpus *c) {
-    memset(c, 0, sizeof *c);
-    char **files;
-    int n_all;
-    cn_status st = cn_midi_paths(&dir, 1, &files, &n_all);
-    if (st) return st;
-    int nf = max_files > 0 && n_all > max_files ? max_files : n_all;
-    c->s = calloc((size_t)(nf ? nf : 1), sizeof *c->s);
-    c->key = calloc((size_t)(nf ? nf : 1), sizeof *c->key);
-    if (!c->s || !c->key) st = cn_fail(CN_ERR_NOMEM, "out of memory loading %s", dir);
-    for (int i = 0; i < nf && !st; i++) {
-        cn_melody m;
-        if ((st = cn_primer_load(files[i], &m))) break;
-        c->key[i] = cn_melody_key_index(&m);
-        st = cn_events_from_melody(&m, &c->s[i]);
-        cn_melody_free(&m);
-        if (st) break;
-        cn_events_clamp(&c->s[i]);
-        c->notes += c->s[i].n;
-        c->n++;
-    }
-    if (!st && c->notes == 0) st = cn_fail(CN_ERR_FORMAT, "%s holds no notes", dir);
-    cn_midi_paths_free(files, n_all);
-    if (st) corpus_free(c);
-    return st;
-}
+typedef cn_bench_corpus corpus;
 
 static double bits_per_note(cn_event_model *m, const corpus *c) {
     double bits = 0;
@@ -471,20 +430,13 @@ typedef struct {
     int windows;
 } stats;
 
-static int in_scale(int pitch, int key) {
-    static const int major[12] = {1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1};
-    static const int minor[12] = {1, 0, 1, 1, 0, 1, 0, 1, 1, 0, 1, 1}; // natural + leading note
-    int rel = ((pitch - key % 12) % 12 + 12) % 12;
-    return key >= 12 ? minor[rel] : major[rel];
-}
-
 static void stats_add(stats *s, const cn_mevent *ev, int n, int key) {
     int lo = 127, hi = 0;
     for (int i = 0; i < n; i++) {
         s->notes++;
         if (key >= 0) {
             s->keyed++;
-            s->in_scale += in_scale(ev[i].pitch, key);
+            s->in_scale += cn_bench_in_scale(ev[i].pitch, key);
         }
         s->leaps += i > 0 && abs(ev[i].pitch - ev[i - 1].pitch) > 12;
         s->rests += ev[i].rest > 0;
@@ -586,14 +538,14 @@ int cn_bench_melody(int argc, char **argv) {
         cn_share_path("data/melody/ryans", ryans_dir, sizeof ryans_dir) ||
         cn_predictor_default_ngram_data(train_dir, sizeof train_dir))
         return cn_ui_error(CMD, NULL);
-    if (corpus_load(test_dir, quick ? 20 : 0, &test)) return cn_ui_error(CMD, NULL);
-    if (corpus_load(ryans_dir, quick ? 20 : 100, &ryans)) {
-        corpus_free(&test);
+    if (cn_bench_corpus_load(test_dir, quick ? 20 : 0, 1, &test)) return cn_ui_error(CMD, NULL);
+    if (cn_bench_corpus_load(ryans_dir, quick ? 20 : 100, 1, &ryans)) {
+        cn_bench_corpus_free(&test);
         return cn_ui_error(CMD, NULL);
     }
-    if (corpus_load(train_dir, quick ? 100 : 0, &train)) {
-        corpus_free(&test);
-        corpus_free(&ryans);
+    if (cn_bench_corpus_load(train_dir, quick ? 100 : 0, 1, &train)) {
+        cn_bench_corpus_free(&test);
+        cn_bench_corpus_free(&ryans);
         return cn_ui_error(CMD, NULL);
     }
     models m;
@@ -630,8 +582,8 @@ int cn_bench_melody(int argc, char **argv) {
     }
     if (shipped) shipped->destroy(shipped->self);
     models_close(&m);
-    corpus_free(&test);
-    corpus_free(&ryans);
-    corpus_free(&train);
+    cn_bench_corpus_free(&test);
+    cn_bench_corpus_free(&ryans);
+    cn_bench_corpus_free(&train);
     return rc;
 }

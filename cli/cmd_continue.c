@@ -74,14 +74,6 @@ static int key_sharps(int key) {
     return major[(key % 12 + (key >= 12 ? 3 : 0)) % 12];
 }
 
-static uint64_t random_seed(void) {
-    uint64_t s = 0;
-    FILE *f = fopen("/dev/urandom", "rb");
-    if (!f || fread(&s, sizeof s, 1, f) != 1) s = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-    if (f) fclose(f);
-    return s >> 1; // fits the --seed range, so a printed seed can be passed back
-}
-
 // The conditioning index of a time signature: its own, else "other".
 static int meter_cond(int num, int den) {
     int m = cn_meter_index(num, den);
@@ -287,7 +279,7 @@ int cn_cmd_continue(int argc, char **argv) {
                         "shortened to 8 beats for the model\n");
     cn_blas_set_threads(1); // one token's matrix-vector products: too small to share
     if (!a.beam && !a.have_seed) {
-        a.seed = random_seed();
+        a.seed = cn_rng_fresh_seed();
         fprintf(stderr, "continuo continue: seed %" PRIu64 "\n", a.seed);
     }
     int to_make = a.replay ? 1 : (int)a.samples; // a replay makes the one sample it records

@@ -8,6 +8,7 @@
 // Each returns the process exit code (0 success, 1 failure, 2 usage error).
 // argv[0] is the subcommand name.
 int cn_cmd_continue(int argc, char **argv);
+int cn_cmd_infill(int argc, char **argv);
 int cn_cmd_score(int argc, char **argv);
 int cn_cmd_render(int argc, char **argv);
 int cn_cmd_play(int argc, char **argv);

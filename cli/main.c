@@ -12,6 +12,7 @@ typedef struct {
 
 static const cn_subcommand subcommands[] = {
     {"continue", cn_cmd_continue, "continue a melody (MIDI file or text notation)"},
+    {"infill", cn_cmd_infill, "regenerate bars of a melody given the music on both sides"},
     {"score", cn_cmd_score, "bits per note of melodies under a model"},
     {"render", cn_cmd_render, "render MIDI to an audio file"},
     {"play", cn_cmd_play, "play MIDI (or an endless continuation) through the speakers"},
@@ -19,7 +20,7 @@ static const cn_subcommand subcommands[] = {
     {"train", cn_cmd_train, "train or fine-tune a model (melody | wavenet)"},
     {"plugins", cn_cmd_plugins, "list generator and effect plugins with their parameters"},
     {"presets", cn_cmd_presets, "list the shipped melody models and instruments"},
-    {"bench", cn_cmd_bench, "benchmarks (melody | wavenet | engine | blas | live | allreduce)"},
+    {"bench", cn_cmd_bench, "benchmarks (melody | infill | conditioning | wavenet | engine | blas | live | allreduce)"},
 };
 
 static void usage(FILE *f) {

@@ -38,6 +38,8 @@ static void usage(void) {
         "                    number of MPI ranks only (across them, up to rounding)\n"
         "  --d-model D --layers L --heads H --ctx C --dropout P\n"
         "                    architecture of a fresh model (default 192, 4, 6, 256, 0.1)\n"
+        "  --fim RATE        share of windows arranged for infilling (default 0): prefix,\n"
+        "                    suffix, then the middle, so `continuo infill` can use the model\n"
         "  --eval-every N    steps between validations (default 250)\n"
         "  --ckpt-every N    steps between checkpoints (default 250)\n"
         "  --checkpoint F    checkpoint path (default FILE.ckpt); holds the optimizer state\n"
@@ -123,6 +125,7 @@ static int parse(int argc, char **argv, train_args *a) {
         {"heads", 0, CN_FLAG_INT, &c->arch.n_heads, 1, 256, NULL},
         {"ctx", 0, CN_FLAG_INT, &c->arch.ctx, 4, 8192, NULL},
         {"dropout", 0, CN_FLAG_FLOAT, &c->arch.dropout, 0.0, 0.9, NULL},
+        {"fim", 0, CN_FLAG_FLOAT, &c->fim_rate, 0.0, 1.0, NULL},
         {"eval-every", 0, CN_FLAG_LONG, &c->eval_every, 0, 100000000, NULL},
         {"ckpt-every", 0, CN_FLAG_LONG, &c->ckpt_every, 0, 100000000, NULL},
         {"checkpoint", 0, CN_FLAG_STR, &a->ckpt, 0, 0, NULL},

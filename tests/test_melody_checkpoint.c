@@ -23,7 +23,7 @@ static void expect_load_fails(cn_status want, const char *needle) {
 }
 
 // Write BAD from m's tensors with metadata edited: key=value replaces, tensor `drop` is
-// left out, tensor `wrong` gets an extra leading dimension of 1.
+// left out (every tensor whose name starts with it), tensor `wrong` gets an extra leading dimension of 1.
 static void write_variant(const cn_tf *m, const char *key, const char *value, const char *drop,
                           const char *wrong) {
     cn_st_file *f;
@@ -36,7 +36,7 @@ static void write_variant(const cn_tf *m, const char *key, const char *value, co
         TEST_OK(cn_st_writer_meta(w, keys[i], key && !strcmp(key, keys[i]) ? value : cn_st_meta(f, keys[i])));
     for (int i = 0; i < CN_TF_NPARAM; i++) {
         int s[4], nd = cn_tf_param_shape(&m->cfg, i, s + 1);
-        if (drop && !strcmp(drop, cn_tf_param_name(i))) continue;
+        if (drop && !strncmp(drop, cn_tf_param_name(i), strlen(drop))) continue;
         int extra = wrong && !strcmp(wrong, cn_tf_param_name(i));
         s[0] = 1;
         TEST_OK(cn_st_writer_add(w, cn_tf_param_name(i), cn_tf_tensor(&m->w, i), nd + extra, s + 1 - extra));
@@ -108,6 +108,24 @@ int main(void) {
     expect_load_fails(CN_ERR_VERSION, "styles");
     write_variant(m, "n_heads", "3", NULL, NULL);
     expect_load_fails(CN_ERR_FORMAT, "16, 2 layers, 3 heads");
+
+    write_variant(m, NULL, NULL, "fim.", NULL);
+    expect_load_fails(CN_ERR_FORMAT, "tensor fim.mark missing");
+
+    // A version 1 file (before infilling) loads: the same weights, fresh infilling
+    // tensors, and it is not an infilling model.
+    write_variant(m, "version", "1", "fim.", NULL);
+    TEST_OK(cn_tf_load(BAD, &back));
+    size_t off = (size_t)(m->w.fim_mark - m->params);
+    TEST_ASSERT(!back->fim && !memcmp(back->params, m->params, off * sizeof(float)));
+    TEST_ASSERT(back->w.fim_mark[0] != 0 && back->w.fim_gap[0] != 0);
+    cn_tf_destroy(back);
+    // The infilling flag is saved and read back.
+    m->fim = 1;
+    TEST_OK(cn_tf_save(m, PATH, &ex));
+    TEST_OK(cn_tf_load(PATH, &back));
+    TEST_ASSERT(back->fim == 1);
+    cn_tf_destroy(back);
 
     TEST_ASSERT(cn_tf_load("no/such/model.safetensors", &back) == CN_ERR_IO);
     unlink(PATH);

@@ -76,6 +76,7 @@ int main(void) {
     int n_in = 10;
     ref_random_events(ev, n_in + 1, 77);
     ev[3].pitch = ev[7].pitch; // a repeated row: gradients from two tokens add up
+    ref_fim_markers(ev, 4, 8, 30); // infilling markers: their rows get gradients, their targets none
     const cn_melody_cond cond = {5, 1, -1, 2};
     float *grads = calloc(m->n_params, sizeof(float));
     cn_tf_forward(m, a, &cond, ev, n_in, ev, NULL);

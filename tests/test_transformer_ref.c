@@ -46,6 +46,7 @@ int main(void) {
     for (int trial = 0; trial < 4; trial++) {
         int n_in = trial == 0 ? 0 : trial == 3 ? c.ctx - 1 : 5 + 6 * trial;
         ref_random_events(ev, n_in + 1, 100 + trial);
+        if (trial == 2) ref_fim_markers(ev, 3, 9, 100); // an infilling arrangement
         const cn_melody_cond *cond = &conds[trial % 2];
         float fast = cn_tf_forward(m, a, cond, ev, n_in, ev, NULL);
         double ref = ref_nll(&c, P, cond, ev, n_in, ev, per);
@@ -55,6 +56,7 @@ int main(void) {
         // The head on single hidden states gives the same per-position NLL.
         double mx = 0;
         for (int t = 0; t <= n_in; t++) {
+            if (ev[t].pitch < 0) continue; // a marker: not scored
             float pp[CN_EV_NPITCH], pd[CN_EV_NDUR], pr[CN_EV_NREST];
             const float *h = cn_tf_hidden(a, t);
             cn_tf_pitch_probs(m, h, pp);

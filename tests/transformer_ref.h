@@ -62,11 +62,23 @@ static inline double ref_nll(const cn_tf_config *c, const double *P, const cn_me
         int rows = cn_tf_cond_rows(f), r = cv[f] >= 0 && cv[f] < rows - 1 ? cv[f] : rows - 1;
         for (int cc = 0; cc < C; cc++) x[cc] += W[CN_TF_COND_KEY + f][(size_t)r * C + cc];
     }
-    for (int t = 1; t < n; t++)
-        for (int cc = 0; cc < C; cc++)
-            x[(size_t)t * C + cc] = W[CN_TF_EMB_PITCH][(size_t)in[t - 1].pitch * C + cc] +
-                                    W[CN_TF_EMB_DUR][(size_t)(in[t - 1].dur - 1) * C + cc] +
-                                    W[CN_TF_EMB_REST][(size_t)in[t - 1].rest * C + cc];
+    for (int t = 1; t < n; t++) {
+        const cn_mevent *e = &in[t - 1];
+        for (int cc = 0; cc < C; cc++) {
+            double *xt = &x[(size_t)t * C + cc];
+            if (e->pitch == CN_TF_SUFFIX) { // marker row 0 + the gap's row (in beats)
+                int beats = (e->dur + 6) / 12;
+                beats = beats > CN_TF_NGAP - 1 ? CN_TF_NGAP - 1 : beats;
+                *xt = W[CN_TF_FIM_MARK][cc] + W[CN_TF_FIM_GAP][(size_t)beats * C + cc];
+            } else if (e->pitch == CN_TF_MIDDLE) {
+                *xt = W[CN_TF_FIM_MARK][C + cc];
+            } else {
+                *xt = W[CN_TF_EMB_PITCH][(size_t)e->pitch * C + cc] +
+                      W[CN_TF_EMB_DUR][(size_t)(e->dur - 1) * C + cc] +
+                      W[CN_TF_EMB_REST][(size_t)e->rest * C + cc];
+            }
+        }
+    }
     for (int l = 0; l < L; l++) {
         for (int t = 0; t < n; t++) {
             ref_layernorm(xn + (size_t)t * C, x + (size_t)t * C, W[CN_TF_LN1_G] + l * C, W[CN_TF_LN1_B] + l * C, C);
@@ -115,6 +127,10 @@ static inline double ref_nll(const cn_tf_config *c, const double *P, const cn_me
         double *h = xn, *a = tmp;
         ref_layernorm(h, x + (size_t)t * C, W[CN_TF_LNF_G], W[CN_TF_LNF_B], C);
         const cn_mevent *e = &tg[t];
+        if (e->pitch < 0) { // markers are not scored
+            if (per_pos) per_pos[t] = 0;
+            continue;
+        }
         ref_linear(z, W[CN_TF_HP_W], W[CN_TF_HP_B], h, CN_EV_NPITCH, C);
         double lp = ref_logsoftmax_at(z, CN_EV_NPITCH, e->pitch);
         for (int cc = 0; cc < C; cc++) a[cc] = ref_gelu(h[cc] + W[CN_TF_HD_PEMB][(size_t)e->pitch * C + cc]);
@@ -141,6 +157,13 @@ static inline void ref_random_events(cn_mevent *ev, int n, uint64_t seed) {
         ev[i].dur = 1 + cn_rng_int(&r, CN_EV_MAX_DUR);
         ev[i].rest = cn_rng_int(&r, 3) ? 0 : cn_rng_int(&r, CN_EV_NREST);
     }
+}
+
+// Turn a random tune into a fill-in-the-middle arrangement: the suffix marker (gap in
+// ticks) at index i, the middle marker at index j > i + 1.
+static inline void ref_fim_markers(cn_mevent *ev, int i, int j, int gap_ticks) {
+    ev[i] = cn_tf_suffix_marker(gap_ticks);
+    ev[j] = cn_tf_middle_marker();
 }
 
 // Random weights large enough that every layer matters (not the 0.02 of training init).

@@ -35,6 +35,8 @@ typedef struct cn_mtrain_config {
     float weight_decay, clip; // AdamW decay on matmul weights; max gradient norm
     float cond_dropout;       // probability of hiding each conditioning field
     int transpose;            // max |semitones| of the augmentation (0 = off)
+    float fim_rate;           // share of windows arranged for infilling (prefix, suffix,
+                              // then the middle; cn_transformer.h), 0 = none
     uint64_t seed;
     int threads;              // workers (1..CN_PARALLEL_MAX)
     long eval_every;          // steps between validation runs (0 = only at the end)

@@ -22,7 +22,8 @@
 #include "core/cn_status.h"
 
 #define CN_TF_FORMAT "continuo-melody"
-#define CN_TF_VERSION 1
+#define CN_TF_VERSION 2     // 2 added the infilling tensors fim.mark and fim.gap
+#define CN_TF_VERSION_MIN 1 // version 1 files load; their infilling tensors are untrained
 #define CN_TF_NKEY 24 // tonic pitch class + 12 * minor
 // Training runs causal attention in this many blocks of query rows (transformer.c);
 // bench/bench_melody.c counts its FLOPs the same way.
@@ -57,6 +58,7 @@ enum {
     CN_TF_HP_W, CN_TF_HP_B,                                           // [128,C] [128]
     CN_TF_HD_PEMB, CN_TF_HD_W, CN_TF_HD_B,                            // [128,C] [96,C] [96]
     CN_TF_HR_PEMB, CN_TF_HR_DEMB, CN_TF_HR_W, CN_TF_HR_B,             // [128,C] [96,C] [97,C] [97]
+    CN_TF_FIM_MARK, CN_TF_FIM_GAP,                                    // [2,C] [CN_TF_NGAP,C]
     CN_TF_NPARAM
 };
 
@@ -66,6 +68,7 @@ typedef struct cn_tf_weights {
     float *emb_pitch, *emb_dur, *emb_rest, *cond_key, *cond_meter, *cond_style, *cond_len;
     float *ln1_g, *ln1_b, *qkv_w, *qkv_b, *att_w, *att_b, *ln2_g, *ln2_b, *fc_w, *fc_b, *proj_w, *proj_b;
     float *lnf_g, *lnf_b, *hp_w, *hp_b, *hd_pemb, *hd_w, *hd_b, *hr_pemb, *hr_demb, *hr_w, *hr_b;
+    float *fim_mark, *fim_gap;
 } cn_tf_weights;
 _Static_assert(sizeof(cn_tf_weights) == CN_TF_NPARAM * sizeof(float *), "one field per tensor, in enum order");
 // Tensor i (enum order), for loops over all tensors.
@@ -80,8 +83,25 @@ int cn_tf_param_decays(int i); // 1 if AdamW weight decay applies (matmul weight
 // Point w's fields into the flat array `mem` (cn_tf_param_sizes layout).
 void cn_tf_params_point(const cn_tf_config *c, float *mem, cn_tf_weights *w);
 
+// ---- infilling (fill-in-the-middle) ----------------------------------------------------
+// A tune with a gap is arranged as  start, prefix..., SUFFIX(gap), suffix..., MIDDLE,
+// middle...: the model reads both sides, then writes the middle left to right. Markers
+// are cn_mevent tokens with a negative pitch; the suffix marker's dur field holds the
+// gap's length in ticks (embedded in beats, CN_TF_NGAP rows, the last for 64 beats and
+// more), so the model knows how much time the middle must fill. A target with a
+// negative pitch (a marker) is not scored.
+#define CN_TF_SUFFIX (-1)
+#define CN_TF_MIDDLE (-2)
+#define CN_TF_NGAP 65
+static inline cn_mevent cn_tf_suffix_marker(int gap_ticks) {
+    return (cn_mevent){CN_TF_SUFFIX, gap_ticks, 0};
+}
+static inline cn_mevent cn_tf_middle_marker(void) { return (cn_mevent){CN_TF_MIDDLE, 0, 0}; }
+int cn_tf_gap_row(int gap_ticks);
+
 typedef struct cn_tf {
     cn_tf_config cfg;
+    int fim; // trained for infilling (metadata "fim"); a version 1 file never is
     size_t n_params;
     float *params; // [n_params]
     cn_tf_weights w;
@@ -98,13 +118,16 @@ typedef struct cn_tf_acts cn_tf_acts;
 cn_status cn_tf_acts_create(const cn_tf_config *cfg, cn_tf_acts **out);
 void cn_tf_acts_destroy(cn_tf_acts *a);
 
-// Run tokens [start(cond), in[0..n_in-1]] (n_in + 1 <= ctx). With targets[n_in + 1]
-// (target t = the event token t predicts) returns the summed negative log-likelihood in
-// nats and keeps what backward needs; without, returns 0. rng != NULL enables dropout.
+// Run tokens [start(cond), in[0..n_in-1]] (n_in + 1 <= ctx; markers allowed). With
+// targets[n_in + 1] (target t = the event token t predicts; markers are skipped) returns
+// the summed negative log-likelihood in nats and keeps what backward needs; without,
+// returns 0. rng != NULL enables dropout.
 float cn_tf_forward(const cn_tf *m, cn_tf_acts *a, const cn_melody_cond *cond,
                     const cn_mevent *in, int n_in, const cn_mevent *targets, cn_rng *rng);
 // Accumulate scale * d(NLL)/d(params) of the last forward (which had targets) into grads.
 void cn_tf_backward(const cn_tf *m, cn_tf_acts *a, float *grads, float scale);
+// x[C] = the input embedding of event or marker e.
+void cn_tf_embed(const cn_tf *m, const cn_mevent *e, float *x);
 // Final-LayerNorm hidden state of token t of the last forward, [C].
 const float *cn_tf_hidden(const cn_tf_acts *a, int t);
 

@@ -34,8 +34,9 @@ void cn_mtrain_config_default(cn_mtrain_config *c) {
 // ---- batches ---------------------------------------------------------------------------
 
 typedef struct window {
-    cn_mevent *ev; // [len], owned
+    cn_mevent *ev; // [len] tokens after the start token, owned
     int len;
+    int events;    // scored events: len, less the two markers of an infilling window
     cn_melody_cond cond;
     uint64_t dropout_seed;
 } window;
@@ -55,13 +56,37 @@ static const cn_tune *pick_tune(const cn_mtrain_config *c, const cn_tune_set *se
     return &set->t[lo];
 }
 
+// Whether the window is arranged for infilling (the rng's next draw, only when the
+// run trains infilling, so runs without it draw exactly as before) and how many
+// events it takes from its tune: two tokens fewer for the markers.
+static int window_events(const cn_mtrain_config *c, const cn_tune *t, int ctx, cn_rng *r, int *fim) {
+    *fim = c->fim_rate > 0 && cn_rng_uniform(r) < c->fim_rate;
+    int cap = *fim ? ctx - 2 : ctx;
+    return t->ev.n < cap ? t->ev.n : cap;
+}
+
 // Events in window b of step `step`: what the loss of the whole batch is divided by, known
 // to every rank without drawing the windows of the others.
 static int window_len(const cn_mtrain_config *c, const cn_tune_set *set, const long *cum, int ctx,
                       long step, int b) {
     cn_rng r;
-    const cn_tune *t = pick_tune(c, set, cum, step, b, &r);
-    return t->ev.n < ctx ? t->ev.n : ctx;
+    int fim;
+    return window_events(c, pick_tune(c, set, cum, step, b, &r), ctx, &r, &fim);
+}
+
+// Rearrange the window's events e[0..len) as prefix, SUFFIX(gap), suffix, MIDDLE, middle
+// (cn_transformer.h): a middle of 1..64 events (at most len - 1) at a random place.
+static void arrange_fim(window *w, cn_rng *r) {
+    int len = w->len, mid = 1 + cn_rng_int(r, len - 1 < 64 ? len - 1 : 64);
+    int at = cn_rng_int(r, len - mid + 1), suf = len - at - mid, gap = 0;
+    cn_mevent middle[64];
+    memcpy(middle, w->ev + at, (size_t)mid * sizeof *middle);
+    for (int i = 0; i < mid; i++) gap += middle[i].dur + middle[i].rest;
+    memmove(w->ev + at + 1, w->ev + at + mid, (size_t)suf * sizeof *w->ev);
+    w->ev[at] = cn_tf_suffix_marker(gap);
+    w->ev[at + 1 + suf] = cn_tf_middle_marker();
+    memcpy(w->ev + at + 2 + suf, middle, (size_t)mid * sizeof *middle);
+    w->len = len + 2;
 }
 
 // Draw window b of step `step`: its tune, a random offset, transposition and conditioning
@@ -70,7 +95,7 @@ static void draw_window(const cn_mtrain_config *c, const cn_tune_set *set, const
                         int ctx, long step, int b, window *w) {
     cn_rng r;
     const cn_tune *t = pick_tune(c, set, cum, step, b, &r);
-    int len = t->ev.n < ctx ? t->ev.n : ctx;
+    int fim, len = window_events(c, t, ctx, &r, &fim);
     int off = t->ev.n > len ? cn_rng_int(&r, t->ev.n - len + 1) : 0;
     memcpy(w->ev, t->ev.ev + off, (size_t)len * sizeof *w->ev);
     w->len = len;
@@ -81,6 +106,8 @@ static void draw_window(const cn_mtrain_config *c, const cn_tune_set *set, const
     for (int k = 0; k < 4; k++)
         if (cn_rng_uniform(&r) < c->cond_dropout) *f[k] = -1;
     w->dropout_seed = cn_rng_u32(&r) | (uint64_t)cn_rng_u32(&r) << 32;
+    w->events = len;
+    if (fim && len >= 2) arrange_fim(w, &r);
 }
 
 // ---- workers -----------------------------------------------------------------------------
@@ -267,6 +294,7 @@ static cn_status run_open(const cn_mtrain_config *c, const cn_tune_set *train, r
     else if (!(st = cn_tf_create(&c->arch, &r->m))) cn_tf_init_weights(r->m, c->seed);
     if (st) return st;
     cn_tf *m = r->m;
+    if (c->fim_rate > 0) m->fim = 1; // saved with the weights: the model can infill
     r->am = calloc(m->n_params, sizeof(float));
     r->av = calloc(m->n_params, sizeof(float));
     r->grads = malloc((m->n_params + N_EXTRA) * sizeof(float));
@@ -356,7 +384,7 @@ cn_status cn_mtrain_run(const cn_mtrain_config *c, const cn_tune_set *train,
                 continue;
             }
             draw_window(c, train, r.cum, m->cfg.ctx, r.step, b, &win[b]);
-            tokens += win[b].len;
+            tokens += win[b].events;
         }
         x->win = win + lo;
         x->nwin = hi - lo;

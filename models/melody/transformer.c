@@ -52,7 +52,7 @@ static const char *const param_names[CN_TF_NPARAM] = {
     "blocks.attn_out.b", "blocks.ln2.g", "blocks.ln2.b", "blocks.fc.w", "blocks.fc.b",
     "blocks.proj.w", "blocks.proj.b", "ln_f.g", "ln_f.b", "head.pitch.w", "head.pitch.b",
     "head.dur.pitch_emb", "head.dur.w", "head.dur.b", "head.rest.pitch_emb",
-    "head.rest.dur_emb", "head.rest.w", "head.rest.b"};
+    "head.rest.dur_emb", "head.rest.w", "head.rest.b", "fim.mark", "fim.gap"};
 
 const char *cn_tf_param_name(int i) { return param_names[i]; }
 
@@ -78,6 +78,8 @@ int cn_tf_param_shape(const cn_tf_config *c, int i, int s[3]) {
     case CN_TF_LNF_G: case CN_TF_LNF_B: nd = 1, a = C; break;
     case CN_TF_HP_B: nd = 1, a = CN_EV_NPITCH; break;
     case CN_TF_HD_B: nd = 1, a = CN_EV_NDUR; break;
+    case CN_TF_FIM_MARK: a = 2; break;
+    case CN_TF_FIM_GAP: a = CN_TF_NGAP; break;
     default: nd = 1, a = CN_EV_NREST; break; // CN_TF_HR_B
     }
     s[0] = a, s[1] = b, s[2] = k;
@@ -345,6 +347,43 @@ static void add_row(float *dst, const float *table, int row, int C) {
     for (int c = 0; c < C; c++) dst[c] += src[c];
 }
 
+int cn_tf_gap_row(int gap_ticks) {
+    int beats = (gap_ticks + 6) / 12;
+    return beats < 0 ? 0 : beats >= CN_TF_NGAP ? CN_TF_NGAP - 1 : beats;
+}
+
+// The rows of the tables that make up e's embedding (an event: pitch, dur, rest; the
+// suffix marker: its row and the gap's; the middle marker: its row) and their count.
+static int embed_rows(const cn_tf_weights *w, const cn_mevent *e, int C, float *rows[3]) {
+    if (e->pitch >= 0) {
+        rows[0] = w->emb_pitch + (size_t)e->pitch * C;
+        rows[1] = w->emb_dur + (size_t)(e->dur - 1) * C;
+        rows[2] = w->emb_rest + (size_t)e->rest * C;
+        return 3;
+    }
+    if (e->pitch == CN_TF_MIDDLE) {
+        rows[0] = w->fim_mark + (size_t)C;
+        return 1;
+    }
+    rows[0] = w->fim_mark;
+    rows[1] = w->fim_gap + (size_t)cn_tf_gap_row(e->dur) * C;
+    return 2;
+}
+
+void cn_tf_embed(const cn_tf *m, const cn_mevent *e, float *x) {
+    int C = m->cfg.d_model;
+    float *rows[3];
+    int n = embed_rows(&m->w, e, C, rows);
+    memset(x, 0, (size_t)C * sizeof *x);
+    for (int r = 0; r < n; r++) add_row(x, rows[r], 0, C);
+}
+
+// What the heads are teacher-forced with at a target: a marker (not scored) gets
+// a harmless event so the conditional heads index valid rows.
+static cn_mevent head_target(const cn_mevent *e) {
+    return e->pitch >= 0 ? *e : (cn_mevent){0, 1, 0};
+}
+
 // ---- forward -------------------------------------------------------------------------------
 
 float cn_tf_forward(const cn_tf *m, cn_tf_acts *a, const cn_melody_cond *cond,
@@ -366,13 +405,7 @@ float cn_tf_forward(const cn_tf *m, cn_tf_acts *a, const cn_melody_cond *cond,
         a->cond_row[f] = cond_row(cv[f], f);
         add_row(a->enc, cn_tf_tensor(w, CN_TF_COND_KEY + f), a->cond_row[f], C);
     }
-    for (int t = 1; t < n; t++) {
-        const cn_mevent *e = &a->in[t - 1];
-        float *x = a->enc + (size_t)t * C;
-        add_row(x, w->emb_pitch, e->pitch, C);
-        add_row(x, w->emb_dur, e->dur - 1, C);
-        add_row(x, w->emb_rest, e->rest, C);
-    }
+    for (int t = 1; t < n; t++) cn_tf_embed(m, &a->in[t - 1], a->enc + (size_t)t * C);
     if (a->dropout) dropout_forward(a->enc, a->mask_e, nC, c->dropout, rng);
 
     const float *x = a->enc;
@@ -409,13 +442,13 @@ float cn_tf_forward(const cn_tf *m, cn_tf_acts *a, const cn_melody_cond *cond,
     // Heads, teacher-forced: the duration head sees the target pitch, the rest head
     // the target pitch and duration.
     for (int t = 0; t < n; t++) {
-        const cn_mevent *e = &a->tg[t];
+        const cn_mevent e = head_target(&a->tg[t]);
         float *pd = a->pre_d + (size_t)t * C, *pr = a->pre_r + (size_t)t * C;
         memcpy(pd, a->lnf + (size_t)t * C, C * sizeof(float));
         memcpy(pr, pd, C * sizeof(float));
-        add_row(pd, w->hd_pemb, e->pitch, C);
-        add_row(pr, w->hr_pemb, e->pitch, C);
-        add_row(pr, w->hr_demb, e->dur - 1, C);
+        add_row(pd, w->hd_pemb, e.pitch, C);
+        add_row(pr, w->hr_pemb, e.pitch, C);
+        add_row(pr, w->hr_demb, e.dur - 1, C);
     }
     cn_gelu_forward(a->act_d, a->pre_d, nC);
     cn_gelu_forward(a->act_r, a->pre_r, nC);
@@ -427,6 +460,12 @@ float cn_tf_forward(const cn_tf *m, cn_tf_acts *a, const cn_melody_cond *cond,
         const cn_mevent *e = &a->tg[t];
         float *lp = a->logit_p + (size_t)t * CN_EV_NPITCH, *ld = a->logit_d + (size_t)t * CN_EV_NDUR;
         float *lr = a->logit_r + (size_t)t * CN_EV_NREST;
+        if (e->pitch < 0) { // a marker: not scored, but backward reads probabilities
+            cn_softmax_fast(lp, CN_EV_NPITCH);
+            cn_softmax_fast(ld, CN_EV_NDUR);
+            cn_softmax_fast(lr, CN_EV_NREST);
+            continue;
+        }
         float xp = lp[e->pitch], xd = ld[e->dur - 1], xr = lr[e->rest];
         nll -= (xp - cn_softmax_fast(lp, CN_EV_NPITCH)) + (xd - cn_softmax_fast(ld, CN_EV_NDUR)) +
                (xr - cn_softmax_fast(lr, CN_EV_NREST));
@@ -453,6 +492,12 @@ void cn_tf_backward(const cn_tf *m, cn_tf_acts *a, float *grads, float scale) {
         const cn_mevent *e = &a->tg[t];
         float *p = a->logit_p + (size_t)t * CN_EV_NPITCH, *d = a->logit_d + (size_t)t * CN_EV_NDUR;
         float *r = a->logit_r + (size_t)t * CN_EV_NREST;
+        if (e->pitch < 0) { // a marker: no loss, no gradient
+            memset(p, 0, CN_EV_NPITCH * sizeof *p);
+            memset(d, 0, CN_EV_NDUR * sizeof *d);
+            memset(r, 0, CN_EV_NREST * sizeof *r);
+            continue;
+        }
         p[e->pitch] -= 1.0f;
         d[e->dur - 1] -= 1.0f;
         r[e->rest] -= 1.0f;
@@ -471,9 +516,9 @@ void cn_tf_backward(const cn_tf *m, cn_tf_acts *a, float *grads, float scale) {
         cn_gelu_backward_inplace(dpre, pre, nC);
         for (int t = 0; t < n; t++) {
             const float *dp = dpre + (size_t)t * C;
-            const cn_mevent *e = &a->tg[t];
-            float *ep = (head ? g.hr_pemb : g.hd_pemb) + (size_t)e->pitch * C;
-            float *ed = head ? g.hr_demb + (size_t)(e->dur - 1) * C : NULL;
+            const cn_mevent e = head_target(&a->tg[t]);
+            float *ep = (head ? g.hr_pemb : g.hd_pemb) + (size_t)e.pitch * C;
+            float *ed = head ? g.hr_demb + (size_t)(e.dur - 1) * C : NULL;
             float *dht = dh + (size_t)t * C;
             for (int k = 0; k < C; k++) {
                 dht[k] += dp[k];
@@ -526,16 +571,11 @@ void cn_tf_backward(const cn_tf *m, cn_tf_acts *a, float *grads, float scale) {
         for (int k = 0; k < C; k++) row[k] += dres[k];
     }
     for (int t = 1; t < n; t++) {
-        const cn_mevent *e = &a->in[t - 1];
         const float *d = dres + (size_t)t * C;
-        float *rp = g.emb_pitch + (size_t)e->pitch * C;
-        float *rd = g.emb_dur + (size_t)(e->dur - 1) * C;
-        float *rr = g.emb_rest + (size_t)e->rest * C;
-        for (int k = 0; k < C; k++) {
-            rp[k] += d[k];
-            rd[k] += d[k];
-            rr[k] += d[k];
-        }
+        float *rows[3];
+        int nr = embed_rows(&g, &a->in[t - 1], C, rows);
+        for (int r = 0; r < nr; r++)
+            for (int k = 0; k < C; k++) rows[r][k] += d[k];
     }
 }
 

@@ -193,15 +193,6 @@ static void embed_start(cn_tf_state *s) {
     }
 }
 
-static void embed_event(cn_tf_state *s, const cn_mevent *e) {
-    const cn_tf *m = s->m;
-    int C = m->cfg.d_model;
-    const float *p = m->w.emb_pitch + (size_t)e->pitch * C;
-    const float *d = m->w.emb_dur + (size_t)(e->dur - 1) * C;
-    const float *r = m->w.emb_rest + (size_t)e->rest * C;
-    for (int k = 0; k < C; k++) s->x[k] = p[k] + d[k] + r[k];
-}
-
 // Recompute the whole window (no cache), keeping the last hidden state.
 static void recompute(cn_tf_state *s) {
     cn_tf_forward(s->m, s->acts, &s->cond, s->win, s->nwin, NULL, NULL);
@@ -231,7 +222,7 @@ void cn_tf_state_observe(cn_tf_state *s, const cn_mevent *e) {
             recompute(s);
             return;
         }
-        embed_event(s, e);
+        cn_tf_embed(s->m, e, s->x);
         step_token(s);
         return;
     }
@@ -247,7 +238,7 @@ void cn_tf_state_observe(cn_tf_state *s, const cn_mevent *e) {
     embed_start(s);
     step_token(s);
     for (int i = 0; i < s->nwin; i++) {
-        embed_event(s, &s->win[i]);
+        cn_tf_embed(s->m, &s->win[i], s->x);
         step_token(s);
     }
 }

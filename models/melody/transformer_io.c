@@ -38,6 +38,7 @@ cn_status cn_tf_save(const cn_tf *m, const char *path, const cn_tf_save_extra *e
     if (!st) st = cn_st_writer_meta(w, "meters", meters);
     if (!st) st = cn_st_writer_meta(w, "styles", styles);
     if (!st) st = cn_st_writer_meta_int(w, "length_buckets", CN_NLENGTH);
+    if (!st && m->fim) st = cn_st_writer_meta_int(w, "fim", 1);
     for (int i = 0; !st && extra && extra->meta && extra->meta[i] && extra->meta[i + 1]; i += 2)
         st = cn_st_writer_meta(w, extra->meta[i], extra->meta[i + 1]);
     for (int i = 0; !st && i < CN_TF_NPARAM; i++) {
@@ -100,12 +101,19 @@ cn_status cn_tf_load(const char *path, cn_tf **out) {
     if (st) return st;
     cn_tf_config c;
     cn_tf *m = NULL;
-    if ((st = cn_st_check_format(f, CN_TF_FORMAT, CN_TF_VERSION)) || (st = read_config(f, &c)) ||
-        (st = cn_tf_create(&c, &m)))
+    long version;
+    if ((st = cn_st_check_format_range(f, CN_TF_FORMAT, CN_TF_VERSION_MIN, CN_TF_VERSION, &version)) ||
+        (st = read_config(f, &c)) || (st = cn_tf_create(&c, &m)))
         goto done;
+    // A version 1 file has no infilling tensors: they start as a fresh model's would,
+    // for fine-tuning to train (cn_tf_init_weights draws them last, from the same seed).
+    if (version < 2) cn_tf_init_weights(m, 1);
+    long fim = 0;
+    m->fim = cn_st_meta(f, "fim") && !cn_st_meta_int(f, "fim", &fim) && fim == 1;
     size_t sizes[CN_TF_NPARAM];
     cn_tf_param_sizes(&c, sizes);
     for (int i = 0; i < CN_TF_NPARAM; i++) {
+        if (version < 2 && (i == CN_TF_FIM_MARK || i == CN_TF_FIM_GAP)) continue;
         int s[3], nd = cn_tf_param_shape(&c, i, s);
         const float *d;
         if ((st = cn_st_get(f, cn_tf_param_name(i), nd, s, &d))) goto done;

@@ -19,5 +19,8 @@ double cn_rng_uniform_d(cn_rng *r); // [0, 1), 53 random bits
 int cn_rng_int(cn_rng *r, int n);  // uniform in [0, n), n > 0, unbiased
 float cn_rng_normal(cn_rng *r);    // standard normal (Box-Muller, no cached pair)
 void cn_rng_fill_normal(cn_rng *r, float *x, size_t n, float mean, float std);
+// A fresh seed from the system (for a run without --seed), < 2^63 so it can be printed
+// and passed back as a --seed.
+uint64_t cn_rng_fresh_seed(void);
 
 #endif

@@ -67,5 +67,8 @@ cn_status cn_st_meta_double(const cn_st_file *f, const char *key, double *out);
 
 // CN_ERR_VERSION unless metadata format == `format` and version == `version`.
 cn_status cn_st_check_format(const cn_st_file *f, const char *format, long version);
+// The same for a file format that reads versions lo..hi; *version = the file's.
+cn_status cn_st_check_format_range(const cn_st_file *f, const char *format, long lo, long hi,
+                                   long *version);
 
 #endif

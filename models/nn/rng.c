@@ -1,5 +1,8 @@
 // rng.c: PCG32 (XSH-RR variant) and the distributions built on it (cn_rng.h).
 #include <math.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "models/nn/cn_rng.h"
 
@@ -43,4 +46,12 @@ float cn_rng_normal(cn_rng *r) {
 
 void cn_rng_fill_normal(cn_rng *r, float *x, size_t n, float mean, float std) {
     for (size_t i = 0; i < n; i++) x[i] = mean + std * cn_rng_normal(r);
+}
+
+uint64_t cn_rng_fresh_seed(void) {
+    uint64_t s = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f || fread(&s, sizeof s, 1, f) != 1) s = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    if (f) fclose(f);
+    return s >> 1;
 }

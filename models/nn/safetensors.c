@@ -396,6 +396,12 @@ cn_status cn_st_meta_double(const cn_st_file *f, const char *key, double *out) {
 }
 
 cn_status cn_st_check_format(const cn_st_file *f, const char *format, long version) {
+    long v;
+    return cn_st_check_format_range(f, format, version, version, &v);
+}
+
+cn_status cn_st_check_format_range(const cn_st_file *f, const char *format, long lo, long hi,
+                                   long *version) {
     const char *fmt = cn_st_meta(f, "format");
     if (!fmt || strcmp(fmt, format))
         return cn_fail(CN_ERR_VERSION, "%s: format \"%s\", expected \"%s\" (hint: wrong kind of model file?)",
@@ -403,9 +409,13 @@ cn_status cn_st_check_format(const cn_st_file *f, const char *format, long versi
     long v;
     if (cn_st_meta_int(f, "version", &v))
         return cn_fail(CN_ERR_VERSION, "%s: %s file without a valid version", f->path, format);
-    if (v != version)
-        return cn_fail(CN_ERR_VERSION, "%s: %s version %ld, this build reads version %ld (hint: %s)",
-                       f->path, format, v, version,
-                       v > version ? "update continuo" : "retrain or convert the model");
+    if (v < lo || v > hi) {
+        char range[64];
+        snprintf(range, sizeof range, lo == hi ? "version %ld" : "versions %ld..%ld", lo, hi);
+        return cn_fail(CN_ERR_VERSION, "%s: %s version %ld, this build reads %s (hint: %s)",
+                       f->path, format, v, range,
+                       v > hi ? "update continuo" : "retrain or convert the model");
+    }
+    *version = v;
     return CN_OK;
 }
