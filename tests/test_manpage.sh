@@ -17,8 +17,8 @@ done
 for c in "train melody" "train wavenet" "train ngram"; do
     grep -qF ".SS $c" "$man" || missing+=("command $c")
 done
-helps=(continue score render play devices plugins presets "train melody" "train wavenet"
-       "bench engine" "bench melody" "bench wavenet" "bench blas" "bench live" "bench allreduce"
+helps=(continue infill score render play devices plugins presets "train melody" "train wavenet"
+       "bench engine" "bench melody" "bench infill" "bench conditioning" "bench wavenet" "bench blas" "bench live" "bench allreduce"
        "train ngram")
 n=0
 for h in "${helps[@]}"; do
