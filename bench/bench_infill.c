@@ -21,17 +21,19 @@
 
 static void help(void) {
     printf("usage: continuo bench infill [--model FILE|PRESET] [--data DIR] [--bars A-B]\n"
-           "                             [--seed S] [--temperature T] [--quick]\n"
+           "                             [--seed S] [--temperature T] [--candidates N] [--quick]\n"
            "Bars A-B of every tune in DIR (default data/melody/nottingham/test; tunes with no\n"
            "note after bar B are skipped): bits per note of the tune's own bars given both\n"
-           "sides against given the left side only, with the same model and prefix; then one\n"
-           "sampled infill per tune, one middle sampled from the left side only (cut to the\n"
-           "same time), and the real bars, compared where they meet the rest of the tune:\n"
+           "sides against given the left side only, with the same model and prefix; then per\n"
+           "tune an infill as continuo infill draws it (N candidates), the first draw alone,\n"
+           "a middle sampled from the left side only (fitted to the same time), and the real\n"
+           "bars, compared where they meet the rest of the tune:\n"
            "the interval into the next note, the ratio of the inter-onset intervals on either\n"
            "side of the join, onsets on the eighth-note grid, mean note length, in-key share.\n"
            "  --model M        an infilling model (default %s)\n"
            "  --bars A-B       the stretch (default 5-8)\n"
            "  --seed S         sampling seed (default 1); --temperature T (default 1)\n"
+           "  --candidates N   as for continuo infill (default 8)\n"
            "  --quick          the first 20 tunes\n",
            CN_PREDICTOR_DEFAULT_MODEL);
 }
@@ -76,8 +78,10 @@ int cn_bench_infill(int argc, char **argv) {
     double temperature = 1.0;
     uint64_t seed = 1;
     int quick = 0, n_pos;
+    long candidates = 8;
     const cn_flag flags[] = {
         {"model", 0, CN_FLAG_STR, &model, 0, 0, NULL},
+        {"candidates", 0, CN_FLAG_LONG, &candidates, 1, CN_INFILL_MAX_CANDIDATES, NULL},
         {"data", 0, CN_FLAG_STR, &data, 0, 0, NULL},
         {"bars", 0, CN_FLAG_STR, &bars, 0, 0, NULL},
         {"seed", 0, CN_FLAG_U64, &seed, 0, 9.3e18, NULL},
@@ -106,10 +110,11 @@ int cn_bench_infill(int argc, char **argv) {
         return cn_ui_error(CMD, NULL);
     }
     cn_blas_set_threads(1);
-    printf("continuo bench infill --model %s --bars %ld-%ld --seed %llu --temperature %g (OpenBLAS core: %s)\n",
-           model, bar_a, bar_b, (unsigned long long)seed, temperature, cn_blas_corename());
+    printf("continuo bench infill --model %s --bars %ld-%ld --seed %llu --temperature %g --candidates %ld"
+           " (OpenBLAS core: %s)\n", model, bar_a, bar_b, (unsigned long long)seed, temperature, candidates,
+           cn_blas_corename());
     cn_sample_config cfg = {temperature, 0, 1.0};
-    join_stats real = {0}, both = {0}, left = {0};
+    join_stats real = {0}, both = {0}, first = {0}, left = {0};
     double bits_both = 0, bits_left = 0;
     long notes = 0, joins = 0, skipped = 0;
     cn_status st = CN_OK;
@@ -128,12 +133,14 @@ int cn_bench_infill(int argc, char **argv) {
         }
         const cn_melody_cond unknown = {-1, -1, -1, -1};
         double b2, b1;
-        cn_event_seq mb = {0}, ml = {0};
-        cn_rng r1, r2;
+        cn_event_seq mb = {0}, m1 = {0}, ml = {0};
+        cn_rng r1, r2, r3;
         cn_rng_seed(&r1, seed, (uint64_t)i);
         cn_rng_seed(&r2, seed, (uint64_t)i);
+        cn_rng_seed(&r3, seed, (uint64_t)i);
         st = cn_infill_bits(m, &unknown, &p, &b2, &b1);
-        if (!st) st = cn_infill_sample(m, &unknown, &p, &cfg, &r1, &mb);
+        if (!st) st = cn_infill_sample(m, &unknown, &p, &cfg, (int)candidates, &r1, &mb);
+        if (!st) st = cn_infill_sample(m, &unknown, &p, &cfg, 1, &r3, &m1);
         if (!st) st = cn_infill_sample_left(m, &unknown, &p, &cfg, &r2, &ml);
         if (!st) {
             bits_both += b2, bits_left += b1;
@@ -142,9 +149,11 @@ int cn_bench_infill(int argc, char **argv) {
             const cn_mevent *next = &p.suffix.ev[0];
             join_add(&real, p.middle.ev, p.middle.n, p.start, next, bar, c.key[i]);
             join_add(&both, mb.ev, mb.n, p.start, next, bar, c.key[i]);
+            join_add(&first, m1.ev, m1.n, p.start, next, bar, c.key[i]);
             join_add(&left, ml.ev, ml.n, p.start, next, bar, c.key[i]);
         }
         cn_events_free(&mb);
+        cn_events_free(&m1);
         cn_events_free(&ml);
         cn_infill_parts_free(&p);
     }
@@ -158,7 +167,10 @@ int cn_bench_infill(int argc, char **argv) {
         printf("  %-26s %8s %9s %9s %10s %9s %9s %8s\n", "where the bars meet the rest", "|interval|",
                "steps<=2", "leaps>7", "|log2 IOI|", "on 1/8", "dur(beat)", "in-key");
         join_print("real tunes", &real, joins);
-        join_print("infill (both sides)", &both, joins);
+        char label[64];
+        snprintf(label, sizeof label, "infill (%ld candidates)", candidates);
+        join_print(label, &both, joins);
+        join_print("infill (first draw)", &first, joins);
         join_print("left side only", &left, joins);
     }
     cn_bench_corpus_free(&c);

@@ -17,7 +17,7 @@
 
 static void help(void) {
     printf("usage: continuo infill TUNE --bars A-B [-o OUT.mid] [--model FILE|PRESET]\n"
-           "                 [--temperature T] [--top-k K] [--top-p P] [--seed S]\n"
+           "                 [--temperature T] [--top-k K] [--top-p P] [--candidates N] [--seed S]\n"
            "Regenerate bars A to B (counted from 1 at the file's start, in its first time\n"
            "signature, 4/4 without one) of TUNE, a MIDI file or text notation, given the music\n"
            "before and after them. The new bars take exactly the time of the old ones, so the\n"
@@ -31,14 +31,17 @@ static void help(void) {
            "  --temperature T   sharpen (<1) or flatten (>1) each factor (default 1)\n"
            "  --top-k K         sample among the K most likely values of each factor (0 = all)\n"
            "  --top-p P         sample among the most likely values holding mass P, 0<P<=1\n"
+           "  --candidates N    draw N new stretches and keep one, chosen in proportion to how\n"
+           "                    likely the model finds the music after it (1..%d, default 8;\n"
+           "                    1 = the first draw)\n"
            "  --seed S          seed of the sampler (default: random, printed on stderr)\n",
-           CN_PREDICTOR_DEFAULT_MODEL);
+           CN_PREDICTOR_DEFAULT_MODEL, CN_INFILL_MAX_CANDIDATES);
 }
 
 typedef struct infill_args {
     const char *tune, *bars, *out, *model;
     double temperature, top_p;
-    long top_k;
+    long top_k, candidates;
     uint64_t seed;
     int have_seed;
     long bar_a, bar_b;
@@ -61,6 +64,7 @@ static int parse_args(int argc, char **argv, infill_args *a) {
         {"temperature", 0, CN_FLAG_DBL, &a->temperature, 1e-3, 100, NULL},
         {"top-k", 0, CN_FLAG_LONG, &a->top_k, 0, 128, NULL},
         {"top-p", 0, CN_FLAG_DBL, &a->top_p, 1e-9, 1, NULL},
+        {"candidates", 0, CN_FLAG_LONG, &a->candidates, 1, CN_INFILL_MAX_CANDIDATES, NULL},
         {"seed", 0, CN_FLAG_U64, &a->seed, 0, 9.3e18, &a->have_seed},
     };
     const char *pos[1];
@@ -125,7 +129,7 @@ static int write_tune(const infill_args *a, int argc, char **argv, const cn_melo
 }
 
 int cn_cmd_infill(int argc, char **argv) {
-    infill_args a = {.temperature = 1.0, .top_p = 1.0};
+    infill_args a = {.temperature = 1.0, .top_p = 1.0, .candidates = 8};
     int rc = parse_args(argc, argv, &a);
     if (rc == 1) help();
     if (rc) return rc == 1 ? 0 : rc;
@@ -159,7 +163,7 @@ int cn_cmd_infill(int argc, char **argv) {
     cn_rng rng;
     cn_rng_seed(&rng, a.seed, 0);
     cn_melody_cond cond = tune_cond(&tune, ev.n);
-    if (cn_infill_sample(m, &cond, &parts, &cfg, &rng, &mid) || cn_infill_join(&parts, &mid, &whole)) {
+    if (cn_infill_sample(m, &cond, &parts, &cfg, (int)a.candidates, &rng, &mid) || cn_infill_join(&parts, &mid, &whole)) {
         cn_ui_error(CMD, NULL);
         goto done;
     }

@@ -74,7 +74,7 @@ static void test_fill_exactly(void) {
             cn_rng r;
             cn_rng_seed(&r, 5, (uint64_t)k);
             cn_event_seq mid, whole;
-            TEST_OK(cn_infill_sample(m, NULL, &p, &cfgs[k], &r, &mid));
+            TEST_OK(cn_infill_sample(m, NULL, &p, &cfgs[k], 1 + 3 * (k == 1), &r, &mid));
             long sum = 0;
             for (int i = 0; i < mid.n; i++) sum += mid.ev[i].dur + mid.ev[i].rest;
             TEST_ASSERT_MSG(sum == p.gap, "gap %d filled with %ld ticks", p.gap, sum);
@@ -90,6 +90,17 @@ static void test_fill_exactly(void) {
         cn_infill_parts_free(&p);
     }
     TEST_ASSERT(checked >= 12);
+    // Out-of-range candidate counts are refused.
+    {
+        cn_infill_parts q;
+        TEST_OK(cn_infill_split(&t, 100, 200, &q));
+        cn_event_seq mid;
+        cn_rng r;
+        cn_rng_seed(&r, 1, 1);
+        TEST_ASSERT(cn_infill_sample(m, NULL, &q, &cfgs[0], 0, &r, &mid) == CN_ERR_ARG);
+        TEST_ASSERT(cn_infill_sample(m, NULL, &q, &cfgs[0], CN_INFILL_MAX_CANDIDATES + 1, &r, &mid) == CN_ERR_ARG);
+        cn_infill_parts_free(&q);
+    }
     // A model not trained for infilling is refused.
     m->fim = 0;
     cn_infill_parts p;
@@ -97,7 +108,7 @@ static void test_fill_exactly(void) {
     cn_event_seq mid;
     cn_rng r;
     cn_rng_seed(&r, 1, 1);
-    TEST_ASSERT(cn_infill_sample(m, NULL, &p, &cfgs[0], &r, &mid) == CN_ERR_ARG);
+    TEST_ASSERT(cn_infill_sample(m, NULL, &p, &cfgs[0], 1, &r, &mid) == CN_ERR_ARG);
     TEST_ASSERT(strstr(cn_error_message(), "--fim"));
     cn_infill_parts_free(&p);
     cn_tf_destroy(m);
@@ -164,7 +175,7 @@ static void test_learns_from_suffix(void) {
         cn_rng r;
         cn_rng_seed(&r, 2, 2);
         cn_event_seq mid;
-        TEST_OK(cn_infill_sample(m, NULL, &p, &cold, &r, &mid));
+        TEST_OK(cn_infill_sample(m, NULL, &p, &cold, 4, &r, &mid));
         int own = 0;
         for (int i = 0; i < mid.n; i++) own += mid.ev[i].pitch == 48 + k;
         printf("         a cold infill: %d notes, %d of them on the tune's own pitch\n", mid.n, own);

@@ -38,9 +38,15 @@ cn_status cn_infill_bits(const cn_tf *m, const cn_melody_cond *cond, const cn_in
                          double *bits_both, double *bits_left);
 
 // Draw a new middle of exactly p->gap ticks. m must be trained for infilling (m->fim).
+// With candidates > 1, that many middles are drawn and one of them is chosen in
+// proportion to the probability the model, reading left to right, gives the suffix's
+// first CN_INFILL_JOIN_EVENTS events after it: the infilling arrangement cannot tell
+// when its last note comes, so this is what makes the middle lead into the suffix.
 // out is initialised here.
+#define CN_INFILL_JOIN_EVENTS 4
+#define CN_INFILL_MAX_CANDIDATES 64
 cn_status cn_infill_sample(const cn_tf *m, const cn_melody_cond *cond, const cn_infill_parts *p,
-                           const cn_sample_config *cfg, cn_rng *rng, cn_event_seq *out);
+                           const cn_sample_config *cfg, int candidates, cn_rng *rng, cn_event_seq *out);
 
 // The baseline it is measured against: the same draw, made from the left side only
 // (no suffix, no markers; any model), so it fits the gap but does not aim at the suffix.

@@ -161,12 +161,53 @@ static cn_status sample_middle(const cn_tf *m, const cn_melody_cond *cond, const
     return CN_OK;
 }
 
+// Bits of the suffix's first CN_INFILL_JOIN_EVENTS events after prefix + middle, read
+// left to right: how naturally the tune carries on after this middle.
+static cn_status join_bits(const cn_tf *m, const cn_melody_cond *cond, const cn_infill_parts *p,
+                           const cn_event_seq *mid, double *bits) {
+    int head = p->suffix.n < CN_INFILL_JOIN_EVENTS ? p->suffix.n : CN_INFILL_JOIN_EVENTS;
+    int np = p->prefix.n, room = m->cfg.ctx - 1 - mid->n - head;
+    np = np < room ? np : room;
+    *bits = 0;
+    if (head == 0 || np < 0) return CN_OK; // nothing to judge by (or no room): all equal
+    cn_tf_state *s;
+    cn_status st = cn_tf_state_create(m, 1, &s);
+    if (st) return st;
+    read_context(s, cond, p, np, 0, 0);
+    observe_all(s, mid->ev, mid->n);
+    *bits = score_events(m, s, p->suffix.ev, head);
+    cn_tf_state_destroy(s);
+    return CN_OK;
+}
+
 cn_status cn_infill_sample(const cn_tf *m, const cn_melody_cond *cond, const cn_infill_parts *p,
-                           const cn_sample_config *cfg, cn_rng *rng, cn_event_seq *out) {
+                           const cn_sample_config *cfg, int candidates, cn_rng *rng, cn_event_seq *out) {
     memset(out, 0, sizeof *out);
     if (!m->fim)
         return cn_fail(CN_ERR_ARG, "this model was not trained for infilling (hint: train or fine-tune it with --fim)");
-    return sample_middle(m, cond, p, cfg, rng, 1, out);
+    if (candidates < 1 || candidates > CN_INFILL_MAX_CANDIDATES)
+        return cn_fail(CN_ERR_ARG, "candidates %d outside 1..%d", candidates, CN_INFILL_MAX_CANDIDATES);
+    cn_event_seq cand[CN_INFILL_MAX_CANDIDATES] = {{0}};
+    double bits[CN_INFILL_MAX_CANDIDATES], best = INFINITY;
+    cn_status st = CN_OK;
+    int made = 0;
+    for (; made < candidates && !st; made++) {
+        st = sample_middle(m, cond, p, cfg, rng, 1, &cand[made]);
+        if (!st && candidates > 1) st = join_bits(m, cond, p, &cand[made], &bits[made]);
+        if (!st && candidates > 1) best = bits[made] < best ? bits[made] : best;
+    }
+    int pick = 0;
+    if (!st && candidates > 1) { // draw one in proportion to P(suffix's start | its middle)
+        double w[CN_INFILL_MAX_CANDIDATES], z = 0, u;
+        for (int c = 0; c < made; c++) z += w[c] = exp2(best - bits[c]);
+        u = cn_rng_uniform_d(rng) * z;
+        for (pick = 0; pick < made - 1 && (u -= w[pick]) > 0; pick++) {}
+    }
+    for (int c = 0; c < made; c++) {
+        if (c == pick && !st) *out = cand[c];
+        else cn_events_free(&cand[c]);
+    }
+    return st;
 }
 
 cn_status cn_infill_sample_left(const cn_tf *m, const cn_melody_cond *cond, const cn_infill_parts *p,
