@@ -581,3 +581,73 @@ int cn_bench_melody(int argc, char **argv) {
     cn_bench_corpus_free(&train);
     return rc;
 }
+
+// ---- `continuo bench mixture`: the mixture's weights on a validation folder
+
+static void mixture_help(void) {
+    printf("usage: continuo bench mixture [--model FILE|PRESET] [--data DIR]\n"
+           "Bits per note of the transformer mixed with the adaptive n-gram on DIR (default\n"
+           "data/melody/nottingham/valid: tune on a validation split, never on a test split)\n"
+           "for a grid of transformer weights (n-gram weight 1) and entropy biases, the\n"
+           "transformer's answers recorded once and replayed to every cell. The shipped\n"
+           "predictor uses CN_PREDICTOR_TF_WEIGHT %.2f and CN_PREDICTOR_ENTROPY_BIAS %.2f\n"
+           "(models/melody/cn_predictor.h); the best cell is printed last.\n"
+           "  --model M   transformer preset or .safetensors file (default %s)\n"
+           "  --data DIR  the tunes (default data/melody/nottingham/valid)\n",
+           CN_PREDICTOR_TF_WEIGHT, CN_PREDICTOR_ENTROPY_BIAS, CN_PREDICTOR_DEFAULT_MODEL);
+}
+
+int cn_bench_mixture(int argc, char **argv) {
+    const char *model = CN_PREDICTOR_DEFAULT_MODEL, *data = NULL;
+    int n_pos;
+    const cn_flag flags[] = {{"model", 0, CN_FLAG_STR, &model, 0, 0, NULL}, {"data", 0, CN_FLAG_STR, &data, 0, 0, NULL}};
+    int rc = cn_ui_flags_parse(CMD, flags, 2, argc, argv, NULL, 0, &n_pos);
+    if (rc == 1) mixture_help();
+    if (rc) return rc == 1 ? 0 : rc;
+    char dir[CN_PATH_MAX];
+    if (!data && cn_share_path("data/melody/nottingham/valid", dir, sizeof dir)) return cn_ui_error(CMD, NULL);
+    corpus c;
+    models m;
+    if (cn_bench_corpus_load(data ? data : dir, 0, 1, &c)) return cn_ui_error(CMD, NULL);
+    if (models_open(model, &m) || !m.tf) {
+        cn_bench_corpus_free(&c);
+        models_close(&m);
+        return cn_ui_error(CMD, m.tf ? NULL : "no transformer to mix (see --model)");
+    }
+    cn_blas_set_threads(1);
+    static const double weights[] = {1.0, 1.4, 2.0, 2.8, 4.0}, biases[] = {0.0, 0.5, 0.75, 1.0, 1.5};
+    tape t = {.inner = m.tf_model, .recording = 1};
+    cn_event_model tm = tape_model(&t);
+    t.pos = 0;
+    double alone = bits_per_note(&tm, &c), best = 1e9, best_w = 0, best_b = 0;
+    t.recording = 0;
+    printf("continuo bench mixture --model %s on %s (%d tunes, %ld notes)\n", model,
+           data ? data : "data/melody/nottingham/valid", c.n, c.notes);
+    printf("  transformer alone %.4f bits/note\n  weight \\ bias", alone);
+    for (size_t j = 0; j < sizeof biases / sizeof *biases; j++) printf(" %8.2f", biases[j]);
+    printf("\n");
+    for (size_t i = 0; i < sizeof weights / sizeof *weights && !rc && alone >= 0; i++) {
+        printf("  %13.2f", weights[i]);
+        for (size_t j = 0; j < sizeof biases / sizeof *biases && !rc; j++) {
+            cn_event_model *parts[2] = {&tm, m.ngram}, *mix;
+            const double w[2] = {weights[i], CN_PREDICTOR_NGRAM_WEIGHT};
+            if (cn_mixture_create(parts, w, 2, biases[j], 0, NULL, &mix)) {
+                rc = cn_ui_error(CMD, NULL);
+                break;
+            }
+            t.pos = 0;
+            double b = bits_per_note(mix, &c);
+            mix->destroy(mix->self);
+            if (b < 0 || t.failed) rc = cn_ui_error(CMD, b < 0 ? NULL : "transformer replay failed (out of memory)");
+            printf(" %8.4f", b);
+            if (b < best) best = b, best_w = weights[i], best_b = biases[j];
+        }
+        printf("\n");
+    }
+    if (alone < 0) rc = cn_ui_error(CMD, NULL);
+    if (!rc) printf("  best: weight %.2f, bias %.2f: %.4f bits/note\n", best_w, best_b, best);
+    tape_free(&t);
+    models_close(&m);
+    cn_bench_corpus_free(&c);
+    return rc;
+}

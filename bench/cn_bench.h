@@ -4,6 +4,7 @@
 #define CN_BENCH_H
 int cn_bench_engine(int argc, char **argv);
 int cn_bench_melody(int argc, char **argv);
+int cn_bench_mixture(int argc, char **argv);
 int cn_bench_infill(int argc, char **argv);
 int cn_bench_conditioning(int argc, char **argv);
 int cn_bench_wavenet(int argc, char **argv);

@@ -7,9 +7,10 @@
 
 int cn_cmd_bench(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        printf("usage: continuo bench engine|melody|infill|conditioning|wavenet|blas|live|allreduce [options]\n"
+        printf("usage: continuo bench engine|melody|mixture|infill|conditioning|wavenet|blas|live|allreduce [options]\n"
                "  engine   ring-buffer throughput vs memcpy, reference synth real-time factor\n"
                "  melody   bits/note vs an n-gram baseline, tokens/s with and without KV cache\n"
+               "  mixture  the mixture's weights on a validation folder (a grid)\n"
                "  infill   bits/note of bars given both sides vs the left side only, and how\n"
                "           infills join the music after them\n"
                "  conditioning  what --key, --meter and --style do after short and long primers\n"
@@ -25,6 +26,7 @@ int cn_cmd_bench(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "engine")) return cn_bench_engine(argc - 1, argv + 1);
     if (!strcmp(argv[1], "melody")) return cn_bench_melody(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "mixture")) return cn_bench_mixture(argc - 1, argv + 1);
     if (!strcmp(argv[1], "infill")) return cn_bench_infill(argc - 1, argv + 1);
     if (!strcmp(argv[1], "conditioning")) return cn_bench_conditioning(argc - 1, argv + 1);
     if (!strcmp(argv[1], "wavenet")) return cn_bench_wavenet(argc - 1, argv + 1);

@@ -20,7 +20,7 @@ static const cn_subcommand subcommands[] = {
     {"train", cn_cmd_train, "train or fine-tune a model (melody | wavenet)"},
     {"plugins", cn_cmd_plugins, "list generator and effect plugins with their parameters"},
     {"presets", cn_cmd_presets, "list the shipped melody models and instruments"},
-    {"bench", cn_cmd_bench, "benchmarks (melody | infill | conditioning | wavenet | engine | blas | live | allreduce)"},
+    {"bench", cn_cmd_bench, "benchmarks (melody | mixture | infill | conditioning | wavenet | engine | blas | live | allreduce)"},
 };
 
 static void usage(FILE *f) {

@@ -18,7 +18,7 @@ for c in "train melody" "train wavenet" "train ngram"; do
     grep -qF ".SS $c" "$man" || missing+=("command $c")
 done
 helps=(continue infill score render play devices plugins presets "train melody" "train wavenet"
-       "bench engine" "bench melody" "bench infill" "bench conditioning" "bench wavenet" "bench blas" "bench live" "bench allreduce"
+       "bench engine" "bench melody" "bench mixture" "bench infill" "bench conditioning" "bench wavenet" "bench blas" "bench live" "bench allreduce"
        "train ngram")
 n=0
 for h in "${helps[@]}"; do
