@@ -55,13 +55,6 @@ static int beat_ticks(int num, int den) {
     return compound(num, den) ? 3 * CN_TICKS_PER_BEAT / 2 : 4 * CN_TICKS_PER_BEAT / den;
 }
 
-static int meter_row(int num, int den) {
-    int m = cn_meter_index(num, den);
-    for (int i = 0; m < 0 && cn_meter_names[i]; i++)
-        if (!strcmp(cn_meter_names[i], "other")) m = i;
-    return m;
-}
-
 static void stats_add(cond_stats *s, const cn_event_seq *cont, long t0, int pkey, int akey, int pbeat, int abeat) {
     long t = t0;
     for (int i = 0; i < cont->n; i++) {
@@ -104,11 +97,11 @@ static cn_status run_primers(cn_event_model *m, const cn_bench_corpus *c, int ma
         int pbeat = beat_ticks(num, den), abeat = beat_ticks(anum, aden);
         int len = cn_length_bucket(primer_len + GEN_NOTES);
         for (int s = 0; s < S_N; s++) {
-            cn_melody_cond cond = {key, meter_row(num, den), -1, len};
+            cn_melody_cond cond = {key, cn_meter_cond(num, den), -1, len};
             int ak = key, ab = pbeat;
             if (s == S_UNKNOWN) cond = (cn_melody_cond){-1, -1, -1, -1};
             if (s == S_KEY) cond.key = ak = akey;
-            if (s == S_METER) cond.meter = meter_row(anum, aden), ab = abeat;
+            if (s == S_METER) cond.meter = cn_meter_cond(anum, aden), ab = abeat;
             if (s >= S_NOTT) cond.style = cn_style_index(s == S_NOTT ? "nottingham" : s == S_ONEILLS ? "oneills" : "ryans");
             cn_event_seq out = {0};
             cn_status e = continue_one(m, &cond, tune->ev, primer_len, seed, (uint64_t)i, &out);

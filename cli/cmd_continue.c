@@ -74,15 +74,6 @@ static int key_sharps(int key) {
     return major[(key % 12 + (key >= 12 ? 3 : 0)) % 12];
 }
 
-// The conditioning index of a time signature: its own, else "other".
-static int meter_cond(int num, int den) {
-    int m = cn_meter_index(num, den);
-    for (int i = 0; m < 0 && cn_meter_names[i]; i++)
-        if (!strcmp(cn_meter_names[i], "other")) m = i;
-    return m;
-}
-
-
 // Returns 0, 1 after --help, or the exit code of a usage error.
 static int parse_args(int argc, char **argv, cont_args *a) {
     int sampling[3] = {0, 0, 0};
@@ -149,7 +140,7 @@ static int make_cond(const cont_args *a, const cn_melody *primer, cn_melody_cond
         *meter_num = num;
         *meter_den = den;
     }
-    if (*meter_num > 0) cond->meter = meter_cond(*meter_num, *meter_den);
+    if (*meter_num > 0) cond->meter = cn_meter_cond(*meter_num, *meter_den);
     if (a->style && (cond->style = cn_style_index(a->style)) < 0)
         return cn_ui_usage_error(CMD, "--style '%s' is not nottingham, oneills, ryans or other", a->style);
     if (!a->bars) cond->length = cn_length_bucket(cn_melody_note_count(primer) + (int)a->notes);

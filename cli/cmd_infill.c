@@ -11,6 +11,7 @@
 #include "models/melody/cn_infill.h"
 #include "models/melody/cn_predictor.h"
 #include "models/melody/cn_primer.h"
+#include "models/melody/cn_tokenizer.h"
 #include "models/nn/cn_nn.h"
 
 #define CMD "infill"
@@ -84,14 +85,6 @@ static int parse_args(int argc, char **argv, infill_args *a) {
     return 0;
 }
 
-// The conditioning the file gives: key and meter from its signatures, style unknown.
-static cn_melody_cond tune_cond(const cn_melody *mel, int events) {
-    int meter = mel->meter_num > 0 ? cn_meter_index(mel->meter_num, mel->meter_den) : -1;
-    for (int i = 0; mel->meter_num > 0 && meter < 0 && cn_meter_names[i]; i++)
-        if (!strcmp(cn_meter_names[i], "other")) meter = i;
-    return (cn_melody_cond){cn_melody_key_index(mel), meter, -1, cn_length_bucket(events)};
-}
-
 static int print_middle(const cn_melody *tune, const cn_event_seq *mid) {
     cn_melody mel;
     cn_melody_init(&mel);
@@ -162,7 +155,7 @@ int cn_cmd_infill(int argc, char **argv) {
     cn_sample_config cfg = {a.temperature, (int)a.top_k, a.top_p};
     cn_rng rng;
     cn_rng_seed(&rng, a.seed, 0);
-    cn_melody_cond cond = tune_cond(&tune, ev.n);
+    cn_melody_cond cond = cn_tok_cond(&tune, -1, ev.n); // the file's key and meter
     if (cn_infill_sample(m, &cond, &parts, &cfg, (int)a.candidates, &rng, &mid) || cn_infill_join(&parts, &mid, &whole)) {
         cn_ui_error(CMD, NULL);
         goto done;

@@ -40,6 +40,8 @@ int cn_events_clamp(cn_event_seq *s);
 extern const char *const cn_meter_names[]; // "4/4", "3/4", "6/8", ... NULL-terminated
 extern const char *const cn_style_names[]; // "nottingham", "oneills", "ryans", "other", NULL-terminated
 int cn_meter_index(int num, int den);       // -1 if not in the table
+int cn_meter_cond(int num, int den);        // the conditioning row: the table's, "other" if
+                                            // unlisted, -1 (unknown) without a signature
 int cn_style_index(const char *name);       // -1 if unknown
 #define CN_NLENGTH 8
 int cn_length_bucket(int notes);            // 0..CN_NLENGTH-1 (<=32, <=64, <=96, <=128, <=192, <=256, <=384, more)

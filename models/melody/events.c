@@ -66,6 +66,14 @@ int cn_meter_index(int num, int den) {
     return -1;
 }
 
+int cn_meter_cond(int num, int den) {
+    if (num <= 0 || den <= 0) return -1;
+    int m = cn_meter_index(num, den);
+    for (int i = 0; m < 0 && cn_meter_names[i]; i++)
+        if (!strcmp(cn_meter_names[i], "other")) m = i;
+    return m;
+}
+
 int cn_style_index(const char *name) {
     for (int i = 0; cn_style_names[i]; i++)
         if (!strcmp(name, cn_style_names[i])) return i;

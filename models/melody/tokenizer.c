@@ -34,11 +34,7 @@ int cn_tok_style_of_dir(const char *dir) {
 cn_melody_cond cn_tok_cond(const cn_melody *m, int style, int n_events) {
     cn_melody_cond c = {-1, -1, style, cn_length_bucket(n_events)};
     if (m->has_key) c.key = cn_tok_key(m->key_sharps, m->key_minor);
-    if (m->meter_num > 0 && m->meter_den > 0) {
-        c.meter = cn_meter_index(m->meter_num, m->meter_den);
-        for (int i = 0; c.meter < 0 && cn_meter_names[i]; i++)
-            if (!strcmp(cn_meter_names[i], "other")) c.meter = i;
-    }
+    c.meter = cn_meter_cond(m->meter_num, m->meter_den);
     return c;
 }
 
