@@ -12,6 +12,7 @@
 
 #include "models/melody/cn_infill.h"
 #include "models/melody/cn_melody_train.h"
+#include "cn_test_melody.h"
 #include "cn_test.h"
 #include "transformer_ref.h"
 
@@ -90,24 +91,15 @@ static void test_fill_exactly(void) {
         cn_infill_parts_free(&p);
     }
     TEST_ASSERT(checked >= 12);
-    // Out-of-range candidate counts are refused.
-    {
-        cn_infill_parts q;
-        TEST_OK(cn_infill_split(&t, 100, 200, &q));
-        cn_event_seq mid;
-        cn_rng r;
-        cn_rng_seed(&r, 1, 1);
-        TEST_ASSERT(cn_infill_sample(m, NULL, &q, &cfgs[0], 0, &r, &mid) == CN_ERR_ARG);
-        TEST_ASSERT(cn_infill_sample(m, NULL, &q, &cfgs[0], CN_INFILL_MAX_CANDIDATES + 1, &r, &mid) == CN_ERR_ARG);
-        cn_infill_parts_free(&q);
-    }
-    // A model not trained for infilling is refused.
-    m->fim = 0;
+    // Out-of-range candidate counts are refused, and so is a model not trained for it.
     cn_infill_parts p;
     TEST_OK(cn_infill_split(&t, 100, 200, &p));
     cn_event_seq mid;
     cn_rng r;
     cn_rng_seed(&r, 1, 1);
+    TEST_ASSERT(cn_infill_sample(m, NULL, &p, &cfgs[0], 0, &r, &mid) == CN_ERR_ARG);
+    TEST_ASSERT(cn_infill_sample(m, NULL, &p, &cfgs[0], CN_INFILL_MAX_CANDIDATES + 1, &r, &mid) == CN_ERR_ARG);
+    m->fim = 0;
     TEST_ASSERT(cn_infill_sample(m, NULL, &p, &cfgs[0], 1, &r, &mid) == CN_ERR_ARG);
     TEST_ASSERT(strstr(cn_error_message(), "--fim"));
     cn_infill_parts_free(&p);
@@ -139,21 +131,8 @@ static void test_learns_from_suffix(void) {
         make_tune(ev[k], k);
         add_tune(&set, ev[k], 20);
     }
-    cn_mtrain_config c;
-    cn_mtrain_config_default(&c);
-    c.arch = (cn_tf_config){32, 2, 2, 32, 0.0f};
-    c.steps = 3000;
-    c.batch = 8;
-    c.lr = 1e-2f;
-    c.lr_min = 1e-3f;
-    c.warmup = 10;
-    c.weight_decay = 0.0f;
-    c.transpose = 0;
-    c.cond_dropout = 0.0f;
+    cn_mtrain_config c = cn_test_tiny_training(3000, 8, "test_infill.tmp.safetensors");
     c.fim_rate = 0.7f;
-    c.eval_every = c.ckpt_every = 0;
-    c.threads = 2;
-    c.out_path = "test_infill.tmp.safetensors";
     cn_mtrain_result res;
     TEST_OK(cn_mtrain_run(&c, &set, NULL, &res));
     cn_tf *m;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "models/melody/cn_melody_train.h"
+#include "cn_test_melody.h"
 #include "cn_test.h"
 
 typedef struct trace {
@@ -48,20 +49,7 @@ int main(void) {
     add_tune(&set, a, 24, 0);
     add_tune(&set, b, 24, 7);
 
-    cn_mtrain_config c;
-    cn_mtrain_config_default(&c);
-    c.arch = (cn_tf_config){32, 2, 2, 32, 0.0f};
-    c.steps = 150;
-    c.batch = 4;
-    c.lr = 1e-2f;
-    c.lr_min = 1e-3f;
-    c.warmup = 10;
-    c.weight_decay = 0.0f;
-    c.transpose = 0;
-    c.cond_dropout = 0.0f;
-    c.eval_every = c.ckpt_every = 0;
-    c.threads = 2;
-    c.out_path = "test_overfit.tmp.safetensors";
+    cn_mtrain_config c = cn_test_tiny_training(150, 4, "test_overfit.tmp.safetensors");
     trace t = {0};
     c.progress = (cn_progress_cb){on_step, &t};
     cn_mtrain_result res;
