@@ -21,12 +21,16 @@ else
 fi
 # The shipped WaveNet plays it as a fiddle (16 kHz, its rate); the reference synth too, to compare.
 "$bin" render "$mid" -o "$out" --synth wavenet --instrument violin --rate 16000
+infill="${out%.wav}-infill.mid"
+if [ -e "$root/presets/melody-folk.safetensors" ]; then # bars 5-8 written again from both sides
+  "$bin" infill "$mid" --bars 5-8 --seed "${SEED:-7}" -o "$infill"
+fi
 "$bin" render "$mid" -o "${out%.wav}-reference.wav" --synth reference
 # Polyphony: a four-part chorale, each part its own General MIDI instrument (flute, violin,
 # trumpet, cello) and place in the stereo field, played by the WaveNet's voices.
 chorale="${out%.wav}-chorale"
 bash "$root/scripts/make_chorale.sh" "$chorale.mid"
 "$bin" render "$chorale.mid" -o "$chorale.wav" --synth wavenet
-echo "demo: wrote $mid, $out (WaveNet violin), ${out%.wav}-reference.wav (reference synth) and" \
-  "$chorale.wav (four-part chorale, WaveNet, stereo)" >&2
+echo "demo: wrote $mid, $out (WaveNet violin), ${out%.wav}-reference.wav (reference synth)," \
+  "$infill (bars 5-8 of it regenerated) and $chorale.wav (four-part chorale, WaveNet, stereo)" >&2
 if [ "${PLAY:-0}" = 1 ]; then "$bin" play "$mid" --synth wavenet --instrument violin; fi
