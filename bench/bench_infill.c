@@ -92,10 +92,8 @@ int cn_bench_infill(int argc, char **argv) {
     if (rc == 1) help();
     if (rc) return rc == 1 ? 0 : rc;
     long bar_a, bar_b;
-    char *end;
-    bar_a = strtol(bars, &end, 10);
-    bar_b = *end == '-' ? strtol(end + 1, &end, 10) : bar_a;
-    if (*end || bar_a < 1 || bar_b < bar_a) return cn_ui_usage_error(CMD, "--bars %s: expected A-B, e.g. 5-8", bars);
+    if (!cn_ui_parse_range(bars, 1, 100000, &bar_a, &bar_b))
+        return cn_ui_usage_error(CMD, "--bars %s: expected A-B, e.g. 5-8", bars);
     char dir[CN_PATH_MAX], path[1024];
     if (!data && cn_share_path("data/melody/nottingham/test", dir, sizeof dir)) return cn_ui_error(CMD, NULL);
     cn_bench_corpus c;

@@ -48,15 +48,6 @@ typedef struct infill_args {
     long bar_a, bar_b;
 } infill_args;
 
-// "A-B" or "A" with 1 <= A <= B.
-static int parse_bars(const char *s, long *a, long *b) {
-    char *end;
-    *a = strtol(s, &end, 10);
-    *b = *a;
-    if (*end == '-') *b = strtol(end + 1, &end, 10);
-    return !*end && end != s && *a >= 1 && *b >= *a && *b <= 100000;
-}
-
 static int parse_args(int argc, char **argv, infill_args *a) {
     const cn_flag flags[] = {
         {"bars", 0, CN_FLAG_STR, &a->bars, 0, 0, NULL},
@@ -75,7 +66,7 @@ static int parse_args(int argc, char **argv, infill_args *a) {
     if (n_pos != 1) return cn_ui_usage_error(CMD, "give one tune (a MIDI file or notation)");
     a->tune = pos[0];
     if (!a->bars) return cn_ui_usage_error(CMD, "which bars? (--bars A-B)");
-    if (!parse_bars(a->bars, &a->bar_a, &a->bar_b))
+    if (!cn_ui_parse_range(a->bars, 1, 100000, &a->bar_a, &a->bar_b))
         return cn_ui_usage_error(CMD, "--bars %s: expected A-B with 1 <= A <= B, e.g. 5-8", a->bars);
     if (a->out) {
         size_t n = strlen(a->out);
@@ -110,9 +101,8 @@ static int write_tune(const infill_args *a, int argc, char **argv, const cn_melo
     mel.has_key = tune->has_key, mel.key_sharps = tune->key_sharps, mel.key_minor = tune->key_minor;
     mel.bpm = tune->bpm;
     char text[4096];
-    size_t k = (size_t)snprintf(text, sizeof text, "continuo infill");
-    for (int i = 1; i < argc && k < sizeof text; i++) k += (size_t)snprintf(text + k, sizeof text - k, " %s", argv[i]);
-    if (!a->have_seed && k < sizeof text) snprintf(text + k, sizeof text - k, " --seed %" PRIu64, a->seed);
+    size_t k = cn_ui_command_line(text, sizeof text, "continuo infill", argc, argv);
+    if (!a->have_seed) snprintf(text + k, sizeof text - k, " --seed %" PRIu64, a->seed);
     cn_status st = cn_events_to_melody(whole, cn_melody_mean_velocity(tune), &mel);
     if (!st) st = cn_melody_write_midi_change(&mel, a->out, text, NULL);
     cn_melody_free(&mel);

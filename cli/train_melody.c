@@ -162,9 +162,8 @@ static int parse(int argc, char **argv, train_args *a) {
 // Provenance for the model file: the command, the data folders, the date, the BLAS core.
 static void provenance(int argc, char **argv, const train_args *a, char *cmdline, size_t n_cmd, char *dirs,
                        size_t n_dirs, char *date, size_t n_date) {
-    size_t k = (size_t)snprintf(cmdline, n_cmd, "continuo train melody");
-    for (int i = 1; i < argc && k < n_cmd; i++) k += (size_t)snprintf(cmdline + k, n_cmd - k, " %s", argv[i]);
-    k = 0;
+    cn_ui_command_line(cmdline, n_cmd, "continuo train melody", argc, argv);
+    size_t k = 0;
     dirs[0] = 0;
     for (int i = 0; i < a->data_list.n && k < n_dirs; i++)
         k += (size_t)snprintf(dirs + k, n_dirs - k, i ? ",%s" : "%s", a->data[i]);

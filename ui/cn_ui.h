@@ -4,6 +4,8 @@
 #ifndef CN_UI_H
 #define CN_UI_H
 
+#include <stddef.h>
+
 #include "core/cn_progress.h"
 #include "core/cn_status.h"
 
@@ -25,6 +27,11 @@ int cn_ui_usage_error(const char *cmd, const char *fmt, ...)
 // Strict number parsing for flags: the whole string must parse and lie in [lo, hi].
 int cn_ui_parse_int(const char *s, long lo, long hi, long *out);
 int cn_ui_parse_double(const char *s, double lo, double hi, double *out);
+// "A" or "A-B" with lo <= A <= B <= hi (a range of bars); 1 when valid.
+int cn_ui_parse_range(const char *s, long lo, long hi, long *a, long *b);
+// The command as typed: prefix, then argv[1..argc-1] separated by spaces, cut to fit
+// buf[n]; returns the length written.
+size_t cn_ui_command_line(char *buf, size_t n, const char *prefix, int argc, char **argv);
 
 // Restart once with OPENBLAS_CORETYPE set when OpenBLAS runs a weaker core than the CPU
 // supports (blas_reexec.c); returns when nothing needs changing or exec fails.

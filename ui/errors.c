@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "models/nn/cn_dist.h"
 #include "ui/cn_ui.h"
@@ -42,6 +43,28 @@ int cn_ui_parse_int(const char *s, long lo, long hi, long *out) {
     if (errno || *end || v < lo || v > hi) return 0;
     *out = v;
     return 1;
+}
+
+int cn_ui_parse_range(const char *s, long lo, long hi, long *a, long *b) {
+    if (!s) return 0;
+    const char *dash = strchr(s, '-');
+    size_t n = dash ? (size_t)(dash - s) : strlen(s);
+    char first[32];
+    if (n == 0 || n >= sizeof first) return 0;
+    memcpy(first, s, n);
+    first[n] = 0;
+    if (!cn_ui_parse_int(first, lo, hi, a)) return 0;
+    if (!dash) {
+        *b = *a;
+        return 1;
+    }
+    return cn_ui_parse_int(dash + 1, *a, hi, b);
+}
+
+size_t cn_ui_command_line(char *buf, size_t n, const char *prefix, int argc, char **argv) {
+    size_t k = (size_t)snprintf(buf, n, "%s", prefix);
+    for (int i = 1; i < argc && k < n; i++) k += (size_t)snprintf(buf + k, n - k, " %s", argv[i]);
+    return k < n ? k : n - 1;
 }
 
 int cn_ui_parse_double(const char *s, double lo, double hi, double *out) {
