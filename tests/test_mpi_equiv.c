@@ -114,17 +114,35 @@ static void check_report(const char *what, const char *key, double tol, const ch
     TEST_ASSERT_MSG(!isnan(a) && !isnan(b) && fabs(a - b) <= tol, "%s: %g vs %g", what, a, b);
 }
 
+// Train `model` for `steps` on 1 rank with 1 thread, 1 rank with 2 threads and 2 ranks
+// (weights P1t1.st / P1.st / P2.st, logs P1.log / P2.log for prefix P): print what the
+// summation order of threads alone changes, check what the ranks change.
+static void ranks_vs_one(const char *model, const char *net, int steps, char p,
+                         double (*diff)(const char *, const char *)) {
+    char what[96], log1[16], log2[16], w1t1[16], w1[16], w2[16];
+    snprintf(log1, sizeof log1, "%c1.log", p);
+    snprintf(log2, sizeof log2, "%c2.log", p);
+    snprintf(w1t1, sizeof w1t1, "%c1t1.st", p);
+    snprintf(w1, sizeof w1, "%c1.st", p);
+    snprintf(w2, sizeof w2, "%c2.st", p);
+    snprintf(what, sizeof what, "%s, 1 rank 1 thread", model);
+    run(what, "log", "%s train %s %s --steps %d --threads 1 -o %s", bin, model, net, steps, w1t1);
+    snprintf(what, sizeof what, "%s, 1 rank 2 threads", model);
+    run(what, log1, "%s train %s %s --steps %d --threads 2 -o %s", bin, model, net, steps, w1);
+    snprintf(what, sizeof what, "%s, 2 ranks", model);
+    run(what, log2, MPIRUN " %s train %s %s --steps %d --threads 1 -o %s", bin, model, net, steps, w2);
+    snprintf(what, sizeof what, "%s: 1 vs 2 threads (summation order alone)", model);
+    printf("%-52s max |dw| = %.3g\n", what, diff(w1t1, w1));
+    snprintf(what, sizeof what, "%s: 2 ranks vs 1 rank, %d steps", model, steps);
+    check(what, diff(w1, w2));
+}
+
 static void melody(void) {
     run("copy tunes", "log", "mkdir mel && ls %s/*.mid | head -6 | xargs -I{} cp {} mel/",
         CN_SRC("data/melody/nottingham/train"));
     const char *net = "--d-model 16 --layers 1 --heads 2 --ctx 32 --batch 4 --lr 1e-3 --lr-min 1e-3"
                       " --warmup 2 --data mel";
-    run("melody, 1 rank 1 thread", "log", "%s train melody %s --steps 8 --threads 1 -o m1t1.st", bin, net);
-    run("melody, 1 rank 2 threads", "m1.log", "%s train melody %s --steps 8 --threads 2 -o m1.st", bin, net);
-    run("melody, 2 ranks", "m2.log", MPIRUN " %s train melody %s --steps 8 --threads 1 -o m2.st", bin, net);
-    printf("%-52s max |dw| = %.3g\n", "melody: 1 vs 2 threads (summation order alone)",
-           melody_diff("m1t1.st", "m1.st"));
-    check("melody: 2 ranks vs 1 rank, 8 steps", melody_diff("m1.st", "m2.st"));
+    ranks_vs_one("melody", net, 8, 'm', melody_diff);
     check_report("melody: loss of step 8, bits/note", "step 8/8  train ", 2e-3, "m1.log", "m2.log");
     check_report("melody: gradient norm of step 8", "|g| ", 2e-2, "m1.log", "m2.log");
     // Validation is shared among the ranks (tunes split, sums allreduced): same score.
@@ -154,12 +172,7 @@ static void wavenet(void) {
         CN_SRC("data/melody/nottingham/train"), bin, bin);
     const char *net = "--layers 3 --cycle 3 --res 8 --gate 8 --skip 8 --emb 2 --chunk 600 --warm 64"
                       " --batch 4 --warmup 1 --lr 1e-3 --lr-min 1e-3 --data wn/sine";
-    run("wavenet, 1 rank 1 thread", "log", "%s train wavenet %s --steps 6 --threads 1 -o w1t1.st", bin, net);
-    run("wavenet, 1 rank 2 threads", "w1.log", "%s train wavenet %s --steps 6 --threads 2 -o w1.st", bin, net);
-    run("wavenet, 2 ranks", "w2.log", MPIRUN " %s train wavenet %s --steps 6 --threads 1 -o w2.st", bin, net);
-    printf("%-52s max |dw| = %.3g\n", "wavenet: 1 vs 2 threads (summation order alone)",
-           wavenet_diff("w1t1.st", "w1.st"));
-    check("wavenet: 2 ranks vs 1 rank, 6 steps", wavenet_diff("w1.st", "w2.st"));
+    ranks_vs_one("wavenet", net, 6, 'w', wavenet_diff);
     check_report("wavenet: loss of step 6, nats/sample", "step 6/6  loss ", 2e-4, "w1.log", "w2.log");
     run("wavenet, 2 ranks to step 3", "log",
         MPIRUN " %s train wavenet %s --steps 3 --ckpt-every 3 --threads 1 -o h2.st", bin, net);
