@@ -117,8 +117,7 @@ int cn_bench_infill(int argc, char **argv) {
     long notes = 0, joins = 0, skipped = 0;
     cn_status st = CN_OK;
     for (int i = 0; i < c.n && !st; i++) {
-        int num = c.meter_num[i] > 0 ? c.meter_num[i] : 4, den = c.meter_num[i] > 0 ? c.meter_den[i] : 4;
-        long bar = (long)num * 4 * CN_TICKS_PER_BEAT / den;
+        long bar = cn_bar_ticks(c.meter_num[i], c.meter_den[i]);
         cn_infill_parts p;
         if (cn_infill_split(&c.s[i], (bar_a - 1) * bar, bar_b * bar, &p)) {
             skipped++;

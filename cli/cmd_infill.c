@@ -118,8 +118,7 @@ int cn_cmd_infill(int argc, char **argv) {
     if (rc) return rc == 1 ? 0 : rc;
     cn_melody tune;
     if (cn_primer_load(a.tune, &tune)) return cn_ui_error(CMD, NULL);
-    int num = tune.meter_num > 0 ? tune.meter_num : 4, den = tune.meter_num > 0 ? tune.meter_den : 4;
-    long bar = (long)num * 4 * CN_TICKS_PER_BEAT / den;
+    long bar = cn_bar_ticks(tune.meter_num, tune.meter_den);
     cn_event_seq ev = {0}, mid = {0}, whole = {0};
     cn_infill_parts parts = {0};
     cn_tf *m = NULL;

@@ -38,6 +38,8 @@ int cn_melody_note_count(const cn_melody *m); // non-rest events
 // continuation carries on (the melody models do not predict velocity).
 int cn_melody_mean_velocity(const cn_melody *m);
 int64_t cn_melody_length_ticks(const cn_melody *m);
+// Ticks in a bar of num/den; a bar of 4/4 when there is no time signature (num <= 0).
+long cn_bar_ticks(int num, int den);
 // Merge adjacent rests, drop zero-length events.
 void cn_melody_normalize(cn_melody *m);
 

@@ -62,6 +62,11 @@ int cn_melody_mean_velocity(const cn_melody *m) {
     return n ? (int)((sum + n / 2) / n) : 90;
 }
 
+long cn_bar_ticks(int num, int den) {
+    if (num <= 0 || den <= 0) num = den = 4;
+    return (long)num * 4 * CN_TICKS_PER_BEAT / den;
+}
+
 int64_t cn_melody_length_ticks(const cn_melody *m) {
     int64_t t = 0;
     for (int i = 0; i < m->n; i++) t += m->notes[i].dur;
