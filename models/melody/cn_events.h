@@ -35,6 +35,7 @@ cn_status cn_events_to_melody(const cn_event_seq *s, int velocity, cn_melody *ou
 void cn_events_free(cn_event_seq *s);
 // Clamp durations and rests into the vocabularies; returns how many events changed.
 int cn_events_clamp(cn_event_seq *s);
+cn_mevent cn_event_clamped(cn_mevent e); // one event, clamped
 
 // Conditioning vocabularies (see cn_event_model.h). Index 0.. of each table.
 extern const char *const cn_meter_names[]; // "4/4", "3/4", "6/8", ... NULL-terminated

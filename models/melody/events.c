@@ -42,15 +42,18 @@ void cn_events_free(cn_event_seq *s) {
     s->n = 0;
 }
 
+cn_mevent cn_event_clamped(cn_mevent e) {
+    if (e.dur > CN_EV_MAX_DUR) e.dur = CN_EV_MAX_DUR;
+    if (e.rest > CN_EV_MAX_REST) e.rest = CN_EV_MAX_REST;
+    return e;
+}
+
 int cn_events_clamp(cn_event_seq *s) {
     int changed = 0;
     for (int i = 0; i < s->n; i++) {
-        cn_mevent *e = &s->ev[i];
-        int d = e->dur > CN_EV_MAX_DUR ? CN_EV_MAX_DUR : e->dur;
-        int r = e->rest > CN_EV_MAX_REST ? CN_EV_MAX_REST : e->rest;
-        changed += d != e->dur || r != e->rest;
-        e->dur = d;
-        e->rest = r;
+        cn_mevent c = cn_event_clamped(s->ev[i]);
+        changed += c.dur != s->ev[i].dur || c.rest != s->ev[i].rest;
+        s->ev[i] = c;
     }
     return changed;
 }

@@ -65,16 +65,9 @@ cn_status cn_infill_fit(const cn_tf *m, const cn_infill_parts *p, int middle_eve
     return CN_OK;
 }
 
-// The model's view of an event: durations and rests clamped into the vocabularies.
-static cn_mevent clamped(cn_mevent e) {
-    if (e.dur > CN_EV_MAX_DUR) e.dur = CN_EV_MAX_DUR;
-    if (e.rest > CN_EV_MAX_REST) e.rest = CN_EV_MAX_REST;
-    return e;
-}
-
 static void observe_all(cn_tf_state *s, const cn_mevent *ev, int n) {
     for (int i = 0; i < n; i++) {
-        cn_mevent e = clamped(ev[i]);
+        cn_mevent e = cn_event_clamped(ev[i]);
         cn_tf_state_observe(s, &e);
     }
 }
@@ -98,7 +91,7 @@ static double score_events(const cn_tf *m, cn_tf_state *s, const cn_mevent *ev, 
     double bits = 0;
     float pp[CN_EV_NPITCH], pd[CN_EV_NDUR], pr[CN_EV_NREST];
     for (int i = 0; i < n; i++) {
-        cn_mevent e = clamped(ev[i]);
+        cn_mevent e = cn_event_clamped(ev[i]);
         const float *h = cn_tf_state_hidden(s);
         cn_tf_pitch_probs(m, h, pp);
         cn_tf_dur_probs(m, h, e.pitch, pd);
