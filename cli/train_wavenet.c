@@ -23,13 +23,14 @@
 static void usage(void) {
     printf(
         "usage: continuo train wavenet --data DIR... [options] -o FILE\n"
-        "       continuo train wavenet prepare IN.mid --program P -o OUT.mid\n"
+        "       continuo train wavenet prepare IN.mid --program P [--transpose N] -o OUT.mid\n"
         "       continuo train wavenet export CKPT -o MODEL\n"
         "       continuo train wavenet levels --score OUT.mid --program P [--low L --high H]\n"
         "       continuo train wavenet levels --model MODEL --data DIR... [--lag MS] -o OUT | --check\n"
         "Train the WaveNet on each DIR's NAME.wav files (mono, model rate) with NAME.mid beside\n"
         "them; the instrument is the folder name (e.g. .../flute). 'prepare' writes IN.mid's\n"
-        "monophonic notes with General MIDI program P (0..127) for FluidSynth to render.\n"
+        "monophonic notes with General MIDI program P (0..127), moved by N semitones (default 0),\n"
+        "for FluidSynth to render.\n"
         "'export' writes a checkpoint's weights without the optimizer state (a third the size).\n"
         "'levels' calibrates the loudness of each pitch against FluidSynth: --score writes a\n"
         "chromatic run (pitches L..H, default 55..91, 0.8 s each, --velocity V, default 100)\n"
@@ -40,10 +41,12 @@ static void usage(void) {
         "--check only prints each folder's per-note level against the model as it is.\n"
         "  --data DIR        training folder (repeatable; more folders may follow the flag)\n"
         "  --eval DIR        validation WAV+MIDI folder (repeatable; never the test tunes):\n"
-        "                    checkpoints are scored for pitch accuracy on the first 6 s of\n"
-        "                    each of its files\n"
-        "  --best FILE       also export the weights of the best-scoring checkpoint to FILE\n"
-        "                    (needs --eval; with --resume an existing FILE is scored first)\n"
+        "                    checkpoints are scored for pitch accuracy and MR-STFT distance\n"
+        "                    to the recording on the first 6 s of each of its files\n"
+        "  --best FILE       also export the weights of the best checkpoint to FILE: the one\n"
+        "                    with the lowest MR-STFT distance among those within 0.01 of the\n"
+        "                    run's best pitch accuracy (needs --eval; with --resume an\n"
+        "                    existing FILE is scored first)\n"
         "  --eval-temperature T  sampling temperature of that scoring (default 0: most likely\n"
         "                    sample; briefly trained models only play in tune near 0)\n"
         "  --init FILE       fine-tune from this model (new instruments get new embeddings)\n"
@@ -56,6 +59,8 @@ static void usage(void) {
         "  --lr LR           peak learning rate (default 2e-3), --lr-min (default 1e-4),\n"
         "                    --warmup N steps (default 100)\n"
         "  --input-noise X   std of noise added to the input samples (default 0)\n"
+        "  --input-noise-end Y  move that std linearly from X at the first step to Y at the\n"
+        "                    last (default: constant X)\n"
         "  --lag MS          FluidSynth's onset delay: audio frames dropped at the start of each\n"
         "                    file so notes and audio line up (default 7 ms, measured)\n"
         "  --threads T       worker threads (default 1)\n"
@@ -75,9 +80,11 @@ static void usage(void) {
 
 static int prepare_main(int argc, char **argv) {
     const char *out = NULL;
-    long program = -1;
-    static const struct option opts[] = {
-        {"program", required_argument, 0, 'p'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    long program = -1, transpose = 0;
+    static const struct option opts[] = {{"program", required_argument, 0, 'p'},
+                                         {"transpose", required_argument, 0, 't'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -85,6 +92,9 @@ static int prepare_main(int argc, char **argv) {
         else if (c == 'p') {
             if (!cn_ui_parse_int(optarg, 0, 127, &program))
                 return cn_ui_usage_error(CMD, "--program must be 0..127, got '%s'", optarg);
+        } else if (c == 't') {
+            if (!cn_ui_parse_int(optarg, -48, 48, &transpose))
+                return cn_ui_usage_error(CMD, "--transpose must be -48..48 semitones, got '%s'", optarg);
         } else if (c == 'h') {
             usage();
             return 0;
@@ -95,7 +105,7 @@ static int prepare_main(int argc, char **argv) {
         return cn_ui_usage_error(CMD, "prepare needs IN.mid, --program P and -o OUT.mid");
     cn_midi *m;
     if (cn_midi_read_file(argv[optind], &m)) return cn_ui_error(CMD, NULL);
-    cn_status st = cn_wn_write_program_midi(m, (int)program, out);
+    cn_status st = cn_wn_write_program_midi(m, (int)program, (int)transpose, out);
     cn_midi_destroy(m);
     return st ? cn_ui_error(CMD, NULL) : 0;
 }
@@ -229,6 +239,7 @@ static int parse(int argc, char **argv, args *a) {
         {"lr-min", 0, CN_FLAG_FLOAT, &o->lr_min, 0.0, 1.0, NULL},
         {"warmup", 0, CN_FLAG_LONG, &o->warmup, 0, 100000000, NULL},
         {"input-noise", 0, CN_FLAG_FLOAT, &o->input_noise, 0.0, 1.0, NULL},
+        {"input-noise-end", 0, CN_FLAG_FLOAT, &o->input_noise_end, 0.0, 1.0, NULL},
         {"lag", 0, CN_FLAG_DBL, &a->lag_ms, 0.0, 1000.0, NULL},
         {"threads", 0, CN_FLAG_INT, &o->threads, 1, 64, NULL},
         {"seed", 0, CN_FLAG_U64, &o->seed, 0, 2147483647, NULL},
@@ -274,9 +285,9 @@ static void on_report(const cn_progress *p, void *user) {
     } else if (!strcmp(p->event, "checkpoint")) {
         fprintf(stderr, "step %lld: checkpoint %s\n", (long long)p->done, p->path);
     } else if (!strcmp(p->event, "eval")) {
-        fprintf(stderr, "eval step %lld: pitch accuracy %s  mean %.3f\n", (long long)p->done, p->detail, p->valid);
+        fprintf(stderr, "eval step %lld: %s\n", (long long)p->done, p->detail);
     } else if (!strcmp(p->event, "best")) {
-        fprintf(stderr, "step %lld: best so far (%.3f), weights exported to %s\n", (long long)p->done, p->valid,
+        fprintf(stderr, "step %lld: best so far (%s), weights exported to %s\n", (long long)p->done, p->detail,
                 p->path);
     }
     fflush(stderr);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # render_training_audio.sh: reproducible WaveNet training data. For each instrument
-# (NAME:GM_PROGRAM) it writes, for the first N tunes (sorted by name) of the Nottingham
+# (NAME:GM_PROGRAM or NAME:GM_PROGRAM:TRANSPOSE, semitones) it writes, for the first N tunes (sorted by name) of the Nottingham
 # train split, the first V of its valid split (checkpoint selection) and the first M of
 # its test split (final scores only), NAME/TUNE.mid (the tune's monophonic
 # notes with that General MIDI program, by `continuo train wavenet prepare`) and
@@ -29,7 +29,8 @@ usage: scripts/render_training_audio.sh [-o DIR] [-b CONTINUO] [-n N] [-v V] [-t
   -n N     training tunes per instrument (default $ntrain), -v V validation tunes
            (default $nvalid), -t M test tunes (default $ntest)
   -r HZ    sample rate (default $rate)
-  -i LIST  instruments as NAME:GM_PROGRAM (default "$instruments")
+  -i LIST  instruments as NAME:GM_PROGRAM[:TRANSPOSE] (default "$instruments"); TRANSPOSE
+           moves the tunes and the chromatic run (e.g. cello:42:-12 plays an octave down)
 USAGE
 }
 while getopts "o:b:n:v:t:r:i:h" opt; do
@@ -58,12 +59,15 @@ render_split() { # split count
   local tunes
   tunes=$(cd "$src" && ls -- *.mid | LC_ALL=C sort | head -n "$count")
   for spec in $instruments; do
-    local name=${spec%%:*} prog=${spec##*:} dir=$out/$split/${spec%%:*}
+    local name prog transpose dir
+    IFS=: read -r name prog transpose <<<"$spec"
+    transpose=${transpose:-0}
+    dir=$out/$split/$name
     mkdir -p "$dir"
     for tune in $tunes; do
       local base=${tune%.mid}
       [[ -f $dir/$base.wav && -f $dir/$base.mid ]] && continue
-      "$bin" train wavenet prepare "$src/$tune" --program "$prog" -o "$dir/$base.mid"
+      "$bin" train wavenet prepare "$src/$tune" --program "$prog" --transpose "$transpose" -o "$dir/$base.mid"
       render_wav "$dir/$base.mid" "$dir/$base.wav"
     done
     echo "render_training_audio: $split/$name (program $prog): $(ls "$dir"/*.wav | wc -l) files in $dir"
@@ -72,12 +76,15 @@ render_split() { # split count
 render_split train "$ntrain"
 render_split valid "$nvalid"
 render_split test "$ntest"
-# Level calibration (`continuo train wavenet levels`): a chromatic run G3..G6 per instrument.
+# Level calibration (`continuo train wavenet levels`): a chromatic run G3..G6 per instrument
+# (moved with the instrument's transposition).
 for spec in $instruments; do
-  dir=$out/levels/${spec%%:*}
+  IFS=: read -r name prog transpose <<<"$spec"
+  transpose=${transpose:-0}
+  dir=$out/levels/$name
   mkdir -p "$dir"
   [[ -f $dir/chromatic.wav && -f $dir/chromatic.mid ]] && continue
-  "$bin" train wavenet levels --score "$dir/chromatic.mid" --program "${spec##*:}"
+  "$bin" train wavenet levels --score "$dir/chromatic.mid" --program "$prog" --low $((55 + transpose)) --high $((91 + transpose))
   render_wav "$dir/chromatic.mid" "$dir/chromatic.wav"
 done
 echo "render_training_audio: levels: chromatic runs in $out/levels"

@@ -32,6 +32,23 @@ for f in $(ls "$src/train"/*.mid | head -2) $(ls "$src/valid"/*.mid | head -1); 
     "$B" render "$d/t$i.mid" -o "$d/t$i.wav" --rate 16000 2>/dev/null || fail "render $f"
 done
 cp "$T/train/sine/t1.mid" "$T/new/saw/"
+
+# prepare --transpose moves every note (the low instruments' tunes an octave down).
+f=$(ls "$src/train"/*.mid | head -1)
+"$B" train wavenet prepare "$f" --program 42 --transpose -12 -o "$T/low.mid" || fail "prepare --transpose"
+"$B" train wavenet prepare "$f" --program 42 -o "$T/same.mid" || fail "prepare"
+# Same file but for the pitch bytes of note-ons and note-offs, each exactly 12 lower.
+[ "$(stat -c %s "$T/same.mid")" = "$(stat -c %s "$T/low.mid")" ] || fail "transposed file has another size"
+cmp -l "$T/same.mid" "$T/low.mid" | awk 'function oct(s,  v, i) { for (i = 1; i <= length(s); i++) v = v * 8 + substr(s, i, 1); return v }
+    { n++; if (oct($2) - oct($3) != 12) bad++ } END { exit !(n >= 20 && !bad) }' || fail "transposed notes are not all 12 semitones lower"
+"$B" train wavenet prepare "$f" --program 42 --transpose 48 -o "$T/up.mid" || fail "prepare up 4 octaves"
+err=$("$B" train wavenet prepare "$T/up.mid" --program 42 --transpose 48 -o "$T/x.mid" 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "transposing out of the MIDI range: exit $rc"
+one_line "$err"
+echo "$err" | grep -q "MIDI range" || fail "error does not say why: $err"
+[ ! -e "$T/x.mid" ] || fail "a file was written for a failed prepare"
+"$B" train wavenet prepare "$f" --program 42 --transpose 99 -o "$T/x.mid" >/dev/null 2>&1
+[ $? -eq 2 ] || fail "--transpose 99 should be a usage error"
 "$B" render "$T/new/saw/t1.mid" -o "$T/new/saw/t1.wav" --rate 16000 --instrument saw 2>/dev/null \
     || fail "render saw"
 
@@ -39,8 +56,9 @@ TINY="--layers 3 --cycle 3 --res 8 --gate 8 --skip 8 --emb 2 --chunk 600 --warm 
 "$B" train wavenet --data "$T/train/sine" --eval "$T/valid/sine" --best "$T/best.safetensors" $TINY \
     --steps 4 --ckpt-every 2 --warmup 1 -o "$T/m.ckpt" 2>"$T/log" || { cat "$T/log"; fail "training"; }
 grep -q "samples/s" "$T/log" || fail "no progress line"
-grep -q "eval step 2: pitch accuracy.*sine/t3.wav [0-9.]*  mean" "$T/log" || fail "no validation line"
-grep -q "best so far" "$T/log" || fail "no best checkpoint exported"
+grep -q "eval step 2: pitch accuracy [0-9.]*, MR-STFT [0-9.]* .*sine/t3.wav [0-9.]*/[0-9.]*" "$T/log" \
+    || { cat "$T/log"; fail "no validation line"; }
+grep -q "best so far (pitch accuracy [0-9.]*, MR-STFT [0-9.]*)" "$T/log" || fail "no best checkpoint exported"
 [ -s "$T/m.ckpt" ] && [ -s "$T/best.safetensors" ] || fail "outputs missing"
 "$B" train wavenet --data "$T/train/sine" --eval "$T/valid/sine" --best "$T/best.safetensors" $TINY \
     --steps 6 --ckpt-every 2 --resume "$T/m.ckpt" -o "$T/m.ckpt" 2>"$T/log" || { cat "$T/log"; fail "resume"; }

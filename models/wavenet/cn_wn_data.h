@@ -16,8 +16,9 @@ cn_status cn_wn_notes_from_midi(const cn_midi *m, int sample_rate, cn_timed_note
 
 // Write the monophonic notes of `m` as a format-0 SMF on channel 1 with `program` (0..127)
 // set at time 0, 960 ticks per second (480 per beat at 120 bpm): same note times in
-// seconds. Atomic (temporary file + rename).
-cn_status cn_wn_write_program_midi(const cn_midi *m, int program, const char *path);
+// seconds, every pitch moved by `transpose` semitones (a note leaving 0..127 is an error;
+// low instruments play the tunes an octave down). Atomic (temporary file + rename).
+cn_status cn_wn_write_program_midi(const cn_midi *m, int program, int transpose, const char *path);
 
 typedef struct cn_wn_clip {
     char *name;        // file name without .wav
@@ -43,5 +44,9 @@ typedef struct cn_wn_dataset {
 cn_status cn_wn_dataset_add_dir(cn_wn_dataset *ds, const char *dir, const char *instrument,
                                 int lag, char names[][32], int *n_names, int max_names);
 void cn_wn_dataset_free(cn_wn_dataset *ds);
+
+// The audio of one such WAV file at full resolution (mono float, the first `lag` frames
+// dropped, the same frames as the clip's q): *out is malloc'd, *n its frames.
+cn_status cn_wn_read_audio(const char *wav, int sample_rate, int lag, float **out, int64_t *n);
 
 #endif

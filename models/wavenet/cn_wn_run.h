@@ -33,9 +33,24 @@ void cn_wn_run_config_default(cn_wn_run_config *c);
 
 // Reports, in "steps": "start" (detail: the model and data), "progress" after each step
 // (loss and its moving average in nats/sample, items_per_s = samples/s), "checkpoint"
-// (path), "eval" (valid = mean pitch accuracy, detail = per-file scores; done = 0 for the
-// existing best file of a resumed run), "best" (path, valid).
+// (path), "eval" (valid = mean pitch accuracy, detail = both means and per-file pitch
+// accuracy / MR-STFT distance; done = 0 for the existing best file of a resumed run),
+// "best" (path, valid = its pitch accuracy, detail = its scores; cn_wn_best's rule).
 cn_status cn_wn_train_run(const cn_wn_run_config *c);
+
+// Which checkpoint `best` keeps: in tune first, then the closest spectrum. A checkpoint is
+// eligible while its pitch accuracy is within CN_WN_BEST_PITCH_TOL of the best pitch
+// accuracy of the run so far; the eligible one with the lowest MR-STFT distance to
+// FluidSynth is kept (so a late checkpoint that sounds closer wins unless it plays out
+// of tune, and an early one in tune loses its place when a later one is as much in tune).
+#define CN_WN_BEST_PITCH_TOL 0.01
+typedef struct cn_wn_best {
+    double pitch, mrstft; // the kept checkpoint's scores (pitch < 0: none yet)
+    double max_pitch;     // the best pitch accuracy offered so far
+} cn_wn_best;
+void cn_wn_best_init(cn_wn_best *b);
+// Offer a checkpoint's scores; returns 1 when it becomes the kept one.
+int cn_wn_best_offer(cn_wn_best *b, double pitch, double mrstft);
 
 // A copy of *pm with room for `names` as instruments (existing rows kept, new rows the
 // mean of the old ones), for fine-tuning on new instruments; *pm is replaced.

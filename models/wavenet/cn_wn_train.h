@@ -20,13 +20,18 @@ typedef struct cn_wn_train_opts {
     float weight_decay;
     float clip;         // max gradient L2 norm (0: off)
     float input_noise;  // std of noise added to the input samples (robustness to own errors)
+    float input_noise_end; // >= 0: the std moves linearly from input_noise at step 0 to this
+                           // at the last step (noise growing late in training keeps a model
+                           // that fits the data ever closer robust to its own samples); < 0: constant
     int threads;        // workers (1..CN_PARALLEL_MAX)
     uint64_t seed;
 } cn_wn_train_opts;
 
-// batch 8, chunk 4096, warm 1024, lr 2e-3 -> 1e-4, warm-up 100, wd 0.01, clip 1, noise 0,
-// 1 thread, seed 1.
+// batch 8, chunk 4096, warm 1024, lr 2e-3 -> 1e-4, warm-up 100, wd 0.01, clip 1, noise 0
+// (constant), 1 thread, seed 1.
 void cn_wn_train_opts_default(cn_wn_train_opts *o);
+// The input noise std of step `step` (0-based) under o's schedule.
+float cn_wn_input_noise_at(const cn_wn_train_opts *o, long step);
 
 typedef struct cn_wn_trainer cn_wn_trainer;
 

@@ -47,13 +47,20 @@ cn_status cn_wn_notes_from_midi(const cn_midi *m, int sample_rate, cn_timed_note
 
 // ---- program-change MIDI copy -------------------------------------------------------------------
 
-cn_status cn_wn_write_program_midi(const cn_midi *m, int program, const char *path) {
+cn_status cn_wn_write_program_midi(const cn_midi *m, int program, int transpose, const char *path) {
     if (program < 0 || program > 127)
         return cn_fail(CN_ERR_RANGE, "program %d (General MIDI programs are 0..127)", program);
     cn_timed_note *notes;
     int n;
     cn_status st = cn_wn_notes_from_midi(m, 960, &notes, &n); // 960 ticks/s = 480/beat at 120 bpm
     if (st) return st;
+    for (int i = 0; i < n; i++)
+        if (notes[i].pitch + transpose < 0 || notes[i].pitch + transpose > 127) {
+            int p = notes[i].pitch;
+            free(notes);
+            return cn_fail(CN_ERR_RANGE, "transposed by %d, note %d leaves the MIDI range 0..127", transpose, p);
+        }
+    for (int i = 0; i < n; i++) notes[i].pitch += transpose;
     cn_smf smf;
     cn_smf_begin(&smf, 0, 1, 480); // format 0, 480 ticks per beat
     cn_smf_track_begin(&smf);
@@ -79,8 +86,8 @@ static int wn_cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static cn_status wn_load_clip(const char *wav, const char *mid, int sample_rate, int lag,
-                              cn_wn_clip *c) {
+cn_status cn_wn_read_audio(const char *wav, int sample_rate, int lag, float **out, int64_t *n_out) {
+    *out = NULL;
     SF_INFO info = {0};
     SNDFILE *sf = sf_open(wav, SFM_READ, &info);
     if (!sf) return cn_fail(CN_ERR_IO, "%s: %s", wav, sf_strerror(NULL));
@@ -92,9 +99,7 @@ static cn_status wn_load_clip(const char *wav, const char *mid, int sample_rate,
     }
     const int ch = info.channels; // stereo is mixed down to the model's mono
     float *x = malloc((size_t)(info.frames > 0 ? info.frames : 1) * (size_t)ch * sizeof *x);
-    c->q = malloc((size_t)(info.frames > 0 ? info.frames : 1));
-    if (!x || !c->q) {
-        free(x);
+    if (!x) {
         sf_close(sf);
         return cn_fail(CN_ERR_NOMEM, "%s: out of memory", wav);
     }
@@ -107,11 +112,25 @@ static cn_status wn_load_clip(const char *wav, const char *mid, int sample_rate,
         free(x);
         return cn_fail(CN_ERR_FORMAT, "%s: only %lld frames", wav, (long long)got);
     }
-    cn_mulaw_encode_buf(x + lag, c->q, (size_t)n);
+    memmove(x, x + lag, (size_t)n * sizeof *x);
+    *out = x;
+    *n_out = n;
+    return CN_OK;
+}
+
+static cn_status wn_load_clip(const char *wav, const char *mid, int sample_rate, int lag,
+                              cn_wn_clip *c) {
+    float *x;
+    cn_status st = cn_wn_read_audio(wav, sample_rate, lag, &x, &c->n);
+    if (st) return st;
+    if (!(c->q = malloc((size_t)c->n))) {
+        free(x);
+        return cn_fail(CN_ERR_NOMEM, "%s: out of memory", wav);
+    }
+    cn_mulaw_encode_buf(x, c->q, (size_t)c->n);
     free(x);
-    c->n = n;
     cn_midi *m;
-    cn_status st = cn_midi_read_file(mid, &m);
+    st = cn_midi_read_file(mid, &m);
     if (st) return st;
     st = cn_wn_notes_from_midi(m, sample_rate, &c->notes, &c->n_notes);
     cn_midi_destroy(m);

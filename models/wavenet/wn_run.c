@@ -6,8 +6,12 @@
 
 #include "core/cn_clock.h"
 #include "models/nn/cn_dist.h"
+#include "dsp/cn_mrstft.h"
+#include "dsp/cn_mulaw.h"
+#include "models/nn/cn_parallel.h"
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_run.h"
+#include "models/wavenet/cn_wn_synth.h"
 
 void cn_wn_run_config_default(cn_wn_run_config *c) {
     memset(c, 0, sizeof *c);
@@ -53,39 +57,112 @@ cn_status cn_wn_grow_instruments(cn_wn_model **pm, char names[][32], int n_names
     return CN_OK;
 }
 
-// Pitch accuracy of m on the first seconds of each validation clip: the mean, or -1 when a
-// clip failed; per-clip scores into detail.
-static double evaluate(const cn_wn_run_config *c, const cn_wn_model *m, const cn_wn_dataset *ev,
-                       char *detail, size_t size) {
-    double sum = 0.0;
-    size_t len = (size_t)snprintf(detail, size, "(temperature %.2f)", c->eval_temperature);
-    for (int i = 0; i < ev->n_clips; i++) {
-        const cn_wn_clip *clip = &ev->clips[i];
-        int64_t n = (int64_t)(c->eval_seconds * m->cfg.sample_rate);
-        if (n > clip->n) n = clip->n;
-        float *audio = malloc((size_t)n * sizeof *audio);
-        double acc = -1.0;
-        int ok = audio && !cn_wn_eval_pitch(m, clip->instrument, clip->notes, clip->n_notes, n,
-                                            c->eval_temperature, 1, audio, &acc);
-        if (len < size)
-            len += (size_t)(ok ? snprintf(detail + len, size - len, "  %s/%s %.3f",
-                                          m->cfg.instruments[clip->instrument], clip->name, acc)
-                               : snprintf(detail + len, size - len, "  %s failed: %s", clip->name,
-                                          cn_error_message()));
-        free(audio);
-        sum = acc < 0.0 || sum < 0.0 ? -1.0 : sum + acc;
+// ---- checkpoint scores -------------------------------------------------------------------------
+
+typedef struct {
+    double pitch, mrstft; // means over the validation clips; pitch < 0: none / failed
+} wn_score;
+
+typedef struct {
+    const cn_wn_run_config *c;
+    const cn_wn_model *m;
+    const cn_wn_dataset *ev;
+    float **audio; // per clip
+    int64_t *n;
+    int failed;
+} wn_eval_job;
+
+// Worker w renders clips w, w + n, ... (rendering is the costly part and needs no FFTW;
+// the scores below plan FFTs, so they run on one thread).
+static void eval_render(void *arg, int worker, int nworkers) {
+    wn_eval_job *j = arg;
+    for (int i = worker; i < j->ev->n_clips; i += nworkers) {
+        const cn_wn_clip *clip = &j->ev->clips[i];
+        cn_wn_synth *s;
+        if (!j->audio[i] || cn_wn_synth_create(j->m, clip->instrument, j->c->eval_temperature, 1, &s)) {
+            j->failed = 1; // read once all workers are joined
+            continue;
+        }
+        cn_wn_synth_render_notes(s, 1, clip->notes, clip->n_notes, j->n[i], j->audio[i]);
+        cn_wn_synth_destroy(s);
     }
-    return sum < 0.0 ? -1.0 : sum / ev->n_clips;
 }
 
-static double report_eval(const cn_wn_run_config *c, cn_progress_tracker *tr, long step,
-                          const cn_wn_model *m, const cn_wn_dataset *ev) {
-    char detail[2048];
+// The model on the first seconds of each validation clip at the evaluation temperature:
+// mean pitch accuracy and mean MR-STFT distance to the clip (FluidSynth's audio); per-clip
+// figures into detail. pitch = -1 when a clip failed.
+static wn_score evaluate(const cn_wn_run_config *c, const cn_wn_model *m, const cn_wn_dataset *ev,
+                         char *detail, size_t size) {
+    wn_score sc = {-1.0, 0.0};
+    int nc = ev->n_clips;
+    wn_eval_job j = {c, m, ev, calloc((size_t)nc, sizeof(float *)), calloc((size_t)nc, sizeof(int64_t)), 0};
+    cn_status st = j.audio && j.n ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < nc && !st; i++) {
+        j.n[i] = (int64_t)(c->eval_seconds * m->cfg.sample_rate);
+        if (j.n[i] > ev->clips[i].n) j.n[i] = ev->clips[i].n;
+        if (!(j.audio[i] = malloc((size_t)(2 * j.n[i] + 1) * sizeof(float)))) st = cn_fail(CN_ERR_NOMEM, "out of memory");
+    }
+    if (!st) cn_parallel_run(c->o.threads, eval_render, &j);
+    if (!st && j.failed) st = cn_fail(CN_ERR_NOMEM, "rendering a validation clip: %s", cn_error_message());
+    double sum_acc = 0.0, sum_d = 0.0;
+    size_t len = 0;
+    char *per = malloc(size);
+    if (!per && !st) st = cn_fail(CN_ERR_NOMEM, "out of memory");
+    if (per) per[0] = 0;
+    for (int i = 0; i < nc && !st; i++) {
+        const cn_wn_clip *clip = &ev->clips[i];
+        float *ref = j.audio[i] + j.n[i];
+        for (int64_t t = 0; t < j.n[i]; t++) ref[t] = cn_mulaw_decode(clip->q[t]);
+        double acc, d;
+        st = cn_wn_pitch_accuracy(j.audio[i], j.n[i], m->cfg.sample_rate, clip->notes, clip->n_notes, &acc);
+        if (!st) st = cn_mrstft_distance(j.audio[i], (size_t)j.n[i], ref, (size_t)j.n[i], &d);
+        if (st) break;
+        sum_acc += acc;
+        sum_d += d;
+        if (len < size)
+            len += (size_t)snprintf(per + len, size - len, "  %s/%s %.3f/%.3f", m->cfg.instruments[clip->instrument],
+                                    clip->name, acc, d);
+    }
+    if (!st && nc) {
+        sc.pitch = sum_acc / nc;
+        sc.mrstft = sum_d / nc;
+        snprintf(detail, size, "pitch accuracy %.3f, MR-STFT %.3f (temperature %.2f; per clip pitch/MR-STFT:%s)",
+                 sc.pitch, sc.mrstft, c->eval_temperature, per);
+    } else {
+        snprintf(detail, size, "failed: %s", nc ? cn_error_message() : "no clips");
+    }
+    for (int i = 0; j.audio && i < nc; i++) free(j.audio[i]);
+    free(j.audio);
+    free(j.n);
+    free(per);
+    return sc;
+}
+
+static wn_score report_eval(const cn_wn_run_config *c, cn_progress_tracker *tr, long step,
+                            const cn_wn_model *m, const cn_wn_dataset *ev) {
+    char detail[4096];
     cn_progress p = cn_progress_blank("eval");
-    p.valid = evaluate(c, m, ev, detail, sizeof detail);
+    wn_score sc = evaluate(c, m, ev, detail, sizeof detail);
+    p.valid = sc.pitch;
     p.detail = detail;
     cn_progress_send(tr, step, &p);
-    return p.valid;
+    return sc;
+}
+
+void cn_wn_best_init(cn_wn_best *b) {
+    b->pitch = b->mrstft = -1.0;
+    b->max_pitch = -1.0;
+}
+
+int cn_wn_best_offer(cn_wn_best *b, double pitch, double mrstft) {
+    if (pitch < 0.0) return 0;
+    if (pitch > b->max_pitch) b->max_pitch = pitch;
+    if (pitch < b->max_pitch - CN_WN_BEST_PITCH_TOL) return 0;
+    int kept_eligible = b->pitch >= 0.0 && b->pitch >= b->max_pitch - CN_WN_BEST_PITCH_TOL;
+    if (kept_eligible && mrstft >= b->mrstft) return 0;
+    b->pitch = pitch;
+    b->mrstft = mrstft;
+    return 1;
 }
 
 // The model to train: a checkpoint to resume, a model to fine-tune, or none yet (NULL).
@@ -139,7 +216,7 @@ static cn_status setup(const cn_wn_run_config *c, cn_wn_model **pm, float **am, 
 // and saves; every rank learns whether the save worked.
 static cn_status checkpoint(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_trainer *tr,
                             const cn_wn_dataset *ev, cn_progress_tracker *track, const char *prov,
-                            double *best) {
+                            cn_wn_best *best) {
     long s = cn_wn_trainer_steps_done(tr);
     cn_status st = cn_dist_check_same(m->mem, m->n_params * sizeof(float), "the weights");
     if (st || cn_dist_rank() != 0) return cn_dist_agree(st);
@@ -147,12 +224,16 @@ static cn_status checkpoint(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
         cn_progress p = cn_progress_blank("checkpoint");
         p.path = c->out;
         cn_progress_send(track, s, &p);
-        double score = ev->n_clips ? report_eval(c, track, s, m, ev) : -1.0;
-        if (c->best && score > *best && !(st = cn_wn_save(m, c->best, NULL, NULL, s, prov))) {
-            *best = score;
+        wn_score sc = {-1.0, 0.0};
+        if (ev->n_clips) sc = report_eval(c, track, s, m, ev);
+        if (c->best && cn_wn_best_offer(best, sc.pitch, sc.mrstft) &&
+            !(st = cn_wn_save(m, c->best, NULL, NULL, s, prov))) {
+            char d[96];
+            snprintf(d, sizeof d, "pitch accuracy %.3f, MR-STFT %.3f", sc.pitch, sc.mrstft);
             p = cn_progress_blank("best");
             p.path = c->best;
-            p.valid = score;
+            p.valid = sc.pitch;
+            p.detail = d;
             cn_progress_send(track, s, &p);
         }
     }
@@ -175,13 +256,16 @@ static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
     p.detail = info;
     cn_progress_send(&track, first, &p);
     char prov[512];
-    snprintf(prov, sizeof prov, "continuo train wavenet: batch %d chunk %d lr %g seed %llu",
-             c->o.batch, c->o.chunk, c->o.lr, (unsigned long long)c->o.seed);
-    double best = -1.0;
+    snprintf(prov, sizeof prov, "continuo train wavenet: batch %d chunk %d lr %g input noise %g..%g seed %llu",
+             c->o.batch, c->o.chunk, c->o.lr, c->o.input_noise,
+             c->o.input_noise_end < 0 ? c->o.input_noise : c->o.input_noise_end, (unsigned long long)c->o.seed);
+    cn_wn_best best;
+    cn_wn_best_init(&best);
     if (c->best && c->resume && cn_dist_rank() == 0) { // an existing best file is the score to beat
         cn_wn_model *b;
         if (!cn_wn_load(c->best, &b, NULL, NULL, NULL)) {
-            best = report_eval(c, &track, 0, b, ev);
+            wn_score sc = report_eval(c, &track, 0, b, ev);
+            cn_wn_best_offer(&best, sc.pitch, sc.mrstft);
             cn_wn_destroy(b);
         }
     }

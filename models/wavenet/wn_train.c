@@ -28,6 +28,14 @@ void cn_wn_train_opts_default(cn_wn_train_opts *o) {
     o->clip = 1.0f;
     o->threads = 1;
     o->seed = 1;
+    o->input_noise_end = -1.0f;
+}
+
+float cn_wn_input_noise_at(const cn_wn_train_opts *o, long step) {
+    if (o->input_noise_end < 0.0f || o->steps <= 1) return o->input_noise;
+    double f = (double)step / (double)(o->steps - 1);
+    if (f > 1.0) f = 1.0;
+    return (float)(o->input_noise + f * (o->input_noise_end - o->input_noise));
 }
 
 typedef struct wn_worker {
@@ -156,10 +164,11 @@ static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
     cn_wn_features_range(c->notes, c->n_notes, ds->sample_rate, CN_WN_NOISE_SEED, t0, T, w->feat);
     // What the model hears: samples t0 - CN_WN_HISTORY .. t0 + T - 2, with input noise
     // (silence before the clip).
+    const float noise = cn_wn_input_noise_at(&t->o, t->step);
     for (int i = 0; i < CN_WN_HISTORY + T - 1; i++) {
         int64_t s = t0 - CN_WN_HISTORY + i;
         float x = s >= 0 ? cn_mulaw_decode(c->q[s]) : 0.0f;
-        if (t->o.input_noise > 0.0f) x += t->o.input_noise * cn_rng_normal(&r);
+        if (noise > 0.0f) x += noise * cn_rng_normal(&r);
         w->past[i] = x;
     }
     for (int i = 0; i < T; i++) {
