@@ -7,6 +7,7 @@
 // accuracy of the WaveNet, of FluidSynth itself and of the reference synth, and the
 // multi-resolution STFT distance of the WaveNet and of the reference synth to FluidSynth.
 #include <cblas.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "bench/cn_bench.h"
 #include "bench/cn_bench_util.h"
 #include "ui/cn_ui.h"
+#include "dsp/cn_band_energy.h"
 #include "dsp/cn_mrstft.h"
 #include "dsp/cn_mulaw.h"
 #include "models/nn/cn_nn.h"
@@ -22,6 +24,7 @@
 #include "dsp/cn_synth_reference.h"
 #include "engine/cn_graph.h"
 #include "models/wavenet/cn_wn_io.h"
+#include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_synth.h"
 #include "models/wavenet/cn_wn_train.h"
 
@@ -242,9 +245,42 @@ static int bench_train(const cn_wn_model *m) {
     return 0;
 }
 
-// The network the issue measured PyTorch 1.13 on (this machine, one thread): 64 residual /
-// 64 gate / 128 skip channels, 20 layers (two stacks of dilations 1..512). PyTorch's
-// figures are quoted, not measured here.
+// Seconds per sample of the bare stream with float or half weights: a held note's
+// conditioning, logits and a draw at temperature 1 per sample (the synth adds features
+// and voice handling around this).
+static double time_stream(const cn_wn_model *m, int weights, int64_t n) {
+    const int C = cn_wn_cond_dim(&m->cfg);
+    float *cond = malloc((size_t)C * sizeof(float)), *work = malloc(CN_WN_CLASSES * sizeof(float)),
+          feat[CN_WN_NFEAT], logits[CN_WN_CLASSES];
+    cn_wn_stream *s = NULL;
+    if (!cond || !work || cn_wn_stream_create_ex(m, 1, weights, &s)) {
+        free(cond);
+        free(work);
+        return -1.0;
+    }
+    cn_timed_note note = {0, 1 << 30, 69, 100};
+    cn_wn_features_from_notes(&note, 1, m->cfg.sample_rate, CN_WN_NOISE_SEED, 1, feat);
+    cn_wn_cond_fill(m, 0, feat, cond);
+    cn_rng r;
+    cn_rng_seed(&r, 1, 0);
+    float x = 0.0f;
+    double t0 = cn_clock_now();
+    for (int64_t t = 0; t < n; t++) {
+        cn_wn_stream_logits(s, x, cond, logits);
+        int k = cn_wn_sample(logits, 1.0f, (float)cn_rng_uniform_d(&r), work);
+        x = cn_mulaw_decode((uint8_t)k);
+    }
+    double dt = (cn_clock_now() - t0) / (double)n;
+    cn_wn_stream_destroy(s);
+    free(cond);
+    free(work);
+    return dt;
+}
+
+// The network the issue measured PyTorch 1.13 on (one thread): 64 residual / 64 gate /
+// 128 skip channels, 20 layers (two stacks of dilations 1..512). PyTorch itself is not
+// run here (docs/wavenet.md has the side-by-side script and figures): the bench prints
+// continuo's own figures and its ratios against its own float path.
 static int bench_pytorch_net(double seconds) {
     cn_wn_config cfg;
     cn_wn_config_default(&cfg);
@@ -254,8 +290,8 @@ static int bench_pytorch_net(double seconds) {
     cn_wn_model *m;
     if (cn_wn_create(&cfg, &m)) return cn_ui_error(CMD, NULL);
     cn_wn_init_weights(m, 1);
-    printf("PyTorch comparison network: 64/64/128 channels, 20 layers, %zu parameters, one thread\n",
-           m->n_params);
+    printf("PyTorch comparison network: 64/64/128 channels, 20 layers, %zu parameters (%.1f MB as floats), one thread\n",
+           m->n_params, m->n_params * 4e-6);
     int64_t n;
     float *audio;
     double tc = time_cached(m, seconds, &audio, &n);
@@ -264,12 +300,23 @@ static int bench_pytorch_net(double seconds) {
         cn_wn_destroy(m);
         return cn_ui_error(CMD, "out of memory");
     }
-    printf("  cached generation: %.0f samples/s = %.2fx real time at %d Hz\n", (double)n / tc,
-           (double)n / tc / cfg.sample_rate, cfg.sample_rate);
+    printf("  cached generation (synth, weights as the stream picks them): %.0f samples/s = %.2fx real time at %d Hz\n",
+           (double)n / tc, (double)n / tc / cfg.sample_rate, cfg.sample_rate);
+    // Float against half weights, best of three alternating runs.
+    double tf = 1e300, th = 1e300;
+    for (int rep = 0; rep < 3; rep++) {
+        double f = time_stream(m, CN_WN_WEIGHTS_F32, n / 2), h = time_stream(m, CN_WN_WEIGHTS_F16, n / 2);
+        if (f <= 0 || h <= 0) {
+            cn_wn_destroy(m);
+            return cn_ui_error(CMD, "out of memory");
+        }
+        tf = f < tf ? f : tf;
+        th = h < th ? h : th;
+    }
+    printf("  stream alone: float weights %.0f samples/s, half weights %.0f samples/s (%.2fx)\n", 1.0 / tf, 1.0 / th,
+           tf / th);
     printf("  ");
     int rc = bench_train(m);
-    // No PyTorch here to measure against: the issue's figures (cached queues ~2,000
-    // samples/s, training 13,000-16,000) are in docs/wavenet.md, not printed as results.
     cn_wn_destroy(m);
     return rc;
 }
@@ -294,17 +341,118 @@ static cn_status render_reference(const cn_timed_note *notes, int n_notes, int r
     return st;
 }
 
+// What --eval measures of one tune (FluidSynth's audio at full resolution, "fl").
+typedef struct {
+    double acc[3];        // pitch accuracy: WaveNet, FluidSynth, reference synth
+    double dist[2];       // MR-STFT distance to FluidSynth: WaveNet, reference synth
+    double hf[2];         // energy above 8 kHz, dB: WaveNet, FluidSynth (only above 16 kHz)
+    double snr8, hfnoise8; // FluidSynth through 8-bit mu-law: SNR, its error above 8 kHz in dB
+    int notes, within6;   // per-note levels (each note alone, as a voice plays it)
+    double worst_db;
+} eval_tune;
+
+#define HF_HZ 8000.0
+
+static cn_status eval_one(const cn_wn_model *m, int inst, const cn_wn_clip *cl, const char *wav, double lag_ms,
+                          double secs, float temperature, uint64_t seed, eval_tune *e) {
+    const int rate = m->cfg.sample_rate;
+    int64_t n = secs > 0 && (int64_t)(secs * rate) < cl->n ? (int64_t)(secs * rate) : cl->n, nf;
+    float *wn = malloc((size_t)n * sizeof(float)), *ref = malloc((size_t)n * sizeof(float)),
+          *q8 = malloc((size_t)n * sizeof(float)), *fl = NULL;
+    double *diff = malloc((size_t)(cl->n_notes ? cl->n_notes : 1) * sizeof(double));
+    cn_status st = wn && ref && q8 && diff ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
+    if (!st) st = cn_wn_read_audio(wav, rate, (int)(lag_ms * 1e-3 * rate + 0.5), &fl, &nf);
+    if (!st && nf < n) st = cn_fail(CN_ERR_FORMAT, "%s: shorter than its clip", wav);
+    if (!st) st = cn_wn_eval_pitch(m, inst, cl->notes, cl->n_notes, n, temperature, seed, wn, &e->acc[0]);
+    if (!st) st = cn_wn_pitch_accuracy(fl, n, rate, cl->notes, cl->n_notes, &e->acc[1]);
+    if (!st) st = render_reference(cl->notes, cl->n_notes, rate, n, ref);
+    if (!st) st = cn_wn_pitch_accuracy(ref, n, rate, cl->notes, cl->n_notes, &e->acc[2]);
+    if (!st) st = cn_mrstft_distance(wn, (size_t)n, fl, (size_t)n, &e->dist[0]);
+    if (!st) st = cn_mrstft_distance(ref, (size_t)n, fl, (size_t)n, &e->dist[1]);
+    // The output's resolution: FluidSynth's audio through the model's 8-bit mu-law.
+    double sig = 0.0, err = 0.0;
+    for (int64_t t = 0; !st && t < n; t++) {
+        q8[t] = fl[t] - cn_mulaw_decode(cn_mulaw_encode(fl[t]));
+        sig += (double)fl[t] * fl[t];
+        err += (double)q8[t] * q8[t];
+    }
+    e->snr8 = err > 0.0 ? 10.0 * log10(sig / err) : 200.0;
+    e->hf[0] = e->hf[1] = e->hfnoise8 = NAN;
+    if (!st && rate > 2 * HF_HZ) {
+        st = cn_band_energy_db(wn, (size_t)n, rate, HF_HZ, rate / 2.0, &e->hf[0]);
+        if (!st) st = cn_band_energy_db(fl, (size_t)n, rate, HF_HZ, rate / 2.0, &e->hf[1]);
+        if (!st) st = cn_band_energy_db(q8, (size_t)n, rate, HF_HZ, rate / 2.0, &e->hfnoise8);
+    }
+    int k = 0;
+    if (!st) st = cn_wn_note_level_diffs(m, cl, diff, NULL, &k);
+    e->notes = k;
+    e->within6 = 0;
+    e->worst_db = 0.0;
+    for (int i = 0; i < k; i++) {
+        e->within6 += fabs(diff[i]) <= 6.0;
+        if (fabs(diff[i]) > fabs(e->worst_db)) e->worst_db = diff[i];
+    }
+    free(wn);
+    free(ref);
+    free(q8);
+    free(fl);
+    free(diff);
+    return st;
+}
+
+// Sums of eval_tune over the tunes of one instrument (or all).
+typedef struct {
+    double acc[3], dist[2], hf_diff, snr8, hfnoise_rel;
+    int tunes, hf_tunes, notes, within6;
+    double worst_db;
+} eval_sum;
+
+static void eval_add(eval_sum *s, const eval_tune *e) {
+    for (int i = 0; i < 3; i++) s->acc[i] += e->acc[i];
+    for (int i = 0; i < 2; i++) s->dist[i] += e->dist[i];
+    s->snr8 += e->snr8;
+    if (!isnan(e->hf[0])) {
+        s->hf_diff += e->hf[0] - e->hf[1];
+        s->hfnoise_rel += e->hfnoise8 - e->hf[1];
+        s->hf_tunes++;
+    }
+    s->notes += e->notes;
+    s->within6 += e->within6;
+    if (fabs(e->worst_db) > fabs(s->worst_db)) s->worst_db = e->worst_db;
+    s->tunes++;
+}
+
+static const char *met(int ok) { return ok ? "met" : "NOT met"; }
+
+// One row of the per-instrument table, with the targets of docs/wavenet.md ("Quality").
+static void eval_print_sum(const char *name, const eval_sum *s) {
+    double n = s->tunes, pitch = s->acc[0] / s->acc[1], dist = s->dist[0] / s->dist[1];
+    double within = s->notes ? (double)s->within6 / s->notes : 0.0;
+    printf("  %-10s %6.3f %6.3f %5.0f%% %-7s %6.3f %6.3f %5.2f %-7s", name, s->acc[0] / n, s->acc[1] / n, 100.0 * pitch,
+           met(pitch >= 0.95), s->dist[0] / n, s->dist[1] / n, dist, met(dist <= 0.7));
+    if (s->hf_tunes) {
+        double hf = s->hf_diff / s->hf_tunes;
+        printf(" %+6.1f %-7s", hf, met(fabs(hf) <= 6.0));
+    } else {
+        printf(" %6s %-7s", "-", "-");
+    }
+    printf(" %5.1f%% %+6.1f %-7s %5.1f", 100.0 * within, s->worst_db, met(s->notes && within >= 0.95), s->snr8 / n);
+    if (s->hf_tunes) printf(" %+7.1f", s->hfnoise_rel / s->hf_tunes);
+    printf("\n");
+}
+
 static int bench_eval(const cn_wn_model *m, const char *dir, double secs, double lag_ms,
                       float temperature, uint64_t seed) {
     const cn_wn_config *c = &m->cfg;
     char span[32] = "whole tune";
     if (secs > 0) snprintf(span, sizeof span, "first %g s", secs);
-    printf("audio quality on %s (held-out tunes, %s of each; temperature %.2f, seed %llu):\n",
-           dir, span, temperature, (unsigned long long)seed);
-    printf("  %-10s %-16s %9s %9s %9s %12s %12s\n", "instrument", "tune", "acc_wn", "acc_fluid",
-           "acc_ref", "mrstft_wn", "mrstft_ref");
-    double sum[5] = {0};
-    int count = 0;
+    printf("audio quality on %s (held-out tunes, %s of each; temperature %.2f, seed %llu, %d Hz):\n",
+           dir, span, temperature, (unsigned long long)seed, c->sample_rate);
+    printf("  %-10s %-16s %7s %7s %7s %8s %8s %8s %8s %6s\n", "instrument", "tune", "acc_wn", "acc_fl", "acc_ref",
+           "mrstft_wn", "mrstft_ref", "hf_wn-fl", "notes6dB", "worst");
+    eval_sum all, per[CN_WN_MAX_INSTRUMENTS];
+    memset(&all, 0, sizeof all);
+    memset(per, 0, sizeof per);
     for (int inst = 0; inst < c->n_instruments; inst++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, c->instruments[inst]);
@@ -319,42 +467,36 @@ static int bench_eval(const cn_wn_model *m, const char *dir, double secs, double
         }
         for (int i = 0; i < ds.n_clips; i++) {
             const cn_wn_clip *cl = &ds.clips[i];
-            int64_t n = secs > 0 && (int64_t)(secs * c->sample_rate) < cl->n
-                            ? (int64_t)(secs * c->sample_rate) : cl->n;
-            float *wn = malloc((size_t)n * sizeof(float)), *fl = malloc((size_t)n * sizeof(float)),
-                  *ref = malloc((size_t)n * sizeof(float));
-            double acc[3] = {0}, dist[2] = {0};
-            cn_status st = wn && fl && ref ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
-            if (!st) st = cn_wn_eval_pitch(m, inst, cl->notes, cl->n_notes, n, temperature, seed, wn, &acc[0]);
-            for (int64_t t = 0; t < n && !st; t++) fl[t] = cn_mulaw_decode(cl->q[t]);
-            if (!st) st = cn_wn_pitch_accuracy(fl, n, c->sample_rate, cl->notes, cl->n_notes, &acc[1]);
-            if (!st) st = render_reference(cl->notes, cl->n_notes, c->sample_rate, n, ref);
-            if (!st) st = cn_wn_pitch_accuracy(ref, n, c->sample_rate, cl->notes, cl->n_notes, &acc[2]);
-            if (!st) st = cn_mrstft_distance(wn, (size_t)n, fl, (size_t)n, &dist[0]);
-            if (!st) st = cn_mrstft_distance(ref, (size_t)n, fl, (size_t)n, &dist[1]);
-            if (st) {
+            char wav[4200];
+            snprintf(wav, sizeof wav, "%s/%s", path, cl->name);
+            eval_tune e;
+            if (eval_one(m, inst, cl, wav, lag_ms, secs, temperature, seed, &e)) {
                 fprintf(stderr, "continuo %s: %s: %s\n", CMD, cl->name, cn_error_message());
-            } else {
-                printf("  %-10s %-16s %9.3f %9.3f %9.3f %12.3f %12.3f\n", c->instruments[inst],
-                       cl->name, acc[0], acc[1], acc[2], dist[0], dist[1]);
-                sum[0] += acc[0];
-                sum[1] += acc[1];
-                sum[2] += acc[2];
-                sum[3] += dist[0];
-                sum[4] += dist[1];
-                count++;
+                continue;
             }
-            free(wn);
-            free(fl);
-            free(ref);
+            printf("  %-10s %-16s %7.3f %7.3f %7.3f %8.3f %8.3f", c->instruments[inst], cl->name, e.acc[0], e.acc[1],
+                   e.acc[2], e.dist[0], e.dist[1]);
+            if (!isnan(e.hf[0])) printf(" %+8.1f", e.hf[0] - e.hf[1]);
+            else printf(" %8s", "-");
+            printf(" %3d/%-4d %+6.1f\n", e.within6, e.notes, e.worst_db);
+            eval_add(&per[inst], &e);
+            eval_add(&all, &e);
         }
         cn_wn_dataset_free(&ds);
     }
-    if (!count) return cn_ui_error(CMD, "no tune could be scored in %s", dir);
-    printf("  %-10s %-16s %9.3f %9.3f %9.3f %12.3f %12.3f\n", "mean", "", sum[0] / count,
-           sum[1] / count, sum[2] / count, sum[3] / count, sum[4] / count);
-    printf("  (pitch accuracy: YIN 10 ms frames inside notes within 50 cents, unvoiced = miss;\n"
-           "   mrstft: multi-resolution STFT log-magnitude distance to FluidSynth, lower is better)\n");
+    if (!all.tunes) return cn_ui_error(CMD, "no tune could be scored in %s", dir);
+    printf("per instrument, against the targets (pitch accuracy >= 95%% of FluidSynth's, MR-STFT <= 0.7x the\n"
+           "reference synth's, energy above 8 kHz within 6 dB of FluidSynth's, >= 95%% of notes within 6 dB):\n");
+    printf("  %-10s %6s %6s %6s %-7s %6s %6s %5s %-7s %6s %-7s %6s %6s %-7s %5s %7s\n", "instrument", "acc_wn", "acc_fl",
+           "ratio", "", "mr_wn", "mr_ref", "ratio", "", "hf dB", "", "notes", "worst", "", "snr8", "noise8");
+    for (int inst = 0; inst < c->n_instruments; inst++)
+        if (per[inst].tunes) eval_print_sum(c->instruments[inst], &per[inst]);
+    eval_print_sum("all", &all);
+    printf("  (pitch accuracy: YIN 10 ms frames inside notes within 50 cents, unvoiced = miss; mrstft:\n"
+           "   multi-resolution STFT log-magnitude distance to FluidSynth, lower is better; hf dB: energy\n"
+           "   above 8 kHz, WaveNet - FluidSynth; notes: each note alone at the level a voice plays it vs\n"
+           "   FluidSynth's, share within 6 dB and the worst; snr8: FluidSynth's audio through the model's\n"
+           "   8-bit mu-law, dB; noise8: that error's energy above 8 kHz - FluidSynth's own there, dB)\n");
     return 0;
 }
 

@@ -1,4 +1,5 @@
-// cn_wn_gm: which WaveNet instrument plays a General MIDI program. Each of the 16 GM
+// cn_wn_gm: which WaveNet instrument plays a General MIDI program. A few programs name
+// their own instrument first (cello, horn, clarinet, ...); otherwise each of the 16 GM
 // families (8 programs each) lists instrument names in order of preference; the first
 // one the model has is chosen, else the model's first instrument. The table is in
 // docs/wavenet.md ("Instruments for GM programs").

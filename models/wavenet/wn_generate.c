@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "models/wavenet/cn_wavenet.h"
+#include "models/wavenet/cn_wn_half.h"
 
 // ---- kernels ------------------------------------------------------------------------------------
 
@@ -145,7 +146,9 @@ static pthread_once_t wn_kernel_once = PTHREAD_ONCE_INIT;
 static void wn_detect_kernel(void) {
     int k = CN_WN_KERNEL_GENERIC;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) k = CN_WN_KERNEL_AVX2;
-    if (k && __builtin_cpu_supports("avx512f")) k = CN_WN_KERNEL_AVX512;
+    if (k && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl"))
+        k = CN_WN_KERNEL_AVX512;
     wn_kernel = k;
 }
 #endif
@@ -214,54 +217,69 @@ int cn_wn_sample(const float *logits, float temperature, float u, float *work) {
 
 #ifdef WN_HAVE_AVX2
 // One tile of the batched product: rows [r, r + 16 RS) of NV voices, RS * NV accumulators
-// held in registers over all columns (RS and NV are constants at every call, so the loops
-// unroll). `k` masks the last 16-row slice. Per element the sum is the one
-// wn_matvec_avx512 computes (FMA, columns in order), so a voice's result does not depend
-// on the batch it is in.
-__attribute__((target("avx512f"), always_inline)) static inline void
-wn_tile_avx512(float *y, int ldy, const float *wt, const float *x, int ldx, int rows, int cols, int r,
-               const int RS, const int NV, __mmask16 k) {
-    __m512 acc[4][8];
+// held in registers over all columns (RS, NV and HALF are constants at every call, so the
+// loops unroll and the weight load is chosen at compile time). `k` masks the last 16-row
+// slice. Weights are floats (wt) or halves widened to float as they load (wh, HALF = 1).
+// Per element the sum is the one wn_matvec_avx512 computes (FMA, columns in order), so a
+// voice's result does not depend on the batch it is in, and the half tile equals the
+// float tile run on the weights rounded to halves.
+__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) static inline void
+wn_tile_avx512(float *y, int ldy, const float *wt, const uint16_t *wh, const float *x, int ldx, int rows, int cols,
+               int r, const int RS, const int NV, const int HALF, __mmask16 k) {
+    __m512 acc[8][8];
 #pragma GCC unroll 8
     for (int v = 0; v < NV; v++)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int q = 0; q < RS; q++)
             acc[q][v] = _mm512_maskz_loadu_ps(q == RS - 1 ? k : (__mmask16)0xffff, y + (size_t)v * ldy + r + 16 * q);
     for (int c = 0; c < cols; c++) {
-        __m512 w[4];
-#pragma GCC unroll 4
-        for (int q = 0; q < RS; q++)
-            w[q] = _mm512_maskz_loadu_ps(q == RS - 1 ? k : (__mmask16)0xffff, wt + (size_t)c * rows + r + 16 * q);
+        __m512 w[8];
+#pragma GCC unroll 8
+        for (int q = 0; q < RS; q++) {
+            const __mmask16 kq = q == RS - 1 ? k : (__mmask16)0xffff;
+            const size_t at = (size_t)c * rows + r + 16 * q;
+            w[q] = HALF ? _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(kq, wh + at)) : _mm512_maskz_loadu_ps(kq, wt + at);
+        }
 #pragma GCC unroll 8
         for (int v = 0; v < NV; v++) {
             __m512 xv = _mm512_set1_ps(x[(size_t)v * ldx + c]);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
             for (int q = 0; q < RS; q++) acc[q][v] = _mm512_fmadd_ps(w[q], xv, acc[q][v]);
         }
     }
 #pragma GCC unroll 8
     for (int v = 0; v < NV; v++)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int q = 0; q < RS; q++)
             _mm512_mask_storeu_ps(y + (size_t)v * ldy + r + 16 * q, q == RS - 1 ? k : (__mmask16)0xffff, acc[q][v]);
 }
 
-// Y[v][rows] += sum_c X[v][c] * wt[c][rows] for n voices: 64-row tiles of 4 voices (16
+// Y[v][rows] += sum_c X[v][c] * W[c][rows] for n voices: 64-row tiles of 4 voices (16
 // accumulators: each weight slice loaded once for 4 voices, both FMA units busy), then the
 // voices left over, then the rows left over in masked 16-row slices of up to 8 voices.
-__attribute__((target("avx512f"))) static void wn_matmul_avx512(float *y, int ldy, const float *wt, const float *x,
-                                                                int ldx, int rows, int cols, int n) {
-    const int r64 = rows / 64 * 64;
-    for (int r = 0; r < r64; r += 64) {
+// One or two voices take 128-row tiles first: 8 or 16 independent FMA chains instead of 4
+// or 8, which the FMA latency needs (one voice was latency-bound); each element's sum is
+// unchanged, so results do not depend on the tiling.
+__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) static inline void
+wn_matmul_avx512_any(float *y, int ldy, const float *wt, const uint16_t *wh, const float *x, int ldx, int rows,
+                     int cols, int n, const int HALF) {
+    int r0 = 0;
+    if (n <= 2)
+        for (; r0 + 128 <= rows; r0 += 128) {
+            if (n == 1) wn_tile_avx512(y, ldy, wt, wh, x, ldx, rows, cols, r0, 8, 1, HALF, 0xffff);
+            else wn_tile_avx512(y, ldy, wt, wh, x, ldx, rows, cols, r0, 8, 2, HALF, 0xffff);
+        }
+    const int r64 = r0 + (rows - r0) / 64 * 64;
+    for (int r = r0; r < r64; r += 64) {
         int v = 0;
         for (; v + 4 <= n; v += 4)
-            wn_tile_avx512(y + (size_t)v * ldy, ldy, wt, x + (size_t)v * ldx, ldx, rows, cols, r, 4, 4, 0xffff);
+            wn_tile_avx512(y + (size_t)v * ldy, ldy, wt, wh, x + (size_t)v * ldx, ldx, rows, cols, r, 4, 4, HALF, 0xffff);
         float *yv = y + (size_t)v * ldy;
         const float *xv = x + (size_t)v * ldx;
         switch (n - v) {
-        case 3: wn_tile_avx512(yv, ldy, wt, xv, ldx, rows, cols, r, 4, 3, 0xffff); break;
-        case 2: wn_tile_avx512(yv, ldy, wt, xv, ldx, rows, cols, r, 4, 2, 0xffff); break;
-        case 1: wn_tile_avx512(yv, ldy, wt, xv, ldx, rows, cols, r, 4, 1, 0xffff); break;
+        case 3: wn_tile_avx512(yv, ldy, wt, wh, xv, ldx, rows, cols, r, 4, 3, HALF, 0xffff); break;
+        case 2: wn_tile_avx512(yv, ldy, wt, wh, xv, ldx, rows, cols, r, 4, 2, HALF, 0xffff); break;
+        case 1: wn_tile_avx512(yv, ldy, wt, wh, xv, ldx, rows, cols, r, 4, 1, HALF, 0xffff); break;
         default: break;
         }
     }
@@ -269,9 +287,20 @@ __attribute__((target("avx512f"))) static void wn_matmul_avx512(float *y, int ld
         __mmask16 k = rows - r >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (rows - r)) - 1u);
         int v = 0;
         for (; v + 8 <= n; v += 8)
-            wn_tile_avx512(y + (size_t)v * ldy, ldy, wt, x + (size_t)v * ldx, ldx, rows, cols, r, 1, 8, k);
-        for (; v < n; v++) wn_tile_avx512(y + (size_t)v * ldy, ldy, wt, x + (size_t)v * ldx, ldx, rows, cols, r, 1, 1, k);
+            wn_tile_avx512(y + (size_t)v * ldy, ldy, wt, wh, x + (size_t)v * ldx, ldx, rows, cols, r, 1, 8, HALF, k);
+        for (; v < n; v++)
+            wn_tile_avx512(y + (size_t)v * ldy, ldy, wt, wh, x + (size_t)v * ldx, ldx, rows, cols, r, 1, 1, HALF, k);
     }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static void
+wn_matmul_avx512(float *y, int ldy, const float *wt, const float *x, int ldx, int rows, int cols, int n) {
+    wn_matmul_avx512_any(y, ldy, wt, NULL, x, ldx, rows, cols, n, 0);
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static void
+wn_matmul_avx512_half(float *y, int ldy, const uint16_t *wh, const float *x, int ldx, int rows, int cols, int n) {
+    wn_matmul_avx512_any(y, ldy, NULL, wh, x, ldx, rows, cols, n, 1);
 }
 #endif
 
@@ -318,6 +347,7 @@ struct cn_wn_stream {
     float *exc_wt;  // [C][S]
     float *o1_wt;   // [S][S]
     float *o2_wt;   // [S][K]
+    uint16_t *half; // the same weights as halves (same layout, offsets from mem), or NULL
     size_t qoff[CN_WN_MAX_LAYERS], nq;
     wn_voice_state *voice;          // [max_voices]
     float *h, *hn, *zc, *skip;      // [n][R], [n][R], [n][L*2G], [n][S]
@@ -342,7 +372,19 @@ static void wn_transpose(float *dst, const float *src, int rows, int cols) {
         for (int c = 0; c < cols; c++) dst[(size_t)c * rows + r] = src[(size_t)r * cols + c];
 }
 
+// Half weights where they pay: with AUTO, when the AVX-512 kernel runs and the float
+// weights would not fit in a core's L2 next to the rest.
+static int wn_use_half(int weights, size_t n_weights) {
+    if (weights == CN_WN_WEIGHTS_F16) return 1;
+    return weights == CN_WN_WEIGHTS_AUTO && cn_wn_matvec_kernel() == CN_WN_KERNEL_AVX512 &&
+           n_weights * sizeof(float) > CN_WN_F16_ABOVE_BYTES;
+}
+
 cn_status cn_wn_stream_create_batch(const cn_wn_model *m, int max_voices, cn_wn_stream **out) {
+    return cn_wn_stream_create_ex(m, max_voices, CN_WN_WEIGHTS_AUTO, out);
+}
+
+cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weights_kind, cn_wn_stream **out) {
     *out = NULL;
     if (max_voices < 1) return cn_fail(CN_ERR_ARG, "wavenet: %d voices", max_voices);
     const cn_wn_config *c = &m->cfg;
@@ -355,13 +397,15 @@ cn_status cn_wn_stream_create_batch(const cn_wn_model *m, int max_voices, cn_wn_
                      (size_t)L * G * R + (size_t)L * G * S + (size_t)C * S + (size_t)S * S + (size_t)S * K;
     size_t per_voice = nq + 2 * CN_WN_HISTORY + 2 * (size_t)R + (size_t)L * 2 * G + (size_t)S + wn_scratch_floats(c);
     cn_wn_stream *s = calloc(1, sizeof *s);
+    const int half = wn_use_half(weights_kind, weights);
     if (s) {
         s->mem = calloc(weights + (size_t)V * per_voice, sizeof(float));
         s->voice = calloc((size_t)V, sizeof *s->voice);
         s->pastbuf = calloc((size_t)V, sizeof *s->pastbuf);
+        s->half = half ? malloc(weights * sizeof(uint16_t)) : NULL;
     }
-    if (!s || !s->mem || !s->voice || !s->pastbuf) {
-        if (s) free(s->mem), free(s->voice), free((void *)s->pastbuf);
+    if (!s || !s->mem || !s->voice || !s->pastbuf || (half && !s->half)) {
+        if (s) free(s->mem), free(s->voice), free((void *)s->pastbuf), free(s->half);
         free(s);
         return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory for the generator");
     }
@@ -402,6 +446,12 @@ cn_status cn_wn_stream_create_batch(const cn_wn_model *m, int max_voices, cn_wn_
     wn_transpose(s->exc_wt, w->exc_w, S, C);
     wn_transpose(s->o1_wt, w->o1_w, S, S);
     wn_transpose(s->o2_wt, w->o2_w, K, S);
+    // With halves, every kernel (and the naive reference) uses the rounded weights, so all
+    // paths still compute the same sums.
+    for (size_t i = 0; s->half && i < weights; i++) {
+        s->half[i] = cn_f32_to_f16(s->mem[i]);
+        s->mem[i] = cn_f16_to_f32(s->half[i]);
+    }
     size_t off = 0;
     for (int l = 0; l < L; l++) {
         s->qoff[l] = off;
@@ -412,12 +462,28 @@ cn_status cn_wn_stream_create_batch(const cn_wn_model *m, int max_voices, cn_wn_
     return CN_OK;
 }
 
+// The stream's product: its half weights when it has them (wt points into s->mem; the
+// halves sit at the same offset), else the float weights.
+static void wn_matmul_s(const cn_wn_stream *s, float *y, int ldy, const float *wt, const float *x, int ldx,
+                        int rows, int cols, int n) {
+#ifdef WN_HAVE_AVX2
+    if (s->half && cn_wn_matvec_kernel() == CN_WN_KERNEL_AVX512) {
+        wn_matmul_avx512_half(y, ldy, s->half + (wt - s->mem), x, ldx, rows, cols, n);
+        return;
+    }
+#endif
+    wn_matmul_t(y, ldy, wt, x, ldx, rows, cols, n);
+}
+
 cn_status cn_wn_stream_create(const cn_wn_model *m, cn_wn_stream **out) {
     return cn_wn_stream_create_batch(m, 1, out);
 }
 
+int cn_wn_stream_weights(const cn_wn_stream *s) { return s->half ? CN_WN_WEIGHTS_F16 : CN_WN_WEIGHTS_F32; }
+
 void cn_wn_stream_destroy(cn_wn_stream *s) {
     if (!s) return;
+    free(s->half);
     free(s->mem);
     free(s->voice);
     free((void *)s->pastbuf);
@@ -451,12 +517,12 @@ static void wn_pos_input(const cn_wn_stream *s, int n, const float *const *past,
         memcpy(x + CN_WN_NAUDIO, cond + (size_t)v * C, (size_t)C * sizeof(float));
         memcpy(h + (size_t)v * R, s->m->p.in_b, (size_t)R * sizeof(float));
     }
-    wn_matmul_t(h, R, s->in_wt, sc->xin, D, R, D, n);
+    wn_matmul_s(s, h, R, s->in_wt, sc->xin, D, R, D, n);
     memset(zc, 0, (size_t)n * Z * sizeof(float));
-    wn_matmul_t(zc, Z, s->cond_wt, cond, C, Z, C, n);
+    wn_matmul_s(s, zc, Z, s->cond_wt, cond, C, Z, C, n);
     if (skip) {
         memset(skip, 0, (size_t)n * c->skip * sizeof(float));
-        wn_matmul_t(skip, c->skip, s->exc_wt, cond, C, c->skip, C, n);
+        wn_matmul_s(s, skip, c->skip, s->exc_wt, cond, C, c->skip, C, n);
     }
 }
 
@@ -474,16 +540,16 @@ static void wn_pos_layer(const cn_wn_stream *s, int l, int n, const float *const
         const float *zc_l = zc + (size_t)v * Z + (size_t)l * 2 * G;
         for (int j = 0; j < 2 * G; j++) z[j] = zc_l[j] + p->dil_b[l * 2 * G + j];
     }
-    wn_matmul_t(sc->z, 2 * G, s->dil_wt + (size_t)l * 2 * R * 2 * G, sc->hin, 2 * R, 2 * G, 2 * R, n);
+    wn_matmul_s(s, sc->z, 2 * G, s->dil_wt + (size_t)l * 2 * R * 2 * G, sc->hin, 2 * R, 2 * G, 2 * R, n);
     for (int v = 0; v < n; v++) {
         cn_wn_gate(sc->z + (size_t)v * 2 * G, sc->g + (size_t)v * G, G);
         for (int j = 0; j < R; j++) h_out[(size_t)v * R + j] = h_now[(size_t)v * R + j] + p->res_b[l * R + j];
     }
-    wn_matmul_t(h_out, R, s->res_wt + (size_t)l * G * R, sc->g, G, R, G, n);
+    wn_matmul_s(s, h_out, R, s->res_wt + (size_t)l * G * R, sc->g, G, R, G, n);
     if (skip) {
         for (int v = 0; v < n; v++)
             for (int j = 0; j < S; j++) skip[(size_t)v * S + j] += p->skip_b[l * S + j];
-        wn_matmul_t(skip, S, s->skip_wt + (size_t)l * G * S, sc->g, G, S, G, n);
+        wn_matmul_s(s, skip, S, s->skip_wt + (size_t)l * G * S, sc->g, G, S, G, n);
     }
 }
 
@@ -498,13 +564,13 @@ static void wn_pos_head(const cn_wn_stream *s, int n, float *skip, float *logits
         for (int j = 0; j < S; j++) sk[j] = sk[j] > 0.0f ? sk[j] : 0.0f;
         memcpy(sc->a2 + (size_t)v * S, p->o1_b, (size_t)S * sizeof(float));
     }
-    wn_matmul_t(sc->a2, S, s->o1_wt, skip, S, S, S, n);
+    wn_matmul_s(s, sc->a2, S, s->o1_wt, skip, S, S, S, n);
     for (int v = 0; v < n; v++) {
         float *a2 = sc->a2 + (size_t)v * S;
         for (int j = 0; j < S; j++) a2[j] = a2[j] > 0.0f ? a2[j] : 0.0f;
         memcpy(logits + (size_t)v * K, p->o2_b, K * sizeof(float));
     }
-    wn_matmul_t(logits, K, s->o2_wt, sc->a2, S, K, S, n);
+    wn_matmul_s(s, logits, K, s->o2_wt, sc->a2, S, K, S, n);
     for (int v = 0; v < n; v++)
         cn_wn_direct_logits(s->m, sc->xin + (size_t)v * cn_wn_in_dim(c), logits + (size_t)v * K);
 }

@@ -31,10 +31,32 @@ static const gm_family families[16] = {
     {"Sound Effects", {"flute", "violin", NULL}},
 };
 
+// Programs whose own instrument (or the closest in range) a model may have, asked for
+// before the family's list: a cello part should not play on the violin of its family.
+typedef struct {
+    int program;
+    const char *prefer[3]; // NULL-terminated when shorter
+} gm_exact;
+
+static const gm_exact exact[] = {
+    {41, {"viola", "violin", NULL}},     {42, {"cello", NULL}},    {43, {"contrabass", "cello", NULL}},
+    {46, {"harp", NULL}},                {57, {"trombone", "horn", NULL}}, {58, {"tuba", "horn", NULL}},
+    {60, {"horn", NULL}},                {68, {"oboe", NULL}},     {70, {"bassoon", "cello", NULL}},
+    {71, {"clarinet", NULL}},            {73, {"flute", NULL}},
+};
+
 static int clamp_program(int p) { return p < 0 ? 0 : p > 127 ? 127 : p; }
 
 int cn_wn_gm_instrument(const cn_wn_config *c, int program) {
-    const gm_family *f = &families[clamp_program(program) / 8];
+    program = clamp_program(program);
+    for (size_t e = 0; e < sizeof exact / sizeof *exact; e++) {
+        if (exact[e].program != program) continue;
+        for (int i = 0; i < 3 && exact[e].prefer[i]; i++) {
+            int idx = cn_wn_instrument_index(c, exact[e].prefer[i]);
+            if (idx >= 0) return idx;
+        }
+    }
+    const gm_family *f = &families[program / 8];
     for (int i = 0; i < GM_CHOICES && f->prefer[i]; i++) {
         int idx = cn_wn_instrument_index(c, f->prefer[i]);
         if (idx >= 0) return idx;

@@ -1,0 +1,167 @@
+// LABELS: unit
+// test_wavenet_half: half-precision weights. The conversions round to nearest even (known
+// values, every half round-trips exactly); a stream with half weights equals, bit for bit,
+// the naive reference on the same stream and a float stream of the same model with its
+// weights rounded to halves beforehand (so the half kernel is the float kernel on the
+// rounded weights, batched or not); its logits stay close to the float model's; and AUTO
+// picks halves only for a network too large for L2 on the AVX-512 kernel.
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsp/cn_mulaw.h"
+#include "models/nn/cn_rng.h"
+#include "cn_test.h"
+#include "models/wavenet/cn_wavenet.h"
+#include "models/wavenet/cn_wn_half.h"
+#include "models/wavenet/cn_wn_synth.h"
+
+static void test_conversions(void) {
+    TEST_ASSERT(cn_f32_to_f16(1.0f) == 0x3c00);
+    TEST_ASSERT(cn_f32_to_f16(-2.0f) == 0xc000);
+    TEST_ASSERT(cn_f32_to_f16(65504.0f) == 0x7bff);
+    TEST_ASSERT(cn_f32_to_f16(1e6f) == 0x7bff); // saturates
+    TEST_ASSERT(cn_f32_to_f16(0.0f) == 0x0000);
+    TEST_ASSERT(cn_f32_to_f16(5.9604645e-08f) == 0x0001); // the smallest subnormal
+    TEST_ASSERT(cn_f32_to_f16(6.103515625e-05f) == 0x0400); // the smallest normal
+    // ties to even: 1 + 2^-11 lies halfway between 1 and 1 + 2^-10
+    TEST_ASSERT(cn_f32_to_f16(1.0f + 0x1p-11f) == 0x3c00);
+    TEST_ASSERT(cn_f32_to_f16(1.0f + 3 * 0x1p-11f) == 0x3c02);
+    TEST_ASSERT(cn_f32_to_f16(1.0f + 0x1p-11f + 0x1p-20f) == 0x3c01);
+    int bad = 0;
+    for (uint32_t h = 0; h < 65536; h++) {
+        if ((h & 0x7c00u) == 0x7c00u) continue; // inf, NaN
+        if (cn_f32_to_f16(cn_f16_to_f32((uint16_t)h)) != h) bad++;
+    }
+    TEST_ASSERT_MSG(!bad, "%d halves do not round-trip", bad);
+    TEST_NEAR(cn_f16_to_f32(0x3555), 0.333251953125, 0.0);
+}
+
+static void randomize(cn_wn_model *m, uint64_t seed) {
+    cn_wn_init_weights(m, seed);
+    cn_rng r;
+    cn_rng_seed(&r, seed, 5);
+    for (size_t i = 0; i < m->n_params; i++) m->mem[i] += 0.05f * cn_rng_normal(&r);
+}
+
+// Every weight matrix the stream multiplies, rounded to halves (biases and the direct
+// prediction stay float in the stream too).
+static void round_matrices(cn_wn_model *m) {
+    size_t sizes[CN_WN_NPARAM];
+    cn_wn_param_sizes(&m->cfg, sizes);
+    const int mats[] = {CN_WN_P_IN_W, CN_WN_P_COND_W, CN_WN_P_DIL_W, CN_WN_P_RES_W, CN_WN_P_SKIP_W,
+                        CN_WN_P_EXC_W, CN_WN_P_O1_W, CN_WN_P_O2_W};
+    for (size_t i = 0; i < sizeof mats / sizeof *mats; i++) {
+        float *t = cn_wn_tensor(&m->p, mats[i]);
+        for (size_t k = 0; k < sizes[mats[i]]; k++) t[k] = cn_f16_round(t[k]);
+    }
+}
+
+static void test_stream(void) {
+    cn_wn_config cfg;
+    cn_wn_config_default(&cfg);
+    cfg.n_layers = 6;
+    cfg.cycle = 3;
+    cfg.res = 24; // rows of 48, 24, 40 and 256: full and masked tiles of the kernel
+    cfg.gate = 24;
+    cfg.skip = 40;
+    cn_wn_model *m, *mr;
+    TEST_OK(cn_wn_create(&cfg, &m));
+    TEST_OK(cn_wn_create(&cfg, &mr));
+    randomize(m, 7);
+    memcpy(mr->mem, m->mem, m->n_params * sizeof(float));
+    round_matrices(mr);
+    enum { N = 200 };
+    const int C = cn_wn_cond_dim(&cfg);
+    cn_timed_note notes[] = {{3, 120, 64, 100}, {120, 200, 71, 80}};
+    float *feat = malloc(sizeof(float) * N * CN_WN_NFEAT), *cond = malloc(sizeof(float) * N * C);
+    float *x = malloc(sizeof(float) * (N + 1)), lh[CN_WN_CLASSES], ln[CN_WN_CLASSES], lr[CN_WN_CLASSES],
+          lf[CN_WN_CLASSES];
+    float *nw = malloc(sizeof(float) * cn_wn_naive_work_size(&cfg));
+    TEST_ASSERT(feat && cond && x && nw);
+    cn_wn_features_from_notes(notes, 2, cfg.sample_rate, CN_WN_NOISE_SEED, N, feat);
+    for (int t = 0; t < N; t++) cn_wn_cond_fill(m, 0, feat + t * CN_WN_NFEAT, cond + t * C);
+    cn_rng r;
+    cn_rng_seed(&r, 4, 0);
+    x[0] = 0.0f;
+    for (int t = 1; t <= N; t++) x[t] = 0.5f * sinf(0.07f * t) + 0.02f * cn_rng_normal(&r);
+    cn_wn_stream *sh, *sr, *sf;
+    TEST_OK(cn_wn_stream_create_ex(m, 1, CN_WN_WEIGHTS_F16, &sh));
+    TEST_OK(cn_wn_stream_create_ex(mr, 1, CN_WN_WEIGHTS_F32, &sr));
+    TEST_OK(cn_wn_stream_create_ex(m, 1, CN_WN_WEIGHTS_F32, &sf));
+    TEST_ASSERT(cn_wn_stream_weights(sh) == CN_WN_WEIGHTS_F16 && cn_wn_stream_weights(sf) == CN_WN_WEIGHTS_F32);
+    double maxd = 0.0, scale = 0.0;
+    for (int t = 0; t < N; t++) {
+        cn_wn_stream_logits(sh, x[t], cond + t * C, lh);
+        cn_wn_stream_logits(sr, x[t], cond + t * C, lr);
+        cn_wn_stream_logits(sf, x[t], cond + t * C, lf);
+        TEST_ASSERT_MSG(!memcmp(lh, lr, sizeof lh), "half stream != float stream on rounded weights at t=%d", t);
+        if (t % 37 == 0) {
+            cn_wn_naive_logits(sh, x, cond, t, nw, ln);
+            TEST_ASSERT_MSG(!memcmp(lh, ln, sizeof lh), "half stream != naive at t=%d", t);
+        }
+        for (int k = 0; k < CN_WN_CLASSES; k++) {
+            maxd = fmax(maxd, fabs(lh[k] - lf[k]));
+            scale = fmax(scale, fabs(lf[k]));
+        }
+    }
+    printf("half weights (%s kernel): == naive and == float kernel on rounded weights; |half - float| logits "
+           "max %.2e (largest logit %.2f)\n", cn_wn_kernel_name(cn_wn_matvec_kernel()), maxd, scale);
+    TEST_ASSERT(maxd < 2e-3 * (scale > 1.0 ? scale : 1.0));
+    // Batched: four voices in one product each get the logits they get alone.
+    cn_wn_stream *sb;
+    TEST_OK(cn_wn_stream_create_ex(m, 4, CN_WN_WEIGHTS_F16, &sb));
+    cn_wn_stream_reset(sh);
+    float lb[4 * CN_WN_CLASSES], xb[4], cb[4 * 64];
+    TEST_ASSERT(C <= 64);
+    const int voices[4] = {0, 1, 2, 3};
+    for (int t = 0; t < 50; t++) {
+        for (int v = 0; v < 4; v++) {
+            xb[v] = v == 2 ? x[t] : 0.1f * (float)v;
+            memcpy(cb + v * C, cond + (size_t)(v == 2 ? t : (t + 17 * v) % N) * C, sizeof(float) * C);
+        }
+        cn_wn_stream_logits_batch(sb, voices, 4, xb, cb, lb);
+        cn_wn_stream_logits(sh, x[t], cond + t * C, lh);
+        TEST_ASSERT_MSG(!memcmp(lh, lb + 2 * CN_WN_CLASSES, sizeof lh), "batched half voice differs at t=%d", t);
+    }
+    cn_wn_stream_destroy(sb);
+    cn_wn_stream_destroy(sh);
+    cn_wn_stream_destroy(sr);
+    cn_wn_stream_destroy(sf);
+    free(feat);
+    free(cond);
+    free(x);
+    free(nw);
+    cn_wn_destroy(m);
+    cn_wn_destroy(mr);
+}
+
+// AUTO: float for a model whose weights fit (the shipped size), halves for the 64/64/128
+// comparison network when the AVX-512 kernel runs.
+static void test_auto(void) {
+    cn_wn_config cfg;
+    cn_wn_config_default(&cfg);
+    cn_wn_model *m;
+    cn_wn_stream *s;
+    TEST_OK(cn_wn_create(&cfg, &m));
+    TEST_OK(cn_wn_stream_create(m, &s));
+    TEST_ASSERT(cn_wn_stream_weights(s) == CN_WN_WEIGHTS_F32);
+    cn_wn_stream_destroy(s);
+    cn_wn_destroy(m);
+    cfg.n_layers = 20;
+    cfg.res = cfg.gate = 64;
+    cfg.skip = 128;
+    TEST_OK(cn_wn_create(&cfg, &m));
+    TEST_OK(cn_wn_stream_create(m, &s));
+    int want = cn_wn_matvec_kernel() == CN_WN_KERNEL_AVX512 ? CN_WN_WEIGHTS_F16 : CN_WN_WEIGHTS_F32;
+    TEST_ASSERT(cn_wn_stream_weights(s) == want);
+    cn_wn_stream_destroy(s);
+    cn_wn_destroy(m);
+}
+
+int main(void) {
+    test_conversions();
+    test_stream();
+    test_auto();
+    printf("test_wavenet_half: ok\n");
+    return 0;
+}
