@@ -23,6 +23,7 @@
 #include "models/nn/cn_rng.h"
 #include "dsp/cn_synth_reference.h"
 #include "engine/cn_graph.h"
+#include "models/wavenet/cn_wn_half.h"
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_synth.h"
@@ -302,19 +303,24 @@ static int bench_pytorch_net(double seconds) {
     }
     printf("  cached generation (synth, weights as the stream picks them): %.0f samples/s = %.2fx real time at %d Hz\n",
            (double)n / tc, (double)n / tc / cfg.sample_rate, cfg.sample_rate);
-    // Float against half weights, best of three alternating runs.
-    double tf = 1e300, th = 1e300;
-    for (int rep = 0; rep < 3; rep++) {
-        double f = time_stream(m, CN_WN_WEIGHTS_F32, n / 2), h = time_stream(m, CN_WN_WEIGHTS_F16, n / 2);
-        if (f <= 0 || h <= 0) {
-            cn_wn_destroy(m);
-            return cn_ui_error(CMD, "out of memory");
+    // Float against 16-bit weights, best of three alternating runs.
+    const int kinds[3] = {CN_WN_WEIGHTS_F32, CN_WN_WEIGHTS_F16, CN_WN_WEIGHTS_BF16};
+    const char *names[3] = {"float", "half", "bf16"};
+    const int nk = cn_wn_has_bf16() ? 3 : 2;
+    double best[3] = {1e300, 1e300, 1e300};
+    for (int rep = 0; rep < 3; rep++)
+        for (int k = 0; k < nk; k++) {
+            double t = time_stream(m, kinds[k], n / 2);
+            if (t <= 0) {
+                cn_wn_destroy(m);
+                return cn_ui_error(CMD, "out of memory");
+            }
+            best[k] = t < best[k] ? t : best[k];
         }
-        tf = f < tf ? f : tf;
-        th = h < th ? h : th;
-    }
-    printf("  stream alone: float weights %.0f samples/s, half weights %.0f samples/s (%.2fx)\n", 1.0 / tf, 1.0 / th,
-           tf / th);
+    printf("  stream alone, samples/s by weights:");
+    for (int k = 0; k < nk; k++) printf(" %s %.0f%s", names[k], 1.0 / best[k], k ? "" : ",");
+    for (int k = 1; k < nk; k++) printf("%s %.2fx", k == 1 ? " (vs float:" : ",", best[0] / best[k]);
+    printf(")%s\n", nk < 3 ? "; no AVX512-BF16 on this CPU" : "");
     printf("  ");
     int rc = bench_train(m);
     cn_wn_destroy(m);
@@ -383,8 +389,12 @@ static cn_status eval_one(const cn_wn_model *m, int inst, const cn_wn_clip *cl, 
         if (!st) st = cn_band_energy_db(fl, (size_t)n, rate, HF_HZ, rate / 2.0, &e->hf[1]);
         if (!st) st = cn_band_energy_db(q8, (size_t)n, rate, HF_HZ, rate / 2.0, &e->hfnoise8);
     }
+    // Levels of the notes inside the scored span only.
+    cn_wn_clip span = *cl;
+    span.n = n;
+    while (span.n_notes > 0 && span.notes[span.n_notes - 1].on >= n) span.n_notes--;
     int k = 0;
-    if (!st) st = cn_wn_note_level_diffs(m, cl, diff, NULL, &k);
+    if (!st) st = cn_wn_note_level_diffs(m, &span, diff, NULL, &k);
     e->notes = k;
     e->within6 = 0;
     e->worst_db = 0.0;

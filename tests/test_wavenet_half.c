@@ -1,10 +1,12 @@
 // LABELS: unit
-// test_wavenet_half: half-precision weights. The conversions round to nearest even (known
-// values, every half round-trips exactly); a stream with half weights equals, bit for bit,
-// the naive reference on the same stream and a float stream of the same model with its
-// weights rounded to halves beforehand (so the half kernel is the float kernel on the
-// rounded weights, batched or not); its logits stay close to the float model's; and AUTO
-// picks halves only for a network too large for L2 on the AVX-512 kernel.
+// test_wavenet_half: 16-bit weights. The conversions round to nearest even (known values,
+// every half round-trips exactly); a stream with half weights equals, bit for bit, the
+// naive reference on the same stream and a float stream of the same model with its weights
+// rounded to halves beforehand (so the half kernel is the float kernel on the rounded
+// weights, batched or not); the AVX512-BF16 kernel equals its scalar twin bit for bit, and
+// a bf16 stream equals the naive reference and itself batched (where the CPU has it); both
+// stay close to the float model's logits; AUTO picks 16 bits only for a network too large
+// for L2 on the AVX-512 kernel.
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +36,39 @@ static void test_conversions(void) {
     }
     TEST_ASSERT_MSG(!bad, "%d halves do not round-trip", bad);
     TEST_NEAR(cn_f16_to_f32(0x3555), 0.333251953125, 0.0);
+    TEST_ASSERT(cn_f32_to_bf16(1.0f) == 0x3f80);
+    TEST_ASSERT(cn_f32_to_bf16(1.0f + 0x1p-8f) == 0x3f80);             // tie: to even
+    TEST_ASSERT(cn_f32_to_bf16(1.0f + 3 * 0x1p-8f) == 0x3f82);         // tie: to even (up)
+    TEST_ASSERT(cn_f32_to_bf16(1.0f + 0x1p-8f + 0x1p-20f) == 0x3f81); // above the tie
+    TEST_ASSERT(cn_f32_to_bf16(-3.0f) == 0xc040);
+    TEST_ASSERT(isnan(cn_bf16_to_f32(cn_f32_to_bf16(NAN))));
+}
+
+// The AVX512-BF16 kernel against the instruction's scalar twin, on every tile shape (one
+// voice: 128-, 64- and masked 16-row slices; odd column counts), tiny and huge values.
+static void test_bf16_kernel(void) {
+    enum { MAXR = 256, MAXC = 37 };
+    static float wt[MAXC * MAXR], x[MAXC], y[MAXR], yr[MAXR];
+    static uint32_t wp[(MAXC + 1) / 2 * MAXR], xp[(MAXC + 1) / 2];
+    const int shapes[][2] = {{221, 37}, {128, 128 / 4}, {64, 27}, {13, 1}, {256, 36}};
+    cn_rng r;
+    cn_rng_seed(&r, 11, 0);
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        int rows = shapes[i][0], cols = shapes[i][1];
+        for (int k = 0; k < rows * cols; k++) {
+            float v = cn_rng_normal(&r);
+            wt[k] = k % 97 == 0 ? v * 1e-39f : k % 89 == 0 ? v * 1e30f : v; // subnormal, huge
+        }
+        for (int c = 0; c < cols; c++) x[c] = c % 11 == 3 ? 1e-40f : cn_rng_normal(&r);
+        for (int k = 0; k < rows; k++) y[k] = yr[k] = k % 5 ? cn_rng_normal(&r) : 0.0f;
+        cn_wn_bf16_pack(wp, wt, rows, cols);
+        cn_wn_bf16_pairs(xp, x, cols);
+        cn_wn_matvec_bf16(y, wp, xp, rows, cols);
+        cn_wn_matvec_bf16_ref(yr, wp, xp, rows, cols);
+        TEST_ASSERT_MSG(!memcmp(y, yr, (size_t)rows * sizeof *y), "bf16 kernel != twin at %dx%d", rows, cols);
+    }
+    printf("bf16 matvec: %s == scalar twin on %zu shapes\n", cn_wn_has_bf16() ? "AVX512-BF16 kernel" : "twin (no AVX512-BF16)",
+           sizeof shapes / sizeof *shapes);
 }
 
 static void randomize(cn_wn_model *m, uint64_t seed) {
@@ -56,7 +91,9 @@ static void round_matrices(cn_wn_model *m) {
     }
 }
 
-static void test_stream(void) {
+// A stream of `kind` against the naive reference on itself and against the float model;
+// with `rounded` (halves) also against the float kernel on the rounded weights.
+static void test_stream_kind(int kind, double tol) {
     cn_wn_config cfg;
     cn_wn_config_default(&cfg);
     cfg.n_layers = 6;
@@ -85,31 +122,33 @@ static void test_stream(void) {
     x[0] = 0.0f;
     for (int t = 1; t <= N; t++) x[t] = 0.5f * sinf(0.07f * t) + 0.02f * cn_rng_normal(&r);
     cn_wn_stream *sh, *sr, *sf;
-    TEST_OK(cn_wn_stream_create_ex(m, 1, CN_WN_WEIGHTS_F16, &sh));
+    TEST_OK(cn_wn_stream_create_ex(m, 1, kind, &sh));
     TEST_OK(cn_wn_stream_create_ex(mr, 1, CN_WN_WEIGHTS_F32, &sr));
     TEST_OK(cn_wn_stream_create_ex(m, 1, CN_WN_WEIGHTS_F32, &sf));
-    TEST_ASSERT(cn_wn_stream_weights(sh) == CN_WN_WEIGHTS_F16 && cn_wn_stream_weights(sf) == CN_WN_WEIGHTS_F32);
+    TEST_ASSERT(cn_wn_stream_weights(sh) == kind && cn_wn_stream_weights(sf) == CN_WN_WEIGHTS_F32);
     double maxd = 0.0, scale = 0.0;
     for (int t = 0; t < N; t++) {
         cn_wn_stream_logits(sh, x[t], cond + t * C, lh);
         cn_wn_stream_logits(sr, x[t], cond + t * C, lr);
         cn_wn_stream_logits(sf, x[t], cond + t * C, lf);
-        TEST_ASSERT_MSG(!memcmp(lh, lr, sizeof lh), "half stream != float stream on rounded weights at t=%d", t);
+        if (kind == CN_WN_WEIGHTS_F16)
+            TEST_ASSERT_MSG(!memcmp(lh, lr, sizeof lh), "half stream != float stream on rounded weights at t=%d", t);
         if (t % 37 == 0) {
             cn_wn_naive_logits(sh, x, cond, t, nw, ln);
-            TEST_ASSERT_MSG(!memcmp(lh, ln, sizeof lh), "half stream != naive at t=%d", t);
+            TEST_ASSERT_MSG(!memcmp(lh, ln, sizeof lh), "16-bit stream != naive at t=%d", t);
         }
         for (int k = 0; k < CN_WN_CLASSES; k++) {
             maxd = fmax(maxd, fabs(lh[k] - lf[k]));
             scale = fmax(scale, fabs(lf[k]));
         }
     }
-    printf("half weights (%s kernel): == naive and == float kernel on rounded weights; |half - float| logits "
-           "max %.2e (largest logit %.2f)\n", cn_wn_kernel_name(cn_wn_matvec_kernel()), maxd, scale);
-    TEST_ASSERT(maxd < 2e-3 * (scale > 1.0 ? scale : 1.0));
+    printf("%s weights (%s kernel): == naive%s; |16-bit - float| logits max %.2e (largest logit %.2f)\n",
+           kind == CN_WN_WEIGHTS_F16 ? "half" : "bf16", cn_wn_kernel_name(cn_wn_matvec_kernel()),
+           kind == CN_WN_WEIGHTS_F16 ? " and == float kernel on rounded weights" : "", maxd, scale);
+    TEST_ASSERT(maxd < tol * (scale > 1.0 ? scale : 1.0));
     // Batched: four voices in one product each get the logits they get alone.
     cn_wn_stream *sb;
-    TEST_OK(cn_wn_stream_create_ex(m, 4, CN_WN_WEIGHTS_F16, &sb));
+    TEST_OK(cn_wn_stream_create_ex(m, 4, kind, &sb));
     cn_wn_stream_reset(sh);
     float lb[4 * CN_WN_CLASSES], xb[4], cb[4 * 64];
     TEST_ASSERT(C <= 64);
@@ -121,7 +160,7 @@ static void test_stream(void) {
         }
         cn_wn_stream_logits_batch(sb, voices, 4, xb, cb, lb);
         cn_wn_stream_logits(sh, x[t], cond + t * C, lh);
-        TEST_ASSERT_MSG(!memcmp(lh, lb + 2 * CN_WN_CLASSES, sizeof lh), "batched half voice differs at t=%d", t);
+        TEST_ASSERT_MSG(!memcmp(lh, lb + 2 * CN_WN_CLASSES, sizeof lh), "batched 16-bit voice differs at t=%d", t);
     }
     cn_wn_stream_destroy(sb);
     cn_wn_stream_destroy(sh);
@@ -152,7 +191,9 @@ static void test_auto(void) {
     cfg.skip = 128;
     TEST_OK(cn_wn_create(&cfg, &m));
     TEST_OK(cn_wn_stream_create(m, &s));
-    int want = cn_wn_matvec_kernel() == CN_WN_KERNEL_AVX512 ? CN_WN_WEIGHTS_F16 : CN_WN_WEIGHTS_F32;
+    int want = cn_wn_matvec_kernel() != CN_WN_KERNEL_AVX512 ? CN_WN_WEIGHTS_F32
+               : cn_wn_has_bf16()                          ? CN_WN_WEIGHTS_BF16
+                                                           : CN_WN_WEIGHTS_F16;
     TEST_ASSERT(cn_wn_stream_weights(s) == want);
     cn_wn_stream_destroy(s);
     cn_wn_destroy(m);
@@ -160,7 +201,19 @@ static void test_auto(void) {
 
 int main(void) {
     test_conversions();
-    test_stream();
+    test_bf16_kernel();
+    test_stream_kind(CN_WN_WEIGHTS_F16, 2e-3);
+    if (cn_wn_has_bf16()) {
+        test_stream_kind(CN_WN_WEIGHTS_BF16, 2e-2);
+    } else {
+        cn_wn_config cfg;
+        cn_wn_config_default(&cfg);
+        cn_wn_model *m;
+        cn_wn_stream *s = NULL;
+        TEST_OK(cn_wn_create(&cfg, &m));
+        TEST_ASSERT(cn_wn_stream_create_ex(m, 1, CN_WN_WEIGHTS_BF16, &s) == CN_ERR_ARG && !s); // refused
+        cn_wn_destroy(m);
+    }
     test_auto();
     printf("test_wavenet_half: ok\n");
     return 0;

@@ -166,15 +166,17 @@ int cn_wn_sample(const float *logits, float temperature, float u, float *work);
 typedef struct cn_wn_stream cn_wn_stream;
 cn_status cn_wn_stream_create(const cn_wn_model *m, cn_wn_stream **out); // one voice
 cn_status cn_wn_stream_create_batch(const cn_wn_model *m, int max_voices, cn_wn_stream **out);
-// Weights of a stream: floats, or halves widened in the kernel (cn_wn_half.h; half the
-// bytes to stream per sample, arithmetic in float, results those of the float kernel on
-// the rounded weights). AUTO (what the two functions above use) takes halves when the
-// AVX-512 kernel runs and the float weights exceed CN_WN_F16_ABOVE_BYTES, i.e. would not
-// stay in a core's L2: the shipped models keep exact float weights.
-enum { CN_WN_WEIGHTS_AUTO, CN_WN_WEIGHTS_F32, CN_WN_WEIGHTS_F16 };
+// Weights of a stream (cn_wn_half.h): floats; halves widened in the kernel (half the bytes
+// to stream per sample, arithmetic in float, results those of the float kernel on the
+// rounded weights); or bf16 column pairs for VDPBF16PS (the inputs rounded to bf16 too;
+// only on CPUs with AVX512-BF16, else create fails). AUTO (what the two functions above
+// use) takes 16 bits when the AVX-512 kernel runs and the float weights exceed
+// CN_WN_F16_ABOVE_BYTES, i.e. would not stay in a core's L2 (bf16 where the CPU has it,
+// else halves): the shipped models keep exact float weights.
+enum { CN_WN_WEIGHTS_AUTO, CN_WN_WEIGHTS_F32, CN_WN_WEIGHTS_F16, CN_WN_WEIGHTS_BF16 };
 #define CN_WN_F16_ABOVE_BYTES (1u << 20)
 cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weights, cn_wn_stream **out);
-int cn_wn_stream_weights(const cn_wn_stream *s); // CN_WN_WEIGHTS_F32 or _F16
+int cn_wn_stream_weights(const cn_wn_stream *s); // CN_WN_WEIGHTS_F32, _F16 or _BF16
 void cn_wn_stream_destroy(cn_wn_stream *s);
 void cn_wn_stream_reset(cn_wn_stream *s); // every voice: silence, time 0
 void cn_wn_stream_reset_voice(cn_wn_stream *s, int voice);

@@ -1,17 +1,40 @@
-// cn_wn_half: IEEE 754 half-precision (binary16) conversions for the WaveNet's weights.
-// Generation of a large network is bound by streaming its weights from memory (the 64/64/128
-// comparison network's 2.8 MB of floats do not fit in one core's L2); stored as halves they
-// take half the bytes and are widened back to float in the kernel, where all arithmetic
-// stays in float. Round to nearest even; values beyond the half range saturate to +-65504,
-// below it they become subnormals or zero. Portable C (used once per stream, not per sample).
+// cn_wn_half: reduced-precision weights for the WaveNet's generation. Generation of a large
+// network is bound by streaming its weights (the 64/64/128 comparison network's 2.8 MB of
+// floats do not fit in one core's L2), so large networks keep them in 16 bits:
+//  - IEEE half (binary16), widened to float in the kernel, all arithmetic in float: results
+//    are those of the float kernel on the rounded weights (any AVX-512 CPU);
+//  - bfloat16 in column pairs for VDPBF16PS (AVX512-BF16): the input vector is rounded to
+//    bfloat16 too and each instruction adds two products per float lane; no conversion of
+//    the weights at all. cn_wn_matvec_bf16_ref is the instruction's scalar twin.
+// Round to nearest even. Portable C except cn_wn_matvec_bf16 (the kernel when the CPU has it).
 #ifndef CN_WN_HALF_H
 #define CN_WN_HALF_H
 
 #include <stdint.h>
 
+// Half: values beyond the range saturate to +-65504, below it become subnormals or zero.
 uint16_t cn_f32_to_f16(float x);
 float cn_f16_to_f32(uint16_t h); // exact
-// x rounded to the nearest half, as a float.
 static inline float cn_f16_round(float x) { return cn_f16_to_f32(cn_f32_to_f16(x)); }
+
+// bfloat16: the float's top 16 bits, rounded to nearest even (NaN stays NaN; subnormal
+// floats become signed zeros, as VCVTNE2PS2BF16 converts them).
+uint16_t cn_f32_to_bf16(float x);
+float cn_bf16_to_f32(uint16_t b); // exact
+
+// Pack wt ([cols][rows] floats, the generator's transposed layout) as bf16 column pairs:
+// dst[p * rows + r] = bf16(wt[2p][r]) | bf16(wt[2p + 1][r]) << 16 for p < ceil(cols / 2)
+// (the missing column of an odd count is zero).
+void cn_wn_bf16_pack(uint32_t *dst, const float *wt, int rows, int cols);
+// x[cols] as bf16 pairs the same way: dst[p] = bf16(x[2p]) | bf16(x[2p + 1]) << 16.
+void cn_wn_bf16_pairs(uint32_t *dst, const float *x, int cols);
+static inline int cn_wn_bf16_npairs(int cols) { return (cols + 1) / 2; }
+// y[r] += sum over pairs of both products, exactly as VDPBF16PS computes each lane: the
+// high element's product first, then the low one's, each an FMA rounded to nearest even,
+// bf16 inputs that are subnormal read as zero and subnormal results flushed to zero.
+void cn_wn_matvec_bf16_ref(float *y, const uint32_t *wp, const uint32_t *xp, int rows, int cols);
+// The same through the AVX512-BF16 kernel when the CPU has it (cn_wn_has_bf16), else the twin.
+void cn_wn_matvec_bf16(float *y, const uint32_t *wp, const uint32_t *xp, int rows, int cols);
+int cn_wn_has_bf16(void);
 
 #endif

@@ -141,7 +141,7 @@ void cn_wn_gate(float *z, float *g, int G) {
 }
 
 #ifdef WN_HAVE_AVX2
-static int wn_kernel;
+static int wn_kernel, wn_bf16;
 static pthread_once_t wn_kernel_once = PTHREAD_ONCE_INIT;
 static void wn_detect_kernel(void) {
     int k = CN_WN_KERNEL_GENERIC;
@@ -150,8 +150,18 @@ static void wn_detect_kernel(void) {
         __builtin_cpu_supports("avx512vl"))
         k = CN_WN_KERNEL_AVX512;
     wn_kernel = k;
+    wn_bf16 = k == CN_WN_KERNEL_AVX512 && __builtin_cpu_supports("avx512bf16");
 }
 #endif
+
+int cn_wn_has_bf16(void) {
+#ifdef WN_HAVE_AVX2
+    pthread_once(&wn_kernel_once, wn_detect_kernel);
+    return wn_bf16;
+#else
+    return 0;
+#endif
+}
 
 int cn_wn_matvec_kernel(void) {
 #ifdef WN_HAVE_AVX2
@@ -216,35 +226,49 @@ int cn_wn_sample(const float *logits, float temperature, float u, float *work) {
 // ---- batched matrix products -------------------------------------------------------------------
 
 #ifdef WN_HAVE_AVX2
+#define WN_AVX512_TARGET "avx512f,avx512bw,avx512vl,avx512bf16"
+enum { WN_W_F32, WN_W_F16, WN_W_BF16 }; // how a tile reads its weights (a compile-time constant)
+
 // One tile of the batched product: rows [r, r + 16 RS) of NV voices, RS * NV accumulators
-// held in registers over all columns (RS, NV and HALF are constants at every call, so the
+// held in registers over all columns (RS, NV and MODE are constants at every call, so the
 // loops unroll and the weight load is chosen at compile time). `k` masks the last 16-row
-// slice. Weights are floats (wt) or halves widened to float as they load (wh, HALF = 1).
-// Per element the sum is the one wn_matvec_avx512 computes (FMA, columns in order), so a
-// voice's result does not depend on the batch it is in, and the half tile equals the
-// float tile run on the weights rounded to halves.
-__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) static inline void
-wn_tile_avx512(float *y, int ldy, const float *wt, const uint16_t *wh, const float *x, int ldx, int rows, int cols,
-               int r, const int RS, const int NV, const int HALF, __mmask16 k) {
+// slice. MODE F32: w holds floats [K = cols][rows], x floats; F16: halves widened to float
+// as they load, x floats; BF16: w holds column pairs [K = ceil(cols / 2)][rows] of bf16
+// (one dword per row), x bf16 pairs, and VDPBF16PS adds both products of a pair (see
+// cn_wn_matvec_bf16_ref). Per element the sum is the one of a single voice (columns in
+// order), so a voice's result does not depend on the batch it is in, and the F16 tile
+// equals the F32 tile run on the weights rounded to halves.
+__attribute__((target(WN_AVX512_TARGET), always_inline)) static inline void
+wn_tile_avx512(float *y, int ldy, const void *w, const void *x, int ldx, int rows, int K, int r, const int RS,
+               const int NV, const int MODE, __mmask16 k) {
     __m512 acc[8][8];
 #pragma GCC unroll 8
     for (int v = 0; v < NV; v++)
 #pragma GCC unroll 8
         for (int q = 0; q < RS; q++)
             acc[q][v] = _mm512_maskz_loadu_ps(q == RS - 1 ? k : (__mmask16)0xffff, y + (size_t)v * ldy + r + 16 * q);
-    for (int c = 0; c < cols; c++) {
-        __m512 w[8];
+    for (int c = 0; c < K; c++) {
+        __m512 wv[8];
 #pragma GCC unroll 8
         for (int q = 0; q < RS; q++) {
             const __mmask16 kq = q == RS - 1 ? k : (__mmask16)0xffff;
             const size_t at = (size_t)c * rows + r + 16 * q;
-            w[q] = HALF ? _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(kq, wh + at)) : _mm512_maskz_loadu_ps(kq, wt + at);
+            if (MODE == WN_W_F16) wv[q] = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(kq, (const uint16_t *)w + at));
+            else if (MODE == WN_W_BF16) wv[q] = _mm512_castsi512_ps(_mm512_maskz_loadu_epi32(kq, (const uint32_t *)w + at));
+            else wv[q] = _mm512_maskz_loadu_ps(kq, (const float *)w + at);
         }
 #pragma GCC unroll 8
         for (int v = 0; v < NV; v++) {
-            __m512 xv = _mm512_set1_ps(x[(size_t)v * ldx + c]);
+            if (MODE == WN_W_BF16) {
+                __m512i xv = _mm512_set1_epi32((int)((const uint32_t *)x)[(size_t)v * ldx + c]);
 #pragma GCC unroll 8
-            for (int q = 0; q < RS; q++) acc[q][v] = _mm512_fmadd_ps(w[q], xv, acc[q][v]);
+                for (int q = 0; q < RS; q++)
+                    acc[q][v] = _mm512_dpbf16_ps(acc[q][v], (__m512bh)_mm512_castps_si512(wv[q]), (__m512bh)xv);
+            } else {
+                __m512 xv = _mm512_set1_ps(((const float *)x)[(size_t)v * ldx + c]);
+#pragma GCC unroll 8
+                for (int q = 0; q < RS; q++) acc[q][v] = _mm512_fmadd_ps(wv[q], xv, acc[q][v]);
+            }
         }
     }
 #pragma GCC unroll 8
@@ -254,32 +278,33 @@ wn_tile_avx512(float *y, int ldy, const float *wt, const uint16_t *wh, const flo
             _mm512_mask_storeu_ps(y + (size_t)v * ldy + r + 16 * q, q == RS - 1 ? k : (__mmask16)0xffff, acc[q][v]);
 }
 
-// Y[v][rows] += sum_c X[v][c] * W[c][rows] for n voices: 64-row tiles of 4 voices (16
-// accumulators: each weight slice loaded once for 4 voices, both FMA units busy), then the
-// voices left over, then the rows left over in masked 16-row slices of up to 8 voices.
-// One or two voices take 128-row tiles first: 8 or 16 independent FMA chains instead of 4
-// or 8, which the FMA latency needs (one voice was latency-bound); each element's sum is
-// unchanged, so results do not depend on the tiling.
-__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) static inline void
-wn_matmul_avx512_any(float *y, int ldy, const float *wt, const uint16_t *wh, const float *x, int ldx, int rows,
-                     int cols, int n, const int HALF) {
+// Y[v][rows] += W X[v] for n voices (x elements: floats, or bf16 pairs in BF16 mode, ldx of
+// them per voice): 64-row tiles of 4 voices (16 accumulators: each weight slice loaded once
+// for 4 voices, both FMA units busy), then the voices left over, then the rows left over in
+// masked 16-row slices of up to 8 voices. One or two voices take 128-row tiles first: 8 or
+// 16 independent FMA chains instead of 4 or 8, which the FMA latency needs (one voice was
+// latency-bound); each element's sum is unchanged, so results do not depend on the tiling.
+__attribute__((target(WN_AVX512_TARGET), always_inline)) static inline void
+wn_matmul_avx512_any(float *y, int ldy, const void *w, const void *x, int ldx, int rows, int K, int n,
+                     const int MODE) {
+    const size_t xs = MODE == WN_W_BF16 ? sizeof(uint32_t) : sizeof(float); // bytes per x element
+#define WN_XV(v) ((const char *)x + (size_t)(v) * ldx * xs)
     int r0 = 0;
     if (n <= 2)
         for (; r0 + 128 <= rows; r0 += 128) {
-            if (n == 1) wn_tile_avx512(y, ldy, wt, wh, x, ldx, rows, cols, r0, 8, 1, HALF, 0xffff);
-            else wn_tile_avx512(y, ldy, wt, wh, x, ldx, rows, cols, r0, 8, 2, HALF, 0xffff);
+            if (n == 1) wn_tile_avx512(y, ldy, w, x, ldx, rows, K, r0, 8, 1, MODE, 0xffff);
+            else wn_tile_avx512(y, ldy, w, x, ldx, rows, K, r0, 8, 2, MODE, 0xffff);
         }
     const int r64 = r0 + (rows - r0) / 64 * 64;
     for (int r = r0; r < r64; r += 64) {
         int v = 0;
         for (; v + 4 <= n; v += 4)
-            wn_tile_avx512(y + (size_t)v * ldy, ldy, wt, wh, x + (size_t)v * ldx, ldx, rows, cols, r, 4, 4, HALF, 0xffff);
+            wn_tile_avx512(y + (size_t)v * ldy, ldy, w, WN_XV(v), ldx, rows, K, r, 4, 4, MODE, 0xffff);
         float *yv = y + (size_t)v * ldy;
-        const float *xv = x + (size_t)v * ldx;
         switch (n - v) {
-        case 3: wn_tile_avx512(yv, ldy, wt, wh, xv, ldx, rows, cols, r, 4, 3, HALF, 0xffff); break;
-        case 2: wn_tile_avx512(yv, ldy, wt, wh, xv, ldx, rows, cols, r, 4, 2, HALF, 0xffff); break;
-        case 1: wn_tile_avx512(yv, ldy, wt, wh, xv, ldx, rows, cols, r, 4, 1, HALF, 0xffff); break;
+        case 3: wn_tile_avx512(yv, ldy, w, WN_XV(v), ldx, rows, K, r, 4, 3, MODE, 0xffff); break;
+        case 2: wn_tile_avx512(yv, ldy, w, WN_XV(v), ldx, rows, K, r, 4, 2, MODE, 0xffff); break;
+        case 1: wn_tile_avx512(yv, ldy, w, WN_XV(v), ldx, rows, K, r, 4, 1, MODE, 0xffff); break;
         default: break;
         }
     }
@@ -287,22 +312,55 @@ wn_matmul_avx512_any(float *y, int ldy, const float *wt, const uint16_t *wh, con
         __mmask16 k = rows - r >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (rows - r)) - 1u);
         int v = 0;
         for (; v + 8 <= n; v += 8)
-            wn_tile_avx512(y + (size_t)v * ldy, ldy, wt, wh, x + (size_t)v * ldx, ldx, rows, cols, r, 1, 8, HALF, k);
-        for (; v < n; v++)
-            wn_tile_avx512(y + (size_t)v * ldy, ldy, wt, wh, x + (size_t)v * ldx, ldx, rows, cols, r, 1, 1, HALF, k);
+            wn_tile_avx512(y + (size_t)v * ldy, ldy, w, WN_XV(v), ldx, rows, K, r, 1, 8, MODE, k);
+        for (; v < n; v++) wn_tile_avx512(y + (size_t)v * ldy, ldy, w, WN_XV(v), ldx, rows, K, r, 1, 1, MODE, k);
+    }
+#undef WN_XV
+}
+
+__attribute__((target(WN_AVX512_TARGET))) static void
+wn_matmul_avx512(float *y, int ldy, const float *wt, const float *x, int ldx, int rows, int cols, int n) {
+    wn_matmul_avx512_any(y, ldy, wt, x, ldx, rows, cols, n, WN_W_F32);
+}
+
+__attribute__((target(WN_AVX512_TARGET))) static void
+wn_matmul_avx512_half(float *y, int ldy, const uint16_t *wh, const float *x, int ldx, int rows, int cols, int n) {
+    wn_matmul_avx512_any(y, ldy, wh, x, ldx, rows, cols, n, WN_W_F16);
+}
+
+__attribute__((target(WN_AVX512_TARGET))) static void
+wn_matmul_avx512_bf16(float *y, int ldy, const uint32_t *wp, const uint32_t *xp, int ldx, int rows, int pairs, int n) {
+    wn_matmul_avx512_any(y, ldy, wp, xp, ldx, rows, pairs, n, WN_W_BF16);
+}
+#endif
+
+// cn_wn_bf16_pairs with VCVTNE2PS2BF16: 32 inputs per instruction (the software one costs
+// more than the products it feeds).
+__attribute__((target(WN_AVX512_TARGET))) static void wn_bf16_pairs_avx512(uint32_t *dst, const float *x, int cols) {
+    int c = 0;
+    for (; c + 32 <= cols; c += 32) {
+        __m512bh b = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + c + 16), _mm512_loadu_ps(x + c));
+        _mm512_storeu_si512(dst + c / 2, (__m512i)b);
+    }
+    if (c < cols) {
+        const int left = cols - c; // 1..31
+        const __mmask16 k0 = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u),
+                        k1 = left > 16 ? (__mmask16)((1u << (left - 16)) - 1u) : 0;
+        __m512bh b = _mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(k1, x + c + 16), _mm512_maskz_loadu_ps(k0, x + c));
+        _mm512_mask_storeu_epi32(dst + c / 2, (__mmask16)((1u << ((left + 1) / 2)) - 1u), (__m512i)b);
     }
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vl"))) static void
-wn_matmul_avx512(float *y, int ldy, const float *wt, const float *x, int ldx, int rows, int cols, int n) {
-    wn_matmul_avx512_any(y, ldy, wt, NULL, x, ldx, rows, cols, n, 0);
-}
-
-__attribute__((target("avx512f,avx512bw,avx512vl"))) static void
-wn_matmul_avx512_half(float *y, int ldy, const uint16_t *wh, const float *x, int ldx, int rows, int cols, int n) {
-    wn_matmul_avx512_any(y, ldy, NULL, wh, x, ldx, rows, cols, n, 1);
-}
+void cn_wn_matvec_bf16(float *y, const uint32_t *wp, const uint32_t *xp, int rows, int cols) {
+#ifdef WN_HAVE_AVX2
+    if (cn_wn_has_bf16()) {
+        int pairs = cn_wn_bf16_npairs(cols);
+        wn_matmul_avx512_bf16(y, rows, wp, xp, pairs, rows, pairs, 1);
+        return;
+    }
 #endif
+    cn_wn_matvec_bf16_ref(y, wp, xp, rows, cols);
+}
 
 // The batched product through the run-time kernel: AVX-512 batches the voices; the other
 // kernels run the matrix-vector product per voice (the same sums either way).
@@ -348,6 +406,11 @@ struct cn_wn_stream {
     float *o1_wt;   // [S][S]
     float *o2_wt;   // [S][K]
     uint16_t *half; // the same weights as halves (same layout, offsets from mem), or NULL
+    // ... or as bf16 column pairs: matrix i (in memory order) starts at float offset
+    // bfm[i].foff and bf16 offset bfm[i].boff; xp: the inputs of n voices as bf16 pairs.
+    uint32_t *bf, *xp;
+    struct { size_t foff, boff; } bfm[3 * CN_WN_MAX_LAYERS + 5];
+    int n_bfm, max_pairs;
     size_t qoff[CN_WN_MAX_LAYERS], nq;
     wn_voice_state *voice;          // [max_voices]
     float *h, *hn, *zc, *skip;      // [n][R], [n][R], [n][L*2G], [n][S]
@@ -372,12 +435,23 @@ static void wn_transpose(float *dst, const float *src, int rows, int cols) {
         for (int c = 0; c < cols; c++) dst[(size_t)c * rows + r] = src[(size_t)r * cols + c];
 }
 
-// Half weights where they pay: with AUTO, when the AVX-512 kernel runs and the float
-// weights would not fit in a core's L2 next to the rest.
-static int wn_use_half(int weights, size_t n_weights) {
-    if (weights == CN_WN_WEIGHTS_F16) return 1;
-    return weights == CN_WN_WEIGHTS_AUTO && cn_wn_matvec_kernel() == CN_WN_KERNEL_AVX512 &&
-           n_weights * sizeof(float) > CN_WN_F16_ABOVE_BYTES;
+// 16-bit weights where they pay: with AUTO, when the AVX-512 kernel runs and the float
+// weights would not fit in a core's L2 next to the rest: bf16 pairs where the CPU has
+// VDPBF16PS, else halves.
+static int wn_weights_kind(int weights, size_t n_weights) {
+    if (weights != CN_WN_WEIGHTS_AUTO) return weights;
+    if (cn_wn_matvec_kernel() != CN_WN_KERNEL_AVX512 || n_weights * sizeof(float) <= CN_WN_F16_ABOVE_BYTES)
+        return CN_WN_WEIGHTS_F32;
+    return cn_wn_has_bf16() ? CN_WN_WEIGHTS_BF16 : CN_WN_WEIGHTS_F16;
+}
+
+// Pack each weight matrix (rows x cols, at wt in s->mem) as bf16 column pairs.
+static void wn_pack_bf16(cn_wn_stream *s, const float *wt, int rows, int cols, size_t *boff) {
+    s->bfm[s->n_bfm].foff = (size_t)(wt - s->mem);
+    s->bfm[s->n_bfm].boff = *boff;
+    s->n_bfm++;
+    cn_wn_bf16_pack(s->bf + *boff, wt, rows, cols);
+    *boff += (size_t)cn_wn_bf16_npairs(cols) * rows;
 }
 
 cn_status cn_wn_stream_create_batch(const cn_wn_model *m, int max_voices, cn_wn_stream **out) {
@@ -397,15 +471,32 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
                      (size_t)L * G * R + (size_t)L * G * S + (size_t)C * S + (size_t)S * S + (size_t)S * K;
     size_t per_voice = nq + 2 * CN_WN_HISTORY + 2 * (size_t)R + (size_t)L * 2 * G + (size_t)S + wn_scratch_floats(c);
     cn_wn_stream *s = calloc(1, sizeof *s);
-    const int half = wn_use_half(weights_kind, weights);
+    const int kind = wn_weights_kind(weights_kind, weights);
+    if (kind == CN_WN_WEIGHTS_BF16 && !cn_wn_has_bf16()) {
+        free(s);
+        return cn_fail(CN_ERR_ARG, "wavenet: bf16 weights need a CPU with AVX512-BF16");
+    }
+    const int half = kind == CN_WN_WEIGHTS_F16, bf = kind == CN_WN_WEIGHTS_BF16;
+    // bf16 pairs: every matrix as ceil(cols / 2) dwords per row; inputs of up to maxcols.
+#define NP cn_wn_bf16_npairs
+    const size_t bf_words = (size_t)NP(D) * R + (size_t)NP(C) * L * 2 * G + (size_t)L * NP(2 * R) * 2 * G +
+                            (size_t)L * NP(G) * R + (size_t)L * NP(G) * S + (size_t)NP(C) * S + (size_t)NP(S) * S +
+                            (size_t)NP(S) * K;
+#undef NP
+    int maxcols = D;
+    const int other[4] = {C, 2 * R, G, S};
+    for (int i = 0; i < 4; i++) maxcols = other[i] > maxcols ? other[i] : maxcols;
     if (s) {
         s->mem = calloc(weights + (size_t)V * per_voice, sizeof(float));
         s->voice = calloc((size_t)V, sizeof *s->voice);
         s->pastbuf = calloc((size_t)V, sizeof *s->pastbuf);
         s->half = half ? malloc(weights * sizeof(uint16_t)) : NULL;
+        s->max_pairs = cn_wn_bf16_npairs(maxcols);
+        s->bf = bf ? malloc(bf_words * sizeof(uint32_t)) : NULL;
+        s->xp = bf ? malloc((size_t)V * s->max_pairs * sizeof(uint32_t)) : NULL;
     }
-    if (!s || !s->mem || !s->voice || !s->pastbuf || (half && !s->half)) {
-        if (s) free(s->mem), free(s->voice), free((void *)s->pastbuf), free(s->half);
+    if (!s || !s->mem || !s->voice || !s->pastbuf || (half && !s->half) || (bf && (!s->bf || !s->xp))) {
+        if (s) free(s->mem), free(s->voice), free((void *)s->pastbuf), free(s->half), free(s->bf), free(s->xp);
         free(s);
         return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory for the generator");
     }
@@ -452,6 +543,17 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
         s->half[i] = cn_f32_to_f16(s->mem[i]);
         s->mem[i] = cn_f16_to_f32(s->half[i]);
     }
+    if (bf) { // every matrix, in memory order
+        size_t boff = 0;
+        wn_pack_bf16(s, s->in_wt, R, D, &boff);
+        wn_pack_bf16(s, s->cond_wt, L * 2 * G, C, &boff);
+        for (int l = 0; l < L; l++) wn_pack_bf16(s, s->dil_wt + (size_t)l * 2 * R * 2 * G, 2 * G, 2 * R, &boff);
+        for (int l = 0; l < L; l++) wn_pack_bf16(s, s->res_wt + (size_t)l * G * R, R, G, &boff);
+        for (int l = 0; l < L; l++) wn_pack_bf16(s, s->skip_wt + (size_t)l * G * S, S, G, &boff);
+        wn_pack_bf16(s, s->exc_wt, S, C, &boff);
+        wn_pack_bf16(s, s->o1_wt, S, S, &boff);
+        wn_pack_bf16(s, s->o2_wt, K, S, &boff);
+    }
     size_t off = 0;
     for (int l = 0; l < L; l++) {
         s->qoff[l] = off;
@@ -467,6 +569,18 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
 static void wn_matmul_s(const cn_wn_stream *s, float *y, int ldy, const float *wt, const float *x, int ldx,
                         int rows, int cols, int n) {
 #ifdef WN_HAVE_AVX2
+    if (s->bf) { // find the matrix (binary search on its float offset), pair the inputs
+        const size_t off = (size_t)(wt - s->mem);
+        int lo = 0, hi = s->n_bfm - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) / 2;
+            if (s->bfm[mid].foff <= off) lo = mid;
+            else hi = mid - 1;
+        }
+        for (int v = 0; v < n; v++) wn_bf16_pairs_avx512(s->xp + (size_t)v * s->max_pairs, x + (size_t)v * ldx, cols);
+        wn_matmul_avx512_bf16(y, ldy, s->bf + s->bfm[lo].boff, s->xp, s->max_pairs, rows, cn_wn_bf16_npairs(cols), n);
+        return;
+    }
     if (s->half && cn_wn_matvec_kernel() == CN_WN_KERNEL_AVX512) {
         wn_matmul_avx512_half(y, ldy, s->half + (wt - s->mem), x, ldx, rows, cols, n);
         return;
@@ -479,11 +593,15 @@ cn_status cn_wn_stream_create(const cn_wn_model *m, cn_wn_stream **out) {
     return cn_wn_stream_create_batch(m, 1, out);
 }
 
-int cn_wn_stream_weights(const cn_wn_stream *s) { return s->half ? CN_WN_WEIGHTS_F16 : CN_WN_WEIGHTS_F32; }
+int cn_wn_stream_weights(const cn_wn_stream *s) {
+    return s->half ? CN_WN_WEIGHTS_F16 : s->bf ? CN_WN_WEIGHTS_BF16 : CN_WN_WEIGHTS_F32;
+}
 
 void cn_wn_stream_destroy(cn_wn_stream *s) {
     if (!s) return;
     free(s->half);
+    free(s->bf);
+    free(s->xp);
     free(s->mem);
     free(s->voice);
     free((void *)s->pastbuf);

@@ -39,3 +39,51 @@ float cn_f16_to_f32(uint16_t h) {
     memcpy(&v, &u, sizeof v);
     return v;
 }
+
+uint16_t cn_f32_to_bf16(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    if (isnan(x)) return (uint16_t)((u >> 16) | 0x40u);
+    if (fpclassify(x) == FP_SUBNORMAL) return (uint16_t)((u >> 16) & 0x8000u); // as VCVTNE2PS2BF16
+    u += 0x7fffu + ((u >> 16) & 1u); // round to nearest even (may carry into the exponent: right)
+    return (uint16_t)(u >> 16);
+}
+
+float cn_bf16_to_f32(uint16_t b) {
+    uint32_t u = (uint32_t)b << 16;
+    float v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+void cn_wn_bf16_pack(uint32_t *dst, const float *wt, int rows, int cols) {
+    for (int p = 0; p < cn_wn_bf16_npairs(cols); p++)
+        for (int r = 0; r < rows; r++) {
+            uint32_t lo = cn_f32_to_bf16(wt[(size_t)(2 * p) * rows + r]);
+            uint32_t hi = 2 * p + 1 < cols ? cn_f32_to_bf16(wt[(size_t)(2 * p + 1) * rows + r]) : 0u;
+            dst[(size_t)p * rows + r] = lo | hi << 16;
+        }
+}
+
+void cn_wn_bf16_pairs(uint32_t *dst, const float *x, int cols) {
+    for (int p = 0; p < cn_wn_bf16_npairs(cols); p++) {
+        uint32_t lo = cn_f32_to_bf16(x[2 * p]), hi = 2 * p + 1 < cols ? cn_f32_to_bf16(x[2 * p + 1]) : 0u;
+        dst[p] = lo | hi << 16;
+    }
+}
+
+// A bf16 as the instruction reads it (subnormals as zero) and a result as it writes it.
+static float bf16_daz(uint16_t b) { return (b & 0x7f80u) ? cn_bf16_to_f32(b) : 0.0f * cn_bf16_to_f32(b); }
+static float ftz(float x) { return fpclassify(x) == FP_SUBNORMAL ? copysignf(0.0f, x) : x; }
+
+void cn_wn_matvec_bf16_ref(float *y, const uint32_t *wp, const uint32_t *xp, int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+        float acc = ftz(y[r]);
+        for (int p = 0; p < cn_wn_bf16_npairs(cols); p++) {
+            const uint32_t w = wp[(size_t)p * rows + r], x = xp[p];
+            acc = ftz(fmaf(bf16_daz((uint16_t)(w >> 16)), bf16_daz((uint16_t)(x >> 16)), acc));
+            acc = ftz(fmaf(bf16_daz((uint16_t)w), bf16_daz((uint16_t)x), acc));
+        }
+        y[r] = acc;
+    }
+}
