@@ -13,6 +13,9 @@
 
 uint8_t cn_mulaw_encode(float x);
 float cn_mulaw_decode(uint8_t q);
+// The same curve at a fractional level q in [0, 255] (cn_mulaw_decode(q) for whole q):
+// values between two levels' centres.
+float cn_mulaw_decode_level(float q);
 
 void cn_mulaw_encode_buf(const float *x, uint8_t *q, size_t n);
 void cn_mulaw_decode_buf(const uint8_t *q, float *x, size_t n);

@@ -16,10 +16,12 @@ uint8_t cn_mulaw_encode(float x) {
     return (uint8_t)q;
 }
 
-float cn_mulaw_decode(uint8_t q) {
-    float y = ((float)q + 0.5f) / CN_MULAW_LEVELS * 2.0f - 1.0f;
+float cn_mulaw_decode_level(float q) {
+    float y = (q + 0.5f) / CN_MULAW_LEVELS * 2.0f - 1.0f;
     return copysignf(expm1f(fabsf(y) * log1pf(MU)) / MU, y);
 }
+
+float cn_mulaw_decode(uint8_t q) { return cn_mulaw_decode_level((float)q); }
 
 void cn_mulaw_encode_buf(const float *x, uint8_t *q, size_t n) {
     for (size_t i = 0; i < n; i++) q[i] = cn_mulaw_encode(x[i]);

@@ -2,7 +2,8 @@
 // test_mulaw: mu-law 256 encode/decode. Every level decodes into its own bin and
 // re-encodes to itself; the round-trip error of a dense sweep of [-1, 1] stays within
 // half a level, whose width in x is (1 + mu|x|) ln(1 + mu) / mu / 256; the codes are
-// monotonic and symmetric; out-of-range and NaN inputs clamp.
+// monotonic and symmetric; out-of-range and NaN inputs clamp; fractional levels decode
+// between their neighbours' centres, monotonically.
 #include <stdint.h>
 
 #include "dsp/cn_mulaw.h"
@@ -40,5 +41,13 @@ int main(void) {
     cn_mulaw_encode_buf(xs, qs, 4);
     cn_mulaw_decode_buf(qs, ys, 4);
     for (int i = 0; i < 4; i++) TEST_ASSERT(qs[i] == cn_mulaw_encode(xs[i]) && ys[i] == cn_mulaw_decode(qs[i]));
+    float last = -2.0f;
+    for (int i = 0; i <= 2550; i++) { // levels 0, 0.1, ..., 255
+        float q = (float)i / 10.0f, v = cn_mulaw_decode_level(q);
+        TEST_ASSERT(v > last);
+        last = v;
+        if (i % 10 == 0) TEST_ASSERT(v == cn_mulaw_decode((uint8_t)(i / 10)));
+        else TEST_ASSERT(v > cn_mulaw_decode((uint8_t)(i / 10)) && v < cn_mulaw_decode((uint8_t)(i / 10 + 1)));
+    }
     return 0;
 }

@@ -45,8 +45,27 @@ static void test_matvec(void) {
     }
 }
 
+// Temperature 0's refined peak: a symmetric peak decodes to its level, an asymmetric one
+// between its level and the heavier neighbour, and a second mode far away is ignored.
+static void test_peak(void) {
+    float lg[CN_WN_CLASSES];
+    for (int k = 0; k < CN_WN_CLASSES; k++) lg[k] = -50.0f;
+    lg[100] = 0.0f;
+    lg[99] = lg[101] = -1.0f;
+    TEST_NEAR(cn_wn_peak_value(lg, CN_WN_PEAK_RADIUS), cn_mulaw_decode(100), 1e-7);
+    lg[101] = -0.2f;
+    float v = cn_wn_peak_value(lg, CN_WN_PEAK_RADIUS);
+    TEST_ASSERT(v > cn_mulaw_decode(100) && v < cn_mulaw_decode(101));
+    lg[101] = -1.0f;
+    lg[200] = -0.01f; // another mode, nearly as likely: not averaged in
+    TEST_NEAR(cn_wn_peak_value(lg, CN_WN_PEAK_RADIUS), cn_mulaw_decode(100), 1e-7);
+    lg[0] = 1.0f; // the peak at the edge: only classes that exist
+    TEST_NEAR(cn_wn_peak_value(lg, CN_WN_PEAK_RADIUS), cn_mulaw_decode_level(0.0f), 1e-6);
+}
+
 // Small model, sampled generation: stream vs naive vs training forward.
 static void test_small(void) {
+    test_peak();
     cn_wn_config cfg;
     cn_wn_config_default(&cfg);
     cfg.n_layers = 6;

@@ -159,6 +159,12 @@ const float *cn_wn_acts_logits(const cn_wn_acts *a);
 // Draw a class from logits[K] at temperature T (> 0) with a uniform u in [0, 1).
 // Works in place on a scratch copy `work`[K]. Temperature 0 means argmax.
 int cn_wn_sample(const float *logits, float temperature, float u, float *work);
+// Temperature 0's sample: the most likely class refined between levels, the mean level of
+// the classes within `radius` of it weighted by their probabilities, decoded on the
+// mu-law curve. The 256 levels' quantization noise is a hiss as loud as an instrument's
+// content above 8 kHz; the peak's own spread says where between levels the sample lies.
+#define CN_WN_PEAK_RADIUS 3
+float cn_wn_peak_value(const float *logits, int radius);
 
 // Cached incremental generator: per-layer queues of past residual vectors, for one voice
 // or a batch of voices that share the weights (polyphony: one matrix-matrix product per

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsp/cn_mulaw.h"
 #include "models/wavenet/cn_wavenet.h"
 #include "models/wavenet/cn_wn_half.h"
 
@@ -203,6 +204,21 @@ void cn_wn_matvec_ref(float *y, const float *w, const float *x, int rows, int co
         for (int c = 0; c < cols; c++) s += (double)w[(size_t)r * cols + c] * x[c];
         y[r] += (float)s;
     }
+}
+
+float cn_wn_peak_value(const float *logits, int radius) {
+    int best = 0;
+    for (int k = 1; k < CN_WN_CLASSES; k++)
+        if (logits[k] > logits[best]) best = k;
+    const int lo = best - radius < 0 ? 0 : best - radius,
+              hi = best + radius > CN_WN_CLASSES - 1 ? CN_WN_CLASSES - 1 : best + radius;
+    double sw = 0.0, sk = 0.0;
+    for (int k = lo; k <= hi; k++) {
+        double w = exp((double)(logits[k] - logits[best]));
+        sw += w;
+        sk += w * k;
+    }
+    return cn_mulaw_decode_level((float)(sk / sw));
 }
 
 int cn_wn_sample(const float *logits, float temperature, float u, float *work) {

@@ -83,8 +83,13 @@ void cn_wn_poly_render(cn_wn_poly *p, const int *voices, int n, float *out, int 
         }
         cn_wn_stream_logits_batch(p->stream, voices, n, xprev, cond, logits);
         for (int v = 0; v < n; v++) {
-            int k = cn_wn_sample(logits + (size_t)v * K, p->temperature, cn_rng_uniform(&p->voice[voices[v]].rng), work);
-            xprev[v] = out[(size_t)v * frames + i] = cn_mulaw_decode((uint8_t)k);
+            const float *lg = logits + (size_t)v * K;
+            float x;
+            if (p->temperature > 0.0f)
+                x = cn_mulaw_decode((uint8_t)cn_wn_sample(lg, p->temperature, cn_rng_uniform(&p->voice[voices[v]].rng), work));
+            else
+                x = cn_wn_peak_value(lg, CN_WN_PEAK_RADIUS);
+            xprev[v] = out[(size_t)v * frames + i] = x;
         }
     }
     for (int v = 0; v < n; v++) p->voice[voices[v]].xprev = xprev[v];
