@@ -24,14 +24,15 @@ static void usage(void) {
     printf(
         "usage: continuo train wavenet --data DIR... [options] -o FILE\n"
         "       continuo train wavenet prepare IN.mid --program P [--transpose N] -o OUT.mid\n"
-        "       continuo train wavenet export CKPT -o MODEL\n"
+        "       continuo train wavenet export CKPT -o MODEL [--instruments A,B,...]\n"
         "       continuo train wavenet levels --score OUT.mid --program P [--low L --high H]\n"
         "       continuo train wavenet levels --model MODEL --data DIR... [--lag MS] -o OUT | --check\n"
         "Train the WaveNet on each DIR's NAME.wav files (mono, model rate) with NAME.mid beside\n"
         "them; the instrument is the folder name (e.g. .../flute). 'prepare' writes IN.mid's\n"
         "monophonic notes with General MIDI program P (0..127), moved by N semitones (default 0),\n"
         "for FluidSynth to render.\n"
-        "'export' writes a checkpoint's weights without the optimizer state (a third the size).\n"
+        "'export' writes a checkpoint's weights without the optimizer state (a third the size),\n"
+        "with --instruments only those instruments (in that order).\n"
         "'levels' calibrates the loudness of each pitch against FluidSynth: --score writes a\n"
         "chromatic run (pitches L..H, default 55..91, 0.8 s each, --velocity V, default 100)\n"
         "for FluidSynth\n"
@@ -112,22 +113,49 @@ static int prepare_main(int argc, char **argv) {
 
 // ---- export ----------------------------------------------------------------------------------------
 
-static int export_main(int argc, char **argv) {
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        usage();
-        return 0;
+// "a,b,c" into names; returns how many, or -1 when a name is empty or too long.
+static int split_names(const char *list, char names[][32], int max) {
+    int n = 0;
+    for (const char *p = list;; p++) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (!len || len >= 32 || n == max) return -1;
+        memcpy(names[n], p, len);
+        names[n++][len] = 0;
+        if (!e) return n;
+        p = e;
     }
-    if (argc != 4 || strcmp(argv[2], "-o"))
-        return cn_ui_usage_error(CMD, "export needs CKPT -o MODEL");
+}
+
+static int export_main(int argc, char **argv) {
+    const char *out = NULL, *keep = NULL;
+    const cn_flag flags[] = {
+        {"output", 'o', CN_FLAG_STR, &out, 0, 0, NULL},
+        {"instruments", 0, CN_FLAG_STR, &keep, 0, 0, NULL},
+    };
+    const char *pos[1];
+    int n_pos;
+    int rc = cn_ui_flags_parse(CMD " export", flags, (int)(sizeof flags / sizeof *flags), argc, argv, pos, 1, &n_pos);
+    if (rc == 1) usage();
+    if (rc) return rc == 1 ? 0 : rc;
+    if (n_pos != 1 || !out) return cn_ui_usage_error(CMD, "export needs CKPT -o MODEL [--instruments A,B,...]");
+    char names[CN_WN_MAX_INSTRUMENTS][32];
+    int n_keep = keep ? split_names(keep, names, CN_WN_MAX_INSTRUMENTS) : 0;
+    if (n_keep < 0) return cn_ui_usage_error(CMD, "--instruments wants names separated by commas, got '%s'", keep);
     cn_wn_model *m;
     float *am = NULL, *av = NULL;
     long step = 0;
-    if (cn_wn_load(argv[1], &m, &am, &av, &step)) return cn_ui_error(CMD, NULL);
+    if (cn_wn_load(pos[0], &m, &am, &av, &step)) return cn_ui_error(CMD, NULL);
     free(am);
     free(av);
+    if (n_keep && cn_wn_keep_instruments(&m, names, n_keep)) {
+        cn_wn_destroy(m);
+        return cn_ui_error(CMD, "%s: %s", pos[0], cn_error_message());
+    }
     char prov[512];
-    snprintf(prov, sizeof prov, "continuo train wavenet, step %ld, exported from %s", step, argv[1]);
-    cn_status st = cn_wn_save(m, argv[3], NULL, NULL, step, prov);
+    snprintf(prov, sizeof prov, "continuo train wavenet, step %ld, exported from %s%s%s", step, pos[0],
+             keep ? ", instruments " : "", keep ? keep : "");
+    cn_status st = cn_wn_save(m, out, NULL, NULL, step, prov);
     cn_wn_destroy(m);
     return st ? cn_ui_error(CMD, NULL) : 0;
 }

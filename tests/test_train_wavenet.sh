@@ -75,6 +75,18 @@ grep -q "2 instrument(s)" "$T/log" || fail "fine-tune did not add the instrument
     --preset "$T/ft.safetensors" --instrument saw --rate 16000 2>"$T/log" || {
     cat "$T/log"; fail "render with the fine-tuned model"; }
 [ -s "$T/out.wav" ] || fail "no audio rendered"
+# export --instruments keeps some instruments: saw renders the same, sine is gone.
+"$B" train wavenet export "$T/ft.safetensors" -o "$T/saw.safetensors" --instruments saw || fail "export --instruments"
+"$B" render "$T/train/sine/t1.mid" -o "$T/out-saw.wav" --synth wavenet --preset "$T/saw.safetensors" \
+    --instrument saw --rate 16000 2>/dev/null || fail "render with the kept instrument"
+cmp -s "$T/out.wav" "$T/out-saw.wav" || fail "the kept instrument sounds different"
+err=$("$B" render "$T/train/sine/t1.mid" -o "$T/x.wav" --synth wavenet --preset "$T/saw.safetensors" \
+    --instrument sine --rate 16000 2>&1); [ $? -eq 1 ] || fail "a dropped instrument still renders"
+echo "$err" | grep -q "sine" || fail "error does not name the instrument: $err"
+err=$("$B" train wavenet export "$T/ft.safetensors" -o "$T/x.safetensors" --instruments tuba 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "exporting an unknown instrument: exit $rc"
+one_line "$err"
+[ ! -e "$T/x.safetensors" ] || fail "a file was written for a failed export"
 
 # Corrupt and foreign files: one line, exit 1, naming the file.
 head -c 1000 "$T/m.safetensors" > "$T/cut.safetensors"

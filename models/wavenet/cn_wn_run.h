@@ -56,4 +56,9 @@ int cn_wn_best_offer(cn_wn_best *b, double pitch, double mrstft);
 // mean of the old ones), for fine-tuning on new instruments; *pm is replaced.
 cn_status cn_wn_grow_instruments(cn_wn_model **pm, char names[][32], int n_names);
 
+// A copy of *pm with only the instruments `names` (in that order; each must exist): their
+// embeddings and level tables, every other weight shared; *pm is replaced. For shipping
+// some instruments of a checkpoint (export --instruments).
+cn_status cn_wn_keep_instruments(cn_wn_model **pm, char names[][32], int n_names);
+
 #endif

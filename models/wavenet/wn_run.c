@@ -57,6 +57,40 @@ cn_status cn_wn_grow_instruments(cn_wn_model **pm, char names[][32], int n_names
     return CN_OK;
 }
 
+cn_status cn_wn_keep_instruments(cn_wn_model **pm, char names[][32], int n_names) {
+    cn_wn_model *m = *pm;
+    cn_wn_config cfg = m->cfg;
+    int from[CN_WN_MAX_INSTRUMENTS];
+    if (n_names < 1 || n_names > CN_WN_MAX_INSTRUMENTS) return cn_fail(CN_ERR_ARG, "keep 1..%d instruments", CN_WN_MAX_INSTRUMENTS);
+    for (int i = 0; i < n_names; i++) {
+        if ((from[i] = cn_wn_instrument_index(&m->cfg, names[i])) < 0)
+            return cn_fail(CN_ERR_ARG, "the model has no instrument '%s'", names[i]);
+        for (int j = 0; j < i; j++)
+            if (from[j] == from[i]) return cn_fail(CN_ERR_ARG, "instrument '%s' named twice", names[i]);
+        snprintf(cfg.instruments[i], CN_WN_NAME_MAX, "%s", names[i]);
+    }
+    cfg.n_instruments = n_names;
+    cn_wn_model *g;
+    cn_status st = cn_wn_create(&cfg, &g);
+    if (st) return st;
+    size_t so[CN_WN_NPARAM], sn[CN_WN_NPARAM], oo = 0, on = 0;
+    cn_wn_param_sizes(&m->cfg, so);
+    cn_wn_param_sizes(&cfg, sn);
+    for (int i = 0; i < CN_WN_NPARAM; i++) {
+        if (i == CN_WN_P_EMB)
+            for (int r = 0; r < n_names; r++)
+                memcpy(g->p.emb + (size_t)r * cfg.emb, m->p.emb + (size_t)from[r] * cfg.emb, (size_t)cfg.emb * sizeof(float));
+        else
+            memcpy(g->mem + on, m->mem + oo, so[i] * sizeof(float));
+        oo += so[i];
+        on += sn[i];
+    }
+    for (int r = 0; r < n_names; r++) memcpy(g->level_db[r], m->level_db[from[r]], sizeof g->level_db[r]);
+    cn_wn_destroy(m);
+    *pm = g;
+    return CN_OK;
+}
+
 // ---- checkpoint scores -------------------------------------------------------------------------
 
 typedef struct {
