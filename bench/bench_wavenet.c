@@ -176,8 +176,8 @@ static int bench_speed(const cn_wn_model *m, double seconds) {
            c->n_layers, rf, m->n_params);
     printf("  cached (fast-wavenet queues): %.2fx real time (%.1f us/sample)\n", rtf, 1e6 * tc / n);
     printf("  naive (recompute %d samples): %.5fx real time (%.1f us/sample)\n", rf, rtf_naive, 1e6 * tn);
-    printf("  cached / naive speed-up: %.0fx   target >= 4x real time: %s\n", rtf / rtf_naive,
-           rtf >= 4.0 ? "met" : "NOT met");
+    printf("  cached / naive speed-up: %.0fx   target >= 2x real time per voice: %s\n", rtf / rtf_naive,
+           rtf >= 2.0 ? "met" : "NOT met");
     // kernels on the model's shapes
     const int shapes[3][2] = {{2 * c->gate, 2 * c->res}, {c->skip, c->gate}, {CN_WN_CLASSES, c->skip}};
     const int used = cn_wn_matvec_kernel();

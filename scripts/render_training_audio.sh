@@ -16,8 +16,8 @@ bin=$root/build/continuo
 ntrain=30
 ntest=5
 nvalid=3
-rate=16000
-instruments="flute:73 violin:40 trumpet:56"
+rate=48000
+instruments="flute:73 violin:40 trumpet:56 clarinet:71 piano:0 guitar:24 cello:42:-12 horn:60:-12"
 sf2=/usr/share/sounds/sf2/FluidR3_GM.sf2
 
 usage() {

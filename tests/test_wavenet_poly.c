@@ -108,14 +108,16 @@ int main(void) {
     TEST_ASSERT(stolen == 1);
     free(x);
 
-    // Programs: by family, and as events (channel 1 program 56 = trumpet, against an
-    // explicit trumpet).
+    // Programs: by family (a program's own instrument first when the model has it), and as
+    // events (channel 1 program 71 = clarinet: the Reed family's trumpet in this model,
+    // against an explicit trumpet).
     cn_wn_model *m;
     TEST_OK(cn_wn_load(CN_SRC("presets/wavenet-gm3.safetensors"), &m, NULL, NULL, NULL));
     const struct {
         int program;
         const char *want;
-    } gm[] = {{73, "flute"}, {40, "violin"}, {56, "trumpet"}, {65, "trumpet"}, {0, "violin"}, {19, "flute"}};
+    } gm[] = {{73, "flute"}, {40, "violin"}, {56, "trumpet"}, {65, "trumpet"}, {0, "violin"},
+              {19, "flute"}, {42, "violin"}, {60, "trumpet"}, {71, "trumpet"}}; // gm3: no cello, horn, clarinet
     for (size_t i = 0; i < sizeof gm / sizeof gm[0]; i++) {
         int idx = cn_wn_gm_instrument(&m->cfg, gm[i].program);
         printf("program %3d (%s) -> %s\n", gm[i].program, cn_wn_gm_family(gm[i].program), m->cfg.instruments[idx]);
@@ -123,7 +125,7 @@ int main(void) {
     }
     cn_wn_destroy(m);
     cn_note_event pe[3] = {note(0.0, CN_EV_PROGRAM, 0, 1), note(0.1, CN_EV_NOTE_ON, 69, 1), note(0.6, CN_EV_NOTE_OFF, 69, 1)};
-    pe[0].value = 56;
+    pe[0].value = 71;
     float *a = render(NULL, pe, 3, (int64_t)(RATE), 512, NULL);
     float *b = render("instrument=trumpet", pe + 1, 2, (int64_t)(RATE), 512, NULL);
     TEST_ASSERT(memcmp(a, b, (size_t)RATE * 2 * sizeof *a) == 0);

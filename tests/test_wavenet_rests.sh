@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # LABELS: slow
-# TIMEOUT: 300
+# TIMEOUT: 900
 # test_wavenet_rests: the WaveNet instruments are silent in rests and at the end of a file:
-# A4 for 1 s, a 1 s rest, C5 for 1 s, rendered with each shipped instrument at the model's
-# rate and at 48 kHz. From 0.25 s into the rest its mean and peak are below 1e-3 of full
+# A4 for 1 s, a 1 s rest, C5 for 1 s, rendered with each shipped instrument at 16 and 48 kHz
+# (its model's rate, and resampled). From 0.25 s into the rest its mean and peak are below 1e-3 of full
 # scale (the model alone held an offset of up to 0.18 there), and the file's last
 # millisecond is below 1e-3 (no step at the end); the notes themselves still sound.
 set -uo pipefail
