@@ -131,6 +131,17 @@ int main(void) {
     TEST_ASSERT(memcmp(a, b, (size_t)RATE * 2 * sizeof *a) == 0);
     free(a);
     free(b);
+    // A model file without an instrument: the programs choose among its instruments
+    // (program 60 on the 48 kHz model: its horn).
+    char with[600], alone[512];
+    snprintf(alone, sizeof alone, "model=%s", CN_SRC("presets/wavenet-gm5-48k.safetensors"));
+    snprintf(with, sizeof with, "%s,instrument=horn", alone);
+    pe[0].value = 60;
+    a = render(alone, pe, 3, (int64_t)(RATE), 512, NULL);
+    b = render(with, pe + 1, 2, (int64_t)(RATE), 512, NULL);
+    TEST_ASSERT(memcmp(a, b, (size_t)RATE * 2 * sizeof *a) == 0);
+    free(a);
+    free(b);
     // Pitch bend: A4 bent a whole tone up (the default range, 2 semitones) sounds at B4.
     cn_note_event be[3] = {note(0.0, CN_EV_PITCH_BEND, 0, 0), note(0.1, CN_EV_NOTE_ON, 69, 0),
                            note(0.9, CN_EV_NOTE_OFF, 69, 0)};

@@ -6,7 +6,8 @@
 // (cn_wn_gm.h). create() args (comma-separated
 // key=value): instrument=NAME (uses the preset wavenet-NAME.json), preset=P (a .json path,
 // or a name looked up as P.json / wavenet-P.json in the preset folder), model=FILE (a
-// .safetensors model; with instrument=NAME picks that instrument), programs=1 (each
+// .safetensors model; with instrument=NAME picks that instrument, without one the
+// channels' programs choose among its instruments), programs=1 (each
 // channel's program chooses the instrument from the preset's or model's, as without
 // arguments: for hosts that name the preset by path), seed=S (sampling seed, default 1).
 // The preset folder is $CONTINUO_PRESETS, else the source tree's presets/.

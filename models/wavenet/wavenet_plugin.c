@@ -136,9 +136,9 @@ static cn_status wn_create(const char *args, void **out) {
     }
     char path[WN_PATH_MAX];
 
-    // Neither an instrument nor a preset: the default preset's model, and each channel's
-    // program chooses the instrument.
-    const int from_programs = programs || (!instrument[0] && !preset[0] && !model[0]);
+    // No instrument and no preset (none, or only a model file): each channel's program
+    // chooses the instrument, from the default preset's model or the model given.
+    const int from_programs = programs || (!instrument[0] && !preset[0]);
     if (!model[0]) {
         const char *name = preset[0] ? preset : instrument[0] ? instrument : "flute";
         char pinst[CN_WN_NAME_MAX];
