@@ -1,5 +1,5 @@
 // LABELS: unit
-// TIMEOUT: 300
+// TIMEOUT: 600
 // test_wavenet_shipped.c: the shipped WaveNets (presets/wavenet-gm3.safetensors, 16 kHz, and
 // presets/wavenet-gm5-48k.safetensors, 48 kHz) load and play notes in tune on every
 // instrument: a one-octave D-major run up and down (0.3 s per
