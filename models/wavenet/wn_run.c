@@ -23,42 +23,58 @@ void cn_wn_run_config_default(cn_wn_run_config *c) {
     c->ckpt_every = 200;
 }
 
-cn_status cn_wn_grow_instruments(cn_wn_model **pm, char names[][32], int n_names) {
-    cn_wn_model *m = *pm;
-    cn_wn_config cfg = m->cfg;
-    for (int i = 0; i < n_names; i++) {
-        if (cn_wn_instrument_index(&cfg, names[i]) >= 0) continue;
-        if (cfg.n_instruments >= CN_WN_MAX_INSTRUMENTS)
-            return cn_fail(CN_ERR_RANGE, "more than %d instruments", CN_WN_MAX_INSTRUMENTS);
-        strcpy(cfg.instruments[cfg.n_instruments++], names[i]);
-    }
-    if (cfg.n_instruments == m->cfg.n_instruments) return CN_OK;
-    cn_wn_model *g;
-    cn_status st = cn_wn_create(&cfg, &g);
+// *pm rebuilt with cfg's instrument table: row r of the embedding and of the level table
+// comes from row from[r] of the old model, or (from[r] < 0) is the mean of the old
+// embedding rows, uncalibrated; every other weight is copied.
+static cn_status wn_remap_instruments(cn_wn_model **pm, const cn_wn_config *cfg, const int *from) {
+    cn_wn_model *m = *pm, *g;
+    cn_status st = cn_wn_create(cfg, &g);
     if (st) return st;
     size_t so[CN_WN_NPARAM], sn[CN_WN_NPARAM], oo = 0, on = 0;
     cn_wn_param_sizes(&m->cfg, so);
-    cn_wn_param_sizes(&cfg, sn);
+    cn_wn_param_sizes(cfg, sn);
+    const int E = cfg->emb;
     for (int i = 0; i < CN_WN_NPARAM; i++) {
-        memcpy(g->mem + on, m->mem + oo, so[i] * sizeof(float));
-        if (i == CN_WN_P_EMB)
-            for (int r = m->cfg.n_instruments; r < cfg.n_instruments; r++)
-                for (int j = 0; j < cfg.emb; j++) {
-                    float s = 0.0f;
-                    for (int k = 0; k < m->cfg.n_instruments; k++) s += m->p.emb[k * cfg.emb + j];
-                    g->p.emb[r * cfg.emb + j] = s / (float)m->cfg.n_instruments;
-                }
+        if (i != CN_WN_P_EMB) memcpy(g->mem + on, m->mem + oo, so[i] * sizeof(float));
         oo += so[i];
         on += sn[i];
     }
-    memcpy(g->level_db, m->level_db, sizeof g->level_db); // new instruments: uncalibrated
+    for (int r = 0; r < cfg->n_instruments; r++) {
+        float *row = g->p.emb + (size_t)r * E;
+        if (from[r] >= 0) {
+            memcpy(row, m->p.emb + (size_t)from[r] * E, (size_t)E * sizeof(float));
+            memcpy(g->level_db[r], m->level_db[from[r]], sizeof g->level_db[r]);
+            continue;
+        }
+        for (int j = 0; j < E; j++) {
+            float sum = 0.0f;
+            for (int k = 0; k < m->cfg.n_instruments; k++) sum += m->p.emb[k * E + j];
+            row[j] = sum / (float)m->cfg.n_instruments;
+        }
+    }
     cn_wn_destroy(m);
     *pm = g;
     return CN_OK;
 }
 
+cn_status cn_wn_grow_instruments(cn_wn_model **pm, char names[][32], int n_names) {
+    const cn_wn_model *m = *pm;
+    cn_wn_config cfg = m->cfg;
+    int from[CN_WN_MAX_INSTRUMENTS];
+    for (int r = 0; r < m->cfg.n_instruments; r++) from[r] = r;
+    for (int i = 0; i < n_names; i++) {
+        if (cn_wn_instrument_index(&cfg, names[i]) >= 0) continue;
+        if (cfg.n_instruments >= CN_WN_MAX_INSTRUMENTS)
+            return cn_fail(CN_ERR_RANGE, "more than %d instruments", CN_WN_MAX_INSTRUMENTS);
+        from[cfg.n_instruments] = -1;
+        strcpy(cfg.instruments[cfg.n_instruments++], names[i]);
+    }
+    if (cfg.n_instruments == m->cfg.n_instruments) return CN_OK;
+    return wn_remap_instruments(pm, &cfg, from);
+}
+
 cn_status cn_wn_keep_instruments(cn_wn_model **pm, char names[][32], int n_names) {
-    cn_wn_model *m = *pm;
+    const cn_wn_model *m = *pm;
     cn_wn_config cfg = m->cfg;
     int from[CN_WN_MAX_INSTRUMENTS];
     if (n_names < 1 || n_names > CN_WN_MAX_INSTRUMENTS) return cn_fail(CN_ERR_ARG, "keep 1..%d instruments", CN_WN_MAX_INSTRUMENTS);
@@ -70,25 +86,7 @@ cn_status cn_wn_keep_instruments(cn_wn_model **pm, char names[][32], int n_names
         snprintf(cfg.instruments[i], CN_WN_NAME_MAX, "%s", names[i]);
     }
     cfg.n_instruments = n_names;
-    cn_wn_model *g;
-    cn_status st = cn_wn_create(&cfg, &g);
-    if (st) return st;
-    size_t so[CN_WN_NPARAM], sn[CN_WN_NPARAM], oo = 0, on = 0;
-    cn_wn_param_sizes(&m->cfg, so);
-    cn_wn_param_sizes(&cfg, sn);
-    for (int i = 0; i < CN_WN_NPARAM; i++) {
-        if (i == CN_WN_P_EMB)
-            for (int r = 0; r < n_names; r++)
-                memcpy(g->p.emb + (size_t)r * cfg.emb, m->p.emb + (size_t)from[r] * cfg.emb, (size_t)cfg.emb * sizeof(float));
-        else
-            memcpy(g->mem + on, m->mem + oo, so[i] * sizeof(float));
-        oo += so[i];
-        on += sn[i];
-    }
-    for (int r = 0; r < n_names; r++) memcpy(g->level_db[r], m->level_db[from[r]], sizeof g->level_db[r]);
-    cn_wn_destroy(m);
-    *pm = g;
-    return CN_OK;
+    return wn_remap_instruments(pm, &cfg, from);
 }
 
 // ---- checkpoint scores -------------------------------------------------------------------------
