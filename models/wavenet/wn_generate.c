@@ -348,7 +348,6 @@ __attribute__((target(WN_AVX512_TARGET))) static void
 wn_matmul_avx512_bf16(float *y, int ldy, const uint32_t *wp, const uint32_t *xp, int ldx, int rows, int pairs, int n) {
     wn_matmul_avx512_any(y, ldy, wp, xp, ldx, rows, pairs, n, WN_W_BF16);
 }
-#endif
 
 // cn_wn_bf16_pairs with VCVTNE2PS2BF16: 32 inputs per instruction (the software one costs
 // more than the products it feeds).
@@ -366,6 +365,7 @@ __attribute__((target(WN_AVX512_TARGET))) static void wn_bf16_pairs_avx512(uint3
         _mm512_mask_storeu_epi32(dst + c / 2, (__mmask16)((1u << ((left + 1) / 2)) - 1u), (__m512i)b);
     }
 }
+#endif
 
 void cn_wn_matvec_bf16(float *y, const uint32_t *wp, const uint32_t *xp, int rows, int cols) {
 #ifdef WN_HAVE_AVX2
@@ -580,8 +580,8 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
     return CN_OK;
 }
 
-// The stream's product: its half weights when it has them (wt points into s->mem; the
-// halves sit at the same offset), else the float weights.
+// The stream's product: its bf16 pairs (found by wt's offset in s->mem, inputs paired) or
+// its halves (at wt's offset) when it has them, else the float weights.
 static void wn_matmul_s(const cn_wn_stream *s, float *y, int ldy, const float *wt, const float *x, int ldx,
                         int rows, int cols, int n) {
 #ifdef WN_HAVE_AVX2

@@ -11,7 +11,6 @@
 #include "models/nn/cn_parallel.h"
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_run.h"
-#include "models/wavenet/cn_wn_synth.h"
 
 void cn_wn_run_config_default(cn_wn_run_config *c) {
     memset(c, 0, sizeof *c);
@@ -99,9 +98,8 @@ typedef struct {
     const cn_wn_run_config *c;
     const cn_wn_model *m;
     const cn_wn_dataset *ev;
-    float **audio; // per clip
+    float **audio; // per clip; a clip that could not be rendered is freed and set to NULL
     int64_t *n;
-    int failed;
 } wn_eval_job;
 
 // Worker w renders clips w, w + n, ... (rendering is the costly part and needs no FFTW;
@@ -110,13 +108,11 @@ static void eval_render(void *arg, int worker, int nworkers) {
     wn_eval_job *j = arg;
     for (int i = worker; i < j->ev->n_clips; i += nworkers) {
         const cn_wn_clip *clip = &j->ev->clips[i];
-        cn_wn_synth *s;
-        if (!j->audio[i] || cn_wn_synth_create(j->m, clip->instrument, j->c->eval_temperature, 1, &s)) {
-            j->failed = 1; // read once all workers are joined
-            continue;
+        if (cn_wn_eval_render(j->m, clip->instrument, clip->notes, clip->n_notes, j->n[i], j->c->eval_temperature, 1,
+                              j->audio[i])) {
+            free(j->audio[i]); // only this worker touches clip i
+            j->audio[i] = NULL;
         }
-        cn_wn_synth_render_notes(s, 1, clip->notes, clip->n_notes, j->n[i], j->audio[i]);
-        cn_wn_synth_destroy(s);
     }
 }
 
@@ -127,7 +123,7 @@ static wn_score evaluate(const cn_wn_run_config *c, const cn_wn_model *m, const 
                          char *detail, size_t size) {
     wn_score sc = {-1.0, 0.0};
     int nc = ev->n_clips;
-    wn_eval_job j = {c, m, ev, calloc((size_t)nc, sizeof(float *)), calloc((size_t)nc, sizeof(int64_t)), 0};
+    wn_eval_job j = {c, m, ev, calloc((size_t)nc, sizeof(float *)), calloc((size_t)nc, sizeof(int64_t))};
     cn_status st = j.audio && j.n ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
     for (int i = 0; i < nc && !st; i++) {
         j.n[i] = (int64_t)(c->eval_seconds * m->cfg.sample_rate);
@@ -135,7 +131,8 @@ static wn_score evaluate(const cn_wn_run_config *c, const cn_wn_model *m, const 
         if (!(j.audio[i] = malloc((size_t)(2 * j.n[i] + 1) * sizeof(float)))) st = cn_fail(CN_ERR_NOMEM, "out of memory");
     }
     if (!st) cn_parallel_run(c->o.threads, eval_render, &j);
-    if (!st && j.failed) st = cn_fail(CN_ERR_NOMEM, "rendering a validation clip: %s", cn_error_message());
+    for (int i = 0; i < nc && !st; i++)
+        if (!j.audio[i]) st = cn_fail(CN_ERR_NOMEM, "out of memory rendering validation clip %s", ev->clips[i].name);
     double sum_acc = 0.0, sum_d = 0.0;
     size_t len = 0;
     char *per = malloc(size);
