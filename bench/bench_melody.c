@@ -42,7 +42,8 @@ typedef struct {
     cn_ngram_ltm *ltm;
     cn_event_model *ltm_only, *stm_only, *ngram; // n-gram parts and the baseline
     cn_tf *tf;
-    cn_event_model tf_model; // valid if tf
+    cn_event_model tf_model; // valid if tf: the transformer heard once
+    cn_event_model *tf_ens;  // and as the shipped transposition ensemble
 } models;
 
 static cn_status models_open(const char *model, models *m) {
@@ -61,13 +62,14 @@ static cn_status models_open(const char *model, models *m) {
     if (!st && !found) {
         st = cn_tf_load(path, &m->tf);
         if (!st) st = cn_tf_event_model(m->tf, 1, 0, &m->tf_model);
+        if (!st) st = cn_predictor_tf_ensemble(m->tf, CN_PREDICTOR_SPREAD, &m->tf_ens);
     }
     return st;
 }
 
 static void models_close(models *m) {
-    cn_event_model *all[] = {m->ltm_only, m->stm_only, m->ngram, m->tf ? &m->tf_model : NULL};
-    for (int i = 0; i < 4; i++)
+    cn_event_model *all[] = {m->ltm_only, m->stm_only, m->ngram, m->tf ? &m->tf_model : NULL, m->tf_ens};
+    for (int i = 0; i < 5; i++)
         if (all[i] && all[i]->self) all[i]->destroy(all[i]->self);
     cn_tf_destroy(m->tf);
     cn_ngram_ltm_destroy(m->ltm);
@@ -174,7 +176,7 @@ static void tape_free(tape *t) {
 // Print bits/note of every model (and the transformer's mixtures) on c.
 static int report_bits(models *m, const corpus *c, const char *what, int tf_seen) {
     printf("bits per note on %s (%d tunes, %ld notes; lower is better):\n", what, c->n, c->notes);
-    tape t = {.inner = m->tf ? m->tf_model : (cn_event_model){0}, .recording = 1};
+    tape t = {.inner = m->tf ? *m->tf_ens : (cn_event_model){0}, .recording = 1};
     cn_event_model tm = tape_model(&t), *tf = m->tf ? &tm : NULL;
     struct {
         const char *label;
@@ -183,7 +185,8 @@ static int report_bits(models *m, const corpus *c, const char *what, int tf_seen
         {"n-gram LTM only (nottingham/train)", m->ltm_only, NULL},
         {"n-gram STM only (the tune itself)", m->stm_only, NULL},
         {"n-gram LTM+STM (baseline)", m->ngram, NULL},
-        {"transformer alone", tf, NULL}, // records the tape the next rows replay
+        {"transformer alone, heard once", m->tf ? &m->tf_model : NULL, NULL},
+        {"transformer alone (transposition ensemble)", tf, NULL}, // records the tape replayed below
         {"transformer + n-gram STM", tf, m->stm_only},
         {"transformer + n-gram LTM", tf, m->ltm_only},
         {"transformer + n-gram LTM+STM (shipped)", tf, m->ngram},
@@ -191,14 +194,12 @@ static int report_bits(models *m, const corpus *c, const char *what, int tf_seen
     int rc = 0;
     for (size_t i = 0; i < sizeof rows / sizeof rows[0] && !rc; i++) {
         if (!rows[i].a) {
-            printf("  %-42s (no transformer: see --model)\n", rows[i].label);
+            printf("  %-44s (no transformer: see --model)\n", rows[i].label);
             continue;
         }
         cn_event_model *use = rows[i].a, *mix = NULL;
         if (rows[i].b) {
-            cn_event_model *parts[2] = {rows[i].a, rows[i].b};
-            const double w[2] = {CN_PREDICTOR_TF_WEIGHT, CN_PREDICTOR_NGRAM_WEIGHT};
-            if (cn_mixture_create(parts, w, 2, CN_PREDICTOR_ENTROPY_BIAS, 0, NULL, &mix)) {
+            if (cn_predictor_mix(rows[i].a, rows[i].b, 0, NULL, &mix)) {
                 rc = cn_ui_error(CMD, NULL);
                 break;
             }
@@ -212,7 +213,7 @@ static int report_bits(models *m, const corpus *c, const char *what, int tf_seen
             rc = b < 0 ? cn_ui_error(CMD, NULL) : cn_ui_error(CMD, "transformer replay failed (out of memory)");
             break;
         }
-        printf("  %-42s %7.4f   (%.1f s)%s\n", rows[i].label, b, dt,
+        printf("  %-44s %7.4f   (%.1f s)%s\n", rows[i].label, b, dt,
                tf_seen && rows[i].a == tf ? "  [transformer trained on this style]" : "");
     }
     tape_free(&t);
@@ -564,12 +565,8 @@ int cn_bench_melody(int argc, char **argv) {
         rc = report_train(m.tf, &test, quick);
     }
     cn_event_model *shipped = NULL;
-    if (!rc && m.tf) {
-        cn_event_model *parts[2] = {&m.tf_model, m.ngram};
-        const double w[2] = {CN_PREDICTOR_TF_WEIGHT, CN_PREDICTOR_NGRAM_WEIGHT};
-        if (cn_mixture_create(parts, w, 2, CN_PREDICTOR_ENTROPY_BIAS, 0, "transformer+ngram", &shipped))
-            rc = cn_ui_error(CMD, NULL);
-    }
+    if (!rc && m.tf && cn_predictor_mix(m.tf_ens, m.ngram, 0, "transformer+ngram", &shipped))
+        rc = cn_ui_error(CMD, NULL);
     if (!rc) {
         printf("\n");
         rc = report_sanity(shipped ? shipped : m.ngram, &test, &train, quick ? 10 : 100);
@@ -585,23 +582,44 @@ int cn_bench_melody(int argc, char **argv) {
 // ---- `continuo bench mixture`: the mixture's weights on a validation folder
 
 static void mixture_help(void) {
-    printf("usage: continuo bench mixture [--model FILE|PRESET] [--data DIR]\n"
-           "Bits per note of the transformer mixed with the adaptive n-gram on DIR (default\n"
-           "data/melody/nottingham/valid: tune on a validation split, never on a test split)\n"
-           "for a grid of transformer weights (n-gram weight 1) and entropy biases, the\n"
-           "transformer's answers recorded once and replayed to every cell. The shipped\n"
-           "predictor uses CN_PREDICTOR_TF_WEIGHT %.2f and CN_PREDICTOR_ENTROPY_BIAS %.2f\n"
+    printf("usage: continuo bench mixture [--model FILE|PRESET] [--data DIR] [--spread N]\n"
+           "Bits per note on DIR (default data/melody/nottingham/valid: tune on a validation\n"
+           "split, never on a test split) of the transformer, heard once and as a transposition\n"
+           "ensemble (the tune at -N..+N semitones, mixed), then of the ensemble mixed with the\n"
+           "adaptive n-gram: geometrically for a grid of exponents (transformer x n-gram), and\n"
+           "the arithmetic mixture earlier versions shipped (weight 1.4, entropy bias 0.75). The\n"
+           "ensemble's answers are recorded once and replayed to every cell. The shipped\n"
+           "predictor uses N = CN_PREDICTOR_SPREAD %d and exponents %.2f / %.2f\n"
            "(models/melody/cn_predictor.h); the best cell is printed last.\n"
            "  --model M   transformer preset or .safetensors file (default %s)\n"
-           "  --data DIR  the tunes (default data/melody/nottingham/valid)\n",
-           CN_PREDICTOR_TF_WEIGHT, CN_PREDICTOR_ENTROPY_BIAS, CN_PREDICTOR_DEFAULT_MODEL);
+           "  --data DIR  the tunes (default data/melody/nottingham/valid)\n"
+           "  --spread N  transpositions -N..+N, 0..3 (default %d)\n",
+           CN_PREDICTOR_SPREAD, CN_PREDICTOR_TF_EXPONENT, CN_PREDICTOR_NGRAM_EXPONENT,
+           CN_PREDICTOR_DEFAULT_MODEL, CN_PREDICTOR_SPREAD);
+}
+
+// Bits/note of the recorded ensemble (replayed from its start) mixed with the n-gram.
+static double replayed_mix(tape *t, cn_event_model *tm, cn_event_model *ngram, const corpus *c,
+                           int geometric, const double *w) {
+    cn_event_model *parts[2] = {tm, ngram}, *mix;
+    cn_status st = geometric ? cn_mixture_create_geometric(parts, w, 2, 0, NULL, &mix)
+                             : cn_mixture_create(parts, w, 2, 0.75, 0, NULL, &mix);
+    if (st) return -1;
+    t->pos = 0;
+    double b = bits_per_note(mix, c);
+    mix->destroy(mix->self);
+    if (t->failed) return cn_fail(CN_ERR_NOMEM, "transformer replay failed (out of memory)"), -1;
+    return b;
 }
 
 int cn_bench_mixture(int argc, char **argv) {
     const char *model = CN_PREDICTOR_DEFAULT_MODEL, *data = NULL;
+    long spread = CN_PREDICTOR_SPREAD;
     int n_pos;
-    const cn_flag flags[] = {{"model", 0, CN_FLAG_STR, &model, 0, 0, NULL}, {"data", 0, CN_FLAG_STR, &data, 0, 0, NULL}};
-    int rc = cn_ui_flags_parse(CMD, flags, 2, argc, argv, NULL, 0, &n_pos);
+    const cn_flag flags[] = {{"model", 0, CN_FLAG_STR, &model, 0, 0, NULL},
+                             {"data", 0, CN_FLAG_STR, &data, 0, 0, NULL},
+                             {"spread", 0, CN_FLAG_LONG, &spread, 0, 3, NULL}};
+    int rc = cn_ui_flags_parse(CMD, flags, 3, argc, argv, NULL, 0, &n_pos);
     if (rc == 1) mixture_help();
     if (rc) return rc == 1 ? 0 : rc;
     char dir[CN_PATH_MAX];
@@ -609,44 +627,47 @@ int cn_bench_mixture(int argc, char **argv) {
     corpus c;
     models m;
     if (cn_bench_corpus_load(data ? data : dir, 0, 1, &c)) return cn_ui_error(CMD, NULL);
-    if (models_open(model, &m) || !m.tf) {
+    cn_event_model *ens = NULL;
+    if (models_open(model, &m) || !m.tf || cn_predictor_tf_ensemble(m.tf, (int)spread, &ens)) {
         cn_bench_corpus_free(&c);
         models_close(&m);
         return cn_ui_error(CMD, m.tf ? NULL : "no transformer to mix (see --model)");
     }
     cn_blas_set_threads(1);
-    static const double weights[] = {1.0, 1.4, 2.0, 2.8, 4.0}, biases[] = {0.0, 0.5, 0.75, 1.0, 1.5};
-    tape t = {.inner = m.tf_model, .recording = 1};
+    static const double a_tf[] = {0.5, 0.6, 0.7, 0.8, 0.9, 1.0}, a_ng[] = {0.2, 0.3, 0.4, 0.5};
+    const int n_tf = (int)(sizeof a_tf / sizeof *a_tf), n_ng = (int)(sizeof a_ng / sizeof *a_ng);
+    tape t = {.inner = *ens, .recording = 1};
     cn_event_model tm = tape_model(&t);
-    t.pos = 0;
-    double alone = bits_per_note(&tm, &c), best = 1e9, best_w = 0, best_b = 0;
+    double once = bits_per_note(&m.tf_model, &c), alone = once < 0 ? -1 : bits_per_note(&tm, &c);
+    double best = 1e9, best_tf = 0, best_ng = 0;
     t.recording = 0;
-    printf("continuo bench mixture --model %s on %s (%d tunes, %ld notes)\n", model,
-           data ? data : "data/melody/nottingham/valid", c.n, c.notes);
-    printf("  transformer alone %.4f bits/note\n  weight \\ bias", alone);
-    for (size_t j = 0; j < sizeof biases / sizeof *biases; j++) printf(" %8.2f", biases[j]);
-    printf("\n");
-    for (size_t i = 0; i < sizeof weights / sizeof *weights && !rc && alone >= 0; i++) {
-        printf("  %13.2f", weights[i]);
-        for (size_t j = 0; j < sizeof biases / sizeof *biases && !rc; j++) {
-            cn_event_model *parts[2] = {&tm, m.ngram}, *mix;
-            const double w[2] = {weights[i], CN_PREDICTOR_NGRAM_WEIGHT};
-            if (cn_mixture_create(parts, w, 2, biases[j], 0, NULL, &mix)) {
-                rc = cn_ui_error(CMD, NULL);
-                break;
-            }
-            t.pos = 0;
-            double b = bits_per_note(mix, &c);
-            mix->destroy(mix->self);
-            if (b < 0 || t.failed) rc = cn_ui_error(CMD, b < 0 ? NULL : "transformer replay failed (out of memory)");
+    printf("continuo bench mixture --model %s --spread %ld on %s (%d tunes, %ld notes)\n", model,
+           spread, data ? data : "data/melody/nottingham/valid", c.n, c.notes);
+    printf("  transformer heard once %.4f bits/note\n", once);
+    printf("  transformer alone %.4f bits/note (transpositions -%ld..+%ld)\n", alone, spread, spread);
+    const double lin[2] = {1.4, 1.0};
+    double b_lin = alone < 0 ? -1 : replayed_mix(&t, &tm, m.ngram, &c, 0, lin);
+    printf("  arithmetic mixture (weight 1.4, entropy bias 0.75) %.4f bits/note\n", b_lin);
+    rc = b_lin < 0 ? cn_ui_error(CMD, NULL) : 0;
+    if (!rc) {
+        printf("  geometric: transformer \\ n-gram exponent");
+        for (int j = 0; j < n_ng; j++) printf(" %8.2f", a_ng[j]);
+        printf("\n");
+    }
+    for (int i = 0; i < n_tf && !rc; i++) {
+        printf("  %13.2f", a_tf[i]);
+        for (int j = 0; j < n_ng && !rc; j++) {
+            const double w[2] = {a_tf[i], a_ng[j]};
+            double b = replayed_mix(&t, &tm, m.ngram, &c, 1, w);
+            if (b < 0) rc = cn_ui_error(CMD, NULL);
             printf(" %8.4f", b);
-            if (b < best) best = b, best_w = weights[i], best_b = biases[j];
+            if (b < best) best = b, best_tf = a_tf[i], best_ng = a_ng[j];
         }
         printf("\n");
     }
-    if (alone < 0) rc = cn_ui_error(CMD, NULL);
-    if (!rc) printf("  best: weight %.2f, bias %.2f: %.4f bits/note\n", best_w, best_b, best);
+    if (!rc) printf("  best: exponents %.2f / %.2f: %.4f bits/note\n", best_tf, best_ng, best);
     tape_free(&t);
+    ens->destroy(ens->self);
     models_close(&m);
     cn_bench_corpus_free(&c);
     return rc;

@@ -1,7 +1,8 @@
 // LABELS: unit
 // test_mixture: the factor-wise mixture (cn_mixture.h) is exactly the mixture of the
 // parts' joint event distributions, each factor sums to 1, mixing a model with a copy
-// of itself changes nothing, clones work, and bad arguments are refused.
+// of itself changes nothing, clones work, and bad arguments are refused. The geometric
+// mixture is, factor by factor, the normalised product of the parts' powers.
 #include <string.h>
 
 #include "models/melody/cn_mixture.h"
@@ -95,6 +96,53 @@ int main(void) {
         TEST_OK(mix->observe(mix->self, &tune[t]));
     }
     mix->destroy(mix->self);
+
+    // Geometric: each factor == prod_i P_i^a_i / Z, computed here from the parts' rows.
+    TEST_OK(cn_ngram_create(&cl, ltm, "ltm", &a));
+    TEST_OK(cn_ngram_create(&cs, NULL, "stm", &b));
+    parts[0] = a;
+    parts[1] = b;
+    const double ex[2] = {0.6, 0.5};
+    TEST_OK(cn_mixture_create_geometric(parts, ex, 2, 0, NULL, &mix));
+    TEST_OK(mix->reset(mix->self, &unknown));
+    TEST_OK(a->reset(a->self, &unknown));
+    TEST_OK(b->reset(b->self, &unknown));
+    for (int t = 0; t < 12; t++) {
+        float pm[CN_EV_NPITCH], pa[CN_EV_NPITCH], pb[CN_EV_NPITCH];
+        mix->pitch_probs(mix->self, pm);
+        a->pitch_probs(a->self, pa);
+        b->pitch_probs(b->self, pb);
+        double z = 0;
+        for (int q = 0; q < CN_EV_NPITCH; q++) z += pow(pa[q], 0.6) * pow(pb[q], 0.5);
+        for (int q = 0; q < CN_EV_NPITCH; q++)
+            TEST_NEAR(pm[q], pow(pa[q], 0.6) * pow(pb[q], 0.5) / z, 1e-6);
+        float rm[CN_EV_NREST], ra[CN_EV_NREST], rb[CN_EV_NREST];
+        mix->rest_probs(mix->self, tune[t].pitch, tune[t].dur, rm);
+        a->rest_probs(a->self, tune[t].pitch, tune[t].dur, ra);
+        b->rest_probs(b->self, tune[t].pitch, tune[t].dur, rb);
+        z = 0;
+        for (int q = 0; q < CN_EV_NREST; q++) z += pow(ra[q], 0.6) * pow(rb[q], 0.5);
+        for (int q = 0; q < CN_EV_NREST; q++)
+            TEST_NEAR(rm[q], pow(ra[q], 0.6) * pow(rb[q], 0.5) / z, 1e-6);
+        sums(mix, tune[t].pitch, tune[t].dur);
+        TEST_OK(mix->observe(mix->self, &tune[t]));
+        TEST_OK(a->observe(a->self, &tune[t]));
+        TEST_OK(b->observe(b->self, &tune[t]));
+    }
+    mix->destroy(mix->self);
+    // A model mixed geometrically with itself, exponents summing to 1, is itself.
+    parts[1] = a;
+    const double half[2] = {0.5, 0.5};
+    TEST_OK(cn_mixture_create_geometric(parts, half, 2, 0, NULL, &mix));
+    TEST_OK(mix->reset(mix->self, &unknown));
+    for (int t = 0; t < 12; t++) {
+        TEST_NEAR(joint(mix, &tune[t]), joint(a, &tune[t]), 1e-5 * joint(a, &tune[t]));
+        TEST_OK(mix->observe(mix->self, &tune[t]));
+    }
+    mix->destroy(mix->self);
+    TEST_ASSERT(cn_mixture_create_geometric(parts, NULL, 2, 0, NULL, &mix) == CN_ERR_ARG);
+    a->destroy(a->self);
+    b->destroy(b->self);
 
     // Bad arguments.
     TEST_OK(cn_ngram_create(&cs, NULL, "stm", &b));

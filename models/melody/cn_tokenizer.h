@@ -45,5 +45,7 @@ void cn_tune_set_free(cn_tune_set *set);
 // Transpose events by `semis` and shift the key; returns 0 and changes nothing when a
 // pitch would leave 0..127, 1 when applied.
 int cn_tok_transpose(cn_mevent *ev, int n, cn_melody_cond *cond, int semis);
+// A key index (0..23, or -1 = unknown, kept) moved by `semis`: the tonic moves, the mode stays.
+int cn_key_transpose(int key, int semis);
 
 #endif

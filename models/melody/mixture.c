@@ -13,7 +13,7 @@ typedef struct mix {
     cn_event_model iface; // iface.self == this
     cn_event_model parts[CN_MIXTURE_MAX]; // copies of the parts' vtables + self
     double base_w[CN_MIXTURE_MAX], w[CN_MIXTURE_MAX];
-    int n, own;
+    int n, own, geometric;
     double bias;
     float pp[CN_MIXTURE_MAX][CN_EV_NPITCH]; // parts' pitch probs, valid if have_p
     float dp[CN_MIXTURE_MAX][CN_EV_NDUR];   // parts' dur probs for dur_pitch, valid if have_d
@@ -61,12 +61,28 @@ static void mix_rows(const mix *m, const double *a, const float *const *rows, in
     for (int s = 0; s < len; s++) out[s] = (float)(acc[s] / z);
 }
 
+// out = prod_i rows_i^w_i, normalised (in logs, so tiny probabilities stay apart; a
+// zero counts as 1e-30 so one part's zero cannot leave nothing).
+static void geo_rows(const mix *m, const float *const *rows, int len, float *out) {
+    double l[CN_EV_NPITCH], top = -INFINITY, z = 0;
+    for (int s = 0; s < len; s++) {
+        l[s] = 0;
+        for (int i = 0; i < m->n; i++) l[s] += m->w[i] * log(rows[i][s] > 1e-30f ? rows[i][s] : 1e-30);
+        if (l[s] > top) top = l[s];
+    }
+    for (int s = 0; s < len; s++) z += l[s] = exp(l[s] - top);
+    for (int s = 0; s < len; s++) out[s] = (float)(l[s] / z);
+}
+
 static void mix_pitch_probs(void *self, float out[CN_EV_NPITCH]) {
     mix *m = self;
     ensure_pitch(m);
     const float *rows[CN_MIXTURE_MAX];
     for (int i = 0; i < m->n; i++) rows[i] = m->pp[i];
-    mix_rows(m, m->w, rows, CN_EV_NPITCH, out);
+    if (m->geometric)
+        geo_rows(m, rows, CN_EV_NPITCH, out);
+    else
+        mix_rows(m, m->w, rows, CN_EV_NPITCH, out);
 }
 
 static void mix_dur_probs(void *self, int pitch, float out[CN_EV_NDUR]) {
@@ -78,7 +94,10 @@ static void mix_dur_probs(void *self, int pitch, float out[CN_EV_NDUR]) {
         a[i] = m->w[i] * m->pp[i][pitch];
         rows[i] = m->dp[i];
     }
-    mix_rows(m, a, rows, CN_EV_NDUR, out);
+    if (m->geometric)
+        geo_rows(m, rows, CN_EV_NDUR, out);
+    else
+        mix_rows(m, a, rows, CN_EV_NDUR, out);
 }
 
 static void mix_rest_probs(void *self, int pitch, int dur, float out[CN_EV_NREST]) {
@@ -92,7 +111,10 @@ static void mix_rest_probs(void *self, int pitch, int dur, float out[CN_EV_NREST
         m->parts[i].rest_probs(m->parts[i].self, pitch, dur, r[i]);
         rows[i] = r[i];
     }
-    mix_rows(m, a, rows, CN_EV_NREST, out);
+    if (m->geometric)
+        geo_rows(m, rows, CN_EV_NREST, out);
+    else
+        mix_rows(m, a, rows, CN_EV_NREST, out);
 }
 
 static cn_status mix_reset(void *self, const cn_melody_cond *cond) {
@@ -166,9 +188,9 @@ static int all_clone(cn_event_model *const *parts, int n) {
     return 1;
 }
 
-cn_status cn_mixture_create(cn_event_model *const *parts, const double *weights, int n,
-                            double entropy_bias, int own, const char *name,
-                            cn_event_model **out) {
+static cn_status create(cn_event_model *const *parts, const double *weights, int n,
+                       double entropy_bias, int geometric, int own, const char *name,
+                       cn_event_model **out) {
     cn_status st = CN_OK;
     if (!parts || !out || n < 2 || n > CN_MIXTURE_MAX)
         st = cn_fail(CN_ERR_ARG, "a mixture needs 2..%d models, got %d", CN_MIXTURE_MAX, n);
@@ -187,6 +209,7 @@ cn_status cn_mixture_create(cn_event_model *const *parts, const double *weights,
     m->n = n;
     m->own = own;
     m->bias = entropy_bias;
+    m->geometric = geometric;
     size_t len = 0;
     for (int i = 0; i < n; i++) {
         m->parts[i] = *parts[i];
@@ -206,4 +229,20 @@ cn_status cn_mixture_create(cn_event_model *const *parts, const double *weights,
                                 .destroy = mix_destroy};
     *out = &m->iface;
     return CN_OK;
+}
+
+cn_status cn_mixture_create(cn_event_model *const *parts, const double *weights, int n,
+                            double entropy_bias, int own, const char *name,
+                            cn_event_model **out) {
+    return create(parts, weights, n, entropy_bias, 0, own, name, out);
+}
+
+cn_status cn_mixture_create_geometric(cn_event_model *const *parts, const double *a, int n,
+                                      int own, const char *name, cn_event_model **out) {
+    if (!a) {
+        if (own && parts)
+            for (int i = 0; i < n; i++) parts[i]->destroy(parts[i]->self);
+        return cn_fail(CN_ERR_ARG, "a geometric mixture needs its exponents");
+    }
+    return create(parts, a, n, 0, 1, own, name, out);
 }

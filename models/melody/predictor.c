@@ -5,6 +5,7 @@
 #include "models/melody/cn_mixture.h"
 #include "core/cn_paths.h"
 #include "models/melody/cn_predictor.h"
+#include "models/melody/cn_transposed.h"
 
 // A melody preset: the transformer file it names (cn_preset_read_info).
 static cn_status read_preset(const char *json_path, char *path, size_t size) {
@@ -62,6 +63,33 @@ static void base_name(const char *path, char *out, size_t size) {
     if (dot && dot != out) *dot = 0;
 }
 
+cn_status cn_predictor_tf_ensemble(cn_tf *tf, int spread, cn_event_model **out) {
+    cn_return_val_if_fail(tf && out && spread >= 0 && 2 * spread + 1 <= CN_MIXTURE_MAX, CN_ERR_ARG);
+    int n = 0;
+    cn_event_model *views[CN_MIXTURE_MAX];
+    cn_status st = CN_OK;
+    for (int s = -spread; s <= spread && !st; s++) {
+        cn_event_model em;
+        st = cn_tf_event_model(tf, 1, 0, &em);
+        if (!st) st = cn_transposed_create(&em, s, 1, &views[n]);
+        if (!st) n++;
+    }
+    if (!st && n == 1) {
+        *out = views[0];
+        return CN_OK;
+    }
+    if (!st) return cn_mixture_create(views, NULL, n, 0, 1, "transformer", out);
+    for (int i = 0; i < n; i++) views[i]->destroy(views[i]->self);
+    return st;
+}
+
+cn_status cn_predictor_mix(cn_event_model *tf, cn_event_model *ngram, int own, const char *name,
+                           cn_event_model **out) {
+    cn_event_model *parts[2] = {tf, ngram};
+    const double a[2] = {CN_PREDICTOR_TF_EXPONENT, CN_PREDICTOR_NGRAM_EXPONENT};
+    return cn_mixture_create_geometric(parts, a, 2, own, name, out);
+}
+
 cn_status cn_predictor_open(const cn_predictor_opts *opts, cn_predictor *p) {
     cn_return_val_if_fail(opts && p && !(opts->ngram_only && opts->transformer_only), CN_ERR_ARG);
     memset(p, 0, sizeof *p);
@@ -71,12 +99,12 @@ cn_status cn_predictor_open(const cn_predictor_opts *opts, cn_predictor *p) {
         if (!st) st = cn_tf_load(p->model_path, &p->tf);
     }
     char base[128];
+    int spread = opts->single_pass ? 0 : CN_PREDICTOR_SPREAD;
     if (!st && opts->transformer_only) {
-        if ((st = cn_tf_event_model(p->tf, 1, 0, &p->tf_model))) {
+        if ((st = cn_predictor_tf_ensemble(p->tf, spread, &p->model))) {
             cn_predictor_close(p);
             return st;
         }
-        p->model = &p->tf_model;
         base_name(p->model_path, base, sizeof base);
         snprintf(p->name, sizeof p->name, "%s", base);
         return CN_OK;
@@ -93,7 +121,8 @@ cn_status cn_predictor_open(const cn_predictor_opts *opts, cn_predictor *p) {
         snprintf(p->name, sizeof p->name, "ngram");
         return CN_OK;
     }
-    if (!st) st = cn_tf_event_model(p->tf, 1, 0, &p->tf_model);
+    cn_event_model *tf_model = NULL;
+    if (!st) st = cn_predictor_tf_ensemble(p->tf, spread, &tf_model);
     if (st) {
         if (ngram) ngram->destroy(ngram->self);
         cn_predictor_close(p);
@@ -101,9 +130,7 @@ cn_status cn_predictor_open(const cn_predictor_opts *opts, cn_predictor *p) {
     }
     base_name(p->model_path, base, sizeof base);
     snprintf(p->name, sizeof p->name, "%s+ngram", base);
-    cn_event_model *parts[2] = {&p->tf_model, ngram};
-    const double w[2] = {CN_PREDICTOR_TF_WEIGHT, CN_PREDICTOR_NGRAM_WEIGHT};
-    st = cn_mixture_create(parts, w, 2, CN_PREDICTOR_ENTROPY_BIAS, 1, p->name, &p->model);
+    st = cn_predictor_mix(tf_model, ngram, 1, p->name, &p->model);
     if (st) cn_predictor_close(p); // the mixture destroyed its parts
     return st;
 }

@@ -135,6 +135,10 @@ int cn_tok_transpose(cn_mevent *ev, int n, cn_melody_cond *cond, int semis) {
     for (int i = 0; i < n; i++)
         if (ev[i].pitch + semis < 0 || ev[i].pitch + semis >= CN_EV_NPITCH) return 0;
     for (int i = 0; i < n; i++) ev[i].pitch += semis;
-    if (cond->key >= 0) cond->key = ((cond->key % 12 + semis) % 12 + 12) % 12 + 12 * (cond->key / 12);
+    cond->key = cn_key_transpose(cond->key, semis);
     return 1;
+}
+
+int cn_key_transpose(int key, int semis) {
+    return key < 0 ? key : ((key % 12 + semis) % 12 + 12) % 12 + 12 * (key / 12);
 }
