@@ -151,6 +151,19 @@ void cn_tf_state_reset(cn_tf_state *s, const cn_melody_cond *cond);
 void cn_tf_state_observe(cn_tf_state *s, const cn_mevent *e);
 const float *cn_tf_state_hidden(const cn_tf_state *s); // predicts the next event, [C]
 
+// n <= CN_TF_MAX_BATCH cached states of one model that observe one event each at every
+// step (one tune heard at several transpositions): each weight matrix is read once per
+// step for all of them. State i's hidden state equals a lone state's fed the same events
+// up to float rounding (the batched products sum in another order).
+#define CN_TF_MAX_BATCH 8
+typedef struct cn_tf_batch cn_tf_batch;
+cn_status cn_tf_batch_create(const cn_tf *m, int n, cn_tf_batch **out);
+cn_status cn_tf_batch_clone(const cn_tf_batch *b, cn_tf_batch **out);
+void cn_tf_batch_destroy(cn_tf_batch *b);
+void cn_tf_batch_reset(cn_tf_batch *b, const cn_melody_cond cond[]); // cond[n]
+void cn_tf_batch_observe(cn_tf_batch *b, const cn_mevent ev[]);      // ev[n]
+const float *cn_tf_batch_hidden(const cn_tf_batch *b, int i);
+
 // Wrap a state as a cn_event_model (name "transformer"). The model `m` must outlive it;
 // `own_model` = 1 makes destroy also free m.
 cn_status cn_tf_event_model(cn_tf *m, int use_cache, int own_model, cn_event_model *out);

@@ -15,4 +15,7 @@
 cn_status cn_transposed_create(const cn_event_model *inner, int semis, int own,
                                cn_event_model **out);
 
+// The pitch a view `semis` away hears for `pitch`: moved, then folded by octaves into 0..127.
+int cn_transposed_pitch(int pitch, int semis);
+
 #endif

@@ -5,6 +5,7 @@
 #include "models/melody/cn_mixture.h"
 #include "core/cn_paths.h"
 #include "models/melody/cn_predictor.h"
+#include "models/melody/cn_tf_ensemble.h"
 #include "models/melody/cn_transposed.h"
 
 // A melody preset: the transformer file it names (cn_preset_read_info).
@@ -64,23 +65,11 @@ static void base_name(const char *path, char *out, size_t size) {
 }
 
 cn_status cn_predictor_tf_ensemble(cn_tf *tf, int spread, cn_event_model **out) {
-    cn_return_val_if_fail(tf && out && spread >= 0 && 2 * spread + 1 <= CN_MIXTURE_MAX, CN_ERR_ARG);
-    int n = 0;
-    cn_event_model *views[CN_MIXTURE_MAX];
-    cn_status st = CN_OK;
-    for (int s = -spread; s <= spread && !st; s++) {
-        cn_event_model em;
-        st = cn_tf_event_model(tf, 1, 0, &em);
-        if (!st) st = cn_transposed_create(&em, s, 1, &views[n]);
-        if (!st) n++;
-    }
-    if (!st && n == 1) {
-        *out = views[0];
-        return CN_OK;
-    }
-    if (!st) return cn_mixture_create(views, NULL, n, 0, 1, "transformer", out);
-    for (int i = 0; i < n; i++) views[i]->destroy(views[i]->self);
-    return st;
+    cn_return_val_if_fail(tf && out && spread >= 0, CN_ERR_ARG);
+    if (spread) return cn_tf_ensemble_create(tf, spread, out);
+    cn_event_model em; // heard once: the plain model, behind a view of 0 semitones
+    cn_status st = cn_tf_event_model(tf, 1, 0, &em);
+    return st ? st : cn_transposed_create(&em, 0, 1, out);
 }
 
 cn_status cn_predictor_mix(cn_event_model *tf, cn_event_model *ngram, int own, const char *name,

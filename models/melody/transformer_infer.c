@@ -133,63 +133,72 @@ static void attention_matvec(float *restrict y, const float *restrict x, const f
     }
 }
 
-// One token through every layer at position s->pos, appending its keys and values to
-// the cache; leaves the final hidden state in s->h. x holds the token's embedding.
-static void step_token(cn_tf_state *s) {
-    const cn_tf *m = s->m;
+// Scratch rows of n tokens stepped together: [n][C] x (the tokens' embeddings in), xn, y;
+// [n][3C] qkv; [n][4C] fc. A state's own scratch is a batch of one.
+typedef struct rows {
+    float *x, *xn, *qkv, *y, *fc;
+} rows;
+
+static rows own_rows(cn_tf_state *s) { return (rows){s->x, s->xn, s->qkv, s->y, s->fc}; }
+
+// One token per state through every layer at position pos (the same for all), each
+// appending its keys and values to its own cache; leaves the final hidden states in
+// ss[i]->h. The matrix products take all n tokens at once (one pass over the weights).
+static void step_rows(cn_tf_state *const *ss, int n, const rows *r) {
+    const cn_tf *m = ss[0]->m;
     const cn_tf_weights *w = &m->w;
     int C = m->cfg.d_model, H = m->cfg.n_heads, hs = C / H, half = hs / 2, T = m->cfg.ctx;
-    int t = s->pos;
-    float mean, rstd, scale = 1.0f / sqrtf((float)hs);
+    int t = ss[0]->pos;
+    float mean[CN_TF_MAX_BATCH], rstd[CN_TF_MAX_BATCH], scale = 1.0f / sqrtf((float)hs);
+    const float *cs = m->rope_cos + (size_t)t * half, *sn = m->rope_sin + (size_t)t * half;
     for (int l = 0; l < m->cfg.n_layers; l++) {
-        float *K = s->k + (size_t)l * T * C, *V = s->v + (size_t)l * T * C;
-        cn_layernorm_forward(s->xn, &mean, &rstd, s->x, w->ln1_g + l * C,
-                             w->ln1_b + l * C, 1, C);
-        cn_matmul_forward(s->qkv, s->xn, w->qkv_w + (size_t)l * 3 * C * C,
-                          w->qkv_b + l * 3 * C, 1, C, 3 * C);
-        const float *cs = m->rope_cos + (size_t)t * half, *sn = m->rope_sin + (size_t)t * half;
-        for (int part = 0; part < 2; part++)
-            for (int h = 0; h < H; h++) {
-                float *vv = s->qkv + part * C + h * hs;
-                for (int i = 0; i < half; i++) {
-                    float a = vv[i], b = vv[i + half];
-                    vv[i] = a * cs[i] - b * sn[i];
-                    vv[i + half] = a * sn[i] + b * cs[i];
+        cn_layernorm_forward(r->xn, mean, rstd, r->x, w->ln1_g + l * C, w->ln1_b + l * C, n, C);
+        cn_matmul_forward(r->qkv, r->xn, w->qkv_w + (size_t)l * 3 * C * C, w->qkv_b + l * 3 * C, n, C, 3 * C);
+        for (int b = 0; b < n; b++) {
+            cn_tf_state *s = ss[b];
+            float *qkv = r->qkv + (size_t)b * 3 * C, *K = s->k + (size_t)l * T * C, *V = s->v + (size_t)l * T * C;
+            for (int part = 0; part < 2; part++)
+                for (int h = 0; h < H; h++) {
+                    float *vv = qkv + part * C + h * hs;
+                    for (int i = 0; i < half; i++) {
+                        float a = vv[i], c = vv[i + half];
+                        vv[i] = a * cs[i] - c * sn[i];
+                        vv[i + half] = a * sn[i] + c * cs[i];
+                    }
                 }
+            for (int c = 0; c < C; c++) K[(size_t)c * T + t] = qkv[C + c]; // row c = (head, i)
+            memcpy(V + (size_t)t * C, qkv + 2 * C, C * sizeof(float));
+            for (int h = 0; h < H; h++) {
+                attention_matvec(s->sc, qkv + h * hs, K + (size_t)h * hs * T, t + 1, hs, T); // scores
+                for (int j = 0; j <= t; j++) s->sc[j] *= scale;
+                cn_softmax(s->sc, t + 1);
+                attention_matvec(r->y + (size_t)b * C + h * hs, s->sc, V + h * hs, hs, t + 1, C); // mix
             }
-        for (int c = 0; c < C; c++) K[(size_t)c * T + t] = s->qkv[C + c]; // row c = (head, i)
-        memcpy(V + (size_t)t * C, s->qkv + 2 * C, C * sizeof(float));
-        for (int h = 0; h < H; h++) {
-            attention_matvec(s->sc, s->qkv + h * hs, K + (size_t)h * hs * T, t + 1, hs, T); // scores
-            for (int j = 0; j <= t; j++) s->sc[j] *= scale;
-            cn_softmax(s->sc, t + 1);
-            attention_matvec(s->y + h * hs, s->sc, V + h * hs, hs, t + 1, C); // mix
         }
-        cn_matmul_forward(s->xn, s->y, w->att_w + (size_t)l * C * C,
-                          w->att_b + l * C, 1, C, C);
-        for (int i = 0; i < C; i++) s->x[i] += s->xn[i];
-        cn_layernorm_forward(s->xn, &mean, &rstd, s->x, w->ln2_g + l * C,
-                             w->ln2_b + l * C, 1, C);
-        cn_matmul_forward(s->fc, s->xn, w->fc_w + (size_t)l * 4 * C * C,
-                          w->fc_b + l * 4 * C, 1, C, 4 * C);
-        cn_gelu_forward(s->fc, s->fc, (size_t)4 * C);
-        cn_matmul_forward(s->xn, s->fc, w->proj_w + (size_t)l * 4 * C * C,
-                          w->proj_b + l * C, 1, 4 * C, C);
-        for (int i = 0; i < C; i++) s->x[i] += s->xn[i];
+        cn_matmul_forward(r->xn, r->y, w->att_w + (size_t)l * C * C, w->att_b + l * C, n, C, C);
+        for (size_t i = 0; i < (size_t)n * C; i++) r->x[i] += r->xn[i];
+        cn_layernorm_forward(r->xn, mean, rstd, r->x, w->ln2_g + l * C, w->ln2_b + l * C, n, C);
+        cn_matmul_forward(r->fc, r->xn, w->fc_w + (size_t)l * 4 * C * C, w->fc_b + l * 4 * C, n, C, 4 * C);
+        cn_gelu_forward(r->fc, r->fc, (size_t)n * 4 * C);
+        cn_matmul_forward(r->xn, r->fc, w->proj_w + (size_t)l * 4 * C * C, w->proj_b + l * C, n, 4 * C, C);
+        for (size_t i = 0; i < (size_t)n * C; i++) r->x[i] += r->xn[i];
     }
-    cn_layernorm_forward(s->h, &mean, &rstd, s->x, w->lnf_g, w->lnf_b, 1, C);
-    s->pos++;
+    for (int b = 0; b < n; b++) {
+        cn_layernorm_forward(ss[b]->h, mean, rstd, r->x + (size_t)b * C, w->lnf_g, w->lnf_b, 1, C);
+        ss[b]->pos++;
+    }
 }
 
-static void embed_start(cn_tf_state *s) {
+// The start token's embedding (the conditioning) into x.
+static void embed_start(const cn_tf_state *s, float *x) {
     const cn_tf *m = s->m;
     int C = m->cfg.d_model;
     const int cv[4] = {s->cond.key, s->cond.meter, s->cond.style, s->cond.length};
-    memset(s->x, 0, C * sizeof(float));
+    memset(x, 0, C * sizeof(float));
     for (int f = 0; f < 4; f++) {
         int rows = cn_tf_cond_rows(f), r = cv[f] >= 0 && cv[f] < rows - 1 ? cv[f] : rows - 1;
         const float *row = cn_tf_tensor(&m->w, CN_TF_COND_KEY + f) + (size_t)r * C;
-        for (int k = 0; k < C; k++) s->x[k] += row[k];
+        for (int k = 0; k < C; k++) x[k] += row[k];
     }
 }
 
@@ -197,6 +206,48 @@ static void embed_start(cn_tf_state *s) {
 static void recompute(cn_tf_state *s) {
     cn_tf_forward(s->m, s->acts, &s->cond, s->win, s->nwin, NULL, NULL);
     memcpy(s->h, cn_tf_hidden(s->acts, s->nwin), (size_t)s->m->cfg.d_model * sizeof(float));
+}
+
+// Cached states: start each (with its own conditioning, already set) from its start token.
+static void start_rows(cn_tf_state *const *ss, int n, const rows *r) {
+    int C = ss[0]->m->cfg.d_model;
+    for (int b = 0; b < n; b++) {
+        ss[b]->pos = 0;
+        embed_start(ss[b], r->x + (size_t)b * C);
+    }
+    step_rows(ss, n, r);
+}
+
+// Add e to the window: 1 when it was appended, 0 when the window was full and now holds
+// its newest events plus e (the cache must be rebuilt).
+static int window_push(cn_tf_state *s, const cn_mevent *e) {
+    s->n_seen++;
+    int keep = cn_tf_window_len(s->m->cfg.ctx, s->n_seen);
+    if (keep == s->nwin + 1) {
+        s->win[s->nwin++] = *e;
+        return 1;
+    }
+    memmove(s->win, s->win + (s->nwin - (keep - 1)), (size_t)(keep - 1) * sizeof *s->win);
+    s->win[keep - 1] = *e;
+    s->nwin = keep;
+    return 0;
+}
+
+// Cached states that have seen equally many events observe one event each.
+static void observe_rows(cn_tf_state *const *ss, int n, const cn_mevent *ev, const rows *r) {
+    const cn_tf *m = ss[0]->m;
+    int C = m->cfg.d_model, appended = 1;
+    for (int b = 0; b < n; b++) appended = window_push(ss[b], &ev[b]);
+    if (appended) {
+        for (int b = 0; b < n; b++) cn_tf_embed(m, &ev[b], r->x + (size_t)b * C);
+        step_rows(ss, n, r);
+        return;
+    }
+    start_rows(ss, n, r); // the window slid: rebuild every cache from its window
+    for (int i = 0; i < ss[0]->nwin; i++) {
+        for (int b = 0; b < n; b++) cn_tf_embed(m, &ss[b]->win[i], r->x + (size_t)b * C);
+        step_rows(ss, n, r);
+    }
 }
 
 void cn_tf_state_reset(cn_tf_state *s, const cn_melody_cond *cond) {
@@ -208,42 +259,93 @@ void cn_tf_state_reset(cn_tf_state *s, const cn_melody_cond *cond) {
         recompute(s);
         return;
     }
-    embed_start(s);
-    step_token(s);
+    rows r = own_rows(s);
+    start_rows(&s, 1, &r);
 }
 
 void cn_tf_state_observe(cn_tf_state *s, const cn_mevent *e) {
-    int T = s->m->cfg.ctx;
-    s->n_seen++;
-    int keep = cn_tf_window_len(T, s->n_seen);
-    if (keep == s->nwin + 1) {
-        s->win[s->nwin++] = *e;
-        if (!s->use_cache) {
-            recompute(s);
-            return;
-        }
-        cn_tf_embed(s->m, e, s->x);
-        step_token(s);
-        return;
-    }
-    // The window is full: keep its newest keep-1 events plus e, rebuild the cache.
-    memmove(s->win, s->win + (s->nwin - (keep - 1)), (size_t)(keep - 1) * sizeof *s->win);
-    s->win[keep - 1] = *e;
-    s->nwin = keep;
     if (!s->use_cache) {
+        window_push(s, e);
         recompute(s);
         return;
     }
-    s->pos = 0;
-    embed_start(s);
-    step_token(s);
-    for (int i = 0; i < s->nwin; i++) {
-        cn_tf_embed(s->m, &s->win[i], s->x);
-        step_token(s);
-    }
+    rows r = own_rows(s);
+    observe_rows(&s, 1, e, &r);
 }
 
 const float *cn_tf_state_hidden(const cn_tf_state *s) { return s->h; }
+
+// ---- batches ------------------------------------------------------------------------------
+
+struct cn_tf_batch {
+    cn_tf_state *s[CN_TF_MAX_BATCH];
+    int n;
+    float *block; // the rows' scratch
+    rows r;
+};
+
+static cn_status batch_alloc(const cn_tf *m, int n, cn_tf_batch **out) {
+    *out = NULL;
+    if (n < 1 || n > CN_TF_MAX_BATCH)
+        return cn_fail(CN_ERR_ARG, "a transformer batch holds 1..%d states, not %d", CN_TF_MAX_BATCH, n);
+    cn_tf_batch *b = calloc(1, sizeof *b);
+    size_t C = (size_t)m->cfg.d_model, per = 10 * C; // x, xn, y: C each; qkv 3C; fc 4C
+    if (b) b->block = malloc((size_t)n * per * sizeof(float));
+    if (!b || !b->block) {
+        free(b);
+        return cn_fail(CN_ERR_NOMEM, "out of memory for a transformer batch");
+    }
+    b->n = n;
+    float *p = b->block;
+    b->r = (rows){p, p + n * C, p + 3 * n * C, p + 2 * n * C, p + 6 * n * C};
+    *out = b;
+    return CN_OK;
+}
+
+cn_status cn_tf_batch_create(const cn_tf *m, int n, cn_tf_batch **out) {
+    cn_status st = batch_alloc(m, n, out);
+    for (int i = 0; i < n && !st; i++) st = state_alloc(m, 1, &(*out)->s[i]);
+    if (!st) {
+        cn_melody_cond unknown[CN_TF_MAX_BATCH];
+        for (int i = 0; i < n; i++) unknown[i] = (cn_melody_cond){-1, -1, -1, -1};
+        cn_tf_batch_reset(*out, unknown);
+    } else {
+        cn_tf_batch_destroy(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+cn_status cn_tf_batch_clone(const cn_tf_batch *b, cn_tf_batch **out) {
+    cn_status st = batch_alloc(b->s[0]->m, b->n, out);
+    for (int i = 0; i < b->n && !st; i++) st = cn_tf_state_clone(b->s[i], &(*out)->s[i]);
+    if (st) {
+        cn_tf_batch_destroy(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+void cn_tf_batch_destroy(cn_tf_batch *b) {
+    if (!b) return;
+    for (int i = 0; i < b->n; i++) cn_tf_state_destroy(b->s[i]);
+    free(b->block);
+    free(b);
+}
+
+void cn_tf_batch_reset(cn_tf_batch *b, const cn_melody_cond cond[]) {
+    for (int i = 0; i < b->n; i++) {
+        cn_tf_state *s = b->s[i];
+        s->cond = cond[i];
+        s->n_seen = 0;
+        s->nwin = 0;
+    }
+    start_rows(b->s, b->n, &b->r);
+}
+
+void cn_tf_batch_observe(cn_tf_batch *b, const cn_mevent ev[]) { observe_rows(b->s, b->n, ev, &b->r); }
+
+const float *cn_tf_batch_hidden(const cn_tf_batch *b, int i) { return b->s[i]->h; }
 
 // ---- cn_event_model adapter ---------------------------------------------------------------
 

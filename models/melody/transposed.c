@@ -11,13 +11,14 @@ typedef struct view {
     int semis, own;
 } view;
 
-// The pitch the inner model hears for `pitch`: moved, then folded by octaves into range.
-static int heard(const view *v, int pitch) {
-    int p = pitch + v->semis;
+int cn_transposed_pitch(int pitch, int semis) {
+    int p = pitch + semis;
     while (p < 0) p += 12;
     while (p >= CN_EV_NPITCH) p -= 12;
     return p;
 }
+
+static int heard(const view *v, int pitch) { return cn_transposed_pitch(pitch, v->semis); }
 
 static cn_status view_reset(void *self, const cn_melody_cond *cond) {
     view *v = self;
@@ -37,13 +38,16 @@ static void view_pitch(void *self, float out[CN_EV_NPITCH]) {
     view *v = self;
     float in[CN_EV_NPITCH];
     v->inner.pitch_probs(v->inner.self, in);
-    double z = 0;
+    double kept = 0, lost = 0;
     for (int p = 0; p < CN_EV_NPITCH; p++) {
         int q = p + v->semis;
         out[p] = q >= 0 && q < CN_EV_NPITCH ? in[q] : 0.0f;
-        z += out[p];
+        kept += out[p];
     }
-    for (int p = 0; p < CN_EV_NPITCH; p++) out[p] = z > 0 ? (float)(out[p] / z) : 1.0f / CN_EV_NPITCH;
+    for (int q = 0; q < CN_EV_NPITCH; q++)
+        if (q - v->semis < 0 || q - v->semis >= CN_EV_NPITCH) lost += in[q];
+    if (lost == 0) return; // nothing fell off the ends: the inner answer as it is
+    for (int p = 0; p < CN_EV_NPITCH; p++) out[p] = kept > 0 ? (float)(out[p] / kept) : 1.0f / CN_EV_NPITCH;
 }
 
 static void view_dur(void *self, int pitch, float out[CN_EV_NDUR]) {

@@ -26,7 +26,10 @@ int cn_nn_avx2(void);
 void cn_nn_force_generic(int on);
 
 // ---- linear layer ------------------------------------------------------------------
-// out[M,N] = inp[M,K] @ w[N,K]^T + bias[N] (bias may be NULL).
+// out[M,N] = inp[M,K] @ w[N,K]^T + bias[N] (bias may be NULL). One row goes to gemv, up
+// to CN_MATMUL_SMALL_M rows to cn_matmul_rows_fast where the CPU has AVX-512, else (and
+// more rows) to sgemm.
+#define CN_MATMUL_SMALL_M 8
 void cn_matmul_forward(float *out, const float *inp, const float *w, const float *bias, int M,
                        int K, int N);
 // dinp[M,K] += dout @ w; dw[N,K] += dout^T @ inp; dbias[N] += column sums of dout.
@@ -37,6 +40,15 @@ void cn_matmul_backward_set(float *dinp, float *dw, float *dbias, const float *d
                             const float *inp, const float *w, int M, int K, int N);
 void cn_matmul_forward_ref(float *out, const float *inp, const float *w, const float *bias, int M,
                            int K, int N);
+// A few rows at once (batched inference, matmul_rows.c): each output is 16 lane sums
+// fused-multiply-added over the K/16 full chunks, added up by a fixed tree, then the
+// tail, then the bias. The AVX-512 kernel reads each weight row once for all M rows
+// (sgemm would first copy the whole weight matrix, costlier than the product at these
+// sizes); returns 0 without AVX-512. The plain twin computes the same bits on any CPU.
+int cn_matmul_rows_fast(float *out, const float *inp, const float *w, const float *bias, int M, int K,
+                        int N);
+void cn_matmul_rows_twin(float *out, const float *inp, const float *w, const float *bias, int M, int K,
+                         int N);
 void cn_matmul_backward_ref(float *dinp, float *dw, float *dbias, const float *dout,
                             const float *inp, const float *w, int M, int K, int N);
 

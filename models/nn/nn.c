@@ -82,6 +82,7 @@ void cn_matmul_forward(float *out, const float *inp, const float *w, const float
         cblas_sgemv(CblasRowMajor, CblasNoTrans, N, K, 1.0f, w, K, inp, 1, bias ? 1.0f : 0.0f, out, 1);
         return;
     }
+    if (M <= CN_MATMUL_SMALL_M && cn_matmul_rows_fast(out, inp, w, bias, M, K, N)) return;
     if (bias) {
         for (int i = 0; i < M; i++) memcpy(out + (size_t)i * N, bias, (size_t)N * sizeof *out);
     }
