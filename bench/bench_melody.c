@@ -228,10 +228,15 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 // Events per second generating `gen` events (greedy) after `prime` observed ones: the
-// median of `reps` runs, each from its own copy (clone) of the same primed state.
-static double gen_rate(cn_tf *tf, int use_cache, const corpus *c, int prime, int gen, int reps) {
-    cn_event_model m;
-    if (cn_tf_event_model(tf, use_cache, 0, &m)) return -1;
+// median of `reps` runs, each from its own copy (clone) of the same primed state. spread
+// > 0: the transposition ensemble of the shipped predictor (cached).
+static double gen_rate(cn_tf *tf, int use_cache, int spread, const corpus *c, int prime, int gen, int reps) {
+    cn_event_model m, *ens;
+    if (spread) {
+        if (cn_predictor_tf_ensemble(tf, spread, &ens)) return -1;
+        m = *ens;
+    } else if (cn_tf_event_model(tf, use_cache, 0, &m))
+        return -1;
     const cn_event_seq *src = &c->s[0];
     for (int i = 1; i < c->n; i++)
         if (c->s[i].n > src->n) src = &c->s[i];
@@ -281,16 +286,19 @@ static int report_speed(cn_tf *tf, const corpus *c, int quick) {
     cn_tf_config cfg = tf->cfg;
     int gen = quick ? 8 : 16, prime = cfg.ctx - 1 - gen, reps = quick ? 5 : 25;
     cn_blas_set_threads(1); // batch 1 on one core: the other core is free for audio
-    double cached = gen_rate(tf, 1, c, prime, gen, reps), naive = gen_rate(tf, 0, c, prime, gen, 1);
+    double cached = gen_rate(tf, 1, 0, c, prime, gen, reps), naive = gen_rate(tf, 0, 0, c, prime, gen, 1);
+    double ens = gen_rate(tf, 1, CN_PREDICTOR_SPREAD, c, prime, gen, reps);
     if (own) cn_tf_destroy(tf);
-    if (cached < 0 || naive < 0) return cn_ui_error(CMD, NULL);
+    if (cached < 0 || naive < 0 || ens < 0) return cn_ui_error(CMD, NULL);
     printf("transformer generation (%s; d_model %d, %d layers, ctx %d), greedy, batch 1, one\n"
            "thread, %d events after %d:\n"
            "  with KV cache %9.1f events/s (median of %d runs)\n"
            "  without       %9.1f events/s (recomputes the window)\n"
-           "  ratio         %9.1fx %s\n",
+           "  ratio         %9.1fx %s\n"
+           "  transposition ensemble (%d members, as shipped) %.1f events/s: %.2fx the time of one pass\n",
            own ? "random weights" : "loaded weights", cfg.d_model, cfg.n_layers, cfg.ctx, gen, prime,
-           cached, reps, naive, cached / naive, cached / naive >= 10 ? "(>= 10x)" : "(BELOW 10x)");
+           cached, reps, naive, cached / naive, cached / naive >= 10 ? "(>= 10x)" : "(BELOW 10x)",
+           2 * CN_PREDICTOR_SPREAD + 1, ens, cached / ens);
     return 0;
 }
 
