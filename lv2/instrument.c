@@ -1,6 +1,7 @@
 // instrument.c: the LV2 instrument (cn_lv2_instrument.h). instantiate() builds one
-// stereo cn_graph per voice source at the host's rate (a WaveNet per instrument, from the
-// presets installed next to the bundle, and the reference synth), so the notes get the
+// stereo cn_graph per voice source at the host's rate (a WaveNet per instrument choice,
+// from the presets installed next to the bundle, and one reference synth for its four
+// waveforms), so the notes get the
 // render path's polyphony and voice handling. run() turns the block's MIDI into events
 // queued at their exact frames on the current instrument's graph and processes it in
 // slices; it never allocates, locks or prints (tests/test_lv2_instrument.c counts).
@@ -25,8 +26,6 @@
 #include "models/wavenet/cn_wavenet_plugin.h"
 
 #define SLICE 512           // frames per cn_graph_process (the graphs' max block)
-#define N_GRAPHS (CN_LV2I_N_WAVENET + 1)
-#define SYNTH CN_LV2I_N_WAVENET // index of the reference synth's graph
 #define GAIN_MIN_DB (-40.0f)
 #define GAIN_MAX_DB 12.0f
 
@@ -34,10 +33,20 @@
 #define CN_LV2_SHARE_REL "../../../share/continuo"
 #endif
 
-// The WaveNets' preset and arguments; the last one lets each channel's GM program choose
-// (docs/wavenet.md, "Instruments from the file").
-static const char *const wavenet_presets[CN_LV2I_N_WAVENET] = {"flute", "violin", "trumpet", "flute"};
-static const char *const wavenet_args[CN_LV2I_N_WAVENET] = {"", "", "", ",programs=1"};
+// What each value of the instrument port plays: a WaveNet preset (with ",programs=1" each
+// channel's GM program chooses among the preset model's instruments: docs/wavenet.md,
+// "Instruments from the file"), or a waveform of the reference synth.
+static const struct {
+    const char *preset, *args;
+    int waveform; // reference synth's waveform when preset is NULL
+} choices[CN_LV2I_N_INSTRUMENTS] = {
+    {"flute", "", 0},    {"violin", "", 0},   {"trumpet", "", 0},  {"flute", ",programs=1", 0},
+    {NULL, NULL, 0},     {NULL, NULL, 1},     {NULL, NULL, 2},     {NULL, NULL, 3},
+    {"clarinet", "", 0}, {"piano", "", 0},    {"guitar", "", 0},   {"cello", "", 0},
+    {"horn", "", 0},     {"clarinet", ",programs=1", 0},
+};
+#define N_GRAPHS 11 // one per WaveNet choice, then the reference synth's
+#define SYNTH (N_GRAPHS - 1)
 // Controls replayed to an instrument's graph when it takes over (voices read them per
 // channel: volume, pan, expression, sustain pedal).
 static const int tracked_cc[] = {7, 10, 11, 64};
@@ -45,6 +54,7 @@ static const int tracked_cc[] = {7, 10, 11, 64};
 
 typedef struct {
     cn_graph *g[N_GRAPHS];
+    int graph_of[CN_LV2I_N_INSTRUMENTS];
     LV2_URID midi_event;
     const LV2_Atom_Sequence *midi;
     const float *instrument, *temperature, *gain, *freewheel;
@@ -111,12 +121,17 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate, const cha
     else if (access(share, R_OK))
         st = cn_fail(CN_ERR_IO, "no presets at %s: install continuo with cmake --install, which puts the bundle "
                                 "at PREFIX/lib/lv2/continuo.lv2 and the presets in PREFIX/share/continuo", share);
-    for (int i = 0; i < CN_LV2I_N_WAVENET && !st; i++) {
+    for (int i = 0, g = 0; i < CN_LV2I_N_INSTRUMENTS && !st; i++) {
+        if (!choices[i].preset) {
+            p->graph_of[i] = SYNTH;
+            continue;
+        }
         char args[PATH_MAX + 64];
-        n = snprintf(args, sizeof args, "preset=%s/wavenet-%s.json,budget=%g%s", share, wavenet_presets[i],
-                     CN_PLAYBACK_LIVE_BUDGET, wavenet_args[i]);
+        n = snprintf(args, sizeof args, "preset=%s/wavenet-%s.json,budget=%g%s", share, choices[i].preset,
+                     CN_PLAYBACK_LIVE_BUDGET, choices[i].args);
+        p->graph_of[i] = g;
         st = n < 0 || (size_t)n >= sizeof args ? cn_fail(CN_ERR_RANGE, "bundle path too long: %s", bundle)
-                                               : make_graph(rate, &cn_wavenet_plugin, args, &p->g[i]);
+                                               : make_graph(rate, &cn_wavenet_plugin, args, &p->g[g++]);
     }
     if (!st) st = make_graph(rate, &cn_synth_reference_plugin, NULL, &p->g[SYNTH]);
     if (st) {
@@ -189,23 +204,23 @@ static float clampf(float v, float lo, float hi) { return v != v ? lo : v < lo ?
 static void run(LV2_Handle h, uint32_t frames) {
     cn_lv2i *p = h;
     int inst = p->instrument ? (int)lrintf(clampf(*p->instrument, 0, CN_LV2I_N_INSTRUMENTS - 1)) : 0;
-    int graph = inst < CN_LV2I_N_WAVENET ? inst : SYNTH;
+    int graph = p->graph_of[inst];
     if (graph != p->current) switch_graph(p, graph);
-    if (graph == SYNTH && inst - CN_LV2I_N_WAVENET != p->waveform) {
-        p->waveform = inst - CN_LV2I_N_WAVENET;
+    if (graph == SYNTH && choices[inst].waveform != p->waveform) {
+        p->waveform = choices[inst].waveform;
         set_gen_param(p->g[SYNTH], CN_SYNTH_P_WAVEFORM, (float)p->waveform);
     }
     float temp = p->temperature ? clampf(*p->temperature, 0, 2) : 0;
     if (temp != p->temp_set) {
         p->temp_set = temp;
-        for (int i = 0; i < CN_LV2I_N_WAVENET; i++) set_gen_param(p->g[i], CN_WN_PARAM_TEMPERATURE, temp);
+        for (int i = 0; i < SYNTH; i++) set_gen_param(p->g[i], CN_WN_PARAM_TEMPERATURE, temp);
     }
     // Live, the WaveNet drops voices rather than samples when it falls behind (budget);
     // a host rendering offline (freewheeling) waits for every voice instead.
     int fw = p->freewheel && *p->freewheel > 0.5f;
     if (fw != p->freewheel_set) {
         p->freewheel_set = fw;
-        for (int i = 0; i < CN_LV2I_N_WAVENET; i++)
+        for (int i = 0; i < SYNTH; i++)
             set_gen_param(p->g[i], CN_WN_PARAM_BUDGET, fw ? 0.0f : (float)CN_PLAYBACK_LIVE_BUDGET);
     }
     cn_graph *g = p->g[graph];

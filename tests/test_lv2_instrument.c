@@ -6,8 +6,9 @@
 // on the output: the reference synth's note starts at its exact frame, has its pitch
 // (YIN) and level and ends after its release; a chord has its three fundamentals
 // (Goertzel); pitch bend, sustain pedal and gain work; channel controls carry over to a new
-// instrument; the General MIDI choice plays the program's instrument; each WaveNet instrument plays A4 at
-// its pitch and a sensible level; and no run() allocates (every shared object counted).
+// instrument; the General MIDI choices play the program's instrument of either model;
+// each of the eight WaveNet instruments plays A4 at its pitch and a sensible level; and no
+// run() allocates (every shared object counted).
 // The bundle is $CN_LV2I_BUNDLE or BUILD/lib/lv2/continuo.lv2. Exits 77 without lilv or
 // without the bundle.
 #include <math.h>
@@ -173,8 +174,9 @@ int main(void) {
     for (int p = P_INSTRUMENT; p <= P_FREEWHEEL; p++) lilv_instance_connect_port(inst, (uint32_t)p, &ctl[p]);
     lilv_instance_activate(inst);
 
-    float *L = calloc(MAXN, sizeof *L), *R = calloc(MAXN, sizeof *R), *L2 = calloc(MAXN, sizeof *L2);
-    TEST_ASSERT(L && R && L2);
+    float *L = calloc(MAXN, sizeof *L), *R = calloc(MAXN, sizeof *R), *L2 = calloc(MAXN, sizeof *L2),
+          *L3 = calloc(MAXN, sizeof *L3);
+    TEST_ASSERT(L && R && L2 && L3);
 
     // Reference synth, sine: A4 from frame 1000 (inside the 5th block) to 0.8 s.
     ctl[P_INSTRUMENT] = 4;
@@ -229,9 +231,13 @@ int main(void) {
     // The WaveNet instruments (freewheeling: no voice is dropped to keep up with real time,
     // as in a host's export), A4 for 1 s each; the onset delay is the resampling's.
     ctl[P_FREEWHEEL] = 1;
-    const char *names[] = {"flute", "violin", "trumpet"};
-    for (int k = 0; k < 3; k++) {
-        ctl[P_INSTRUMENT] = (float)k;
+    static const struct {
+        const char *name;
+        int port;
+    } wn[] = {{"flute", 0}, {"violin", 1}, {"trumpet", 2}, {"clarinet", 8}, {"piano", 9}, {"guitar", 10},
+              {"cello", 11}, {"horn", 12}};
+    for (int k = 0; k < (int)(sizeof wn / sizeof wn[0]); k++) {
+        ctl[P_INSTRUMENT] = (float)wn[k].port;
         midi_ev n1[] = {note(0, 1, 69, 100), note(48000, 0, 69, 0)};
         play(n1, 2, 96000, L, NULL);
         int on = -1;
@@ -240,23 +246,33 @@ int main(void) {
         f = pitch(L, 9600, 43200);
         double lv = rms(L, 9600, 43200), tail = rms(L, 48000 + 24000, 96000);
         printf("wavenet %s A4: %.2f Hz (%+.1f cents), RMS %.4f, sound from frame %d (%.1f ms), RMS 0.5 s after "
-               "the note-off %.5f\n", names[k], f, cents(f, 440), lv, on, on * 1000 / RATE, tail);
-        TEST_ASSERT_MSG(fabs(cents(f, 440)) < 50, "%s plays %.1f Hz for A4", names[k], f);
+               "the note-off %.5f\n", wn[k].name, f, cents(f, 440), lv, on, on * 1000 / RATE, tail);
+        TEST_ASSERT_MSG(fabs(cents(f, 440)) < 50, "%s plays %.1f Hz for A4", wn[k].name, f);
         TEST_ASSERT(lv > 0.01 && lv < 1);
         TEST_ASSERT(on >= 0 && on < 2400);
         TEST_ASSERT(tail < 0.1 * lv);
-        if (k == 2) memcpy(L2, L, 96000 * sizeof *L); // the trumpet, for the GM program below
+        if (wn[k].port == 2) memcpy(L2, L, 96000 * sizeof *L); // the trumpet, for the GM program below
+        if (wn[k].port == 11) memcpy(L3, L, 96000 * sizeof *L); // the cello
     }
-    // Instrument 3: each channel's General MIDI program picks the WaveNet instrument; Brass
-    // (program 56) on channel 5 plays the trumpet, sample for sample.
-    ctl[P_INSTRUMENT] = 3;
-    midi_ev gm[] = {{0, {0xC5, 56, 0}}, {0, {0x95, 69, 100}}, {48000, {0x85, 69, 0}}};
-    play(gm, 3, 96000, L, NULL);
-    double diff = 0;
-    for (int i = 0; i < 96000; i++) diff = fmax(diff, fabs(L[i] - L2[i]));
-    printf("GM program 56 on channel 6: RMS %.4f, largest difference from the trumpet %.2g\n", rms(L, 9600, 43200), diff);
-    TEST_ASSERT(fabs(cents(pitch(L, 9600, 43200), 440)) < 50);
-    TEST_ASSERT(diff == 0);
+    // Instruments 3 and 13: each channel's General MIDI program picks the WaveNet instrument
+    // of the 16 kHz or the 48 kHz model; Brass (program 56) on channel 6 plays the
+    // trumpet, Cello (42) the cello, sample for sample.
+    const struct {
+        int port, program;
+        const float *want;
+        const char *name;
+    } gms[] = {{3, 56, L2, "trumpet"}, {13, 42, L3, "cello"}};
+    for (int k = 0; k < 2; k++) {
+        ctl[P_INSTRUMENT] = (float)gms[k].port;
+        midi_ev gm[] = {{0, {0xC5, (unsigned char)gms[k].program, 0}}, {0, {0x95, 69, 100}}, {48000, {0x85, 69, 0}}};
+        play(gm, 3, 96000, L, NULL);
+        double diff = 0;
+        for (int i = 0; i < 96000; i++) diff = fmax(diff, fabs(L[i] - gms[k].want[i]));
+        printf("instrument %d, GM program %d on channel 6: RMS %.4f, largest difference from the %s %.2g\n",
+               gms[k].port, gms[k].program, rms(L, 9600, 43200), gms[k].name, diff);
+        TEST_ASSERT(fabs(cents(pitch(L, 9600, 43200), 440)) < 50);
+        TEST_ASSERT(diff == 0);
+    }
     // Channel controls follow a change of instrument: pan hard left on the synth, then the
     // flute plays on the left only.
     ctl[P_INSTRUMENT] = 4;
@@ -286,7 +302,7 @@ int main(void) {
     lilv_node_free(uri);
     lilv_node_free(bundle_uri);
     lilv_world_free(world);
-    free(L), free(R), free(L2);
+    free(L), free(R), free(L2), free(L3);
     printf("test_lv2_instrument: ok\n");
     return 0;
 }
