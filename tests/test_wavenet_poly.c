@@ -7,7 +7,8 @@
 //   - a rest after the chord and the end of the file are silent (no DC offset, no step);
 //   - blocks of any size (live) give the same samples as offline blocks;
 //   - notes beyond the voice limit steal, counted;
-//   - General MIDI programs choose instruments by family;
+//   - General MIDI programs choose instruments by family, within one model and, by
+//     default, across the shipped models;
 //   - pitch bend moves the note.
 #include <math.h>
 #include <stdlib.h>
@@ -109,8 +110,8 @@ int main(void) {
     free(x);
 
     // Programs: by family (a program's own instrument first when the model has it), and as
-    // events (channel 1 program 71 = clarinet: the Reed family's trumpet in this model,
-    // against an explicit trumpet).
+    // events (channel 1 program 71 = clarinet: the Reed family's trumpet in the 16 kHz
+    // model, against an explicit trumpet).
     cn_wn_model *m;
     TEST_OK(cn_wn_load(CN_SRC("presets/wavenet-gm3.safetensors"), &m, NULL, NULL, NULL));
     const struct {
@@ -126,11 +127,61 @@ int main(void) {
     cn_wn_destroy(m);
     cn_note_event pe[3] = {note(0.0, CN_EV_PROGRAM, 0, 1), note(0.1, CN_EV_NOTE_ON, 69, 1), note(0.6, CN_EV_NOTE_OFF, 69, 1)};
     pe[0].value = 71;
-    float *a = render(NULL, pe, 3, (int64_t)(RATE), 512, NULL);
+    float *a = render("preset=flute,programs=1", pe, 3, (int64_t)(RATE), 512, NULL);
     float *b = render("instrument=trumpet", pe + 1, 2, (int64_t)(RATE), 512, NULL);
     TEST_ASSERT(memcmp(a, b, (size_t)RATE * 2 * sizeof *a) == 0);
     free(a);
     free(b);
+    // Without arguments the programs choose among every shipped model's instruments
+    // (CN_WN_GM_PRESETS): the clarinet (71) and cello (42) of the 48 kHz model, the flute
+    // (73) and trumpet (56) of the 16 kHz one, each sample for sample as that instrument
+    // alone, also with a note of the other model sounding at the same time.
+    const cn_wn_config *cfg[CN_WN_GM_N_PRESETS];
+    cn_wn_model *models[CN_WN_GM_N_PRESETS];
+    TEST_OK(cn_wn_load(CN_SRC("presets/wavenet-gm3.safetensors"), &models[0], NULL, NULL, NULL));
+    TEST_OK(cn_wn_load(CN_SRC("presets/wavenet-gm5-48k.safetensors"), &models[1], NULL, NULL, NULL));
+    for (int i = 0; i < 2; i++) cfg[i] = &models[i]->cfg;
+    const struct {
+        int program;
+        const char *want;
+    } both[] = {{71, "clarinet"}, {42, "cello"}, {73, "flute"}, {56, "trumpet"}, {0, "piano"},
+                {24, "guitar"}, {60, "horn"}, {40, "violin"}, {68, "clarinet"}, {33, "cello"}};
+    for (size_t i = 0; i < sizeof both / sizeof both[0]; i++) {
+        int inst, mi = cn_wn_gm_choose(cfg, 2, both[i].program, &inst);
+        printf("both models: program %3d -> %s\n", both[i].program, cfg[mi]->instruments[inst]);
+        TEST_ASSERT(!strcmp(cfg[mi]->instruments[inst], both[i].want));
+    }
+    for (int i = 0; i < 2; i++) cn_wn_destroy(models[i]);
+    const int progs[4] = {71, 42, 73, 56};
+    const char *names[4] = {"clarinet", "cello", "flute", "trumpet"};
+    for (int i = 0; i < 4; i++) {
+        pe[0].value = progs[i];
+        char want[64];
+        snprintf(want, sizeof want, "instrument=%s", names[i]);
+        a = render(NULL, pe, 3, (int64_t)(RATE), 512, NULL);
+        b = render(want, pe + 1, 2, (int64_t)(RATE), 512, NULL);
+        printf("no arguments, program %d: the %s, sample for sample\n", progs[i], names[i]);
+        TEST_ASSERT(memcmp(a, b, (size_t)RATE * 2 * sizeof *a) == 0);
+        free(a);
+        free(b);
+    }
+    // Two channels at once on the two models: the sum of each alone (the other model silent).
+    cn_note_event duo[6] = {note(0.0, CN_EV_PROGRAM, 0, 1), note(0.0, CN_EV_PROGRAM, 0, 2),
+                            note(0.1, CN_EV_NOTE_ON, 69, 1), note(0.1, CN_EV_NOTE_ON, 64, 2),
+                            note(0.6, CN_EV_NOTE_OFF, 69, 1), note(0.6, CN_EV_NOTE_OFF, 64, 2)};
+    duo[0].value = 42;
+    duo[1].value = 73;
+    cn_note_event cello[3] = {duo[0], duo[2], duo[4]}, flute[3] = {duo[1], duo[3], duo[5]};
+    a = render(NULL, duo, 6, (int64_t)RATE, 512, NULL);
+    b = render(NULL, cello, 3, (int64_t)RATE, 512, NULL);
+    float *c = render(NULL, flute, 3, (int64_t)RATE, 512, NULL);
+    double worst = 0;
+    for (int64_t i = 0; i < 2 * (int64_t)RATE; i++) worst = fmax(worst, fabs(a[i] - (b[i] + c[i])));
+    printf("cello and flute together: largest difference from the sum of each alone %.2g\n", worst);
+    TEST_ASSERT(worst < 1e-6);
+    free(a);
+    free(b);
+    free(c);
     // A model file without an instrument: the programs choose among its instruments
     // (program 60 on the 48 kHz model: its horn).
     char with[600], alone[512];

@@ -3,7 +3,7 @@
 // from silence; up to the "voices" parameter, default 16, then the oldest is stolen,
 // dsp/cn_voices.h), with its velocity, channel volume, pan and sustain pedal. Without
 // instrument= or preset=, each MIDI channel's General MIDI program picks the instrument
-// (cn_wn_gm.h). create() args (comma-separated
+// (cn_wn_gm.h), among the instruments of every shipped model. create() args (comma-separated
 // key=value): instrument=NAME (uses the preset wavenet-NAME.json), preset=P (a .json path,
 // or a name looked up as P.json / wavenet-P.json in the preset folder), model=FILE (a
 // .safetensors model; with instrument=NAME picks that instrument, without one the
@@ -12,8 +12,10 @@
 // arguments: for hosts that name the preset by path), seed=S (sampling seed, default 1).
 // The preset folder is $CONTINUO_PRESETS, else the source tree's presets/.
 // A preset is JSON: {"model": "wavenet-gm3.safetensors", "instrument": "flute",
-// "temperature": 0}, the model path relative to the preset's folder. With no args the
-// flute preset's model is used. The model runs at its own rate (16 kHz); prepare() at
+// "temperature": 0}, the model path relative to the preset's folder. With no args every
+// shipped model (the presets CN_WN_GM_PRESETS name, cn_wn_gm.h) is loaded as a part of its
+// own, and each note-on goes to the part whose model has its channel's program's
+// instrument; the parts' outputs are added. The model runs at its own rate (16 kHz); prepare() at
 // another rate adds a streaming libsamplerate converter per channel, fed 128 model
 // samples ahead (8 ms at 16 kHz), so output is delayed by that and the converter's delay.
 // Pitch bend moves a voice's pitch input and excitation (to the cent). Live hosts set "budget"

@@ -10,6 +10,16 @@
 
 // Index of the instrument for GM program 0..127 (clamped) in the model's config.
 int cn_wn_gm_instrument(const cn_wn_config *c, int program);
+// The same over several models: the first preferred name any of them has (the earlier
+// model when two have it) decides. Returns the model's index, its instrument in *inst;
+// model 0's first instrument when none has a preferred name.
+int cn_wn_gm_choose(const cn_wn_config *const *models, int n, int program, int *inst);
+
+// A General MIDI file plays, by default, on the models of these presets: between them
+// every shipped instrument (16 kHz flute, violin, trumpet; 48 kHz clarinet, piano,
+// guitar, cello, horn).
+#define CN_WN_GM_N_PRESETS 2
+#define CN_WN_GM_PRESETS ((const char *const[CN_WN_GM_N_PRESETS]){"flute", "clarinet"})
 // The GM family name of a program ("Brass").
 const char *cn_wn_gm_family(int program);
 

@@ -66,6 +66,7 @@ typedef struct wn_plugin {
     // CPU budget (live): the load (render time / audio time, smoothed) of the voices; above
     // the budget the voice cap drops by one (the oldest is stolen), well below it it rises.
     float budget, load;
+    float load_others;       // the other parts' load (a plugin with several models)
     int64_t cap_changed;     // model_pos of the last cap change
 } wn_plugin;
 
@@ -103,6 +104,43 @@ static cn_status wn_find_preset(const char *p, char *path) {
     return st;
 }
 
+typedef struct wn_set wn_set;
+static void part_destroy(wn_plugin *w);
+static cn_status wn_set_wrap(wn_plugin **parts, int n, void **out);
+static cn_status wn_set_create(const char *const *presets, int n, uint64_t seed, void **out);
+
+// One model and its voices, playing `instrument` of the model (NULL or "": its first),
+// or with from_programs each channel's program's choice among its instruments.
+static cn_status part_create(const char *model, const char *instrument, int from_programs, uint64_t seed,
+                             float temp, float gain, wn_plugin **out) {
+    wn_plugin *w = calloc(1, sizeof *w);
+    if (!w) return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
+    w->seed = seed;
+    w->gain = gain;
+    w->temperature = temp;
+    w->n_voices = (int)wn_params[CN_WN_PARAM_VOICES].def;
+    cn_status st = cn_wn_load(model, &w->model, NULL, NULL, NULL);
+    if (st) goto fail;
+    int idx = instrument && instrument[0] ? cn_wn_instrument_index(&w->model->cfg, instrument) : 0;
+    if (idx < 0) {
+        char list[CN_WN_MAX_INSTRUMENTS * (CN_WN_NAME_MAX + 2)] = "";
+        for (int i = 0; i < w->model->cfg.n_instruments; i++) {
+            if (i) strcat(list, ", ");
+            strcat(list, w->model->cfg.instruments[i]);
+        }
+        st = cn_fail(CN_ERR_ARG, "wavenet: unknown instrument '%s' (%s has: %s)", instrument, model,
+                     list);
+        goto fail;
+    }
+    w->fixed_instrument = from_programs ? -1 : idx;
+    *out = w;
+    return CN_OK;
+fail:
+    cn_wn_destroy(w->model);
+    free(w);
+    return st;
+}
+
 static cn_status wn_create(const char *args, void **out) {
     *out = NULL;
     char instrument[CN_WN_NAME_MAX] = "", preset[WN_PATH_MAX] = "", model[WN_PATH_MAX] = "";
@@ -137,41 +175,20 @@ static cn_status wn_create(const char *args, void **out) {
     char path[WN_PATH_MAX];
 
     // No instrument and no preset (none, or only a model file): each channel's program
-    // chooses the instrument, from the default preset's model or the model given.
+    // chooses the instrument, among the shipped models' (CN_WN_GM_PRESETS) or the model given.
     const int from_programs = programs || (!instrument[0] && !preset[0]);
+    if (from_programs && !model[0] && !preset[0] && !instrument[0]) // every shipped model
+        return wn_set_create(CN_WN_GM_PRESETS, CN_WN_GM_N_PRESETS, seed, out);
     if (!model[0]) {
-        const char *name = preset[0] ? preset : instrument[0] ? instrument : "flute";
+        const char *name = preset[0] ? preset : instrument;
         char pinst[CN_WN_NAME_MAX];
         if ((st = wn_find_preset(name, path)) || (st = wn_read_preset(path, model, pinst, &temp, &gain)))
             return st;
         if (!preset[0] || !instrument[0]) strcpy(instrument, pinst); // preset + instrument: pick it in the preset's model
     }
-    wn_plugin *w = calloc(1, sizeof *w);
-    if (!w) return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
-    w->seed = seed;
-    w->gain = gain;
-    w->temperature = temp;
-    w->n_voices = (int)wn_params[CN_WN_PARAM_VOICES].def;
-    st = cn_wn_load(model, &w->model, NULL, NULL, NULL);
-    if (st) goto fail;
-    int idx = instrument[0] ? cn_wn_instrument_index(&w->model->cfg, instrument) : 0;
-    if (idx < 0) {
-        char list[CN_WN_MAX_INSTRUMENTS * (CN_WN_NAME_MAX + 2)] = "";
-        for (int i = 0; i < w->model->cfg.n_instruments; i++) {
-            if (i) strcat(list, ", ");
-            strcat(list, w->model->cfg.instruments[i]);
-        }
-        st = cn_fail(CN_ERR_ARG, "wavenet: unknown instrument '%s' (%s has: %s)", instrument, model,
-                     list);
-        goto fail;
-    }
-    w->fixed_instrument = from_programs ? -1 : idx;
-    *out = w;
-    return CN_OK;
-fail:
-    cn_wn_destroy(w->model);
-    free(w);
-    return st;
+    wn_plugin *w;
+    if ((st = part_create(model, instrument, from_programs, seed, temp, gain, &w))) return st;
+    return wn_set_wrap(&w, 1, out);
 }
 
 static void wn_free_voices(wn_plugin *w) {
@@ -187,16 +204,14 @@ static void wn_free_voices(wn_plugin *w) {
     w->vbuf = NULL;
 }
 
-static void wn_destroy(void *self) {
-    wn_plugin *w = self;
+static void part_destroy(wn_plugin *w) {
     if (!w) return;
     wn_free_voices(w);
     cn_wn_destroy(w->model);
     free(w);
 }
 
-static cn_status wn_prepare(void *self, double rate, int max_frames) {
-    wn_plugin *w = self;
+static cn_status part_prepare(wn_plugin *w, double rate, int max_frames) {
     wn_free_voices(w);
     const double mrate = w->model->cfg.sample_rate;
     w->rate = rate;
@@ -267,16 +282,23 @@ static double wn_now(void) {
 }
 
 // Live only (budget > 0): a machine too slow for the sounding voices loses voices, never
-// samples. The load is smoothed over ~0.1 s of audio; the cap moves at most every 50 ms
-// down and every 0.5 s up.
+// samples. The load rises with ~20 ms of audio (a chord of 48 kHz voices can take several
+// times real time: waiting longer would lose samples first, reacting to one slow chunk
+// would steal for a hiccup) and falls over ~0.1 s. Over the budget, as many of the oldest
+// voices are stolen as the load says (at most every 20 ms); well below it, the cap rises by
+// one every 0.5 s.
 static void wn_track_load(wn_plugin *w, double seconds, int n) {
-    const double mrate = w->model->cfg.sample_rate, audio = n / mrate, a = audio / (audio + 0.1);
-    w->load = (float)((1.0 - a) * w->load + a * seconds / audio);
+    const double mrate = w->model->cfg.sample_rate, audio = n / mrate, now = seconds / audio;
+    const double a = audio / (audio + (now > w->load ? 0.02 : 0.1));
+    w->load = (float)((1.0 - a) * w->load + a * now);
     const int64_t since = w->model_pos - w->cap_changed;
-    if (w->load > w->budget && w->vs.active > 1 && since > (int64_t)(0.05 * mrate)) {
-        cn_voices_set_cap(&w->vs, w->vs.active - 1, voice_cut, w);
+    const float total = w->load + w->load_others;
+    if (total > w->budget && w->vs.active > 1 && since > (int64_t)(0.02 * mrate)) {
+        int keep = (int)((float)w->vs.active * w->budget / total);
+        keep = keep < 1 ? 1 : keep >= w->vs.active ? w->vs.active - 1 : keep;
+        cn_voices_set_cap(&w->vs, keep, voice_cut, w);
         w->cap_changed = w->model_pos;
-    } else if (w->load < 0.6f * w->budget && w->vs.cap < w->vs.limit && since > (int64_t)(0.5 * mrate)) {
+    } else if (total < 0.6f * w->budget && w->vs.cap < w->vs.limit && since > (int64_t)(0.5 * mrate)) {
         cn_voices_set_cap(&w->vs, w->vs.cap + 1, voice_cut, w);
         w->cap_changed = w->model_pos;
     }
@@ -317,8 +339,7 @@ static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
 // frames, and the model is always rendered exactly to ceil(frame * ratio) + lookahead,
 // so that sample depends on the event's frame alone: live blocks and offline blocks of
 // any size give the same audio.
-static void wn_note_event(void *self, const cn_note_event *ev) {
-    wn_plugin *w = self;
+static void part_note_event(wn_plugin *w, const cn_note_event *ev) {
     cn_voices_event(&w->vs, ev, &wn_voice_ops, w);
     if (ev->type != CN_EV_PITCH_BEND || ev->channel < 0 || ev->channel >= CN_MIDI_CHANNELS) return;
     const float bend = cn_voices_bend(&w->vs, ev->channel); // the channel's sounding voices follow
@@ -327,11 +348,7 @@ static void wn_note_event(void *self, const cn_note_event *ev) {
             cn_wn_poly_bend(w->poly, slot, bend);
 }
 
-static void wn_process_stereo(void *self, int64_t start, const float *in_l, const float *in_r, float *out_l,
-                              float *out_r, int frames) {
-    wn_plugin *w = self;
-    (void)in_l;
-    (void)in_r;
+static void part_process(wn_plugin *w, int64_t start, float *out_l, float *out_r, int frames) {
     if (!w->rs[0]) {
         for (int done = 0; done < frames;) {
             int n = frames - done < WN_CHUNK ? frames - done : WN_CHUNK;
@@ -359,15 +376,7 @@ static void wn_process_stereo(void *self, int64_t start, const float *in_l, cons
     w->inner_n -= used;
 }
 
-static int wn_channels(void *self) {
-    (void)self;
-    return 2;
-}
-
-static int64_t wn_voices_stolen(void *self) { return ((wn_plugin *)self)->vs.stolen; }
-
-static void wn_set_param(void *self, int index, float value) {
-    wn_plugin *w = self;
+static void part_set_param(wn_plugin *w, int index, float value) {
     if (index < 0 || index >= CN_WN_N_PARAMS || value != value) return;
     const cn_param_desc *d = &wn_params[index];
     value = value < d->min ? d->min : value > d->max ? d->max : value;
@@ -383,11 +392,134 @@ static void wn_set_param(void *self, int index, float value) {
     }
 }
 
-static int64_t wn_tail_frames(void *self) {
-    wn_plugin *w = self;
+static int64_t part_tail_frames(const wn_plugin *w) {
     // the gate's hold and fade, the lookahead and the converter's delay, then 10 ms
     double model_s = (double)(w->lookahead + (w->lookahead ? 64 : 0)) / w->model->cfg.sample_rate;
     return (int64_t)((WN_RELEASE_HOLD_S + WN_RELEASE_FADE_S + model_s + 0.01) * w->rate);
+}
+
+// ---- the plugin: one model's part, or several (each channel's program picks the model) ----
+
+struct wn_set {
+    wn_plugin *part[CN_WN_GM_N_PRESETS];
+    int n;
+    int program[CN_MIDI_CHANNELS]; // each channel's GM program, for note-ons
+    float *mix[2];                 // [max_frames]: the parts after the first, then summed
+};
+
+static void wn_destroy(void *self) {
+    wn_set *s = self;
+    if (!s) return;
+    for (int i = 0; i < s->n; i++) part_destroy(s->part[i]);
+    free(s->mix[0]);
+    free(s->mix[1]);
+    free(s);
+}
+
+static cn_status wn_set_wrap(wn_plugin **parts, int n, void **out) {
+    wn_set *s = calloc(1, sizeof *s);
+    if (!s) {
+        for (int i = 0; i < n; i++) part_destroy(parts[i]);
+        return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
+    }
+    for (int i = 0; i < n; i++) s->part[i] = parts[i];
+    s->n = n;
+    *out = s;
+    return CN_OK;
+}
+
+static cn_status wn_set_create(const char *const *presets, int n, uint64_t seed, void **out) {
+    wn_plugin *parts[CN_WN_GM_N_PRESETS];
+    cn_status st = CN_OK;
+    int made = 0;
+    for (int i = 0; i < n && !st; i++) {
+        char path[WN_PATH_MAX], model[WN_PATH_MAX], inst[CN_WN_NAME_MAX];
+        float temp = wn_params[CN_WN_PARAM_TEMPERATURE].def, gain = wn_params[CN_WN_PARAM_GAIN].def;
+        st = wn_find_preset(presets[i], path);
+        if (!st) st = wn_read_preset(path, model, inst, &temp, &gain);
+        if (!st) st = part_create(model, NULL, 1, seed, temp, gain, &parts[made]);
+        if (!st) made++;
+    }
+    if (!st) return wn_set_wrap(parts, made, out);
+    for (int i = 0; i < made; i++) part_destroy(parts[i]);
+    return st;
+}
+
+static cn_status wn_prepare(void *self, double rate, int max_frames) {
+    wn_set *s = self;
+    cn_status st = CN_OK;
+    for (int i = 0; i < s->n && !st; i++) st = part_prepare(s->part[i], rate, max_frames);
+    for (int c = 0; c < 2 && !st && s->n > 1; c++) {
+        free(s->mix[c]);
+        if (!(s->mix[c] = malloc((size_t)max_frames * sizeof(float)))) st = cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
+    }
+    return st;
+}
+
+// A note-on goes to the part whose model has the channel's program's instrument
+// (cn_wn_gm_choose); everything else to every part (a part ignores a note-off for a note
+// it does not play), so each part's channels keep their controls.
+static void wn_note_event(void *self, const cn_note_event *ev) {
+    wn_set *s = self;
+    if (s->n == 1) {
+        part_note_event(s->part[0], ev);
+        return;
+    }
+    int ch = ev->channel >= 0 && ev->channel < CN_MIDI_CHANNELS ? ev->channel : -1;
+    if (ev->type == CN_EV_PROGRAM && ch >= 0) s->program[ch] = ev->value & 127;
+    if (ev->type == CN_EV_NOTE_ON && ev->velocity > 0 && ch >= 0) {
+        const cn_wn_config *cfg[CN_WN_GM_N_PRESETS];
+        for (int i = 0; i < s->n; i++) cfg[i] = &s->part[i]->model->cfg;
+        int inst;
+        part_note_event(s->part[cn_wn_gm_choose(cfg, s->n, s->program[ch], &inst)], ev);
+        return;
+    }
+    for (int i = 0; i < s->n; i++) part_note_event(s->part[i], ev);
+}
+
+static void wn_process_stereo(void *self, int64_t start, const float *in_l, const float *in_r, float *out_l,
+                              float *out_r, int frames) {
+    wn_set *s = self;
+    (void)in_l;
+    (void)in_r;
+    for (int i = 0; i < s->n && s->n > 1; i++) { // the budget holds for all parts together
+        s->part[i]->load_others = 0.0f;
+        for (int j = 0; j < s->n; j++)
+            if (j != i) s->part[i]->load_others += s->part[j]->load;
+    }
+    part_process(s->part[0], start, out_l, out_r, frames);
+    for (int i = 1; i < s->n; i++) {
+        part_process(s->part[i], start, s->mix[0], s->mix[1], frames);
+        for (int k = 0; k < frames; k++) {
+            out_l[k] += s->mix[0][k];
+            out_r[k] += s->mix[1][k];
+        }
+    }
+}
+
+static int wn_channels(void *self) {
+    (void)self;
+    return 2;
+}
+
+static int64_t wn_voices_stolen(void *self) {
+    const wn_set *s = self;
+    int64_t n = 0;
+    for (int i = 0; i < s->n; i++) n += s->part[i]->vs.stolen;
+    return n;
+}
+
+static void wn_set_param(void *self, int index, float value) {
+    wn_set *s = self;
+    for (int i = 0; i < s->n; i++) part_set_param(s->part[i], index, value);
+}
+
+static int64_t wn_tail_frames(void *self) {
+    const wn_set *s = self;
+    int64_t t = 0;
+    for (int i = 0; i < s->n; i++)
+        if (part_tail_frames(s->part[i]) > t) t = part_tail_frames(s->part[i]);
+    return t;
 }
 
 const cn_plugin_desc cn_wavenet_plugin = {

@@ -47,21 +47,37 @@ static const gm_exact exact[] = {
 
 static int clamp_program(int p) { return p < 0 ? 0 : p > 127 ? 127 : p; }
 
-int cn_wn_gm_instrument(const cn_wn_config *c, int program) {
+// The first of names[0..n) (NULL ends it early) that a model has: its model index, or -1.
+static int first_found(const cn_wn_config *const *models, int n, const char *const *names, int n_names, int *inst) {
+    for (int i = 0; i < n_names && names[i]; i++)
+        for (int m = 0; m < n; m++) {
+            int idx = cn_wn_instrument_index(models[m], names[i]);
+            if (idx >= 0) {
+                *inst = idx;
+                return m;
+            }
+        }
+    return -1;
+}
+
+int cn_wn_gm_choose(const cn_wn_config *const *models, int n, int program, int *inst) {
     program = clamp_program(program);
     for (size_t e = 0; e < sizeof exact / sizeof *exact; e++) {
         if (exact[e].program != program) continue;
-        for (int i = 0; i < 3 && exact[e].prefer[i]; i++) {
-            int idx = cn_wn_instrument_index(c, exact[e].prefer[i]);
-            if (idx >= 0) return idx;
-        }
+        int m = first_found(models, n, exact[e].prefer, 3, inst);
+        if (m >= 0) return m;
     }
     const gm_family *f = &families[program / 8];
-    for (int i = 0; i < GM_CHOICES && f->prefer[i]; i++) {
-        int idx = cn_wn_instrument_index(c, f->prefer[i]);
-        if (idx >= 0) return idx;
-    }
+    int m = first_found(models, n, f->prefer, GM_CHOICES, inst);
+    if (m >= 0) return m;
+    *inst = 0;
     return 0;
+}
+
+int cn_wn_gm_instrument(const cn_wn_config *c, int program) {
+    int inst;
+    cn_wn_gm_choose(&c, 1, program, &inst);
+    return inst;
 }
 
 const char *cn_wn_gm_family(int program) { return families[clamp_program(program) / 8].family; }
