@@ -35,6 +35,8 @@ cn_status cn_events_to_melody(const cn_event_seq *s, int velocity, cn_melody *ou
 void cn_events_free(cn_event_seq *s);
 // Clamp durations and rests into the vocabularies; returns how many events changed.
 int cn_events_clamp(cn_event_seq *s);
+// CN_OK when e lies in the vocabularies above, else CN_ERR_RANGE with a message.
+cn_status cn_event_check(const cn_mevent *e);
 cn_mevent cn_event_clamped(cn_mevent e); // one event, clamped
 
 // Conditioning vocabularies (see cn_event_model.h). Index 0.. of each table.

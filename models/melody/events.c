@@ -89,3 +89,11 @@ int cn_length_bucket(int notes) {
         if (notes <= edges[i]) return i;
     return CN_NLENGTH - 1;
 }
+
+cn_status cn_event_check(const cn_mevent *e) {
+    if (e->pitch < 0 || e->pitch >= CN_EV_NPITCH || e->dur < 1 || e->dur > CN_EV_MAX_DUR || e->rest < 0 ||
+        e->rest > CN_EV_MAX_REST)
+        return cn_fail(CN_ERR_RANGE, "event (pitch %d, dur %d, rest %d) outside the vocabulary", e->pitch, e->dur,
+                       e->rest);
+    return CN_OK;
+}

@@ -66,10 +66,8 @@ static cn_status ens_reset(void *self, const cn_melody_cond *cond) {
 
 static cn_status ens_observe(void *self, const cn_mevent *ev) {
     ensemble *e = self;
-    if (ev->pitch < 0 || ev->pitch >= CN_EV_NPITCH || ev->dur < 1 || ev->dur > CN_EV_MAX_DUR ||
-        ev->rest < 0 || ev->rest > CN_EV_MAX_REST)
-        return cn_fail(CN_ERR_RANGE, "event (pitch %d, dur %d, rest %d) outside the vocabulary",
-                       ev->pitch, ev->dur, ev->rest);
+    cn_status st = cn_event_check(ev);
+    if (st) return st;
     cn_mevent heard[CN_TF_MAX_BATCH];
     for (int i = 0; i < e->n; i++) {
         heard[i] = *ev;

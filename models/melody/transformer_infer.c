@@ -361,10 +361,8 @@ static cn_status em_reset(void *self, const cn_melody_cond *cond) {
 }
 
 static cn_status em_observe(void *self, const cn_mevent *e) {
-    if (e->pitch < 0 || e->pitch >= CN_EV_NPITCH || e->dur < 1 || e->dur > CN_EV_MAX_DUR ||
-        e->rest < 0 || e->rest > CN_EV_MAX_REST)
-        return cn_fail(CN_ERR_RANGE, "event (pitch %d, dur %d, rest %d) outside the vocabulary",
-                       e->pitch, e->dur, e->rest);
+    cn_status st = cn_event_check(e);
+    if (st) return st;
     cn_tf_state_observe(((tf_em *)self)->s, e);
     return CN_OK;
 }
