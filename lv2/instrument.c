@@ -35,7 +35,8 @@
 
 // What each value of the instrument port plays: a WaveNet preset (with ",programs=1" each
 // channel's GM program chooses among the preset model's instruments: docs/wavenet.md,
-// "Instruments from the file"), or a waveform of the reference synth.
+// "Instruments from the file"; "" the programs choose among every shipped model's), or a
+// waveform of the reference synth.
 static const struct {
     const char *preset, *args;
     int waveform; // reference synth's waveform when preset is NULL
@@ -43,9 +44,9 @@ static const struct {
     {"flute", "", 0},    {"violin", "", 0},   {"trumpet", "", 0},  {"flute", ",programs=1", 0},
     {NULL, NULL, 0},     {NULL, NULL, 1},     {NULL, NULL, 2},     {NULL, NULL, 3},
     {"clarinet", "", 0}, {"piano", "", 0},    {"guitar", "", 0},   {"cello", "", 0},
-    {"horn", "", 0},     {"clarinet", ",programs=1", 0},
+    {"horn", "", 0},     {"clarinet", ",programs=1", 0}, {"", "", 0},
 };
-#define N_GRAPHS 11 // one per WaveNet choice, then the reference synth's
+#define N_GRAPHS 12 // one per WaveNet choice, then the reference synth's
 #define SYNTH (N_GRAPHS - 1)
 // Controls replayed to an instrument's graph when it takes over (voices read them per
 // channel: volume, pan, expression, sustain pedal).
@@ -127,8 +128,11 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate, const cha
             continue;
         }
         char args[PATH_MAX + 64];
-        n = snprintf(args, sizeof args, "preset=%s/wavenet-%s.json,budget=%g%s", share, choices[i].preset,
-                     CN_PLAYBACK_LIVE_BUDGET, choices[i].args);
+        if (choices[i].preset[0])
+            n = snprintf(args, sizeof args, "preset=%s/wavenet-%s.json,budget=%g%s", share, choices[i].preset,
+                         CN_PLAYBACK_LIVE_BUDGET, choices[i].args);
+        else
+            n = snprintf(args, sizeof args, "presets=%s,budget=%g", share, CN_PLAYBACK_LIVE_BUDGET);
         p->graph_of[i] = g;
         st = n < 0 || (size_t)n >= sizeof args ? cn_fail(CN_ERR_RANGE, "bundle path too long: %s", bundle)
                                                : make_graph(rate, &cn_wavenet_plugin, args, &p->g[g++]);

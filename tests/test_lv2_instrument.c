@@ -254,15 +254,15 @@ int main(void) {
         if (wn[k].port == 2) memcpy(L2, L, 96000 * sizeof *L); // the trumpet, for the GM program below
         if (wn[k].port == 11) memcpy(L3, L, 96000 * sizeof *L); // the cello
     }
-    // Instruments 3 and 13: each channel's General MIDI program picks the WaveNet instrument
-    // of the 16 kHz or the 48 kHz model; Brass (program 56) on channel 6 plays the
-    // trumpet, Cello (42) the cello, sample for sample.
+    // Instruments 3, 13 and 14: each channel's General MIDI program picks the WaveNet
+    // instrument of the 16 kHz model, the 48 kHz one, or either: Brass (program 56) on
+    // channel 6 plays the trumpet, Cello (42) the cello, sample for sample.
     const struct {
         int port, program;
         const float *want;
         const char *name;
-    } gms[] = {{3, 56, L2, "trumpet"}, {13, 42, L3, "cello"}};
-    for (int k = 0; k < 2; k++) {
+    } gms[] = {{3, 56, L2, "trumpet"}, {13, 42, L3, "cello"}, {14, 56, L2, "trumpet"}, {14, 42, L3, "cello"}};
+    for (int k = 0; k < 4; k++) {
         ctl[P_INSTRUMENT] = (float)gms[k].port;
         midi_ev gm[] = {{0, {0xC5, (unsigned char)gms[k].program, 0}}, {0, {0x95, 69, 100}}, {48000, {0x85, 69, 0}}};
         play(gm, 3, 96000, L, NULL);

@@ -9,7 +9,9 @@
 // .safetensors model; with instrument=NAME picks that instrument, without one the
 // channels' programs choose among its instruments), programs=1 (each
 // channel's program chooses the instrument from the preset's or model's, as without
-// arguments: for hosts that name the preset by path), seed=S (sampling seed, default 1).
+// arguments: for hosts that name the preset by path), presets=DIR (where the shipped
+// presets are, for the no-instrument choice across models in hosts that are not continuo:
+// DIR/wavenet-NAME.json), seed=S (sampling seed, default 1).
 // The preset folder is $CONTINUO_PRESETS, else the source tree's presets/.
 // A preset is JSON: {"model": "wavenet-gm3.safetensors", "instrument": "flute",
 // "temperature": 0}, the model path relative to the preset's folder. With no args every

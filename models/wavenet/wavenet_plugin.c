@@ -107,7 +107,7 @@ static cn_status wn_find_preset(const char *p, char *path) {
 typedef struct wn_set wn_set;
 static void part_destroy(wn_plugin *w);
 static cn_status wn_set_wrap(wn_plugin **parts, int n, void **out);
-static cn_status wn_set_create(const char *const *presets, int n, uint64_t seed, void **out);
+static cn_status wn_set_create(const char *dir, const char *const *presets, int n, uint64_t seed, void **out);
 
 // One model and its voices, playing `instrument` of the model (NULL or "": its first),
 // or with from_programs each channel's program's choice among its instruments.
@@ -144,6 +144,7 @@ fail:
 static cn_status wn_create(const char *args, void **out) {
     *out = NULL;
     char instrument[CN_WN_NAME_MAX] = "", preset[WN_PATH_MAX] = "", model[WN_PATH_MAX] = "";
+    char presets[WN_PATH_MAX] = ""; // the folder of the shipped presets (hosts that are not continuo)
     uint64_t seed = 1;
     int programs = 0; // programs=1: the programs choose even with a preset or model given
     float temp = wn_params[CN_WN_PARAM_TEMPERATURE].def, gain = wn_params[CN_WN_PARAM_GAIN].def;
@@ -153,6 +154,7 @@ static cn_status wn_create(const char *args, void **out) {
         char num[20];
         if (cn_kv_is(&kv, "instrument")) st = cn_kv_value(&kv, "wavenet", instrument, sizeof instrument);
         else if (cn_kv_is(&kv, "preset")) st = cn_kv_value(&kv, "wavenet", preset, sizeof preset);
+        else if (cn_kv_is(&kv, "presets")) st = cn_kv_value(&kv, "wavenet", presets, sizeof presets);
         else if (cn_kv_is(&kv, "model")) st = cn_kv_value(&kv, "wavenet", model, sizeof model);
         else if (cn_kv_is(&kv, "programs") && !(st = cn_kv_value(&kv, "wavenet", num, sizeof num))) {
             if (strcmp(num, "0") && strcmp(num, "1")) st = cn_fail(CN_ERR_ARG, "wavenet: programs '%s' is not 0 or 1", num);
@@ -162,7 +164,7 @@ static cn_status wn_create(const char *args, void **out) {
             seed = strtoull(num, &end, 10);
             if (*end) st = cn_fail(CN_ERR_ARG, "wavenet: seed '%s' is not a number", num);
         } else if (!st)
-            st = cn_fail(CN_ERR_ARG, "wavenet: unknown argument '%.*s' (instrument, preset, model, programs, seed)",
+            st = cn_fail(CN_ERR_ARG, "wavenet: unknown argument '%.*s' (instrument, preset, presets, model, programs, seed)",
                          (int)kv.item_len, kv.item);
         if (st) return st;
     }
@@ -178,7 +180,7 @@ static cn_status wn_create(const char *args, void **out) {
     // chooses the instrument, among the shipped models' (CN_WN_GM_PRESETS) or the model given.
     const int from_programs = programs || (!instrument[0] && !preset[0]);
     if (from_programs && !model[0] && !preset[0] && !instrument[0]) // every shipped model
-        return wn_set_create(CN_WN_GM_PRESETS, CN_WN_GM_N_PRESETS, seed, out);
+        return wn_set_create(presets, CN_WN_GM_PRESETS, CN_WN_GM_N_PRESETS, seed, out);
     if (!model[0]) {
         const char *name = preset[0] ? preset : instrument;
         char pinst[CN_WN_NAME_MAX];
@@ -428,14 +430,18 @@ static cn_status wn_set_wrap(wn_plugin **parts, int n, void **out) {
     return CN_OK;
 }
 
-static cn_status wn_set_create(const char *const *presets, int n, uint64_t seed, void **out) {
+// The models of the presets NAME (wavenet-NAME.json in dir, or found by name when dir is
+// empty), each a part choosing among its instruments by program.
+static cn_status wn_set_create(const char *dir, const char *const *presets, int n, uint64_t seed, void **out) {
     wn_plugin *parts[CN_WN_GM_N_PRESETS];
     cn_status st = CN_OK;
     int made = 0;
     for (int i = 0; i < n && !st; i++) {
         char path[WN_PATH_MAX], model[WN_PATH_MAX], inst[CN_WN_NAME_MAX];
         float temp = wn_params[CN_WN_PARAM_TEMPERATURE].def, gain = wn_params[CN_WN_PARAM_GAIN].def;
-        st = wn_find_preset(presets[i], path);
+        if (!dir[0]) st = wn_find_preset(presets[i], path);
+        else if (snprintf(path, sizeof path, "%s/wavenet-%s.json", dir, presets[i]) >= (int)sizeof path)
+            st = cn_fail(CN_ERR_RANGE, "wavenet: presets folder path too long");
         if (!st) st = wn_read_preset(path, model, inst, &temp, &gain);
         if (!st) st = part_create(model, NULL, 1, seed, temp, gain, &parts[made]);
         if (!st) made++;
