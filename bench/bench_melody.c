@@ -594,15 +594,15 @@ static void mixture_help(void) {
            "Bits per note on DIR (default data/melody/nottingham/valid: tune on a validation\n"
            "split, never on a test split) of the transformer, heard once and as a transposition\n"
            "ensemble (the tune at -N..+N semitones, mixed), then of the ensemble mixed with the\n"
-           "adaptive n-gram: geometrically for a grid of exponents (transformer x n-gram), and\n"
-           "the arithmetic mixture earlier versions shipped (weight 1.4, entropy bias 0.75). The\n"
-           "ensemble's answers are recorded once and replayed to every cell. The shipped\n"
-           "predictor uses N = CN_PREDICTOR_SPREAD %d and exponents %.2f / %.2f\n"
-           "(models/melody/cn_predictor.h); the best cell is printed last.\n"
+           "adaptive n-gram: arithmetically with entropy weights (the shipped predictor), and\n"
+           "geometrically for a grid of exponents (transformer x n-gram). The ensemble's\n"
+           "answers are recorded once and replayed to every cell. The shipped predictor uses\n"
+           "N = CN_PREDICTOR_SPREAD %d, weight %.2f and entropy bias %.2f\n"
+           "(models/melody/cn_predictor.h); the best geometric cell is printed last.\n"
            "  --model M   transformer preset or .safetensors file (default %s)\n"
            "  --data DIR  the tunes (default data/melody/nottingham/valid)\n"
            "  --spread N  transpositions -N..+N, 0..3 (default %d)\n",
-           CN_PREDICTOR_SPREAD, CN_PREDICTOR_TF_EXPONENT, CN_PREDICTOR_NGRAM_EXPONENT,
+           CN_PREDICTOR_SPREAD, CN_PREDICTOR_TF_WEIGHT, CN_PREDICTOR_ENTROPY_BIAS,
            CN_PREDICTOR_DEFAULT_MODEL, CN_PREDICTOR_SPREAD);
 }
 
@@ -611,7 +611,7 @@ static double replayed_mix(tape *t, cn_event_model *tm, cn_event_model *ngram, c
                            int geometric, const double *w) {
     cn_event_model *parts[2] = {tm, ngram}, *mix;
     cn_status st = geometric ? cn_mixture_create_geometric(parts, w, 2, 0, NULL, &mix)
-                             : cn_mixture_create(parts, w, 2, 0.75, 0, NULL, &mix);
+                             : cn_predictor_mix(tm, ngram, 0, NULL, &mix);
     if (st) return -1;
     t->pos = 0;
     double b = bits_per_note(mix, c);
@@ -653,9 +653,9 @@ int cn_bench_mixture(int argc, char **argv) {
            spread, data ? data : "data/melody/nottingham/valid", c.n, c.notes);
     printf("  transformer heard once %.4f bits/note\n", once);
     printf("  transformer alone %.4f bits/note (transpositions -%ld..+%ld)\n", alone, spread, spread);
-    const double lin[2] = {1.4, 1.0};
-    double b_lin = alone < 0 ? -1 : replayed_mix(&t, &tm, m.ngram, &c, 0, lin);
-    printf("  arithmetic mixture (weight 1.4, entropy bias 0.75) %.4f bits/note\n", b_lin);
+    double b_lin = alone < 0 ? -1 : replayed_mix(&t, &tm, m.ngram, &c, 0, NULL);
+    printf("  arithmetic mixture (shipped: weight %.2f, entropy bias %.2f) %.4f bits/note\n", CN_PREDICTOR_TF_WEIGHT,
+           CN_PREDICTOR_ENTROPY_BIAS, b_lin);
     rc = b_lin < 0 ? cn_ui_error(CMD, NULL) : 0;
     if (!rc) {
         printf("  geometric: transformer \\ n-gram exponent");

@@ -75,8 +75,8 @@ cn_status cn_predictor_tf_ensemble(cn_tf *tf, int spread, cn_event_model **out) 
 cn_status cn_predictor_mix(cn_event_model *tf, cn_event_model *ngram, int own, const char *name,
                            cn_event_model **out) {
     cn_event_model *parts[2] = {tf, ngram};
-    const double a[2] = {CN_PREDICTOR_TF_EXPONENT, CN_PREDICTOR_NGRAM_EXPONENT};
-    return cn_mixture_create_geometric(parts, a, 2, own, name, out);
+    const double w[2] = {CN_PREDICTOR_TF_WEIGHT, CN_PREDICTOR_NGRAM_WEIGHT};
+    return cn_mixture_create(parts, w, 2, CN_PREDICTOR_ENTROPY_BIAS, own, name, out);
 }
 
 cn_status cn_predictor_open(const cn_predictor_opts *opts, cn_predictor *p) {
