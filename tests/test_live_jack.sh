@@ -1,6 +1,8 @@
 # LABELS: live
 # TIMEOUT: 120
-# test_live_jack.sh: live playback on a real audio server. Starts a private JACK server
+# SERIAL
+# test_live_jack.sh: live playback on a real audio server (run alone: its four-voice
+# check needs the cores free of other tests). Starts a private JACK server
 # with the dummy backend (48 kHz, 256-frame periods), checks that `continuo devices`
 # lists JACK, plays 10 s of a Nottingham test tune through PortAudio's JACK host API
 # while recording it, and asserts exit 0, the full frame count, no engine xruns and a
