@@ -104,6 +104,18 @@ static cn_status wn_find_preset(const char *p, char *path) {
     return st;
 }
 
+// Find and read the preset `name`: wavenet-NAME.json in dir, or found by name or path
+// when dir is empty (wn_find_preset); outputs as wn_read_preset.
+static cn_status wn_load_preset(const char *dir, const char *name, char *model, char *instrument, float *temp,
+                                float *gain) {
+    char path[WN_PATH_MAX];
+    cn_status st = CN_OK;
+    if (!dir[0]) st = wn_find_preset(name, path);
+    else if (snprintf(path, sizeof path, "%s/wavenet-%s.json", dir, name) >= (int)sizeof path)
+        st = cn_fail(CN_ERR_RANGE, "wavenet: presets folder path too long");
+    return st ? st : wn_read_preset(path, model, instrument, temp, gain);
+}
+
 typedef struct wn_set wn_set;
 static void part_destroy(wn_plugin *w);
 static cn_status wn_set_wrap(wn_plugin **parts, int n, void **out);
@@ -174,8 +186,6 @@ static cn_status wn_create(const char *args, void **out) {
         memcpy(model, preset, pl + 1);
         preset[0] = 0;
     }
-    char path[WN_PATH_MAX];
-
     // No instrument and no preset (none, or only a model file): each channel's program
     // chooses the instrument, among the shipped models' (CN_WN_GM_PRESETS) or the model given.
     const int from_programs = programs || (!instrument[0] && !preset[0]);
@@ -184,8 +194,7 @@ static cn_status wn_create(const char *args, void **out) {
     if (!model[0]) {
         const char *name = preset[0] ? preset : instrument;
         char pinst[CN_WN_NAME_MAX];
-        if ((st = wn_find_preset(name, path)) || (st = wn_read_preset(path, model, pinst, &temp, &gain)))
-            return st;
+        if ((st = wn_load_preset("", name, model, pinst, &temp, &gain))) return st;
         if (!preset[0] || !instrument[0]) strcpy(instrument, pinst); // preset + instrument: pick it in the preset's model
     }
     wn_plugin *w;
@@ -437,12 +446,9 @@ static cn_status wn_set_create(const char *dir, const char *const *presets, int 
     cn_status st = CN_OK;
     int made = 0;
     for (int i = 0; i < n && !st; i++) {
-        char path[WN_PATH_MAX], model[WN_PATH_MAX], inst[CN_WN_NAME_MAX];
+        char model[WN_PATH_MAX], inst[CN_WN_NAME_MAX];
         float temp = wn_params[CN_WN_PARAM_TEMPERATURE].def, gain = wn_params[CN_WN_PARAM_GAIN].def;
-        if (!dir[0]) st = wn_find_preset(presets[i], path);
-        else if (snprintf(path, sizeof path, "%s/wavenet-%s.json", dir, presets[i]) >= (int)sizeof path)
-            st = cn_fail(CN_ERR_RANGE, "wavenet: presets folder path too long");
-        if (!st) st = wn_read_preset(path, model, inst, &temp, &gain);
+        st = wn_load_preset(dir, presets[i], model, inst, &temp, &gain);
         if (!st) st = part_create(model, NULL, 1, seed, temp, gain, &parts[made]);
         if (!st) made++;
     }
