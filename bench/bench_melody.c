@@ -594,27 +594,26 @@ static void mixture_help(void) {
            "Bits per note on DIR (default data/melody/nottingham/valid: tune on a validation\n"
            "split, never on a test split) of the transformer, heard once and as a transposition\n"
            "ensemble (the tune at -N..+N semitones, mixed), then of the ensemble mixed with the\n"
-           "adaptive n-gram: arithmetically with entropy weights (the shipped predictor), and\n"
-           "geometrically for a grid of exponents (transformer x n-gram). The ensemble's\n"
-           "answers are recorded once and replayed to every cell. The shipped predictor uses\n"
-           "N = CN_PREDICTOR_SPREAD %d, weight %.2f and entropy bias %.2f\n"
-           "(models/melody/cn_predictor.h); the best geometric cell is printed last.\n"
+           "adaptive n-gram: the shipped predictor, the same with fixed weights, and a grid of\n"
+           "entropy bias x transformer weight (rows) by the rate the weights are learnt at\n"
+           "within each tune (columns). The ensemble's answers are recorded once and replayed\n"
+           "to every cell. The shipped predictor uses N = CN_PREDICTOR_SPREAD %d, weight %.2f,\n"
+           "entropy bias %.2f and rate %.2f (models/melody/cn_predictor.h); the best cell is\n"
+           "printed last.\n"
            "  --model M   transformer preset or .safetensors file (default %s)\n"
            "  --data DIR  the tunes (default data/melody/nottingham/valid)\n"
            "  --spread N  transpositions -N..+N, 0..3 (default %d)\n",
-           CN_PREDICTOR_SPREAD, CN_PREDICTOR_TF_WEIGHT, CN_PREDICTOR_ENTROPY_BIAS,
+           CN_PREDICTOR_SPREAD, CN_PREDICTOR_TF_WEIGHT, CN_PREDICTOR_ENTROPY_BIAS, CN_PREDICTOR_ADAPT_RATE,
            CN_PREDICTOR_DEFAULT_MODEL, CN_PREDICTOR_SPREAD);
 }
 
 // Bits/note of the recorded ensemble (replayed from its start) mixed with the n-gram.
 static double replayed_mix(tape *t, cn_event_model *tm, cn_event_model *ngram, const corpus *c,
-                           int geometric, const double *w) {
+                           double tf_weight, double bias, double rate) {
     cn_event_model *parts[2] = {tm, ngram}, *mix;
-    cn_status st = geometric ? cn_mixture_create_geometric(parts, w, 2, 0, NULL, &mix)
-                             : cn_predictor_mix(tm, ngram, 0, NULL, &mix);
-    if (st) return -1;
-    t->pos = 0;
-    double b = bits_per_note(mix, c);
+    const double w[2] = {tf_weight, CN_PREDICTOR_NGRAM_WEIGHT};
+    if (cn_mixture_create(parts, w, 2, bias, 0, NULL, &mix)) return -1;
+    double b = cn_mixture_set_adapt(mix, rate) ? -1 : (t->pos = 0, bits_per_note(mix, c));
     mix->destroy(mix->self);
     if (t->failed) return cn_fail(CN_ERR_NOMEM, "transformer replay failed (out of memory)"), -1;
     return b;
@@ -642,38 +641,44 @@ int cn_bench_mixture(int argc, char **argv) {
         return cn_ui_error(CMD, m.tf ? NULL : "no transformer to mix (see --model)");
     }
     cn_blas_set_threads(1);
-    static const double a_tf[] = {0.5, 0.6, 0.7, 0.8, 0.9, 1.0}, a_ng[] = {0.2, 0.3, 0.4, 0.5};
-    const int n_tf = (int)(sizeof a_tf / sizeof *a_tf), n_ng = (int)(sizeof a_ng / sizeof *a_ng);
+    static const double biases[] = {0.25, 0.5, 0.75}, weights[] = {1.0, 1.4, 2.0, 3.0},
+                        rates[] = {0, 0.1, 0.2, 0.4, 0.6};
+    enum { N_BIAS = 3, N_WEIGHT = 4, N_RATE = 5 };
     tape t = {.inner = *ens, .recording = 1};
     cn_event_model tm = tape_model(&t);
     double once = bits_per_note(&m.tf_model, &c), alone = once < 0 ? -1 : bits_per_note(&tm, &c);
-    double best = 1e9, best_tf = 0, best_ng = 0;
     t.recording = 0;
     printf("continuo bench mixture --model %s --spread %ld on %s (%d tunes, %ld notes)\n", model,
            spread, data ? data : "data/melody/nottingham/valid", c.n, c.notes);
     printf("  transformer heard once %.4f bits/note\n", once);
     printf("  transformer alone %.4f bits/note (transpositions -%ld..+%ld)\n", alone, spread, spread);
-    double b_lin = alone < 0 ? -1 : replayed_mix(&t, &tm, m.ngram, &c, 0, NULL);
-    printf("  arithmetic mixture (shipped: weight %.2f, entropy bias %.2f) %.4f bits/note\n", CN_PREDICTOR_TF_WEIGHT,
-           CN_PREDICTOR_ENTROPY_BIAS, b_lin);
-    rc = b_lin < 0 ? cn_ui_error(CMD, NULL) : 0;
+    const double w = CN_PREDICTOR_TF_WEIGHT, bias = CN_PREDICTOR_ENTROPY_BIAS;
+    double fixed = alone < 0 ? -1 : replayed_mix(&t, &tm, m.ngram, &c, w, bias, 0);
+    double shipped = fixed < 0 ? -1 : replayed_mix(&t, &tm, m.ngram, &c, w, bias, CN_PREDICTOR_ADAPT_RATE);
+    printf("  mixed with the n-gram, fixed weights (weight %.2f, entropy bias %.2f) %.4f bits/note\n", w, bias, fixed);
+    printf("  mixed with the n-gram, shipped (the same, learnt at rate %.2f) %.4f bits/note\n", CN_PREDICTOR_ADAPT_RATE,
+           shipped);
+    rc = shipped < 0 ? cn_ui_error(CMD, NULL) : 0;
     if (!rc) {
-        printf("  geometric: transformer \\ n-gram exponent");
-        for (int j = 0; j < n_ng; j++) printf(" %8.2f", a_ng[j]);
+        printf("  entropy bias, transformer weight \\ rate");
+        for (int k = 0; k < N_RATE; k++) printf(" %7.2f", rates[k]);
         printf("\n");
     }
-    for (int i = 0; i < n_tf && !rc; i++) {
-        printf("  %13.2f", a_tf[i]);
-        for (int j = 0; j < n_ng && !rc; j++) {
-            const double w[2] = {a_tf[i], a_ng[j]};
-            double b = replayed_mix(&t, &tm, m.ngram, &c, 1, w);
-            if (b < 0) rc = cn_ui_error(CMD, NULL);
-            printf(" %8.4f", b);
-            if (b < best) best = b, best_tf = a_tf[i], best_ng = a_ng[j];
+    double best = 1e9, best_b = 0, best_w = 0, best_r = 0;
+    for (int i = 0; i < N_BIAS && !rc; i++)
+        for (int j = 0; j < N_WEIGHT && !rc; j++) {
+            printf("  %12.2f %20.1f         ", biases[i], weights[j]);
+            for (int k = 0; k < N_RATE && !rc; k++) {
+                double b = replayed_mix(&t, &tm, m.ngram, &c, weights[j], biases[i], rates[k]);
+                if (b < 0) rc = cn_ui_error(CMD, NULL);
+                printf(" %7.4f", b);
+                fflush(stdout);
+                if (b < best) best = b, best_b = biases[i], best_w = weights[j], best_r = rates[k];
+            }
+            printf("\n");
         }
-        printf("\n");
-    }
-    if (!rc) printf("  best: exponents %.2f / %.2f: %.4f bits/note\n", best_tf, best_ng, best);
+    if (!rc)
+        printf("  best: entropy bias %.2f, weight %.1f, rate %.2f: %.4f bits/note\n", best_b, best_w, best_r, best);
     tape_free(&t);
     ens->destroy(ens->self);
     models_close(&m);

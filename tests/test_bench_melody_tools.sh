@@ -18,15 +18,17 @@ tiny=(--d-model 16 --layers 1 --heads 2 --ctx 64 --batch 2 --steps 3 --threads 1
 "$BIN" train melody --data "$T/data" "${tiny[@]}" -o "$T/plain.safetensors" 2>"$T/e" || fail "training: $(cat "$T/e")"
 
 "$BIN" bench mixture --model "$T/fim.safetensors" --data "$T/valid" >"$T/mix" 2>"$T/e" || fail "bench mixture: $(cat "$T/e")"
-[ "$(grep -cE '^ +[0-9.]+( +[0-9]+\.[0-9]{4}){4}$' "$T/mix")" = 6 ] || fail "no 6x4 grid: $(cat "$T/mix")"
-grep -q "best: exponents" "$T/mix" || fail "no best cell"
-# The bench's rows are score's figures: the ensemble alone, heard once, and the
-# arithmetic mixture is the default predictor.
+[ "$(grep -cE '^ +[0-9.]+ +[0-9.]+( +[0-9]+\.[0-9]{4}){5}$' "$T/mix")" = 12 ] || fail "no 12x5 grid: $(cat "$T/mix")"
+grep -q "best: entropy bias" "$T/mix" || fail "no best cell"
+# The bench's rows are score's figures: the ensemble alone, heard once, and the shipped
+# mixture is the default predictor; so is the grid's cell of the shipped settings.
 same() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a - b < 1e-4 && b - a < 1e-4) }' || fail "bench mixture's $3 $1 != score's $2"; }
 bpn() { "$BIN" score --model "$T/fim.safetensors" "$@" "$T/valid" --json | grep -o '"bits_per_note":[0-9.]*' | cut -d: -f2; }
 same "$(awk '/transformer alone/ {print $3}' "$T/mix")" "$(bpn --transformer-only)" "transformer alone"
 same "$(awk '/heard once/ {print $4}' "$T/mix")" "$(bpn --transformer-only --no-ensemble)" "transformer heard once"
-same "$(awk '/arithmetic mixture/ {print $(NF-1)}' "$T/mix")" "$(bpn)" "arithmetic mixture"
+mixed=$(bpn)
+same "$(awk '/n-gram, shipped/ {print $(NF-1)}' "$T/mix")" "$mixed" "shipped mixture"
+same "$(awk '$1 == "0.50" && $2 == "2.0" {print $6}' "$T/mix")" "$mixed" "grid cell (0.50, 2.0, rate 0.40)"
 
 "$BIN" bench infill --quick --model "$T/fim.safetensors" --candidates 2 >"$T/inf" 2>"$T/e" || fail "bench infill: $(cat "$T/e")"
 for row in "real tunes" "infill (2 candidates)" "infill (first draw)" "left side only"; do

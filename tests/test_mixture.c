@@ -1,8 +1,8 @@
 // LABELS: unit
 // test_mixture: the factor-wise mixture (cn_mixture.h) is exactly the mixture of the
 // parts' joint event distributions, each factor sums to 1, mixing a model with a copy
-// of itself changes nothing, clones work, and bad arguments are refused. The geometric
-// mixture is, factor by factor, the normalised product of the parts' powers.
+// of itself changes nothing, clones work, and bad arguments are refused. Weights
+// learnt within a tune follow the gradient of log P_mix (checked by finite differences).
 #include <string.h>
 
 #include "models/melody/cn_mixture.h"
@@ -15,6 +15,13 @@ static const cn_mevent tune[12] = {{62, 12, 0}, {66, 12, 0}, {69, 12, 0}, {74, 2
                                    {62, 12, 0}, {66, 12, 0}, {69, 12, 0}, {74, 24, 12}};
 
 static double joint(cn_event_model *m, const cn_mevent *e) { return exp2(cn_event_model_log2p(m, e)); }
+
+// The three factor distributions of m for event e: pitch, dur | pitch, rest | pitch, dur.
+static void factors(cn_event_model *m, const cn_mevent *e, float out[3][CN_EV_NPITCH]) {
+    m->pitch_probs(m->self, out[0]);
+    m->dur_probs(m->self, e->pitch, out[1]);
+    m->rest_probs(m->self, e->pitch, e->dur, out[2]);
+}
 
 static void sums(cn_event_model *m, int pitch, int dur) {
     float p[CN_EV_NPITCH], d[CN_EV_NDUR], r[CN_EV_NREST];
@@ -61,6 +68,63 @@ int main(void) {
     }
     mix->destroy(mix->self); // not owning: a and b live on
 
+    // Learnt weights, factor by factor: each factor of the mixture == the mixture of the
+    // parts' factors with shares from log factors lw[f] that this test moves by rate x the
+    // finite-difference gradient of that factor's log P_mix of each observed event; a clone
+    // keeps what was learnt; reset() forgets it.
+    TEST_OK(cn_mixture_create(parts, w, 2, 0.0, 0, NULL, &mix));
+    TEST_OK(cn_mixture_set_adapt(mix, 0.5));
+    TEST_OK(mix->reset(mix->self, &unknown));
+    double lw[3][2] = {{0}};
+    for (int rep = 0; rep < 2; rep++)
+        for (int t = 0; t < 12; t++) {
+            const cn_mevent *e = &tune[t];
+            float fm[3][CN_EV_NPITCH], fa[3][CN_EV_NPITCH], fb[3][CN_EV_NPITCH];
+            factors(mix, e, fm);
+            factors(a, e, fa);
+            factors(b, e, fb);
+            const int x[3] = {e->pitch, e->dur - 1, e->rest}, len[3] = {CN_EV_NPITCH, CN_EV_NDUR, CN_EV_NREST};
+            double share[2] = {w[0], w[1]};
+            for (int f = 0; f < 3; f++) {
+                double s0 = share[0] * exp(lw[f][0]), s1 = share[1] * exp(lw[f][1]);
+                for (int q = 0; q < len[f]; q++) {
+                    double want = (s0 * fa[f][q] + s1 * fb[f][q]) / (s0 + s1);
+                    TEST_ASSERT_MSG(fabs(fm[f][q] - want) <= 5e-5 * want + 1e-8, "rep %d t %d factor %d [%d]: %g vs %g",
+                                    rep, t, f, q, fm[f][q], want);
+                }
+                const double h = 1e-5;
+                double grad[2];
+                for (int i = 0; i < 2; i++) {
+                    double fd[2];
+                    for (int sgn = 0; sgn < 2; sgn++) {
+                        double l[2] = {lw[f][0], lw[f][1]};
+                        l[i] += sgn ? h : -h;
+                        double v0 = share[0] * exp(l[0]), v1 = share[1] * exp(l[1]);
+                        fd[sgn] = log((v0 * fa[f][x[f]] + v1 * fb[f][x[f]]) / (v0 + v1));
+                    }
+                    grad[i] = (fd[1] - fd[0]) / (2 * h);
+                }
+                share[0] = s0 * fa[f][x[f]]; // the next factor's shares: as the joint mixture's
+                share[1] = s1 * fb[f][x[f]];
+                for (int i = 0; i < 2; i++) lw[f][i] += 0.5 * grad[i];
+            }
+            void *c = mix->clone(mix->self);
+            TEST_ASSERT(c != NULL);
+            cn_event_model mc = *mix;
+            mc.self = c;
+            TEST_NEAR(joint(&mc, e), joint(mix, e), 1e-9);
+            mix->free_clone(c);
+            TEST_OK(mix->observe(mix->self, e));
+        }
+    // The long-term model was trained on this tune: it predicts its pitches better.
+    TEST_ASSERT_MSG(lw[0][0] - lw[0][1] > 0.5, "the long-term model gained %g", lw[0][0] - lw[0][1]);
+    TEST_OK(mix->reset(mix->self, &unknown));
+    double pa = joint(a, &tune[0]), pb = joint(b, &tune[0]);
+    TEST_NEAR(joint(mix, &tune[0]), 0.7 * pa + 0.3 * pb, 1e-5 * (0.7 * pa + 0.3 * pb));
+    TEST_ASSERT(cn_mixture_set_adapt(mix, -1) == CN_ERR_RANGE);
+    TEST_ASSERT(cn_mixture_set_adapt(a, 0.1) == CN_ERR_ARG);
+    mix->destroy(mix->self);
+
     // Entropy weights: still proper distributions; a model mixed with itself is itself.
     cn_event_model *a2, *ref;
     TEST_OK(cn_ngram_create(&cl, ltm, "ltm2", &a2));
@@ -96,53 +160,6 @@ int main(void) {
         TEST_OK(mix->observe(mix->self, &tune[t]));
     }
     mix->destroy(mix->self);
-
-    // Geometric: each factor == prod_i P_i^a_i / Z, computed here from the parts' rows.
-    TEST_OK(cn_ngram_create(&cl, ltm, "ltm", &a));
-    TEST_OK(cn_ngram_create(&cs, NULL, "stm", &b));
-    parts[0] = a;
-    parts[1] = b;
-    const double ex[2] = {0.6, 0.5};
-    TEST_OK(cn_mixture_create_geometric(parts, ex, 2, 0, NULL, &mix));
-    TEST_OK(mix->reset(mix->self, &unknown));
-    TEST_OK(a->reset(a->self, &unknown));
-    TEST_OK(b->reset(b->self, &unknown));
-    for (int t = 0; t < 12; t++) {
-        float pm[CN_EV_NPITCH], pa[CN_EV_NPITCH], pb[CN_EV_NPITCH];
-        mix->pitch_probs(mix->self, pm);
-        a->pitch_probs(a->self, pa);
-        b->pitch_probs(b->self, pb);
-        double z = 0;
-        for (int q = 0; q < CN_EV_NPITCH; q++) z += pow(pa[q], 0.6) * pow(pb[q], 0.5);
-        for (int q = 0; q < CN_EV_NPITCH; q++)
-            TEST_NEAR(pm[q], pow(pa[q], 0.6) * pow(pb[q], 0.5) / z, 1e-6);
-        float rm[CN_EV_NREST], ra[CN_EV_NREST], rb[CN_EV_NREST];
-        mix->rest_probs(mix->self, tune[t].pitch, tune[t].dur, rm);
-        a->rest_probs(a->self, tune[t].pitch, tune[t].dur, ra);
-        b->rest_probs(b->self, tune[t].pitch, tune[t].dur, rb);
-        z = 0;
-        for (int q = 0; q < CN_EV_NREST; q++) z += pow(ra[q], 0.6) * pow(rb[q], 0.5);
-        for (int q = 0; q < CN_EV_NREST; q++)
-            TEST_NEAR(rm[q], pow(ra[q], 0.6) * pow(rb[q], 0.5) / z, 1e-6);
-        sums(mix, tune[t].pitch, tune[t].dur);
-        TEST_OK(mix->observe(mix->self, &tune[t]));
-        TEST_OK(a->observe(a->self, &tune[t]));
-        TEST_OK(b->observe(b->self, &tune[t]));
-    }
-    mix->destroy(mix->self);
-    // A model mixed geometrically with itself, exponents summing to 1, is itself.
-    parts[1] = a;
-    const double half[2] = {0.5, 0.5};
-    TEST_OK(cn_mixture_create_geometric(parts, half, 2, 0, NULL, &mix));
-    TEST_OK(mix->reset(mix->self, &unknown));
-    for (int t = 0; t < 12; t++) {
-        TEST_NEAR(joint(mix, &tune[t]), joint(a, &tune[t]), 1e-5 * joint(a, &tune[t]));
-        TEST_OK(mix->observe(mix->self, &tune[t]));
-    }
-    mix->destroy(mix->self);
-    TEST_ASSERT(cn_mixture_create_geometric(parts, NULL, 2, 0, NULL, &mix) == CN_ERR_ARG);
-    a->destroy(a->self);
-    b->destroy(b->self);
 
     // Bad arguments.
     TEST_OK(cn_ngram_create(&cs, NULL, "stm", &b));

@@ -8,9 +8,6 @@
 // w_i * (H_i / H_max)^-bias from each part's pitch distribution (known before the
 // event, so the mixture stays a proper distribution). This is how the transformer
 // gets the memory of the tune: mixed with the n-gram's short-term model.
-// The geometric mixture (a product of experts) is instead normalised factor by factor:
-//   P_geo(x) = prod_i P_i(x)^a_i / Z   for x = pitch, dur | pitch, rest | pitch, dur,
-// which lets a confident part veto what another finds likely (docs/scoring.md).
 #ifndef CN_MIXTURE_H
 #define CN_MIXTURE_H
 
@@ -26,9 +23,13 @@ cn_status cn_mixture_create(cn_event_model *const *parts, const double *weights,
                             double entropy_bias, int own, const char *name,
                             cn_event_model **out);
 
-// The geometric mixture with exponents a[n] > 0 (their sum need not be 1); parts, n, own
-// and name as above.
-cn_status cn_mixture_create_geometric(cn_event_model *const *parts, const double *a, int n,
-                                      int own, const char *name, cn_event_model **out);
+// Learn the weights within each tune (rate > 0), factor by factor:
+// after every observed event each part's weight for the pitch, and its extra factors for
+// the duration and the rest (1 at first, which is the exact joint mixture above), move by
+// one gradient step of size <= rate on the log probability that factor of the mixture
+// gave the event. reset() forgets what was learnt; rate 0 (the default) keeps the
+// weights fixed. Each learnt factor stays within e^+-CN_MIXTURE_ADAPT_MAX.
+#define CN_MIXTURE_ADAPT_MAX 8.0
+cn_status cn_mixture_set_adapt(cn_event_model *mixture, double rate);
 
 #endif

@@ -15,13 +15,14 @@
 #define CN_PREDICTOR_DEFAULT_MODEL "melody"
 // The transformer's transposition ensemble: -SPREAD..+SPREAD semitones, equal weights.
 #define CN_PREDICTOR_SPREAD 2
-// The arithmetic mixture of transformer and n-gram, re-weighted per note by entropy:
-// chosen with `continuo bench mixture` on nottingham/valid and on O'Neill's validation
-// fifth, a style the transformer may not know (docs/scoring.md): a geometric mixture won
-// in-domain by 0.9% and lost out of domain by 6%.
-#define CN_PREDICTOR_TF_WEIGHT 1.4
+// The arithmetic mixture of transformer and n-gram, re-weighted per note by entropy,
+// with weights learnt within each tune (cn_mixture_set_adapt): chosen with `continuo
+// bench mixture` on nottingham/valid and on O'Neill's validation fifth, a style the
+// transformer may not know (docs/scoring.md).
+#define CN_PREDICTOR_TF_WEIGHT 2.0
 #define CN_PREDICTOR_NGRAM_WEIGHT 1.0
-#define CN_PREDICTOR_ENTROPY_BIAS 0.75
+#define CN_PREDICTOR_ENTROPY_BIAS 0.5
+#define CN_PREDICTOR_ADAPT_RATE 0.4
 
 typedef struct cn_predictor_opts {
     const char *model;               // preset name, preset .json or .safetensors; NULL = default

@@ -13,21 +13,25 @@ typedef struct mix {
     cn_event_model iface; // iface.self == this
     cn_event_model parts[CN_MIXTURE_MAX]; // copies of the parts' vtables + self
     double base_w[CN_MIXTURE_MAX], w[CN_MIXTURE_MAX];
-    int n, own, geometric;
+    int n, own;
     double bias;
+    double rate;                  // adaptation rate (0 = fixed weights)
+    double lw[3][CN_MIXTURE_MAX]; // log of each part's learnt weight factor in this tune,
+                                  // per factor: pitch, dur, rest
     float pp[CN_MIXTURE_MAX][CN_EV_NPITCH]; // parts' pitch probs, valid if have_p
     float dp[CN_MIXTURE_MAX][CN_EV_NDUR];   // parts' dur probs for dur_pitch, valid if have_d
-    int have_p, have_d, dur_pitch;
+    float rp[CN_MIXTURE_MAX][CN_EV_NREST];  // parts' rest probs for rest_pitch/dur, if have_r
+    int have_p, have_d, dur_pitch, have_r, rest_pitch, rest_dur;
     char name[128];
 } mix;
 
-static void invalidate(mix *m) { m->have_p = m->have_d = 0; }
+static void invalidate(mix *m) { m->have_p = m->have_d = m->have_r = 0; }
 
 static void ensure_pitch(mix *m) {
     if (m->have_p) return;
     for (int i = 0; i < m->n; i++) {
         m->parts[i].pitch_probs(m->parts[i].self, m->pp[i]);
-        double w = m->base_w[i];
+        double w = m->base_w[i] * exp(m->lw[0][i]);
         if (m->bias > 0) {
             double h = 0;
             for (int s = 0; s < CN_EV_NPITCH; s++)
@@ -48,6 +52,60 @@ static void ensure_dur(mix *m, int pitch) {
     m->dur_pitch = pitch;
 }
 
+static void ensure_rest(mix *m, int pitch, int dur) {
+    ensure_dur(m, pitch);
+    if (m->have_r && m->rest_pitch == pitch && m->rest_dur == dur) return;
+    for (int i = 0; i < m->n; i++) m->parts[i].rest_probs(m->parts[i].self, pitch, dur, m->rp[i]);
+    m->have_r = 1;
+    m->rest_pitch = pitch;
+    m->rest_dur = dur;
+}
+
+// The weights of the duration and the rest factors: each part's weight times its
+// probability of the pitch (and of the duration), as in the joint mixture, times what was
+// learnt for that factor (a factor of 1 until then).
+static void dur_shares(const mix *m, int pitch, double *a) {
+    for (int i = 0; i < m->n; i++) a[i] = m->w[i] * m->pp[i][pitch] * exp(m->lw[1][i]);
+}
+
+static void rest_shares(const mix *m, int pitch, int dur, double *a) {
+    dur_shares(m, pitch, a);
+    for (int i = 0; i < m->n; i++) a[i] *= m->dp[i][dur - 1] * exp(m->lw[2][i]);
+}
+
+// One step of gradient ascent on log P_mix(x) of one factor in each part's log weight
+// factor l_i: d log P_mix / d l_i = s_i (P_i(x) / P_mix(x) - 1), s_i the part's share of
+// the factor's weights a. The step is bounded by the rate whatever the probabilities.
+static void learn(double rate, int n, const double *a, const double *p, double *l) {
+    double asum = 0, pmix = 0;
+    for (int i = 0; i < n; i++) asum += a[i];
+    if (!(asum > 0)) return;
+    for (int i = 0; i < n; i++) pmix += a[i] / asum * p[i];
+    if (!(pmix > 1e-300)) return;
+    for (int i = 0; i < n; i++) {
+        l[i] += rate * a[i] / asum * (p[i] / pmix - 1);
+        if (l[i] > CN_MIXTURE_ADAPT_MAX) l[i] = CN_MIXTURE_ADAPT_MAX;
+        if (l[i] < -CN_MIXTURE_ADAPT_MAX) l[i] = -CN_MIXTURE_ADAPT_MAX;
+    }
+}
+
+// Weights learnt within the tune, factor by factor, from the event just heard: the
+// weights follow which part has been predicting this tune's pitches (durations, rests)
+// better, so on a style the transformer does not know the n-gram's short-term model
+// gains weight within a few dozen notes.
+static void adapt(mix *m, const cn_mevent *e) {
+    ensure_rest(m, e->pitch, e->dur);
+    double a[CN_MIXTURE_MAX] = {0}, p[CN_MIXTURE_MAX] = {0};
+    for (int i = 0; i < m->n; i++) p[i] = m->pp[i][e->pitch];
+    learn(m->rate, m->n, m->w, p, m->lw[0]);
+    dur_shares(m, e->pitch, a);
+    for (int i = 0; i < m->n; i++) p[i] = m->dp[i][e->dur - 1];
+    learn(m->rate, m->n, a, p, m->lw[1]);
+    rest_shares(m, e->pitch, e->dur, a);
+    for (int i = 0; i < m->n; i++) p[i] = m->rp[i][e->rest];
+    learn(m->rate, m->n, a, p, m->lw[2]);
+}
+
 // out = sum_i a_i rows_i / sum_i a_i; the plain weights if every a_i underflowed.
 static void mix_rows(const mix *m, const double *a, const float *const *rows, int len,
                      float *out) {
@@ -61,28 +119,12 @@ static void mix_rows(const mix *m, const double *a, const float *const *rows, in
     for (int s = 0; s < len; s++) out[s] = (float)(acc[s] / z);
 }
 
-// out = prod_i rows_i^w_i, normalised (in logs, so tiny probabilities stay apart; a
-// zero counts as 1e-30 so one part's zero cannot leave nothing).
-static void geo_rows(const mix *m, const float *const *rows, int len, float *out) {
-    double l[CN_EV_NPITCH], top = -INFINITY, z = 0;
-    for (int s = 0; s < len; s++) {
-        l[s] = 0;
-        for (int i = 0; i < m->n; i++) l[s] += m->w[i] * log(rows[i][s] > 1e-30f ? rows[i][s] : 1e-30);
-        if (l[s] > top) top = l[s];
-    }
-    for (int s = 0; s < len; s++) z += l[s] = exp(l[s] - top);
-    for (int s = 0; s < len; s++) out[s] = (float)(l[s] / z);
-}
-
 static void mix_pitch_probs(void *self, float out[CN_EV_NPITCH]) {
     mix *m = self;
     ensure_pitch(m);
     const float *rows[CN_MIXTURE_MAX];
     for (int i = 0; i < m->n; i++) rows[i] = m->pp[i];
-    if (m->geometric)
-        geo_rows(m, rows, CN_EV_NPITCH, out);
-    else
-        mix_rows(m, m->w, rows, CN_EV_NPITCH, out);
+    mix_rows(m, m->w, rows, CN_EV_NPITCH, out);
 }
 
 static void mix_dur_probs(void *self, int pitch, float out[CN_EV_NDUR]) {
@@ -90,36 +132,25 @@ static void mix_dur_probs(void *self, int pitch, float out[CN_EV_NDUR]) {
     ensure_dur(m, pitch);
     double a[CN_MIXTURE_MAX];
     const float *rows[CN_MIXTURE_MAX];
-    for (int i = 0; i < m->n; i++) {
-        a[i] = m->w[i] * m->pp[i][pitch];
-        rows[i] = m->dp[i];
-    }
-    if (m->geometric)
-        geo_rows(m, rows, CN_EV_NDUR, out);
-    else
-        mix_rows(m, a, rows, CN_EV_NDUR, out);
+    dur_shares(m, pitch, a);
+    for (int i = 0; i < m->n; i++) rows[i] = m->dp[i];
+    mix_rows(m, a, rows, CN_EV_NDUR, out);
 }
 
 static void mix_rest_probs(void *self, int pitch, int dur, float out[CN_EV_NREST]) {
     mix *m = self;
-    ensure_dur(m, pitch);
+    ensure_rest(m, pitch, dur);
     double a[CN_MIXTURE_MAX];
-    float r[CN_MIXTURE_MAX][CN_EV_NREST];
     const float *rows[CN_MIXTURE_MAX];
-    for (int i = 0; i < m->n; i++) {
-        a[i] = m->w[i] * m->pp[i][pitch] * m->dp[i][dur - 1];
-        m->parts[i].rest_probs(m->parts[i].self, pitch, dur, r[i]);
-        rows[i] = r[i];
-    }
-    if (m->geometric)
-        geo_rows(m, rows, CN_EV_NREST, out);
-    else
-        mix_rows(m, a, rows, CN_EV_NREST, out);
+    rest_shares(m, pitch, dur, a);
+    for (int i = 0; i < m->n; i++) rows[i] = m->rp[i];
+    mix_rows(m, a, rows, CN_EV_NREST, out);
 }
 
 static cn_status mix_reset(void *self, const cn_melody_cond *cond) {
     mix *m = self;
     invalidate(m);
+    memset(m->lw, 0, sizeof m->lw);
     for (int i = 0; i < m->n; i++) {
         cn_status st = m->parts[i].reset(m->parts[i].self, cond);
         if (st) return st;
@@ -129,6 +160,7 @@ static cn_status mix_reset(void *self, const cn_melody_cond *cond) {
 
 static cn_status mix_observe(void *self, const cn_mevent *e) {
     mix *m = self;
+    if (m->rate > 0 && cn_event_check(e) == CN_OK) adapt(m, e);
     invalidate(m);
     for (int i = 0; i < m->n; i++) {
         cn_status st = m->parts[i].observe(m->parts[i].self, e);
@@ -188,9 +220,9 @@ static int all_clone(cn_event_model *const *parts, int n) {
     return 1;
 }
 
-static cn_status create(cn_event_model *const *parts, const double *weights, int n,
-                       double entropy_bias, int geometric, int own, const char *name,
-                       cn_event_model **out) {
+cn_status cn_mixture_create(cn_event_model *const *parts, const double *weights, int n,
+                            double entropy_bias, int own, const char *name,
+                            cn_event_model **out) {
     cn_status st = CN_OK;
     if (!parts || !out || n < 2 || n > CN_MIXTURE_MAX)
         st = cn_fail(CN_ERR_ARG, "a mixture needs 2..%d models, got %d", CN_MIXTURE_MAX, n);
@@ -209,7 +241,6 @@ static cn_status create(cn_event_model *const *parts, const double *weights, int
     m->n = n;
     m->own = own;
     m->bias = entropy_bias;
-    m->geometric = geometric;
     size_t len = 0;
     for (int i = 0; i < n; i++) {
         m->parts[i] = *parts[i];
@@ -231,18 +262,12 @@ static cn_status create(cn_event_model *const *parts, const double *weights, int
     return CN_OK;
 }
 
-cn_status cn_mixture_create(cn_event_model *const *parts, const double *weights, int n,
-                            double entropy_bias, int own, const char *name,
-                            cn_event_model **out) {
-    return create(parts, weights, n, entropy_bias, 0, own, name, out);
-}
-
-cn_status cn_mixture_create_geometric(cn_event_model *const *parts, const double *a, int n,
-                                      int own, const char *name, cn_event_model **out) {
-    if (!a) {
-        if (own && parts)
-            for (int i = 0; i < n; i++) parts[i]->destroy(parts[i]->self);
-        return cn_fail(CN_ERR_ARG, "a geometric mixture needs its exponents");
-    }
-    return create(parts, a, n, 0, 1, own, name, out);
+cn_status cn_mixture_set_adapt(cn_event_model *mixture, double rate) {
+    if (!mixture || mixture->reset != mix_reset)
+        return cn_fail(CN_ERR_ARG, "adaptation needs a mixture");
+    mix *m = mixture->self;
+    if (!(rate >= 0) || !isfinite(rate))
+        return cn_fail(CN_ERR_RANGE, "mixture adaptation rate %g must be >= 0", rate);
+    m->rate = rate;
+    return CN_OK;
 }

@@ -76,7 +76,9 @@ cn_status cn_predictor_mix(cn_event_model *tf, cn_event_model *ngram, int own, c
                            cn_event_model **out) {
     cn_event_model *parts[2] = {tf, ngram};
     const double w[2] = {CN_PREDICTOR_TF_WEIGHT, CN_PREDICTOR_NGRAM_WEIGHT};
-    return cn_mixture_create(parts, w, 2, CN_PREDICTOR_ENTROPY_BIAS, own, name, out);
+    cn_status st = cn_mixture_create(parts, w, 2, CN_PREDICTOR_ENTROPY_BIAS, own, name, out);
+    if (!st && (st = cn_mixture_set_adapt(*out, CN_PREDICTOR_ADAPT_RATE))) (*out)->destroy((*out)->self);
+    return st;
 }
 
 cn_status cn_predictor_open(const cn_predictor_opts *opts, cn_predictor *p) {
