@@ -35,6 +35,7 @@
 static void usage(void) {
     printf("usage: continuo bench wavenet [--model FILE] [--seconds S] [--eval DIR] [--lag MS]\n"
            "                              [--eval-seconds S] [--temperature T] [--seed N]\n"
+           "                              [--weights KIND]\n"
            "Speed on one core: real-time factor of cached vs naive generation at the model's\n"
            "rate, matvec kernels, polyphony (samples/s per voice for 1, 2, 4, 8 and 16\n"
            "voices batched against the same voices one at a time), training samples/s and\n"
@@ -47,7 +48,9 @@ static void usage(void) {
            "  --eval-seconds S  seconds scored per tune (default 20; 0 = whole tune)\n"
            "  --lag MS          FluidSynth's onset delay removed from its audio (default 7)\n"
            "  --temperature T   sampling temperature for --eval (default 1)\n"
-           "  --seed N          sampling seed (default 1)\n");
+           "  --seed N          sampling seed (default 1)\n"
+           "  --weights KIND    weights of the model's generator: auto (by size, as the\n"
+           "                    product), float, half, bf16 or int8 (default auto)\n");
 }
 
 // ---- speed ------------------------------------------------------------------------------------------
@@ -303,11 +306,17 @@ static int bench_pytorch_net(double seconds) {
     }
     printf("  cached generation (synth, weights as the stream picks them): %.0f samples/s = %.2fx real time at %d Hz\n",
            (double)n / tc, (double)n / tc / cfg.sample_rate, cfg.sample_rate);
-    // Float against 16-bit weights, best of three alternating runs.
-    const int kinds[3] = {CN_WN_WEIGHTS_F32, CN_WN_WEIGHTS_F16, CN_WN_WEIGHTS_BF16};
-    const char *names[3] = {"float", "half", "bf16"};
-    const int nk = cn_wn_has_bf16() ? 3 : 2;
-    double best[3] = {1e300, 1e300, 1e300};
+    // Float against 16- and 8-bit weights (those the CPU has), best of three alternating runs.
+    const int all[4] = {CN_WN_WEIGHTS_F32, CN_WN_WEIGHTS_F16, CN_WN_WEIGHTS_BF16, CN_WN_WEIGHTS_I8};
+    const char *all_names[4] = {"float", "half", "bf16", "int8"};
+    int kinds[4], nk = 0;
+    const char *names[4];
+    for (int k = 0; k < 4; k++)
+        if ((all[k] != CN_WN_WEIGHTS_BF16 || cn_wn_has_bf16()) && (all[k] != CN_WN_WEIGHTS_I8 || cn_wn_has_vnni())) {
+            kinds[nk] = all[k];
+            names[nk++] = all_names[k];
+        }
+    double best[4] = {1e300, 1e300, 1e300, 1e300};
     for (int rep = 0; rep < 3; rep++)
         for (int k = 0; k < nk; k++) {
             double t = time_stream(m, kinds[k], n / 2);
@@ -320,7 +329,7 @@ static int bench_pytorch_net(double seconds) {
     printf("  stream alone, samples/s by weights:");
     for (int k = 0; k < nk; k++) printf(" %s %.0f%s", names[k], 1.0 / best[k], k ? "" : ",");
     for (int k = 1; k < nk; k++) printf("%s %.2fx", k == 1 ? " (vs float:" : ",", best[0] / best[k]);
-    printf(")%s\n", nk < 3 ? "; no AVX512-BF16 on this CPU" : "");
+    printf(")%s%s\n", cn_wn_has_bf16() ? "" : "; no AVX512-BF16 on this CPU", cn_wn_has_vnni() ? "" : "; no AVX512-VNNI");
     printf("  ");
     int rc = bench_train(m);
     cn_wn_destroy(m);
@@ -511,7 +520,7 @@ static int bench_eval(const cn_wn_model *m, const char *dir, double secs, double
 }
 
 int cn_bench_wavenet(int argc, char **argv) {
-    const char *model = NULL, *eval = NULL;
+    const char *model = NULL, *eval = NULL, *weights = "auto";
     double seconds = 4.0, eval_s = 20.0, lag = 7.0, temp = 1.0;
     long seed = 1;
     const cn_flag flags[] = {
@@ -522,11 +531,20 @@ int cn_bench_wavenet(int argc, char **argv) {
         {"lag", 0, CN_FLAG_DBL, &lag, 0, 1000, NULL},
         {"temperature", 0, CN_FLAG_DBL, &temp, 0, 2, NULL},
         {"seed", 0, CN_FLAG_LONG, &seed, 0, 2147483647, NULL},
+        {"weights", 0, CN_FLAG_STR, &weights, 0, 0, NULL},
     };
     int n_pos;
     int rc = cn_ui_flags_parse(CMD, flags, (int)(sizeof flags / sizeof *flags), argc, argv, NULL, 0, &n_pos);
     if (rc == 1) usage();
     if (rc) return rc == 1 ? 0 : rc;
+    static const char *kinds[] = {"auto", "float", "half", "bf16", "int8"}; // CN_WN_WEIGHTS_* order
+    int kind = -1;
+    for (int k = 0; k < 5; k++)
+        if (!strcmp(weights, kinds[k])) kind = k;
+    if (kind < 0) return cn_ui_error(CMD, "--weights must be auto, float, half, bf16 or int8");
+    if ((kind == CN_WN_WEIGHTS_BF16 && !cn_wn_has_bf16()) || (kind == CN_WN_WEIGHTS_I8 && !cn_wn_has_vnni()))
+        return cn_ui_error(CMD, kind == CN_WN_WEIGHTS_BF16 ? "--weights bf16 needs a CPU with AVX512-BF16"
+                                                           : "--weights int8 needs a CPU with AVX512-VNNI");
     cn_blas_set_threads(1);
     cn_wn_model *m = NULL;
     if (model) {
@@ -537,6 +555,7 @@ int cn_bench_wavenet(int argc, char **argv) {
         if (cn_wn_create(&cfg, &m)) return cn_ui_error(CMD, NULL);
         cn_wn_init_weights(m, 1);
     }
+    m->gen_weights = kind;
     rc = eval ? bench_eval(m, eval, eval_s, lag, (float)temp, (uint64_t)seed)
                   : bench_speed(m, seconds);
     if (!rc && !eval) rc = bench_voices(m, seconds);

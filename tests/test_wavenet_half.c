@@ -4,9 +4,10 @@
 // naive reference on the same stream and a float stream of the same model with its weights
 // rounded to halves beforehand (so the half kernel is the float kernel on the rounded
 // weights, batched or not); the AVX512-BF16 kernel equals its scalar twin bit for bit, and
-// a bf16 stream equals the naive reference and itself batched (where the CPU has it); both
-// stay close to the float model's logits; AUTO picks 16 bits only for a network too large
-// for L2 on the AVX-512 kernel.
+// a bf16 stream equals the naive reference and itself batched (where the CPU has it); the
+// AVX512-VNNI int8 kernel and input conversion equal their scalar twins, an int8 stream the
+// naive reference and itself batched; all stay close to the float model's logits; AUTO
+// picks 16 bits only for a network too large for L2 on the AVX-512 kernel, never int8.
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +70,43 @@ static void test_bf16_kernel(void) {
     }
     printf("bf16 matvec: %s == scalar twin on %zu shapes\n", cn_wn_has_bf16() ? "AVX512-BF16 kernel" : "twin (no AVX512-BF16)",
            sizeof shapes / sizeof *shapes);
+}
+
+// The AVX512-VNNI kernel and input conversion against their scalar twins, on every tile
+// shape and column counts that leave partial quads; the int8 product stays near the float
+// one (within the rounding of weights and inputs to 127 steps of each row's / vector's
+// largest value).
+static void test_i8_kernel(void) {
+    enum { MAXR = 256, MAXC = 37 };
+    static float wt[MAXC * MAXR], x[MAXC], y[MAXR], yr[MAXR], yf[MAXR], sc[MAXR];
+    static int32_t rs[MAXR];
+    static uint32_t wq[(MAXC + 3) / 4 * MAXR], xq[(MAXC + 3) / 4], xr[(MAXC + 3) / 4];
+    const int shapes[][2] = {{221, 37}, {128, 32}, {64, 27}, {13, 1}, {256, 36}, {48, 6}};
+    cn_rng r;
+    cn_rng_seed(&r, 12, 0);
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        int rows = shapes[i][0], cols = shapes[i][1];
+        for (int k = 0; k < rows * cols; k++) wt[k] = k % 50 == 7 ? 0.0f : cn_rng_normal(&r);
+        for (int c = 0; c < cols; c++) x[c] = c % 9 == 4 ? -3.0f : cn_rng_normal(&r);
+        for (int k = 0; k < rows; k++) y[k] = yr[k] = yf[k] = k % 5 ? cn_rng_normal(&r) : 0.0f;
+        cn_wn_i8_pack(wq, sc, rs, wt, rows, cols);
+        float xs = cn_wn_i8_quads(xq, x, cols), xsr = cn_wn_i8_quads_ref(xr, x, cols);
+        TEST_ASSERT_MSG(xs == xsr && !memcmp(xq, xr, (size_t)cn_wn_i8_nquads(cols) * 4), "int8 inputs != twin at %d", cols);
+        cn_wn_matvec_i8(y, wq, sc, rs, xq, xs, rows, cols);
+        cn_wn_matvec_i8_ref(yr, wq, sc, rs, xq, xs, rows, cols);
+        TEST_ASSERT_MSG(!memcmp(y, yr, (size_t)rows * sizeof *y), "int8 kernel != twin at %dx%d", rows, cols);
+        for (int k = 0; k < rows; k++) {
+            double f = yf[k], bound = 0;
+            for (int c = 0; c < cols; c++) {
+                f += (double)wt[(size_t)c * rows + k] * x[c];
+                bound += fabs(wt[(size_t)c * rows + k]) * xs / 2 + fabs(x[c]) * sc[k] / 2 + sc[k] * xs / 4;
+            }
+            TEST_ASSERT_MSG(fabs(y[k] - f) <= bound + 1e-4, "int8 row %d of %dx%d: %g vs float %g (bound %g)", k, rows, cols,
+                            y[k], f, bound);
+        }
+    }
+    printf("int8 matvec: %s == scalar twin on %zu shapes, within rounding of the float product\n",
+           cn_wn_has_vnni() ? "AVX512-VNNI kernel" : "twin (no AVX512-VNNI)", sizeof shapes / sizeof *shapes);
 }
 
 static void randomize(cn_wn_model *m, uint64_t seed) {
@@ -142,8 +180,9 @@ static void test_stream_kind(int kind, double tol) {
             scale = fmax(scale, fabs(lf[k]));
         }
     }
-    printf("%s weights (%s kernel): == naive%s; |16-bit - float| logits max %.2e (largest logit %.2f)\n",
-           kind == CN_WN_WEIGHTS_F16 ? "half" : "bf16", cn_wn_kernel_name(cn_wn_matvec_kernel()),
+    printf("%s weights (%s kernel): == naive%s; |reduced - float| logits max %.2e (largest logit %.2f)\n",
+           kind == CN_WN_WEIGHTS_F16 ? "half" : kind == CN_WN_WEIGHTS_I8 ? "int8" : "bf16",
+           cn_wn_kernel_name(cn_wn_matvec_kernel()),
            kind == CN_WN_WEIGHTS_F16 ? " and == float kernel on rounded weights" : "", maxd, scale);
     TEST_ASSERT(maxd < tol * (scale > 1.0 ? scale : 1.0));
     // Batched: four voices in one product each get the logits they get alone.
@@ -202,6 +241,7 @@ static void test_auto(void) {
 int main(void) {
     test_conversions();
     test_bf16_kernel();
+    test_i8_kernel();
     test_stream_kind(CN_WN_WEIGHTS_F16, 2e-3);
     if (cn_wn_has_bf16()) {
         test_stream_kind(CN_WN_WEIGHTS_BF16, 2e-2);
@@ -212,6 +252,17 @@ int main(void) {
         cn_wn_stream *s = NULL;
         TEST_OK(cn_wn_create(&cfg, &m));
         TEST_ASSERT(cn_wn_stream_create_ex(m, 1, CN_WN_WEIGHTS_BF16, &s) == CN_ERR_ARG && !s); // refused
+        cn_wn_destroy(m);
+    }
+    if (cn_wn_has_vnni()) {
+        test_stream_kind(CN_WN_WEIGHTS_I8, 5e-2);
+    } else {
+        cn_wn_config cfg;
+        cn_wn_config_default(&cfg);
+        cn_wn_model *m;
+        cn_wn_stream *s = NULL;
+        TEST_OK(cn_wn_create(&cfg, &m));
+        TEST_ASSERT(cn_wn_stream_create_ex(m, 1, CN_WN_WEIGHTS_I8, &s) == CN_ERR_ARG && !s); // refused
         cn_wn_destroy(m);
     }
     test_auto();

@@ -118,6 +118,9 @@ typedef struct cn_wn_model {
     // that its level matches FluidSynth's rendering (cn_wn_levels.h); 0 when uncalibrated.
     // Saved as the tensor "level.db" [n_instruments][128] when any is set.
     float level_db[CN_WN_MAX_INSTRUMENTS][128];
+    // The weights the model's AUTO streams use (CN_WN_WEIGHTS_*, enum below); AUTO (0, the
+    // default) chooses by size. Not saved: `bench wavenet --weights` sets it to compare.
+    int gen_weights;
 } cn_wn_model;
 
 // Allocate; weights are zero until cn_wn_init_weights or a checkpoint load.
@@ -178,11 +181,13 @@ cn_status cn_wn_stream_create_batch(const cn_wn_model *m, int max_voices, cn_wn_
 // only on CPUs with AVX512-BF16, else create fails). AUTO (what the two functions above
 // use) takes 16 bits when the AVX-512 kernel runs and the float weights exceed
 // CN_WN_F16_ABOVE_BYTES, i.e. would not stay in a core's L2 (bf16 where the CPU has it,
-// else halves): the shipped models keep exact float weights.
-enum { CN_WN_WEIGHTS_AUTO, CN_WN_WEIGHTS_F32, CN_WN_WEIGHTS_F16, CN_WN_WEIGHTS_BF16 };
+// else halves): the shipped models keep exact float weights. I8: int8 column quads for
+// VPDPBUSD, each row and each input vector scaled to +-127 (cn_wn_half.h; only on CPUs
+// with AVX512-VNNI, else create fails); never chosen by AUTO.
+enum { CN_WN_WEIGHTS_AUTO, CN_WN_WEIGHTS_F32, CN_WN_WEIGHTS_F16, CN_WN_WEIGHTS_BF16, CN_WN_WEIGHTS_I8 };
 #define CN_WN_F16_ABOVE_BYTES (1u << 20)
 cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weights, cn_wn_stream **out);
-int cn_wn_stream_weights(const cn_wn_stream *s); // CN_WN_WEIGHTS_F32, _F16 or _BF16
+int cn_wn_stream_weights(const cn_wn_stream *s); // CN_WN_WEIGHTS_F32, _F16, _BF16 or _I8
 void cn_wn_stream_destroy(cn_wn_stream *s);
 void cn_wn_stream_reset(cn_wn_stream *s); // every voice: silence, time 0
 void cn_wn_stream_reset_voice(cn_wn_stream *s, int voice);

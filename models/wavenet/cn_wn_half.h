@@ -6,7 +6,12 @@
 //  - bfloat16 in column pairs for VDPBF16PS (AVX512-BF16): the input vector is rounded to
 //    bfloat16 too and each instruction adds two products per float lane; no conversion of
 //    the weights at all. cn_wn_matvec_bf16_ref is the instruction's scalar twin.
-// Round to nearest even. Portable C except cn_wn_matvec_bf16 (the kernel when the CPU has it).
+//  - int8 in column quads for VPDPBUSD (AVX512-VNNI): each weight row scaled to +-127
+//    (one float scale per row), the input vector scaled to +-127 at every product (one
+//    scale per vector) and offset by 128 to the unsigned bytes the instruction takes; the
+//    sums are exact integers, so the kernel and its scalar twin agree bit for bit.
+// Round to nearest even. Portable C except cn_wn_matvec_bf16 / _i8 (the kernels when the
+// CPU has them).
 #ifndef CN_WN_HALF_H
 #define CN_WN_HALF_H
 
@@ -36,5 +41,23 @@ void cn_wn_matvec_bf16_ref(float *y, const uint32_t *wp, const uint32_t *xp, int
 // The same through the AVX512-BF16 kernel when the CPU has it (cn_wn_has_bf16), else the twin.
 void cn_wn_matvec_bf16(float *y, const uint32_t *wp, const uint32_t *xp, int rows, int cols);
 int cn_wn_has_bf16(void);
+
+// int8: wt ([cols][rows] floats) as quads dst[q * rows + r] = bytes i8(wt[4q + j][r] /
+// scale[r]) for j = 0..3 (low byte first; missing columns zero), scale[r] = max_k
+// |wt[k][r]| / 127, and rsum[r] = the row's sum of int8 weights (for the offset).
+static inline int cn_wn_i8_nquads(int cols) { return (cols + 3) / 4; }
+void cn_wn_i8_pack(uint32_t *dst, float *scale, int32_t *rsum, const float *wt, int rows, int cols);
+// x[cols] as unsigned quads: byte 4q + j = round(x[4q + j] * 127 / max|x|) + 128 (missing
+// columns 128); returns the vector's scale max|x| / 127 (0 for a zero vector). _ref is the
+// scalar twin of the AVX-512 conversion (the same bytes).
+float cn_wn_i8_quads(uint32_t *dst, const float *x, int cols);
+float cn_wn_i8_quads_ref(uint32_t *dst, const float *x, int cols);
+// y[r] = fma((float)(sum_k xq_k w_k - 128 rsum[r]), scale[r] * xscale, y[r]).
+void cn_wn_matvec_i8_ref(float *y, const uint32_t *wq, const float *scale, const int32_t *rsum, const uint32_t *xq,
+                         float xscale, int rows, int cols);
+// The same through the AVX512-VNNI kernel when the CPU has it (cn_wn_has_vnni), else the twin.
+void cn_wn_matvec_i8(float *y, const uint32_t *wq, const float *scale, const int32_t *rsum, const uint32_t *xq,
+                     float xscale, int rows, int cols);
+int cn_wn_has_vnni(void);
 
 #endif

@@ -142,7 +142,7 @@ void cn_wn_gate(float *z, float *g, int G) {
 }
 
 #ifdef WN_HAVE_AVX2
-static int wn_kernel, wn_bf16;
+static int wn_kernel, wn_bf16, wn_vnni;
 static pthread_once_t wn_kernel_once = PTHREAD_ONCE_INIT;
 static void wn_detect_kernel(void) {
     int k = CN_WN_KERNEL_GENERIC;
@@ -152,6 +152,7 @@ static void wn_detect_kernel(void) {
         k = CN_WN_KERNEL_AVX512;
     wn_kernel = k;
     wn_bf16 = k == CN_WN_KERNEL_AVX512 && __builtin_cpu_supports("avx512bf16");
+    wn_vnni = k == CN_WN_KERNEL_AVX512 && __builtin_cpu_supports("avx512vnni");
 }
 #endif
 
@@ -159,6 +160,15 @@ int cn_wn_has_bf16(void) {
 #ifdef WN_HAVE_AVX2
     pthread_once(&wn_kernel_once, wn_detect_kernel);
     return wn_bf16;
+#else
+    return 0;
+#endif
+}
+
+int cn_wn_has_vnni(void) {
+#ifdef WN_HAVE_AVX2
+    pthread_once(&wn_kernel_once, wn_detect_kernel);
+    return wn_vnni;
 #else
     return 0;
 #endif
@@ -242,8 +252,12 @@ int cn_wn_sample(const float *logits, float temperature, float u, float *work) {
 // ---- batched matrix products -------------------------------------------------------------------
 
 #ifdef WN_HAVE_AVX2
-#define WN_AVX512_TARGET "avx512f,avx512bw,avx512vl,avx512bf16"
-enum { WN_W_F32, WN_W_F16, WN_W_BF16 }; // how a tile reads its weights (a compile-time constant)
+#define WN_AVX512_TARGET "avx512f,avx512bw,avx512vl,avx512bf16,avx512vnni"
+enum { WN_W_F32, WN_W_F16, WN_W_BF16, WN_W_I8 }; // how a tile reads its weights (a compile-time constant)
+
+// What the int8 tile needs besides the weights: each row's scale and int8 sum, each
+// voice's input scale.
+typedef struct { const float *scale; const int32_t *rsum; const float *xscale; } wn_i8_aux;
 
 // One tile of the batched product: rows [r, r + 16 RS) of NV voices, RS * NV accumulators
 // held in registers over all columns (RS, NV and MODE are constants at every call, so the
@@ -251,18 +265,23 @@ enum { WN_W_F32, WN_W_F16, WN_W_BF16 }; // how a tile reads its weights (a compi
 // slice. MODE F32: w holds floats [K = cols][rows], x floats; F16: halves widened to float
 // as they load, x floats; BF16: w holds column pairs [K = ceil(cols / 2)][rows] of bf16
 // (one dword per row), x bf16 pairs, and VDPBF16PS adds both products of a pair (see
-// cn_wn_matvec_bf16_ref). Per element the sum is the one of a single voice (columns in
-// order), so a voice's result does not depend on the batch it is in, and the F16 tile
-// equals the F32 tile run on the weights rounded to halves.
+// cn_wn_matvec_bf16_ref); I8: w holds column quads of int8 [K = ceil(cols / 4)][rows], x
+// unsigned quads, VPDPBUSD adds four products into int32 accumulators (kept in the float
+// registers' bits), and the end scales them into y (cn_wn_matvec_i8_ref). Per element the
+// sum is the one of a single voice (columns in order), so a voice's result does not
+// depend on the batch it is in, and the F16 tile equals the F32 tile run on the weights
+// rounded to halves.
 __attribute__((target(WN_AVX512_TARGET), always_inline)) static inline void
 wn_tile_avx512(float *y, int ldy, const void *w, const void *x, int ldx, int rows, int K, int r, const int RS,
-               const int NV, const int MODE, __mmask16 k) {
+               const int NV, const int MODE, __mmask16 k, const wn_i8_aux *aux) {
     __m512 acc[8][8];
 #pragma GCC unroll 8
     for (int v = 0; v < NV; v++)
 #pragma GCC unroll 8
         for (int q = 0; q < RS; q++)
-            acc[q][v] = _mm512_maskz_loadu_ps(q == RS - 1 ? k : (__mmask16)0xffff, y + (size_t)v * ldy + r + 16 * q);
+            acc[q][v] = MODE == WN_W_I8 ? _mm512_setzero_ps()
+                                        : _mm512_maskz_loadu_ps(q == RS - 1 ? k : (__mmask16)0xffff,
+                                                                y + (size_t)v * ldy + r + 16 * q);
     for (int c = 0; c < K; c++) {
         __m512 wv[8];
 #pragma GCC unroll 8
@@ -270,7 +289,8 @@ wn_tile_avx512(float *y, int ldy, const void *w, const void *x, int ldx, int row
             const __mmask16 kq = q == RS - 1 ? k : (__mmask16)0xffff;
             const size_t at = (size_t)c * rows + r + 16 * q;
             if (MODE == WN_W_F16) wv[q] = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(kq, (const uint16_t *)w + at));
-            else if (MODE == WN_W_BF16) wv[q] = _mm512_castsi512_ps(_mm512_maskz_loadu_epi32(kq, (const uint32_t *)w + at));
+            else if (MODE == WN_W_BF16 || MODE == WN_W_I8)
+                wv[q] = _mm512_castsi512_ps(_mm512_maskz_loadu_epi32(kq, (const uint32_t *)w + at));
             else wv[q] = _mm512_maskz_loadu_ps(kq, (const float *)w + at);
         }
 #pragma GCC unroll 8
@@ -280,6 +300,12 @@ wn_tile_avx512(float *y, int ldy, const void *w, const void *x, int ldx, int row
 #pragma GCC unroll 8
                 for (int q = 0; q < RS; q++)
                     acc[q][v] = _mm512_dpbf16_ps(acc[q][v], (__m512bh)_mm512_castps_si512(wv[q]), (__m512bh)xv);
+            } else if (MODE == WN_W_I8) {
+                __m512i xv = _mm512_set1_epi32((int)((const uint32_t *)x)[(size_t)v * ldx + c]);
+#pragma GCC unroll 8
+                for (int q = 0; q < RS; q++)
+                    acc[q][v] = _mm512_castsi512_ps(
+                        _mm512_dpbusd_epi32(_mm512_castps_si512(acc[q][v]), xv, _mm512_castps_si512(wv[q])));
             } else {
                 __m512 xv = _mm512_set1_ps(((const float *)x)[(size_t)v * ldx + c]);
 #pragma GCC unroll 8
@@ -290,8 +316,17 @@ wn_tile_avx512(float *y, int ldy, const void *w, const void *x, int ldx, int row
 #pragma GCC unroll 8
     for (int v = 0; v < NV; v++)
 #pragma GCC unroll 8
-        for (int q = 0; q < RS; q++)
-            _mm512_mask_storeu_ps(y + (size_t)v * ldy + r + 16 * q, q == RS - 1 ? k : (__mmask16)0xffff, acc[q][v]);
+        for (int q = 0; q < RS; q++) {
+            const __mmask16 kq = q == RS - 1 ? k : (__mmask16)0xffff;
+            float *yq = y + (size_t)v * ldy + r + 16 * q;
+            if (MODE == WN_W_I8) { // y = fma(acc - 128 rsum, scale * xscale, y), as the twin
+                __m512i sum = _mm512_sub_epi32(_mm512_castps_si512(acc[q][v]),
+                                               _mm512_slli_epi32(_mm512_maskz_loadu_epi32(kq, aux->rsum + r + 16 * q), 7));
+                __m512 sc = _mm512_mul_ps(_mm512_maskz_loadu_ps(kq, aux->scale + r + 16 * q), _mm512_set1_ps(aux->xscale[v]));
+                acc[q][v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), sc, _mm512_maskz_loadu_ps(kq, yq));
+            }
+            _mm512_mask_storeu_ps(yq, kq, acc[q][v]);
+        }
 }
 
 // Y[v][rows] += W X[v] for n voices (x elements: floats, or bf16 pairs in BF16 mode, ldx of
@@ -302,25 +337,27 @@ wn_tile_avx512(float *y, int ldy, const void *w, const void *x, int ldx, int row
 // latency-bound); each element's sum is unchanged, so results do not depend on the tiling.
 __attribute__((target(WN_AVX512_TARGET), always_inline)) static inline void
 wn_matmul_avx512_any(float *y, int ldy, const void *w, const void *x, int ldx, int rows, int K, int n,
-                     const int MODE) {
-    const size_t xs = MODE == WN_W_BF16 ? sizeof(uint32_t) : sizeof(float); // bytes per x element
+                     const int MODE, const wn_i8_aux *aux) {
+    const size_t xs = MODE == WN_W_BF16 || MODE == WN_W_I8 ? sizeof(uint32_t) : sizeof(float); // bytes per x element
+    wn_i8_aux va = aux ? *aux : (wn_i8_aux){0}; // per tile: xscale from the tile's first voice
+#define WN_AUX(v) (aux ? (va.xscale = aux->xscale + (v), &va) : NULL)
 #define WN_XV(v) ((const char *)x + (size_t)(v) * ldx * xs)
     int r0 = 0;
     if (n <= 2)
         for (; r0 + 128 <= rows; r0 += 128) {
-            if (n == 1) wn_tile_avx512(y, ldy, w, x, ldx, rows, K, r0, 8, 1, MODE, 0xffff);
-            else wn_tile_avx512(y, ldy, w, x, ldx, rows, K, r0, 8, 2, MODE, 0xffff);
+            if (n == 1) wn_tile_avx512(y, ldy, w, x, ldx, rows, K, r0, 8, 1, MODE, 0xffff, WN_AUX(0));
+            else wn_tile_avx512(y, ldy, w, x, ldx, rows, K, r0, 8, 2, MODE, 0xffff, WN_AUX(0));
         }
     const int r64 = r0 + (rows - r0) / 64 * 64;
     for (int r = r0; r < r64; r += 64) {
         int v = 0;
         for (; v + 4 <= n; v += 4)
-            wn_tile_avx512(y + (size_t)v * ldy, ldy, w, WN_XV(v), ldx, rows, K, r, 4, 4, MODE, 0xffff);
+            wn_tile_avx512(y + (size_t)v * ldy, ldy, w, WN_XV(v), ldx, rows, K, r, 4, 4, MODE, 0xffff, WN_AUX(v));
         float *yv = y + (size_t)v * ldy;
         switch (n - v) {
-        case 3: wn_tile_avx512(yv, ldy, w, WN_XV(v), ldx, rows, K, r, 4, 3, MODE, 0xffff); break;
-        case 2: wn_tile_avx512(yv, ldy, w, WN_XV(v), ldx, rows, K, r, 4, 2, MODE, 0xffff); break;
-        case 1: wn_tile_avx512(yv, ldy, w, WN_XV(v), ldx, rows, K, r, 4, 1, MODE, 0xffff); break;
+        case 3: wn_tile_avx512(yv, ldy, w, WN_XV(v), ldx, rows, K, r, 4, 3, MODE, 0xffff, WN_AUX(v)); break;
+        case 2: wn_tile_avx512(yv, ldy, w, WN_XV(v), ldx, rows, K, r, 4, 2, MODE, 0xffff, WN_AUX(v)); break;
+        case 1: wn_tile_avx512(yv, ldy, w, WN_XV(v), ldx, rows, K, r, 4, 1, MODE, 0xffff, WN_AUX(v)); break;
         default: break;
         }
     }
@@ -328,25 +365,32 @@ wn_matmul_avx512_any(float *y, int ldy, const void *w, const void *x, int ldx, i
         __mmask16 k = rows - r >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (rows - r)) - 1u);
         int v = 0;
         for (; v + 8 <= n; v += 8)
-            wn_tile_avx512(y + (size_t)v * ldy, ldy, w, WN_XV(v), ldx, rows, K, r, 1, 8, MODE, k);
-        for (; v < n; v++) wn_tile_avx512(y + (size_t)v * ldy, ldy, w, WN_XV(v), ldx, rows, K, r, 1, 1, MODE, k);
+            wn_tile_avx512(y + (size_t)v * ldy, ldy, w, WN_XV(v), ldx, rows, K, r, 1, 8, MODE, k, WN_AUX(v));
+        for (; v < n; v++) wn_tile_avx512(y + (size_t)v * ldy, ldy, w, WN_XV(v), ldx, rows, K, r, 1, 1, MODE, k, WN_AUX(v));
     }
 #undef WN_XV
+#undef WN_AUX
 }
 
 __attribute__((target(WN_AVX512_TARGET))) static void
 wn_matmul_avx512(float *y, int ldy, const float *wt, const float *x, int ldx, int rows, int cols, int n) {
-    wn_matmul_avx512_any(y, ldy, wt, x, ldx, rows, cols, n, WN_W_F32);
+    wn_matmul_avx512_any(y, ldy, wt, x, ldx, rows, cols, n, WN_W_F32, NULL);
 }
 
 __attribute__((target(WN_AVX512_TARGET))) static void
 wn_matmul_avx512_half(float *y, int ldy, const uint16_t *wh, const float *x, int ldx, int rows, int cols, int n) {
-    wn_matmul_avx512_any(y, ldy, wh, x, ldx, rows, cols, n, WN_W_F16);
+    wn_matmul_avx512_any(y, ldy, wh, x, ldx, rows, cols, n, WN_W_F16, NULL);
 }
 
 __attribute__((target(WN_AVX512_TARGET))) static void
 wn_matmul_avx512_bf16(float *y, int ldy, const uint32_t *wp, const uint32_t *xp, int ldx, int rows, int pairs, int n) {
-    wn_matmul_avx512_any(y, ldy, wp, xp, ldx, rows, pairs, n, WN_W_BF16);
+    wn_matmul_avx512_any(y, ldy, wp, xp, ldx, rows, pairs, n, WN_W_BF16, NULL);
+}
+
+__attribute__((target(WN_AVX512_TARGET))) static void
+wn_matmul_avx512_i8(float *y, int ldy, const uint32_t *wq, const uint32_t *xq, int ldx, int rows, int quads, int n,
+                    const wn_i8_aux *aux) {
+    wn_matmul_avx512_any(y, ldy, wq, xq, ldx, rows, quads, n, WN_W_I8, aux);
 }
 
 // cn_wn_bf16_pairs with VCVTNE2PS2BF16: 32 inputs per instruction (the software one costs
@@ -376,6 +420,48 @@ void cn_wn_matvec_bf16(float *y, const uint32_t *wp, const uint32_t *xp, int row
     }
 #endif
     cn_wn_matvec_bf16_ref(y, wp, xp, rows, cols);
+}
+
+#ifdef WN_HAVE_AVX2
+// cn_wn_i8_quads with AVX-512 (the same bytes: the same scale, products and rounding).
+__attribute__((target(WN_AVX512_TARGET))) static float wn_i8_quads_avx512(uint32_t *dst, const float *x, int cols) {
+    __m512 m = _mm512_setzero_ps();
+    for (int c = 0; c < cols; c += 16) {
+        const __mmask16 k = cols - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (cols - c)) - 1u);
+        m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_maskz_loadu_ps(k, x + c)));
+    }
+    const float mx = _mm512_reduce_max_ps(m), inv = mx > 0.0f ? 127.0f / mx : 0.0f;
+    const __m512 vinv = _mm512_set1_ps(inv);
+    const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127), off = _mm512_set1_epi32(128);
+    for (int c = 0; c < cols; c += 16) {
+        const int left = cols - c < 16 ? cols - c : 16;
+        const __mmask16 k = left == 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
+        __m512i q = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + c), vinv));
+        q = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(q, lo), hi), off);
+        _mm_mask_storeu_epi32(dst + c / 4, (__mmask8)((1u << ((left + 3) / 4)) - 1u), _mm512_cvtepi32_epi8(q));
+    }
+    return mx / 127.0f;
+}
+#endif
+
+float cn_wn_i8_quads(uint32_t *dst, const float *x, int cols) {
+#ifdef WN_HAVE_AVX2
+    if (cn_wn_has_vnni()) return wn_i8_quads_avx512(dst, x, cols);
+#endif
+    return cn_wn_i8_quads_ref(dst, x, cols);
+}
+
+void cn_wn_matvec_i8(float *y, const uint32_t *wq, const float *scale, const int32_t *rsum, const uint32_t *xq,
+                     float xscale, int rows, int cols) {
+#ifdef WN_HAVE_AVX2
+    if (cn_wn_has_vnni()) {
+        const int quads = cn_wn_i8_nquads(cols);
+        const wn_i8_aux aux = {scale, rsum, &xscale};
+        wn_matmul_avx512_i8(y, rows, wq, xq, quads, rows, quads, 1, &aux);
+        return;
+    }
+#endif
+    cn_wn_matvec_i8_ref(y, wq, scale, rsum, xq, xscale, rows, cols);
 }
 
 // The batched product through the run-time kernel: AVX-512 batches the voices; the other
@@ -424,8 +510,12 @@ struct cn_wn_stream {
     uint16_t *half; // the same weights as halves (same layout, offsets from mem), or NULL
     // ... or as bf16 column pairs: matrix i (in memory order) starts at float offset
     // bfm[i].foff and bf16 offset bfm[i].boff; xp: the inputs of n voices as bf16 pairs.
-    uint32_t *bf, *xp;
-    struct { size_t foff, boff; } bfm[3 * CN_WN_MAX_LAYERS + 5];
+    // ... or as int8 column quads (i8, same table: boff in dwords, roff into i8s/i8r, each
+    // row's scale and int8 sum); xsc: each voice's input scale.
+    uint32_t *bf, *xp, *i8;
+    float *i8s, *xsc;
+    int32_t *i8r;
+    struct { size_t foff, boff, roff; } bfm[3 * CN_WN_MAX_LAYERS + 5];
     int n_bfm, max_pairs;
     size_t qoff[CN_WN_MAX_LAYERS], nq;
     wn_voice_state *voice;          // [max_voices]
@@ -451,23 +541,44 @@ static void wn_transpose(float *dst, const float *src, int rows, int cols) {
         for (int c = 0; c < cols; c++) dst[(size_t)c * rows + r] = src[(size_t)r * cols + c];
 }
 
-// 16-bit weights where they pay: with AUTO, when the AVX-512 kernel runs and the float
+// 16-bit weights where they pay: with AUTO (and the model asking for nothing else), when the AVX-512 kernel runs and the float
 // weights would not fit in a core's L2 next to the rest: bf16 pairs where the CPU has
 // VDPBF16PS, else halves.
-static int wn_weights_kind(int weights, size_t n_weights) {
+static int wn_weights_kind(const cn_wn_model *m, int weights, size_t n_weights) {
     if (weights != CN_WN_WEIGHTS_AUTO) return weights;
+    if (m->gen_weights != CN_WN_WEIGHTS_AUTO) return m->gen_weights;
     if (cn_wn_matvec_kernel() != CN_WN_KERNEL_AVX512 || n_weights * sizeof(float) <= CN_WN_F16_ABOVE_BYTES)
         return CN_WN_WEIGHTS_F32;
     return cn_wn_has_bf16() ? CN_WN_WEIGHTS_BF16 : CN_WN_WEIGHTS_F16;
 }
 
-// Pack each weight matrix (rows x cols, at wt in s->mem) as bf16 column pairs.
-static void wn_pack_bf16(cn_wn_stream *s, const float *wt, int rows, int cols, size_t *boff) {
+// Pack each weight matrix (rows x cols, at wt in s->mem) as bf16 column pairs or int8
+// column quads, whichever the stream has.
+static void wn_pack(cn_wn_stream *s, const float *wt, int rows, int cols, size_t *boff, size_t *roff) {
     s->bfm[s->n_bfm].foff = (size_t)(wt - s->mem);
     s->bfm[s->n_bfm].boff = *boff;
+    s->bfm[s->n_bfm].roff = *roff;
     s->n_bfm++;
-    cn_wn_bf16_pack(s->bf + *boff, wt, rows, cols);
-    *boff += (size_t)cn_wn_bf16_npairs(cols) * rows;
+    if (s->bf) {
+        cn_wn_bf16_pack(s->bf + *boff, wt, rows, cols);
+        *boff += (size_t)cn_wn_bf16_npairs(cols) * rows;
+    } else {
+        cn_wn_i8_pack(s->i8 + *boff, s->i8s + *roff, s->i8r + *roff, wt, rows, cols);
+        *boff += (size_t)cn_wn_i8_nquads(cols) * rows;
+    }
+    *roff += (size_t)rows;
+}
+
+// The packed matrix whose floats start at wt (a binary search on the float offsets).
+static int wn_find_matrix(const cn_wn_stream *s, const float *wt) {
+    const size_t off = (size_t)(wt - s->mem);
+    int lo = 0, hi = s->n_bfm - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (s->bfm[mid].foff <= off) lo = mid;
+        else hi = mid - 1;
+    }
+    return lo;
 }
 
 cn_status cn_wn_stream_create_batch(const cn_wn_model *m, int max_voices, cn_wn_stream **out) {
@@ -487,18 +598,28 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
                      (size_t)L * G * R + (size_t)L * G * S + (size_t)C * S + (size_t)S * S + (size_t)S * K;
     size_t per_voice = nq + 2 * CN_WN_HISTORY + 2 * (size_t)R + (size_t)L * 2 * G + (size_t)S + wn_scratch_floats(c);
     cn_wn_stream *s = calloc(1, sizeof *s);
-    const int kind = wn_weights_kind(weights_kind, weights);
+    const int kind = wn_weights_kind(m, weights_kind, weights);
     if (kind == CN_WN_WEIGHTS_BF16 && !cn_wn_has_bf16()) {
         free(s);
         return cn_fail(CN_ERR_ARG, "wavenet: bf16 weights need a CPU with AVX512-BF16");
     }
-    const int half = kind == CN_WN_WEIGHTS_F16, bf = kind == CN_WN_WEIGHTS_BF16;
+    if (kind == CN_WN_WEIGHTS_I8 && !cn_wn_has_vnni()) {
+        free(s);
+        return cn_fail(CN_ERR_ARG, "wavenet: int8 weights need a CPU with AVX512-VNNI");
+    }
+    const int half = kind == CN_WN_WEIGHTS_F16, bf = kind == CN_WN_WEIGHTS_BF16, i8 = kind == CN_WN_WEIGHTS_I8;
     // bf16 pairs: every matrix as ceil(cols / 2) dwords per row; inputs of up to maxcols.
 #define NP cn_wn_bf16_npairs
     const size_t bf_words = (size_t)NP(D) * R + (size_t)NP(C) * L * 2 * G + (size_t)L * NP(2 * R) * 2 * G +
                             (size_t)L * NP(G) * R + (size_t)L * NP(G) * S + (size_t)NP(C) * S + (size_t)NP(S) * S +
                             (size_t)NP(S) * K;
 #undef NP
+#define NQ cn_wn_i8_nquads
+    const size_t i8_words = (size_t)NQ(D) * R + (size_t)NQ(C) * L * 2 * G + (size_t)L * NQ(2 * R) * 2 * G +
+                            (size_t)L * NQ(G) * R + (size_t)L * NQ(G) * S + (size_t)NQ(C) * S + (size_t)NQ(S) * S +
+                            (size_t)NQ(S) * K;
+#undef NQ
+    const size_t i8_rows = (size_t)R + (size_t)L * 2 * G + (size_t)L * 2 * G + (size_t)L * R + (size_t)L * S + 2 * (size_t)S + K;
     int maxcols = D;
     const int other[4] = {C, 2 * R, G, S};
     for (int i = 0; i < 4; i++) maxcols = other[i] > maxcols ? other[i] : maxcols;
@@ -509,10 +630,17 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
         s->half = half ? malloc(weights * sizeof(uint16_t)) : NULL;
         s->max_pairs = cn_wn_bf16_npairs(maxcols);
         s->bf = bf ? malloc(bf_words * sizeof(uint32_t)) : NULL;
-        s->xp = bf ? malloc((size_t)V * s->max_pairs * sizeof(uint32_t)) : NULL;
+        s->xp = bf || i8 ? malloc((size_t)V * s->max_pairs * sizeof(uint32_t)) : NULL;
+        s->i8 = i8 ? malloc(i8_words * sizeof(uint32_t)) : NULL;
+        s->i8s = i8 ? malloc(i8_rows * sizeof(float)) : NULL;
+        s->i8r = i8 ? malloc(i8_rows * sizeof(int32_t)) : NULL;
+        s->xsc = i8 ? malloc((size_t)V * sizeof(float)) : NULL;
     }
-    if (!s || !s->mem || !s->voice || !s->pastbuf || (half && !s->half) || (bf && (!s->bf || !s->xp))) {
-        if (s) free(s->mem), free(s->voice), free((void *)s->pastbuf), free(s->half), free(s->bf), free(s->xp);
+    if (!s || !s->mem || !s->voice || !s->pastbuf || (half && !s->half) || (bf && (!s->bf || !s->xp)) ||
+        (i8 && (!s->xp || !s->i8 || !s->i8s || !s->i8r || !s->xsc))) {
+        if (s)
+            free(s->mem), free(s->voice), free((void *)s->pastbuf), free(s->half), free(s->bf), free(s->xp),
+                free(s->i8), free(s->i8s), free(s->i8r), free(s->xsc);
         free(s);
         return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory for the generator");
     }
@@ -559,16 +687,16 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
         s->half[i] = cn_f32_to_f16(s->mem[i]);
         s->mem[i] = cn_f16_to_f32(s->half[i]);
     }
-    if (bf) { // every matrix, in memory order
-        size_t boff = 0;
-        wn_pack_bf16(s, s->in_wt, R, D, &boff);
-        wn_pack_bf16(s, s->cond_wt, L * 2 * G, C, &boff);
-        for (int l = 0; l < L; l++) wn_pack_bf16(s, s->dil_wt + (size_t)l * 2 * R * 2 * G, 2 * G, 2 * R, &boff);
-        for (int l = 0; l < L; l++) wn_pack_bf16(s, s->res_wt + (size_t)l * G * R, R, G, &boff);
-        for (int l = 0; l < L; l++) wn_pack_bf16(s, s->skip_wt + (size_t)l * G * S, S, G, &boff);
-        wn_pack_bf16(s, s->exc_wt, S, C, &boff);
-        wn_pack_bf16(s, s->o1_wt, S, S, &boff);
-        wn_pack_bf16(s, s->o2_wt, K, S, &boff);
+    if (bf || i8) { // every matrix, in memory order
+        size_t boff = 0, roff = 0;
+        wn_pack(s, s->in_wt, R, D, &boff, &roff);
+        wn_pack(s, s->cond_wt, L * 2 * G, C, &boff, &roff);
+        for (int l = 0; l < L; l++) wn_pack(s, s->dil_wt + (size_t)l * 2 * R * 2 * G, 2 * G, 2 * R, &boff, &roff);
+        for (int l = 0; l < L; l++) wn_pack(s, s->res_wt + (size_t)l * G * R, R, G, &boff, &roff);
+        for (int l = 0; l < L; l++) wn_pack(s, s->skip_wt + (size_t)l * G * S, S, G, &boff, &roff);
+        wn_pack(s, s->exc_wt, S, C, &boff, &roff);
+        wn_pack(s, s->o1_wt, S, S, &boff, &roff);
+        wn_pack(s, s->o2_wt, K, S, &boff, &roff);
     }
     size_t off = 0;
     for (int l = 0; l < L; l++) {
@@ -580,21 +708,23 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
     return CN_OK;
 }
 
-// The stream's product: its bf16 pairs (found by wt's offset in s->mem, inputs paired) or
-// its halves (at wt's offset) when it has them, else the float weights.
+// The stream's product: its bf16 pairs or int8 quads (found by wt's offset in s->mem,
+// inputs converted) or its halves (at wt's offset) when it has them, else the float weights.
 static void wn_matmul_s(const cn_wn_stream *s, float *y, int ldy, const float *wt, const float *x, int ldx,
                         int rows, int cols, int n) {
 #ifdef WN_HAVE_AVX2
-    if (s->bf) { // find the matrix (binary search on its float offset), pair the inputs
-        const size_t off = (size_t)(wt - s->mem);
-        int lo = 0, hi = s->n_bfm - 1;
-        while (lo < hi) {
-            int mid = (lo + hi + 1) / 2;
-            if (s->bfm[mid].foff <= off) lo = mid;
-            else hi = mid - 1;
-        }
+    if (s->bf) {
+        const int i = wn_find_matrix(s, wt);
         for (int v = 0; v < n; v++) wn_bf16_pairs_avx512(s->xp + (size_t)v * s->max_pairs, x + (size_t)v * ldx, cols);
-        wn_matmul_avx512_bf16(y, ldy, s->bf + s->bfm[lo].boff, s->xp, s->max_pairs, rows, cn_wn_bf16_npairs(cols), n);
+        wn_matmul_avx512_bf16(y, ldy, s->bf + s->bfm[i].boff, s->xp, s->max_pairs, rows, cn_wn_bf16_npairs(cols), n);
+        return;
+    }
+    if (s->i8) {
+        const int i = wn_find_matrix(s, wt);
+        for (int v = 0; v < n; v++)
+            s->xsc[v] = wn_i8_quads_avx512(s->xp + (size_t)v * s->max_pairs, x + (size_t)v * ldx, cols);
+        const wn_i8_aux aux = {s->i8s + s->bfm[i].roff, s->i8r + s->bfm[i].roff, s->xsc};
+        wn_matmul_avx512_i8(y, ldy, s->i8 + s->bfm[i].boff, s->xp, s->max_pairs, rows, cn_wn_i8_nquads(cols), n, &aux);
         return;
     }
     if (s->half && cn_wn_matvec_kernel() == CN_WN_KERNEL_AVX512) {
@@ -610,7 +740,7 @@ cn_status cn_wn_stream_create(const cn_wn_model *m, cn_wn_stream **out) {
 }
 
 int cn_wn_stream_weights(const cn_wn_stream *s) {
-    return s->half ? CN_WN_WEIGHTS_F16 : s->bf ? CN_WN_WEIGHTS_BF16 : CN_WN_WEIGHTS_F32;
+    return s->half ? CN_WN_WEIGHTS_F16 : s->bf ? CN_WN_WEIGHTS_BF16 : s->i8 ? CN_WN_WEIGHTS_I8 : CN_WN_WEIGHTS_F32;
 }
 
 void cn_wn_stream_destroy(cn_wn_stream *s) {
@@ -618,6 +748,10 @@ void cn_wn_stream_destroy(cn_wn_stream *s) {
     free(s->half);
     free(s->bf);
     free(s->xp);
+    free(s->i8);
+    free(s->i8s);
+    free(s->i8r);
+    free(s->xsc);
     free(s->mem);
     free(s->voice);
     free((void *)s->pastbuf);

@@ -87,3 +87,56 @@ void cn_wn_matvec_bf16_ref(float *y, const uint32_t *wp, const uint32_t *xp, int
         y[r] = acc;
     }
 }
+
+// ---- int8 ----
+
+void cn_wn_i8_pack(uint32_t *dst, float *scale, int32_t *rsum, const float *wt, int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+        float m = 0.0f;
+        for (int c = 0; c < cols; c++) m = fmaxf(m, fabsf(wt[(size_t)c * rows + r]));
+        scale[r] = m / 127.0f;
+        const float inv = m > 0.0f ? 127.0f / m : 0.0f;
+        int32_t sum = 0;
+        for (int q = 0; q < cn_wn_i8_nquads(cols); q++) {
+            uint32_t word = 0;
+            for (int j = 0; j < 4 && 4 * q + j < cols; j++) {
+                float v = nearbyintf(wt[(size_t)(4 * q + j) * rows + r] * inv);
+                int b = v > 127.0f ? 127 : v < -127.0f ? -127 : (int)v;
+                sum += b;
+                word |= (uint32_t)(uint8_t)(int8_t)b << (8 * j);
+            }
+            dst[(size_t)q * rows + r] = word;
+        }
+        rsum[r] = sum;
+    }
+}
+
+float cn_wn_i8_quads_ref(uint32_t *dst, const float *x, int cols) {
+    float m = 0.0f;
+    for (int c = 0; c < cols; c++) m = fmaxf(m, fabsf(x[c]));
+    const float inv = m > 0.0f ? 127.0f / m : 0.0f;
+    for (int q = 0; q < cn_wn_i8_nquads(cols); q++) {
+        uint32_t word = 0;
+        for (int j = 0; j < 4; j++) {
+            int b = 128;
+            if (4 * q + j < cols) {
+                float v = nearbyintf(x[4 * q + j] * inv);
+                b += v > 127.0f ? 127 : v < -127.0f ? -127 : (int)v;
+            }
+            word |= (uint32_t)b << (8 * j);
+        }
+        dst[q] = word;
+    }
+    return m / 127.0f;
+}
+
+void cn_wn_matvec_i8_ref(float *y, const uint32_t *wq, const float *scale, const int32_t *rsum, const uint32_t *xq,
+                         float xscale, int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+        int32_t acc = 0;
+        for (int q = 0; q < cn_wn_i8_nquads(cols); q++)
+            for (int j = 0; j < 4; j++)
+                acc += (int32_t)((xq[q] >> (8 * j)) & 0xffu) * (int8_t)(uint8_t)(wq[(size_t)q * rows + r] >> (8 * j));
+        y[r] = fmaf((float)(acc - 128 * rsum[r]), scale[r] * xscale, y[r]);
+    }
+}
