@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cn_mem.h"
 #include "models/nn/cn_nn.h"
 #include "models/melody/cn_transformer.h"
 
@@ -47,7 +48,7 @@ static cn_status state_alloc(const cn_tf *m, int use_cache, cn_tf_state **out) {
     s->m = m;
     s->use_cache = use_cache;
     s->win = calloc((size_t)c->ctx, sizeof *s->win);
-    s->block = calloc(state_floats(c, use_cache), sizeof(float));
+    s->block = cn_calloc_resident(state_floats(c, use_cache), sizeof(float)); // the KV cache: no page faults while playing
     if (!s->win || !s->block) {
         cn_tf_state_destroy(s);
         return cn_fail(CN_ERR_NOMEM, "out of memory for a transformer state");
