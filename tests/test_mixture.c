@@ -23,6 +23,44 @@ static void factors(cn_event_model *m, const cn_mevent *e, float out[3][CN_EV_NP
     m->rest_probs(m->self, e->pitch, e->dur, out[2]);
 }
 
+// A model whose factors are fixed distributions, whatever it heard: parts whose every
+// factor disagrees, so that the learnt weights move in each.
+typedef struct {
+    float p[CN_EV_NPITCH], d[CN_EV_NDUR], r[CN_EV_NREST];
+} fixed;
+static cn_status fx_reset(void *s, const cn_melody_cond *c) { return (void)s, (void)c, CN_OK; }
+static cn_status fx_observe(void *s, const cn_mevent *e) { return (void)s, (void)e, CN_OK; }
+static void fx_pitch(void *s, float *o) { memcpy(o, ((fixed *)s)->p, sizeof ((fixed *)s)->p); }
+static void fx_dur(void *s, int p, float *o) { (void)p, memcpy(o, ((fixed *)s)->d, sizeof ((fixed *)s)->d); }
+static void fx_rest(void *s, int p, int d, float *o) { (void)p, (void)d, memcpy(o, ((fixed *)s)->r, sizeof ((fixed *)s)->r); }
+static void *fx_clone(void *s) {
+    fixed *c = malloc(sizeof *c);
+    if (c) memcpy(c, s, sizeof *c);
+    return c;
+}
+static void fx_free(void *s) { free(s); }
+static void fx_none(void *s) { (void)s; }
+
+// Weights: pitch (one per pitch of `tune` when in_tune, else 1), dur 12 or 24 preferred,
+// rest 0 or 6 and 12 preferred; normalised.
+static cn_event_model fixed_model(fixed *f, int in_tune, int dur_pref, int rest_pref) {
+    double z = 0;
+    for (int q = 0; q < CN_EV_NPITCH; q++) {
+        int hit = 0;
+        for (int t = 0; t < 12; t++) hit |= tune[t].pitch == q;
+        z += f->p[q] = 1.0f + (in_tune && hit ? 20.0f : 0.0f);
+    }
+    for (int q = 0; q < CN_EV_NPITCH; q++) f->p[q] /= (float)z;
+    z = 0;
+    for (int q = 0; q < CN_EV_NDUR; q++) z += f->d[q] = 1.0f + (q + 1 == dur_pref ? 10.0f : 0.0f);
+    for (int q = 0; q < CN_EV_NDUR; q++) f->d[q] /= (float)z;
+    z = 0;
+    for (int q = 0; q < CN_EV_NREST; q++)
+        z += f->r[q] = 1.0f + (rest_pref ? (q == 6 || q == 12 ? 8.0f : 0.0f) : (q == 0 ? 30.0f : 0.0f));
+    for (int q = 0; q < CN_EV_NREST; q++) f->r[q] /= (float)z;
+    return (cn_event_model){f, "fixed", fx_reset, fx_observe, fx_pitch, fx_dur, fx_rest, fx_clone, fx_free, fx_none};
+}
+
 static void sums(cn_event_model *m, int pitch, int dur) {
     float p[CN_EV_NPITCH], d[CN_EV_NDUR], r[CN_EV_NREST];
     double sp = 0, sd = 0, sr = 0;
@@ -71,9 +109,15 @@ int main(void) {
     // Learnt weights, factor by factor: each factor of the mixture == the mixture of the
     // parts' factors with shares from log factors lw[f] that this test moves by rate x the
     // finite-difference gradient of that factor's log P_mix of each observed event; a clone
-    // keeps what was learnt; reset() forgets it.
-    TEST_OK(cn_mixture_create(parts, w, 2, 0.0, 0, NULL, &mix));
-    TEST_OK(cn_mixture_set_adapt(mix, 0.5));
+    // keeps what was learnt; reset() forgets it. Parts that disagree in every factor.
+    static fixed fxa, fxb;
+    cn_event_model ma = fixed_model(&fxa, 1, 12, 0), mb = fixed_model(&fxb, 0, 24, 1);
+    cn_event_model *fparts[2] = {&ma, &mb}, *la = a, *lb_ = b;
+    a = &ma;
+    b = &mb;
+    TEST_OK(cn_mixture_create(fparts, w, 2, 0.0, 0, NULL, &mix));
+    const double rate = 3.0; // large, so that every factor's step shows
+    TEST_OK(cn_mixture_set_adapt(mix, rate));
     TEST_OK(mix->reset(mix->self, &unknown));
     double lw[3][2] = {{0}};
     for (int rep = 0; rep < 2; rep++)
@@ -106,7 +150,7 @@ int main(void) {
                 }
                 share[0] = s0 * fa[f][x[f]]; // the next factor's shares: as the joint mixture's
                 share[1] = s1 * fb[f][x[f]];
-                for (int i = 0; i < 2; i++) lw[f][i] += 0.5 * grad[i];
+                for (int i = 0; i < 2; i++) lw[f][i] += rate * grad[i];
             }
             void *c = mix->clone(mix->self);
             TEST_ASSERT(c != NULL);
@@ -116,12 +160,17 @@ int main(void) {
             mix->free_clone(c);
             TEST_OK(mix->observe(mix->self, e));
         }
-    // The long-term model was trained on this tune: it predicts its pitches better.
-    TEST_ASSERT_MSG(lw[0][0] - lw[0][1] > 0.5, "the long-term model gained %g", lw[0][0] - lw[0][1]);
+    // The part that knows the tune's pitches gains the pitch weight; the rests of the tune
+    // (mostly none, a few of 6 and 12) move the rest weights too.
+    TEST_ASSERT_MSG(lw[0][0] - lw[0][1] > 0.5, "the part that knows the pitches gained %g", lw[0][0] - lw[0][1]);
+    TEST_ASSERT_MSG(fabs(lw[2][0] - lw[2][1]) > 0.1 && fabs(lw[1][0] - lw[1][1]) > 0.01, "rest %g, dur %g",
+                    lw[2][0] - lw[2][1], lw[1][0] - lw[1][1]);
     TEST_OK(mix->reset(mix->self, &unknown));
     double pa = joint(a, &tune[0]), pb = joint(b, &tune[0]);
     TEST_NEAR(joint(mix, &tune[0]), 0.7 * pa + 0.3 * pb, 1e-5 * (0.7 * pa + 0.3 * pb));
     TEST_ASSERT(cn_mixture_set_adapt(mix, -1) == CN_ERR_RANGE);
+    a = la;
+    b = lb_;
     TEST_ASSERT(cn_mixture_set_adapt(a, 0.1) == CN_ERR_ARG);
     mix->destroy(mix->self);
 

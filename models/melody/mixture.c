@@ -95,15 +95,16 @@ static void learn(double rate, int n, const double *a, const double *p, double *
 // gains weight within a few dozen notes.
 static void adapt(mix *m, const cn_mevent *e) {
     ensure_rest(m, e->pitch, e->dur);
-    double a[CN_MIXTURE_MAX] = {0}, p[CN_MIXTURE_MAX] = {0};
+    // Every factor's shares as they predicted this event, before any of them moves.
+    double ad[CN_MIXTURE_MAX] = {0}, ar[CN_MIXTURE_MAX] = {0}, p[CN_MIXTURE_MAX] = {0};
+    dur_shares(m, e->pitch, ad);
+    rest_shares(m, e->pitch, e->dur, ar);
     for (int i = 0; i < m->n; i++) p[i] = m->pp[i][e->pitch];
     learn(m->rate, m->n, m->w, p, m->lw[0]);
-    dur_shares(m, e->pitch, a);
     for (int i = 0; i < m->n; i++) p[i] = m->dp[i][e->dur - 1];
-    learn(m->rate, m->n, a, p, m->lw[1]);
-    rest_shares(m, e->pitch, e->dur, a);
+    learn(m->rate, m->n, ad, p, m->lw[1]);
     for (int i = 0; i < m->n; i++) p[i] = m->rp[i][e->rest];
-    learn(m->rate, m->n, a, p, m->lw[2]);
+    learn(m->rate, m->n, ar, p, m->lw[2]);
 }
 
 // out = sum_i a_i rows_i / sum_i a_i; the plain weights if every a_i underflowed.
