@@ -31,6 +31,9 @@
 
 #define CMD "bench wavenet"
 
+// --weights names, indexed by CN_WN_WEIGHTS_*.
+static const char *const weights_names[] = {"auto", "float", "half", "bf16", "int8"};
+
 
 static void usage(void) {
     printf("usage: continuo bench wavenet [--model FILE] [--seconds S] [--eval DIR] [--lag MS]\n"
@@ -307,14 +310,12 @@ static int bench_pytorch_net(double seconds) {
     printf("  cached generation (synth, weights as the stream picks them): %.0f samples/s = %.2fx real time at %d Hz\n",
            (double)n / tc, (double)n / tc / cfg.sample_rate, cfg.sample_rate);
     // Float against 16- and 8-bit weights (those the CPU has), best of three alternating runs.
-    const int all[4] = {CN_WN_WEIGHTS_F32, CN_WN_WEIGHTS_F16, CN_WN_WEIGHTS_BF16, CN_WN_WEIGHTS_I8};
-    const char *all_names[4] = {"float", "half", "bf16", "int8"};
     int kinds[4], nk = 0;
     const char *names[4];
-    for (int k = 0; k < 4; k++)
-        if ((all[k] != CN_WN_WEIGHTS_BF16 || cn_wn_has_bf16()) && (all[k] != CN_WN_WEIGHTS_I8 || cn_wn_has_vnni())) {
-            kinds[nk] = all[k];
-            names[nk++] = all_names[k];
+    for (int k = CN_WN_WEIGHTS_F32; k <= CN_WN_WEIGHTS_I8; k++)
+        if (!cn_wn_weights_check(k)) {
+            kinds[nk] = k;
+            names[nk++] = weights_names[k];
         }
     double best[4] = {1e300, 1e300, 1e300, 1e300};
     for (int rep = 0; rep < 3; rep++)
@@ -537,14 +538,11 @@ int cn_bench_wavenet(int argc, char **argv) {
     int rc = cn_ui_flags_parse(CMD, flags, (int)(sizeof flags / sizeof *flags), argc, argv, NULL, 0, &n_pos);
     if (rc == 1) usage();
     if (rc) return rc == 1 ? 0 : rc;
-    static const char *kinds[] = {"auto", "float", "half", "bf16", "int8"}; // CN_WN_WEIGHTS_* order
     int kind = -1;
-    for (int k = 0; k < 5; k++)
-        if (!strcmp(weights, kinds[k])) kind = k;
+    for (int k = CN_WN_WEIGHTS_AUTO; k <= CN_WN_WEIGHTS_I8; k++)
+        if (!strcmp(weights, weights_names[k])) kind = k;
     if (kind < 0) return cn_ui_error(CMD, "--weights must be auto, float, half, bf16 or int8");
-    if ((kind == CN_WN_WEIGHTS_BF16 && !cn_wn_has_bf16()) || (kind == CN_WN_WEIGHTS_I8 && !cn_wn_has_vnni()))
-        return cn_ui_error(CMD, kind == CN_WN_WEIGHTS_BF16 ? "--weights bf16 needs a CPU with AVX512-BF16"
-                                                           : "--weights int8 needs a CPU with AVX512-VNNI");
+    if (cn_wn_weights_check(kind)) return cn_ui_error(CMD, NULL);
     cn_blas_set_threads(1);
     cn_wn_model *m = NULL;
     if (model) {

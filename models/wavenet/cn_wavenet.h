@@ -187,6 +187,8 @@ cn_status cn_wn_stream_create_batch(const cn_wn_model *m, int max_voices, cn_wn_
 enum { CN_WN_WEIGHTS_AUTO, CN_WN_WEIGHTS_F32, CN_WN_WEIGHTS_F16, CN_WN_WEIGHTS_BF16, CN_WN_WEIGHTS_I8 };
 #define CN_WN_F16_ABOVE_BYTES (1u << 20)
 cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weights, cn_wn_stream **out);
+// CN_OK when this CPU runs weights of `kind`, else CN_ERR_ARG naming what it lacks.
+cn_status cn_wn_weights_check(int kind);
 int cn_wn_stream_weights(const cn_wn_stream *s); // CN_WN_WEIGHTS_F32, _F16, _BF16 or _I8
 void cn_wn_stream_destroy(cn_wn_stream *s);
 void cn_wn_stream_reset(cn_wn_stream *s); // every voice: silence, time 0

@@ -156,31 +156,26 @@ static void wn_detect_kernel(void) {
 }
 #endif
 
-int cn_wn_has_bf16(void) {
 #ifdef WN_HAVE_AVX2
+static int wn_detected(const int *what) {
     pthread_once(&wn_kernel_once, wn_detect_kernel);
-    return wn_bf16;
-#else
-    return 0;
-#endif
+    return *what;
 }
-
-int cn_wn_has_vnni(void) {
-#ifdef WN_HAVE_AVX2
-    pthread_once(&wn_kernel_once, wn_detect_kernel);
-    return wn_vnni;
+int cn_wn_has_bf16(void) { return wn_detected(&wn_bf16); }
+int cn_wn_has_vnni(void) { return wn_detected(&wn_vnni); }
+int cn_wn_matvec_kernel(void) { return wn_detected(&wn_kernel); }
 #else
-    return 0;
+int cn_wn_has_bf16(void) { return 0; }
+int cn_wn_has_vnni(void) { return 0; }
+int cn_wn_matvec_kernel(void) { return CN_WN_KERNEL_GENERIC; }
 #endif
-}
 
-int cn_wn_matvec_kernel(void) {
-#ifdef WN_HAVE_AVX2
-    pthread_once(&wn_kernel_once, wn_detect_kernel);
-    return wn_kernel;
-#else
-    return CN_WN_KERNEL_GENERIC;
-#endif
+cn_status cn_wn_weights_check(int kind) {
+    if (kind == CN_WN_WEIGHTS_BF16 && !cn_wn_has_bf16())
+        return cn_fail(CN_ERR_ARG, "wavenet: bf16 weights need a CPU with AVX512-BF16");
+    if (kind == CN_WN_WEIGHTS_I8 && !cn_wn_has_vnni())
+        return cn_fail(CN_ERR_ARG, "wavenet: int8 weights need a CPU with AVX512-VNNI");
+    return CN_OK;
 }
 
 const char *cn_wn_kernel_name(int kernel) {
@@ -541,9 +536,9 @@ static void wn_transpose(float *dst, const float *src, int rows, int cols) {
         for (int c = 0; c < cols; c++) dst[(size_t)c * rows + r] = src[(size_t)r * cols + c];
 }
 
-// 16-bit weights where they pay: with AUTO (and the model asking for nothing else), when the AVX-512 kernel runs and the float
-// weights would not fit in a core's L2 next to the rest: bf16 pairs where the CPU has
-// VDPBF16PS, else halves.
+// 16-bit weights where they pay: with AUTO (and the model asking for nothing else), when
+// the AVX-512 kernel runs and the float weights would not fit in a core's L2 next to the
+// rest: bf16 pairs where the CPU has VDPBF16PS, else halves.
 static int wn_weights_kind(const cn_wn_model *m, int weights, size_t n_weights) {
     if (weights != CN_WN_WEIGHTS_AUTO) return weights;
     if (m->gen_weights != CN_WN_WEIGHTS_AUTO) return m->gen_weights;
@@ -552,6 +547,27 @@ static int wn_weights_kind(const cn_wn_model *m, int weights, size_t n_weights) 
     return cn_wn_has_bf16() ? CN_WN_WEIGHTS_BF16 : CN_WN_WEIGHTS_F16;
 }
 
+// The stream's weight matrices in memory order, one after another from s->mem, each
+// transposed ([cols][rows]): input, conditioning, every layer's dilated, residual and
+// skip products, excitation, output 1 and 2. Returns how many (3 L + 5).
+typedef struct { int rows, cols; } wn_shape;
+static int wn_shapes(const cn_wn_config *c, wn_shape *sh) {
+    const int L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c);
+    int n = 0;
+    sh[n++] = (wn_shape){R, cn_wn_in_dim(c)};
+    sh[n++] = (wn_shape){L * 2 * G, C};
+    for (int l = 0; l < L; l++) sh[n++] = (wn_shape){2 * G, 2 * R};
+    for (int l = 0; l < L; l++) sh[n++] = (wn_shape){R, G};
+    for (int l = 0; l < L; l++) sh[n++] = (wn_shape){S, G};
+    sh[n++] = (wn_shape){S, C};
+    sh[n++] = (wn_shape){S, S};
+    sh[n++] = (wn_shape){CN_WN_CLASSES, S};
+    return n;
+}
+
+// Dwords per row of a matrix of `cols` columns packed as bf16 pairs (bf) or int8 quads.
+static int wn_packed_cols(int bf, int cols) { return bf ? cn_wn_bf16_npairs(cols) : cn_wn_i8_nquads(cols); }
+
 // Pack each weight matrix (rows x cols, at wt in s->mem) as bf16 column pairs or int8
 // column quads, whichever the stream has.
 static void wn_pack(cn_wn_stream *s, const float *wt, int rows, int cols, size_t *boff, size_t *roff) {
@@ -559,13 +575,9 @@ static void wn_pack(cn_wn_stream *s, const float *wt, int rows, int cols, size_t
     s->bfm[s->n_bfm].boff = *boff;
     s->bfm[s->n_bfm].roff = *roff;
     s->n_bfm++;
-    if (s->bf) {
-        cn_wn_bf16_pack(s->bf + *boff, wt, rows, cols);
-        *boff += (size_t)cn_wn_bf16_npairs(cols) * rows;
-    } else {
-        cn_wn_i8_pack(s->i8 + *boff, s->i8s + *roff, s->i8r + *roff, wt, rows, cols);
-        *boff += (size_t)cn_wn_i8_nquads(cols) * rows;
-    }
+    if (s->bf) cn_wn_bf16_pack(s->bf + *boff, wt, rows, cols);
+    else cn_wn_i8_pack(s->i8 + *boff, s->i8s + *roff, s->i8r + *roff, wt, rows, cols);
+    *boff += (size_t)wn_packed_cols(s->bf != NULL, cols) * rows;
     *roff += (size_t)rows;
 }
 
@@ -594,32 +606,26 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
     size_t nq = 0;
     for (int l = 0; l < L; l++) nq += (size_t)cn_wn_dilation(c, l) * R;
     const int D = cn_wn_in_dim(c);
-    size_t weights = (size_t)D * R + (size_t)C * L * 2 * G + (size_t)L * 2 * R * 2 * G +
-                     (size_t)L * G * R + (size_t)L * G * S + (size_t)C * S + (size_t)S * S + (size_t)S * K;
+    wn_shape shapes[3 * CN_WN_MAX_LAYERS + 5];
+    const int n_mats = wn_shapes(c, shapes);
+    size_t weights = 0;
+    for (int i = 0; i < n_mats; i++) weights += (size_t)shapes[i].rows * shapes[i].cols;
     size_t per_voice = nq + 2 * CN_WN_HISTORY + 2 * (size_t)R + (size_t)L * 2 * G + (size_t)S + wn_scratch_floats(c);
     cn_wn_stream *s = calloc(1, sizeof *s);
     const int kind = wn_weights_kind(m, weights_kind, weights);
-    if (kind == CN_WN_WEIGHTS_BF16 && !cn_wn_has_bf16()) {
+    cn_status supported = cn_wn_weights_check(kind);
+    if (supported) {
         free(s);
-        return cn_fail(CN_ERR_ARG, "wavenet: bf16 weights need a CPU with AVX512-BF16");
-    }
-    if (kind == CN_WN_WEIGHTS_I8 && !cn_wn_has_vnni()) {
-        free(s);
-        return cn_fail(CN_ERR_ARG, "wavenet: int8 weights need a CPU with AVX512-VNNI");
+        return supported;
     }
     const int half = kind == CN_WN_WEIGHTS_F16, bf = kind == CN_WN_WEIGHTS_BF16, i8 = kind == CN_WN_WEIGHTS_I8;
-    // bf16 pairs: every matrix as ceil(cols / 2) dwords per row; inputs of up to maxcols.
-#define NP cn_wn_bf16_npairs
-    const size_t bf_words = (size_t)NP(D) * R + (size_t)NP(C) * L * 2 * G + (size_t)L * NP(2 * R) * 2 * G +
-                            (size_t)L * NP(G) * R + (size_t)L * NP(G) * S + (size_t)NP(C) * S + (size_t)NP(S) * S +
-                            (size_t)NP(S) * K;
-#undef NP
-#define NQ cn_wn_i8_nquads
-    const size_t i8_words = (size_t)NQ(D) * R + (size_t)NQ(C) * L * 2 * G + (size_t)L * NQ(2 * R) * 2 * G +
-                            (size_t)L * NQ(G) * R + (size_t)L * NQ(G) * S + (size_t)NQ(C) * S + (size_t)NQ(S) * S +
-                            (size_t)NQ(S) * K;
-#undef NQ
-    const size_t i8_rows = (size_t)R + (size_t)L * 2 * G + (size_t)L * 2 * G + (size_t)L * R + (size_t)L * S + 2 * (size_t)S + K;
+    // bf16 pairs or int8 quads: every matrix as ceil(cols / 2 or 4) dwords per row; inputs of
+    // up to maxcols; with int8 a scale and a sum per row.
+    size_t words = 0, mat_rows = 0;
+    for (int i = 0; i < n_mats; i++) {
+        words += (size_t)wn_packed_cols(bf, shapes[i].cols) * shapes[i].rows;
+        mat_rows += (size_t)shapes[i].rows;
+    }
     int maxcols = D;
     const int other[4] = {C, 2 * R, G, S};
     for (int i = 0; i < 4; i++) maxcols = other[i] > maxcols ? other[i] : maxcols;
@@ -629,11 +635,11 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
         s->pastbuf = calloc((size_t)V, sizeof *s->pastbuf);
         s->half = half ? malloc(weights * sizeof(uint16_t)) : NULL;
         s->max_pairs = cn_wn_bf16_npairs(maxcols);
-        s->bf = bf ? malloc(bf_words * sizeof(uint32_t)) : NULL;
+        s->bf = bf ? malloc(words * sizeof(uint32_t)) : NULL;
         s->xp = bf || i8 ? malloc((size_t)V * s->max_pairs * sizeof(uint32_t)) : NULL;
-        s->i8 = i8 ? malloc(i8_words * sizeof(uint32_t)) : NULL;
-        s->i8s = i8 ? malloc(i8_rows * sizeof(float)) : NULL;
-        s->i8r = i8 ? malloc(i8_rows * sizeof(int32_t)) : NULL;
+        s->i8 = i8 ? malloc(words * sizeof(uint32_t)) : NULL;
+        s->i8s = i8 ? malloc(mat_rows * sizeof(float)) : NULL;
+        s->i8r = i8 ? malloc(mat_rows * sizeof(int32_t)) : NULL;
         s->xsc = i8 ? malloc((size_t)V * sizeof(float)) : NULL;
     }
     if (!s || !s->mem || !s->voice || !s->pastbuf || (half && !s->half) || (bf && (!s->bf || !s->xp)) ||
@@ -689,14 +695,11 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
     }
     if (bf || i8) { // every matrix, in memory order
         size_t boff = 0, roff = 0;
-        wn_pack(s, s->in_wt, R, D, &boff, &roff);
-        wn_pack(s, s->cond_wt, L * 2 * G, C, &boff, &roff);
-        for (int l = 0; l < L; l++) wn_pack(s, s->dil_wt + (size_t)l * 2 * R * 2 * G, 2 * G, 2 * R, &boff, &roff);
-        for (int l = 0; l < L; l++) wn_pack(s, s->res_wt + (size_t)l * G * R, R, G, &boff, &roff);
-        for (int l = 0; l < L; l++) wn_pack(s, s->skip_wt + (size_t)l * G * S, S, G, &boff, &roff);
-        wn_pack(s, s->exc_wt, S, C, &boff, &roff);
-        wn_pack(s, s->o1_wt, S, S, &boff, &roff);
-        wn_pack(s, s->o2_wt, K, S, &boff, &roff);
+        const float *wt = s->mem;
+        for (int i = 0; i < n_mats; i++) {
+            wn_pack(s, wt, shapes[i].rows, shapes[i].cols, &boff, &roff);
+            wt += (size_t)shapes[i].rows * shapes[i].cols;
+        }
     }
     size_t off = 0;
     for (int l = 0; l < L; l++) {
