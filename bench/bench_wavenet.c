@@ -185,7 +185,7 @@ static int bench_speed(const cn_wn_model *m, double seconds) {
     printf("  cached / naive speed-up: %.0fx   target >= 2x real time per voice: %s\n", rtf / rtf_naive,
            rtf >= 2.0 ? "met" : "NOT met");
     // kernels on the model's shapes
-    const int shapes[3][2] = {{2 * c->gate, 2 * c->res}, {c->skip, c->gate}, {CN_WN_CLASSES, c->skip}};
+    const int shapes[3][2] = {{2 * c->gate, 2 * c->res}, {c->skip, c->gate}, {cn_wn_out_dim(c), c->skip}};
     const int used = cn_wn_matvec_kernel();
     printf("matvec kernels, ns per call (rows x cols), runtime kernel: %s\n", cn_wn_kernel_name(used));
     for (int i = 0; i < 3; i++) {
@@ -206,7 +206,7 @@ int cn_bench_wavenet_train_rate(const cn_wn_model *m, double *samples_per_s, dou
     cn_wn_acts *a = NULL;
     float *grad = calloc(m->n_params, sizeof(float)), *xp = malloc((size_t)T * CN_WN_NAUDIO * sizeof(float)),
           *feat = malloc((size_t)T * CN_WN_NFEAT * sizeof(float));
-    uint8_t *tg = malloc(T);
+    float *tg = malloc((size_t)T * sizeof *tg);
     int rc = !grad || !xp || !feat || !tg || cn_wn_acts_create(c, T, &a);
     if (!rc) {
         cn_timed_note note = {0, T, 62, 90};
@@ -215,7 +215,7 @@ int cn_bench_wavenet_train_rate(const cn_wn_model *m, double *samples_per_s, dou
         cn_rng_seed(&r, 1, 0);
         for (int t = 0; t < T; t++) {
             for (int j = 0; j < CN_WN_NAUDIO; j++) xp[t * CN_WN_NAUDIO + j] = 0.3f * cn_rng_normal(&r);
-            tg[t] = (uint8_t)cn_rng_int(&r, CN_WN_CLASSES);
+            tg[t] = 0.3f * cn_rng_normal(&r);
         }
         cn_wn_model *mm = (cn_wn_model *)m;
         cn_wn_forward(mm, a, xp, feat, 0, tg, T, warm); // warm-up
@@ -228,7 +228,7 @@ int cn_bench_wavenet_train_rate(const cn_wn_model *m, double *samples_per_s, dou
         // multiply-adds per sample of the forward; backward costs about twice that
         const double L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c);
         double macs = R * (CN_WN_NAUDIO + C) + L * 2 * G * C + S * C + L * (2 * G * 2 * R + R * G + S * G) +
-                      S * S + CN_WN_CLASSES * S;
+                      S * S + cn_wn_out_dim(c) * S;
         *samples_per_s = (T - warm) / tt;
         *gflops = 3.0 * 2.0 * macs * T / tt * 1e-9;
     }
@@ -274,8 +274,7 @@ static double time_stream(const cn_wn_model *m, int weights, int64_t n) {
     double t0 = cn_clock_now();
     for (int64_t t = 0; t < n; t++) {
         cn_wn_stream_logits(s, x, cond, logits);
-        int k = cn_wn_sample(logits, 1.0f, (float)cn_rng_uniform_d(&r), work);
-        x = cn_mulaw_decode((uint8_t)k);
+        x = cn_wn_draw(&m->cfg, logits, 1.0f, &r, work);
     }
     double dt = (cn_clock_now() - t0) / (double)n;
     cn_wn_stream_destroy(s);

@@ -69,6 +69,8 @@ static void usage(void) {
         "  --layers L --cycle C --res R --gate G --skip S --emb E\n"
         "                    architecture of a fresh model (default 10 10 32 32 64 8)\n"
         "  --rate HZ         sample rate of a fresh model (default 16000)\n"
+        "  --head H          output of a fresh model: mulaw (256 classes of 8-bit mu-law, the\n"
+        "                    default) or gauss (one Gaussian per sample: 16-bit, no hiss)\n"
         "  --ckpt-every N    steps between checkpoints to FILE and evaluations (default 200)\n"
         "  -o FILE           output model (.safetensors), written atomically; --resume FILE\n"
         "                    continues it\n"
@@ -240,7 +242,7 @@ static int levels_main(int argc, char **argv) {
 typedef struct args {
     const char *data[MAX_DIRS], *eval[MAX_DIRS];
     cn_flag_list data_list, eval_list;
-    const char *init, *resume, *out, *best;
+    const char *init, *resume, *out, *best, *head;
     double minutes, lag_ms, eval_temp;
     long ckpt_every;
     cn_wn_train_opts o;
@@ -278,6 +280,7 @@ static int parse(int argc, char **argv, args *a) {
         {"skip", 0, CN_FLAG_INT, &c->skip, 1, 1024, NULL},
         {"emb", 0, CN_FLAG_INT, &c->emb, 0, 64, NULL},
         {"rate", 0, CN_FLAG_INT, &c->sample_rate, 4000, 192000, NULL},
+        {"head", 0, CN_FLAG_STR, &a->head, 0, 0, NULL},
         {"ckpt-every", 0, CN_FLAG_LONG, &a->ckpt_every, 1, 100000000, NULL},
         {"eval-temperature", 0, CN_FLAG_DBL, &a->eval_temp, 0.0, 2.0, NULL},
     };
@@ -289,6 +292,10 @@ static int parse(int argc, char **argv, args *a) {
     if (a->init && a->resume) return cn_ui_usage_error(CMD, "--init and --resume exclude each other");
     if (o->warm >= o->chunk) return cn_ui_usage_error(CMD, "--warm must be below --chunk");
     if (a->best && !a->eval_list.n) return cn_ui_usage_error(CMD, "--best needs --eval DIR");
+    if (a->head && (c->out = cn_wn_out_parse(a->head)) < 0)
+        return cn_ui_usage_error(CMD, "--head must be mulaw or gauss, got '%s'", a->head);
+    if (a->head && (a->init || a->resume))
+        return cn_ui_usage_error(CMD, "--head sets a fresh model's output; --init and --resume keep theirs");
     return 0;
 }
 

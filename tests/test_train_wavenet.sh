@@ -16,6 +16,8 @@ one_line() { [ "$(echo "$1" | wc -l)" -eq 1 ] || fail "error is not one line: $1
 "$B" train wavenet --data x >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing -o should be a usage error"
 "$B" train wavenet --data x -o y --steps abc >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --steps"
 "$B" train wavenet --data x -o y --best z >/dev/null 2>&1; [ $? -eq 2 ] || fail "--best without --eval"
+"$B" train wavenet --data x -o y --head logistic >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --head"
+"$B" train wavenet --data x -o y --head gauss --init z >/dev/null 2>&1; [ $? -eq 2 ] || fail "--head with --init"
 err=$("$B" train wavenet --data "$T/none" -o "$T/m.safetensors" 2>&1); rc=$?
 [ $rc -eq 1 ] || fail "missing folder exit $rc"
 one_line "$err"
@@ -66,6 +68,14 @@ grep -q "step 6/6" "$T/log" || fail "resume did not reach step 6"
 grep -q "eval step 0:" "$T/log" || fail "resume did not re-score the best file"
 "$B" train wavenet export "$T/m.ckpt" -o "$T/m.safetensors" || fail "export"
 [ "$(stat -c %s "$T/m.safetensors")" -lt "$(stat -c %s "$T/m.ckpt")" ] || fail "export kept the optimizer state"
+
+# The Gaussian head: trains, validates, and its model renders through the plugin.
+"$B" train wavenet --data "$T/train/sine" --eval "$T/valid/sine" $TINY --head gauss --steps 2 --ckpt-every 2 \
+    --warmup 1 -o "$T/g.safetensors" 2>"$T/log" || { cat "$T/log"; fail "training the Gaussian head"; }
+grep -q "eval step 2: pitch accuracy" "$T/log" || { cat "$T/log"; fail "no validation of the Gaussian head"; }
+"$B" render "$T/train/sine/t1.mid" -o "$T/g.wav" --synth wavenet --preset "$T/g.safetensors" \
+    --instrument sine --rate 16000 2>"$T/log" || { cat "$T/log"; fail "render with the Gaussian head"; }
+[ -s "$T/g.wav" ] || fail "no audio from the Gaussian head"
 
 # Fine-tune on a new instrument; the model grows an embedding and renders it.
 "$B" train wavenet --data "$T/new/saw" --init "$T/m.safetensors" --steps 2 --chunk 600 --warm 64 \

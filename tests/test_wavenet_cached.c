@@ -63,11 +63,12 @@ static void test_peak(void) {
     TEST_NEAR(cn_wn_peak_value(lg, CN_WN_PEAK_RADIUS), cn_mulaw_decode_level(0.0f), 1e-6);
 }
 
-// Small model, sampled generation: stream vs naive vs training forward.
-static void test_small(void) {
-    test_peak();
+// Small model with output head `out`, sampled generation: stream vs naive vs training
+// forward.
+static void test_small(int out) {
     cn_wn_config cfg;
     cn_wn_config_default(&cfg);
+    cfg.out = out;
     cfg.n_layers = 6;
     cfg.cycle = 3; // 1 2 4 1 2 4: receptive field 15
     cfg.res = 8;
@@ -84,8 +85,8 @@ static void test_small(void) {
     cn_timed_note notes[] = {{5, 40, 64, 100}, {40, 90, 67, 80}, {100, 110, 72, 90}};
     float *feat = malloc(sizeof(float) * N * CN_WN_NFEAT), *cond = malloc(sizeof(float) * N * C);
     float xa[N + 1], xb[N + 1], la[CN_WN_CLASSES], lb[CN_WN_CLASSES], work[CN_WN_CLASSES];
-    float *logits_s = malloc(sizeof(float) * N * CN_WN_CLASSES);
-    uint8_t cls[N];
+    const int K = cn_wn_out_dim(&cfg);
+    float *logits_s = malloc(sizeof(float) * N * K);
     cn_wn_features_from_notes(notes, 3, cfg.sample_rate, CN_WN_NOISE_SEED, N, feat);
     for (int t = 0; t < N; t++) cn_wn_cond_fill(m, 1, feat + t * CN_WN_NFEAT, cond + t * C);
     cn_wn_stream *s;
@@ -99,13 +100,11 @@ static void test_small(void) {
     for (int t = 0; t < N; t++) {
         cn_wn_stream_logits(s, xa[t], cond + t * C, la);
         cn_wn_naive_logits(s, xb, cond, t, nw, lb);
-        TEST_ASSERT_MSG(!memcmp(la, lb, sizeof la), "logits differ at t=%d", t);
-        int ka = cn_wn_sample(la, 1.0f, cn_rng_uniform(&ra), work);
-        int kb = cn_wn_sample(lb, 1.0f, cn_rng_uniform(&rb), work);
-        TEST_ASSERT(ka == kb);
-        cls[t] = (uint8_t)ka;
-        xa[t + 1] = xb[t + 1] = cn_mulaw_decode((uint8_t)ka);
-        memcpy(logits_s + t * CN_WN_CLASSES, la, sizeof la);
+        TEST_ASSERT_MSG(!memcmp(la, lb, K * sizeof *la), "outputs differ at t=%d", t);
+        xa[t + 1] = cn_wn_draw(&cfg, la, 1.0f, &ra, work);
+        xb[t + 1] = cn_wn_draw(&cfg, lb, 1.0f, &rb, work);
+        TEST_ASSERT(xa[t + 1] == xb[t + 1]);
+        memcpy(logits_s + t * K, la, K * sizeof *la);
     }
     // the same sequence teacher-forced through the training forward
     cn_wn_acts *a;
@@ -114,12 +113,12 @@ static void test_small(void) {
     for (int t = 0; t < N; t++) // xa[t] is sample t - 1: sample t's past ends at xa + t + 1
         cn_wn_audio_inputs(cfg.sample_rate, feat + t * CN_WN_NFEAT, xa + t + 1, t + 1,
                            audio + t * CN_WN_NAUDIO);
-    cn_wn_forward(m, a, audio, feat, 1, cls, N, 0);
+    cn_wn_forward(m, a, audio, feat, 1, xa + 1, N, 0);
     free(audio);
     const float *lf = cn_wn_acts_logits(a);
-    for (int i = 0; i < N * CN_WN_CLASSES; i++) max_fwd = fmax(max_fwd, fabs(lf[i] - logits_s[i]));
-    printf("small model: stream == naive for %d samples; |stream - training forward| max %.2e\n",
-           N, max_fwd);
+    for (int i = 0; i < N * K; i++) max_fwd = fmax(max_fwd, fabs(lf[i] - logits_s[i]));
+    printf("small model, %s head: stream == naive for %d samples; |stream - training forward| max %.2e\n",
+           cn_wn_out_name(out), N, max_fwd);
     TEST_ASSERT(max_fwd < 1e-4);
     cn_wn_acts_destroy(a);
     free(nw);
@@ -218,10 +217,39 @@ static void test_batch(void) {
     cn_wn_destroy(m);
 }
 
+// The Gaussian head's draw: the mean at temperature 0 (clamped to [-1, 1]), else spread by
+// temperature x scale, with the scale's floor.
+static void test_gauss_draw(void) {
+    cn_wn_config cfg;
+    cn_wn_config_default(&cfg);
+    cfg.out = CN_WN_OUT_GAUSS;
+    cn_rng r;
+    cn_rng_seed(&r, 5, 0);
+    float work[CN_WN_CLASSES];
+    TEST_NEAR(cn_wn_draw(&cfg, (float[]){0.25f, -3.0f}, 0.0f, &r, work), 0.25, 0);
+    TEST_NEAR(cn_wn_draw(&cfg, (float[]){1.5f, -3.0f}, 0.0f, &r, work), 1.0, 0);
+    const int n = 20000;
+    const float scales[2][2] = {{-3.0f, 0.5f}, {-20.0f, 2.0f}}; // log scale, temperature
+    for (int c = 0; c < 2; c++) {
+        double s1 = 0.0, s2 = 0.0;
+        for (int i = 0; i < n; i++) {
+            double x = cn_wn_draw(&cfg, (float[]){0.1f, scales[c][0]}, scales[c][1], &r, work) - 0.1;
+            s1 += x;
+            s2 += x * x;
+        }
+        const double sd = sqrt(s2 / n - (s1 / n) * (s1 / n));
+        const double want = scales[c][1] * exp(fmax(scales[c][0], CN_WN_LOGS_MIN));
+        TEST_ASSERT_MSG(fabs(sd / want - 1.0) < 0.03, "draw spread %.3g, want %.3g", sd, want);
+    }
+}
+
 int main(void) {
     test_matvec();
     test_batch();
-    test_small();
+    test_peak();
+    test_gauss_draw();
+    test_small(CN_WN_OUT_MULAW);
+    test_small(CN_WN_OUT_GAUSS);
     test_default();
     return 0;
 }

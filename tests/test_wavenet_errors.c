@@ -1,7 +1,8 @@
 // LABELS: unit
 // test_wavenet_errors: WaveNet checkpoints and the plugin fail cleanly: a round trip keeps
 // every weight; a truncated file, a corrupt header, a NaN weight, a wrong format and a
-// wrong shape are errors that name the file; an unknown instrument or preset is an error
+// wrong shape or an unknown output head are errors that name the file (the Gaussian
+// head's round trip too); an unknown instrument or preset is an error
 // listing what exists; training audio at another sample rate is refused with a hint. The
 // plugin renders finite audio at the model's rate and, resampled, at 48 kHz.
 #include <sndfile.h>
@@ -73,7 +74,22 @@ static void test_checkpoints(void) {
     TEST_OK(cn_wn_load(good, &l, NULL, NULL, NULL));
     TEST_ASSERT(l->n_params == m->n_params && !memcmp(l->mem, m->mem, m->n_params * sizeof(float)));
     TEST_ASSERT(cn_wn_instrument_index(&l->cfg, "violin") == 1);
+    TEST_ASSERT(l->cfg.out == CN_WN_OUT_MULAW);
     cn_wn_destroy(l);
+    { // the Gaussian head round trip: its output row count and the head come back
+        cn_wn_config gc = m->cfg;
+        gc.out = CN_WN_OUT_GAUSS;
+        cn_wn_model *g;
+        TEST_OK(cn_wn_create(&gc, &g));
+        cn_wn_init_weights(g, 4);
+        path(p, "gauss.safetensors");
+        TEST_OK(cn_wn_save(g, p, NULL, NULL, 0, "test"));
+        TEST_OK(cn_wn_load(p, &l, NULL, NULL, NULL));
+        TEST_ASSERT(l->cfg.out == CN_WN_OUT_GAUSS && l->n_params == g->n_params && l->n_params < m->n_params);
+        TEST_ASSERT(!memcmp(l->mem, g->mem, g->n_params * sizeof(float)));
+        cn_wn_destroy(l);
+        cn_wn_destroy(g);
+    }
     long n;
     unsigned char *b = slurp(good, &n);
     path(p, "truncated.safetensors");
@@ -92,7 +108,7 @@ static void test_checkpoints(void) {
     free(b);
     // wrong format / wrong shape: tensors of a res-4 model under other metadata
     cn_wn_model *big = small_model(6);
-    for (int variant = 0; variant < 3; variant++) {
+    for (int variant = 0; variant < 4; variant++) {
         cn_st_writer *w;
         TEST_OK(cn_st_writer_create(&w));
         TEST_OK(cn_st_writer_meta(w, "format", variant ? CN_WN_FORMAT : "continuo-melody"));
@@ -102,6 +118,7 @@ static void test_checkpoints(void) {
                             big->cfg.skip, big->cfg.emb, big->cfg.sample_rate};
         for (int i = 0; i < 7; i++) TEST_OK(cn_st_writer_meta_int(w, keys[i], vals[i]));
         TEST_OK(cn_st_writer_meta(w, "instruments", "flute,violin"));
+        if (variant == 3) TEST_OK(cn_st_writer_meta(w, "output", "logistic"));
         size_t sizes[CN_WN_NPARAM], off = 0;
         cn_wn_param_sizes(&m->cfg, sizes);
         for (int i = 0; i < CN_WN_NPARAM; i++) {
@@ -109,10 +126,14 @@ static void test_checkpoints(void) {
             TEST_OK(cn_st_writer_add(w, cn_wn_param_name(i), m->mem + off, nd, shape));
             off += sizes[i];
         }
-        path(p, variant == 2 ? "layers0.safetensors" : variant ? "shape.safetensors" : "format.safetensors");
+        path(p, variant == 3   ? "head.safetensors"
+                : variant == 2 ? "layers0.safetensors"
+                : variant      ? "shape.safetensors"
+                               : "format.safetensors");
         TEST_OK(cn_st_write(w, p));
         cn_st_writer_destroy(w);
-        if (variant == 2) { // the path once, then the reason (cn_fail_prefix)
+        if (variant == 3) expect_load_error(p, CN_ERR_FORMAT, "unknown output head \"logistic\"");
+        else if (variant == 2) { // the path once, then the reason (cn_fail_prefix)
             expect_load_error(p, CN_ERR_RANGE, "layers0.safetensors: wavenet: 0 layers (1..");
             TEST_ASSERT(strstr(strstr(cn_error_message(), "layers0") + 1, "layers0.safetensors") == NULL);
         } else if (variant) expect_load_error(p, 0, "in.w");
@@ -210,9 +231,9 @@ int main(void) {
     test_checkpoints();
     test_plugin();
     test_rate_mismatch();
-    const char *files[] = {"good", "truncated", "header", "nan", "format", "shape", "layers0"};
+    const char *files[] = {"good", "truncated", "header", "nan", "format", "shape", "layers0", "head", "gauss"};
     char p[512], q[64];
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < (int)(sizeof files / sizeof *files); i++) {
         snprintf(q, sizeof q, "%s.safetensors", files[i]);
         path(p, q);
         remove(p);

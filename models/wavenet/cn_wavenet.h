@@ -1,5 +1,5 @@
 // cn_wavenet: a small WaveNet (van den Oord et al. 2016) that turns notes into mono audio,
-// one mu-law class (256 levels) per sample. This header holds the model: config, the flat
+// one mu-law class (256 levels) or one Gaussian per sample. This header holds the model: config, the flat
 // parameter table, teacher-forced forward/backward over one chunk (training), and the two
 // generators: the cached one (fast-wavenet queues, O(layers) per sample, no allocation per
 // sample) and the naive one that recomputes the whole receptive field for every sample.
@@ -20,13 +20,19 @@
 //     h'_t    = h_t + W_res g_t + b_res                          (R, residual)
 //     s_t    += W_skip g_t + b_skip                              (S, skip sum)
 //   s_t      += W_exc c_t                                        direct excitation -> output path
-//   logits_t  = W_o2 relu(W_o1 relu(s_t) + b_o1) + b_o2          (K)
+//   logits_t  = W_o2 relu(W_o1 relu(s_t) + b_o1) + b_o2          (K outputs, the head's)
+//   The head (cfg.out) reads those K outputs as either
+//   - mu-law: K = 256 class logits of the 8-bit mu-law sample, or
+//   - Gaussian: K = 2, the mean and log scale of a normal density of the sample value in
+//     [-1, 1] (ClariNet's single-Gaussian WaveNet): no quantization, so no 8-bit hiss;
+//     log scale is clamped below at CN_WN_LOGS_MIN, and temperature 0 plays the mean.
 //   direct prediction (the easiest path from the excitation to the output): a linear
 //   prediction u_t = w_p . [a_t, c_t] + b_p of the sample from the pitch-lagged past and
 //   the features, and a bump around it
 //   in mu-law space added to the logits: logits_t[k] += -exp(8 lb) (v_k - mulaw(u_t))^2
 //   (the factor 8 lets AdamW's bounded steps move the sharpness fast enough),
-//   v_k = centre of class k in [-1, 1]. A linear mix of the excitation's harmonics and of
+//   v_k = centre of class k in [-1, 1]; for the Gaussian head u_t is added to the mean
+//   (lb unused), so the network learns the residual of a linear predictor. A linear mix of the excitation's harmonics and of
 //   the samples one and two periods ago is periodic at f0, so following it plays in tune.
 // h at negative times is zero (zero padding); the receptive field is 1 + sum(d_l) samples.
 #ifndef CN_WAVENET_H
@@ -38,7 +44,8 @@
 #include "core/cn_status.h"
 #include "models/wavenet/cn_wn_features.h"
 
-#define CN_WN_CLASSES 256
+#define CN_WN_CLASSES 256        // mu-law classes; also the most outputs any head has
+#define CN_WN_LOGS_MIN (-7.0f)   // Gaussian head: log scale floor (scale >= 9.1e-4, -61 dBFS)
 #define CN_WN_MAX_LAYERS 40
 #define CN_WN_MAX_INSTRUMENTS 16
 #define CN_WN_NAME_MAX 32
@@ -46,7 +53,11 @@
 #define CN_WN_NAUDIO 3          // audio inputs a_t: x_{t-1}, x_{t-P}, x_{t-2P}
 #define CN_WN_HISTORY 4096      // past samples the audio inputs may reach (P <= 2047: 23.5 Hz at 48 kHz)
 
+// The output head: what the network's K outputs mean (cn_wavenet.h's first comment).
+enum { CN_WN_OUT_MULAW, CN_WN_OUT_GAUSS };
+
 typedef struct cn_wn_config {
+    int out;            // CN_WN_OUT_MULAW (256 classes) or CN_WN_OUT_GAUSS (mean, log scale)
     int n_layers;       // L dilated layers
     int cycle;          // dilations 1, 2, ..., 2^(cycle-1), repeated: layer l has 2^(l % cycle)
     int res, gate, skip; // R, G, S channels
@@ -64,6 +75,11 @@ int cn_wn_receptive_field(const cn_wn_config *c);
 static inline int cn_wn_cond_dim(const cn_wn_config *c) { return CN_WN_NFEAT + c->emb; }
 // Columns of the input layer and of the direct prediction: [a_t, c_t].
 static inline int cn_wn_in_dim(const cn_wn_config *c) { return CN_WN_NAUDIO + cn_wn_cond_dim(c); }
+// K: outputs of the head (256 classes, or the Gaussian's 2).
+static inline int cn_wn_out_dim(const cn_wn_config *c) { return c->out == CN_WN_OUT_GAUSS ? 2 : CN_WN_CLASSES; }
+// "mulaw" or "gauss" (checkpoints, the CLI); cn_wn_out_parse returns -1 for another name.
+const char *cn_wn_out_name(int out);
+int cn_wn_out_parse(const char *name);
 // Index of an instrument name, or -1.
 int cn_wn_instrument_index(const cn_wn_config *c, const char *name);
 
@@ -131,8 +147,8 @@ void cn_wn_init_weights(cn_wn_model *m, uint64_t seed);
 
 // Full conditioning vector of one sample: the note features then instrument's embedding.
 void cn_wn_cond_fill(const cn_wn_model *m, int instrument, const float *feat, float *cond);
-// The direct prediction's bump added to logits[K] for xin = [a_t, c_t] (generation and
-// training).
+// The direct prediction added to the head's outputs[K] for xin = [a_t, c_t] (generation
+// and training): the bump on the class logits, or the linear prediction on the mean.
 void cn_wn_direct_logits(const cn_wn_model *m, const float *xin, float *logits);
 
 // The audio inputs a_t[CN_WN_NAUDIO] of a sample: past[-k] is the sample k steps before it,
@@ -149,13 +165,15 @@ void cn_wn_acts_destroy(cn_wn_acts *a);
 
 // Forward over T samples. audio[T][CN_WN_NAUDIO] = the audio inputs of t (cn_wn_audio_inputs
 // over what the model heard), feat[T][CN_WN_NFEAT] the note features of t, target[t] the
-// mu-law class of t.
-// Returns the mean cross-entropy (nats) over t in [from, T). Keeps what backward needs.
+// sample of t in [-1, 1] (the mu-law head's target is its class, cn_mulaw_encode).
+// Returns the mean negative log likelihood (nats) over t in [from, T): cross-entropy of
+// the classes, or the Gaussian's density (negative when it is sharp). Keeps what backward
+// needs.
 float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *audio, const float *feat,
-                    int instrument, const uint8_t *target, int T, int from);
+                    int instrument, const float *target, int T, int from);
 // Accumulates d(mean loss * scale)/d(params) into grad (flat, same layout as m->mem).
 void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scale);
-// Logits of the last forward, [T][K] (for tests).
+// Outputs of the last forward, [T][K] (for tests).
 const float *cn_wn_acts_logits(const cn_wn_acts *a);
 
 // ---- generation -----------------------------------------------------------------------------
@@ -168,6 +186,11 @@ int cn_wn_sample(const float *logits, float temperature, float u, float *work);
 // content above 8 kHz; the peak's own spread says where between levels the sample lies.
 #define CN_WN_PEAK_RADIUS 3
 float cn_wn_peak_value(const float *logits, int radius);
+// The sample value in [-1, 1] the head's outputs[K] give at temperature T with the voice's
+// generator: a class drawn at T (or the refined peak at 0), or mean + T x scale x a normal
+// draw (the mean at 0). work: CN_WN_CLASSES floats.
+struct cn_rng;
+float cn_wn_draw(const cn_wn_config *c, const float *outputs, float temperature, struct cn_rng *rng, float *work);
 
 // Cached incremental generator: per-layer queues of past residual vectors, for one voice
 // or a batch of voices that share the weights (polyphony: one matrix-matrix product per

@@ -1,7 +1,7 @@
 // cn_wn_data: WaveNet training data: notes from MIDI (monophonic, in frames), the MIDI
 // copy with a General MIDI program that FluidSynth renders (scripts/render_training_audio.sh),
-// and a data set of WAV + MIDI pairs (NAME.wav with NAME.mid beside it) held as mu-law
-// classes with their note lists. Features are computed per chunk on demand.
+// and a data set of WAV + MIDI pairs (NAME.wav with NAME.mid beside it) held as 16-bit
+// samples with their note lists. Features are computed per chunk on demand.
 #ifndef CN_WN_DATA_H
 #define CN_WN_DATA_H
 
@@ -23,9 +23,9 @@ cn_status cn_wn_write_program_midi(const cn_midi *m, int program, int transpose,
 typedef struct cn_wn_clip {
     char *name;        // file name without .wav
     int instrument;    // index into the data set's instrument list
-    uint8_t *q;        // [n] mu-law classes of the audio
+    int16_t *pcm;      // [n] the audio, 16-bit (what FluidSynth's renders hold)
     int64_t n;
-    cn_timed_note *notes; // [n_notes] in frames, aligned with q (audio lag removed)
+    cn_timed_note *notes; // [n_notes] in frames, aligned with pcm (audio lag removed)
     int n_notes;
 } cn_wn_clip;
 
@@ -40,13 +40,19 @@ typedef struct cn_wn_dataset {
 // clip is its folder name (the last path component of DIR) unless `instrument` is not NULL.
 // lag: frames the audio starts after the MIDI (FluidSynth's onset delay); the first lag
 // audio frames are dropped so notes and audio line up. A rate mismatch is an error.
+// Sample t of a clip in [-1, 1).
+static inline float cn_wn_clip_value(const cn_wn_clip *c, int64_t t) { return (float)c->pcm[t] * (1.0f / 32768.0f); }
+// What a model with output head `out` hears and is scored against: the sample itself, or
+// for the mu-law head the sample through the 8-bit mu-law (its classes are its world).
+float cn_wn_clip_heard(const cn_wn_clip *c, int64_t t, int out);
+
 // names/n_names: the instrument list, extended as new folder names appear.
 cn_status cn_wn_dataset_add_dir(cn_wn_dataset *ds, const char *dir, const char *instrument,
                                 int lag, char names[][32], int *n_names, int max_names);
 void cn_wn_dataset_free(cn_wn_dataset *ds);
 
 // The audio of one such WAV file at full resolution (mono float, the first `lag` frames
-// dropped, the same frames as the clip's q): *out is malloc'd, *n its frames.
+// dropped, the same frames as the clip's pcm): *out is malloc'd, *n its frames.
 cn_status cn_wn_read_audio(const char *wav, int sample_rate, int lag, float **out, int64_t *n);
 
 #endif

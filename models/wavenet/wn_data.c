@@ -9,6 +9,7 @@
 
 #include "dsp/cn_mulaw.h"
 #include "models/cn_smf.h"
+#include "models/wavenet/cn_wavenet.h"
 #include "models/wavenet/cn_wn_data.h"
 
 // ---- notes ------------------------------------------------------------------------------------
@@ -123,11 +124,14 @@ static cn_status wn_load_clip(const char *wav, const char *mid, int sample_rate,
     float *x;
     cn_status st = cn_wn_read_audio(wav, sample_rate, lag, &x, &c->n);
     if (st) return st;
-    if (!(c->q = malloc((size_t)c->n))) {
+    if (!(c->pcm = malloc((size_t)c->n * sizeof *c->pcm))) {
         free(x);
         return cn_fail(CN_ERR_NOMEM, "%s: out of memory", wav);
     }
-    cn_mulaw_encode_buf(x, c->q, (size_t)c->n);
+    for (int64_t t = 0; t < c->n; t++) { // 16-bit files: exact
+        float v = x[t] * 32768.0f;
+        c->pcm[t] = (int16_t)lrintf(v > 32767.0f ? 32767.0f : v < -32768.0f ? -32768.0f : v);
+    }
     free(x);
     cn_midi *m;
     st = cn_midi_read_file(mid, &m);
@@ -135,6 +139,11 @@ static cn_status wn_load_clip(const char *wav, const char *mid, int sample_rate,
     st = cn_wn_notes_from_midi(m, sample_rate, &c->notes, &c->n_notes);
     cn_midi_destroy(m);
     return st;
+}
+
+float cn_wn_clip_heard(const cn_wn_clip *c, int64_t t, int out) {
+    const float x = cn_wn_clip_value(c, t);
+    return out == CN_WN_OUT_GAUSS ? x : cn_mulaw_decode(cn_mulaw_encode(x));
 }
 
 cn_status cn_wn_dataset_add_dir(cn_wn_dataset *ds, const char *dir, const char *instrument,
@@ -207,7 +216,7 @@ done:
 void cn_wn_dataset_free(cn_wn_dataset *ds) {
     for (int i = 0; i < ds->n_clips; i++) {
         free(ds->clips[i].name);
-        free(ds->clips[i].q);
+        free(ds->clips[i].pcm);
         free(ds->clips[i].notes);
     }
     free(ds->clips);

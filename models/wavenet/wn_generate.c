@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dsp/cn_mulaw.h"
+#include "models/nn/cn_rng.h"
 #include "models/wavenet/cn_wavenet.h"
 #include "models/wavenet/cn_wn_half.h"
 
@@ -242,6 +243,18 @@ int cn_wn_sample(const float *logits, float temperature, float u, float *work) {
         if (acc > target) return k;
     }
     return best; // u * sum rounded up to the total: the mode is as good as any
+}
+
+float cn_wn_draw(const cn_wn_config *c, const float *out, float temperature, cn_rng *rng, float *work) {
+    float x;
+    if (c->out == CN_WN_OUT_GAUSS) {
+        x = out[0];
+        if (temperature > 0.0f)
+            x += temperature * expf(out[1] > CN_WN_LOGS_MIN ? out[1] : CN_WN_LOGS_MIN) * cn_rng_normal(rng);
+        return x > 1.0f ? 1.0f : x < -1.0f ? -1.0f : x;
+    }
+    if (temperature > 0.0f) return cn_mulaw_decode((uint8_t)cn_wn_sample(out, temperature, cn_rng_uniform(rng), work));
+    return cn_wn_peak_value(out, CN_WN_PEAK_RADIUS);
 }
 
 // ---- batched matrix products -------------------------------------------------------------------
@@ -561,7 +574,7 @@ static int wn_shapes(const cn_wn_config *c, wn_shape *sh) {
     for (int l = 0; l < L; l++) sh[n++] = (wn_shape){S, G};
     sh[n++] = (wn_shape){S, C};
     sh[n++] = (wn_shape){S, S};
-    sh[n++] = (wn_shape){CN_WN_CLASSES, S};
+    sh[n++] = (wn_shape){cn_wn_out_dim(c), S};
     return n;
 }
 
@@ -602,7 +615,7 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
     if (max_voices < 1) return cn_fail(CN_ERR_ARG, "wavenet: %d voices", max_voices);
     const cn_wn_config *c = &m->cfg;
     const int L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c),
-              K = CN_WN_CLASSES, V = max_voices;
+              K = cn_wn_out_dim(c), V = max_voices;
     size_t nq = 0;
     for (int l = 0; l < L; l++) nq += (size_t)cn_wn_dilation(c, l) * R;
     const int D = cn_wn_in_dim(c);
@@ -829,7 +842,7 @@ static void wn_pos_layer(const cn_wn_stream *s, int l, int n, const float *const
 static void wn_pos_head(const cn_wn_stream *s, int n, float *skip, float *logits, const wn_scratch *sc) {
     const cn_wn_config *c = &s->m->cfg;
     const cn_wn_params *p = &s->m->p;
-    const int S = c->skip, K = CN_WN_CLASSES;
+    const int S = c->skip, K = cn_wn_out_dim(c);
     for (int v = 0; v < n; v++) {
         float *sk = skip + (size_t)v * S;
         for (int j = 0; j < S; j++) sk[j] = sk[j] > 0.0f ? sk[j] : 0.0f;

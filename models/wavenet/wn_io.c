@@ -20,6 +20,7 @@ cn_status cn_wn_save(const cn_wn_model *m, const char *path, const float *adam_m
     }
     st = cn_st_writer_meta(w, "format", CN_WN_FORMAT);
     if (!st) st = cn_st_writer_meta_int(w, "version", CN_WN_VERSION);
+    if (!st) st = cn_st_writer_meta(w, "output", cn_wn_out_name(c->out));
     if (!st) st = cn_st_writer_meta_int(w, "n_layers", c->n_layers);
     if (!st) st = cn_st_writer_meta_int(w, "cycle", c->cycle);
     if (!st) st = cn_st_writer_meta_int(w, "res", c->res);
@@ -72,6 +73,9 @@ static cn_status wn_parse_config(const cn_st_file *f, cn_wn_config *c) {
     if (!st) st = wn_meta_int(f, "emb", &c->emb);
     if (!st) st = wn_meta_int(f, "sample_rate", &c->sample_rate);
     if (st) return st;
+    const char *out = cn_st_meta(f, "output"); // files before the Gaussian head have none
+    if (out && (c->out = cn_wn_out_parse(out)) < 0)
+        return cn_fail(CN_ERR_FORMAT, "%s: unknown output head \"%s\" (mulaw or gauss)", cn_st_path(f), out);
     const char *names = cn_st_meta(f, "instruments");
     if (!names || !*names)
         return cn_fail(CN_ERR_FORMAT, "%s: metadata has no instruments (not a continuo wavenet?)",

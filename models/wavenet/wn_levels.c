@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dsp/cn_mulaw.h"
 #include "models/cn_smf.h"
 #include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_synth.h"
@@ -56,7 +55,7 @@ cn_status cn_wn_note_level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, d
         if (len < (int64_t)(LEVEL_MIN_S * rate) || nt->on + skip + len > clip->n) continue;
         cn_timed_note alone = {0, skip + len, nt->pitch, CN_WN_LEVEL_VELOCITY}; // as playback does
         cn_wn_synth_render_notes(s, 1, &alone, 1, skip + len, a);
-        for (int64_t k = 0; k < len; k++) b[k] = cn_mulaw_decode(clip->q[nt->on + skip + k]);
+        for (int64_t k = 0; k < len; k++) b[k] = cn_wn_clip_heard(clip, nt->on + skip + k, m->cfg.out);
         double vel = (double)nt->velocity / CN_WN_LEVEL_VELOCITY;
         diff[*n] = rms_db(a + skip, len) + 20.0 * log10(vel * vel) + m->level_db[clip->instrument][nt->pitch & 127] -
                    rms_db(b, len);

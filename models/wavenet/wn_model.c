@@ -6,6 +6,7 @@
 
 #include "models/nn/cn_nn.h"
 #include "models/nn/cn_rng.h"
+#include "dsp/cn_mulaw.h"
 #include "models/wavenet/cn_wavenet.h"
 
 // ---- config ---------------------------------------------------------------------------------
@@ -24,6 +25,8 @@ void cn_wn_config_default(cn_wn_config *c) {
 }
 
 cn_status cn_wn_config_check(const cn_wn_config *c) {
+    if (c->out != CN_WN_OUT_MULAW && c->out != CN_WN_OUT_GAUSS)
+        return cn_fail(CN_ERR_RANGE, "wavenet: unknown output head %d", c->out);
     if (c->n_layers < 1 || c->n_layers > CN_WN_MAX_LAYERS)
         return cn_fail(CN_ERR_RANGE, "wavenet: %d layers (1..%d)", c->n_layers, CN_WN_MAX_LAYERS);
     if (c->cycle < 1 || c->cycle > 16)
@@ -42,6 +45,12 @@ cn_status cn_wn_config_check(const cn_wn_config *c) {
             return cn_fail(CN_ERR_FORMAT, "wavenet: instrument %d has no valid name", i);
     }
     return CN_OK;
+}
+
+const char *cn_wn_out_name(int out) { return out == CN_WN_OUT_GAUSS ? "gauss" : "mulaw"; }
+
+int cn_wn_out_parse(const char *name) {
+    return !strcmp(name, "gauss") ? CN_WN_OUT_GAUSS : !strcmp(name, "mulaw") ? CN_WN_OUT_MULAW : -1;
 }
 
 int cn_wn_dilation(const cn_wn_config *c, int layer) { return 1 << (layer % c->cycle); }
@@ -88,8 +97,8 @@ int cn_wn_param_shape(const cn_wn_config *c, int i, int s[3]) {
     case CN_WN_P_EXC_W: s[0] = S; s[1] = C; return 2;
     case CN_WN_P_O1_W: s[0] = S; s[1] = S; return 2;
     case CN_WN_P_O1_B: s[0] = S; return 1;
-    case CN_WN_P_O2_W: s[0] = CN_WN_CLASSES; s[1] = S; return 2;
-    case CN_WN_P_O2_B: s[0] = CN_WN_CLASSES; return 1;
+    case CN_WN_P_O2_W: s[0] = cn_wn_out_dim(c); s[1] = S; return 2;
+    case CN_WN_P_O2_B: s[0] = cn_wn_out_dim(c); return 1;
     case CN_WN_P_PRED_W: s[0] = CN_WN_NAUDIO + C; return 1;
     default: s[0] = 2; return 1; // CN_WN_P_PRED_B
     }
@@ -165,8 +174,10 @@ void cn_wn_init_weights(cn_wn_model *m, uint64_t seed) {
         }
         ptr += sizes[i];
     }
-    // The bump starts wide (sharpness e^2: ~47 classes) so the first steps are gentle.
+    // The bump starts wide (sharpness e^2: ~47 classes) so the first steps are gentle; the
+    // Gaussian starts at scale e^-3 (0.05, a quiet instrument's spread).
     m->p.pred_b[1] = 2.0f / CN_WN_SHARP_SCALE;
+    if (c->out == CN_WN_OUT_GAUSS) m->p.o2_b[1] = -3.0f;
 }
 
 // ---- direct prediction ------------------------------------------------------------------------------
@@ -193,6 +204,10 @@ static float wn_pred_u(const cn_wn_model *m, const float *xin) {
 }
 
 void cn_wn_direct_logits(const cn_wn_model *m, const float *xin, float *logits) {
+    if (m->cfg.out == CN_WN_OUT_GAUSS) {
+        logits[0] += wn_pred_u(m, xin);
+        return;
+    }
     float mu = wn_mu(wn_pred_u(m, xin), NULL), b = expf(CN_WN_SHARP_SCALE * m->p.pred_b[1]);
     for (int k = 0; k < CN_WN_CLASSES; k++) {
         float v = (k + 0.5f) / 128.0f - 1.0f - mu;
@@ -243,16 +258,16 @@ struct cn_wn_acts {
     float *g;      // [L][T][G]
     float *a1;     // [T][S]  relu(skip sum)
     float *a2;     // [T][S]  relu(out1)
-    float *probs;  // [T][K]  logits after forward; softmax in place for backward
-    float *logits; // [T][K]  copy of the logits (tests)
-    uint8_t *target;
+    float *probs;  // [T][K]  outputs after forward; the classes' softmax in place for backward
+    float *logits; // [T][K]  copy of the outputs (tests)
+    float *target; // [T] sample values
     // backward scratch
     float *dz, *dzc, *dg, *dh, *ds, *da, *dcond, *dxin, *dlog;
 };
 
 static size_t wn_acts_floats(const cn_wn_config *c, int T, size_t *offs, int n_offs) {
     size_t L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c),
-           K = CN_WN_CLASSES, t = T;
+           K = cn_wn_out_dim(c), t = T;
     size_t D = cn_wn_in_dim(c);
     size_t n[] = {t * C,     t * D,       (L + 1) * t * R, t * L * 2 * G, L * t * 2 * G,
                   L * t * G, t * S,       t * S,           t * K,         t * K,
@@ -273,7 +288,7 @@ cn_status cn_wn_acts_create(const cn_wn_config *cfg, int max_t, cn_wn_acts **out
     size_t offs[19];
     size_t total = wn_acts_floats(cfg, max_t, offs, 19);
     if (a) a->mem = malloc(total * sizeof(float));
-    if (a) a->target = malloc((size_t)max_t);
+    if (a) a->target = malloc((size_t)max_t * sizeof *a->target);
     if (!a || !a->mem || !a->target) {
         cn_wn_acts_destroy(a);
         return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory for activations (%d samples)", max_t);
@@ -296,18 +311,31 @@ void cn_wn_acts_destroy(cn_wn_acts *a) {
 
 const float *cn_wn_acts_logits(const cn_wn_acts *a) { return a->logits; }
 
+// Negative log density of y under the Gaussian head's out = [mean, log scale] (the log
+// scale clamped below at CN_WN_LOGS_MIN), and (d != NULL) its derivatives by the two
+// outputs (0 for a clamped log scale).
+static double wn_gauss_nll(const float *out, float y, float d[2]) {
+    const double ls = out[1] > CN_WN_LOGS_MIN ? out[1] : CN_WN_LOGS_MIN, inv = exp(-ls);
+    const double z = ((double)y - out[0]) * inv;
+    if (d) {
+        d[0] = (float)(-z * inv);
+        d[1] = out[1] > CN_WN_LOGS_MIN ? (float)(1.0 - z * z) : 0.0f;
+    }
+    return 0.5 * z * z + ls + 0.91893853320467274; // + ln sqrt(2 pi)
+}
+
 // ---- forward -------------------------------------------------------------------------------------
 
 float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *audio, const float *feat,
-                    int instrument, const uint8_t *target, int T, int from) {
+                    int instrument, const float *target, int T, int from) {
     const cn_wn_config *c = &m->cfg;
     const cn_wn_params *p = &m->p;
     const int L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c),
-              K = CN_WN_CLASSES, G2 = 2 * G, A = CN_WN_NAUDIO, D = A + C;
+              K = cn_wn_out_dim(c), G2 = 2 * G, A = CN_WN_NAUDIO, D = A + C;
     a->T = T;
     a->from = from;
     a->instrument = instrument;
-    memcpy(a->target, target, (size_t)T);
+    memcpy(a->target, target, (size_t)T * sizeof *target);
     for (int t = 0; t < T; t++) {
         float *cd = a->cond + (size_t)t * C;
         cn_wn_cond_fill(m, instrument, feat + (size_t)t * CN_WN_NFEAT, cd);
@@ -347,8 +375,12 @@ float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *audio, con
     double loss = 0.0;
     for (int t = 0; t < T; t++) {
         float *pr = a->probs + (size_t)t * K;
+        if (c->out == CN_WN_OUT_GAUSS) {
+            if (t >= from) loss += wn_gauss_nll(pr, target[t], NULL);
+            continue;
+        }
         float lz = cn_softmax(pr, K);
-        if (t >= from) loss += lz - a->logits[(size_t)t * K + target[t]];
+        if (t >= from) loss += lz - a->logits[(size_t)t * K + cn_mulaw_encode(target[t])];
     }
     return T > from ? (float)(loss / (T - from)) : 0.0f;
 }
@@ -359,7 +391,7 @@ void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scal
     const cn_wn_config *c = &m->cfg;
     const cn_wn_params *p = &m->p;
     const int L = c->n_layers, R = c->res, G = c->gate, S = c->skip, C = cn_wn_cond_dim(c),
-              K = CN_WN_CLASSES, G2 = 2 * G, T = a->T, A = CN_WN_NAUDIO, D = A + C;
+              K = cn_wn_out_dim(c), G2 = 2 * G, T = a->T, A = CN_WN_NAUDIO, D = A + C;
     cn_wn_params d;
     cn_wn_params_point(c, grad, &d);
     if (T <= a->from) return;
@@ -369,14 +401,25 @@ void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scal
         const float *pr = a->probs + (size_t)t * K;
         if (t < a->from) {
             memset(dl, 0, (size_t)K * sizeof *dl);
-            continue;
+        } else if (c->out == CN_WN_OUT_GAUSS) {
+            wn_gauss_nll(pr, a->target[t], dl);
+            dl[0] *= w;
+            dl[1] *= w;
+        } else {
+            for (int k = 0; k < K; k++) dl[k] = w * pr[k];
+            dl[cn_mulaw_encode(a->target[t])] -= w;
         }
-        for (int k = 0; k < K; k++) dl[k] = w * pr[k];
-        dl[a->target[t]] -= w;
     }
-    // direct prediction: bump -b (v_k - mu(u))^2 added to the logits
     memset(a->dcond, 0, (size_t)T * C * sizeof(float));
-    {
+    if (c->out == CN_WN_OUT_GAUSS) { // direct prediction: u added to the mean
+        for (int t = a->from; t < T; t++) {
+            const float *xin = a->xin + (size_t)t * D;
+            const float du = a->dlog[(size_t)t * K];
+            d.pred_b[0] += du;
+            for (int j = 0; j < D; j++) d.pred_w[j] += du * xin[j];
+            for (int j = 0; j < C; j++) a->dcond[(size_t)t * C + j] += du * p->pred_w[A + j];
+        }
+    } else { // direct prediction: bump -b (v_k - mu(u))^2 added to the logits
         const float b = expf(CN_WN_SHARP_SCALE * p->pred_b[1]);
         for (int t = a->from; t < T; t++) {
             const float *xin = a->xin + (size_t)t * D, *dl = a->dlog + (size_t)t * K;

@@ -7,7 +7,6 @@
 #include "core/cn_clock.h"
 #include "models/nn/cn_dist.h"
 #include "dsp/cn_mrstft.h"
-#include "dsp/cn_mulaw.h"
 #include "models/nn/cn_parallel.h"
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_run.h"
@@ -141,7 +140,7 @@ static wn_score evaluate(const cn_wn_run_config *c, const cn_wn_model *m, const 
     for (int i = 0; i < nc && !st; i++) {
         const cn_wn_clip *clip = &ev->clips[i];
         float *ref = j.audio[i] + j.n[i];
-        for (int64_t t = 0; t < j.n[i]; t++) ref[t] = cn_mulaw_decode(clip->q[t]);
+        for (int64_t t = 0; t < j.n[i]; t++) ref[t] = cn_wn_clip_heard(clip, t, m->cfg.out);
         double acc, d;
         st = cn_wn_pitch_accuracy(j.audio[i], j.n[i], m->cfg.sample_rate, clip->notes, clip->n_notes, &acc);
         if (!st) st = cn_mrstft_distance(j.audio[i], (size_t)j.n[i], ref, (size_t)j.n[i], &d);

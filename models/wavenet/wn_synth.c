@@ -1,7 +1,6 @@
 // wn_synth.c: a WaveNet voice that plays note events (cn_wn_synth.h).
 #include <stdlib.h>
 
-#include "dsp/cn_mulaw.h"
 #include "models/wavenet/cn_wn_synth.h"
 
 typedef struct wn_poly_voice {
@@ -69,7 +68,7 @@ void cn_wn_poly_bend(cn_wn_poly *p, int v, double semitones) { cn_wn_feat_bend(&
 
 // Audio worker thread: no allocation, locks or I/O.
 void cn_wn_poly_render(cn_wn_poly *p, const int *voices, int n, float *out, int frames) {
-    const int C = cn_wn_cond_dim(&p->m->cfg), K = CN_WN_CLASSES;
+    const int C = cn_wn_cond_dim(&p->m->cfg), K = cn_wn_out_dim(&p->m->cfg);
     // The batch's inputs and outputs side by side: feat [n][NFEAT], cond [n][C],
     // logits [n][K], xprev [n], then one work row.
     float *feat = p->buf, *cond = feat + (size_t)n * CN_WN_NFEAT, *logits = cond + (size_t)n * C,
@@ -82,15 +81,9 @@ void cn_wn_poly_render(cn_wn_poly *p, const int *voices, int n, float *out, int 
             cn_wn_cond_fill(p->m, pv->instrument, feat + (size_t)v * CN_WN_NFEAT, cond + (size_t)v * C);
         }
         cn_wn_stream_logits_batch(p->stream, voices, n, xprev, cond, logits);
-        for (int v = 0; v < n; v++) {
-            const float *lg = logits + (size_t)v * K;
-            float x;
-            if (p->temperature > 0.0f)
-                x = cn_mulaw_decode((uint8_t)cn_wn_sample(lg, p->temperature, cn_rng_uniform(&p->voice[voices[v]].rng), work));
-            else
-                x = cn_wn_peak_value(lg, CN_WN_PEAK_RADIUS);
-            xprev[v] = out[(size_t)v * frames + i] = x;
-        }
+        for (int v = 0; v < n; v++)
+            xprev[v] = out[(size_t)v * frames + i] = cn_wn_draw(&p->m->cfg, logits + (size_t)v * K, p->temperature,
+                                                                &p->voice[voices[v]].rng, work);
     }
     for (int v = 0; v < n; v++) p->voice[voices[v]].xprev = xprev[v];
 }

@@ -6,7 +6,6 @@
 #include "core/cn_clock.h"
 #include "models/nn/cn_adamw.h"
 #include "models/nn/cn_dist.h"
-#include "dsp/cn_mulaw.h"
 #include "models/nn/cn_nn.h"
 #include "models/nn/cn_parallel.h"
 #include "dsp/cn_pitch_accuracy.h"
@@ -44,7 +43,7 @@ typedef struct wn_worker {
     float *feat;          // [chunk][NFEAT]
     float *past;          // [CN_WN_HISTORY + chunk] heard samples, the chunk's history first
     float *audio;         // [chunk][CN_WN_NAUDIO] audio inputs
-    uint8_t *target;      // [chunk]
+    float *target;        // [chunk]
     double loss;
 } wn_worker;
 
@@ -106,7 +105,7 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
         w->feat = malloc((size_t)o->chunk * CN_WN_NFEAT * sizeof(float));
         w->past = malloc(((size_t)CN_WN_HISTORY + (size_t)o->chunk) * sizeof(float));
         w->audio = malloc((size_t)o->chunk * CN_WN_NAUDIO * sizeof(float));
-        w->target = malloc((size_t)o->chunk);
+        w->target = malloc((size_t)o->chunk * sizeof *w->target);
         if (!w->grad || !w->feat || !w->past || !w->audio || !w->target) st = cn_fail(CN_ERR_NOMEM, "out of memory");
         t->gsum[i] = w->grad;
     }
@@ -167,14 +166,14 @@ static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
     const float noise = cn_wn_input_noise_at(&t->o, t->step);
     for (int i = 0; i < CN_WN_HISTORY + T - 1; i++) {
         int64_t s = t0 - CN_WN_HISTORY + i;
-        float x = s >= 0 ? cn_mulaw_decode(c->q[s]) : 0.0f;
+        float x = s >= 0 ? cn_wn_clip_heard(c, s, t->m->cfg.out) : 0.0f;
         if (noise > 0.0f) x += noise * cn_rng_normal(&r);
         w->past[i] = x;
     }
     for (int i = 0; i < T; i++) {
         cn_wn_audio_inputs(ds->sample_rate, w->feat + (size_t)i * CN_WN_NFEAT,
                            w->past + CN_WN_HISTORY + i, CN_WN_HISTORY, w->audio + (size_t)i * CN_WN_NAUDIO);
-        w->target[i] = c->q[t0 + i];
+        w->target[i] = cn_wn_clip_value(c, t0 + i);
     }
     int warm = t->o.warm < T ? t->o.warm : 0;
     w->loss += cn_wn_forward(t->m, w->acts, w->audio, w->feat, c->instrument, w->target, T, warm);
