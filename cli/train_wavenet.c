@@ -24,7 +24,7 @@ static void usage(void) {
     printf(
         "usage: continuo train wavenet --data DIR... [options] -o FILE\n"
         "       continuo train wavenet prepare IN.mid --program P [--transpose N] -o OUT.mid\n"
-        "       continuo train wavenet export CKPT -o MODEL [--instruments A,B,...]\n"
+        "       continuo train wavenet export CKPT [CKPT...] -o MODEL [--instruments A,B,...]\n"
         "       continuo train wavenet levels --score OUT.mid --program P [--low L --high H]\n"
         "       continuo train wavenet levels --model MODEL --data DIR... [--lag MS] -o OUT | --check\n"
         "Train the WaveNet on each DIR's NAME.wav files (mono, model rate) with NAME.mid beside\n"
@@ -32,7 +32,8 @@ static void usage(void) {
         "monophonic notes with General MIDI program P (0..127), moved by N semitones (default 0),\n"
         "for FluidSynth to render.\n"
         "'export' writes a checkpoint's weights without the optimizer state (a third the size),\n"
-        "with --instruments only those instruments (in that order).\n"
+        "with --instruments only those instruments (in that order); given several checkpoints of\n"
+        "one run, their mean (checkpoint averaging; level tables are not kept).\n"
         "'levels' calibrates the loudness of each pitch against FluidSynth: --score writes a\n"
         "chromatic run (pitches L..H, default 55..91, 0.8 s each, --velocity V, default 100)\n"
         "for FluidSynth\n"
@@ -129,34 +130,66 @@ static int split_names(const char *list, char names[][32], int max) {
     }
 }
 
+#define MAX_AVERAGE 64
+
+// The mean of the weights of n models loaded from paths (the first one's step); n == 1 is
+// that model as it is.
+static cn_status load_mean(const char *const *paths, int n, cn_wn_model **out, long *step) {
+    cn_status st = cn_wn_load(paths[0], out, NULL, NULL, step);
+    for (int i = 1; i < n && !st; i++) {
+        cn_wn_model *m;
+        long s;
+        if ((st = cn_wn_load(paths[i], &m, NULL, NULL, &s))) break;
+        st = cn_wn_add_weights(*out, m, 1.0f);
+        if (st) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", cn_error_message());
+            st = cn_fail(st, "%s and %s: %s", paths[0], paths[i], why);
+        }
+        cn_wn_destroy(m);
+    }
+    if (!st && n > 1) {
+        for (size_t k = 0; k < (*out)->n_params; k++) (*out)->mem[k] /= (float)n;
+        memset((*out)->level_db, 0, sizeof (*out)->level_db); // calibrated for one model only
+    }
+    if (st && *out) {
+        cn_wn_destroy(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
 static int export_main(int argc, char **argv) {
     const char *out = NULL, *keep = NULL;
     const cn_flag flags[] = {
         {"output", 'o', CN_FLAG_STR, &out, 0, 0, NULL},
         {"instruments", 0, CN_FLAG_STR, &keep, 0, 0, NULL},
     };
-    const char *pos[1];
+    const char *pos[MAX_AVERAGE];
     int n_pos;
-    int rc = cn_ui_flags_parse(CMD " export", flags, (int)(sizeof flags / sizeof *flags), argc, argv, pos, 1, &n_pos);
+    int rc = cn_ui_flags_parse(CMD " export", flags, (int)(sizeof flags / sizeof *flags), argc, argv, pos,
+                               MAX_AVERAGE, &n_pos);
     if (rc == 1) usage();
     if (rc) return rc == 1 ? 0 : rc;
-    if (n_pos != 1 || !out) return cn_ui_usage_error(CMD, "export needs CKPT -o MODEL [--instruments A,B,...]");
+    if (n_pos < 1 || !out)
+        return cn_ui_usage_error(CMD, "export needs CKPT [CKPT...] -o MODEL [--instruments A,B,...]");
     char names[CN_WN_MAX_INSTRUMENTS][32];
     int n_keep = keep ? split_names(keep, names, CN_WN_MAX_INSTRUMENTS) : 0;
     if (n_keep < 0) return cn_ui_usage_error(CMD, "--instruments wants names separated by commas, got '%s'", keep);
     cn_wn_model *m;
-    float *am = NULL, *av = NULL;
     long step = 0;
-    if (cn_wn_load(pos[0], &m, &am, &av, &step)) return cn_ui_error(CMD, NULL);
-    free(am);
-    free(av);
+    if (load_mean(pos, n_pos, &m, &step)) return cn_ui_error(CMD, NULL);
     if (n_keep && cn_wn_keep_instruments(&m, names, n_keep)) {
         cn_wn_destroy(m);
         return cn_ui_error(CMD, "%s: %s", pos[0], cn_error_message());
     }
     char prov[512];
-    snprintf(prov, sizeof prov, "continuo train wavenet, step %ld, exported from %s%s%s", step, pos[0],
-             keep ? ", instruments " : "", keep ? keep : "");
+    if (n_pos > 1)
+        snprintf(prov, sizeof prov, "continuo train wavenet, the mean of %d checkpoints from %s to %s%s%s", n_pos,
+                 pos[0], pos[n_pos - 1], keep ? ", instruments " : "", keep ? keep : "");
+    else
+        snprintf(prov, sizeof prov, "continuo train wavenet, step %ld, exported from %s%s%s", step, pos[0],
+                 keep ? ", instruments " : "", keep ? keep : "");
     cn_status st = cn_wn_save(m, out, NULL, NULL, step, prov);
     cn_wn_destroy(m);
     return st ? cn_ui_error(CMD, NULL) : 0;

@@ -77,6 +77,20 @@ grep -q "eval step 2: pitch accuracy" "$T/log" || { cat "$T/log"; fail "no valid
     --instrument sine --rate 16000 2>"$T/log" || { cat "$T/log"; fail "render with the Gaussian head"; }
 [ -s "$T/g.wav" ] || fail "no audio from the Gaussian head"
 
+# Averaging checkpoints: the mean of a model with itself plays exactly as the model; models
+# of different heads do not average.
+"$B" train wavenet export "$T/m.ckpt" "$T/m.ckpt" -o "$T/avg.safetensors" || fail "export of two checkpoints"
+for f in m avg; do
+    "$B" render "$T/train/sine/t1.mid" -o "$T/$f.wav" --synth wavenet --preset "$T/$f.safetensors" \
+        --instrument sine --rate 16000 2>/dev/null || fail "render $f"
+done
+cmp -s "$T/m.wav" "$T/avg.wav" || fail "the mean of a model with itself plays differently"
+err=$("$B" train wavenet export "$T/m.ckpt" "$T/g.safetensors" -o "$T/bad.safetensors" 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "averaging two heads: exit $rc"
+one_line "$err"
+echo "$err" | grep -q "differ in architecture, head or rate" || fail "averaging two heads: $err"
+[ ! -e "$T/bad.safetensors" ] || fail "a failed average left a file"
+
 # Fine-tune on a new instrument; the model grows an embedding and renders it.
 "$B" train wavenet --data "$T/new/saw" --init "$T/m.safetensors" --steps 2 --chunk 600 --warm 64 \
     --batch 2 -o "$T/ft.safetensors" 2>"$T/log" || { cat "$T/log"; fail "fine-tune"; }

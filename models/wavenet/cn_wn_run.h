@@ -60,5 +60,9 @@ cn_status cn_wn_grow_instruments(cn_wn_model **pm, char names[][32], int n_names
 // embeddings and level tables, every other weight shared; *pm is replaced. For shipping
 // some instruments of a checkpoint (export --instruments).
 cn_status cn_wn_keep_instruments(cn_wn_model **pm, char names[][32], int n_names);
+// Add src's weights times w to dst's (checkpoint averaging: dst = sum of w_i m_i). Both must
+// have the same configuration (architecture, head, rate, instruments in order), else
+// CN_ERR_ARG saying what differs.
+cn_status cn_wn_add_weights(cn_wn_model *dst, const cn_wn_model *src, float w);
 
 #endif

@@ -71,6 +71,18 @@ cn_status cn_wn_grow_instruments(cn_wn_model **pm, char names[][32], int n_names
     return wn_remap_instruments(pm, &cfg, from);
 }
 
+cn_status cn_wn_add_weights(cn_wn_model *dst, const cn_wn_model *src, float w) {
+    const cn_wn_config *a = &dst->cfg, *b = &src->cfg;
+    if (a->out != b->out || a->n_layers != b->n_layers || a->cycle != b->cycle || a->res != b->res ||
+        a->gate != b->gate || a->skip != b->skip || a->emb != b->emb || a->sample_rate != b->sample_rate)
+        return cn_fail(CN_ERR_ARG, "the models differ in architecture, head or rate");
+    if (a->n_instruments != b->n_instruments ||
+        memcmp(a->instruments, b->instruments, sizeof a->instruments[0] * (size_t)a->n_instruments))
+        return cn_fail(CN_ERR_ARG, "the models have different instruments");
+    for (size_t i = 0; i < dst->n_params; i++) dst->mem[i] += w * src->mem[i];
+    return CN_OK;
+}
+
 cn_status cn_wn_keep_instruments(cn_wn_model **pm, char names[][32], int n_names) {
     const cn_wn_model *m = *pm;
     cn_wn_config cfg = m->cfg;
