@@ -31,9 +31,9 @@ fi
 chorale="${out%.wav}-chorale"
 bash "$root/scripts/make_chorale.sh" "$chorale.mid"
 "$bin" render "$chorale.mid" -o "$chorale.wav" --synth wavenet
-# The same with the 48 kHz model: its programs choose clarinet, cello, horn and cello.
+# The same with the 48 kHz model, which has all four (flute, violin, trumpet, cello) at 48 kHz.
 "$bin" render "$chorale.mid" -o "$chorale-48k.wav" --synth wavenet \
-  --preset "$root/presets/wavenet-gm5-48k.safetensors" --rate 48000
+  --preset "$root/presets/wavenet-gm8-48k.safetensors" --rate 48000
 echo "demo: wrote $mid, $out (WaveNet violin), ${out%.wav}-reference.wav (reference synth)," \
   "$infill (bars 5-8 of it regenerated), $chorale.wav (four-part chorale, WaveNet, stereo) and" \
   "$chorale-48k.wav (the same with the 48 kHz instruments)" >&2

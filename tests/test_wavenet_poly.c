@@ -139,7 +139,7 @@ int main(void) {
     const cn_wn_config *cfg[CN_WN_GM_N_PRESETS];
     cn_wn_model *models[CN_WN_GM_N_PRESETS];
     TEST_OK(cn_wn_load(CN_SRC("presets/wavenet-gm3.safetensors"), &models[0], NULL, NULL, NULL));
-    TEST_OK(cn_wn_load(CN_SRC("presets/wavenet-gm5-48k.safetensors"), &models[1], NULL, NULL, NULL));
+    TEST_OK(cn_wn_load(CN_SRC("presets/wavenet-gm8-48k.safetensors"), &models[1], NULL, NULL, NULL));
     for (int i = 0; i < 2; i++) cfg[i] = &models[i]->cfg;
     const struct {
         int program;
@@ -185,7 +185,7 @@ int main(void) {
     // A model file without an instrument: the programs choose among its instruments
     // (program 60 on the 48 kHz model: its horn).
     char with[600], alone[512];
-    snprintf(alone, sizeof alone, "model=%s", CN_SRC("presets/wavenet-gm5-48k.safetensors"));
+    snprintf(alone, sizeof alone, "model=%s", CN_SRC("presets/wavenet-gm8-48k.safetensors"));
     snprintf(with, sizeof with, "%s,instrument=horn", alone);
     pe[0].value = 60;
     a = render(alone, pe, 3, (int64_t)(RATE), 512, NULL);
