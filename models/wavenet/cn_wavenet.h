@@ -75,6 +75,8 @@ int cn_wn_receptive_field(const cn_wn_config *c);
 static inline int cn_wn_cond_dim(const cn_wn_config *c) { return CN_WN_NFEAT + c->emb; }
 // Columns of the input layer and of the direct prediction: [a_t, c_t].
 static inline int cn_wn_in_dim(const cn_wn_config *c) { return CN_WN_NAUDIO + cn_wn_cond_dim(c); }
+// The Gaussian head's log scale from its outputs [mean, log scale]: floored at CN_WN_LOGS_MIN.
+static inline float cn_wn_log_scale(const float *out) { return out[1] > CN_WN_LOGS_MIN ? out[1] : CN_WN_LOGS_MIN; }
 // K: outputs of the head (256 classes, or the Gaussian's 2).
 static inline int cn_wn_out_dim(const cn_wn_config *c) { return c->out == CN_WN_OUT_GAUSS ? 2 : CN_WN_CLASSES; }
 // "mulaw" or "gauss" (checkpoints, the CLI); cn_wn_out_parse returns -1 for another name.

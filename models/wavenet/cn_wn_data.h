@@ -29,6 +29,12 @@ typedef struct cn_wn_clip {
     int n_notes;
 } cn_wn_clip;
 
+// Sample t of a clip in [-1, 1).
+static inline float cn_wn_clip_value(const cn_wn_clip *c, int64_t t) { return (float)c->pcm[t] * (1.0f / 32768.0f); }
+// What a model with output head `out` hears and is scored against: the sample itself, or
+// for the mu-law head the sample through the 8-bit mu-law (its classes are its world).
+float cn_wn_clip_heard(const cn_wn_clip *c, int64_t t, int out);
+
 typedef struct cn_wn_dataset {
     cn_wn_clip *clips;
     int n_clips;
@@ -40,12 +46,6 @@ typedef struct cn_wn_dataset {
 // clip is its folder name (the last path component of DIR) unless `instrument` is not NULL.
 // lag: frames the audio starts after the MIDI (FluidSynth's onset delay); the first lag
 // audio frames are dropped so notes and audio line up. A rate mismatch is an error.
-// Sample t of a clip in [-1, 1).
-static inline float cn_wn_clip_value(const cn_wn_clip *c, int64_t t) { return (float)c->pcm[t] * (1.0f / 32768.0f); }
-// What a model with output head `out` hears and is scored against: the sample itself, or
-// for the mu-law head the sample through the 8-bit mu-law (its classes are its world).
-float cn_wn_clip_heard(const cn_wn_clip *c, int64_t t, int out);
-
 // names/n_names: the instrument list, extended as new folder names appear.
 cn_status cn_wn_dataset_add_dir(cn_wn_dataset *ds, const char *dir, const char *instrument,
                                 int lag, char names[][32], int *n_names, int max_names);

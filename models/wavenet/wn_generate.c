@@ -250,7 +250,7 @@ float cn_wn_draw(const cn_wn_config *c, const float *out, float temperature, cn_
     if (c->out == CN_WN_OUT_GAUSS) {
         x = out[0];
         if (temperature > 0.0f)
-            x += temperature * expf(out[1] > CN_WN_LOGS_MIN ? out[1] : CN_WN_LOGS_MIN) * cn_rng_normal(rng);
+            x += temperature * expf(cn_wn_log_scale(out)) * cn_rng_normal(rng);
         return x > 1.0f ? 1.0f : x < -1.0f ? -1.0f : x;
     }
     if (temperature > 0.0f) return cn_mulaw_decode((uint8_t)cn_wn_sample(out, temperature, cn_rng_uniform(rng), work));

@@ -315,7 +315,7 @@ const float *cn_wn_acts_logits(const cn_wn_acts *a) { return a->logits; }
 // scale clamped below at CN_WN_LOGS_MIN), and (d != NULL) its derivatives by the two
 // outputs (0 for a clamped log scale).
 static double wn_gauss_nll(const float *out, float y, float d[2]) {
-    const double ls = out[1] > CN_WN_LOGS_MIN ? out[1] : CN_WN_LOGS_MIN, inv = exp(-ls);
+    const double ls = cn_wn_log_scale(out), inv = exp(-ls);
     const double z = ((double)y - out[0]) * inv;
     if (d) {
         d[0] = (float)(-z * inv);
