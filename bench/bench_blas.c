@@ -28,7 +28,7 @@ static int run_child(double seconds) {
     char path[CN_PATH_MAX], model[CN_PATH_MAX];
     cn_preset_info info;
     cn_wn_model *m;
-    if (cn_preset_find("flute", "wavenet-", NULL, path, sizeof path) || cn_preset_read_info(path, &info) ||
+    if (cn_preset_find("flute-16k", "wavenet-", NULL, path, sizeof path) || cn_preset_read_info(path, &info) ||
         cn_preset_model_path(path, &info, model, sizeof model))
         return cn_ui_error(CMD, NULL);
     if (cn_wn_load(model, &m, NULL, NULL, NULL)) return cn_ui_error(CMD, NULL);

@@ -69,7 +69,7 @@ static void *watch_memory(void *arg) {
 static void usage(void) {
     printf("usage: continuo bench live [--minutes M] [--device D] [--rate HZ] [--block N]\n"
            "                           [--synth ID] [--instrument NAME] [--no-hog]\n"
-           "Soak test: endless melody generation played by the WaveNet (default flute)\n"
+           "Soak test: endless melody generation played by the WaveNet (default flute-16k)\n"
            "through eq, reverb and limiter on device D (default: one named JACK) for M\n"
            "minutes (default 1), at 48000 Hz in 256-frame callbacks, with a CPU hog on\n"
            "another core (--no-hog: without). Prints xruns, device xruns, the largest gap\n"
@@ -82,7 +82,7 @@ int cn_bench_live(int argc, char **argv) {
     long rate = 48000, block = 256;
     int no_hog = 0;
     const char *device = "JACK";
-    cn_synth_opts so = {.synth = "wavenet", .instrument = "flute", .fx = "eq,reverb:mix=0.15,limiter", .live = 1};
+    cn_synth_opts so = {.synth = "wavenet", .instrument = "flute-16k", .fx = "eq,reverb:mix=0.15,limiter", .live = 1};
     const cn_flag flags[] = {
         {"minutes", 0, CN_FLAG_DBL, &minutes, 0.05, 1440, NULL},
         {"device", 0, CN_FLAG_STR, &device, 0, 0, NULL},

@@ -13,16 +13,18 @@ static void print_preset(const char *dir, const char *file, void *user) {
     cn_preset_info in;
     int len = (int)strlen(file) - 5;
     if (cn_preset_read_info(path, &in)) {
-        printf("%-16.*s %-10s (unreadable: %s)\n", len, file, "?", cn_error_message());
+        printf("%-19.*s %-10s (unreadable: %s)\n", len, file, "?", cn_error_message());
         return;
     }
-    char what[400];
-    if (in.instrument[0])
-        snprintf(what, sizeof what, "--instrument %s: %s", in.instrument,
-                 in.description[0] ? in.description : in.model);
-    else
-        snprintf(what, sizeof what, "--model %.*s: %s", len, file, in.description[0] ? in.description : in.model);
-    printf("%-16.*s %-10s %s [%s]\n", len, file, in.kind, what, in.model);
+    // The flag that picks it: --instrument NAME finds wavenet-NAME.json (NAME need not be the
+    // model's instrument: wavenet-flute-16k.json plays "flute" of another model).
+    const char *desc = in.description[0] ? in.description : in.model;
+    const int wn = !strncmp(file, "wavenet-", 8);
+    char what[CN_PATH_MAX + 600];
+    if (in.instrument[0] && wn) snprintf(what, sizeof what, "--instrument %.*s: %s", len - 8, file + 8, desc);
+    else if (in.instrument[0]) snprintf(what, sizeof what, "--preset %s: %s", path, desc);
+    else snprintf(what, sizeof what, "--model %.*s: %s", len, file, desc);
+    printf("%-19.*s %-10s %s [%s]\n", len, file, in.kind, what, in.model);
     ++*count;
 }
 

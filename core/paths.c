@@ -68,7 +68,13 @@ static int preset_dirs(char dirs[2][CN_PATH_MAX]) {
     return n;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+// Preset files by name without ".json": "wavenet-flute.json" before "wavenet-flute-16k.json".
+static int cmp_preset_file(const void *a, const void *b) {
+    const char *s = *(char *const *)a, *t = *(char *const *)b;
+    const size_t m = strlen(s) - 5, n = strlen(t) - 5;
+    int c = strncmp(s, t, m < n ? m : n);
+    return c ? c : (m > n) - (m < n);
+}
 
 void cn_presets_each(cn_preset_fn fn, void *user) {
     char dirs[2][CN_PATH_MAX];
@@ -85,7 +91,7 @@ void cn_presets_each(cn_preset_fn fn, void *user) {
             if (len > 5 && !strcmp(e->d_name + len - 5, ".json") && (names[n] = strdup(e->d_name))) n++;
         }
         closedir(dir);
-        qsort(names, (size_t)n, sizeof *names, cmp_str);
+        qsort(names, (size_t)n, sizeof *names, cmp_preset_file);
         for (int i = 0; i < n; i++) {
             int dup = 0;
             for (int k = 0; k < n_seen && !dup; k++) dup = !strcmp(seen[k], names[i]);

@@ -70,6 +70,17 @@ void cn_voices_set_cap(cn_voices *vs, int cap, void (*cut)(void *synth, int slot
     }
 }
 
+int cn_voices_budget_cap(const cn_voices *vs, float load, float own, float budget) {
+    if (load > budget) {
+        if (vs->active <= 1) return vs->cap;
+        int keep = (int)((float)vs->active * budget / load);
+        return keep < 1 ? 1 : keep >= vs->active ? vs->active - 1 : keep;
+    }
+    const float per_voice = vs->active ? own / (float)vs->active : 0.0f;
+    if (vs->cap < vs->limit && load + per_voice < 0.9f * budget) return vs->cap + 1;
+    return vs->cap;
+}
+
 static void note_on(cn_voices *vs, const cn_note_event *ev, const cn_voice_ops *ops, void *synth) {
     // The same key struck again: its old voice is released first, as on a piano.
     for (int i = 0; i < vs->limit; i++) {

@@ -41,12 +41,13 @@ static const struct {
     const char *preset, *args;
     int waveform; // reference synth's waveform when preset is NULL
 } choices[CN_LV2I_N_INSTRUMENTS] = {
-    {"flute", "", 0},    {"violin", "", 0},   {"trumpet", "", 0},  {"flute", ",programs=1", 0},
-    {NULL, NULL, 0},     {NULL, NULL, 1},     {NULL, NULL, 2},     {NULL, NULL, 3},
-    {"clarinet", "", 0}, {"piano", "", 0},    {"guitar", "", 0},   {"cello", "", 0},
-    {"horn", "", 0},     {"clarinet", ",programs=1", 0}, {"", "", 0},
+    {"flute-16k", "", 0}, {"violin-16k", "", 0}, {"trumpet-16k", "", 0}, {"flute-16k", ",programs=1", 0},
+    {NULL, NULL, 0},      {NULL, NULL, 1},       {NULL, NULL, 2},        {NULL, NULL, 3},
+    {"clarinet", "", 0},  {"piano", "", 0},      {"guitar", "", 0},      {"cello", "", 0},
+    {"horn", "", 0},      {"clarinet", ",programs=1", 0}, {"", "", 0},   {"flute", "", 0},
+    {"violin", "", 0},    {"trumpet", "", 0},
 };
-#define N_GRAPHS 12 // one per WaveNet choice, then the reference synth's
+#define N_GRAPHS 15 // one per WaveNet choice, then the reference synth's
 #define SYNTH (N_GRAPHS - 1)
 // Controls replayed to an instrument's graph when it takes over (voices read them per
 // channel: volume, pan, expression, sustain pedal).

@@ -104,11 +104,12 @@ static void test_presets(void) {
     TEST_OK(cn_preset_find("melody-folk", "melody", ".safetensors", path, sizeof path));
     TEST_ASSERT(strstr(path, "/presets/melody-folk.safetensors"));
     TEST_ASSERT(cn_preset_find("oboe", "wavenet-", NULL, path, sizeof path) == CN_ERR_ARG);
-    TEST_ASSERT(strstr(cn_error_message(), "wavenet-cello, wavenet-clarinet, wavenet-flute, wavenet-guitar, wavenet-horn, wavenet-piano, wavenet-trumpet, wavenet-violin"));
+    TEST_ASSERT(strstr(cn_error_message(), "wavenet-cello, wavenet-clarinet, wavenet-flute, wavenet-flute-16k, wavenet-guitar, wavenet-horn, wavenet-piano, "
+                                            "wavenet-trumpet, wavenet-trumpet-16k, wavenet-violin, wavenet-violin-16k"));
     TEST_ASSERT(cn_preset_find("./no/such.json", NULL, NULL, path, sizeof path) == CN_ERR_IO);
     char names[512];
     cn_presets_names("wavenet-", 1, names, sizeof names);
-    TEST_ASSERT(!strcmp(names, "cello, clarinet, flute, guitar, horn, piano, trumpet, violin"));
+    TEST_ASSERT(!strcmp(names, "cello, clarinet, flute, flute-16k, guitar, horn, piano, trumpet, trumpet-16k, violin, violin-16k"));
 
     // A user's folder comes first and hides a shipped preset of the same name.
     TEST_ASSERT(mkdtemp(user_dir));
@@ -123,12 +124,13 @@ static void test_presets(void) {
     TEST_OK(cn_preset_find("flute", "wavenet-", NULL, path, sizeof path)); // still the shipped one
     TEST_ASSERT(strstr(path, share));
     cn_presets_names("wavenet-", 1, names, sizeof names);
-    TEST_ASSERT(!strcmp(names, "oboe, violin, cello, clarinet, flute, guitar, horn, piano, trumpet"));
+    TEST_ASSERT(!strcmp(names, "oboe, violin, cello, clarinet, flute, flute-16k, guitar, horn, piano, trumpet, trumpet-16k, violin-16k"));
     char all[1024] = "";
     cn_presets_each(collect, all);
     TEST_ASSERT(!strcmp(all, "wavenet-oboe.json wavenet-violin.json melody.json wavenet-cello.json "
-                             "wavenet-clarinet.json wavenet-flute.json wavenet-guitar.json wavenet-horn.json "
-                             "wavenet-piano.json wavenet-trumpet.json "));
+                             "wavenet-clarinet.json wavenet-flute.json wavenet-flute-16k.json wavenet-guitar.json "
+                             "wavenet-horn.json wavenet-piano.json wavenet-trumpet.json wavenet-trumpet-16k.json "
+                             "wavenet-violin-16k.json "));
     cn_preset_info in;
     snprintf(mine, sizeof mine, "%s/wavenet-violin.json", user_dir);
     TEST_OK(cn_preset_read_info(mine, &in));

@@ -6,9 +6,9 @@
 // on the output: the reference synth's note starts at its exact frame, has its pitch
 // (YIN) and level and ends after its release; a chord has its three fundamentals
 // (Goertzel); pitch bend, sustain pedal and gain work; channel controls carry over to a new
-// instrument; the General MIDI choices play the program's instrument of either model;
-// each of the eight WaveNet instruments plays A4 at its pitch and a sensible level; and no
-// run() allocates (every shared object counted).
+// instrument; the General MIDI choices play the program's instrument of their model;
+// each WaveNet instrument (eight at 48 kHz, three at 16 kHz) plays A4 at its pitch and a
+// sensible level; and no run() allocates (every shared object counted).
 // The bundle is $CN_LV2I_BUNDLE or BUILD/lib/lv2/continuo.lv2. Exits 77 without lilv or
 // without the bundle.
 #include <math.h>
@@ -175,8 +175,8 @@ int main(void) {
     lilv_instance_activate(inst);
 
     float *L = calloc(MAXN, sizeof *L), *R = calloc(MAXN, sizeof *R), *L2 = calloc(MAXN, sizeof *L2),
-          *L3 = calloc(MAXN, sizeof *L3);
-    TEST_ASSERT(L && R && L2 && L3);
+          *L3 = calloc(MAXN, sizeof *L3), *L4 = calloc(MAXN, sizeof *L4);
+    TEST_ASSERT(L && R && L2 && L3 && L4);
 
     // Reference synth, sine: A4 from frame 1000 (inside the 5th block) to 0.8 s.
     ctl[P_INSTRUMENT] = 4;
@@ -234,8 +234,8 @@ int main(void) {
     static const struct {
         const char *name;
         int port;
-    } wn[] = {{"flute", 0}, {"violin", 1}, {"trumpet", 2}, {"clarinet", 8}, {"piano", 9}, {"guitar", 10},
-              {"cello", 11}, {"horn", 12}};
+    } wn[] = {{"flute 16k", 0}, {"violin 16k", 1}, {"trumpet 16k", 2}, {"clarinet", 8}, {"piano", 9},
+              {"guitar", 10}, {"cello", 11}, {"horn", 12}, {"flute", 15}, {"violin", 16}, {"trumpet", 17}};
     for (int k = 0; k < (int)(sizeof wn / sizeof wn[0]); k++) {
         ctl[P_INSTRUMENT] = (float)wn[k].port;
         midi_ev n1[] = {note(0, 1, 69, 100), note(48000, 0, 69, 0)};
@@ -251,18 +251,21 @@ int main(void) {
         TEST_ASSERT(lv > 0.01 && lv < 1);
         TEST_ASSERT(on >= 0 && on < 2400);
         TEST_ASSERT(tail < 0.1 * lv);
-        if (wn[k].port == 2) memcpy(L2, L, 96000 * sizeof *L); // the trumpet, for the GM program below
+        if (wn[k].port == 2) memcpy(L2, L, 96000 * sizeof *L); // the 16 kHz trumpet, for the GM programs below
         if (wn[k].port == 11) memcpy(L3, L, 96000 * sizeof *L); // the cello
+        if (wn[k].port == 17) memcpy(L4, L, 96000 * sizeof *L); // the 48 kHz trumpet
     }
     // Instruments 3, 13 and 14: each channel's General MIDI program picks the WaveNet
-    // instrument of the 16 kHz model, the 48 kHz one, or either: Brass (program 56) on
-    // channel 6 plays the trumpet, Cello (42) the cello, sample for sample.
+    // instrument of the 16 kHz model, the 48 kHz one, or the GM presets' models (as render
+    // does: the 48 kHz one): Brass (program 56) on channel 6 plays a trumpet, Cello (42) the
+    // cello, sample for sample.
     const struct {
         int port, program;
         const float *want;
         const char *name;
-    } gms[] = {{3, 56, L2, "trumpet"}, {13, 42, L3, "cello"}, {14, 56, L2, "trumpet"}, {14, 42, L3, "cello"}};
-    for (int k = 0; k < 4; k++) {
+    } gms[] = {{3, 56, L2, "16 kHz trumpet"}, {13, 42, L3, "cello"}, {13, 56, L4, "trumpet"},
+               {14, 56, L4, "trumpet"}, {14, 42, L3, "cello"}};
+    for (int k = 0; k < (int)(sizeof gms / sizeof gms[0]); k++) {
         ctl[P_INSTRUMENT] = (float)gms[k].port;
         midi_ev gm[] = {{0, {0xC5, (unsigned char)gms[k].program, 0}}, {0, {0x95, 69, 100}}, {48000, {0x85, 69, 0}}};
         play(gm, 3, 96000, L, NULL);
@@ -302,7 +305,7 @@ int main(void) {
     lilv_node_free(uri);
     lilv_node_free(bundle_uri);
     lilv_world_free(world);
-    free(L), free(R), free(L2), free(L3);
+    free(L), free(R), free(L2), free(L3), free(L4);
     printf("test_lv2_instrument: ok\n");
     return 0;
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # LABELS: slow;noasan
 # TIMEOUT: 600
-# test_wavenet_levels: the level of every note the shipped WaveNet plays through `continuo
-# render` (the polyphonic plugin, calibration table applied) against FluidSynth's rendering
-# of the same notes and General MIDI program (fluid-soundfont-gm, reverb and chorus off,
-# gain 1, as in scripts/render_training_audio.sh), at 16 kHz:
+# test_wavenet_levels: the level of every note the shipped 16 kHz WaveNet (presets
+# flute-16k, violin-16k, trumpet-16k) plays through `continuo render` (the polyphonic
+# plugin, calibration table applied) against FluidSynth's rendering of the same notes and
+# General MIDI program (fluid-soundfont-gm, reverb and chorus off, gain 1, as in
+# scripts/render_training_audio.sh), at 16 kHz (the 48 kHz model's per-note levels on
+# held-out tunes: `bench wavenet --eval`, docs/wavenet.md):
 #   - a chromatic run G3..G6 (0.8 s notes, velocity 100; the calibration's own score, so
 #     this checks the product path applies it) and a second one at velocity 70 (not
 #     calibrated on: the velocity curve), each note within +-6 dB;
@@ -44,7 +46,8 @@ for spec in flute:73 violin:40 trumpet:56; do
     mid=$T/$name-$vel.mid
     "$CN_BIN" train wavenet levels --score "$mid" --program "$prog" --velocity $vel || fail "levels --score"
     fluid "$mid" "$T/f.wav"
-    "$CN_BIN" render "$mid" --synth wavenet --rate 16000 -o "$T/w.wav" 2>/dev/null || fail "render $mid"
+    "$CN_BIN" render "$mid" --synth wavenet --instrument "$name-16k" --rate 16000 -o "$T/w.wav" 2>/dev/null ||
+      fail "render $mid"
     : >"$T/notes"
     for i in $(seq 0 36); do awk -v i="$i" 'BEGIN { printf "%.3f 0.8\n", i * 1.0 }' >>"$T/notes"; done
     compare "$name" "$T/f.wav" "$T/w.wav" "$T/notes" >"$T/d"

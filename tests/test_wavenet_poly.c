@@ -1,18 +1,21 @@
 // LABELS: unit
 // TIMEOUT: 300
-// test_wavenet_poly.c: the shipped WaveNet as a polyphonic instrument, through a stereo
-// graph at 48 kHz (model at 16 kHz, resampled) as `render` and `play` use it:
+// test_wavenet_poly.c: the shipped WaveNets as polyphonic instruments, through a stereo
+// graph at 48 kHz (the 16 kHz model resampled, the 48 kHz one direct) as `render` and
+// `play` use them:
 //   - every note of a chord sounds, each at the level it has alone (temperature 0: a voice
 //     does not depend on the others);
 //   - a rest after the chord and the end of the file are silent (no DC offset, no step);
 //   - blocks of any size (live) give the same samples as offline blocks;
 //   - notes beyond the voice limit steal, counted;
-//   - General MIDI programs choose instruments by family, within one model and, by
-//     default, across the shipped models;
+//   - General MIDI programs choose instruments by family, within one model and across
+//     the models of a presets folder (the shipped one: one model);
 //   - pitch bend moves the note.
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cn_test.h"
 #include "engine/cn_graph.h"
@@ -74,8 +77,8 @@ int main(void) {
         ev[k++] = note(1.1, CN_EV_NOTE_OFF, chord[i], 0);
     }
     int64_t stolen;
-    for (int inst = 0; inst < 3; inst++) {
-        const char *name[] = {"flute", "violin", "trumpet"};
+    for (int inst = 0; inst < 3; inst++) { // two at 16 kHz, one at 48 kHz
+        const char *name[] = {"flute-16k", "violin", "trumpet-16k"};
         char args[64];
         snprintf(args, sizeof args, "instrument=%s", name[inst]);
         float *x = render(args, ev, k, n, 512, &stolen);
@@ -104,7 +107,7 @@ int main(void) {
     }
 
     // Two voices for three notes: one stolen.
-    float *x = render("instrument=flute,voices=2", ev, k, n, 512, &stolen);
+    float *x = render("instrument=flute-16k,voices=2", ev, k, n, 512, &stolen);
     printf("3 notes on 2 voices: %lld stolen\n", (long long)stolen);
     TEST_ASSERT(stolen == 1);
     free(x);
@@ -127,40 +130,74 @@ int main(void) {
     cn_wn_destroy(m);
     cn_note_event pe[3] = {note(0.0, CN_EV_PROGRAM, 0, 1), note(0.1, CN_EV_NOTE_ON, 69, 1), note(0.6, CN_EV_NOTE_OFF, 69, 1)};
     pe[0].value = 71;
-    float *a = render("preset=flute,programs=1", pe, 3, (int64_t)(RATE), 512, NULL);
-    float *b = render("instrument=trumpet", pe + 1, 2, (int64_t)(RATE), 512, NULL);
+    float *a = render("preset=flute-16k,programs=1", pe, 3, (int64_t)(RATE), 512, NULL);
+    float *b = render("instrument=trumpet-16k", pe + 1, 2, (int64_t)(RATE), 512, NULL);
     TEST_ASSERT(memcmp(a, b, (size_t)RATE * 2 * sizeof *a) == 0);
     free(a);
     free(b);
-    // Without arguments the programs choose among every shipped model's instruments
-    // (CN_WN_GM_PRESETS): the clarinet (71) and cello (42) of the 48 kHz model, the flute
-    // (73) and trumpet (56) of the 16 kHz one, each sample for sample as that instrument
-    // alone, also with a note of the other model sounding at the same time.
-    const cn_wn_config *cfg[CN_WN_GM_N_PRESETS];
-    cn_wn_model *models[CN_WN_GM_N_PRESETS];
-    TEST_OK(cn_wn_load(CN_SRC("presets/wavenet-gm3.safetensors"), &models[0], NULL, NULL, NULL));
-    TEST_OK(cn_wn_load(CN_SRC("presets/wavenet-gm8-48k.safetensors"), &models[1], NULL, NULL, NULL));
-    for (int i = 0; i < 2; i++) cfg[i] = &models[i]->cfg;
-    const struct {
-        int program;
-        const char *want;
-    } both[] = {{71, "clarinet"}, {42, "cello"}, {73, "flute"}, {56, "trumpet"}, {0, "piano"},
-                {24, "guitar"}, {60, "horn"}, {40, "violin"}, {68, "clarinet"}, {33, "cello"}};
-    for (size_t i = 0; i < sizeof both / sizeof both[0]; i++) {
-        int inst, mi = cn_wn_gm_choose(cfg, 2, both[i].program, &inst);
-        printf("both models: program %3d -> %s\n", both[i].program, cfg[mi]->instruments[inst]);
-        TEST_ASSERT(!strcmp(cfg[mi]->instruments[inst], both[i].want));
-    }
-    for (int i = 0; i < 2; i++) cn_wn_destroy(models[i]);
-    const int progs[4] = {71, 42, 73, 56};
-    const char *names[4] = {"clarinet", "cello", "flute", "trumpet"};
-    for (int i = 0; i < 4; i++) {
+    // Without arguments the programs choose among the instruments of the models the GM
+    // presets name (CN_WN_GM_PRESETS): the shipped ones both name the 48 kHz model, so the
+    // flute (73) and clarinet (71) are its own, sample for sample.
+    const int progs[2] = {73, 71};
+    const char *names[2] = {"flute", "clarinet"};
+    for (int i = 0; i < 2; i++) {
         pe[0].value = progs[i];
         char want[64];
         snprintf(want, sizeof want, "instrument=%s", names[i]);
         a = render(NULL, pe, 3, (int64_t)(RATE), 512, NULL);
         b = render(want, pe + 1, 2, (int64_t)(RATE), 512, NULL);
         printf("no arguments, program %d: the %s, sample for sample\n", progs[i], names[i]);
+        TEST_ASSERT(memcmp(a, b, (size_t)RATE * 2 * sizeof *a) == 0);
+        free(a);
+        free(b);
+    }
+    // A presets folder whose GM presets name two models (presets=DIR: the flute's the 16 kHz
+    // model, the clarinet's the 48 kHz one): the first model with the program's preferred
+    // instrument plays it, the clarinet (71) and cello (42) of the 48 kHz model, the flute
+    // (73) and trumpet (56) of the 16 kHz one, each sample for sample as that instrument
+    // alone, also with a note of the other model sounding at the same time.
+    char dir[] = "/tmp/cn_poly_XXXXXX", fpath[600], cpath[600], two[600];
+    TEST_ASSERT(mkdtemp(dir));
+    const char *gm_model[2] = {CN_SRC("presets/wavenet-gm3.safetensors"), CN_SRC("presets/wavenet-gm8-48k.safetensors")};
+    char *gm_preset[2] = {fpath, cpath};
+    snprintf(fpath, sizeof fpath, "%s/wavenet-flute.json", dir);
+    snprintf(cpath, sizeof cpath, "%s/wavenet-clarinet.json", dir);
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(gm_preset[i], "w");
+        TEST_ASSERT(f);
+        fprintf(f, "{\"model\": \"%s\", \"instrument\": \"%s\", \"temperature\": 0}\n", gm_model[i],
+                i ? "clarinet" : "flute");
+        fclose(f);
+    }
+    snprintf(two, sizeof two, "presets=%s", dir);
+    const cn_wn_config *cfg[CN_WN_GM_N_PRESETS];
+    cn_wn_model *models[CN_WN_GM_N_PRESETS];
+    for (int i = 0; i < 2; i++) {
+        TEST_OK(cn_wn_load(gm_model[i], &models[i], NULL, NULL, NULL));
+        cfg[i] = &models[i]->cfg;
+    }
+    const struct {
+        int program;
+        const char *want;
+        int model;
+    } both[] = {{71, "clarinet", 1}, {42, "cello", 1}, {73, "flute", 0}, {56, "trumpet", 0}, {0, "piano", 1},
+                {24, "guitar", 1},   {60, "horn", 1},  {40, "violin", 0}, {68, "clarinet", 1}, {33, "cello", 1}};
+    for (size_t i = 0; i < sizeof both / sizeof both[0]; i++) {
+        int inst, mi = cn_wn_gm_choose(cfg, 2, both[i].program, &inst);
+        printf("two models: program %3d -> %s of model %d\n", both[i].program, cfg[mi]->instruments[inst], mi);
+        TEST_ASSERT(!strcmp(cfg[mi]->instruments[inst], both[i].want) && mi == both[i].model);
+    }
+    for (int i = 0; i < 2; i++) cn_wn_destroy(models[i]);
+    const int progs2[4] = {71, 42, 73, 56};
+    const char *names2[4] = {"clarinet", "cello", "flute", "trumpet"};
+    for (int i = 0; i < 4; i++) {
+        pe[0].value = progs2[i];
+        char want[700];
+        snprintf(want, sizeof want, "preset=%s,instrument=%s", i < 2 ? cpath : fpath, names2[i]);
+        a = render(two, pe, 3, (int64_t)(RATE), 512, NULL);
+        b = render(want, pe + 1, 2, (int64_t)(RATE), 512, NULL);
+        printf("two models, program %d: the %s of the %s model, sample for sample\n", progs2[i], names2[i],
+               i < 2 ? "48 kHz" : "16 kHz");
         TEST_ASSERT(memcmp(a, b, (size_t)RATE * 2 * sizeof *a) == 0);
         free(a);
         free(b);
@@ -172,9 +209,9 @@ int main(void) {
     duo[0].value = 42;
     duo[1].value = 73;
     cn_note_event cello[3] = {duo[0], duo[2], duo[4]}, flute[3] = {duo[1], duo[3], duo[5]};
-    a = render(NULL, duo, 6, (int64_t)RATE, 512, NULL);
-    b = render(NULL, cello, 3, (int64_t)RATE, 512, NULL);
-    float *c = render(NULL, flute, 3, (int64_t)RATE, 512, NULL);
+    a = render(two, duo, 6, (int64_t)RATE, 512, NULL);
+    b = render(two, cello, 3, (int64_t)RATE, 512, NULL);
+    float *c = render(two, flute, 3, (int64_t)RATE, 512, NULL);
     double worst = 0;
     for (int64_t i = 0; i < 2 * (int64_t)RATE; i++) worst = fmax(worst, fabs(a[i] - (b[i] + c[i])));
     printf("cello and flute together: largest difference from the sum of each alone %.2g\n", worst);
@@ -182,6 +219,9 @@ int main(void) {
     free(a);
     free(b);
     free(c);
+    unlink(fpath);
+    unlink(cpath);
+    rmdir(dir);
     // A model file without an instrument: the programs choose among its instruments
     // (program 60 on the 48 kHz model: its horn).
     char with[600], alone[512];

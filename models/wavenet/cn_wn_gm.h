@@ -15,9 +15,10 @@ int cn_wn_gm_instrument(const cn_wn_config *c, int program);
 // model 0's first instrument when none has a preferred name.
 int cn_wn_gm_choose(const cn_wn_config *const *models, int n, int program, int *inst);
 
-// A General MIDI file plays, by default, on the models of these presets: between them
-// every shipped instrument (16 kHz flute, violin, trumpet; 48 kHz clarinet, piano,
-// guitar, cello, horn).
+// A General MIDI file plays, by default, on the models of these presets (each model once;
+// the earlier one wins an instrument both have): the shipped ones both name the 48 kHz
+// model of all eight instruments; a presets folder of one's own ($CONTINUO_PRESETS, or a
+// host's presets=DIR) may give them other models.
 #define CN_WN_GM_N_PRESETS 2
 #define CN_WN_GM_PRESETS ((const char *const[CN_WN_GM_N_PRESETS]){"flute", "clarinet"})
 // The GM family name of a program ("Brass").

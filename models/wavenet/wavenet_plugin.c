@@ -7,6 +7,7 @@
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/cn_kv.h"
 #include "core/cn_paths.h"
@@ -186,6 +187,12 @@ static cn_status wn_create(const char *args, void **out) {
         memcpy(model, preset, pl + 1);
         preset[0] = 0;
     }
+    // A bare model file name that is not here: the shipped (or the user's) preset folder's
+    // ("--preset wavenet-gm3.safetensors").
+    if (model[0] && !strchr(model, '/') && access(model, F_OK) && !cn_preset_find(model, NULL, "", preset, sizeof preset)) {
+        memcpy(model, preset, strlen(preset) + 1);
+        preset[0] = 0;
+    }
     // No instrument and no preset (none, or only a model file): each channel's program
     // chooses the instrument, among the shipped models' (CN_WN_GM_PRESETS) or the model given.
     const int from_programs = programs || (!instrument[0] && !preset[0]);
@@ -295,22 +302,17 @@ static double wn_now(void) {
 // Live only (budget > 0): a machine too slow for the sounding voices loses voices, never
 // samples. The load rises with ~20 ms of audio (a chord of 48 kHz voices can take several
 // times real time: waiting longer would lose samples first, reacting to one slow chunk
-// would steal for a hiccup) and falls over ~0.1 s. Over the budget, as many of the oldest
-// voices are stolen as the load says (at most every 20 ms); well below it, the cap rises by
-// one every 0.5 s.
+// would steal for a hiccup) and falls over ~0.1 s. The cap follows cn_voices_budget_cap:
+// down at most every 20 ms (the oldest voices, released ones first, are stolen), up by one
+// at most every 0.5 s when one more voice fits.
 static void wn_track_load(wn_plugin *w, double seconds, int n) {
     const double mrate = w->model->cfg.sample_rate, audio = n / mrate, now = seconds / audio;
     const double a = audio / (audio + (now > w->load ? 0.02 : 0.1));
     w->load = (float)((1.0 - a) * w->load + a * now);
     const int64_t since = w->model_pos - w->cap_changed;
-    const float total = w->load + w->load_others;
-    if (total > w->budget && w->vs.active > 1 && since > (int64_t)(0.02 * mrate)) {
-        int keep = (int)((float)w->vs.active * w->budget / total);
-        keep = keep < 1 ? 1 : keep >= w->vs.active ? w->vs.active - 1 : keep;
-        cn_voices_set_cap(&w->vs, keep, voice_cut, w);
-        w->cap_changed = w->model_pos;
-    } else if (total < 0.6f * w->budget && w->vs.cap < w->vs.limit && since > (int64_t)(0.5 * mrate)) {
-        cn_voices_set_cap(&w->vs, w->vs.cap + 1, voice_cut, w);
+    const int cap = cn_voices_budget_cap(&w->vs, w->load + w->load_others, w->load, w->budget);
+    if ((cap < w->vs.cap && since > (int64_t)(0.02 * mrate)) || (cap > w->vs.cap && since > (int64_t)(0.5 * mrate))) {
+        cn_voices_set_cap(&w->vs, cap, voice_cut, w);
         w->cap_changed = w->model_pos;
     }
 }
@@ -440,17 +442,21 @@ static cn_status wn_set_wrap(wn_plugin **parts, int n, void **out) {
 }
 
 // The models of the presets NAME (wavenet-NAME.json in dir, or found by name when dir is
-// empty), each a part choosing among its instruments by program.
+// empty), each a part choosing among its instruments by program; presets naming a model
+// an earlier one named add no part.
 static cn_status wn_set_create(const char *dir, const char *const *presets, int n, uint64_t seed, void **out) {
     wn_plugin *parts[CN_WN_GM_N_PRESETS];
+    char model[CN_WN_GM_N_PRESETS][WN_PATH_MAX];
     cn_status st = CN_OK;
     int made = 0;
     for (int i = 0; i < n && !st; i++) {
-        char model[WN_PATH_MAX], inst[CN_WN_NAME_MAX];
+        char inst[CN_WN_NAME_MAX];
         float temp = wn_params[CN_WN_PARAM_TEMPERATURE].def, gain = wn_params[CN_WN_PARAM_GAIN].def;
-        st = wn_load_preset(dir, presets[i], model, inst, &temp, &gain);
-        if (!st) st = part_create(model, NULL, 1, seed, temp, gain, &parts[made]);
-        if (!st) made++;
+        st = wn_load_preset(dir, presets[i], model[made], inst, &temp, &gain);
+        int seen = 0;
+        for (int j = 0; j < made && !st; j++) seen |= !strcmp(model[j], model[made]);
+        if (!st && !seen) st = part_create(model[made], NULL, 1, seed, temp, gain, &parts[made]);
+        if (!st && !seen) made++;
     }
     if (!st) return wn_set_wrap(parts, made, out);
     for (int i = 0; i < made; i++) part_destroy(parts[i]);
