@@ -6,8 +6,9 @@
 // weights, batched or not); the AVX512-BF16 kernel equals its scalar twin bit for bit, and
 // a bf16 stream equals the naive reference and itself batched (where the CPU has it); the
 // AVX512-VNNI int8 kernel and input conversion equal their scalar twins, an int8 stream the
-// naive reference and itself batched; all stay close to the float model's logits; AUTO
-// picks 16 bits only for a network too large for L2 on the AVX-512 kernel, never int8.
+// naive reference and itself batched (bf16 and int8 with both output heads); all stay
+// close to the float model's outputs; AUTO picks 16 bits only for a network too large for
+// L2 on the AVX-512 kernel, never int8.
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,10 +131,12 @@ static void round_matrices(cn_wn_model *m) {
 }
 
 // A stream of `kind` against the naive reference on itself and against the float model;
-// with `rounded` (halves) also against the float kernel on the rounded weights.
-static void test_stream_kind(int kind, double tol) {
+// with `rounded` (halves) also against the float kernel on the rounded weights. `out`: the
+// output head (mu-law logits or the Gaussian's mean and log scale).
+static void test_stream_kind(int kind, double tol, int out) {
     cn_wn_config cfg;
     cn_wn_config_default(&cfg);
+    cfg.out = out;
     cfg.n_layers = 6;
     cfg.cycle = 3;
     cfg.res = 24; // rows of 48, 24, 40 and 256: full and masked tiles of the kernel
@@ -146,7 +149,8 @@ static void test_stream_kind(int kind, double tol) {
     memcpy(mr->mem, m->mem, m->n_params * sizeof(float));
     round_matrices(mr);
     enum { N = 200 };
-    const int C = cn_wn_cond_dim(&cfg);
+    const int C = cn_wn_cond_dim(&cfg), K = cn_wn_out_dim(&cfg);
+    const size_t kb = (size_t)K * sizeof(float);
     cn_timed_note notes[] = {{3, 120, 64, 100}, {120, 200, 71, 80}};
     float *feat = malloc(sizeof(float) * N * CN_WN_NFEAT), *cond = malloc(sizeof(float) * N * C);
     float *x = malloc(sizeof(float) * (N + 1)), lh[CN_WN_CLASSES], ln[CN_WN_CLASSES], lr[CN_WN_CLASSES],
@@ -170,18 +174,18 @@ static void test_stream_kind(int kind, double tol) {
         cn_wn_stream_logits(sr, x[t], cond + t * C, lr);
         cn_wn_stream_logits(sf, x[t], cond + t * C, lf);
         if (kind == CN_WN_WEIGHTS_F16)
-            TEST_ASSERT_MSG(!memcmp(lh, lr, sizeof lh), "half stream != float stream on rounded weights at t=%d", t);
+            TEST_ASSERT_MSG(!memcmp(lh, lr, kb), "half stream != float stream on rounded weights at t=%d", t);
         if (t % 37 == 0) {
             cn_wn_naive_logits(sh, x, cond, t, nw, ln);
-            TEST_ASSERT_MSG(!memcmp(lh, ln, sizeof lh), "16-bit stream != naive at t=%d", t);
+            TEST_ASSERT_MSG(!memcmp(lh, ln, kb), "16-bit stream != naive at t=%d", t);
         }
-        for (int k = 0; k < CN_WN_CLASSES; k++) {
+        for (int k = 0; k < K; k++) {
             maxd = fmax(maxd, fabs(lh[k] - lf[k]));
             scale = fmax(scale, fabs(lf[k]));
         }
     }
-    printf("%s weights (%s kernel): == naive%s; |reduced - float| logits max %.2e (largest logit %.2f)\n",
-           kind == CN_WN_WEIGHTS_F16 ? "half" : kind == CN_WN_WEIGHTS_I8 ? "int8" : "bf16",
+    printf("%s weights, %s head (%s kernel): == naive%s; |reduced - float| outputs max %.2e (largest %.2f)\n",
+           kind == CN_WN_WEIGHTS_F16 ? "half" : kind == CN_WN_WEIGHTS_I8 ? "int8" : "bf16", cn_wn_out_name(out),
            cn_wn_kernel_name(cn_wn_matvec_kernel()),
            kind == CN_WN_WEIGHTS_F16 ? " and == float kernel on rounded weights" : "", maxd, scale);
     TEST_ASSERT(maxd < tol * (scale > 1.0 ? scale : 1.0));
@@ -199,7 +203,7 @@ static void test_stream_kind(int kind, double tol) {
         }
         cn_wn_stream_logits_batch(sb, voices, 4, xb, cb, lb);
         cn_wn_stream_logits(sh, x[t], cond + t * C, lh);
-        TEST_ASSERT_MSG(!memcmp(lh, lb + 2 * CN_WN_CLASSES, sizeof lh), "batched 16-bit voice differs at t=%d", t);
+        TEST_ASSERT_MSG(!memcmp(lh, lb + 2 * K, kb), "batched 16-bit voice differs at t=%d", t);
     }
     cn_wn_stream_destroy(sb);
     cn_wn_stream_destroy(sh);
@@ -216,7 +220,8 @@ static void test_stream_kind(int kind, double tol) {
 // A kind the CPU may lack: tested where it has it, refused where not.
 static void test_kind_where_supported(int kind, int supported, double tol) {
     if (supported) {
-        test_stream_kind(kind, tol);
+        test_stream_kind(kind, tol, CN_WN_OUT_MULAW);
+        test_stream_kind(kind, tol, CN_WN_OUT_GAUSS);
         return;
     }
     cn_wn_config cfg;
@@ -257,7 +262,7 @@ int main(void) {
     test_conversions();
     test_bf16_kernel();
     test_i8_kernel();
-    test_stream_kind(CN_WN_WEIGHTS_F16, 2e-3);
+    test_stream_kind(CN_WN_WEIGHTS_F16, 2e-3, CN_WN_OUT_MULAW);
     test_kind_where_supported(CN_WN_WEIGHTS_BF16, cn_wn_has_bf16(), 2e-2);
     test_kind_where_supported(CN_WN_WEIGHTS_I8, cn_wn_has_vnni(), 5e-2);
     test_auto();
