@@ -45,7 +45,7 @@ echo "$summary" | grep -Eq '^played 480000 frames \(10\.0 s\) at 48000 Hz, laten
 echo "$summary" | grep -q ' ms, xruns: 0,' || fail "engine xruns: $summary"
 frames=$(soxi -s "$tmp/rec.wav") || fail "no recording"
 [ "$frames" -eq 480000 ] || fail "recording has $frames frames, expected 480000"
-echo "server xruns in jackd log: $(grep -c XRun "$tmp/jackd.log")"
+echo "server xruns in jackd log: $(xrun_count "$tmp/jackd.log")"
 
 # The shipped 16 kHz WaveNet live: generated sample by sample on the worker thread,
 # resampled to the server's 48 kHz, with no engine xruns.

@@ -15,11 +15,11 @@
 // The preset folder is $CONTINUO_PRESETS, else the source tree's presets/.
 // A preset is JSON: {"model": "wavenet-gm8-48k.safetensors", "instrument": "flute",
 // "temperature": 0}, the model path relative to the preset's folder. With no args every
-// model the presets CN_WN_GM_PRESETS name (cn_wn_gm.h) is loaded as a part of its own, and each note-on goes to the part whose model has its channel's
-// program's instrument; the parts' outputs are added. A model runs at its own rate (48 or
-// 16 kHz); prepare() at another rate adds a streaming libsamplerate converter per channel,
-// fed 128 model samples ahead (8 ms at 16 kHz), so output is delayed by that and the
-// converter's delay.
+// model the presets CN_WN_GM_PRESETS name (cn_wn_gm.h) is loaded as a part of its own,
+// and each note-on goes to the part whose model has its channel's program's instrument;
+// the parts' outputs are added. A model runs at its own rate (48 or 16 kHz); prepare() at
+// another rate adds a streaming libsamplerate converter per channel, fed 128 model samples
+// ahead (8 ms at 16 kHz), so output is delayed by that and the converter's delay.
 // Pitch bend moves a voice's pitch input and excitation (to the cent). Live hosts set "budget"
 // (play: 0.8): when rendering the voices takes more than that share of real time, the
 // oldest voice is stolen (counted), so a slow machine loses voices, never samples; offline

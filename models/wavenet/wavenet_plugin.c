@@ -7,7 +7,6 @@
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/cn_kv.h"
 #include "core/cn_paths.h"
@@ -187,9 +186,9 @@ static cn_status wn_create(const char *args, void **out) {
         memcpy(model, preset, pl + 1);
         preset[0] = 0;
     }
-    // A bare model file name that is not here: the shipped (or the user's) preset folder's
-    // ("--preset wavenet-gm3.safetensors").
-    if (model[0] && !strchr(model, '/') && access(model, F_OK) && !cn_preset_find(model, NULL, "", preset, sizeof preset)) {
+    // A bare model file name: here, else in the user's or the shipped preset folder
+    // ("--preset wavenet-gm3.safetensors"); cn_preset_find tries each.
+    if (model[0] && !strchr(model, '/') && !cn_preset_find(model, NULL, "", preset, sizeof preset)) {
         memcpy(model, preset, strlen(preset) + 1);
         preset[0] = 0;
     }
