@@ -401,6 +401,7 @@ static cn_status eval_one(const cn_wn_model *m, int inst, const cn_wn_clip *cl, 
     // Levels of the notes inside the scored span only.
     cn_wn_clip span = *cl;
     span.n = n;
+    span.instrument = inst; // the clip's index is its data set's (one folder): the model's may differ
     while (span.n_notes > 0 && span.notes[span.n_notes - 1].on >= n) span.n_notes--;
     int k = 0;
     if (!st) st = cn_wn_note_level_diffs(m, &span, diff, NULL, &k);
