@@ -25,6 +25,7 @@
 #include "engine/cn_graph.h"
 #include "models/wavenet/cn_wn_half.h"
 #include "models/wavenet/cn_wn_io.h"
+#include "models/wavenet/cn_wn_eq.h"
 #include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_synth.h"
 #include "models/wavenet/cn_wn_train.h"
@@ -378,7 +379,16 @@ static cn_status eval_one(const cn_wn_model *m, int inst, const cn_wn_clip *cl, 
     cn_status st = wn && ref && q8 && diff ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
     if (!st) st = cn_wn_read_audio(wav, rate, (int)(lag_ms * 1e-3 * rate + 0.5), &fl, &nf);
     if (!st && nf < n) st = cn_fail(CN_ERR_FORMAT, "%s: shorter than its clip", wav);
-    if (!st) st = cn_wn_eval_pitch(m, inst, cl->notes, cl->n_notes, n, temperature, seed, wn, &e->acc[0]);
+    // The model's samples through its spectrum table (cn_wn_eq.h), as a voice plays them.
+    if (!st) st = cn_wn_eval_render(m, inst, cl->notes, cl->n_notes, n, temperature, seed, wn);
+    if (!st) {
+        cn_wn_eq eq;
+        cn_wn_eq_state es;
+        cn_wn_eq_make(m, inst, &eq);
+        cn_wn_eq_reset(&eq, &es);
+        for (int64_t t = 0; t < n; t += 1 << 20) cn_wn_eq_process(&eq, &es, wn + t, (int)(n - t < (1 << 20) ? n - t : 1 << 20));
+    }
+    if (!st) st = cn_wn_pitch_accuracy(wn, n, rate, cl->notes, cl->n_notes, &e->acc[0]);
     if (!st) st = cn_wn_pitch_accuracy(fl, n, rate, cl->notes, cl->n_notes, &e->acc[1]);
     if (!st) st = render_reference(cl->notes, cl->n_notes, rate, n, ref);
     if (!st) st = cn_wn_pitch_accuracy(ref, n, rate, cl->notes, cl->n_notes, &e->acc[2]);

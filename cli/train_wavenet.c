@@ -14,6 +14,7 @@
 #include "models/nn/cn_safetensors.h"
 #include "models/nn/cn_dist.h"
 #include "models/wavenet/cn_wn_io.h"
+#include "models/wavenet/cn_wn_eq.h"
 #include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_run.h"
 
@@ -25,7 +26,7 @@ static void usage(void) {
         "usage: continuo train wavenet --data DIR... [options] -o FILE\n"
         "       continuo train wavenet prepare IN.mid --program P [--transpose N] -o OUT.mid\n"
         "       continuo train wavenet export CKPT [CKPT...] -o MODEL [--instruments A,B,...]\n"
-        "       continuo train wavenet levels --score OUT.mid --program P [--low L --high H]\n"
+        "       continuo train wavenet levels --score OUT.mid --program P [--low L --high H --step S --hold SEC]\n"
         "       continuo train wavenet levels --model MODEL --data DIR... [--lag MS] -o OUT | --check\n"
         "Train the WaveNet on each DIR's NAME.wav files (mono, model rate) with NAME.mid beside\n"
         "them; the instrument is the folder name (e.g. .../flute). 'prepare' writes IN.mid's\n"
@@ -33,14 +34,17 @@ static void usage(void) {
         "for FluidSynth to render.\n"
         "'export' writes a checkpoint's weights without the optimizer state (a third the size),\n"
         "with --instruments only those instruments (in that order); given several checkpoints of\n"
-        "one run, their mean (checkpoint averaging; level tables are not kept).\n"
+        "one run, their mean (checkpoint averaging; level and decay tables are not kept).\n"
         "'levels' calibrates the loudness of each pitch against FluidSynth: --score writes a\n"
-        "chromatic run (pitches L..H, default 55..91, 0.8 s each, --velocity V, default 100)\n"
-        "for FluidSynth\n"
-        "to render; --model measures each note of DIR/*.wav+*.mid (the folder name is the\n"
-        "instrument) played alone by MODEL and writes MODEL with a dB table per instrument and\n"
-        "pitch that playback applies (scripts/render_training_audio.sh makes the folders);\n"
-        "--check only prints each folder's per-note level against the model as it is.\n"
+        "run for FluidSynth to render (pitches L..H every S semitones, default 55..91 every 1,\n"
+        "each held SEC seconds, default 0.8, then SEC/4 of rest, --velocity V, default 100);\n"
+        "--model measures the notes of DIR/*.wav+*.mid (the folder name is the instrument)\n"
+        "played alone by MODEL and writes MODEL with three tables that playback applies: from\n"
+        "notes held 4 s or more (--step 2 --hold 4) the level over time after the onset per\n"
+        "pitch (struck and plucked notes decay), the spectrum per octave band and the level\n"
+        "per pitch from every note\n"
+        "(scripts/render_training_audio.sh makes the folders); --check only prints each\n"
+        "folder's per-note level against the model as it is.\n"
         "  --data DIR        training folder (repeatable; more folders may follow the flag)\n"
         "  --eval DIR        validation WAV+MIDI folder (repeatable; never the test tunes):\n"
         "                    checkpoints are scored for pitch accuracy and MR-STFT distance\n"
@@ -151,6 +155,8 @@ static cn_status load_mean(const char *const *paths, int n, cn_wn_model **out, l
     if (!st && n > 1) {
         for (size_t k = 0; k < (*out)->n_params; k++) (*out)->mem[k] /= (float)n;
         memset((*out)->level_db, 0, sizeof (*out)->level_db); // calibrated for one model only
+        memset((*out)->decay_db, 0, sizeof (*out)->decay_db);
+        memset((*out)->eq_db, 0, sizeof (*out)->eq_db);
     }
     if (st && *out) {
         cn_wn_destroy(*out);
@@ -205,15 +211,17 @@ static void print_line(void *ctx, const char *line) {
 static int levels_main(int argc, char **argv) {
     const char *score = NULL, *model = NULL, *out = NULL, *data[MAX_DIRS];
     cn_flag_list data_list = {data, 0, MAX_DIRS};
-    long program = -1, low = 55, high = 91, velocity = CN_WN_LEVEL_VELOCITY;
+    long program = -1, low = 55, high = 91, step = 1, velocity = CN_WN_LEVEL_VELOCITY;
     int check = 0;
-    double lag_ms = 7.0;
+    double lag_ms = 7.0, hold = CN_WN_LEVEL_HOLD_S;
     const cn_flag flags[] = {
         {"score", 0, CN_FLAG_STR, &score, 0, 0, NULL},
         {"program", 0, CN_FLAG_LONG, &program, 0, 127, NULL},
         {"low", 0, CN_FLAG_LONG, &low, 0, 127, NULL},
         {"high", 0, CN_FLAG_LONG, &high, 0, 127, NULL},
         {"velocity", 0, CN_FLAG_LONG, &velocity, 1, 127, NULL},
+        {"step", 0, CN_FLAG_LONG, &step, 1, 127, NULL},
+        {"hold", 0, CN_FLAG_DBL, &hold, 0.01, 60, NULL},
         {"check", 0, CN_FLAG_SET, &check, 0, 0, NULL},
         {"model", 0, CN_FLAG_STR, &model, 0, 0, NULL},
         {"data", 0, CN_FLAG_LIST_MANY, &data_list, 0, 0, NULL},
@@ -228,8 +236,9 @@ static int levels_main(int argc, char **argv) {
         if (program < 0 || model || data_list.n || out)
             return cn_ui_usage_error(CMD, "levels --score OUT.mid needs --program P (and no --model/--data/-o)");
         if (low > high) return cn_ui_usage_error(CMD, "levels: --low %ld is above --high %ld", low, high);
-        return cn_wn_write_chromatic_midi((int)program, (int)low, (int)high, (int)velocity, score) ? cn_ui_error(CMD, NULL)
-                                                                                                 : 0;
+        return cn_wn_write_run_midi((int)program, (int)low, (int)high, (int)step, hold, (int)velocity, score)
+                   ? cn_ui_error(CMD, NULL)
+                   : 0;
     }
     if (!model || !data_list.n || (!out && !check) || (out && check))
         return cn_ui_usage_error(CMD, "levels needs --model MODEL, --data DIR and -o OUT or --check (or --score)");
@@ -253,6 +262,16 @@ static int levels_main(int argc, char **argv) {
         cn_wn_destroy(m);
         return st ? cn_ui_error(CMD, NULL) : 0;
     }
+    // Decay first (levels are measured with it), then the levels, the spectrum at those
+    // levels, and the levels again through the spectrum table. A previous spectrum table
+    // would colour the first levels: calibrating again must give the same file.
+    for (int i = 0; i < n_names && !st; i++) {
+        int inst = cn_wn_instrument_index(&m->cfg, names[i]);
+        if (inst >= 0) memset(m->eq_db[inst], 0, sizeof m->eq_db[inst]);
+    }
+    if (!st) st = cn_wn_calibrate_decay(m, &ds, names, n_names, print_line, NULL);
+    if (!st) st = cn_wn_calibrate_levels(m, &ds, names, n_names, NULL, NULL);
+    if (!st) st = cn_wn_calibrate_eq(m, &ds, names, n_names, print_line, NULL);
     if (!st) st = cn_wn_calibrate_levels(m, &ds, names, n_names, print_line, NULL);
     // The provenance says where the weights came from, then this calibration.
     char prov[8192] = "";

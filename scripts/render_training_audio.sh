@@ -77,14 +77,21 @@ render_split train "$ntrain"
 render_split valid "$nvalid"
 render_split test "$ntest"
 # Level calibration (`continuo train wavenet levels`): a chromatic run G3..G6 per instrument
-# (moved with the instrument's transposition).
+# (0.8 s notes) and a held run over the same range (every 2 semitones, 4 s notes: how a
+# note's level changes while held), moved with the instrument's transposition.
 for spec in $instruments; do
   IFS=: read -r name prog transpose <<<"$spec"
   transpose=${transpose:-0}
   dir=$out/levels/$name
   mkdir -p "$dir"
-  [[ -f $dir/chromatic.wav && -f $dir/chromatic.mid ]] && continue
-  "$bin" train wavenet levels --score "$dir/chromatic.mid" --program "$prog" --low $((55 + transpose)) --high $((91 + transpose))
-  render_wav "$dir/chromatic.mid" "$dir/chromatic.wav"
+  if ! [[ -f $dir/chromatic.wav && -f $dir/chromatic.mid ]]; then
+    "$bin" train wavenet levels --score "$dir/chromatic.mid" --program "$prog" --low $((55 + transpose)) --high $((91 + transpose))
+    render_wav "$dir/chromatic.mid" "$dir/chromatic.wav"
+  fi
+  if ! [[ -f $dir/held.wav && -f $dir/held.mid ]]; then
+    "$bin" train wavenet levels --score "$dir/held.mid" --program "$prog" --low $((55 + transpose)) --high $((91 + transpose)) \
+      --step 2 --hold 4
+    render_wav "$dir/held.mid" "$dir/held.wav"
+  fi
 done
-echo "render_training_audio: levels: chromatic runs in $out/levels"
+echo "render_training_audio: levels: chromatic and held runs in $out/levels"

@@ -48,6 +48,8 @@
 #define CN_WN_LOGS_MIN (-7.0f)   // Gaussian head: log scale floor (scale >= 9.1e-4, -61 dBFS)
 #define CN_WN_MAX_LAYERS 40
 #define CN_WN_MAX_INSTRUMENTS 16
+#define CN_WN_DECAY_KNOTS 16 // the decay calibration's times per note (cn_wn_levels.h)
+#define CN_WN_EQ_BANDS 9     // the spectrum calibration's octave bands (cn_wn_eq.h)
 #define CN_WN_NAME_MAX 32
 #define CN_WN_SHARP_SCALE 8.0f // sharpness of the direct bump = exp(8 * pred.b[1])
 #define CN_WN_NAUDIO 3          // audio inputs a_t: x_{t-1}, x_{t-P}, x_{t-2P}
@@ -136,6 +138,15 @@ typedef struct cn_wn_model {
     // that its level matches FluidSynth's rendering (cn_wn_levels.h); 0 when uncalibrated.
     // Saved as the tensor "level.db" [n_instruments][128] when any is set.
     float level_db[CN_WN_MAX_INSTRUMENTS][128];
+    // Decay calibration (not trained): dB added to a held note of instrument i and pitch p
+    // at CN_WN_DECAY_KNOTS times after its onset, so that a struck or plucked note fades as
+    // FluidSynth's does (cn_wn_levels.h); 0 when uncalibrated. Saved as the tensor
+    // "decay.db" [n_instruments][128][CN_WN_DECAY_KNOTS] when any is set.
+    float decay_db[CN_WN_MAX_INSTRUMENTS][128][CN_WN_DECAY_KNOTS];
+    // Spectrum calibration (not trained): dB per octave band of instrument i, played by a
+    // graphic equaliser so its balance matches FluidSynth's (cn_wn_eq.h); 0 when
+    // uncalibrated. Saved as the tensor "eq.db" [n_instruments][CN_WN_EQ_BANDS] when any is set.
+    float eq_db[CN_WN_MAX_INSTRUMENTS][CN_WN_EQ_BANDS];
     // The weights the model's AUTO streams use (CN_WN_WEIGHTS_*, enum below); AUTO (0, the
     // default) chooses by size. Not saved: `bench wavenet --weights` sets it to compare.
     int gen_weights;

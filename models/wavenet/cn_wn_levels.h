@@ -8,8 +8,10 @@
 // A note's level is the RMS of [onset + 50 ms, note-off) (at most 1 s) without its mean
 // (playback removes the model's offsets with a DC blocker), in dB; the model side renders
 // each note alone from silence at temperature 0 and velocity CN_WN_LEVEL_VELOCITY, times
-// the table's gain and the velocity curve (v / CN_WN_LEVEL_VELOCITY)^2: exactly what a
-// voice of the plugin plays.
+// the table's gain, the decay table's, the spectrum table (cn_wn_eq.h) and the velocity
+// curve (v / CN_WN_LEVEL_VELOCITY)^2: exactly what a voice of the plugin plays. `levels`
+// calibrates the decay first, then the level table with the decay applied, the spectrum,
+// and the level table again with both.
 #ifndef CN_WN_LEVELS_H
 #define CN_WN_LEVELS_H
 
@@ -21,10 +23,46 @@
 // MIDI curve.
 #define CN_WN_LEVEL_VELOCITY 100
 
-// Write a chromatic run for calibration: pitches low..high, 0.8 s each with 0.2 s of
-// rest, at `velocity` (calibration: CN_WN_LEVEL_VELOCITY), General MIDI `program` on
-// channel 1. Atomic.
-cn_status cn_wn_write_chromatic_midi(int program, int low, int high, int velocity, const char *path);
+// A calibration score: pitches low, low + step, ... <= high, each held `hold` seconds
+// followed by hold / 4 of rest, at `velocity` (calibration: CN_WN_LEVEL_VELOCITY), General
+// MIDI `program` on channel 1. Atomic. The chromatic run: step 1, CN_WN_LEVEL_HOLD_S; the
+// held run: every CN_WN_DECAY_PITCH_STEP semitones, CN_WN_DECAY_HOLD_S.
+#define CN_WN_LEVEL_HOLD_S 0.8
+cn_status cn_wn_write_run_midi(int program, int low, int high, int step, double hold, int velocity, const char *path);
+
+// ---- decay ----
+// The model sustains its own samples, so a struck or plucked note stays near its attack
+// level while held (the piano's C4 loses 3 dB in 3.5 s where FluidSynth's loses 34). The
+// decay table (cn_wn_model.decay_db) corrects that: dB at CN_WN_DECAY_KNOTS times after
+// the onset, cn_wn_decay_times (dense early, where a piano's high notes fall 20 dB in a
+// quarter second; 0 dB at the first: the attack is the model's), linear between knots,
+// the last value after the last knot. Measured from held notes (>= CN_WN_DECAY_HOLD_S) of
+// FluidSynth against the model: per knot, FluidSynth's level minus the model's over
+// CN_WN_DECAY_WINDOW around it, relative to the first knot.
+extern const double cn_wn_decay_times[CN_WN_DECAY_KNOTS];
+#define CN_WN_DECAY_WINDOW 0.05
+#define CN_WN_DECAY_HOLD_S 4.0
+#define CN_WN_DECAY_PITCH_STEP 2
+#define CN_WN_DECAY_MAX_DB 90 // table values are clamped to [-90, +12] dB; files beyond +-90 are corrupt
+#define CN_WN_DECAY_UP_DB 12
+#define CN_WN_DECAY_MIN_FALL_DB 10 // instruments whose FluidSynth notes fall less while held sustain: no table
+
+// Whether instrument `inst` has a decay table (any knot not 0).
+int cn_wn_decay_set(const cn_wn_model *m, int inst);
+// The table's dB for a note of (inst, pitch) `t` seconds after its onset.
+float cn_wn_decay_db(const cn_wn_model *m, int inst, int pitch, double t);
+// Multiply x[0..n), the samples since_onset.. of a note of (inst, pitch) at the model's
+// rate, by the table's gain; a pure function of the sample's index, so any split of a note
+// into blocks gives the same samples. No allocation: safe on the audio path.
+void cn_wn_decay_apply(const cn_wn_model *m, int inst, int pitch, int64_t since_onset, float *x, int n);
+// Measure the held notes of every clip of `ds` (instrument = the clip's, by index into
+// names[]) and set m->decay_db of the instruments it covers: per measured pitch the median
+// over its notes per knot, pitches between measured ones interpolated linearly, pitches
+// outside the nearest one's. An instrument without a held note, or whose FluidSynth notes
+// fall less than CN_WN_DECAY_MIN_FALL_DB over the knots (median), gets no table (all 0).
+// report(ctx, line) gets one line per instrument (may be NULL).
+cn_status cn_wn_calibrate_decay(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names,
+                                void (*report)(void *ctx, const char *line), void *ctx);
 
 // Per-note differences of a data set against the model with its table: how many notes,
 // their median, the share within +-6 dB and the worst, per instrument folder.
@@ -41,7 +79,8 @@ cn_status cn_wn_level_stats_of(const cn_wn_model *m, const cn_wn_dataset *ds, in
 cn_status cn_wn_note_level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, double *diff, int *pitch, int *n);
 
 // Measure every clip of `ds` (instrument = the clip's, by index into names[]) and set
-// m->level_db of the instruments it covers: per pitch the median correction, pitches
+// m->level_db of the instruments it covers (an instrument with a decay table over the
+// table's first window: its reference): per pitch the median correction, pitches
 // without a note take the nearest measured one's. The previous table is replaced for
 // those instruments. report(ctx, line) gets one line per instrument (may be NULL).
 cn_status cn_wn_calibrate_levels(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names,

@@ -15,6 +15,7 @@
 #include "models/wavenet/cn_wavenet_plugin.h"
 #include "models/wavenet/cn_wn_gm.h"
 #include "models/wavenet/cn_wn_io.h"
+#include "models/wavenet/cn_wn_eq.h"
 #include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_synth.h"
 
@@ -41,6 +42,9 @@ static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
 typedef struct wn_voice {
     float level;        // the model's level calibration for the note's instrument and pitch
     float gate, dc_x1, dc_y1;
+    int inst, pitch;    // the note's, for its decay table (cn_wn_decay_apply)
+    int64_t since_on;   // model samples since the note began
+    cn_wn_eq_state eq;  // its instrument's spectrum table (cn_wn_eq.h), from silence
     int64_t since_off;  // model samples since the release began, -1 while held
 } wn_voice;
 
@@ -53,6 +57,7 @@ typedef struct wn_plugin {
     double rate, ratio;      // output rate; model rate / output rate
     int64_t lookahead;       // model samples rendered ahead of the output (0 without resampler)
     float dc_r, up, down;    // output stage constants at the model rate
+    cn_wn_eq eq[CN_WN_MAX_INSTRUMENTS]; // each instrument's spectrum table at the model rate
     int64_t hold;
     cn_voices vs;
     cn_wn_poly *poly;        // the voices' WaveNet streams, rendered as one batch
@@ -241,6 +246,7 @@ static cn_status part_prepare(wn_plugin *w, double rate, int max_frames) {
     w->up = (float)(1.0 / (WN_ATTACK_S * mrate));
     w->down = (float)(1.0 / (WN_RELEASE_FADE_S * mrate));
     w->hold = (int64_t)(WN_RELEASE_HOLD_S * mrate);
+    for (int i = 0; i < w->model->cfg.n_instruments; i++) cn_wn_eq_make(w->model, i, &w->eq[i]);
     cn_voices_init(&w->vs, w->n_voices);
     if (!(w->vbuf = malloc((size_t)w->n_voices * WN_CHUNK * sizeof *w->vbuf)))
         return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
@@ -277,6 +283,10 @@ static void voice_start(void *self, int slot, int stolen) {
     const float vref = 127.0f / CN_WN_LEVEL_VELOCITY;
     v->level = vref * vref * powf(10.0f, w->model->level_db[inst][mv->pitch & 127] / 20.0f);
     v->gate = v->dc_x1 = v->dc_y1 = 0.0f;
+    v->inst = inst;
+    v->pitch = mv->pitch;
+    v->since_on = 0;
+    cn_wn_eq_reset(&w->eq[inst], &v->eq);
     v->since_off = -1;
 }
 
@@ -317,7 +327,8 @@ static void wn_track_load(wn_plugin *w, double seconds, int n) {
 }
 
 // Model samples [model_pos, model_pos + n) of every sounding voice, mixed into l and r
-// (n <= WN_CHUNK): DC blocker, gate, the voice's level and its channel's pan.
+// (n <= WN_CHUNK): decay and spectrum tables, DC blocker, gate, the voice's level and its
+// channel's pan.
 static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
     memset(l, 0, (size_t)n * sizeof *l);
     memset(r, 0, (size_t)n * sizeof *r);
@@ -332,6 +343,9 @@ static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
         wn_voice *v = &w->voice[slot];
         float *y = w->vbuf + (size_t)a * n, gl, gr, g = cn_voices_gain(&w->vs, slot) * v->level * w->gain;
         cn_voices_pan(&w->vs, w->vs.v[slot].channel, &gl, &gr);
+        cn_wn_decay_apply(w->model, v->inst, v->pitch, v->since_on, y, n); // as `levels` measured it
+        cn_wn_eq_process(&w->eq[v->inst], &v->eq, y, n);
+        v->since_on += n;
         for (int i = 0; i < n; i++) {
             float x = y[i], d = x - v->dc_x1 + w->dc_r * v->dc_y1;
             v->dc_x1 = x;

@@ -6,6 +6,8 @@
 
 #include "models/nn/cn_safetensors.h"
 #include "models/wavenet/cn_wn_io.h"
+#include "models/wavenet/cn_wn_eq.h"
+#include "models/wavenet/cn_wn_levels.h"
 
 cn_status cn_wn_save(const cn_wn_model *m, const char *path, const float *adam_m,
                      const float *adam_v, long step, const char *provenance) {
@@ -44,6 +46,15 @@ cn_status cn_wn_save(const cn_wn_model *m, const char *path, const float *adam_m
         for (int k = 0; k < 128; k++) levels |= m->level_db[i][k] != 0.0f;
     int lshape[2] = {c->n_instruments, 128};
     if (!st && levels) st = cn_st_writer_add(w, CN_WN_LEVELS_TENSOR, &m->level_db[0][0], 2, lshape);
+    int decay = 0;
+    for (int i = 0; i < c->n_instruments; i++) decay |= cn_wn_decay_set(m, i);
+    int dshape[3] = {c->n_instruments, 128, CN_WN_DECAY_KNOTS};
+    if (!st && decay) st = cn_st_writer_add(w, CN_WN_DECAY_TENSOR, &m->decay_db[0][0][0], 3, dshape);
+    int eq = 0;
+    for (int i = 0; i < c->n_instruments; i++)
+        for (int b = 0; b < CN_WN_EQ_BANDS; b++) eq |= m->eq_db[i][b] != 0.0f;
+    int eshape[2] = {c->n_instruments, CN_WN_EQ_BANDS};
+    if (!st && eq) st = cn_st_writer_add(w, CN_WN_EQ_TENSOR, &m->eq_db[0][0], 2, eshape);
     int flat[1] = {(int)m->n_params};
     if (!st && adam_m) st = cn_st_writer_add(w, "adam.m", adam_m, 1, flat);
     if (!st && adam_v) st = cn_st_writer_add(w, "adam.v", adam_v, 1, flat);
@@ -129,6 +140,27 @@ cn_status cn_wn_load(const char *path, cn_wn_model **out, float **adam_m, float 
     if (cn_st_find(f, CN_WN_LEVELS_TENSOR)) {
         int lshape[2] = {cfg.n_instruments, 128};
         st = wn_get_finite(f, CN_WN_LEVELS_TENSOR, 2, lshape, &m->level_db[0][0], (size_t)cfg.n_instruments * 128);
+        if (st) goto fail;
+    }
+    if (cn_st_find(f, CN_WN_DECAY_TENSOR)) {
+        int dshape[3] = {cfg.n_instruments, 128, CN_WN_DECAY_KNOTS};
+        st = wn_get_finite(f, CN_WN_DECAY_TENSOR, 3, dshape, &m->decay_db[0][0][0],
+                           (size_t)cfg.n_instruments * 128 * CN_WN_DECAY_KNOTS);
+        for (int i = 0; !st && i < cfg.n_instruments; i++)
+            for (int k = 0; !st && k < 128 * CN_WN_DECAY_KNOTS; k++)
+                if (fabsf((&m->decay_db[i][0][0])[k]) > CN_WN_DECAY_MAX_DB)
+                    st = cn_fail(CN_ERR_FORMAT, "%s: tensor %s holds %g dB, beyond +-%d (hint: the file is corrupt)",
+                                 path, CN_WN_DECAY_TENSOR, (&m->decay_db[i][0][0])[k], CN_WN_DECAY_MAX_DB);
+        if (st) goto fail;
+    }
+    if (cn_st_find(f, CN_WN_EQ_TENSOR)) {
+        int eshape[2] = {cfg.n_instruments, CN_WN_EQ_BANDS};
+        st = wn_get_finite(f, CN_WN_EQ_TENSOR, 2, eshape, &m->eq_db[0][0], (size_t)cfg.n_instruments * CN_WN_EQ_BANDS);
+        for (int i = 0; !st && i < cfg.n_instruments; i++)
+            for (int b = 0; !st && b < CN_WN_EQ_BANDS; b++)
+                if (fabsf(m->eq_db[i][b]) > CN_WN_EQ_LIMIT_DB)
+                    st = cn_fail(CN_ERR_FORMAT, "%s: tensor %s holds %g dB, beyond +-%d (hint: the file is corrupt)", path,
+                                 CN_WN_EQ_TENSOR, m->eq_db[i][b], CN_WN_EQ_LIMIT_DB);
         if (st) goto fail;
     }
     if (adam_m && adam_v) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "models/cn_smf.h"
+#include "models/wavenet/cn_wn_eq.h"
 #include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_synth.h"
 
@@ -12,19 +13,21 @@
 #define LEVEL_MAX_S 1.0
 #define LEVEL_MIN_S 0.1   // shorter notes are not measured
 
-cn_status cn_wn_write_chromatic_midi(int program, int low, int high, int velocity, const char *path) {
-    if (program < 0 || program > 127 || low < 0 || high > 127 || low > high || velocity < 1 || velocity > 127)
-        return cn_fail(CN_ERR_RANGE, "chromatic run: program %d, pitches %d..%d, velocity %d", program, low, high,
-                       velocity);
+cn_status cn_wn_write_run_midi(int program, int low, int high, int step, double hold, int velocity, const char *path) {
+    if (program < 0 || program > 127 || low < 0 || high > 127 || low > high || step < 1 || !(hold >= 0.01 && hold <= 60) ||
+        velocity < 1 || velocity > 127)
+        return cn_fail(CN_ERR_RANGE, "calibration run: program %d, pitches %d..%d step %d, %g s, velocity %d", program,
+                       low, high, step, hold, velocity);
     cn_smf smf;
     cn_smf_begin(&smf, 0, 1, 480); // 120 bpm: 960 ticks per second
     cn_smf_track_begin(&smf);
     uint8_t prog = (uint8_t)program;
     cn_smf_event(&smf, 0, 0xc0, &prog, 1);
-    for (int p = low; p <= high; p++) {
+    const uint32_t on_ticks = (uint32_t)(hold * 960.0 + 0.5), rest_ticks = (uint32_t)(hold * 240.0 + 0.5);
+    for (int p = low; p <= high; p += step) {
         uint8_t on[2] = {(uint8_t)p, (uint8_t)velocity}, off[2] = {(uint8_t)p, 0};
-        cn_smf_event(&smf, p == low ? 0 : 192, 0x90, on, 2);
-        cn_smf_event(&smf, 768, 0x80, off, 2);
+        cn_smf_event(&smf, p == low ? 0 : rest_ticks, 0x90, on, 2);
+        cn_smf_event(&smf, on_ticks, 0x80, off, 2);
     }
     cn_smf_track_end(&smf);
     return cn_smf_write_file(&smf, path);
@@ -40,21 +43,32 @@ static double rms_db(const float *x, int64_t n) {
     return 10.0 * log10(s / (double)(n > 0 ? n : 1) + 1e-20);
 }
 
-cn_status cn_wn_note_level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, double *diff, int *pitch, int *n) {
+// The level differences over [onset + 50 ms, note-off) (at most 1 s), or with `onset` over
+// the decay table's first window (its reference: a decaying note's level is set there, and
+// its table takes it from there; over a longer window the first tens of milliseconds would
+// outweigh the rest).
+static cn_status level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, int onset, double *diff, int *pitch, int *n) {
     const int rate = m->cfg.sample_rate;
-    const int64_t skip = (int64_t)(LEVEL_SKIP_S * rate), max = (int64_t)(LEVEL_MAX_S * rate);
+    const int64_t skip = (int64_t)((onset ? cn_wn_decay_times[0] - 0.5 * CN_WN_DECAY_WINDOW : LEVEL_SKIP_S) * rate),
+                  max = (int64_t)((onset ? CN_WN_DECAY_WINDOW : LEVEL_MAX_S) * rate);
     float *a = malloc((size_t)(skip + max) * sizeof *a), *b = malloc((size_t)max * sizeof *b);
     cn_wn_synth *s = NULL;
     cn_status st = a && b ? cn_wn_synth_create(m, clip->instrument, 0.0f, 1, &s)
                           : cn_fail(CN_ERR_NOMEM, "out of memory measuring levels");
+    cn_wn_eq eq;
+    cn_wn_eq_state es;
+    cn_wn_eq_make(m, clip->instrument, &eq);
     *n = 0;
     for (int i = 0; !st && i < clip->n_notes; i++) {
         const cn_timed_note *nt = &clip->notes[i];
         int64_t len = nt->off - nt->on - skip;
         if (len > max) len = max;
-        if (len < (int64_t)(LEVEL_MIN_S * rate) || nt->on + skip + len > clip->n) continue;
+        if (len < (int64_t)((onset ? CN_WN_DECAY_WINDOW : LEVEL_MIN_S) * rate) || nt->on + skip + len > clip->n) continue;
         cn_timed_note alone = {0, skip + len, nt->pitch, CN_WN_LEVEL_VELOCITY}; // as playback does
         cn_wn_synth_render_notes(s, 1, &alone, 1, skip + len, a);
+        cn_wn_decay_apply(m, clip->instrument, nt->pitch, 0, a, (int)(skip + len));
+        cn_wn_eq_reset(&eq, &es);
+        cn_wn_eq_process(&eq, &es, a, (int)(skip + len));
         for (int64_t k = 0; k < len; k++) b[k] = cn_wn_clip_heard(clip, nt->on + skip + k, m->cfg.out);
         double vel = (double)nt->velocity / CN_WN_LEVEL_VELOCITY;
         diff[*n] = rms_db(a + skip, len) + 20.0 * log10(vel * vel) + m->level_db[clip->instrument][nt->pitch & 127] -
@@ -66,6 +80,10 @@ cn_status cn_wn_note_level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, d
     free(a);
     free(b);
     return st;
+}
+
+cn_status cn_wn_note_level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, double *diff, int *pitch, int *n) {
+    return level_diffs(m, clip, 0, diff, pitch, n);
 }
 
 static int cmp_double(const void *x, const void *y) {
@@ -88,8 +106,8 @@ static int folder_notes(const cn_wn_dataset *ds, int name) {
 
 // The level differences of every measurable note of folder `name`, played by the model's
 // instrument `inst`, appended to diff[] (and pitch[], may be NULL); *total = how many.
-static cn_status folder_diffs(const cn_wn_model *m, const cn_wn_dataset *ds, int name, int inst, double *diff,
-                              int *pitch, int *total) {
+static cn_status folder_diffs(const cn_wn_model *m, const cn_wn_dataset *ds, int name, int inst, int onset,
+                              double *diff, int *pitch, int *total) {
     cn_status st = CN_OK;
     *total = 0;
     for (int c = 0; !st && c < ds->n_clips; c++) {
@@ -97,7 +115,7 @@ static cn_status folder_diffs(const cn_wn_model *m, const cn_wn_dataset *ds, int
         cn_wn_clip clip = ds->clips[c];
         clip.instrument = inst; // the clip's index is the data set's; the model's may differ
         int got = 0;
-        st = cn_wn_note_level_diffs(m, &clip, diff + *total, pitch ? pitch + *total : NULL, &got);
+        st = level_diffs(m, &clip, onset, diff + *total, pitch ? pitch + *total : NULL, &got);
         *total += got;
     }
     return st;
@@ -118,7 +136,7 @@ cn_status cn_wn_calibrate_levels(cn_wn_model *m, const cn_wn_dataset *ds, char n
         float saved[128];
         memcpy(saved, m->level_db[inst], sizeof saved);
         memset(m->level_db[inst], 0, sizeof saved);
-        if (!st) st = folder_diffs(m, ds, name, inst, diff, pitch, &total);
+        if (!st) st = folder_diffs(m, ds, name, inst, cn_wn_decay_set(m, inst), diff, pitch, &total);
         if (!st && total == 0) st = cn_fail(CN_ERR_FORMAT, "levels: no note of %s long enough to measure", names[name]);
         if (st) {
             memcpy(m->level_db[inst], saved, sizeof saved);
@@ -168,7 +186,7 @@ cn_status cn_wn_level_stats_of(const cn_wn_model *m, const cn_wn_dataset *ds, in
     double *diff = malloc((size_t)(cap ? cap : 1) * sizeof *diff);
     if (!diff) return cn_fail(CN_ERR_NOMEM, "out of memory");
     int total = 0;
-    cn_status st = folder_diffs(m, ds, name, inst, diff, NULL, &total);
+    cn_status st = folder_diffs(m, ds, name, inst, 0, diff, NULL, &total);
     *out = (cn_wn_level_stats){.notes = total};
     if (!st && total) {
         int ok = 0;
@@ -181,4 +199,164 @@ cn_status cn_wn_level_stats_of(const cn_wn_model *m, const cn_wn_dataset *ds, in
     }
     free(diff);
     return st;
+}
+
+// ---- decay ----
+
+int cn_wn_decay_set(const cn_wn_model *m, int inst) {
+    for (int p = 0; p < 128; p++)
+        for (int k = 0; k < CN_WN_DECAY_KNOTS; k++)
+            if (m->decay_db[inst][p][k] != 0.0f) return 1;
+    return 0;
+}
+
+const double cn_wn_decay_times[CN_WN_DECAY_KNOTS] = {0.06, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7,
+                                                     1.0,  1.4, 1.8,  2.2, 2.6, 3.0, 3.4, 3.9};
+
+// The table's dB at t, starting the search for t's segment at knot *k (t never earlier
+// than knot *k's segment start when *k > 0); *k is left at t's segment.
+static float decay_db_from(const float *d, double t, int *k) {
+    const double *T = cn_wn_decay_times;
+    if (t <= T[0]) return d[0];
+    while (*k < CN_WN_DECAY_KNOTS - 1 && t >= T[*k + 1]) (*k)++;
+    if (*k == CN_WN_DECAY_KNOTS - 1) return d[*k];
+    const double f = (t - T[*k]) / (T[*k + 1] - T[*k]);
+    return (float)((1.0 - f) * d[*k] + f * d[*k + 1]);
+}
+
+float cn_wn_decay_db(const cn_wn_model *m, int inst, int pitch, double t) {
+    int k = 0;
+    return decay_db_from(m->decay_db[inst][pitch & 127], t, &k);
+}
+
+void cn_wn_decay_apply(const cn_wn_model *m, int inst, int pitch, int64_t since_onset, float *x, int n) {
+    if (!cn_wn_decay_set(m, inst)) return;
+    const double rate = m->cfg.sample_rate;
+    const float *d = m->decay_db[inst][pitch & 127];
+    int k = 0; // the segment only moves forward: one pass over the knots per block
+    for (int i = 0; i < n; i++) x[i] *= powf(10.0f, decay_db_from(d, (double)(since_onset + i) / rate, &k) / 20.0f);
+}
+
+// The knots' levels (dB) of x, a note from its onset: RMS over CN_WN_DECAY_WINDOW around
+// each knot time, without its mean.
+static void knot_levels(const float *x, int rate, double *db) {
+    const int64_t w = (int64_t)(CN_WN_DECAY_WINDOW * rate);
+    for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) db[k] = rms_db(x + (int64_t)(cn_wn_decay_times[k] * rate) - w / 2, w);
+}
+
+// Per knot correction (FluidSynth - model, relative to the first knot, clamped) of every
+// held note of folder `name`, played by the model's instrument `inst` without a table:
+// corr[note][k] (only when with_model: the model's renders are the slow part), pitch[note]
+// and FluidSynth's own fall from the first knot to the last, drop[note] (dB); *total =
+// how many.
+static cn_status held_corrections(cn_wn_model *m, const cn_wn_dataset *ds, int name, int inst, int with_model,
+                                  double (*corr)[CN_WN_DECAY_KNOTS], int *pitch, double *drop, int cap, int *total) {
+    const int rate = m->cfg.sample_rate;
+    const int64_t len = (int64_t)(CN_WN_DECAY_HOLD_S * rate);
+    float *a = malloc((size_t)len * sizeof *a), *b = malloc((size_t)len * sizeof *b);
+    cn_wn_synth *s = NULL;
+    cn_status st = a && b ? (with_model ? cn_wn_synth_create(m, inst, 0.0f, 1, &s) : CN_OK)
+                          : cn_fail(CN_ERR_NOMEM, "out of memory measuring decay");
+    *total = 0;
+    for (int c = 0; !st && c < ds->n_clips; c++) {
+        const cn_wn_clip *clip = &ds->clips[c];
+        if (clip->instrument != name) continue;
+        for (int i = 0; i < clip->n_notes && *total < cap; i++) {
+            const cn_timed_note *nt = &clip->notes[i];
+            if (nt->off - nt->on < len || nt->on + len > clip->n) continue;
+            for (int64_t k = 0; k < len; k++) b[k] = cn_wn_clip_heard(clip, nt->on + k, m->cfg.out);
+            double mdb[CN_WN_DECAY_KNOTS], fdb[CN_WN_DECAY_KNOTS];
+            knot_levels(b, rate, fdb);
+            drop[*total] = fdb[CN_WN_DECAY_KNOTS - 1] - fdb[0];
+            pitch[*total] = nt->pitch;
+            if (!with_model) {
+                (*total)++;
+                continue;
+            }
+            cn_timed_note alone = {0, len, nt->pitch, CN_WN_LEVEL_VELOCITY};
+            cn_wn_synth_render_notes(s, 1, &alone, 1, len, a);
+            knot_levels(a, rate, mdb);
+            for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) {
+                double d = (fdb[k] - mdb[k]) - (fdb[0] - mdb[0]);
+                corr[*total][k] = d < -CN_WN_DECAY_MAX_DB ? -CN_WN_DECAY_MAX_DB : d > CN_WN_DECAY_UP_DB ? CN_WN_DECAY_UP_DB : d;
+            }
+            (*total)++;
+        }
+    }
+    cn_wn_synth_destroy(s);
+    free(a);
+    free(b);
+    return st;
+}
+
+cn_status cn_wn_calibrate_decay(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names,
+                                void (*report)(void *ctx, const char *line), void *ctx) {
+    for (int name = 0; name < n_names; name++) {
+        int inst = cn_wn_instrument_index(&m->cfg, names[name]);
+        if (inst < 0) return cn_fail(CN_ERR_ARG, "decay: the model has no instrument '%s'", names[name]);
+        const int cap = folder_notes(ds, name) + 1;
+        double(*corr)[CN_WN_DECAY_KNOTS] = malloc((size_t)cap * sizeof *corr);
+        double *col = malloc((size_t)cap * sizeof *col), *drop = malloc((size_t)cap * sizeof *drop), fall = 0.0;
+        int *pitch = malloc((size_t)cap * sizeof *pitch), total = 0;
+        memset(m->decay_db[inst], 0, sizeof m->decay_db[inst]); // measured without a table
+        cn_status st = corr && col && drop && pitch ? held_corrections(m, ds, name, inst, 0, corr, pitch, drop, cap, &total)
+                                                    : cn_fail(CN_ERR_NOMEM, "out of memory");
+        if (!st && total) fall = median(drop, total);
+        // A sustained instrument (FluidSynth's notes hold) keeps no table: its level table
+        // covers it, and per-knot wobbles of the model measured at every few pitches would
+        // only be wrong for the pitches between.
+        const int decays = total && fall < -CN_WN_DECAY_MIN_FALL_DB;
+        if (!st && decays) st = held_corrections(m, ds, name, inst, 1, corr, pitch, drop, cap, &total);
+        int measured[128] = {0}, n_measured = 0;
+        for (int p = 0; !st && decays && p < 128; p++) { // per pitch and knot, the median over its notes
+            for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) {
+                int n = 0;
+                for (int i = 0; i < total; i++)
+                    if (pitch[i] == p) col[n++] = corr[i][k];
+                if (n) m->decay_db[inst][p][k] = (float)median(col, n);
+                measured[p] = n > 0;
+            }
+            n_measured += measured[p];
+        }
+        for (int p = 0; !st && n_measured && p < 128; p++) { // between measured pitches: linear
+            if (measured[p]) continue;
+            int lo = p - 1, hi = p + 1;
+            while (lo >= 0 && !measured[lo]) lo--;
+            while (hi < 128 && !measured[hi]) hi++;
+            for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) {
+                float vlo = lo >= 0 ? m->decay_db[inst][lo][k] : m->decay_db[inst][hi][k];
+                float vhi = hi < 128 ? m->decay_db[inst][hi][k] : vlo;
+                float f = lo >= 0 && hi < 128 ? (float)(p - lo) / (float)(hi - lo) : 0.0f;
+                m->decay_db[inst][p][k] = (1.0f - f) * vlo + f * vhi;
+            }
+        }
+        if (!st && report) {
+            char line[256];
+            if (!total)
+                snprintf(line, sizeof line, "%s: no held note of %.0f s or more: no decay table", names[name],
+                         CN_WN_DECAY_HOLD_S);
+            else if (!decays)
+                snprintf(line, sizeof line, "%s: FluidSynth's held notes change %+.1f dB (median of %d): sustained, no decay table",
+                         names[name], fall, total);
+            else {
+                double lo = 1e9, hi = -1e9;
+                for (int p = 0; p < 128; p++) {
+                    double v = m->decay_db[inst][p][CN_WN_DECAY_KNOTS - 1];
+                    if (measured[p]) lo = v < lo ? v : lo, hi = v > hi ? v : hi;
+                }
+                snprintf(line, sizeof line,
+                         "%s: FluidSynth's held notes change %+.1f dB (median of %d, %d pitches): decay table, at %.2f s "
+                         "%+.1f to %+.1f dB",
+                         names[name], fall, total, n_measured, cn_wn_decay_times[CN_WN_DECAY_KNOTS - 1],
+                         lo, hi);
+            }
+            report(ctx, line);
+        }
+        free(corr);
+        free(col);
+        free(drop);
+        free(pitch);
+        if (st) return st;
+    }
+    return CN_OK;
 }

@@ -1,0 +1,219 @@
+// wn_eq.c: the per-instrument spectrum calibration (cn_wn_eq.h).
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsp/cn_band_energy.h"
+#include "models/wavenet/cn_wn_eq.h"
+#include "models/wavenet/cn_wn_levels.h"
+#include "models/wavenet/cn_wn_synth.h"
+
+#define EQ_Q 1.4142 // peaking filters one octave wide
+#define EQ_FIT_ROUNDS 30
+#define EQ_CALIBRATION_ROUNDS 8
+#define EQ_DC_HZ 20.0 // measured above this: the model's raw offsets are not heard (DC blocker)
+
+double cn_wn_eq_centre(int b) { return 62.5 * pow(2.0, b); }
+
+// Bands below Nyquist at this rate: the top one's upper edge (centre * sqrt 2) may pass it.
+static int eq_bands(double rate) {
+    int n = 0;
+    while (n < CN_WN_EQ_BANDS && cn_wn_eq_centre(n) < 0.5 * rate / M_SQRT2) n++;
+    return n;
+}
+
+// Filter b of n: a low shelf at the first band's upper edge, a high shelf at the last
+// band's lower edge, peaking filters between.
+static cn_biquad_coeffs eq_filter(int b, int n, double rate, double gain_db) {
+    if (b == 0) return cn_biquad_design(CN_BIQUAD_LOWSHELF, rate, cn_wn_eq_centre(0) * M_SQRT2, 0.7071, gain_db);
+    if (b == n - 1) return cn_biquad_design(CN_BIQUAD_HIGHSHELF, rate, cn_wn_eq_centre(b) / M_SQRT2, 0.7071, gain_db);
+    return cn_biquad_design(CN_BIQUAD_PEAKING, rate, cn_wn_eq_centre(b), EQ_Q, gain_db);
+}
+
+// Where band b's response is read: its centre, for the shelves a point inside the band.
+static double eq_probe(int b, int n, double rate) {
+    if (b == 0) return cn_wn_eq_centre(0) / M_SQRT2;
+    if (b == n - 1) {
+        double hz = cn_wn_eq_centre(b) * M_SQRT2;
+        return hz < 0.45 * rate ? hz : 0.45 * rate;
+    }
+    return cn_wn_eq_centre(b);
+}
+
+double cn_wn_eq_response_db(const cn_wn_eq *eq, double hz, double rate) {
+    double db = 0.0;
+    for (int b = 0; b < eq->n; b++) db += 20.0 * log10(cn_biquad_magnitude(&eq->c[b], hz, rate));
+    return db;
+}
+
+void cn_wn_eq_make(const cn_wn_model *m, int inst, cn_wn_eq *eq) { cn_wn_eq_design(m->eq_db[inst], m->cfg.sample_rate, eq); }
+
+void cn_wn_eq_design(const float want[CN_WN_EQ_BANDS], double rate, cn_wn_eq *eq) {
+    int any = 0;
+    for (int b = 0; b < CN_WN_EQ_BANDS; b++) any |= want[b] != 0.0f;
+    eq->n = any ? eq_bands(rate) : 0;
+    // The filters overlap: move each filter's gain by what the cascade still misses at
+    // its band until the response at every band is the table's (a graphic EQ's fit).
+    double gain[CN_WN_EQ_BANDS];
+    for (int b = 0; b < eq->n; b++) gain[b] = want[b];
+    for (int round = 0; round < EQ_FIT_ROUNDS && eq->n; round++) {
+        for (int b = 0; b < eq->n; b++) eq->c[b] = eq_filter(b, eq->n, rate, gain[b]);
+        for (int b = 0; b < eq->n; b++) {
+            gain[b] += 0.8 * (want[b] - cn_wn_eq_response_db(eq, eq_probe(b, eq->n, rate), rate));
+            gain[b] = gain[b] < -80.0 ? -80.0 : gain[b] > 30.0 ? 30.0 : gain[b];
+        }
+    }
+    for (int b = 0; b < eq->n; b++) eq->c[b] = eq_filter(b, eq->n, rate, gain[b]);
+}
+
+void cn_wn_eq_reset(const cn_wn_eq *eq, cn_wn_eq_state *s) {
+    for (int b = 0; b < eq->n; b++) cn_biquad_init(&s->b[b], &eq->c[b]);
+}
+
+void cn_wn_eq_process(const cn_wn_eq *eq, cn_wn_eq_state *s, float *x, int n) {
+    for (int b = 0; b < eq->n; b++) cn_biquad_process(&s->b[b], x, n);
+}
+
+// Energy (dB) of x[0..n) per band, above EQ_DC_HZ.
+static cn_status band_db(const float *x, int64_t n, int rate, int bands, double *db) {
+    cn_status st = CN_OK;
+    for (int b = 0; b < bands && !st; b++) {
+        double lo = b ? cn_wn_eq_centre(b) / M_SQRT2 : EQ_DC_HZ, hi = b == bands - 1 ? 0.5 * rate : cn_wn_eq_centre(b) * M_SQRT2;
+        st = cn_band_energy_db(x, (size_t)n, rate, lo, hi, &db[b]);
+    }
+    return st;
+}
+
+// The model's side of a clip: each note alone as a voice plays it (level, decay and
+// velocity gain, no EQ; without its mean), at its place; and the recording. Both
+// high-passed at EQ_DC_HZ.
+static cn_status clip_pair(const cn_wn_model *m, const cn_wn_clip *clip, int inst, float *model, float *rec) {
+    cn_wn_synth *s = NULL;
+    cn_status st = cn_wn_synth_create(m, inst, 0.0f, 1, &s);
+    memset(model, 0, (size_t)clip->n * sizeof *model);
+    for (int i = 0; !st && i < clip->n_notes; i++) {
+        const cn_timed_note *nt = &clip->notes[i];
+        int64_t len = (nt->off < clip->n ? nt->off : clip->n) - nt->on;
+        if (len <= 0) continue;
+        cn_timed_note alone = {0, len, nt->pitch, CN_WN_LEVEL_VELOCITY};
+        float *y = model + nt->on;
+        cn_wn_synth_render_notes(s, 1, &alone, 1, len, y);
+        cn_wn_decay_apply(m, inst, nt->pitch, 0, y, (int)len);
+        const float v = (float)nt->velocity / CN_WN_LEVEL_VELOCITY,
+                    g = v * v * powf(10.0f, m->level_db[inst][nt->pitch & 127] / 20.0f);
+        double mean = 0.0; // the model's offset is not heard (DC blocker), nor its steps
+        for (int64_t k = 0; k < len; k++) mean += y[k];
+        mean /= (double)len;
+        for (int64_t k = 0; k < len; k++) y[k] = (float)(y[k] - mean) * g;
+    }
+    cn_wn_synth_destroy(s);
+    for (int64_t t = 0; t < clip->n; t++) rec[t] = cn_wn_clip_value(clip, t); // FluidSynth's, also for a mu-law model
+    const cn_biquad_coeffs hp = cn_biquad_design(CN_BIQUAD_HIGHPASS, m->cfg.sample_rate, EQ_DC_HZ, 0.7071, 0.0);
+    cn_biquad f;
+    for (int k = 0; k < 2; k++) {
+        cn_biquad_init(&f, &hp);
+        for (int64_t t = 0; t < clip->n; t += 1 << 20)
+            cn_biquad_process(&f, (k ? rec : model) + t, (int)(clip->n - t < (1 << 20) ? clip->n - t : 1 << 20));
+    }
+    return st;
+}
+
+// The instrument's clips of `ds`: the model's side of each (clip_pair) and the band
+// energies (linear, times the clip's length) of the recordings, summed into fl[].
+typedef struct eq_clips {
+    float **model;
+    int64_t *n;
+    int count;
+} eq_clips;
+
+static void eq_clips_free(eq_clips *c) {
+    for (int i = 0; i < c->count; i++) free(c->model[i]);
+    free(c->model);
+    free(c->n);
+}
+
+static cn_status eq_clips_load(const cn_wn_model *m, const cn_wn_dataset *ds, int name, int inst, int bands, eq_clips *c,
+                               double *fl) {
+    const int rate = m->cfg.sample_rate;
+    *c = (eq_clips){0};
+    c->model = calloc((size_t)ds->n_clips + 1, sizeof *c->model);
+    c->n = calloc((size_t)ds->n_clips + 1, sizeof *c->n);
+    cn_status st = c->model && c->n ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory measuring spectra");
+    for (int i = 0; !st && i < ds->n_clips; i++) {
+        const cn_wn_clip *clip = &ds->clips[i];
+        if (clip->instrument != name) continue;
+        float *a = malloc((size_t)clip->n * sizeof *a), *b = malloc((size_t)clip->n * sizeof *b);
+        double db[CN_WN_EQ_BANDS];
+        st = a && b ? clip_pair(m, clip, inst, a, b) : cn_fail(CN_ERR_NOMEM, "out of memory measuring spectra");
+        if (!st) st = band_db(b, clip->n, rate, bands, db);
+        for (int k = 0; !st && k < bands; k++) fl[k] += (double)clip->n * pow(10.0, db[k] / 10.0);
+        free(b);
+        c->model[c->count] = a;
+        c->n[c->count++] = clip->n;
+    }
+    return st;
+}
+
+// Band energies (linear, times length) of the model's side through the table `gain`.
+static cn_status eq_model_bands(const cn_wn_model *m, const eq_clips *c, const float *gain, int bands, double *md) {
+    const int rate = m->cfg.sample_rate;
+    cn_status st = CN_OK;
+    cn_wn_eq eq;
+    cn_wn_eq_state es;
+    cn_wn_eq_design(gain, rate, &eq);
+    for (int k = 0; k < bands; k++) md[k] = 0.0;
+    for (int i = 0; !st && i < c->count; i++) {
+        float *y = malloc((size_t)c->n[i] * sizeof *y);
+        double db[CN_WN_EQ_BANDS];
+        if (!y) return cn_fail(CN_ERR_NOMEM, "out of memory measuring spectra");
+        memcpy(y, c->model[i], (size_t)c->n[i] * sizeof *y);
+        cn_wn_eq_reset(&eq, &es);
+        for (int64_t p = 0; p < c->n[i]; p += 1 << 20)
+            cn_wn_eq_process(&eq, &es, y + p, (int)(c->n[i] - p < (1 << 20) ? c->n[i] - p : 1 << 20));
+        st = band_db(y, c->n[i], rate, bands, db);
+        for (int k = 0; !st && k < bands; k++) md[k] += (double)c->n[i] * pow(10.0, db[k] / 10.0);
+        free(y);
+    }
+    return st;
+}
+
+cn_status cn_wn_calibrate_eq(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names,
+                             void (*report)(void *ctx, const char *line), void *ctx) {
+    const int bands = eq_bands(m->cfg.sample_rate);
+    for (int name = 0; name < n_names; name++) {
+        int inst = cn_wn_instrument_index(&m->cfg, names[name]);
+        if (inst < 0) return cn_fail(CN_ERR_ARG, "eq: the model has no instrument '%s'", names[name]);
+        memset(m->eq_db[inst], 0, sizeof m->eq_db[inst]); // measured without a table
+        double fl[CN_WN_EQ_BANDS] = {0}, md[CN_WN_EQ_BANDS], raw = 0.0, rec = 0.0;
+        eq_clips c;
+        cn_status st = eq_clips_load(m, ds, name, inst, bands, &c, fl);
+        float gain[CN_WN_EQ_BANDS] = {0};
+        if (!st) st = eq_model_bands(m, &c, gain, bands, md);
+        for (int k = 0; !st && k < bands; k++) raw += md[k], rec += fl[k];
+        // The filters' bands overlap and are not flat inside: move the table by what the
+        // model through it still misses per band, against FluidSynth's balance at the
+        // model's own total energy (the level table sets the level).
+        for (int round = 0; !st && raw > 0.0 && rec > 0.0 && round < EQ_CALIBRATION_ROUNDS; round++) {
+            for (int k = 0; k < bands; k++) {
+                double want = fl[k] * raw / rec, v = gain[k];
+                if (want > 0.0 && md[k] > 0.0) v += 10.0 * log10(want / md[k]);
+                gain[k] = (float)(v < CN_WN_EQ_MIN_DB ? CN_WN_EQ_MIN_DB : v > CN_WN_EQ_MAX_DB ? CN_WN_EQ_MAX_DB : v);
+            }
+            st = eq_model_bands(m, &c, gain, bands, md);
+        }
+        eq_clips_free(&c);
+        if (st) return st;
+        char line[512];
+        int len;
+        if (raw > 0.0 && rec > 0.0) {
+            memcpy(m->eq_db[inst], gain, sizeof gain);
+            len = snprintf(line, sizeof line, "%s: spectrum (dB per octave band, centred on 62.5 Hz * 2^k):", names[name]);
+            for (int k = 0; k < bands; k++) len += snprintf(line + len, sizeof line - (size_t)len, " %+.1f", gain[k]);
+        } else {
+            snprintf(line, sizeof line, "%s: no note to measure: no spectrum table", names[name]);
+        }
+        if (report) report(ctx, line);
+    }
+    return CN_OK;
+}

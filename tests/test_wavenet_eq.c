@@ -1,0 +1,191 @@
+// LABELS: unit
+// TIMEOUT: 300
+// test_wavenet_eq.c: the spectrum table (cn_wn_eq.h), on the shipped 16 kHz model:
+//   - the fitted biquad cascade has the table's gain at every band (within 0.5 dB), for
+//     tables with neighbours far apart;
+//   - calibration recovers a known colouring: "FluidSynth's" audio is the model's own notes
+//     through a known table; through the measured table the model must have its energy
+//     per band, up to one overall shift (the level is the level table's business), within
+//     0.5 dB, and the table must be near the colouring (within 4 dB);
+//   - it survives a save and load; a value beyond +-80 dB is refused;
+//   - the plugin plays a note through it: a harmonic in the band cut by 20 dB loses what
+//     the cascade's response there says.
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cn_test.h"
+#include "dsp/cn_band_energy.h"
+#include "engine/cn_graph.h"
+#include "models/wavenet/cn_wavenet_plugin.h"
+#include "models/wavenet/cn_wn_eq.h"
+#include "models/wavenet/cn_wn_io.h"
+#include "models/wavenet/cn_wn_levels.h"
+#include "models/wavenet/cn_wn_synth.h"
+
+// Energy (dB) of a note through the plugin (model file `path`) between lo and hi Hz, in
+// the left channel of a 48 kHz stereo render of 1 s.
+static double plugin_band_db(const char *path, const char *instrument, double lo, double hi) {
+    char args[512];
+    snprintf(args, sizeof args, "model=%s,instrument=%s", path, instrument);
+    const double rate = 48000.0;
+    const int64_t n = (int64_t)rate;
+    cn_note_event ev[2] = {CN_NOTE(0, CN_EV_NOTE_ON, 69, 100), CN_NOTE((int64_t)(0.8 * rate), CN_EV_NOTE_OFF, 69, 0)};
+    cn_graph *g;
+    TEST_OK(cn_graph_create(rate, 512, 2, &g));
+    TEST_OK(cn_graph_set_generator(g, &cn_wavenet_plugin, args));
+    TEST_OK(cn_graph_set_events(g, ev, 2));
+    float *y = malloc((size_t)n * 2 * sizeof *y), *l = malloc((size_t)n * sizeof *l);
+    TEST_ASSERT(y && l);
+    for (int64_t f = 0; f < n; f += 512) cn_graph_process(g, y + 2 * f, (int)(n - f < 512 ? n - f : 512));
+    cn_graph_destroy(g);
+    for (int64_t i = 0; i < n; i++) l[i] = y[2 * i];
+    double db;
+    TEST_OK(cn_band_energy_db(l, (size_t)n, (int)rate, lo, hi, &db));
+    free(y);
+    free(l);
+    return db;
+}
+
+// A chromatic run from G3 (n notes of 0.8 s with 0.2 s of rest) played note by note by the
+// model as a voice plays it (level table, without its offset), through `eq`, into out[n * rate].
+static void run(const cn_wn_model *m, int inst, int n, const cn_wn_eq *eq, float *out) {
+    const int rate = m->cfg.sample_rate;
+    const int64_t len = (int64_t)(0.8 * rate);
+    cn_wn_synth *s;
+    TEST_OK(cn_wn_synth_create(m, inst, 0.0f, 1, &s));
+    memset(out, 0, (size_t)n * rate * sizeof *out);
+    for (int i = 0; i < n; i++) {
+        float *y = out + (int64_t)i * rate;
+        cn_timed_note alone = {0, len, 55 + i, CN_WN_LEVEL_VELOCITY};
+        cn_wn_synth_render_notes(s, 1, &alone, 1, len, y);
+        const float g = powf(10.0f, m->level_db[inst][55 + i] / 20.0f);
+        double mean = 0.0; // the model's offset, as the calibration leaves it out
+        for (int64_t k = 0; k < len; k++) mean += y[k];
+        mean /= (double)len;
+        for (int64_t k = 0; k < len; k++) y[k] = (float)(y[k] - mean) * g;
+        cn_wn_eq_state es;
+        cn_wn_eq_reset(eq, &es);
+        cn_wn_eq_process(eq, &es, y, rate);
+    }
+    cn_wn_synth_destroy(s);
+}
+
+int main(void) {
+    cn_wn_model *m;
+    TEST_OK(cn_wn_load(CN_SRC("presets/wavenet-gm3.safetensors"), &m, NULL, NULL, NULL));
+    const int rate = m->cfg.sample_rate, inst = 0;
+    int bands = 0;
+    while (bands < CN_WN_EQ_BANDS && cn_wn_eq_centre(bands) < 0.5 * rate / M_SQRT2) bands++;
+    TEST_ASSERT(bands == 7); // at 16 kHz: 62.5 Hz .. 4 kHz, the last reaching Nyquist
+
+    // The fit: alternating, steep tables.
+    const float tables[3][CN_WN_EQ_BANDS] = {{6, -6, 6, -6, 6, -6, 6, -6, 6},
+                                             {0, 0, 0, 0, 0, -20, -40, -40, -40},
+                                             {-12, 3, 0, 8, 12, -3, 10, 0, 0}};
+    for (int t = 0; t < 3; t++) {
+        memcpy(m->eq_db[inst], tables[t], sizeof tables[t]);
+        cn_wn_eq eq;
+        cn_wn_eq_make(m, inst, &eq);
+        TEST_ASSERT(eq.n == bands);
+        double worst = 0;
+        for (int b = 1; b < bands - 1; b++) {
+            double e = cn_wn_eq_response_db(&eq, cn_wn_eq_centre(b), rate) - tables[t][b];
+            worst = fabs(e) > fabs(worst) ? e : worst;
+        }
+        printf("fit of table %d: worst band centre %+.2f dB off\n", t, worst);
+        TEST_ASSERT(fabs(worst) < 0.5);
+    }
+    memset(m->eq_db, 0, sizeof m->eq_db);
+    cn_wn_eq none;
+    cn_wn_eq_make(m, inst, &none);
+    TEST_ASSERT(none.n == 0);
+
+    // Calibration recovers a colouring: a chromatic run (0.8 s notes, 0.2 s rests) of the
+    // model's own through the table `want` is the recording.
+    const float want[CN_WN_EQ_BANDS] = {-3, 0, 2, 0, -4, -10, -20, 0, 0};
+    const int n_notes = 25;
+    const int64_t n = (int64_t)n_notes * rate;
+    float *rec = malloc((size_t)n * sizeof *rec), *got = malloc((size_t)n * sizeof *got);
+    TEST_ASSERT(rec && got);
+    cn_wn_eq eq;
+    cn_wn_eq_design(want, rate, &eq);
+    run(m, inst, n_notes, &eq, rec);
+    cn_wn_clip clip = {.name = "run", .instrument = 0, .n = n, .n_notes = n_notes};
+    clip.pcm = calloc((size_t)n, sizeof *clip.pcm);
+    clip.notes = calloc((size_t)n_notes, sizeof *clip.notes);
+    TEST_ASSERT(clip.pcm && clip.notes);
+    for (int64_t k = 0; k < n; k++) { // the recording as 16-bit samples, as FluidSynth's
+        double y = 32768.0 * rec[k];
+        clip.pcm[k] = (int16_t)lrint(y > 32767 ? 32767 : y < -32768 ? -32768 : y);
+        rec[k] = cn_wn_clip_value(&clip, k);
+    }
+    for (int i = 0; i < n_notes; i++)
+        clip.notes[i] = (cn_timed_note){(int64_t)i * rate, (int64_t)i * rate + (int64_t)(0.8 * rate), 55 + i,
+                                        CN_WN_LEVEL_VELOCITY};
+    cn_wn_dataset ds = {.clips = &clip, .n_clips = 1, .total = n, .sample_rate = rate};
+    char names[1][32];
+    snprintf(names[0], sizeof names[0], "%s", m->cfg.instruments[inst]);
+    TEST_OK(cn_wn_calibrate_eq(m, &ds, names, 1, NULL, NULL));
+    for (int b = bands; b < CN_WN_EQ_BANDS; b++) TEST_ASSERT(m->eq_db[inst][b] == 0.0f);
+    // The model through the measured table has the recording's balance (band energies up
+    // to one shift: the level is the level table's business), and the table is near the
+    // colouring (the filters' bands overlap, so several tables give one balance).
+    cn_wn_eq_make(m, inst, &eq);
+    run(m, inst, n_notes, &eq, got);
+    double diff[CN_WN_EQ_BANDS], shift = 0, worst = 0, table = 0;
+    for (int b = 0; b < bands; b++) {
+        double lo = b ? cn_wn_eq_centre(b) / M_SQRT2 : 20.0, hi = b == bands - 1 ? rate / 2.0 : cn_wn_eq_centre(b) * M_SQRT2, x, y;
+        TEST_OK(cn_band_energy_db(got, (size_t)n, rate, lo, hi, &x));
+        TEST_OK(cn_band_energy_db(rec, (size_t)n, rate, lo, hi, &y));
+        diff[b] = x - y;
+        shift += diff[b] / bands;
+    }
+    for (int b = 0; b < bands; b++) {
+        printf("band %d (%.0f Hz): table %+.2f dB (coloured by %+.1f), energy %+.2f dB from the recording's\n", b,
+               cn_wn_eq_centre(b), m->eq_db[inst][b], want[b], diff[b]);
+        worst = fabs(diff[b] - shift) > fabs(worst) ? diff[b] - shift : worst;
+        table = fabs(m->eq_db[inst][b] - want[b]) > fabs(table) ? m->eq_db[inst][b] - want[b] : table;
+    }
+    printf("calibration: worst band energy %+.2f dB off the recording's balance; table within %+.2f dB of the colouring\n",
+           worst, table);
+    TEST_ASSERT(fabs(worst) < 0.5);
+    TEST_ASSERT(fabs(table) < 4.0);
+
+    // Save and load; the plugin cuts what the table cuts.
+    char path[] = "/tmp/test_wavenet_eq_XXXXXX";
+    int fd = mkstemp(path);
+    TEST_ASSERT(fd >= 0);
+    close(fd);
+    memset(m->eq_db, 0, sizeof m->eq_db);
+    TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
+    const double flat = plugin_band_db(path, names[0], 2150, 2250); // A4's fifth harmonic, 2.2 kHz
+    m->eq_db[inst][5] = -20.0f; // the 2 kHz band
+    TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
+    cn_wn_model *back;
+    TEST_OK(cn_wn_load(path, &back, NULL, NULL, NULL));
+    TEST_ASSERT(!memcmp(back->eq_db, m->eq_db, sizeof m->eq_db));
+    cn_wn_destroy(back);
+    const double cut = plugin_band_db(path, names[0], 2150, 2250);
+    cn_wn_eq_make(m, inst, &eq);
+    const double expect = cn_wn_eq_response_db(&eq, 2200.0, rate);
+    printf("plugin: A4's harmonic at 2.2 kHz %.1f dB flat, %.1f dB with the 2 kHz band at -20 dB (the cascade: %+.1f)\n",
+           flat, cut, expect);
+    TEST_NEAR(cut - flat, expect, 1.0);
+
+    m->eq_db[inst][2] = 100.0f;
+    TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
+    TEST_ASSERT(cn_wn_load(path, &back, NULL, NULL, NULL) == CN_ERR_FORMAT);
+    TEST_ASSERT(strstr(cn_error_message(), "eq.db"));
+    unlink(path);
+
+    free(rec);
+    free(got);
+    free(clip.pcm);
+    free(clip.notes);
+    cn_wn_destroy(m);
+    printf("test_wavenet_eq: ok\n");
+    return 0;
+}
