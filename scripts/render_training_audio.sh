@@ -77,7 +77,7 @@ render_split train "$ntrain"
 render_split valid "$nvalid"
 render_split test "$ntest"
 # Level calibration (`continuo train wavenet levels`): a chromatic run G3..G6 per instrument
-# (0.8 s notes) and a held run over the same range (every 2 semitones, 4 s notes: how a
+# (0.8 s notes) and a held run over the same range (every semitone, 4 s notes: how a
 # note's level changes while held), moved with the instrument's transposition.
 for spec in $instruments; do
   IFS=: read -r name prog transpose <<<"$spec"
@@ -90,7 +90,7 @@ for spec in $instruments; do
   fi
   if ! [[ -f $dir/held.wav && -f $dir/held.mid ]]; then
     "$bin" train wavenet levels --score "$dir/held.mid" --program "$prog" --low $((55 + transpose)) --high $((91 + transpose)) \
-      --step 2 --hold 4
+      --step 1 --hold 4
     render_wav "$dir/held.mid" "$dir/held.wav"
   fi
 done

@@ -6,7 +6,8 @@
 // bands centred on 62.5 Hz .. 16 kHz (CN_WN_EQ_BANDS), a gain in dB each
 // (cn_wn_model.eq_db), played as a cascade of RBJ biquads (a low shelf, peaking filters, a
 // high shelf) whose gains are fitted so the cascade's response at the band centres is the
-// table's. Measured by `continuo train wavenet levels` from the chromatic and held runs:
+// table's. Measured by `continuo train wavenet levels` from the chromatic runs (not the
+// held runs: they would weigh the decaying instruments' loud starts):
 // the table is moved until the model's energy per band through it has FluidSynth's
 // balance at the model's own total energy (the level table sets the level), within
 // [CN_WN_EQ_MIN_DB, CN_WN_EQ_MAX_DB].

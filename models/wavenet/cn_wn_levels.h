@@ -42,7 +42,7 @@ cn_status cn_wn_write_run_midi(int program, int low, int high, int step, double 
 extern const double cn_wn_decay_times[CN_WN_DECAY_KNOTS];
 #define CN_WN_DECAY_WINDOW 0.05
 #define CN_WN_DECAY_HOLD_S 4.0
-#define CN_WN_DECAY_PITCH_STEP 2
+#define CN_WN_DECAY_PITCH_STEP 1
 #define CN_WN_DECAY_MAX_DB 90 // table values are clamped to [-90, +12] dB; files beyond +-90 are corrupt
 #define CN_WN_DECAY_UP_DB 12
 #define CN_WN_DECAY_MIN_FALL_DB 10 // instruments whose FluidSynth notes fall less while held sustain: no table

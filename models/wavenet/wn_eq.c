@@ -96,6 +96,7 @@ static cn_status clip_pair(const cn_wn_model *m, const cn_wn_clip *clip, int ins
         const cn_timed_note *nt = &clip->notes[i];
         int64_t len = (nt->off < clip->n ? nt->off : clip->n) - nt->on;
         if (len <= 0) continue;
+
         cn_timed_note alone = {0, len, nt->pitch, CN_WN_LEVEL_VELOCITY};
         float *y = model + nt->on;
         cn_wn_synth_render_notes(s, 1, &alone, 1, len, y);
@@ -119,7 +120,14 @@ static cn_status clip_pair(const cn_wn_model *m, const cn_wn_clip *clip, int ins
     return st;
 }
 
-// The instrument's clips of `ds`: the model's side of each (clip_pair) and the band
+// Whether a clip holds a note of CN_WN_DECAY_HOLD_S or more (a held run).
+static int clip_has_held(const cn_wn_clip *clip, int rate) {
+    for (int i = 0; i < clip->n_notes; i++)
+        if (clip->notes[i].off - clip->notes[i].on >= (int64_t)(CN_WN_DECAY_HOLD_S * rate)) return 1;
+    return 0;
+}
+
+// The instrument's clips of `ds` but held runs: the model's side of each (clip_pair) and the band
 // energies (linear, times the clip's length) of the recordings, summed into fl[].
 typedef struct eq_clips {
     float **model;
@@ -142,7 +150,7 @@ static cn_status eq_clips_load(const cn_wn_model *m, const cn_wn_dataset *ds, in
     cn_status st = c->model && c->n ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory measuring spectra");
     for (int i = 0; !st && i < ds->n_clips; i++) {
         const cn_wn_clip *clip = &ds->clips[i];
-        if (clip->instrument != name) continue;
+        if (clip->instrument != name || clip_has_held(clip, rate)) continue; // held runs: the decay's business
         float *a = malloc((size_t)clip->n * sizeof *a), *b = malloc((size_t)clip->n * sizeof *b);
         double db[CN_WN_EQ_BANDS];
         st = a && b ? clip_pair(m, clip, inst, a, b) : cn_fail(CN_ERR_NOMEM, "out of memory measuring spectra");
