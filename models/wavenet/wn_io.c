@@ -117,6 +117,17 @@ static cn_status wn_get_finite(const cn_st_file *f, const char *name, int nd, co
     return CN_OK;
 }
 
+// A calibration table (dB): finite and within +-limit, or the file is corrupt.
+static cn_status wn_get_table(const cn_st_file *f, const char *name, int nd, const int *shape, float *dst, size_t n,
+                              int limit) {
+    cn_status st = wn_get_finite(f, name, nd, shape, dst, n);
+    for (size_t i = 0; !st && i < n; i++)
+        if (fabsf(dst[i]) > (float)limit)
+            st = cn_fail(CN_ERR_FORMAT, "%s: tensor %s holds %g dB, beyond +-%d (hint: the file is corrupt)",
+                         cn_st_path(f), name, dst[i], limit);
+    return st;
+}
+
 cn_status cn_wn_load(const char *path, cn_wn_model **out, float **adam_m, float **adam_v,
                      long *step) {
     *out = NULL;
@@ -144,23 +155,14 @@ cn_status cn_wn_load(const char *path, cn_wn_model **out, float **adam_m, float 
     }
     if (cn_st_find(f, CN_WN_DECAY_TENSOR)) {
         int dshape[3] = {cfg.n_instruments, 128, CN_WN_DECAY_KNOTS};
-        st = wn_get_finite(f, CN_WN_DECAY_TENSOR, 3, dshape, &m->decay_db[0][0][0],
-                           (size_t)cfg.n_instruments * 128 * CN_WN_DECAY_KNOTS);
-        for (int i = 0; !st && i < cfg.n_instruments; i++)
-            for (int k = 0; !st && k < 128 * CN_WN_DECAY_KNOTS; k++)
-                if (fabsf((&m->decay_db[i][0][0])[k]) > CN_WN_DECAY_MAX_DB)
-                    st = cn_fail(CN_ERR_FORMAT, "%s: tensor %s holds %g dB, beyond +-%d (hint: the file is corrupt)",
-                                 path, CN_WN_DECAY_TENSOR, (&m->decay_db[i][0][0])[k], CN_WN_DECAY_MAX_DB);
+        st = wn_get_table(f, CN_WN_DECAY_TENSOR, 3, dshape, &m->decay_db[0][0][0],
+                          (size_t)cfg.n_instruments * 128 * CN_WN_DECAY_KNOTS, CN_WN_DECAY_MAX_DB);
         if (st) goto fail;
     }
     if (cn_st_find(f, CN_WN_EQ_TENSOR)) {
         int eshape[2] = {cfg.n_instruments, CN_WN_EQ_BANDS};
-        st = wn_get_finite(f, CN_WN_EQ_TENSOR, 2, eshape, &m->eq_db[0][0], (size_t)cfg.n_instruments * CN_WN_EQ_BANDS);
-        for (int i = 0; !st && i < cfg.n_instruments; i++)
-            for (int b = 0; !st && b < CN_WN_EQ_BANDS; b++)
-                if (fabsf(m->eq_db[i][b]) > CN_WN_EQ_LIMIT_DB)
-                    st = cn_fail(CN_ERR_FORMAT, "%s: tensor %s holds %g dB, beyond +-%d (hint: the file is corrupt)", path,
-                                 CN_WN_EQ_TENSOR, m->eq_db[i][b], CN_WN_EQ_LIMIT_DB);
+        st = wn_get_table(f, CN_WN_EQ_TENSOR, 2, eshape, &m->eq_db[0][0], (size_t)cfg.n_instruments * CN_WN_EQ_BANDS,
+                          CN_WN_EQ_LIMIT_DB);
         if (st) goto fail;
     }
     if (adam_m && adam_v) {

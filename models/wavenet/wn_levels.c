@@ -230,9 +230,11 @@ float cn_wn_decay_db(const cn_wn_model *m, int inst, int pitch, double t) {
 }
 
 void cn_wn_decay_apply(const cn_wn_model *m, int inst, int pitch, int64_t since_onset, float *x, int n) {
-    if (!cn_wn_decay_set(m, inst)) return;
     const double rate = m->cfg.sample_rate;
     const float *d = m->decay_db[inst][pitch & 127];
+    int any = 0; // this pitch's row only: sustained instruments have none, and it is the audio path
+    for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) any |= d[k] != 0.0f;
+    if (!any) return;
     int k = 0; // the segment only moves forward: one pass over the knots per block
     for (int i = 0; i < n; i++) x[i] *= powf(10.0f, decay_db_from(d, (double)(since_onset + i) / rate, &k) / 20.0f);
 }
