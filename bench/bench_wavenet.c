@@ -383,10 +383,8 @@ static cn_status eval_one(const cn_wn_model *m, int inst, const cn_wn_clip *cl, 
     if (!st) st = cn_wn_eval_render(m, inst, cl->notes, cl->n_notes, n, temperature, seed, wn);
     if (!st) {
         cn_wn_eq eq;
-        cn_wn_eq_state es;
         cn_wn_eq_make(m, inst, &eq);
-        cn_wn_eq_reset(&eq, &es);
-        for (int64_t t = 0; t < n; t += 1 << 20) cn_wn_eq_process(&eq, &es, wn + t, (int)(n - t < (1 << 20) ? n - t : 1 << 20));
+        cn_wn_eq_apply(&eq, wn, n);
     }
     if (!st) st = cn_wn_pitch_accuracy(wn, n, rate, cl->notes, cl->n_notes, &e->acc[0]);
     if (!st) st = cn_wn_pitch_accuracy(fl, n, rate, cl->notes, cl->n_notes, &e->acc[1]);

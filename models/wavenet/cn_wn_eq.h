@@ -43,6 +43,8 @@ typedef struct cn_wn_eq_state {
 } cn_wn_eq_state;
 void cn_wn_eq_reset(const cn_wn_eq *eq, cn_wn_eq_state *s);
 void cn_wn_eq_process(const cn_wn_eq *eq, cn_wn_eq_state *s, float *x, int n);
+// A whole signal x[0..n), from silence, in place (evaluation and calibration, any length).
+void cn_wn_eq_apply(const cn_wn_eq *eq, float *x, int64_t n);
 
 // Measure every clip of `ds` (instrument = the clip's, by index into names[]): its notes
 // played by the model (temperature 0, as in cn_wn_levels.h, level and decay tables

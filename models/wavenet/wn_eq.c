@@ -75,6 +75,12 @@ void cn_wn_eq_process(const cn_wn_eq *eq, cn_wn_eq_state *s, float *x, int n) {
     for (int b = 0; b < eq->n; b++) cn_biquad_process(&s->b[b], x, n);
 }
 
+void cn_wn_eq_apply(const cn_wn_eq *eq, float *x, int64_t n) {
+    cn_wn_eq_state s;
+    cn_wn_eq_reset(eq, &s);
+    for (int64_t t = 0; t < n; t += 1 << 20) cn_wn_eq_process(eq, &s, x + t, (int)(n - t < (1 << 20) ? n - t : 1 << 20));
+}
+
 // Energy (dB) of x[0..n) per band, above EQ_DC_HZ.
 static cn_status band_db(const float *x, int64_t n, int rate, int bands, double *db) {
     cn_status st = CN_OK;
@@ -168,7 +174,6 @@ static cn_status eq_model_bands(const cn_wn_model *m, const eq_clips *c, const f
     const int rate = m->cfg.sample_rate;
     cn_status st = CN_OK;
     cn_wn_eq eq;
-    cn_wn_eq_state es;
     cn_wn_eq_design(gain, rate, &eq);
     for (int k = 0; k < bands; k++) md[k] = 0.0;
     for (int i = 0; !st && i < c->count; i++) {
@@ -176,9 +181,7 @@ static cn_status eq_model_bands(const cn_wn_model *m, const eq_clips *c, const f
         double db[CN_WN_EQ_BANDS];
         if (!y) return cn_fail(CN_ERR_NOMEM, "out of memory measuring spectra");
         memcpy(y, c->model[i], (size_t)c->n[i] * sizeof *y);
-        cn_wn_eq_reset(&eq, &es);
-        for (int64_t p = 0; p < c->n[i]; p += 1 << 20)
-            cn_wn_eq_process(&eq, &es, y + p, (int)(c->n[i] - p < (1 << 20) ? c->n[i] - p : 1 << 20));
+        cn_wn_eq_apply(&eq, y, c->n[i]);
         st = band_db(y, c->n[i], rate, bands, db);
         for (int k = 0; !st && k < bands; k++) md[k] += (double)c->n[i] * pow(10.0, db[k] / 10.0);
         free(y);

@@ -305,8 +305,7 @@ cn_status cn_wn_calibrate_decay(cn_wn_model *m, const cn_wn_dataset *ds, char na
                                                     : cn_fail(CN_ERR_NOMEM, "out of memory");
         if (!st && total) fall = median(drop, total);
         // A sustained instrument (FluidSynth's notes hold) keeps no table: its level table
-        // covers it, and per-knot wobbles of the model measured at every few pitches would
-        // only be wrong for the pitches between.
+        // covers it, and the model's own wobbles over a held note are no decay to follow.
         const int decays = total && fall < -CN_WN_DECAY_MIN_FALL_DB;
         if (!st && decays) st = held_corrections(m, ds, name, inst, 1, corr, pitch, drop, cap, &total);
         int measured[128] = {0}, n_measured = 0;
