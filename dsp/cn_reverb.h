@@ -1,9 +1,11 @@
 // cn_reverb: convolution reverb with a synthetic impulse response: white noise under an
 // exponential envelope that falls 60 dB in `decay` seconds (RT60), after `predelay`
-// seconds of silence, normalised to unit energy. Convolution is cn_conv (uniform
-// partitions of B samples, B = the largest power of two <= 5 ms, at least 8); its B-sample
-// latency is taken out of the pre-delay (never shorter than B), so the wet signal is
-// exactly x * ir. Output = (1 - mix) dry + mix wet.
+// seconds of silence, normalised to unit energy. Convolution is two cn_conv: the IR's
+// head in partitions of B samples (B = the largest power of two <= 5 ms, at least 8), its
+// tail from 32 B on (at most 8192) in partitions of 32 B; each one's latency is its
+// partition size, taken out of the IR it convolves (the head's out of the pre-delay,
+// never shorter than B), so the wet signal is exactly x * ir. Output = (1 - mix) dry +
+// mix wet.
 // create() allocates for the longest IR (CN_REVERB_MAX_DECAY + CN_REVERB_MAX_PREDELAY);
 // setters only record values; a new decay or pre-delay is built by the next cn_reverb_ir
 // (a setup call: the effect plugin makes it in prepare), never inside process(). Nothing

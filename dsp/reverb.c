@@ -6,17 +6,26 @@
 
 #include "dsp/cn_conv.h"
 
-#define SCRATCH 256 // dry samples kept per chunk while the wet path runs in place
+#define SCRATCH 256    // dry samples kept per chunk while the wet path runs in place
+#define TAIL_FACTOR 32 // the tail's partitions are this many head partitions long
+#define TAIL_MAX 8192  // ... at most (cn_conv's limit)
 
 struct cn_reverb {
     double rate;
-    int block, max_len, len;   // partition size; IR capacity and current length
+    int block, tail_block;     // partition sizes of the head and the tail convolutions
+    int max_len, len;          // IR capacity and current length
     double decay, predelay;    // settings (seconds)
     float mix;
     int dirty;                 // decay or pre-delay changed: the next cn_reverb_ir rebuilds
     long builds;               // IR builds so far (tests: none in process)
     float *ir;                 // [max_len]
-    cn_conv *conv;             // convolves with ir[block ..]: its latency is the first block
+    // Two uniformly partitioned convolutions, each with its own partition size as its
+    // latency: the head (short partitions) convolves ir[block .. tail_block), the tail
+    // (long ones) ir[tail_block ..]. One set of short partitions over a 4 s IR would cost
+    // ~12x more multiply-adds per sample; the tail's long block is computed in one go
+    // every tail_block samples (a burst of ~0.2 ms at 48 kHz), which the worker's
+    // render-ahead absorbs.
+    cn_conv *head, *tail;
 };
 
 static int ir_length(const cn_reverb *r) {
@@ -43,14 +52,17 @@ static void build_ir(cn_reverb *r) {
     }
     float g = energy > 0.0 ? (float)(1.0 / sqrt(energy)) : 0.0f;
     for (int i = 0; i < r->len; i++) r->ir[i] *= g;
-    cn_conv_set_ir(r->conv, r->ir + r->block, r->len - r->block);
+    const int head_end = r->len < r->tail_block ? r->len : r->tail_block;
+    cn_conv_set_ir(r->head, r->ir + r->block, head_end - r->block);
+    cn_conv_set_ir(r->tail, r->ir + r->tail_block, r->len - r->tail_block); // empty when shorter
     r->dirty = 0;
     r->builds++;
 }
 
 void cn_reverb_destroy(cn_reverb *r) {
     if (!r) return;
-    cn_conv_destroy(r->conv);
+    cn_conv_destroy(r->head);
+    cn_conv_destroy(r->tail);
     free(r->ir);
     free(r);
 }
@@ -65,13 +77,15 @@ cn_status cn_reverb_create(double rate, cn_reverb **out) {
     r->rate = rate;
     r->block = 8;
     while (r->block * 2 <= 0.005 * rate) r->block *= 2;
+    r->tail_block = r->block * TAIL_FACTOR < TAIL_MAX ? r->block * TAIL_FACTOR : TAIL_MAX;
     r->max_len = (int)ceil((CN_REVERB_MAX_DECAY + CN_REVERB_MAX_PREDELAY) * rate) + r->block;
     r->decay = 1.5;
     r->predelay = 0.02;
     r->mix = 0.2f;
     r->ir = malloc(sizeof(float) * (size_t)r->max_len);
-    cn_status st = r->ir ? cn_conv_create(r->block, r->max_len, &r->conv)
+    cn_status st = r->ir ? cn_conv_create(r->block, r->tail_block - r->block, &r->head)
                          : cn_fail(CN_ERR_NOMEM, "reverb: out of memory");
+    if (!st) st = cn_conv_create(r->tail_block, r->max_len - r->tail_block, &r->tail);
     if (st) {
         cn_reverb_destroy(r);
         return st;
@@ -100,7 +114,10 @@ void cn_reverb_set_mix(cn_reverb *r, float mix) {
     r->mix = mix >= 0.0f ? (mix <= 1.0f ? mix : 1.0f) : 0.0f; // NaN -> 0
 }
 
-void cn_reverb_reset(cn_reverb *r) { cn_conv_reset(r->conv); }
+void cn_reverb_reset(cn_reverb *r) {
+    cn_conv_reset(r->head);
+    cn_conv_reset(r->tail);
+}
 
 const float *cn_reverb_ir(cn_reverb *r, int *len) {
     if (r->dirty) build_ir(r);
@@ -115,12 +132,13 @@ long cn_reverb_builds(const cn_reverb *r) { return r->builds; }
 // Worker thread: no allocation, locks or I/O, and no IR rebuild (up to 4 s of noise and
 // exponentials): a new decay or pre-delay takes effect at the next cn_reverb_ir.
 void cn_reverb_process(cn_reverb *r, const float *in, float *out, int n) {
-    float dry[SCRATCH];
+    float dry[SCRATCH], tail[SCRATCH];
     for (int done = 0; done < n;) {
         int m = n - done < SCRATCH ? n - done : SCRATCH;
         for (int i = 0; i < m; i++) dry[i] = in[done + i];
-        cn_conv_process(r->conv, dry, out + done, m);
-        for (int i = 0; i < m; i++) out[done + i] = (1.0f - r->mix) * dry[i] + r->mix * out[done + i];
+        cn_conv_process(r->head, dry, out + done, m);
+        cn_conv_process(r->tail, dry, tail, m);
+        for (int i = 0; i < m; i++) out[done + i] = (1.0f - r->mix) * dry[i] + r->mix * (out[done + i] + tail[i]);
         done += m;
     }
 }
