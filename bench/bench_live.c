@@ -144,5 +144,7 @@ int cn_bench_live(int argc, char **argv) {
     printf("  resident memory: start %.1f MB, end %.1f MB, range while playing %.1f .. %.1f MB\n", rss0, rss1,
            m.lo < 1e300 ? m.lo : rss1, m.hi > 0 ? m.hi : rss1);
     printf("  worker thread: %s\n", res.worker_realtime ? "real-time (SCHED_FIFO)" : "normal scheduling (real-time refused)");
+    printf("  worker load: %.0f%% of real time (CPU %.0f%%), busiest second %.0f%%, longest wait for the CPU %.2f ms\n",
+           100.0 * res.worker_load, 100.0 * res.worker_cpu_load, 100.0 * res.worker_peak_load, res.worker_max_wait_ms);
     return 0;
 }

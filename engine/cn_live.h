@@ -31,6 +31,12 @@ typedef struct cn_live_result {
     int64_t record_dropped; // frames the recording lost because its writer fell behind
     double max_callback_gap_ms; // the largest interval between two audio callbacks
     int worker_realtime;  // the worker thread got real-time (SCHED_FIFO) scheduling
+    // The worker's rendering, as a share of the audio it rendered: wall time, its own CPU
+    // time, and the wall time of the busiest second. A load near 1 means the graph is too
+    // slow for the machine; a wall load well above the CPU load, or a long wait, means the
+    // machine did not run the worker (other real-time threads, a host taking the CPU).
+    double worker_load, worker_cpu_load, worker_peak_load;
+    double worker_max_wait_ms; // the longest wait for the CPU while rendering or after a nap
 } cn_live_result;
 
 #define CN_LIVE_RECORD_SECONDS 10 // the recording queue: a disk may stall this long

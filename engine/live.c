@@ -10,6 +10,15 @@
 #include <stdlib.h>
 #include <time.h>
 
+// How the worker spent its time (cn_live_result's worker_* fields): rendering (wall and
+// CPU), the busiest second of audio, and the longest waits for the CPU, so that a report
+// of xruns shows whether the renders were too slow or the machine did not run them.
+typedef struct {
+    double render_wall, render_cpu; // seconds spent in produce()
+    double window_wall, window_audio, peak; // the current second of audio; busiest so far
+    double max_wait;                // the longest wall - CPU of one produce() or nap overrun
+} worker_timing;
+
 typedef struct {
     cn_graph *g;
     cn_ringbuffer rb;          // interleaved frames of `channels` samples
@@ -20,6 +29,7 @@ typedef struct {
     cn_recorder *record;       // or NULL: the writer thread's queue
     atomic_int quit;           // main -> worker
     atomic_llong produced;     // worker -> main (progress, prefill)
+    worker_timing timing;      // worker only; read by main after the join
 } live_state;
 
 void cn_live_config_default(cn_live_config *cfg) {
@@ -52,21 +62,47 @@ static void produce(live_state *ls, size_t n) {
     atomic_fetch_add_explicit(&ls->produced, (long long)n, memory_order_release);
 }
 
+// Seconds on `clock`: CLOCK_MONOTONIC is a vDSO read; the thread's CPU clock is a system
+// call that takes no lock, read twice per block.
+static double clock_s(clockid_t clock) {
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void note_render(worker_timing *t, double wall, double cpu, double audio) {
+    t->render_wall += wall;
+    t->render_cpu += cpu;
+    if (wall - cpu > t->max_wait) t->max_wait = wall - cpu;
+    t->window_wall += wall;
+    t->window_audio += audio;
+    if (t->window_audio >= 1.0) {
+        if (t->window_wall / t->window_audio > t->peak) t->peak = t->window_wall / t->window_audio;
+        t->window_wall = t->window_audio = 0.0;
+    }
+}
+
 static void *worker(void *arg) {
     live_state *ls = arg;
     const int max = cn_graph_max_frames(ls->g);
-    const double nap = 0.25 * max / cn_graph_rate(ls->g);
+    const double rate = cn_graph_rate(ls->g), nap = 0.25 * max / rate;
     int64_t left = ls->frames;
     while (left > 0 && !atomic_load_explicit(&ls->quit, memory_order_relaxed)) {
         size_t fill = cn_ringbuffer_read_available(&ls->rb) / ls->channels;
         if (fill >= ls->target) {
+            const double t0 = clock_s(CLOCK_MONOTONIC);
             sleep_s(nap);
+            const double over = clock_s(CLOCK_MONOTONIC) - t0 - nap;
+            if (over > ls->timing.max_wait) ls->timing.max_wait = over;
             continue;
         }
         size_t n = ls->target - fill;
         if (n > (size_t)max) n = (size_t)max;
         if ((int64_t)n > left) n = (size_t)left;
+        const double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
         produce(ls, n);
+        const double c1 = clock_s(CLOCK_THREAD_CPUTIME_ID), w1 = clock_s(CLOCK_MONOTONIC);
+        note_render(&ls->timing, w1 - w0, c1 - c0, (double)n / rate);
         left -= (int64_t)n;
     }
     // From now on a short ring buffer is the end of the stream, not an underrun.
@@ -162,6 +198,11 @@ cn_status cn_live_play(cn_graph *g, const cn_live_config *cfg, atomic_int *stop,
     res->xruns = atomic_load(&ls->stats.xruns);
     res->device_xruns = atomic_load(&ls->stats.device_xruns);
     res->max_callback_gap_ms = (double)atomic_load(&ls->stats.max_gap_ns) * 1e-6;
+    const double produced = (double)atomic_load(&ls->produced) / rate;
+    res->worker_load = produced > 0 ? ls->timing.render_wall / produced : 0.0;
+    res->worker_cpu_load = produced > 0 ? ls->timing.render_cpu / produced : 0.0;
+    res->worker_peak_load = ls->timing.peak;
+    res->worker_max_wait_ms = 1000.0 * ls->timing.max_wait;
     res->rate = rate;
     res->channels = pa ? cn_pa_sink_channels(pa) : 0;
     res->latency_ms = 1000.0 * ((double)ls->target / rate + (pa ? cn_pa_sink_device_latency(pa) : 0));
