@@ -2,8 +2,8 @@
 // (the melody plugin) played by the WaveNet through the effect chain (eq, reverb,
 // limiter) on an audio device (a JACK server: 48 kHz, 256-frame periods in docs/live.md),
 // while a CPU hog spins on another core. Reports xruns, device xruns, the largest gap
-// between audio callbacks, the notes that sounded late, and resident memory at the start,
-// the end and its range (sampled every 5 s), so a leak or a stall shows.
+// between audio callbacks, the notes that sounded late, resident memory at the start, the
+// end and its range (sampled every 5 s), so a leak or a stall shows, and the worker's load.
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -73,7 +73,9 @@ static void usage(void) {
            "through eq, reverb and limiter on device D (default: one named JACK) for M\n"
            "minutes (default 1), at 48000 Hz in 256-frame callbacks, with a CPU hog on\n"
            "another core (--no-hog: without). Prints xruns, device xruns, the largest gap\n"
-           "between callbacks, late notes, and resident memory at the start and the end.\n"
+           "between callbacks, late notes, resident memory at the start and the end, and\n"
+           "the worker's load: its rendering as a share of real time (wall and CPU), the\n"
+           "busiest second and its longest wait for the CPU.\n"
            "Start a server first, e.g. jackd -d dummy -r 48000 -p 256 (docs/live.md).\n");
 }
 
