@@ -23,6 +23,11 @@
 // MIDI curve.
 #define CN_WN_LEVEL_VELOCITY 100
 
+// The gain a voice gives a note that the model played at CN_WN_LEVEL_VELOCITY: the level
+// table's for its instrument and pitch times (velocity / CN_WN_LEVEL_VELOCITY)^2. The
+// plugin, the level measurement and the spectrum calibration all use it.
+float cn_wn_note_gain(const cn_wn_model *m, int inst, int pitch, int velocity);
+
 // A calibration score: pitches low, low + step, ... <= high, each held `hold` seconds
 // followed by hold / 4 of rest, at `velocity` (calibration: CN_WN_LEVEL_VELOCITY), General
 // MIDI `program` on channel 1. Atomic. The chromatic run: step 1, CN_WN_LEVEL_HOLD_S; the

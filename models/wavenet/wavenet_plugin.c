@@ -280,8 +280,7 @@ static void voice_start(void *self, int slot, int stolen) {
     // voice's gain instead. cn_voices_gain is 1 at velocity 127.
     cn_wn_poly_bend(w->poly, slot, cn_voices_bend(&w->vs, mv->channel));
     cn_wn_poly_note_on(w->poly, slot, mv->pitch, CN_WN_LEVEL_VELOCITY);
-    const float vref = 127.0f / CN_WN_LEVEL_VELOCITY;
-    v->level = vref * vref * powf(10.0f, w->model->level_db[inst][mv->pitch & 127] / 20.0f);
+    v->level = cn_wn_note_gain(w->model, inst, mv->pitch, 127); // cn_voices_gain adds the velocity
     v->gate = v->dc_x1 = v->dc_y1 = 0.0f;
     v->inst = inst;
     v->pitch = mv->pitch;

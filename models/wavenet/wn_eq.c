@@ -102,13 +102,11 @@ static cn_status clip_pair(const cn_wn_model *m, const cn_wn_clip *clip, int ins
         const cn_timed_note *nt = &clip->notes[i];
         int64_t len = (nt->off < clip->n ? nt->off : clip->n) - nt->on;
         if (len <= 0) continue;
-
         cn_timed_note alone = {0, len, nt->pitch, CN_WN_LEVEL_VELOCITY};
         float *y = model + nt->on;
         cn_wn_synth_render_notes(s, 1, &alone, 1, len, y);
         cn_wn_decay_apply(m, inst, nt->pitch, 0, y, (int)len);
-        const float v = (float)nt->velocity / CN_WN_LEVEL_VELOCITY,
-                    g = v * v * powf(10.0f, m->level_db[inst][nt->pitch & 127] / 20.0f);
+        const float g = cn_wn_note_gain(m, inst, nt->pitch, nt->velocity);
         double mean = 0.0; // the model's offset is not heard (DC blocker), nor its steps
         for (int64_t k = 0; k < len; k++) mean += y[k];
         mean /= (double)len;

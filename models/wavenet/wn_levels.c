@@ -35,6 +35,11 @@ cn_status cn_wn_write_run_midi(int program, int low, int high, int step, double 
 
 // Level of x[0..n) without its mean: the model's raw output can sit on an offset that
 // playback's DC blocker removes, and that is not heard.
+float cn_wn_note_gain(const cn_wn_model *m, int inst, int pitch, int velocity) {
+    const float v = (float)velocity / CN_WN_LEVEL_VELOCITY;
+    return v * v * powf(10.0f, m->level_db[inst][pitch & 127] / 20.0f);
+}
+
 static double rms_db(const float *x, int64_t n) {
     double mean = 0, s = 0;
     for (int64_t i = 0; i < n; i++) mean += x[i];
@@ -70,8 +75,7 @@ static cn_status level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, int o
         cn_wn_eq_reset(&eq, &es);
         cn_wn_eq_process(&eq, &es, a, (int)(skip + len));
         for (int64_t k = 0; k < len; k++) b[k] = cn_wn_clip_heard(clip, nt->on + skip + k, m->cfg.out);
-        double vel = (double)nt->velocity / CN_WN_LEVEL_VELOCITY;
-        diff[*n] = rms_db(a + skip, len) + 20.0 * log10(vel * vel) + m->level_db[clip->instrument][nt->pitch & 127] -
+        diff[*n] = rms_db(a + skip, len) + 20.0 * log10(cn_wn_note_gain(m, clip->instrument, nt->pitch, nt->velocity)) -
                    rms_db(b, len);
         if (pitch) pitch[*n] = nt->pitch;
         (*n)++;
