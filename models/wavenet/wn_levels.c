@@ -101,6 +101,37 @@ static double median(double *x, int n) {
     return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
 }
 
+// A table over pitches from measured notes: out[p * out_stride] = the median of the values
+// x[i * stride] of the notes i (of n) at pitch p; col is scratch for n values. Pitches
+// without a note take the nearest measured pitch's value (the lower one on a tie), or with
+// `linear` the line between the measured pitches either side (the nearest beyond them).
+// measured[p] says which had notes; returns how many did (0: out is left as it was).
+static int pitch_medians(const double *x, int stride, const int *pitch, int n, double *col, int linear, float *out,
+                         int out_stride, int measured[128]) {
+    int n_measured = 0;
+    for (int p = 0; p < 128; p++) {
+        int k = 0;
+        for (int i = 0; i < n; i++)
+            if (pitch[i] == p) col[k++] = x[(size_t)i * (size_t)stride];
+        if (k) out[p * out_stride] = (float)median(col, k);
+        measured[p] = k > 0;
+        n_measured += measured[p];
+    }
+    for (int p = 0; n_measured && p < 128; p++) {
+        if (measured[p]) continue;
+        int lo = p - 1, hi = p + 1;
+        while (lo >= 0 && !measured[lo]) lo--;
+        while (hi < 128 && !measured[hi]) hi++;
+        if (lo < 0 || (hi < 128 && !linear && hi - p < p - lo)) out[p * out_stride] = out[hi * out_stride];
+        else if (hi >= 128 || !linear) out[p * out_stride] = out[lo * out_stride];
+        else {
+            const float f = (float)(p - lo) / (float)(hi - lo);
+            out[p * out_stride] = (1.0f - f) * out[lo * out_stride] + f * out[hi * out_stride];
+        }
+    }
+    return n_measured;
+}
+
 // Notes in the clips of the data set's folder `name`: room for folder_diffs.
 static int folder_notes(const cn_wn_dataset *ds, int name) {
     int n = 0;
@@ -131,9 +162,7 @@ cn_status cn_wn_calibrate_levels(cn_wn_model *m, const cn_wn_dataset *ds, char n
         int inst = cn_wn_instrument_index(&m->cfg, names[name]);
         if (inst < 0) return cn_fail(CN_ERR_ARG, "levels: the model has no instrument '%s'", names[name]);
         // Every measured note of this instrument, by pitch, against the uncalibrated model.
-        double *by_pitch[128] = {0};
-        int count[128] = {0}, cap = 0;
-        cap = folder_notes(ds, name);
+        const int cap = folder_notes(ds, name);
         double *diff = malloc((size_t)(cap ? cap : 1) * sizeof *diff), *sorted = malloc((size_t)(cap ? cap : 1) * sizeof *sorted);
         int *pitch = malloc((size_t)(cap ? cap : 1) * sizeof *pitch), total = 0;
         cn_status st = diff && sorted && pitch ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
@@ -147,30 +176,13 @@ cn_status cn_wn_calibrate_levels(cn_wn_model *m, const cn_wn_dataset *ds, char n
             free(diff), free(sorted), free(pitch);
             return st;
         }
-        // Median correction per pitch (sorted copies grouped by pitch).
-        int at = 0;
-        for (int p = 0; p < 128; p++) {
-            by_pitch[p] = sorted + at;
-            for (int i = 0; i < total; i++)
-                if (pitch[i] == p) sorted[at + count[p]++] = diff[i];
-            at += count[p];
-        }
+        // The correction per pitch: the median note's difference, negated.
+        for (int i = 0; i < total; i++) diff[i] = -diff[i];
+        int is_measured[128];
+        const int measured = pitch_medians(diff, 1, pitch, total, sorted, 0, m->level_db[inst], 1, is_measured);
         double worst_before = 0;
-        int measured = 0;
-        for (int p = 0; p < 128; p++) {
-            if (!count[p]) continue;
-            double med = median(by_pitch[p], count[p]);
-            m->level_db[inst][p] = (float)-med;
-            if (fabs(med) > fabs(worst_before)) worst_before = med;
-            measured++;
-        }
-        for (int p = 0; p < 128; p++) { // unmeasured pitches: the nearest measured one's
-            if (count[p]) continue;
-            for (int d = 1; d < 128; d++) {
-                if (p - d >= 0 && count[p - d]) { m->level_db[inst][p] = m->level_db[inst][p - d]; break; }
-                if (p + d < 128 && count[p + d]) { m->level_db[inst][p] = m->level_db[inst][p + d]; break; }
-            }
-        }
+        for (int p = 0; p < 128; p++)
+            if (is_measured[p] && fabs(m->level_db[inst][p]) > fabs(worst_before)) worst_before = -m->level_db[inst][p];
         char line[256];
         snprintf(line, sizeof line, "%s: %d notes over %d pitches; uncalibrated, the worst pitch was %+.1f dB from FluidSynth",
                  names[name], total, measured, worst_before);
@@ -313,28 +325,9 @@ cn_status cn_wn_calibrate_decay(cn_wn_model *m, const cn_wn_dataset *ds, char na
         const int decays = total && fall < -CN_WN_DECAY_MIN_FALL_DB;
         if (!st && decays) st = held_corrections(m, ds, name, inst, 1, corr, pitch, drop, cap, &total);
         int measured[128] = {0}, n_measured = 0;
-        for (int p = 0; !st && decays && p < 128; p++) { // per pitch and knot, the median over its notes
-            for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) {
-                int n = 0;
-                for (int i = 0; i < total; i++)
-                    if (pitch[i] == p) col[n++] = corr[i][k];
-                if (n) m->decay_db[inst][p][k] = (float)median(col, n);
-                measured[p] = n > 0;
-            }
-            n_measured += measured[p];
-        }
-        for (int p = 0; !st && n_measured && p < 128; p++) { // between measured pitches: linear
-            if (measured[p]) continue;
-            int lo = p - 1, hi = p + 1;
-            while (lo >= 0 && !measured[lo]) lo--;
-            while (hi < 128 && !measured[hi]) hi++;
-            for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) {
-                float vlo = lo >= 0 ? m->decay_db[inst][lo][k] : m->decay_db[inst][hi][k];
-                float vhi = hi < 128 ? m->decay_db[inst][hi][k] : vlo;
-                float f = lo >= 0 && hi < 128 ? (float)(p - lo) / (float)(hi - lo) : 0.0f;
-                m->decay_db[inst][p][k] = (1.0f - f) * vlo + f * vhi;
-            }
-        }
+        for (int k = 0; !st && decays && k < CN_WN_DECAY_KNOTS; k++) // per pitch and knot: linear between pitches
+            n_measured = pitch_medians(&corr[0][k], CN_WN_DECAY_KNOTS, pitch, total, col, 1, &m->decay_db[inst][0][k],
+                                       CN_WN_DECAY_KNOTS, measured);
         if (!st && report) {
             char line[256];
             if (!total)
