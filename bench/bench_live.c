@@ -73,9 +73,9 @@ static void usage(void) {
            "through eq, reverb and limiter on device D (default: one named JACK) for M\n"
            "minutes (default 1), at 48000 Hz in 256-frame callbacks, with a CPU hog on\n"
            "another core (--no-hog: without). Prints xruns, device xruns, the largest gap\n"
-           "between callbacks, late notes, resident memory at the start and the end, and\n"
-           "the worker's load: its rendering as a share of real time (wall and CPU), the\n"
-           "busiest second and its longest wait for the CPU.\n"
+           "between callbacks, late notes, voices stolen, resident memory at the start and\n"
+           "the end, and the worker's load: its rendering as a share of real time (wall\n"
+           "and CPU), the busiest second and its longest wait for the CPU.\n"
            "Start a server first, e.g. jackd -d dummy -r 48000 -p 256 (docs/live.md).\n");
 }
 
@@ -133,7 +133,7 @@ int cn_bench_live(int argc, char **argv) {
     if (hogging) pthread_join(hog_thread, NULL);
     if (watching) pthread_join(mem_thread, NULL);
     double rss1 = rss_mb(), secs = cn_clock_now() - t0;
-    int64_t notes = 0, sampled = 0, late = 0;
+    int64_t notes = 0, sampled = 0, late = 0, stolen = g ? cn_graph_voices_stolen(g) : 0;
     if (en && g) cn_endless_counts(en, &notes, &sampled, &late);
     cn_endless_destroy(en);
     cn_graph_destroy(g);
@@ -145,6 +145,7 @@ int cn_bench_live(int argc, char **argv) {
            res.xruns, res.device_xruns, res.max_callback_gap_ms, 1000.0 * (double)block / (double)rate);
     printf("  resident memory: start %.1f MB, end %.1f MB, range while playing %.1f .. %.1f MB\n", rss0, rss1,
            m.lo < 1e300 ? m.lo : rss1, m.hi > 0 ? m.hi : rss1);
+    printf("  voices stolen %" PRId64 " (more notes at once than the voice limit, or over the CPU budget)\n", stolen);
     printf("  worker thread: %s\n", res.worker_realtime ? "real-time (SCHED_FIFO)" : "normal scheduling (real-time refused)");
     printf("  worker load: %.0f%% of real time (CPU %.0f%%), busiest second %.0f%%, longest wait for the CPU %.2f ms\n",
            100.0 * res.worker_load, 100.0 * res.worker_cpu_load, 100.0 * res.worker_peak_load, res.worker_max_wait_ms);
