@@ -10,6 +10,7 @@
 
 #include "core/cn_kv.h"
 #include "core/cn_paths.h"
+#include "dsp/cn_declick.h"
 #include "dsp/cn_resample.h"
 #include "dsp/cn_voices.h"
 #include "models/wavenet/cn_wavenet_plugin.h"
@@ -26,6 +27,8 @@
 #define WN_RELEASE_FADE_S 0.12 // then the voice's gate fades it out over this
 #define WN_ATTACK_S 0.002      // a new note opens the gate this fast (no click)
 #define WN_DC_HZ 10.0          // DC blocker corner
+#define WN_DECLICK_SPAN_S 6e-5 // the model's jump at a note-off: bridged over this (3 samples at 48 kHz),
+#define WN_DECLICK_S 0.002     // then glides over this (cn_declick)
 
 static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
     {"temperature", "sampling temperature (0 = always the most likely sample)", 0.0f, 2.0f, 0.0f},
@@ -38,7 +41,8 @@ static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
 // The sound of one voice slot (which note it plays is in wn_plugin.vs.v[slot]). Output
 // stage: the model's samples carry a small offset that it holds through rests; a DC
 // blocker removes it, and a gate fades the voice out after its release, so rests and the
-// file's end are silent (no step), and the slot is then freed.
+// file's end are silent (no step), and the slot is then freed. The model's output jumps
+// when it hears the note-off; a declicker turns that step into a glide.
 typedef struct wn_voice {
     float level;        // the model's level calibration for the note's instrument and pitch
     float gate, dc_x1, dc_y1;
@@ -46,6 +50,7 @@ typedef struct wn_voice {
     int64_t since_on;   // model samples since the note began
     cn_wn_eq_state eq;  // its instrument's spectrum table (cn_wn_eq.h), from silence
     int64_t since_off;  // model samples since the release began, -1 while held
+    cn_declick declick; // on the model's own samples, marked at the note-off
 } wn_voice;
 
 typedef struct wn_plugin {
@@ -287,12 +292,14 @@ static void voice_start(void *self, int slot, int stolen) {
     v->since_on = 0;
     cn_wn_eq_reset(&w->eq[inst], &v->eq);
     v->since_off = -1;
+    cn_declick_init(&v->declick, w->model->cfg.sample_rate, WN_DECLICK_SPAN_S, WN_DECLICK_S);
 }
 
 static void voice_release(void *self, int slot) {
     wn_plugin *w = self;
     cn_wn_poly_note_off(w->poly, slot, w->vs.v[slot].pitch);
     w->voice[slot].since_off = 0;
+    cn_declick_mark(&w->voice[slot].declick); // the next sample rendered is the first after the off
 }
 
 static const cn_voice_ops wn_voice_ops = {voice_start, voice_release};
@@ -342,6 +349,7 @@ static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
         wn_voice *v = &w->voice[slot];
         float *y = w->vbuf + (size_t)a * n, gl, gr, g = cn_voices_gain(&w->vs, slot) * v->level * w->gain;
         cn_voices_pan(&w->vs, w->vs.v[slot].channel, &gl, &gr);
+        cn_declick_process(&v->declick, y, n);
         cn_wn_decay_apply(w->model, v->inst, v->pitch, v->since_on, y, n); // as `levels` measured it
         cn_wn_eq_process(&w->eq[v->inst], &v->eq, y, n);
         v->since_on += n;
