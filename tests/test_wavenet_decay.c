@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cn_test.h"
+#include "cn_test_wavenet.h"
 #include "engine/cn_graph.h"
 #include "models/wavenet/cn_wavenet_plugin.h"
 #include "models/wavenet/cn_wn_io.h"
@@ -166,8 +167,7 @@ int main(void) {
     // A value beyond +-90 dB is refused on load, with the file named.
     m->decay_db[inst][60][3] = 500.0f;
     TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
-    TEST_ASSERT(cn_wn_load(path, &back, NULL, NULL, NULL) == CN_ERR_FORMAT);
-    TEST_ASSERT(strstr(cn_error_message(), "decay.db"));
+    cn_test_wn_refused(path, CN_ERR_FORMAT, "decay.db");
     unlink(path);
 
     free(a);

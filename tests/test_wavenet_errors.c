@@ -13,6 +13,7 @@
 
 #include "models/nn/cn_safetensors.h"
 #include "cn_test.h"
+#include "cn_test_wavenet.h"
 #include "cn_test_process.h"
 #include "models/wavenet/cn_wavenet_plugin.h"
 #include "models/wavenet/cn_wn_data.h"
@@ -38,15 +39,6 @@ static void spit(const char *p, const unsigned char *b, long n) {
     FILE *f = fopen(p, "wb");
     TEST_ASSERT(f && fwrite(b, 1, (size_t)n, f) == (size_t)n);
     fclose(f);
-}
-
-static void expect_load_error(const char *p, cn_status want, const char *needle) {
-    cn_wn_model *m = NULL;
-    cn_status st = cn_wn_load(p, &m, NULL, NULL, NULL);
-    printf("  %s -> %s\n", strrchr(p, '/') + 1, cn_error_message());
-    TEST_ASSERT_MSG(st != CN_OK && m == NULL, "%s loaded", p);
-    if (want) TEST_ASSERT_MSG(st == want, "status %d, wanted %d", st, want);
-    TEST_ASSERT_MSG(strstr(cn_error_message(), needle), "message lacks '%s'", needle);
 }
 
 static cn_wn_model *small_model(int res) {
@@ -94,17 +86,17 @@ static void test_checkpoints(void) {
     unsigned char *b = slurp(good, &n);
     path(p, "truncated.safetensors");
     spit(p, b, n - 100);
-    expect_load_error(p, 0, "truncated.safetensors");
+    cn_test_wn_refused(p, 0, "truncated.safetensors");
     path(p, "header.safetensors");
     b[20] ^= 0x5A; // inside the JSON header
     spit(p, b, n);
     b[20] ^= 0x5A;
-    expect_load_error(p, 0, "header.safetensors");
+    cn_test_wn_refused(p, 0, "header.safetensors");
     path(p, "nan.safetensors");
     unsigned char nan[4] = {0x00, 0x00, 0xC0, 0x7F};
     memcpy(b + n - 4, nan, 4); // last float of the last tensor
     spit(p, b, n);
-    expect_load_error(p, CN_ERR_FORMAT, "non-finite");
+    cn_test_wn_refused(p, CN_ERR_FORMAT, "non-finite");
     free(b);
     // wrong format / wrong shape: tensors of a res-4 model under other metadata
     cn_wn_model *big = small_model(6);
@@ -132,12 +124,12 @@ static void test_checkpoints(void) {
                                : "format.safetensors");
         TEST_OK(cn_st_write(w, p));
         cn_st_writer_destroy(w);
-        if (variant == 3) expect_load_error(p, CN_ERR_FORMAT, "unknown output head \"logistic\"");
+        if (variant == 3) cn_test_wn_refused(p, CN_ERR_FORMAT, "unknown output head \"logistic\"");
         else if (variant == 2) { // the path once, then the reason (cn_fail_prefix)
-            expect_load_error(p, CN_ERR_RANGE, "layers0.safetensors: wavenet: 0 layers (1..");
+            cn_test_wn_refused(p, CN_ERR_RANGE, "layers0.safetensors: wavenet: 0 layers (1..");
             TEST_ASSERT(strstr(strstr(cn_error_message(), "layers0") + 1, "layers0.safetensors") == NULL);
-        } else if (variant) expect_load_error(p, 0, "in.w");
-        else expect_load_error(p, CN_ERR_VERSION, "format.safetensors");
+        } else if (variant) cn_test_wn_refused(p, 0, "in.w");
+        else cn_test_wn_refused(p, CN_ERR_VERSION, "format.safetensors");
     }
     cn_wn_destroy(big);
     cn_wn_destroy(m);
