@@ -114,13 +114,9 @@ static cn_status clip_pair(const cn_wn_model *m, const cn_wn_clip *clip, int ins
     }
     cn_wn_synth_destroy(s);
     for (int64_t t = 0; t < clip->n; t++) rec[t] = cn_wn_clip_value(clip, t); // FluidSynth's, also for a mu-law model
-    const cn_biquad_coeffs hp = cn_biquad_design(CN_BIQUAD_HIGHPASS, m->cfg.sample_rate, EQ_DC_HZ, 0.7071, 0.0);
-    cn_biquad f;
-    for (int k = 0; k < 2; k++) {
-        cn_biquad_init(&f, &hp);
-        for (int64_t t = 0; t < clip->n; t += 1 << 20)
-            cn_biquad_process(&f, (k ? rec : model) + t, (int)(clip->n - t < (1 << 20) ? clip->n - t : 1 << 20));
-    }
+    const cn_wn_eq hp = {.c = {cn_biquad_design(CN_BIQUAD_HIGHPASS, m->cfg.sample_rate, EQ_DC_HZ, 0.7071, 0.0)}, .n = 1};
+    cn_wn_eq_apply(&hp, model, clip->n);
+    cn_wn_eq_apply(&hp, rec, clip->n);
     return st;
 }
 
