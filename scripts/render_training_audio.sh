@@ -49,7 +49,7 @@ render_wav() { # MID WAV: FluidSynth, mono 16-bit at the rate, via temporary nam
   local mid=$1 wav=$2
   fluidsynth -ni -q -R 0 -C 0 -g 1.0 -r "$rate" -O s16 -T wav -F "${wav%.wav}.st.tmp.wav" \
     "$sf2" "$mid" >/dev/null
-  sox "${wav%.wav}.st.tmp.wav" -c 1 -b 16 "${wav%.wav}.tmp.wav"
+  sox -R "${wav%.wav}.st.tmp.wav" -c 1 -b 16 "${wav%.wav}.tmp.wav" # -R: the same dither every time
   rm -f "${wav%.wav}.st.tmp.wav"
   mv "${wav%.wav}.tmp.wav" "$wav"
 }
