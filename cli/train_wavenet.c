@@ -27,7 +27,8 @@ static void usage(void) {
         "       continuo train wavenet prepare IN.mid --program P [--transpose N] -o OUT.mid\n"
         "       continuo train wavenet export CKPT [CKPT...] -o MODEL [--instruments A,B,...]\n"
         "       continuo train wavenet levels --score OUT.mid --program P [--low L --high H --step S --hold SEC]\n"
-        "       continuo train wavenet levels --model MODEL --data DIR... [--lag MS] [--no-spectrum] -o OUT | --check\n"
+        "       continuo train wavenet levels --model MODEL --data DIR... [--lag MS] [--no-spectrum | --spectrum-bands N]\n"
+        "                                     -o OUT | --check\n"
         "Train the WaveNet on each DIR's NAME.wav files (mono, model rate) with NAME.mid beside\n"
         "them; the instrument is the folder name (e.g. .../flute). 'prepare' writes IN.mid's\n"
         "monophonic notes with General MIDI program P (0..127), moved by N semitones (default 0),\n"
@@ -41,9 +42,10 @@ static void usage(void) {
         "--model measures the notes of DIR/*.wav+*.mid (the folder name is the instrument)\n"
         "played alone by MODEL and writes MODEL with three tables that playback applies: from\n"
         "notes held 4 s or more (--hold 4) the level over time after the onset per\n"
-        "pitch (struck and plucked notes decay), the spectrum per octave band and the level\n"
-        "per pitch from every note (--no-spectrum: no spectrum table; the 16 kHz model's\n"
-        "trumpet plays out of tune through one)\n"
+        "pitch (struck and plucked notes decay), the spectrum in N bands per octave (1, 2 or 3,\n"
+        "default 2; one layout for all of a model's instruments) and the level per pitch from\n"
+        "every note (--no-spectrum: no spectrum table; the 16 kHz model's trumpet plays out\n"
+        "of tune through one)\n"
         "(scripts/render_training_audio.sh makes the folders); --check only prints each\n"
         "folder's per-note level against the model as it is.\n"
         "  --data DIR        training folder (repeatable; more folders may follow the flag)\n"
@@ -212,7 +214,8 @@ static void print_line(void *ctx, const char *line) {
 static int levels_main(int argc, char **argv) {
     const char *score = NULL, *model = NULL, *out = NULL, *data[MAX_DIRS];
     cn_flag_list data_list = {data, 0, MAX_DIRS};
-    long program = -1, low = 55, high = 91, step = 1, velocity = CN_WN_LEVEL_VELOCITY;
+    long program = -1, low = 55, high = 91, step = 1, velocity = CN_WN_LEVEL_VELOCITY,
+         per_octave = CN_WN_EQ_DEFAULT_PER_OCTAVE;
     int check = 0, no_spectrum = 0;
     double lag_ms = 7.0, hold = CN_WN_LEVEL_HOLD_S;
     const cn_flag flags[] = {
@@ -225,6 +228,7 @@ static int levels_main(int argc, char **argv) {
         {"hold", 0, CN_FLAG_DBL, &hold, 0.01, 60, NULL},
         {"check", 0, CN_FLAG_SET, &check, 0, 0, NULL},
         {"no-spectrum", 0, CN_FLAG_SET, &no_spectrum, 0, 0, NULL},
+        {"spectrum-bands", 0, CN_FLAG_LONG, &per_octave, 1, CN_WN_EQ_MAX_PER_OCTAVE, NULL},
         {"model", 0, CN_FLAG_STR, &model, 0, 0, NULL},
         {"data", 0, CN_FLAG_LIST_MANY, &data_list, 0, 0, NULL},
         {"lag", 0, CN_FLAG_DBL, &lag_ms, 0, 1000, NULL},
@@ -273,7 +277,7 @@ static int levels_main(int argc, char **argv) {
     }
     if (!st) st = cn_wn_calibrate_decay(m, &ds, names, n_names, print_line, NULL);
     if (!st && !no_spectrum) st = cn_wn_calibrate_levels(m, &ds, names, n_names, NULL, NULL);
-    if (!st && !no_spectrum) st = cn_wn_calibrate_eq(m, &ds, names, n_names, print_line, NULL);
+    if (!st && !no_spectrum) st = cn_wn_calibrate_eq(m, &ds, names, n_names, (int)per_octave, print_line, NULL);
     if (!st) st = cn_wn_calibrate_levels(m, &ds, names, n_names, print_line, NULL);
     // The provenance says where the weights came from, then this calibration.
     char prov[8192] = "";

@@ -54,8 +54,9 @@ render_wav() { # MID WAV: FluidSynth, mono 16-bit at the rate, via temporary nam
   mv "${wav%.wav}.tmp.wav" "$wav"
 }
 
-render_split() { # split count
+render_split() { # split count (0: none)
   local split=$1 count=$2 src=$root/data/melody/nottingham/$1
+  [[ $count -gt 0 ]] || return 0
   local tunes
   tunes=$(cd "$src" && ls -- *.mid | LC_ALL=C sort | head -n "$count")
   for spec in $instruments; do

@@ -7,7 +7,9 @@
 //     through a known table; through the measured table the model must have its energy
 //     per band, up to one overall shift (the level is the level table's business), within
 //     0.5 dB, and the table must be near the colouring (within 4 dB);
-//   - it survives a save and load; a value beyond +-80 dB is refused;
+//   - both in the octave layout and in thirds of an octave (cn_wn_eq_bands); one layout per model;
+//   - it survives a save and load (the width of the tensor keeps the layout); a value
+//     beyond +-80 dB is refused;
 //   - the plugin plays a note through it: a harmonic in the band cut by 20 dB loses what
 //     the cascade's response there says.
 #include <math.h>
@@ -74,45 +76,45 @@ static void run(const cn_wn_model *m, int inst, int n, const cn_wn_eq *eq, float
     cn_wn_synth_destroy(s);
 }
 
-int main(void) {
-    cn_wn_model *m;
-    TEST_OK(cn_wn_load(CN_SRC("presets/wavenet-gm3.safetensors"), &m, NULL, NULL, NULL));
-    const int rate = m->cfg.sample_rate, inst = 0;
-    int bands = 0;
-    while (bands < CN_WN_EQ_BANDS && cn_wn_eq_centre(bands) < 0.5 * rate / M_SQRT2) bands++;
-    TEST_ASSERT(bands == 7); // at 16 kHz: 62.5 Hz .. 4 kHz, the last reaching Nyquist
-
-    // The fit: alternating, steep tables.
-    const float tables[3][CN_WN_EQ_BANDS] = {{6, -6, 6, -6, 6, -6, 6, -6, 6},
-                                             {0, 0, 0, 0, 0, -20, -40, -40, -40},
-                                             {-12, 3, 0, 8, 12, -3, 10, 0, 0}};
+// The fit: the cascade has the table's gain at every band centre (but the shelves'),
+// for steep tables of this layout.
+static void check_fit(cn_wn_model *m, int inst, int per_octave) {
+    const int rate = m->cfg.sample_rate, bands = cn_wn_eq_bands(rate, per_octave);
+    m->eq_per_octave = per_octave;
     for (int t = 0; t < 3; t++) {
-        memcpy(m->eq_db[inst], tables[t], sizeof tables[t]);
+        memset(m->eq_db[inst], 0, sizeof m->eq_db[inst]);
+        for (int b = 0; b < bands; b++) {
+            const double hz = cn_wn_eq_centre(b, per_octave);
+            m->eq_db[inst][b] = t == 0   ? (float)(b / per_octave % 2 ? -6 : 6) // alternating by octave
+                                : t == 1 ? (float)(hz < 1500 ? 0 : hz < 3000 ? -20 : -40)
+                                         : (float)(8.0 * sin(0.9 * b) + 3.0 * cos(2.3 * b));
+        }
         cn_wn_eq eq;
         cn_wn_eq_make(m, inst, &eq);
         TEST_ASSERT(eq.n == bands);
         double worst = 0;
         for (int b = 1; b < bands - 1; b++) {
-            double e = cn_wn_eq_response_db(&eq, cn_wn_eq_centre(b), rate) - tables[t][b];
+            double e = cn_wn_eq_response_db(&eq, cn_wn_eq_centre(b, per_octave), rate) - m->eq_db[inst][b];
             worst = fabs(e) > fabs(worst) ? e : worst;
         }
-        printf("fit of table %d: worst band centre %+.2f dB off\n", t, worst);
+        printf("1/%d octave: fit of table %d: worst band centre %+.2f dB off\n", per_octave, t, worst);
         TEST_ASSERT(fabs(worst) < 0.5);
     }
     memset(m->eq_db, 0, sizeof m->eq_db);
     cn_wn_eq none;
     cn_wn_eq_make(m, inst, &none);
     TEST_ASSERT(none.n == 0);
+}
 
-    // Calibration recovers a colouring: a chromatic run (0.8 s notes, 0.2 s rests) of the
-    // model's own through the table `want` is the recording.
-    const float want[CN_WN_EQ_BANDS] = {-3, 0, 2, 0, -4, -10, -20, 0, 0};
-    const int n_notes = 25;
+// Calibration recovers a colouring `want` (the layout's table): a chromatic run (0.8 s
+// notes, 0.2 s rests) of the model's own through it is the recording.
+static void check_calibration(cn_wn_model *m, int inst, int per_octave, const float *want) {
+    const int rate = m->cfg.sample_rate, bands = cn_wn_eq_bands(rate, per_octave), n_notes = 25;
     const int64_t n = (int64_t)n_notes * rate;
     float *rec = malloc((size_t)n * sizeof *rec), *got = malloc((size_t)n * sizeof *got);
     TEST_ASSERT(rec && got);
     cn_wn_eq eq;
-    cn_wn_eq_design(want, rate, &eq);
+    cn_wn_eq_design(want, per_octave, rate, &eq);
     run(m, inst, n_notes, &eq, rec);
     cn_wn_clip clip = {.name = "run", .instrument = 0, .n = n, .n_notes = n_notes};
     clip.pcm = calloc((size_t)n, sizeof *clip.pcm);
@@ -129,47 +131,87 @@ int main(void) {
     cn_wn_dataset ds = {.clips = &clip, .n_clips = 1, .total = n, .sample_rate = rate};
     char names[1][32];
     snprintf(names[0], sizeof names[0], "%s", m->cfg.instruments[inst]);
-    TEST_OK(cn_wn_calibrate_eq(m, &ds, names, 1, NULL, NULL));
-    for (int b = bands; b < CN_WN_EQ_BANDS; b++) TEST_ASSERT(m->eq_db[inst][b] == 0.0f);
+    memset(m->eq_db, 0, sizeof m->eq_db);
+    TEST_OK(cn_wn_calibrate_eq(m, &ds, names, 1, per_octave, NULL, NULL));
+    TEST_ASSERT(m->eq_per_octave == per_octave);
+    for (int b = bands; b < CN_WN_EQ_MAX_BANDS; b++) TEST_ASSERT(m->eq_db[inst][b] == 0.0f);
     // The model through the measured table has the recording's balance (band energies up
     // to one shift: the level is the level table's business), and the table is near the
     // colouring (the filters' bands overlap, so several tables give one balance).
     cn_wn_eq_make(m, inst, &eq);
     run(m, inst, n_notes, &eq, got);
-    double diff[CN_WN_EQ_BANDS], shift = 0, worst = 0, table = 0;
+    double edges[CN_WN_EQ_MAX_BANDS + 1], x[CN_WN_EQ_MAX_BANDS], y[CN_WN_EQ_MAX_BANDS], shift = 0, worst = 0, table = 0;
+    for (int b = 0; b <= bands; b++) edges[b] = cn_wn_eq_centre(b, per_octave) / pow(2.0, 0.5 / per_octave);
+    edges[0] = 20.0;
+    edges[bands] = rate / 2.0;
+    TEST_OK(cn_band_energies_db(got, (size_t)n, rate, 8192, edges, bands, x));
+    TEST_OK(cn_band_energies_db(rec, (size_t)n, rate, 8192, edges, bands, y));
+    for (int b = 0; b < bands; b++) shift += (x[b] - y[b]) / bands;
     for (int b = 0; b < bands; b++) {
-        double lo = b ? cn_wn_eq_centre(b) / M_SQRT2 : 20.0, hi = b == bands - 1 ? rate / 2.0 : cn_wn_eq_centre(b) * M_SQRT2, x, y;
-        TEST_OK(cn_band_energy_db(got, (size_t)n, rate, lo, hi, &x));
-        TEST_OK(cn_band_energy_db(rec, (size_t)n, rate, lo, hi, &y));
-        diff[b] = x - y;
-        shift += diff[b] / bands;
-    }
-    for (int b = 0; b < bands; b++) {
-        printf("band %d (%.0f Hz): table %+.2f dB (coloured by %+.1f), energy %+.2f dB from the recording's\n", b,
-               cn_wn_eq_centre(b), m->eq_db[inst][b], want[b], diff[b]);
-        worst = fabs(diff[b] - shift) > fabs(worst) ? diff[b] - shift : worst;
+        printf("1/%d octave: band %d (%.0f Hz): table %+.2f dB (coloured by %+.1f), energy %+.2f dB from the recording's\n",
+               per_octave, b, cn_wn_eq_centre(b, per_octave), m->eq_db[inst][b], want[b], x[b] - y[b]);
+        worst = fabs(x[b] - y[b] - shift) > fabs(worst) ? x[b] - y[b] - shift : worst;
         table = fabs(m->eq_db[inst][b] - want[b]) > fabs(table) ? m->eq_db[inst][b] - want[b] : table;
     }
-    printf("calibration: worst band energy %+.2f dB off the recording's balance; table within %+.2f dB of the colouring\n",
-           worst, table);
+    printf("1/%d octave: calibration: worst band energy %+.2f dB off the recording's balance; table within %+.2f dB of "
+           "the colouring\n",
+           per_octave, worst, table);
     TEST_ASSERT(fabs(worst) < 0.5);
     TEST_ASSERT(fabs(table) < 4.0);
+    // One layout per model: calibrating another instrument in another layout is refused
+    // while this table stands.
+    char other[1][32];
+    snprintf(other[0], sizeof other[0], "%s", m->cfg.instruments[inst + 1]);
+    TEST_ASSERT(cn_wn_calibrate_eq(m, &ds, other, 1, per_octave == 1 ? 3 : 1, NULL, NULL) == CN_ERR_ARG);
+    TEST_ASSERT(m->eq_per_octave == per_octave);
+    free(rec);
+    free(got);
+    free(clip.pcm);
+    free(clip.notes);
+}
 
-    // Save and load; the plugin cuts what the table cuts.
+int main(void) {
+    cn_wn_model *m;
+    TEST_OK(cn_wn_load(CN_SRC("presets/wavenet-gm3.safetensors"), &m, NULL, NULL, NULL));
+    const int rate = m->cfg.sample_rate, inst = 0;
+    TEST_ASSERT(m->cfg.n_instruments >= 2);
+    TEST_ASSERT(cn_wn_eq_bands(rate, 1) == 7);  // at 16 kHz: 62.5 Hz .. 4 kHz, the last reaching Nyquist
+    TEST_ASSERT(cn_wn_eq_bands(rate, 3) == 21); // 62.5 Hz .. 6.3 kHz
+    TEST_ASSERT(cn_wn_eq_bands(48000, 3) == 25 && cn_wn_eq_bands(48000, 1) == 9);
+    check_fit(m, inst, 1);
+    check_fit(m, inst, 3);
+
+    const float want1[CN_WN_EQ_MAX_BANDS] = {-3, 0, 2, 0, -4, -10, -20, 0, 0};
+    check_calibration(m, inst, 1, want1);
+    float want3[CN_WN_EQ_MAX_BANDS] = {0}; // the same shape with a ripple a third of an octave wide
+    for (int b = 0; b < cn_wn_eq_bands(rate, 3); b++) {
+        const int o = b / 3, f = b % 3;
+        want3[b] = want1[o] + (o + 1 < 7 ? (want1[o + 1] - want1[o]) * f / 3.0f : 0.0f) + (b % 2 ? 2.0f : -2.0f);
+    }
+    check_calibration(m, inst, 3, want3);
+
+    // Save and load (the table's width keeps its layout); the plugin cuts what the table cuts.
     char path[] = "/tmp/test_wavenet_eq_XXXXXX";
     int fd = mkstemp(path);
     TEST_ASSERT(fd >= 0);
     close(fd);
-    memset(m->eq_db, 0, sizeof m->eq_db);
+    cn_wn_model *back;
     TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
-    const double flat = plugin_band_db(path, names[0], 2150, 2250); // A4's fifth harmonic, 2.2 kHz
+    TEST_OK(cn_wn_load(path, &back, NULL, NULL, NULL));
+    TEST_ASSERT(back->eq_per_octave == 3 && !memcmp(back->eq_db, m->eq_db, sizeof m->eq_db));
+    cn_wn_destroy(back);
+    memset(m->eq_db, 0, sizeof m->eq_db);
+    m->eq_per_octave = 1;
+    TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
+    const char *name = m->cfg.instruments[inst];
+    const double flat = plugin_band_db(path, name, 2150, 2250); // A4's fifth harmonic, 2.2 kHz
     m->eq_db[inst][5] = -20.0f; // the 2 kHz band
     TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
-    cn_wn_model *back;
     TEST_OK(cn_wn_load(path, &back, NULL, NULL, NULL));
-    TEST_ASSERT(!memcmp(back->eq_db, m->eq_db, sizeof m->eq_db));
+    TEST_ASSERT(back->eq_per_octave == 1 && !memcmp(back->eq_db, m->eq_db, sizeof m->eq_db));
     cn_wn_destroy(back);
-    const double cut = plugin_band_db(path, names[0], 2150, 2250);
+    const double cut = plugin_band_db(path, name, 2150, 2250);
+    cn_wn_eq eq;
     cn_wn_eq_make(m, inst, &eq);
     const double expect = cn_wn_eq_response_db(&eq, 2200.0, rate);
     printf("plugin: A4's harmonic at 2.2 kHz %.1f dB flat, %.1f dB with the 2 kHz band at -20 dB (the cascade: %+.1f)\n",
@@ -180,11 +222,6 @@ int main(void) {
     TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
     cn_test_wn_refused(path, CN_ERR_FORMAT, "eq.db");
     unlink(path);
-
-    free(rec);
-    free(got);
-    free(clip.pcm);
-    free(clip.notes);
     cn_wn_destroy(m);
     printf("test_wavenet_eq: ok\n");
     return 0;

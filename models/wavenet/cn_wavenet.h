@@ -49,7 +49,10 @@
 #define CN_WN_MAX_LAYERS 40
 #define CN_WN_MAX_INSTRUMENTS 16
 #define CN_WN_DECAY_KNOTS 16 // the decay calibration's times per note (cn_wn_levels.h)
-#define CN_WN_EQ_BANDS 9     // the spectrum calibration's octave bands (cn_wn_eq.h)
+#define CN_WN_EQ_MAX_PER_OCTAVE 3 // the spectrum calibration's finest layout (cn_wn_eq.h)
+#define CN_WN_EQ_MAX_BANDS (8 * CN_WN_EQ_MAX_PER_OCTAVE + 1)
+// Bands of a spectrum table: 62.5 Hz .. 16 kHz, per_octave of them per octave.
+static inline int cn_wn_eq_table_bands(int per_octave) { return 8 * per_octave + 1; }
 #define CN_WN_NAME_MAX 32
 #define CN_WN_SHARP_SCALE 8.0f // sharpness of the direct bump = exp(8 * pred.b[1])
 #define CN_WN_NAUDIO 3          // audio inputs a_t: x_{t-1}, x_{t-P}, x_{t-2P}
@@ -143,10 +146,13 @@ typedef struct cn_wn_model {
     // FluidSynth's does (cn_wn_levels.h); 0 when uncalibrated. Saved as the tensor
     // "decay.db" [n_instruments][128][CN_WN_DECAY_KNOTS] when any is set.
     float decay_db[CN_WN_MAX_INSTRUMENTS][128][CN_WN_DECAY_KNOTS];
-    // Spectrum calibration (not trained): dB per octave band of instrument i, played by a
-    // graphic equaliser so its balance matches FluidSynth's (cn_wn_eq.h); 0 when
-    // uncalibrated. Saved as the tensor "eq.db" [n_instruments][CN_WN_EQ_BANDS] when any is set.
-    float eq_db[CN_WN_MAX_INSTRUMENTS][CN_WN_EQ_BANDS];
+    // Spectrum calibration (not trained): dB per band of instrument i (eq_per_octave bands
+    // per octave, 1 by default), played by a graphic equaliser so its balance matches
+    // FluidSynth's (cn_wn_eq.h); 0 when uncalibrated. Saved as the tensor "eq.db"
+    // [n_instruments][cn_wn_eq_table_bands(eq_per_octave)] when any is set (its width
+    // gives the layout).
+    float eq_db[CN_WN_MAX_INSTRUMENTS][CN_WN_EQ_MAX_BANDS];
+    int eq_per_octave;
     // The weights the model's AUTO streams use (CN_WN_WEIGHTS_*, enum below); AUTO (0, the
     // default) chooses by size. Not saved: `bench wavenet --weights` sets it to compare.
     int gen_weights;

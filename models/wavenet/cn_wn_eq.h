@@ -2,11 +2,12 @@
 // note's harmonics where FluidSynth has them but not their balance everywhere: it adds its
 // own partials at 10-14 kHz where FluidSynth's clarinet and horn have almost nothing (+34
 // and +20 dB above 8 kHz on held-out tunes) and has too little there for the violin and
-// guitar (-11, -9 dB). A graphic equaliser per instrument fixes that at playback: octave
-// bands centred on 62.5 Hz .. 16 kHz (CN_WN_EQ_BANDS), a gain in dB each
-// (cn_wn_model.eq_db), played as a cascade of RBJ biquads (a low shelf, peaking filters, a
-// high shelf) whose gains are fitted so the cascade's response at the band centres is the
-// table's. Measured by `continuo train wavenet levels` from the chromatic runs (not the
+// guitar (-11, -9 dB). A graphic equaliser per instrument fixes that at playback: bands
+// centred on 62.5 Hz .. 16 kHz, 1, 2 or 3 per octave (cn_wn_model.eq_per_octave; octave
+// bands could not tell 6-8 kHz from 8-11 kHz, where FluidSynth's clarinet has its last
+// energy and the model its own partials), a gain in dB each (cn_wn_model.eq_db), played
+// as a cascade of RBJ biquads (a low shelf, peaking filters one band wide, a high shelf)
+// whose gains are fitted so the cascade's response at the band centres is the table's. Measured by `continuo train wavenet levels` from the chromatic runs (not the
 // held runs: they would weigh the decaying instruments' loud starts):
 // the table is moved until the model's energy per band through it has FluidSynth's
 // balance at the model's own total energy (the level table sets the level), within
@@ -20,26 +21,30 @@
 
 #define CN_WN_EQ_MIN_DB (-60.0) // FluidSynth's clarinet has almost nothing above 8 kHz: -90 dB
 #define CN_WN_EQ_MAX_DB 12.0
+#define CN_WN_EQ_DEFAULT_PER_OCTAVE 2 // `train wavenet levels --spectrum-bands`
 #define CN_WN_EQ_LIMIT_DB 80 // files beyond +-80 dB are corrupt
 
-// Centre of band b (Hz): 62.5 * 2^b; its edges a half octave either side.
-double cn_wn_eq_centre(int b);
+// Centre of band b (Hz) of a layout with `per_octave` bands per octave (1..
+// CN_WN_EQ_MAX_PER_OCTAVE): 62.5 * 2^(b / per_octave); its edges half a band either side.
+double cn_wn_eq_centre(int b, int per_octave);
+// Bands of the layout below Nyquist at this rate: the top one's upper edge may pass it.
+int cn_wn_eq_bands(double rate, int per_octave);
 
 // The filters of one instrument's table at the model's rate: bands at or above Nyquist are
 // left out. n == 0: no table (all gains 0), nothing to do.
 typedef struct cn_wn_eq {
-    cn_biquad_coeffs c[CN_WN_EQ_BANDS];
+    cn_biquad_coeffs c[CN_WN_EQ_MAX_BANDS];
     int n;
 } cn_wn_eq;
 void cn_wn_eq_make(const cn_wn_model *m, int inst, cn_wn_eq *eq);
-// The same from a table of gains at `rate`.
-void cn_wn_eq_design(const float gain_db[CN_WN_EQ_BANDS], double rate, cn_wn_eq *eq);
+// The same from a table of gains (cn_wn_eq_table_bands(per_octave) of them) at `rate`.
+void cn_wn_eq_design(const float *gain_db, int per_octave, double rate, cn_wn_eq *eq);
 // The cascade's response (dB) at `hz`.
 double cn_wn_eq_response_db(const cn_wn_eq *eq, double hz, double rate);
 
 // One voice's filter state. Reset at a note's start; process in place, no allocation.
 typedef struct cn_wn_eq_state {
-    cn_biquad b[CN_WN_EQ_BANDS];
+    cn_biquad b[CN_WN_EQ_MAX_BANDS];
 } cn_wn_eq_state;
 void cn_wn_eq_reset(const cn_wn_eq *eq, cn_wn_eq_state *s);
 void cn_wn_eq_process(const cn_wn_eq *eq, cn_wn_eq_state *s, float *x, int n);
@@ -49,8 +54,10 @@ void cn_wn_eq_apply(const cn_wn_eq *eq, float *x, int64_t n);
 // Measure every clip of `ds` (instrument = the clip's, by index into names[]): its notes
 // played by the model (temperature 0, as in cn_wn_levels.h, level and decay tables
 // applied) against the recording, and set m->eq_db of the instruments it covers (replacing
-// their previous table). report(ctx, line) gets one line per instrument (may be NULL).
-cn_status cn_wn_calibrate_eq(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names,
+// their previous table) in the layout of `per_octave` bands per octave (m->eq_per_octave;
+// an error if another instrument keeps a table of another layout). report(ctx, line) gets
+// one line per instrument (may be NULL).
+cn_status cn_wn_calibrate_eq(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names, int per_octave,
                              void (*report)(void *ctx, const char *line), void *ctx);
 
 #endif

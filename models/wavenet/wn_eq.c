@@ -9,36 +9,39 @@
 #include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_synth.h"
 
-#define EQ_Q 1.4142 // peaking filters one octave wide
 #define EQ_FIT_ROUNDS 30
 #define EQ_CALIBRATION_ROUNDS 8
 #define EQ_DC_HZ 20.0 // measured above this: the model's raw offsets are not heard (DC blocker)
+#define EQ_FFT 8192   // band energies: 5.9 Hz bins at 48 kHz, several per third of an octave at 80 Hz
 
-double cn_wn_eq_centre(int b) { return 62.5 * pow(2.0, b); }
+double cn_wn_eq_centre(int b, int per_octave) { return 62.5 * pow(2.0, (double)b / per_octave); }
 
-// Bands below Nyquist at this rate: the top one's upper edge (centre * sqrt 2) may pass it.
-static int eq_bands(double rate) {
+// Half a band: a band's edges lie this factor either side of its centre.
+static double eq_half(int per_octave) { return pow(2.0, 0.5 / per_octave); }
+
+int cn_wn_eq_bands(double rate, int per_octave) {
     int n = 0;
-    while (n < CN_WN_EQ_BANDS && cn_wn_eq_centre(n) < 0.5 * rate / M_SQRT2) n++;
+    while (n < cn_wn_eq_table_bands(per_octave) && cn_wn_eq_centre(n, per_octave) < 0.5 * rate / eq_half(per_octave)) n++;
     return n;
 }
 
 // Filter b of n: a low shelf at the first band's upper edge, a high shelf at the last
-// band's lower edge, peaking filters between.
-static cn_biquad_coeffs eq_filter(int b, int n, double rate, double gain_db) {
-    if (b == 0) return cn_biquad_design(CN_BIQUAD_LOWSHELF, rate, cn_wn_eq_centre(0) * M_SQRT2, 0.7071, gain_db);
-    if (b == n - 1) return cn_biquad_design(CN_BIQUAD_HIGHSHELF, rate, cn_wn_eq_centre(b) / M_SQRT2, 0.7071, gain_db);
-    return cn_biquad_design(CN_BIQUAD_PEAKING, rate, cn_wn_eq_centre(b), EQ_Q, gain_db);
+// band's lower edge, peaking filters one band wide between.
+static cn_biquad_coeffs eq_filter(int b, int n, int per_octave, double rate, double gain_db) {
+    const double h = eq_half(per_octave), bw = 1.0 / per_octave, q = pow(2.0, bw / 2) / (pow(2.0, bw) - 1.0);
+    if (b == 0) return cn_biquad_design(CN_BIQUAD_LOWSHELF, rate, cn_wn_eq_centre(0, per_octave) * h, 0.7071, gain_db);
+    if (b == n - 1) return cn_biquad_design(CN_BIQUAD_HIGHSHELF, rate, cn_wn_eq_centre(b, per_octave) / h, 0.7071, gain_db);
+    return cn_biquad_design(CN_BIQUAD_PEAKING, rate, cn_wn_eq_centre(b, per_octave), q, gain_db);
 }
 
 // Where band b's response is read: its centre, for the shelves a point inside the band.
-static double eq_probe(int b, int n, double rate) {
-    if (b == 0) return cn_wn_eq_centre(0) / M_SQRT2;
+static double eq_probe(int b, int n, int per_octave, double rate) {
+    if (b == 0) return cn_wn_eq_centre(0, per_octave) / eq_half(per_octave);
     if (b == n - 1) {
-        double hz = cn_wn_eq_centre(b) * M_SQRT2;
+        double hz = cn_wn_eq_centre(b, per_octave) * eq_half(per_octave);
         return hz < 0.45 * rate ? hz : 0.45 * rate;
     }
-    return cn_wn_eq_centre(b);
+    return cn_wn_eq_centre(b, per_octave);
 }
 
 double cn_wn_eq_response_db(const cn_wn_eq *eq, double hz, double rate) {
@@ -47,24 +50,26 @@ double cn_wn_eq_response_db(const cn_wn_eq *eq, double hz, double rate) {
     return db;
 }
 
-void cn_wn_eq_make(const cn_wn_model *m, int inst, cn_wn_eq *eq) { cn_wn_eq_design(m->eq_db[inst], m->cfg.sample_rate, eq); }
+void cn_wn_eq_make(const cn_wn_model *m, int inst, cn_wn_eq *eq) {
+    cn_wn_eq_design(m->eq_db[inst], m->eq_per_octave, m->cfg.sample_rate, eq);
+}
 
-void cn_wn_eq_design(const float want[CN_WN_EQ_BANDS], double rate, cn_wn_eq *eq) {
+void cn_wn_eq_design(const float *want, int per_octave, double rate, cn_wn_eq *eq) {
     int any = 0;
-    for (int b = 0; b < CN_WN_EQ_BANDS; b++) any |= want[b] != 0.0f;
-    eq->n = any ? eq_bands(rate) : 0;
+    for (int b = 0; b < cn_wn_eq_table_bands(per_octave); b++) any |= want[b] != 0.0f;
+    eq->n = any ? cn_wn_eq_bands(rate, per_octave) : 0;
     // The filters overlap: move each filter's gain by what the cascade still misses at
     // its band until the response at every band is the table's (a graphic EQ's fit).
-    double gain[CN_WN_EQ_BANDS];
+    double gain[CN_WN_EQ_MAX_BANDS];
     for (int b = 0; b < eq->n; b++) gain[b] = want[b];
     for (int round = 0; round < EQ_FIT_ROUNDS && eq->n; round++) {
-        for (int b = 0; b < eq->n; b++) eq->c[b] = eq_filter(b, eq->n, rate, gain[b]);
+        for (int b = 0; b < eq->n; b++) eq->c[b] = eq_filter(b, eq->n, per_octave, rate, gain[b]);
         for (int b = 0; b < eq->n; b++) {
-            gain[b] += 0.8 * (want[b] - cn_wn_eq_response_db(eq, eq_probe(b, eq->n, rate), rate));
+            gain[b] += 0.8 * (want[b] - cn_wn_eq_response_db(eq, eq_probe(b, eq->n, per_octave, rate), rate));
             gain[b] = gain[b] < -80.0 ? -80.0 : gain[b] > 30.0 ? 30.0 : gain[b];
         }
     }
-    for (int b = 0; b < eq->n; b++) eq->c[b] = eq_filter(b, eq->n, rate, gain[b]);
+    for (int b = 0; b < eq->n; b++) eq->c[b] = eq_filter(b, eq->n, per_octave, rate, gain[b]);
 }
 
 void cn_wn_eq_reset(const cn_wn_eq *eq, cn_wn_eq_state *s) {
@@ -81,14 +86,13 @@ void cn_wn_eq_apply(const cn_wn_eq *eq, float *x, int64_t n) {
     for (int64_t t = 0; t < n; t += 1 << 20) cn_wn_eq_process(eq, &s, x + t, (int)(n - t < (1 << 20) ? n - t : 1 << 20));
 }
 
-// Energy (dB) of x[0..n) per band, above EQ_DC_HZ.
-static cn_status band_db(const float *x, int64_t n, int rate, int bands, double *db) {
-    cn_status st = CN_OK;
-    for (int b = 0; b < bands && !st; b++) {
-        double lo = b ? cn_wn_eq_centre(b) / M_SQRT2 : EQ_DC_HZ, hi = b == bands - 1 ? 0.5 * rate : cn_wn_eq_centre(b) * M_SQRT2;
-        st = cn_band_energy_db(x, (size_t)n, rate, lo, hi, &db[b]);
-    }
-    return st;
+// Energy (dB) of x[0..n) per band of the layout, the first from EQ_DC_HZ, the last up to Nyquist.
+static cn_status band_db(const float *x, int64_t n, int rate, int bands, int per_octave, double *db) {
+    double edges[CN_WN_EQ_MAX_BANDS + 1];
+    for (int b = 0; b <= bands; b++) edges[b] = cn_wn_eq_centre(b, per_octave) / eq_half(per_octave);
+    edges[0] = EQ_DC_HZ;
+    edges[bands] = 0.5 * rate;
+    return cn_band_energies_db(x, (size_t)n, rate, EQ_FFT, edges, bands, db);
 }
 
 // The model's side of a clip: each note alone as a voice plays it (level, decay and
@@ -141,8 +145,8 @@ static void eq_clips_free(eq_clips *c) {
     free(c->n);
 }
 
-static cn_status eq_clips_load(const cn_wn_model *m, const cn_wn_dataset *ds, int name, int inst, int bands, eq_clips *c,
-                               double *fl) {
+static cn_status eq_clips_load(const cn_wn_model *m, const cn_wn_dataset *ds, int name, int inst, int bands,
+                               int per_octave, eq_clips *c, double *fl) {
     const int rate = m->cfg.sample_rate;
     *c = (eq_clips){0};
     c->model = calloc((size_t)ds->n_clips + 1, sizeof *c->model);
@@ -152,9 +156,9 @@ static cn_status eq_clips_load(const cn_wn_model *m, const cn_wn_dataset *ds, in
         const cn_wn_clip *clip = &ds->clips[i];
         if (clip->instrument != name || clip_has_held(clip, rate)) continue; // held runs: the decay's business
         float *a = malloc((size_t)clip->n * sizeof *a), *b = malloc((size_t)clip->n * sizeof *b);
-        double db[CN_WN_EQ_BANDS];
+        double db[CN_WN_EQ_MAX_BANDS];
         st = a && b ? clip_pair(m, clip, inst, a, b) : cn_fail(CN_ERR_NOMEM, "out of memory measuring spectra");
-        if (!st) st = band_db(b, clip->n, rate, bands, db);
+        if (!st) st = band_db(b, clip->n, rate, bands, per_octave, db);
         for (int k = 0; !st && k < bands; k++) fl[k] += (double)clip->n * pow(10.0, db[k] / 10.0);
         free(b);
         c->model[c->count] = a;
@@ -164,37 +168,60 @@ static cn_status eq_clips_load(const cn_wn_model *m, const cn_wn_dataset *ds, in
 }
 
 // Band energies (linear, times length) of the model's side through the table `gain`.
-static cn_status eq_model_bands(const cn_wn_model *m, const eq_clips *c, const float *gain, int bands, double *md) {
+static cn_status eq_model_bands(const cn_wn_model *m, const eq_clips *c, const float *gain, int bands, int per_octave,
+                               double *md) {
     const int rate = m->cfg.sample_rate;
     cn_status st = CN_OK;
     cn_wn_eq eq;
-    cn_wn_eq_design(gain, rate, &eq);
+    cn_wn_eq_design(gain, per_octave, rate, &eq);
     for (int k = 0; k < bands; k++) md[k] = 0.0;
     for (int i = 0; !st && i < c->count; i++) {
         float *y = malloc((size_t)c->n[i] * sizeof *y);
-        double db[CN_WN_EQ_BANDS];
+        double db[CN_WN_EQ_MAX_BANDS];
         if (!y) return cn_fail(CN_ERR_NOMEM, "out of memory measuring spectra");
         memcpy(y, c->model[i], (size_t)c->n[i] * sizeof *y);
         cn_wn_eq_apply(&eq, y, c->n[i]);
-        st = band_db(y, c->n[i], rate, bands, db);
+        st = band_db(y, c->n[i], rate, bands, per_octave, db);
         for (int k = 0; !st && k < bands; k++) md[k] += (double)c->n[i] * pow(10.0, db[k] / 10.0);
         free(y);
     }
     return st;
 }
 
-cn_status cn_wn_calibrate_eq(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names,
+// A table of another layout on an instrument this calibration leaves alone: the model
+// plays one layout, so that table would be misread.
+static cn_status eq_layout_check(const cn_wn_model *m, char names[][32], int n_names, int per_octave) {
+    if (per_octave == m->eq_per_octave) return CN_OK;
+    for (int i = 0; i < m->cfg.n_instruments; i++) {
+        int named = 0, set = 0;
+        for (int k = 0; k < n_names; k++) named |= !strcmp(names[k], m->cfg.instruments[i]);
+        for (int b = 0; b < CN_WN_EQ_MAX_BANDS; b++) set |= m->eq_db[i][b] != 0.0f;
+        if (set && !named)
+            return cn_fail(CN_ERR_ARG,
+                           "eq: %s's spectrum table has %d band(s) per octave, not %d: calibrate every instrument "
+                           "of the model together (or keep its layout)",
+                           m->cfg.instruments[i], m->eq_per_octave, per_octave);
+    }
+    return CN_OK;
+}
+
+cn_status cn_wn_calibrate_eq(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names, int per_octave,
                              void (*report)(void *ctx, const char *line), void *ctx) {
-    const int bands = eq_bands(m->cfg.sample_rate);
+    if (per_octave < 1 || per_octave > CN_WN_EQ_MAX_PER_OCTAVE)
+        return cn_fail(CN_ERR_ARG, "eq: %d bands per octave (1 to %d)", per_octave, CN_WN_EQ_MAX_PER_OCTAVE);
+    cn_status st = eq_layout_check(m, names, n_names, per_octave);
+    if (st) return st;
+    m->eq_per_octave = per_octave;
+    const int bands = cn_wn_eq_bands(m->cfg.sample_rate, per_octave);
     for (int name = 0; name < n_names; name++) {
         int inst = cn_wn_instrument_index(&m->cfg, names[name]);
         if (inst < 0) return cn_fail(CN_ERR_ARG, "eq: the model has no instrument '%s'", names[name]);
         memset(m->eq_db[inst], 0, sizeof m->eq_db[inst]); // measured without a table
-        double fl[CN_WN_EQ_BANDS] = {0}, md[CN_WN_EQ_BANDS], raw = 0.0, rec = 0.0;
+        double fl[CN_WN_EQ_MAX_BANDS] = {0}, md[CN_WN_EQ_MAX_BANDS], raw = 0.0, rec = 0.0;
         eq_clips c;
-        cn_status st = eq_clips_load(m, ds, name, inst, bands, &c, fl);
-        float gain[CN_WN_EQ_BANDS] = {0};
-        if (!st) st = eq_model_bands(m, &c, gain, bands, md);
+        st = eq_clips_load(m, ds, name, inst, bands, per_octave, &c, fl);
+        float gain[CN_WN_EQ_MAX_BANDS] = {0};
+        if (!st) st = eq_model_bands(m, &c, gain, bands, per_octave, md);
         for (int k = 0; !st && k < bands; k++) raw += md[k], rec += fl[k];
         // The filters' bands overlap and are not flat inside: move the table by what the
         // model through it still misses per band, against FluidSynth's balance at the
@@ -205,16 +232,25 @@ cn_status cn_wn_calibrate_eq(cn_wn_model *m, const cn_wn_dataset *ds, char names
                 if (want > 0.0 && md[k] > 0.0) v += 10.0 * log10(want / md[k]);
                 gain[k] = (float)(v < CN_WN_EQ_MIN_DB ? CN_WN_EQ_MIN_DB : v > CN_WN_EQ_MAX_DB ? CN_WN_EQ_MAX_DB : v);
             }
-            st = eq_model_bands(m, &c, gain, bands, md);
+            st = eq_model_bands(m, &c, gain, bands, per_octave, md);
         }
         eq_clips_free(&c);
         if (st) return st;
-        char line[512];
+        char line[1024];
         int len;
         if (raw > 0.0 && rec > 0.0) {
+            // What the table still misses where its limits do not hold it.
+            double worst = 0.0;
+            for (int k = 0; k < bands; k++) {
+                double miss = md[k] > 0.0 && fl[k] > 0.0 ? 10.0 * log10(md[k] / (fl[k] * raw / rec)) : 0.0;
+                int held = (gain[k] <= CN_WN_EQ_MIN_DB && miss > 0) || (gain[k] >= CN_WN_EQ_MAX_DB && miss < 0);
+                if (!held && fabs(miss) > fabs(worst)) worst = miss;
+            }
             memcpy(m->eq_db[inst], gain, sizeof gain);
-            len = snprintf(line, sizeof line, "%s: spectrum (dB per octave band, centred on 62.5 Hz * 2^k):", names[name]);
+            len = snprintf(line, sizeof line, "%s: spectrum (dB per 1/%d-octave band, centred on 62.5 Hz * 2^(k/%d)):",
+                           names[name], per_octave, per_octave);
             for (int k = 0; k < bands; k++) len += snprintf(line + len, sizeof line - (size_t)len, " %+.1f", gain[k]);
+            snprintf(line + len, sizeof line - (size_t)len, "; balance within %.1f dB", fabs(worst));
         } else {
             snprintf(line, sizeof line, "%s: no note to measure: no spectrum table", names[name]);
         }

@@ -51,15 +51,19 @@ cn_status cn_wn_save(const cn_wn_model *m, const char *path, const float *adam_m
     int dshape[3] = {c->n_instruments, 128, CN_WN_DECAY_KNOTS};
     if (!st && decay) st = cn_st_writer_add(w, CN_WN_DECAY_TENSOR, &m->decay_db[0][0][0], 3, dshape);
     int eq = 0;
-    for (int i = 0; i < c->n_instruments; i++)
-        for (int b = 0; b < CN_WN_EQ_BANDS; b++) eq |= m->eq_db[i][b] != 0.0f;
-    int eshape[2] = {c->n_instruments, CN_WN_EQ_BANDS};
-    if (!st && eq) st = cn_st_writer_add(w, CN_WN_EQ_TENSOR, &m->eq_db[0][0], 2, eshape);
+    const int eq_bands = cn_wn_eq_table_bands(m->eq_per_octave);
+    float *eq_rows = malloc((size_t)c->n_instruments * (size_t)eq_bands * sizeof *eq_rows);
+    if (!st && !eq_rows) st = cn_fail(CN_ERR_NOMEM, "%s: out of memory", path);
+    for (int i = 0; eq_rows && i < c->n_instruments; i++) // the layout's bands of each row
+        for (int b = 0; b < eq_bands; b++) eq |= (eq_rows[i * eq_bands + b] = m->eq_db[i][b]) != 0.0f;
+    int eshape[2] = {c->n_instruments, eq_bands};
+    if (!st && eq) st = cn_st_writer_add(w, CN_WN_EQ_TENSOR, eq_rows, 2, eshape);
     int flat[1] = {(int)m->n_params};
     if (!st && adam_m) st = cn_st_writer_add(w, "adam.m", adam_m, 1, flat);
     if (!st && adam_v) st = cn_st_writer_add(w, "adam.v", adam_v, 1, flat);
     if (!st) st = cn_st_write(w, path);
     cn_st_writer_destroy(w);
+    free(eq_rows);
     return st;
 }
 
@@ -159,11 +163,17 @@ cn_status cn_wn_load(const char *path, cn_wn_model **out, float **adam_m, float 
                           (size_t)cfg.n_instruments * 128 * CN_WN_DECAY_KNOTS, CN_WN_DECAY_MAX_DB);
         if (st) goto fail;
     }
-    if (cn_st_find(f, CN_WN_EQ_TENSOR)) {
-        int eshape[2] = {cfg.n_instruments, CN_WN_EQ_BANDS};
-        st = wn_get_table(f, CN_WN_EQ_TENSOR, 2, eshape, &m->eq_db[0][0], (size_t)cfg.n_instruments * CN_WN_EQ_BANDS,
-                          CN_WN_EQ_LIMIT_DB);
+    const cn_st_tensor *eqt = cn_st_find(f, CN_WN_EQ_TENSOR);
+    if (eqt) { // its width says the layout: 9, 17 or 25 bands (1, 2 or 3 per octave)
+        int per = eqt->ndim == 2 && eqt->shape[1] > 1 ? (eqt->shape[1] - 1) / 8 : 0;
+        if (per < 1 || per > CN_WN_EQ_MAX_PER_OCTAVE || cn_wn_eq_table_bands(per) != eqt->shape[1]) per = 1;
+        const int eq_bands = cn_wn_eq_table_bands(per);
+        int eshape[2] = {cfg.n_instruments, eq_bands};
+        float rows[CN_WN_MAX_INSTRUMENTS * CN_WN_EQ_MAX_BANDS];
+        st = wn_get_table(f, CN_WN_EQ_TENSOR, 2, eshape, rows, (size_t)cfg.n_instruments * eq_bands, CN_WN_EQ_LIMIT_DB);
         if (st) goto fail;
+        m->eq_per_octave = per;
+        for (int i = 0; i < cfg.n_instruments; i++) memcpy(m->eq_db[i], rows + i * eq_bands, (size_t)eq_bands * sizeof *rows);
     }
     if (adam_m && adam_v) {
         am = calloc(m->n_params, sizeof *am);

@@ -133,6 +133,7 @@ cn_status cn_wn_create(const cn_wn_config *cfg, cn_wn_model **out) {
     cn_wn_model *m = calloc(1, sizeof *m);
     if (!m) return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
     m->cfg = *cfg;
+    m->eq_per_octave = 1;
     size_t sizes[CN_WN_NPARAM];
     m->n_params = cn_wn_param_sizes(cfg, sizes);
     m->mem = calloc(m->n_params, sizeof *m->mem);

@@ -28,6 +28,7 @@ static cn_status wn_remap_instruments(cn_wn_model **pm, const cn_wn_config *cfg,
     cn_wn_model *m = *pm, *g;
     cn_status st = cn_wn_create(cfg, &g);
     if (st) return st;
+    g->eq_per_octave = m->eq_per_octave;
     size_t so[CN_WN_NPARAM], sn[CN_WN_NPARAM], oo = 0, on = 0;
     cn_wn_param_sizes(&m->cfg, so);
     cn_wn_param_sizes(cfg, sn);
