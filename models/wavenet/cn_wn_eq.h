@@ -7,9 +7,10 @@
 // bands could not tell 6-8 kHz from 8-11 kHz, where FluidSynth's clarinet has its last
 // energy and the model its own partials), a gain in dB each (cn_wn_model.eq_db), played
 // as a cascade of RBJ biquads (a low shelf, peaking filters one band wide, a high shelf)
-// whose gains are fitted so the cascade's response at the band centres is the table's. Measured by `continuo train wavenet levels` from the chromatic runs (not the
-// held runs: they would weigh the decaying instruments' loud starts):
-// the table is moved until the model's energy per band through it has FluidSynth's
+// whose gains are fitted so the cascade's response at the band centres is the table's.
+// Measured by `continuo train wavenet levels` from its clips but the held runs (chromatic
+// runs and tunes; held runs would weigh the decaying instruments' loud starts): the table
+// is moved until the model's energy per band through it has FluidSynth's
 // balance at the model's own total energy (the level table sets the level), within
 // [CN_WN_EQ_MIN_DB, CN_WN_EQ_MAX_DB].
 #ifndef CN_WN_EQ_H
