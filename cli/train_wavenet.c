@@ -207,8 +207,7 @@ static int export_main(int argc, char **argv) {
 // ---- levels ----------------------------------------------------------------------------------------
 
 static void print_line(void *ctx, const char *line) {
-    (void)ctx;
-    fprintf(stderr, "levels: %s\n", line);
+    fprintf(stderr, "levels: %s%s\n", ctx ? (const char *)ctx : "", line);
 }
 
 static int levels_main(int argc, char **argv) {
@@ -276,7 +275,9 @@ static int levels_main(int argc, char **argv) {
         if (inst >= 0) memset(m->eq_db[inst], 0, sizeof m->eq_db[inst]);
     }
     if (!st) st = cn_wn_calibrate_decay(m, &ds, names, n_names, print_line, NULL);
-    if (!st && !no_spectrum) st = cn_wn_calibrate_levels(m, &ds, names, n_names, NULL, NULL);
+    // The first levels are only the spectrum's starting point; their lines show progress.
+    if (!st && !no_spectrum)
+        st = cn_wn_calibrate_levels(m, &ds, names, n_names, print_line, "before the spectrum table: ");
     if (!st && !no_spectrum) st = cn_wn_calibrate_eq(m, &ds, names, n_names, (int)per_octave, print_line, NULL);
     if (!st) st = cn_wn_calibrate_levels(m, &ds, names, n_names, print_line, NULL);
     // The provenance says where the weights came from, then this calibration.
