@@ -141,9 +141,7 @@ static void check_calibration(cn_wn_model *m, int inst, int per_octave, const fl
     cn_wn_eq_make(m, inst, &eq);
     run(m, inst, n_notes, &eq, got);
     double edges[CN_WN_EQ_MAX_BANDS + 1], x[CN_WN_EQ_MAX_BANDS], y[CN_WN_EQ_MAX_BANDS], shift = 0, worst = 0, table = 0;
-    for (int b = 0; b <= bands; b++) edges[b] = cn_wn_eq_centre(b, per_octave) / pow(2.0, 0.5 / per_octave);
-    edges[0] = 20.0;
-    edges[bands] = rate / 2.0;
+    TEST_ASSERT(cn_wn_eq_band_edges(rate, per_octave, 20.0, edges) == bands);
     TEST_OK(cn_band_energies_db(got, (size_t)n, rate, 8192, edges, bands, x));
     TEST_OK(cn_band_energies_db(rec, (size_t)n, rate, 8192, edges, bands, y));
     for (int b = 0; b < bands; b++) shift += (x[b] - y[b]) / bands;

@@ -30,6 +30,10 @@
 double cn_wn_eq_centre(int b, int per_octave);
 // Bands of the layout below Nyquist at this rate: the top one's upper edge may pass it.
 int cn_wn_eq_bands(double rate, int per_octave);
+// The edges of those bands (bands + 1 of them): the first from `lo_hz`, the last up to Nyquist.
+int cn_wn_eq_band_edges(double rate, int per_octave, double lo_hz, double edges[CN_WN_EQ_MAX_BANDS + 1]);
+// Whether instrument inst has a spectrum table (any band not 0 dB).
+int cn_wn_eq_set(const cn_wn_model *m, int inst);
 
 // The filters of one instrument's table at the model's rate: bands at or above Nyquist are
 // left out. n == 0: no table (all gains 0), nothing to do.

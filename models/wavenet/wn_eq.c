@@ -25,6 +25,22 @@ int cn_wn_eq_bands(double rate, int per_octave) {
     return n;
 }
 
+int cn_wn_eq_band_edges(double rate, int per_octave, double lo_hz, double edges[CN_WN_EQ_MAX_BANDS + 1]) {
+    const int bands = cn_wn_eq_bands(rate, per_octave);
+    for (int b = 0; b <= bands; b++) edges[b] = cn_wn_eq_centre(b, per_octave) / eq_half(per_octave);
+    edges[0] = lo_hz;
+    edges[bands] = 0.5 * rate;
+    return bands;
+}
+
+static int eq_any(const float *gain_db, int per_octave) {
+    int any = 0;
+    for (int b = 0; b < cn_wn_eq_table_bands(per_octave); b++) any |= gain_db[b] != 0.0f;
+    return any;
+}
+
+int cn_wn_eq_set(const cn_wn_model *m, int inst) { return eq_any(m->eq_db[inst], m->eq_per_octave); }
+
 // Filter b of n: a low shelf at the first band's upper edge, a high shelf at the last
 // band's lower edge, peaking filters one band wide between.
 static cn_biquad_coeffs eq_filter(int b, int n, int per_octave, double rate, double gain_db) {
@@ -55,9 +71,7 @@ void cn_wn_eq_make(const cn_wn_model *m, int inst, cn_wn_eq *eq) {
 }
 
 void cn_wn_eq_design(const float *want, int per_octave, double rate, cn_wn_eq *eq) {
-    int any = 0;
-    for (int b = 0; b < cn_wn_eq_table_bands(per_octave); b++) any |= want[b] != 0.0f;
-    eq->n = any ? cn_wn_eq_bands(rate, per_octave) : 0;
+    eq->n = eq_any(want, per_octave) ? cn_wn_eq_bands(rate, per_octave) : 0;
     // The filters overlap: move each filter's gain by what the cascade still misses at
     // its band until the response at every band is the table's (a graphic EQ's fit).
     double gain[CN_WN_EQ_MAX_BANDS];
@@ -86,12 +100,10 @@ void cn_wn_eq_apply(const cn_wn_eq *eq, float *x, int64_t n) {
     for (int64_t t = 0; t < n; t += 1 << 20) cn_wn_eq_process(eq, &s, x + t, (int)(n - t < (1 << 20) ? n - t : 1 << 20));
 }
 
-// Energy (dB) of x[0..n) per band of the layout, the first from EQ_DC_HZ, the last up to Nyquist.
-static cn_status band_db(const float *x, int64_t n, int rate, int bands, int per_octave, double *db) {
+// Energy (dB) of x[0..n) per band of the layout, the first from EQ_DC_HZ.
+static cn_status band_db(const float *x, int64_t n, int rate, int per_octave, double *db) {
     double edges[CN_WN_EQ_MAX_BANDS + 1];
-    for (int b = 0; b <= bands; b++) edges[b] = cn_wn_eq_centre(b, per_octave) / eq_half(per_octave);
-    edges[0] = EQ_DC_HZ;
-    edges[bands] = 0.5 * rate;
+    const int bands = cn_wn_eq_band_edges(rate, per_octave, EQ_DC_HZ, edges);
     return cn_band_energies_db(x, (size_t)n, rate, EQ_FFT, edges, bands, db);
 }
 
@@ -158,7 +170,7 @@ static cn_status eq_clips_load(const cn_wn_model *m, const cn_wn_dataset *ds, in
         float *a = malloc((size_t)clip->n * sizeof *a), *b = malloc((size_t)clip->n * sizeof *b);
         double db[CN_WN_EQ_MAX_BANDS];
         st = a && b ? clip_pair(m, clip, inst, a, b) : cn_fail(CN_ERR_NOMEM, "out of memory measuring spectra");
-        if (!st) st = band_db(b, clip->n, rate, bands, per_octave, db);
+        if (!st) st = band_db(b, clip->n, rate, per_octave, db);
         for (int k = 0; !st && k < bands; k++) fl[k] += (double)clip->n * pow(10.0, db[k] / 10.0);
         free(b);
         c->model[c->count] = a;
@@ -181,7 +193,7 @@ static cn_status eq_model_bands(const cn_wn_model *m, const eq_clips *c, const f
         if (!y) return cn_fail(CN_ERR_NOMEM, "out of memory measuring spectra");
         memcpy(y, c->model[i], (size_t)c->n[i] * sizeof *y);
         cn_wn_eq_apply(&eq, y, c->n[i]);
-        st = band_db(y, c->n[i], rate, bands, per_octave, db);
+        st = band_db(y, c->n[i], rate, per_octave, db);
         for (int k = 0; !st && k < bands; k++) md[k] += (double)c->n[i] * pow(10.0, db[k] / 10.0);
         free(y);
     }
@@ -193,10 +205,9 @@ static cn_status eq_model_bands(const cn_wn_model *m, const eq_clips *c, const f
 static cn_status eq_layout_check(const cn_wn_model *m, char names[][32], int n_names, int per_octave) {
     if (per_octave == m->eq_per_octave) return CN_OK;
     for (int i = 0; i < m->cfg.n_instruments; i++) {
-        int named = 0, set = 0;
+        int named = 0;
         for (int k = 0; k < n_names; k++) named |= !strcmp(names[k], m->cfg.instruments[i]);
-        for (int b = 0; b < CN_WN_EQ_MAX_BANDS; b++) set |= m->eq_db[i][b] != 0.0f;
-        if (set && !named)
+        if (cn_wn_eq_set(m, i) && !named)
             return cn_fail(CN_ERR_ARG,
                            "eq: %s's spectrum table has %d band(s) per octave, not %d: calibrate every instrument "
                            "of the model together (or keep its layout)",

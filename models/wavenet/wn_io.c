@@ -52,10 +52,11 @@ cn_status cn_wn_save(const cn_wn_model *m, const char *path, const float *adam_m
     if (!st && decay) st = cn_st_writer_add(w, CN_WN_DECAY_TENSOR, &m->decay_db[0][0][0], 3, dshape);
     int eq = 0;
     const int eq_bands = cn_wn_eq_table_bands(m->eq_per_octave);
-    float *eq_rows = malloc((size_t)c->n_instruments * (size_t)eq_bands * sizeof *eq_rows);
-    if (!st && !eq_rows) st = cn_fail(CN_ERR_NOMEM, "%s: out of memory", path);
-    for (int i = 0; eq_rows && i < c->n_instruments; i++) // the layout's bands of each row
-        for (int b = 0; b < eq_bands; b++) eq |= (eq_rows[i * eq_bands + b] = m->eq_db[i][b]) != 0.0f;
+    float eq_rows[CN_WN_MAX_INSTRUMENTS * CN_WN_EQ_MAX_BANDS]; // the layout's bands of each row
+    for (int i = 0; i < c->n_instruments; i++) {
+        eq |= cn_wn_eq_set(m, i);
+        memcpy(eq_rows + i * eq_bands, m->eq_db[i], (size_t)eq_bands * sizeof *eq_rows);
+    }
     int eshape[2] = {c->n_instruments, eq_bands};
     if (!st && eq) st = cn_st_writer_add(w, CN_WN_EQ_TENSOR, eq_rows, 2, eshape);
     int flat[1] = {(int)m->n_params};
@@ -63,7 +64,6 @@ cn_status cn_wn_save(const cn_wn_model *m, const char *path, const float *adam_m
     if (!st && adam_v) st = cn_st_writer_add(w, "adam.v", adam_v, 1, flat);
     if (!st) st = cn_st_write(w, path);
     cn_st_writer_destroy(w);
-    free(eq_rows);
     return st;
 }
 
