@@ -27,6 +27,7 @@
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_eq.h"
 #include "models/wavenet/cn_wn_levels.h"
+#include "models/nn/cn_parallel.h"
 #include "models/wavenet/cn_wn_synth.h"
 #include "models/wavenet/cn_wn_train.h"
 
@@ -42,7 +43,8 @@ static void usage(void) {
            "                              [--weights KIND]\n"
            "Speed on one core: real-time factor of cached vs naive generation at the model's\n"
            "rate, matvec kernels, polyphony (samples/s per voice for 1, 2, 4, 8 and 16\n"
-           "voices batched against the same voices one at a time), training samples/s and\n"
+           "voices batched against the same voices one at a time, and batched on one thread\n"
+           "per core as the plugin renders them), training samples/s and\n"
            "share of the sgemm peak. Without\n"
            "--model a randomly initialised default model is timed (same cost).\n"
            "  --model FILE      WaveNet .safetensors (default: random default model)\n"
@@ -95,11 +97,16 @@ static double time_cached(const cn_wn_model *m, double seconds, float **audio, i
 }
 
 // Seconds to render `samples` of n voices (each its own note) on one poly: batched (one
-// call for all) or one voice at a time (n calls), the same work either way.
-static double time_voices(const cn_wn_model *m, int n, int batched, int64_t samples) {
+// call for all, on `threads` threads) or one voice at a time (n calls), the same work.
+static double time_voices(const cn_wn_model *m, int n, int batched, int threads, int64_t samples) {
     cn_wn_poly *p;
     float *out = malloc((size_t)n * 256 * sizeof(float));
     if (!out || cn_wn_poly_create(m, n, 0.0f, &p)) { // temperature 0, as the shipped presets
+        free(out);
+        return -1.0;
+    }
+    if (cn_wn_poly_set_threads(p, threads)) {
+        cn_wn_poly_destroy(p);
         free(out);
         return -1.0;
     }
@@ -123,24 +130,31 @@ static double time_voices(const cn_wn_model *m, int n, int batched, int64_t samp
 }
 
 // Polyphony: samples/s per voice for 1..16 voices in one batch against the same voices
-// rendered one after the other (measured in this run, side by side, best of three each).
+// rendered one after the other, and the batch shared among one thread per core (as the
+// plugin does by default; measured in this run, side by side, best of three each).
 static int bench_voices(const cn_wn_model *m, double seconds) {
     const int rate = m->cfg.sample_rate;
     const int64_t samples = (int64_t)(seconds * rate / 4) + 256;
-    printf("polyphony, one core, %d Hz (%s kernel, temperature 0 as the presets): samples/s per voice, batched vs\n"
-           "one voice at a time\n", rate, cn_wn_kernel_name(cn_wn_matvec_kernel()));
-    printf("  %6s %14s %14s %9s %18s\n", "voices", "batched", "one at a time", "speed-up", "x real time/voice");
+    int threads = cn_parallel_cores();
+    if (threads > CN_WN_POLY_MAX_THREADS) threads = CN_WN_POLY_MAX_THREADS;
+    printf("polyphony, %d Hz (%s kernel, temperature 0 as the presets): samples/s per voice, one voice at a\n"
+           "time and batched on one core, batched on %d threads (one per core)\n", rate,
+           cn_wn_kernel_name(cn_wn_matvec_kernel()), threads);
+    printf("  %6s %14s %14s %9s %14s %9s %18s\n", "voices", "one at a time", "batched", "speed-up", "threads",
+           "speed-up", "x real time/voice");
     for (int n = 1; n <= 16; n *= 2) {
         // Best of three, alternating: on a shared machine the fastest run is the least disturbed.
-        double tb = 1e300, ts = 1e300;
+        double tb = 1e300, ts = 1e300, tt = 1e300;
         for (int rep = 0; rep < 3; rep++) {
-            double s = time_voices(m, n, 0, samples), b = time_voices(m, n, 1, samples);
-            if (b <= 0 || s <= 0) return cn_ui_error(CMD, "out of memory");
+            double s = time_voices(m, n, 0, 1, samples), b = time_voices(m, n, 1, 1, samples),
+                   t = time_voices(m, n, 1, threads, samples);
+            if (b <= 0 || s <= 0 || t <= 0) return cn_ui_error(CMD, "out of memory");
             tb = b < tb ? b : tb;
             ts = s < ts ? s : ts;
+            tt = t < tt ? t : tt;
         }
-        double pb = (double)samples / tb, ps = (double)samples / ts;
-        printf("  %6d %14.0f %14.0f %8.2fx %18.2f\n", n, pb, ps, pb / ps, pb / rate);
+        double pb = (double)samples / tb, ps = (double)samples / ts, pt = (double)samples / tt;
+        printf("  %6d %14.0f %14.0f %8.2fx %14.0f %8.2fx %18.2f\n", n, ps, pb, pb / ps, pt, pt / pb, pt / rate);
     }
     return 0;
 }

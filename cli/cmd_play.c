@@ -54,6 +54,8 @@ static void usage(void) {
            "  -o, --output FILE      also record what is played to FILE (.wav or .flac)\n"
            "  --synth ID, --instrument NAME, --preset P, --fx CHAIN\n"
            "                         as for 'continuo render' (LV2 effects: lv2:URI...)\n"
+           "  --threads N            threads rendering the wavenet's voices (1-4; default:\n"
+           "                         one per core)\n"
            "  --seed S               seed of the synth and, with --endless, of the melody\n"
            "                         sampler (default: random; the 'endless:' line says it)\n"
            "Endless mode:\n"
@@ -77,7 +79,7 @@ typedef struct {
     const char *device, *record_path, *in;
     cn_synth_opts so;
     double latency_ms, duration;
-    long rate, block, seed, top_k;
+    long rate, block, seed, top_k, threads;
     int endless, have_seed;
     int endless_seen[9]; // the endless-only flags given, in the table's order
     cn_endless_opts eo;
@@ -112,12 +114,14 @@ static int parse_args(int argc, char **argv, play_args *a) {
         {"preset", 0, CN_FLAG_STR, &a->so.preset, 0, 0, NULL},
         {"fx", 0, CN_FLAG_STR, &a->so.fx, 0, 0, NULL},
         {"seed", 0, CN_FLAG_LONG, &a->seed, 0, 0x7fffffffL, &a->have_seed},
+        {"threads", 0, CN_FLAG_LONG, &a->threads, 1, 4, NULL},
     };
     const char *pos[1];
     int n_pos = 0;
     int rc = cn_ui_flags_parse("play", flags, (int)(sizeof flags / sizeof *flags), argc, argv, pos, 1, &n_pos);
     if (rc) return rc;
     if (a->top_k >= 0) a->eo.sample.top_k = (int)a->top_k;
+    a->so.threads = (int)a->threads;
     a->eo.ngram_data = a->ngram_list.items;
     a->eo.n_ngram_data = a->ngram_list.n;
     if (a->have_seed) {

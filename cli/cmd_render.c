@@ -43,6 +43,8 @@ static void usage(void) {
            "                         (ID[:PARAM=VALUE...] items separated by commas); an\n"
            "                         installed LV2 effect is lv2:URI[:PORT=VALUE...], its\n"
            "                         latency compensated (see 'continuo plugins --lv2')\n"
+           "  --threads N            threads rendering the wavenet's voices (1-4; default:\n"
+           "                         one per core); the same audio on any count\n"
            "  --seed S               random seed for stochastic generators and, with --primer,\n"
            "                         the melody sampler (default 1 there: a render is repeatable)\n"
            "  --format F             wav16 | wav24 | float | flac (default from the extension:\n"
@@ -58,7 +60,7 @@ static void usage(void) {
 typedef struct {
     const char *out, *in, *format;
     cn_synth_opts so;
-    long rate, seed, notes, top_k;
+    long rate, seed, notes, top_k, threads;
     int have_seed, ngram_only;
     cn_endless_opts eo;
     const char *ngram[MAX_NGRAM_DATA];
@@ -74,6 +76,7 @@ static int parse(int argc, char **argv, render_args *a) {
         {"fx", 0, CN_FLAG_STR, &a->so.fx, 0, 0, NULL},
         {"rate", 0, CN_FLAG_LONG, &a->rate, 8000, 384000, NULL},
         {"seed", 0, CN_FLAG_LONG, &a->seed, 0, 0x7fffffff, &a->have_seed},
+        {"threads", 0, CN_FLAG_LONG, &a->threads, 1, 4, NULL},
         {"format", 0, CN_FLAG_STR, &a->format, 0, 0, NULL},
         {"primer", 0, CN_FLAG_STR, &a->eo.primer, 0, 0, NULL},
         {"notes", 0, CN_FLAG_LONG, &a->notes, 1, 1000000, NULL},
@@ -91,6 +94,7 @@ static int parse(int argc, char **argv, render_args *a) {
     if (rc == 1) usage();
     if (rc) return rc == 1 ? -1 : rc;
     if (a->top_k >= 0) a->eo.sample.top_k = (int)a->top_k;
+    a->so.threads = (int)a->threads;
     a->in = n_pos ? pos[0] : NULL;
     if (!a->out) return cn_ui_usage_error(CMD, "missing -o OUT.wav");
     if (a->eo.primer && a->in) return cn_ui_usage_error(CMD, "give IN.mid or --primer, not both");

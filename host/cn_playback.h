@@ -17,6 +17,8 @@ typedef struct cn_synth_opts {
     const char *preset;     // NULL or a preset name/path
     const char *fx;         // NULL or an effect chain spec
     const char *seed;       // NULL or a decimal seed (validated by the caller)
+    int threads;            // threads rendering the voices (generators with a "threads"
+                            // parameter: the wavenet); 0 = the generator's default
     int channels;           // output channels: 1, or 2 (also when 0)
     int live;               // played live: a generator with a "budget" parameter gets
                             // CN_PLAYBACK_LIVE_BUDGET (voices give way before samples do)

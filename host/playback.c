@@ -32,14 +32,19 @@ static cn_status generator_args(const cn_plugin_desc *gen, const cn_synth_opts *
                                            "need --synth wavenet)", o->instrument);
             snprintf(buf, size, "waveform=%d", w);
         }
+        if (o->threads) return cn_fail(CN_ERR_ARG, "the reference synth has no --threads (it is for the wavenet synth)");
         return CN_OK; // deterministic: no seed
     }
-    char budget[32] = "";
-    for (int i = 0; o->live && i < gen->n_params; i++)
-        if (!strcmp(gen->params[i].name, "budget")) snprintf(budget, sizeof budget, "%g", CN_PLAYBACK_LIVE_BUDGET);
-    const char *keys[] = {"instrument", "preset", "seed", "budget"};
-    const char *vals[] = {o->instrument, o->preset, o->seed, budget[0] ? budget : NULL};
-    for (int i = 0; i < 4; i++) {
+    char budget[32] = "", threads[32] = "";
+    for (int i = 0; i < gen->n_params; i++) {
+        if (o->live && !strcmp(gen->params[i].name, "budget"))
+            snprintf(budget, sizeof budget, "%g", CN_PLAYBACK_LIVE_BUDGET);
+        if (o->threads && !strcmp(gen->params[i].name, "threads")) snprintf(threads, sizeof threads, "%d", o->threads);
+    }
+    if (o->threads && !threads[0]) return cn_fail(CN_ERR_ARG, "synth '%s' has no --threads", gen->id);
+    const char *keys[] = {"instrument", "preset", "seed", "budget", "threads"};
+    const char *vals[] = {o->instrument, o->preset, o->seed, budget[0] ? budget : NULL, threads[0] ? threads : NULL};
+    for (int i = 0; i < 5; i++) {
         if (!vals[i]) continue;
         if (strchr(vals[i], ',') || strchr(vals[i], '='))
             return cn_fail(CN_ERR_ARG, "--%s '%s' may not contain ',' or '='", keys[i], vals[i]);

@@ -4,7 +4,8 @@
 # reference synth gives a non-silent mono WAV at the asked rate whose length is the one
 # reported (last note-off + release tail); renders are bit-identical; each --format gives
 # its encoding; and every failure (missing or corrupt MIDI, bad flag, unwritable output
-# place, unknown synth/effect) exits non-zero with one line on stderr and no output file.
+# place, unknown synth/effect) exits non-zero with one line on stderr and no output file;
+# the WaveNet renders the same file on any --threads.
 set -u
 fail() { echo "test_render_cli: FAIL: $*" >&2; exit 1; }
 : "${CN_BIN:?}" "${CN_SOURCE_DIR:?}"
@@ -71,6 +72,8 @@ expect_fail "$tmp/afile/o.wav" "$tune" -o "$tmp/afile/o.wav"
 expect_fail "$tmp/o13.wav" "$tune"
 expect_fail "$tmp/o14.ogg" "$tune" -o "$tmp/o14.ogg" --format wav16 # WAV data under another name
 expect_fail "$tmp/o15" "$tune" -o "$tmp/o15" --format flac
+expect_fail "$tmp/o16.wav" "$tune" -o "$tmp/o16.wav" --threads 0
+expect_fail "$tmp/o17.wav" "$tune" -o "$tmp/o17.wav" --threads 2 # the reference synth has none
 if [ "$(id -u)" -ne 0 ]; then # root writes anywhere: only meaningful for users
     mkdir "$tmp/ro" && chmod 555 "$tmp/ro"
     expect_fail "$tmp/ro/o.wav" "$tune" -o "$tmp/ro/o.wav"
@@ -131,4 +134,18 @@ echo "chorale: RMS left $l, right $r, of left - right $d"
 awk -v l="$l" -v r="$r" -v d="$d" 'BEGIN { exit !(l > 0.02 && r > 0.02 && d > 0.1 * l) }' || fail "chorale: not stereo"
 "$CN_BIN" render "$tmp/chorale.mid" -o "$tmp/chorale2.wav" --synth reference --fx "eq:gain=2,reverb:mix=0.2,limiter" \
   2>"$tmp/err" || fail "render chorale with effects: $(cat "$tmp/err")"
+# The WaveNet's voices on 1 or 3 threads (a staggered five-note chord on the 16 kHz model,
+# so the threads' shares change as notes start): the same file, byte for byte.
+. "$CN_SOURCE_DIR/scripts/smf.sh"
+smf_begin
+for p in 60 64 67 71 74; do smf_event 96 0x90 "$p" 90; done
+smf_event 480 0x80 60 0
+for p in 64 67 71 74; do smf_event 48 0x80 "$p" 0; done
+smf_write "$tmp/chord.mid"
+for t in 1 3; do
+    "$CN_BIN" render "$tmp/chord.mid" --synth wavenet --preset "$CN_SOURCE_DIR/presets/wavenet-gm3.safetensors" \
+        --threads $t -o "$tmp/chord-$t.wav" 2>"$tmp/err" || fail "render --threads $t: $(cat "$tmp/err")"
+done
+cmp -s "$tmp/chord-1.wav" "$tmp/chord-3.wav" || fail "wavenet render on 3 threads differs from 1"
+echo "wavenet chord: --threads 1 == --threads 3 ($(soxi -s "$tmp/chord-1.wav") frames)"
 echo "test_render_cli: ok"

@@ -19,6 +19,9 @@ typedef void (*cn_parallel_fn)(void *arg, int worker, int nworkers);
 // work is always done; CN_ERR_ARG only for n outside 1..CN_PARALLEL_MAX.
 cn_status cn_parallel_run(int n, cn_parallel_fn fn, void *arg);
 
+// The cores this process may run on (at least 1): a default for thread counts.
+int cn_parallel_cores(void);
+
 // dst[i] = src[0][i] + src[1][i] + ... + src[nsrc-1][i], always in that order
 // (dst may be src[0]).
 void cn_parallel_sum(float *dst, float *const *src, int nsrc, size_t n);

@@ -1,5 +1,6 @@
 // parallel.c: fork-join over pthreads and the ordered reduction (cn_parallel.h).
 #include <pthread.h>
+#include <unistd.h>
 
 #include "models/nn/cn_parallel.h"
 
@@ -40,4 +41,9 @@ void cn_parallel_sum(float *dst, float *const *src, int nsrc, size_t n) {
         for (int k = 1; k < nsrc; k++) s += src[k][i];
         dst[i] = s;
     }
+}
+
+int cn_parallel_cores(void) {
+    const long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > CN_PARALLEL_MAX ? CN_PARALLEL_MAX : (int)n;
 }

@@ -232,6 +232,10 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
 // CN_OK when this CPU runs weights of `kind`, else CN_ERR_ARG naming what it lacks.
 cn_status cn_wn_weights_check(int kind);
 int cn_wn_stream_weights(const cn_wn_stream *s); // CN_WN_WEIGHTS_F32, _F16, _BF16 or _I8
+// A stream that shares s's weights and voices but has working rows of its own, so that two
+// threads may render disjoint sets of voices at once (one through s, one through the
+// sibling; a voice's queues are the same whichever renders it). Destroy siblings first.
+cn_status cn_wn_stream_create_sibling(const cn_wn_stream *s, cn_wn_stream **out);
 void cn_wn_stream_destroy(cn_wn_stream *s);
 void cn_wn_stream_reset(cn_wn_stream *s); // every voice: silence, time 0
 void cn_wn_stream_reset_voice(cn_wn_stream *s, int voice);

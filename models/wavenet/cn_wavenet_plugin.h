@@ -23,13 +23,16 @@
 // Pitch bend moves a voice's pitch input and excitation (to the cent). Live hosts set "budget"
 // (play: 0.8): when rendering the voices takes more than that share of real time, the
 // oldest voice is stolen (counted), so a slow machine loses voices, never samples; offline
-// renders leave it 0 and stay deterministic.
+// renders leave it 0 and stay deterministic. The voices sounding at once are shared among
+// "threads" threads (default: one per core): the same samples on any count, so offline
+// renders stay deterministic there too.
 #ifndef CN_WAVENET_PLUGIN_H
 #define CN_WAVENET_PLUGIN_H
 
 #include "engine/cn_plugin.h"
 
-enum { CN_WN_PARAM_TEMPERATURE = 0, CN_WN_PARAM_GAIN, CN_WN_PARAM_VOICES, CN_WN_PARAM_BUDGET, CN_WN_N_PARAMS };
+enum { CN_WN_PARAM_TEMPERATURE = 0, CN_WN_PARAM_GAIN, CN_WN_PARAM_VOICES, CN_WN_PARAM_BUDGET, CN_WN_PARAM_THREADS,
+       CN_WN_N_PARAMS };
 
 extern const cn_plugin_desc cn_wavenet_plugin;
 

@@ -19,6 +19,12 @@ typedef struct cn_wn_poly cn_wn_poly;
 // max_voices voices, all silent. m must outlive the poly.
 cn_status cn_wn_poly_create(const cn_wn_model *m, int max_voices, float temperature, cn_wn_poly **out);
 void cn_wn_poly_destroy(cn_wn_poly *p);
+// Render on `threads` threads (the caller's and threads - 1 helpers, started here; 1: the
+// caller's alone, the default). The voices of a render are shared among them; each voice's
+// samples are the same whatever the count. Not while a render runs.
+#define CN_WN_POLY_MAX_THREADS 4
+cn_status cn_wn_poly_set_threads(cn_wn_poly *p, int threads);
+int cn_wn_poly_threads(const cn_wn_poly *p);
 void cn_wn_poly_set_temperature(cn_wn_poly *p, float temperature);
 // Voice v back to silence at its frame 0 with its generator re-seeded, playing instrument
 // (0 <= instrument < n_instruments, checked by the caller).

@@ -13,6 +13,7 @@
 #include "dsp/cn_declick.h"
 #include "dsp/cn_resample.h"
 #include "dsp/cn_voices.h"
+#include "models/nn/cn_parallel.h"
 #include "models/wavenet/cn_wavenet_plugin.h"
 #include "models/wavenet/cn_wn_gm.h"
 #include "models/wavenet/cn_wn_io.h"
@@ -36,6 +37,7 @@ static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
     {"voices", "voices at most; more notes steal the oldest", 1.0f, (float)CN_VOICES_MAX, 16.0f},
     {"budget", "live: share of real time the voices may take before the oldest is stolen (0 = no limit)", 0.0f,
      1.0f, 0.0f},
+    {"threads", "threads rendering the voices (0 = one per core)", 0.0f, (float)CN_WN_POLY_MAX_THREADS, 0.0f},
 };
 
 // The sound of one voice slot (which note it plays is in wn_plugin.vs.v[slot]). Output
@@ -59,6 +61,7 @@ typedef struct wn_plugin {
     uint64_t seed;
     float temperature, gain;
     int n_voices;            // voice synths made in prepare() (the "voices" parameter)
+    int threads;             // the "threads" parameter (0: one per core)
     double rate, ratio;      // output rate; model rate / output rate
     int64_t lookahead;       // model samples rendered ahead of the output (0 without resampler)
     float dc_r, up, down;    // output stage constants at the model rate
@@ -238,6 +241,13 @@ static void part_destroy(wn_plugin *w) {
     free(w);
 }
 
+// The "threads" parameter: 0 takes one per core, at most CN_WN_POLY_MAX_THREADS.
+static int wn_threads(int threads) {
+    if (threads > 0) return threads;
+    const int cores = cn_parallel_cores();
+    return cores < CN_WN_POLY_MAX_THREADS ? cores : CN_WN_POLY_MAX_THREADS;
+}
+
 static cn_status part_prepare(wn_plugin *w, double rate, int max_frames) {
     wn_free_voices(w);
     const double mrate = w->model->cfg.sample_rate;
@@ -256,6 +266,7 @@ static cn_status part_prepare(wn_plugin *w, double rate, int max_frames) {
     if (!(w->vbuf = malloc((size_t)w->n_voices * WN_CHUNK * sizeof *w->vbuf)))
         return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
     cn_status st = cn_wn_poly_create(w->model, w->n_voices, w->temperature, &w->poly);
+    if (!st) st = cn_wn_poly_set_threads(w->poly, wn_threads(w->threads));
     if (st) return st;
     w->lookahead = rate == mrate ? 0 : WN_LOOKAHEAD;
     if (!w->lookahead) return CN_OK;
@@ -420,7 +431,10 @@ static void part_set_param(wn_plugin *w, int index, float value) {
         w->gain = value;
     } else if (index == CN_WN_PARAM_BUDGET) {
         w->budget = value;
-    } else if (!w->vbuf) { // the voice count sizes prepare(): later changes are ignored
+    } else if (w->vbuf) { // the voice and thread counts size prepare(): later changes are ignored
+    } else if (index == CN_WN_PARAM_THREADS) {
+        w->threads = (int)lrintf(value);
+    } else {
         w->n_voices = (int)lrintf(value);
     }
 }

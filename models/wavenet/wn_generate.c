@@ -530,6 +530,10 @@ struct cn_wn_stream {
     float *h, *hn, *zc, *skip;      // [n][R], [n][R], [n][L*2G], [n][S]
     wn_scratch sc;
     const float **pastbuf;          // [max_voices]
+    // A sibling (cn_wn_stream_create_sibling) shares its owner's weights and voices and
+    // owns only its scratch: h..skip and sc in `scratch`, pastbuf, xp and xsc.
+    const cn_wn_stream *owner;
+    float *scratch;
 };
 
 static size_t wn_scratch_floats(const cn_wn_config *c) {
@@ -542,6 +546,22 @@ static void wn_scratch_point(const cn_wn_config *c, float *p, int n, wn_scratch 
     sc->z = sc->hin + (size_t)n * 2 * c->res;
     sc->g = sc->z + (size_t)n * 2 * c->gate;
     sc->a2 = sc->g + (size_t)n * c->gate;
+}
+
+// Floats of the per-voice rows a batch of one voice works in: h, hn, zc, skip and sc.
+static size_t wn_rows_floats(const cn_wn_config *c) {
+    return 2 * (size_t)c->res + (size_t)c->n_layers * 2 * c->gate + (size_t)c->skip + wn_scratch_floats(c);
+}
+
+// Point s's working rows for V voices into p (wn_rows_floats(c) * V floats).
+static void wn_rows_point(cn_wn_stream *s, float *p, int V) {
+    const cn_wn_config *c = &s->m->cfg;
+    s->h = p;
+    s->hn = s->h + (size_t)V * c->res;
+    s->zc = s->hn + (size_t)V * c->res;
+    s->skip = s->zc + (size_t)V * c->n_layers * 2 * c->gate;
+    wn_scratch_point(c, s->skip + (size_t)V * c->skip, V, &s->sc);
+    s->sc.past = s->pastbuf;
 }
 
 static void wn_transpose(float *dst, const float *src, int rows, int cols) {
@@ -623,7 +643,7 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
     const int n_mats = wn_shapes(c, shapes);
     size_t weights = 0;
     for (int i = 0; i < n_mats; i++) weights += (size_t)shapes[i].rows * shapes[i].cols;
-    size_t per_voice = nq + 2 * CN_WN_HISTORY + 2 * (size_t)R + (size_t)L * 2 * G + (size_t)S + wn_scratch_floats(c);
+    size_t per_voice = nq + 2 * CN_WN_HISTORY + wn_rows_floats(c);
     cn_wn_stream *s = calloc(1, sizeof *s);
     const int kind = wn_weights_kind(m, weights_kind, weights);
     cn_status supported = cn_wn_weights_check(kind);
@@ -680,14 +700,8 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
         WN_TAKE(s->voice[v].queue, nq);
         WN_TAKE(s->voice[v].hist, 2 * CN_WN_HISTORY);
     }
-    WN_TAKE(s->h, (size_t)V * R);
-    WN_TAKE(s->hn, (size_t)V * R);
-    WN_TAKE(s->zc, (size_t)V * L * 2 * G);
-    WN_TAKE(s->skip, (size_t)V * S);
-    wn_scratch_point(c, p, V, &s->sc);
-    p += (size_t)V * wn_scratch_floats(c);
 #undef WN_TAKE
-    s->sc.past = s->pastbuf;
+    wn_rows_point(s, p, V);
     const cn_wn_params *w = &m->p;
     wn_transpose(s->in_wt, w->in_w, R, D);
     wn_transpose(s->cond_wt, w->cond_w, L * 2 * G, C);
@@ -759,8 +773,36 @@ int cn_wn_stream_weights(const cn_wn_stream *s) {
     return s->half ? CN_WN_WEIGHTS_F16 : s->bf ? CN_WN_WEIGHTS_BF16 : s->i8 ? CN_WN_WEIGHTS_I8 : CN_WN_WEIGHTS_F32;
 }
 
+cn_status cn_wn_stream_create_sibling(const cn_wn_stream *s, cn_wn_stream **out) {
+    *out = NULL;
+    const int V = s->max_voices;
+    cn_wn_stream *t = malloc(sizeof *t);
+    if (!t) return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory for the generator");
+    *t = *s;
+    t->owner = s->owner ? s->owner : s;
+    t->scratch = calloc((size_t)V * wn_rows_floats(&s->m->cfg), sizeof(float));
+    t->pastbuf = calloc((size_t)V, sizeof *t->pastbuf);
+    t->xp = s->xp ? malloc((size_t)V * s->max_pairs * sizeof(uint32_t)) : NULL;
+    t->xsc = s->xsc ? malloc((size_t)V * sizeof(float)) : NULL;
+    if (!t->scratch || !t->pastbuf || (s->xp && !t->xp) || (s->xsc && !t->xsc)) {
+        cn_wn_stream_destroy(t);
+        return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory for the generator");
+    }
+    wn_rows_point(t, t->scratch, V);
+    *out = t;
+    return CN_OK;
+}
+
 void cn_wn_stream_destroy(cn_wn_stream *s) {
     if (!s) return;
+    if (s->owner) { // a sibling: the rest is its owner's
+        free(s->scratch);
+        free((void *)s->pastbuf);
+        free(s->xp);
+        free(s->xsc);
+        free(s);
+        return;
+    }
     free(s->half);
     free(s->bf);
     free(s->xp);
