@@ -67,12 +67,15 @@ void cn_voices_free(cn_voices *vs, int slot);
 // (the synth's start/release are not called: `cut` is, then the slot is free), and counted.
 void cn_voices_set_cap(cn_voices *vs, int cap, void (*cut)(void *synth, int slot), void *synth);
 // The cap a CPU budget asks for (live): `load` is the share of real time that rendering takes
-// (smoothed; with other voice sets of the same synth included), `own` this set's part of it.
-// Over the budget: as many voices as it allows at the current cost (at least one, at least
-// one fewer than sound; unchanged with one voice). With room under 90% of the budget for one
-// more voice at this set's current cost per voice: one more (at most the limit). Else the
-// cap as it is. The caller paces the changes.
-int cn_voices_budget_cap(const cn_voices *vs, float load, float own, float budget);
+// (smoothed; with other voice sets of the same synth included), `own` this set's part of it,
+// its voices rendered on `threads` threads (cn_voices_load_at). Over the budget: as many
+// voices as it allows at the current cost (at least one, at least one fewer than sound;
+// unchanged with one voice). With room under 90% of the budget for one more voice: one
+// more (at most the limit). Else the cap as it is. The caller paces the changes.
+int cn_voices_budget_cap(const cn_voices *vs, float load, float own, float budget, int threads);
+// The load `own` of `active` voices would become with n: threads share the voices evenly,
+// so the cost follows the busiest thread's count, ceil(n / threads) (own when none sound).
+float cn_voices_load_at(float own, int active, int n, int threads);
 
 // Level of a slot's note: velocity (the General MIDI curve (v/127)^2) times channel
 // volume and expression, each relative to its default (CC7 100, CC11 127), so a file

@@ -70,14 +70,24 @@ void cn_voices_set_cap(cn_voices *vs, int cap, void (*cut)(void *synth, int slot
     }
 }
 
-int cn_voices_budget_cap(const cn_voices *vs, float load, float own, float budget) {
+// Threads share a set's voices evenly: the busiest renders ceil(n / threads) of them.
+static int busiest(int n, int threads) { return (n + threads - 1) / threads; }
+
+float cn_voices_load_at(float own, int active, int n, int threads) {
+    threads = threads < 1 ? 1 : threads;
+    return active > 0 ? own * (float)busiest(n, threads) / (float)busiest(active, threads) : own;
+}
+
+int cn_voices_budget_cap(const cn_voices *vs, float load, float own, float budget, int threads) {
+    const float others = load - own;
     if (load > budget) {
         if (vs->active <= 1) return vs->cap;
-        int keep = (int)((float)vs->active * budget / load);
-        return keep < 1 ? 1 : keep >= vs->active ? vs->active - 1 : keep;
+        int keep = vs->active - 1;
+        while (keep > 1 && others + cn_voices_load_at(own, vs->active, keep, threads) > budget) keep--;
+        return keep;
     }
-    const float per_voice = vs->active ? own / (float)vs->active : 0.0f;
-    if (vs->cap < vs->limit && load + per_voice < 0.9f * budget) return vs->cap + 1;
+    if (vs->cap < vs->limit && others + cn_voices_load_at(own, vs->active, vs->active + 1, threads) < 0.9f * budget)
+        return vs->cap + 1;
     return vs->cap;
 }
 

@@ -19,6 +19,13 @@ typedef void (*cn_parallel_fn)(void *arg, int worker, int nworkers);
 // work is always done; CN_ERR_ARG only for n outside 1..CN_PARALLEL_MAX.
 cn_status cn_parallel_run(int n, cn_parallel_fn fn, void *arg);
 
+// Zeroed memory for n items of `size` bytes starting on a cache line (free() it): items
+// that threads write at once must not share a line (false sharing), so such structs are
+// aligned (CN_CACHE_ALIGNED on their first member) and allocated here. NULL when out of memory.
+#define CN_CACHE_LINE 64
+#define CN_CACHE_ALIGNED _Alignas(CN_CACHE_LINE)
+void *cn_calloc_lines(size_t n, size_t size);
+
 // The cores this process may run on (at least 1): a default for thread counts.
 int cn_parallel_cores(void);
 

@@ -1,5 +1,7 @@
 // parallel.c: fork-join over pthreads and the ordered reduction (cn_parallel.h).
 #include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "models/nn/cn_parallel.h"
@@ -46,4 +48,12 @@ void cn_parallel_sum(float *dst, float *const *src, int nsrc, size_t n) {
 int cn_parallel_cores(void) {
     const long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > CN_PARALLEL_MAX ? CN_PARALLEL_MAX : (int)n;
+}
+
+void *cn_calloc_lines(size_t n, size_t size) {
+    if (size && n > ((size_t)-1 - CN_CACHE_LINE) / size) return NULL;
+    const size_t bytes = (n * size + CN_CACHE_LINE - 1) / CN_CACHE_LINE * CN_CACHE_LINE;
+    void *p = aligned_alloc(CN_CACHE_LINE, bytes ? bytes : CN_CACHE_LINE);
+    if (p) memset(p, 0, bytes);
+    return p;
 }

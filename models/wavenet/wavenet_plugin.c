@@ -336,9 +336,15 @@ static void wn_track_load(wn_plugin *w, double seconds, int n) {
     const double a = audio / (audio + (now > w->load ? 0.02 : 0.1));
     w->load = (float)((1.0 - a) * w->load + a * now);
     const int64_t since = w->model_pos - w->cap_changed;
-    const int cap = cn_voices_budget_cap(&w->vs, w->load + w->load_others, w->load, w->budget);
+    const int threads = cn_wn_poly_threads(w->poly);
+    const int cap = cn_voices_budget_cap(&w->vs, w->load + w->load_others, w->load, w->budget, threads);
     if ((cap < w->vs.cap && since > (int64_t)(0.02 * mrate)) || (cap > w->vs.cap && since > (int64_t)(0.5 * mrate))) {
+        const int before = w->vs.active;
         cn_voices_set_cap(&w->vs, cap, voice_cut, w);
+        // The smoothed load lags the cut by ~0.1 s: until blocks measure it, it is taken to
+        // fall as the cost model says (without this, each 20 ms cut again what the first had
+        // already relieved: a four-part 48 kHz chorale fell to one voice).
+        if (before > w->vs.active) w->load = cn_voices_load_at(w->load, before, w->vs.active, threads);
         w->cap_changed = w->model_pos;
     }
 }

@@ -11,6 +11,7 @@
 
 #include "dsp/cn_mulaw.h"
 #include "models/nn/cn_rng.h"
+#include "models/nn/cn_parallel.h"
 #include "models/wavenet/cn_wavenet.h"
 #include "models/wavenet/cn_wn_half.h"
 
@@ -487,8 +488,9 @@ static void wn_matmul_t(float *y, int ldy, const float *wt, const float *x, int 
 // ---- stream ---------------------------------------------------------------------------------------
 
 // One voice's state: per-layer queues of past residual vectors and the past samples.
+// Each voice's on its own cache lines: the threads of a poly step different voices at once.
 typedef struct wn_voice_state {
-    float *queue;               // per layer d_l * R floats (qoff)
+    CN_CACHE_ALIGNED float *queue;               // per layer d_l * R floats (qoff)
     int qpos[CN_WN_MAX_LAYERS];
     float *hist;                // past samples, each stored twice ([2 * CN_WN_HISTORY]) so the last
     int hpos;                   // CN_WN_HISTORY end contiguously at hist + hpos + CN_WN_HISTORY
@@ -664,7 +666,7 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
     for (int i = 0; i < 4; i++) maxcols = other[i] > maxcols ? other[i] : maxcols;
     if (s) {
         s->mem = calloc(weights + (size_t)V * per_voice, sizeof(float));
-        s->voice = calloc((size_t)V, sizeof *s->voice);
+        s->voice = cn_calloc_lines((size_t)V, sizeof *s->voice);
         s->pastbuf = calloc((size_t)V, sizeof *s->pastbuf);
         s->half = half ? malloc(weights * sizeof(uint16_t)) : NULL;
         s->max_pairs = cn_wn_bf16_npairs(maxcols);

@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/nn/cn_parallel.h"
 #include "models/wavenet/cn_wn_synth.h"
 
+// On its own cache lines: the threads of a poly step different voices at once.
 typedef struct wn_poly_voice {
-    cn_wn_featgen feat;
+    CN_CACHE_ALIGNED cn_wn_featgen feat;
     cn_rng rng;
     int instrument;
     float xprev;
@@ -53,7 +55,7 @@ cn_status cn_wn_poly_create(const cn_wn_model *m, int max_voices, float temperat
     p->max_voices = max_voices;
     p->n_lanes = 1;
     p->temperature = temperature;
-    p->voice = calloc((size_t)max_voices, sizeof *p->voice);
+    p->voice = cn_calloc_lines((size_t)max_voices, sizeof *p->voice);
     cn_wn_stream *stream = NULL;
     cn_status st = p->voice ? cn_wn_stream_create_batch(m, max_voices, &stream)
                             : cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
