@@ -13,15 +13,10 @@
 #include "dsp/cn_mulaw.h"
 #include "models/nn/cn_rng.h"
 #include "cn_test.h"
+#include "cn_test_wavenet.h"
 #include "models/wavenet/cn_wavenet.h"
 #include "models/wavenet/cn_wn_synth.h"
 
-static void randomize(cn_wn_model *m, uint64_t seed) {
-    cn_wn_init_weights(m, seed);
-    cn_rng r;
-    cn_rng_seed(&r, seed, 5);
-    for (size_t i = 0; i < m->n_params; i++) m->mem[i] += 0.05f * cn_rng_normal(&r);
-}
 
 static void test_matvec(void) {
     // 64 + 16 + 13 rows: every path of the AVX-512 kernel; 32 + 32 + 3 x 8 + 5 of the AVX2 one
@@ -79,7 +74,7 @@ static void test_small(int out) {
     strcpy(cfg.instruments[1], "b");
     cn_wn_model *m;
     TEST_OK(cn_wn_create(&cfg, &m));
-    randomize(m, 21);
+    cn_test_wn_randomize(m, 21);
     enum { N = 120 };
     const int C = cn_wn_cond_dim(&cfg);
     cn_timed_note notes[] = {{5, 40, 64, 100}, {40, 90, 67, 80}, {100, 110, 72, 90}};
@@ -137,7 +132,7 @@ static void test_default(void) {
     TEST_ASSERT(cn_wn_receptive_field(&cfg) >= 1024);
     cn_wn_model *m;
     TEST_OK(cn_wn_create(&cfg, &m));
-    randomize(m, 8);
+    cn_test_wn_randomize(m, 8);
     const int C = cn_wn_cond_dim(&cfg), N = 1100;
     cn_timed_note notes[] = {{10, 700, 69, 100}, {700, 1100, 62, 70}};
     float *feat = malloc(sizeof(float) * N * CN_WN_NFEAT), *cond = malloc(sizeof(float) * N * C);
@@ -175,13 +170,7 @@ static void test_default(void) {
 
 // Seven voices with their own notes: rendered together (in changing subsets) and each alone.
 static void test_batch(void) {
-    cn_wn_config cfg;
-    cn_wn_config_default(&cfg);
-    cfg.n_instruments = 2;
-    strcpy(cfg.instruments[1], "b");
-    cn_wn_model *m;
-    TEST_OK(cn_wn_create(&cfg, &m));
-    randomize(m, 8);
+    cn_wn_model *m = cn_test_wn_two_instruments(8);
     enum { V = 7, N = 300 };
     cn_wn_poly *batch, *alone;
     TEST_OK(cn_wn_poly_create(m, V, 0.7f, &batch));

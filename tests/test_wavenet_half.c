@@ -15,6 +15,7 @@
 #include "dsp/cn_mulaw.h"
 #include "models/nn/cn_rng.h"
 #include "cn_test.h"
+#include "cn_test_wavenet.h"
 #include "models/wavenet/cn_wavenet.h"
 #include "models/wavenet/cn_wn_half.h"
 #include "models/wavenet/cn_wn_synth.h"
@@ -110,12 +111,6 @@ static void test_i8_kernel(void) {
            cn_wn_has_vnni() ? "AVX512-VNNI kernel" : "twin (no AVX512-VNNI)", sizeof shapes / sizeof *shapes);
 }
 
-static void randomize(cn_wn_model *m, uint64_t seed) {
-    cn_wn_init_weights(m, seed);
-    cn_rng r;
-    cn_rng_seed(&r, seed, 5);
-    for (size_t i = 0; i < m->n_params; i++) m->mem[i] += 0.05f * cn_rng_normal(&r);
-}
 
 // Every weight matrix the stream multiplies, rounded to halves (biases and the direct
 // prediction stay float in the stream too).
@@ -145,7 +140,7 @@ static void test_stream_kind(int kind, double tol, int out) {
     cn_wn_model *m, *mr;
     TEST_OK(cn_wn_create(&cfg, &m));
     TEST_OK(cn_wn_create(&cfg, &mr));
-    randomize(m, 7);
+    cn_test_wn_randomize(m, 7);
     memcpy(mr->mem, m->mem, m->n_params * sizeof(float));
     round_matrices(mr);
     enum { N = 200 };

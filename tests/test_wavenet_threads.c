@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cn_test.h"
-#include "models/nn/cn_rng.h"
+#include "cn_test_wavenet.h"
 #include "models/wavenet/cn_wavenet.h"
 #include "models/wavenet/cn_wn_synth.h"
 
@@ -39,16 +39,7 @@ static void render_all(cn_wn_poly *p, float *all, int *len_out) {
 }
 
 int main(void) {
-    cn_wn_config cfg;
-    cn_wn_config_default(&cfg);
-    cfg.n_instruments = 2;
-    strcpy(cfg.instruments[1], "b");
-    cn_wn_model *m;
-    TEST_OK(cn_wn_create(&cfg, &m));
-    cn_wn_init_weights(m, 9);
-    cn_rng r;
-    cn_rng_seed(&r, 9, 5);
-    for (size_t i = 0; i < m->n_params; i++) m->mem[i] += 0.05f * cn_rng_normal(&r);
+    cn_wn_model *m = cn_test_wn_two_instruments(9);
 
     cn_wn_poly *one, *many;
     TEST_OK(cn_wn_poly_create(m, V, 0.7f, &one));
