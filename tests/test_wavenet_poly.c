@@ -7,7 +7,7 @@
 //     does not depend on the others);
 //   - a rest after the chord and the end of the file are silent (no DC offset, no step);
 //   - blocks of any size (live) give the same samples as offline blocks;
-//   - notes beyond the voice limit steal, counted;
+//   - notes beyond the voice limit steal, counted, and the stolen voice fades (no click);
 //   - General MIDI programs choose instruments by family, within one model and across
 //     the models of a presets folder (the shipped one: one model);
 //   - pitch bend moves the note.
@@ -111,6 +111,31 @@ int main(void) {
     printf("3 notes on 2 voices: %lld stolen\n", (long long)stolen);
     TEST_ASSERT(stolen == 1);
     free(x);
+
+    // A stolen voice fades instead of stopping: one voice, a note sounding, a second note
+    // taking its voice at several phases of the first's waveform (the 48 kHz flute: no
+    // resampler smooths the step). Around the steal no sample-to-sample step exceeds twice
+    // the largest of the note's last 10 ms; the first note's last sample was a step many
+    // times that for the old cut-off to be caught.
+    double steal_step = 0.0, step_before = 0.0;
+    for (int j = 0; j < 5; j++) {
+        const double at = 0.5 + 0.00037 * j;
+        const cn_note_event sev[] = {note(0.1, CN_EV_NOTE_ON, 72, 0), note(at, CN_EV_NOTE_ON, 76, 0),
+                                     note(0.8, CN_EV_NOTE_OFF, 72, 0), note(0.8, CN_EV_NOTE_OFF, 76, 0)};
+        const int64_t sn = (int64_t)(0.9 * RATE), f = (int64_t)(at * RATE);
+        float *sx = render("instrument=flute,voices=1", sev, 4, sn, 512, &stolen);
+        TEST_ASSERT(stolen == 1);
+        double normal = 0.0, jump = 0.0;
+        for (int64_t i = f - 480; i < f - 1; i++) normal = fmax(normal, fabs(sx[2 * i] - sx[2 * i - 2]));
+        for (int64_t i = f - 1; i < f + 3; i++) jump = fmax(jump, fabs(sx[2 * i] - sx[2 * i - 2]));
+        step_before = fmax(step_before, fabs(sx[2 * f - 2]) / normal);
+        steal_step = fmax(steal_step, jump / normal);
+        free(sx);
+    }
+    printf("stolen voice: largest step at the steal %.2fx the note's own (its last sample: %.1fx)\n", steal_step,
+           step_before);
+    TEST_ASSERT(step_before > 4.0);
+    TEST_ASSERT(steal_step < 2.0);
 
     // Programs: by family (a program's own instrument first when the model has it), and as
     // events (channel 1 program 71 = clarinet: the Reed family's trumpet in the 16 kHz

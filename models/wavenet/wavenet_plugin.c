@@ -30,6 +30,7 @@
 #define WN_DC_HZ 10.0          // DC blocker corner
 #define WN_DECLICK_SPAN_S 6e-5 // the model's jump at a note-off: bridged over this (3 samples at 48 kHz),
 #define WN_DECLICK_S 0.002     // then glides over this (cn_declick)
+#define WN_STEAL_FADE_S 0.001  // a stolen voice's last value decays with this time constant
 
 static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
     {"temperature", "sampling temperature (0 = always the most likely sample)", 0.0f, 2.0f, 0.0f},
@@ -53,6 +54,7 @@ typedef struct wn_voice {
     cn_wn_eq_state eq;  // its instrument's spectrum table (cn_wn_eq.h), from silence
     int64_t since_off;  // model samples since the release began, -1 while held
     cn_declick declick; // on the model's own samples, marked at the note-off
+    float last_l, last_r; // what it added to the mix at its last sample
 } wn_voice;
 
 typedef struct wn_plugin {
@@ -80,6 +82,9 @@ typedef struct wn_plugin {
     // the budget the voice cap drops by one (the oldest is stolen), well below it it rises.
     float budget, load;
     float load_others;       // the other parts' load (a plugin with several models)
+    // A stolen voice stops between two samples; what it last added to the mix decays from
+    // there (time constant WN_STEAL_FADE_S) instead of vanishing in one step: no click.
+    float steal_l, steal_r, steal_k;
     int64_t cap_changed;     // model_pos of the last cap change
 } wn_plugin;
 
@@ -261,6 +266,8 @@ static cn_status part_prepare(wn_plugin *w, double rate, int max_frames) {
     w->up = (float)(1.0 / (WN_ATTACK_S * mrate));
     w->down = (float)(1.0 / (WN_RELEASE_FADE_S * mrate));
     w->hold = (int64_t)(WN_RELEASE_HOLD_S * mrate);
+    w->steal_k = (float)exp(-1.0 / (WN_STEAL_FADE_S * mrate));
+    w->steal_l = w->steal_r = 0.0f;
     for (int i = 0; i < w->model->cfg.n_instruments; i++) cn_wn_eq_make(w->model, i, &w->eq[i]);
     cn_voices_init(&w->vs, w->n_voices);
     if (!(w->vbuf = malloc((size_t)w->n_voices * WN_CHUNK * sizeof *w->vbuf)))
@@ -282,11 +289,18 @@ static cn_status part_prepare(wn_plugin *w, double rate, int max_frames) {
 
 // ---- voices (worker thread: no allocation, locks or I/O) -----------------------------------
 
+// The voice stops here: its last contribution to the mix fades out in the steal tail.
+static void voice_fade_out(wn_plugin *w, wn_voice *v) {
+    w->steal_l += v->last_l;
+    w->steal_r += v->last_r;
+    v->last_l = v->last_r = 0.0f;
+}
+
 static void voice_start(void *self, int slot, int stolen) {
     wn_plugin *w = self;
-    (void)stolen; // a stolen voice starts its new note at once
     const cn_voice *mv = &w->vs.v[slot];
     wn_voice *v = &w->voice[slot];
+    if (stolen) voice_fade_out(w, v); // the new note starts at once, from silence
     int inst = w->fixed_instrument >= 0 ? w->fixed_instrument
                                         : cn_wn_gm_instrument(&w->model->cfg, w->vs.ch[mv->channel].program);
     // A fresh voice starts from silence, with its own draw sequence (seed and note order).
@@ -315,8 +329,9 @@ static void voice_release(void *self, int slot) {
 
 static const cn_voice_ops wn_voice_ops = {voice_start, voice_release};
 
-static void voice_cut(void *self, int slot) {
-    ((wn_plugin *)self)->voice[slot].gate = 0.0f; // stolen for the CPU's sake: silent at once
+static void voice_cut(void *self, int slot) { // stolen for the CPU's sake: freed at once
+    wn_plugin *w = self;
+    voice_fade_out(w, &w->voice[slot]);
 }
 
 static double wn_now(void) {
@@ -363,8 +378,9 @@ static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
     if (w->budget > 0.0f) wn_track_load(w, wn_now() - t0, n);
     for (int a = 0; a < na; a++) {
         const int slot = w->active[a];
+        if (w->vs.v[slot].state == CN_VOICE_FREE) continue; // cut by the budget just now
         wn_voice *v = &w->voice[slot];
-        float *y = w->vbuf + (size_t)a * n, gl, gr, g = cn_voices_gain(&w->vs, slot) * v->level * w->gain;
+        float *y = w->vbuf + (size_t)a * n, gl, gr, g = cn_voices_gain(&w->vs, slot) * v->level * w->gain, last = 0.0f;
         cn_voices_pan(&w->vs, w->vs.v[slot].channel, &gl, &gr);
         cn_declick_process(&v->declick, y, n);
         cn_wn_decay_apply(w->model, v->inst, v->pitch, v->since_on, y, n); // as `levels` measured it
@@ -379,8 +395,18 @@ static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
             d *= v->gate * g;
             l[i] += gl * d;
             r[i] += gr * d;
+            last = d;
         }
+        v->last_l = gl * last;
+        v->last_r = gr * last;
         if (v->since_off > w->hold && v->gate == 0.0f) cn_voices_free(&w->vs, slot);
+    }
+    for (int i = 0; i < n && (w->steal_l != 0.0f || w->steal_r != 0.0f); i++) {
+        l[i] += w->steal_l;
+        r[i] += w->steal_r;
+        w->steal_l *= w->steal_k;
+        w->steal_r *= w->steal_k;
+        if (fabsf(w->steal_l) + fabsf(w->steal_r) < 1e-9f) w->steal_l = w->steal_r = 0.0f;
     }
     w->model_pos += n;
 }
