@@ -15,6 +15,7 @@
 #include "models/nn/cn_dist.h"
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_eq.h"
+#include "models/nn/cn_parallel.h"
 #include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_run.h"
 
@@ -28,7 +29,7 @@ static void usage(void) {
         "       continuo train wavenet export CKPT [CKPT...] -o MODEL [--instruments A,B,...]\n"
         "       continuo train wavenet levels --score OUT.mid --program P [--low L --high H --step S --hold SEC]\n"
         "       continuo train wavenet levels --model MODEL --data DIR... [--lag MS] [--no-spectrum | --spectrum-bands N]\n"
-        "                                     -o OUT | --check\n"
+        "                                     [--threads T] -o OUT | --check\n"
         "Train the WaveNet on each DIR's NAME.wav files (mono, model rate) with NAME.mid beside\n"
         "them; the instrument is the folder name (e.g. .../flute). 'prepare' writes IN.mid's\n"
         "monophonic notes with General MIDI program P (0..127), moved by N semitones (default 0),\n"
@@ -47,7 +48,8 @@ static void usage(void) {
         "every note (--no-spectrum: no spectrum table; the 16 kHz model's trumpet plays out\n"
         "of tune through one)\n"
         "(scripts/render_training_audio.sh makes the folders); --check only prints each\n"
-        "folder's per-note level against the model as it is.\n"
+        "folder's per-note level against the model as it is. Its --threads T (default: one\n"
+        "per core) calibrate that many instruments at once: the same file on any T.\n"
         "  --data DIR        training folder (repeatable; more folders may follow the flag)\n"
         "  --eval DIR        validation WAV+MIDI folder (repeatable; never the test tunes):\n"
         "                    checkpoints are scored for pitch accuracy and MR-STFT distance\n"
@@ -207,14 +209,15 @@ static int export_main(int argc, char **argv) {
 // ---- levels ----------------------------------------------------------------------------------------
 
 static void print_line(void *ctx, const char *line) {
-    fprintf(stderr, "levels: %s%s\n", ctx ? (const char *)ctx : "", line);
+    (void)ctx;
+    fprintf(stderr, "levels: %s\n", line);
 }
 
 static int levels_main(int argc, char **argv) {
     const char *score = NULL, *model = NULL, *out = NULL, *data[MAX_DIRS];
     cn_flag_list data_list = {data, 0, MAX_DIRS};
     long program = -1, low = 55, high = 91, step = 1, velocity = CN_WN_LEVEL_VELOCITY,
-         per_octave = CN_WN_EQ_DEFAULT_PER_OCTAVE;
+         per_octave = CN_WN_EQ_DEFAULT_PER_OCTAVE, threads = cn_parallel_cores();
     int check = 0, no_spectrum = 0;
     double lag_ms = 7.0, hold = CN_WN_LEVEL_HOLD_S;
     const cn_flag flags[] = {
@@ -231,6 +234,7 @@ static int levels_main(int argc, char **argv) {
         {"model", 0, CN_FLAG_STR, &model, 0, 0, NULL},
         {"data", 0, CN_FLAG_LIST_MANY, &data_list, 0, 0, NULL},
         {"lag", 0, CN_FLAG_DBL, &lag_ms, 0, 1000, NULL},
+        {"threads", 0, CN_FLAG_LONG, &threads, 1, 64, NULL},
         {"output", 'o', CN_FLAG_STR, &out, 0, 0, NULL},
     };
     int n_pos;
@@ -270,16 +274,7 @@ static int levels_main(int argc, char **argv) {
     // Decay first (levels are measured with it), then the levels, the spectrum at those
     // levels, and the levels again through the spectrum table. A previous spectrum table
     // would colour the first levels: calibrating again must give the same file.
-    for (int i = 0; i < n_names && !st; i++) {
-        int inst = cn_wn_instrument_index(&m->cfg, names[i]);
-        if (inst >= 0) memset(m->eq_db[inst], 0, sizeof m->eq_db[inst]);
-    }
-    if (!st) st = cn_wn_calibrate_decay(m, &ds, names, n_names, print_line, NULL);
-    // The first levels are only the spectrum's starting point; their lines show progress.
-    if (!st && !no_spectrum)
-        st = cn_wn_calibrate_levels(m, &ds, names, n_names, print_line, "before the spectrum table: ");
-    if (!st && !no_spectrum) st = cn_wn_calibrate_eq(m, &ds, names, n_names, (int)per_octave, print_line, NULL);
-    if (!st) st = cn_wn_calibrate_levels(m, &ds, names, n_names, print_line, NULL);
+    if (!st) st = cn_wn_calibrate_all(m, &ds, names, n_names, no_spectrum ? 0 : (int)per_octave, (int)threads, print_line, NULL);
     // The provenance says where the weights came from, then this calibration.
     char prov[8192] = "";
     cn_st_file *f = NULL;

@@ -64,5 +64,11 @@ void cn_wn_eq_apply(const cn_wn_eq *eq, float *x, int64_t n);
 // one line per instrument (may be NULL).
 cn_status cn_wn_calibrate_eq(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names, int per_octave,
                              void (*report)(void *ctx, const char *line), void *ctx);
+// Its two steps: the layout for the instruments names[0..n_names) (the error above), then
+// one instrument's table (folder `name`, in m->eq_per_octave's layout). Instruments are
+// independent: threads may calibrate different ones at once.
+cn_status cn_wn_eq_layout_set(cn_wn_model *m, char names[][32], int n_names, int per_octave);
+cn_status cn_wn_calibrate_eq_one(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int name,
+                                 void (*report)(void *ctx, const char *line), void *ctx);
 
 #endif

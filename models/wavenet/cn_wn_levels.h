@@ -91,4 +91,15 @@ cn_status cn_wn_note_level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, d
 cn_status cn_wn_calibrate_levels(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names,
                                  void (*report)(void *ctx, const char *line), void *ctx);
 
+// All of it, as `continuo train wavenet levels` does: for each instrument of names[], its
+// previous spectrum table dropped, the decay table, the level table, then (per_octave > 0)
+// the spectrum table in that layout (cn_wn_calibrate_eq) and the level table again through
+// it (the first level lines say "before the spectrum table: "). An instrument's tables
+// depend on its own notes alone, so the instruments are shared among `threads` threads
+// (the same tables on any count); report may then be called from several at once, and the
+// lines of different instruments interleave. On failure the error of the first failing
+// instrument in names[] order.
+cn_status cn_wn_calibrate_all(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names, int per_octave,
+                              int threads, void (*report)(void *ctx, const char *line), void *ctx);
+
 #endif

@@ -216,56 +216,64 @@ static cn_status eq_layout_check(const cn_wn_model *m, char names[][32], int n_n
     return CN_OK;
 }
 
-cn_status cn_wn_calibrate_eq(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names, int per_octave,
-                             void (*report)(void *ctx, const char *line), void *ctx) {
+cn_status cn_wn_eq_layout_set(cn_wn_model *m, char names[][32], int n_names, int per_octave) {
     if (per_octave < 1 || per_octave > CN_WN_EQ_MAX_PER_OCTAVE)
         return cn_fail(CN_ERR_ARG, "eq: %d bands per octave (1 to %d)", per_octave, CN_WN_EQ_MAX_PER_OCTAVE);
     cn_status st = eq_layout_check(m, names, n_names, per_octave);
-    if (st) return st;
-    m->eq_per_octave = per_octave;
-    const int bands = cn_wn_eq_bands(m->cfg.sample_rate, per_octave);
-    for (int name = 0; name < n_names; name++) {
-        int inst = cn_wn_instrument_index(&m->cfg, names[name]);
-        if (inst < 0) return cn_fail(CN_ERR_ARG, "eq: the model has no instrument '%s'", names[name]);
-        memset(m->eq_db[inst], 0, sizeof m->eq_db[inst]); // measured without a table
-        double fl[CN_WN_EQ_MAX_BANDS] = {0}, md[CN_WN_EQ_MAX_BANDS], raw = 0.0, rec = 0.0;
-        eq_clips c;
-        st = eq_clips_load(m, ds, name, inst, bands, per_octave, &c, fl);
-        float gain[CN_WN_EQ_MAX_BANDS] = {0};
-        if (!st) st = eq_model_bands(m, &c, gain, bands, per_octave, md);
-        for (int k = 0; !st && k < bands; k++) raw += md[k], rec += fl[k];
-        // The filters' bands overlap and are not flat inside: move the table by what the
-        // model through it still misses per band, against FluidSynth's balance at the
-        // model's own total energy (the level table sets the level).
-        for (int round = 0; !st && raw > 0.0 && rec > 0.0 && round < EQ_CALIBRATION_ROUNDS; round++) {
-            for (int k = 0; k < bands; k++) {
-                double want = fl[k] * raw / rec, v = gain[k];
-                if (want > 0.0 && md[k] > 0.0) v += 10.0 * log10(want / md[k]);
-                gain[k] = (float)(v < CN_WN_EQ_MIN_DB ? CN_WN_EQ_MIN_DB : v > CN_WN_EQ_MAX_DB ? CN_WN_EQ_MAX_DB : v);
-            }
-            st = eq_model_bands(m, &c, gain, bands, per_octave, md);
+    if (!st) m->eq_per_octave = per_octave;
+    return st;
+}
+
+cn_status cn_wn_calibrate_eq_one(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int name,
+                                 void (*report)(void *ctx, const char *line), void *ctx) {
+    const int per_octave = m->eq_per_octave, bands = cn_wn_eq_bands(m->cfg.sample_rate, per_octave);
+    int inst = cn_wn_instrument_index(&m->cfg, names[name]);
+    if (inst < 0) return cn_fail(CN_ERR_ARG, "eq: the model has no instrument '%s'", names[name]);
+    memset(m->eq_db[inst], 0, sizeof m->eq_db[inst]); // measured without a table
+    double fl[CN_WN_EQ_MAX_BANDS] = {0}, md[CN_WN_EQ_MAX_BANDS], raw = 0.0, rec = 0.0;
+    eq_clips c;
+    cn_status st = eq_clips_load(m, ds, name, inst, bands, per_octave, &c, fl);
+    float gain[CN_WN_EQ_MAX_BANDS] = {0};
+    if (!st) st = eq_model_bands(m, &c, gain, bands, per_octave, md);
+    for (int k = 0; !st && k < bands; k++) raw += md[k], rec += fl[k];
+    // The filters' bands overlap and are not flat inside: move the table by what the
+    // model through it still misses per band, against FluidSynth's balance at the
+    // model's own total energy (the level table sets the level).
+    for (int round = 0; !st && raw > 0.0 && rec > 0.0 && round < EQ_CALIBRATION_ROUNDS; round++) {
+        for (int k = 0; k < bands; k++) {
+            double want = fl[k] * raw / rec, v = gain[k];
+            if (want > 0.0 && md[k] > 0.0) v += 10.0 * log10(want / md[k]);
+            gain[k] = (float)(v < CN_WN_EQ_MIN_DB ? CN_WN_EQ_MIN_DB : v > CN_WN_EQ_MAX_DB ? CN_WN_EQ_MAX_DB : v);
         }
-        eq_clips_free(&c);
-        if (st) return st;
-        char line[1024];
-        int len;
-        if (raw > 0.0 && rec > 0.0) {
-            // What the table still misses where its limits do not hold it.
-            double worst = 0.0;
-            for (int k = 0; k < bands; k++) {
-                double miss = md[k] > 0.0 && fl[k] > 0.0 ? 10.0 * log10(md[k] / (fl[k] * raw / rec)) : 0.0;
-                int held = (gain[k] <= CN_WN_EQ_MIN_DB && miss > 0) || (gain[k] >= CN_WN_EQ_MAX_DB && miss < 0);
-                if (!held && fabs(miss) > fabs(worst)) worst = miss;
-            }
-            memcpy(m->eq_db[inst], gain, sizeof gain);
-            len = snprintf(line, sizeof line, "%s: spectrum (dB per 1/%d-octave band, centred on 62.5 Hz * 2^(k/%d)):",
-                           names[name], per_octave, per_octave);
-            for (int k = 0; k < bands; k++) len += snprintf(line + len, sizeof line - (size_t)len, " %+.1f", gain[k]);
-            snprintf(line + len, sizeof line - (size_t)len, "; balance within %.1f dB", fabs(worst));
-        } else {
-            snprintf(line, sizeof line, "%s: no note to measure: no spectrum table", names[name]);
-        }
-        if (report) report(ctx, line);
+        st = eq_model_bands(m, &c, gain, bands, per_octave, md);
     }
+    eq_clips_free(&c);
+    if (st) return st;
+    char line[1024];
+    int len;
+    if (raw > 0.0 && rec > 0.0) {
+        // What the table still misses where its limits do not hold it.
+        double worst = 0.0;
+        for (int k = 0; k < bands; k++) {
+            double miss = md[k] > 0.0 && fl[k] > 0.0 ? 10.0 * log10(md[k] / (fl[k] * raw / rec)) : 0.0;
+            int held = (gain[k] <= CN_WN_EQ_MIN_DB && miss > 0) || (gain[k] >= CN_WN_EQ_MAX_DB && miss < 0);
+            if (!held && fabs(miss) > fabs(worst)) worst = miss;
+        }
+        memcpy(m->eq_db[inst], gain, sizeof gain);
+        len = snprintf(line, sizeof line, "%s: spectrum (dB per 1/%d-octave band, centred on 62.5 Hz * 2^(k/%d)):",
+                       names[name], per_octave, per_octave);
+        for (int k = 0; k < bands; k++) len += snprintf(line + len, sizeof line - (size_t)len, " %+.1f", gain[k]);
+        snprintf(line + len, sizeof line - (size_t)len, "; balance within %.1f dB", fabs(worst));
+    } else {
+        snprintf(line, sizeof line, "%s: no note to measure: no spectrum table", names[name]);
+    }
+    if (report) report(ctx, line);
     return CN_OK;
+}
+
+cn_status cn_wn_calibrate_eq(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names, int per_octave,
+                             void (*report)(void *ctx, const char *line), void *ctx) {
+    cn_status st = cn_wn_eq_layout_set(m, names, n_names, per_octave);
+    for (int name = 0; name < n_names && !st; name++) st = cn_wn_calibrate_eq_one(m, ds, names, name, report, ctx);
+    return st;
 }

@@ -1,10 +1,12 @@
 // wn_levels.c: per-note levels against FluidSynth and the calibration table (cn_wn_levels.h).
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/cn_smf.h"
+#include "models/nn/cn_parallel.h"
 #include "models/wavenet/cn_wn_eq.h"
 #include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_synth.h"
@@ -156,42 +158,48 @@ static cn_status folder_diffs(const cn_wn_model *m, const cn_wn_dataset *ds, int
     return st;
 }
 
+// The level table of folder `name`'s instrument; its report line starts with `prefix`.
+static cn_status levels_one(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int name, const char *prefix,
+                            void (*report)(void *ctx, const char *line), void *ctx) {
+    int inst = cn_wn_instrument_index(&m->cfg, names[name]);
+    if (inst < 0) return cn_fail(CN_ERR_ARG, "levels: the model has no instrument '%s'", names[name]);
+    // Every measured note of this instrument, by pitch, against the uncalibrated model.
+    const int cap = folder_notes(ds, name);
+    double *diff = malloc((size_t)(cap ? cap : 1) * sizeof *diff), *sorted = malloc((size_t)(cap ? cap : 1) * sizeof *sorted);
+    int *pitch = malloc((size_t)(cap ? cap : 1) * sizeof *pitch), total = 0;
+    cn_status st = diff && sorted && pitch ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
+    float saved[128];
+    memcpy(saved, m->level_db[inst], sizeof saved);
+    memset(m->level_db[inst], 0, sizeof saved);
+    if (!st) st = folder_diffs(m, ds, name, inst, cn_wn_decay_set(m, inst), diff, pitch, &total);
+    if (!st && total == 0) st = cn_fail(CN_ERR_FORMAT, "levels: no note of %s long enough to measure", names[name]);
+    if (st) {
+        memcpy(m->level_db[inst], saved, sizeof saved);
+        free(diff), free(sorted), free(pitch);
+        return st;
+    }
+    // The correction per pitch: the median note's difference, negated.
+    for (int i = 0; i < total; i++) diff[i] = -diff[i];
+    int is_measured[128];
+    const int measured = pitch_medians(diff, 1, pitch, total, sorted, 0, m->level_db[inst], 1, is_measured);
+    double worst_before = 0;
+    for (int p = 0; p < 128; p++)
+        if (is_measured[p] && fabs(m->level_db[inst][p]) > fabs(worst_before)) worst_before = -m->level_db[inst][p];
+    char line[256];
+    snprintf(line, sizeof line, "%s%s: %d notes over %d pitches; uncalibrated, the worst pitch was %+.1f dB from FluidSynth",
+             prefix, names[name], total, measured, worst_before);
+    if (report) report(ctx, line);
+    free(diff);
+    free(sorted);
+    free(pitch);
+    return CN_OK;
+}
+
 cn_status cn_wn_calibrate_levels(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names,
                                  void (*report)(void *ctx, const char *line), void *ctx) {
-    for (int name = 0; name < n_names; name++) {
-        int inst = cn_wn_instrument_index(&m->cfg, names[name]);
-        if (inst < 0) return cn_fail(CN_ERR_ARG, "levels: the model has no instrument '%s'", names[name]);
-        // Every measured note of this instrument, by pitch, against the uncalibrated model.
-        const int cap = folder_notes(ds, name);
-        double *diff = malloc((size_t)(cap ? cap : 1) * sizeof *diff), *sorted = malloc((size_t)(cap ? cap : 1) * sizeof *sorted);
-        int *pitch = malloc((size_t)(cap ? cap : 1) * sizeof *pitch), total = 0;
-        cn_status st = diff && sorted && pitch ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
-        float saved[128];
-        memcpy(saved, m->level_db[inst], sizeof saved);
-        memset(m->level_db[inst], 0, sizeof saved);
-        if (!st) st = folder_diffs(m, ds, name, inst, cn_wn_decay_set(m, inst), diff, pitch, &total);
-        if (!st && total == 0) st = cn_fail(CN_ERR_FORMAT, "levels: no note of %s long enough to measure", names[name]);
-        if (st) {
-            memcpy(m->level_db[inst], saved, sizeof saved);
-            free(diff), free(sorted), free(pitch);
-            return st;
-        }
-        // The correction per pitch: the median note's difference, negated.
-        for (int i = 0; i < total; i++) diff[i] = -diff[i];
-        int is_measured[128];
-        const int measured = pitch_medians(diff, 1, pitch, total, sorted, 0, m->level_db[inst], 1, is_measured);
-        double worst_before = 0;
-        for (int p = 0; p < 128; p++)
-            if (is_measured[p] && fabs(m->level_db[inst][p]) > fabs(worst_before)) worst_before = -m->level_db[inst][p];
-        char line[256];
-        snprintf(line, sizeof line, "%s: %d notes over %d pitches; uncalibrated, the worst pitch was %+.1f dB from FluidSynth",
-                 names[name], total, measured, worst_before);
-        if (report) report(ctx, line);
-        free(diff);
-        free(sorted);
-        free(pitch);
-    }
-    return CN_OK;
+    cn_status st = CN_OK;
+    for (int name = 0; name < n_names && !st; name++) st = levels_one(m, ds, names, name, "", report, ctx);
+    return st;
 }
 
 cn_status cn_wn_level_stats_of(const cn_wn_model *m, const cn_wn_dataset *ds, int name, const char *instrument,
@@ -307,54 +315,111 @@ static cn_status held_corrections(cn_wn_model *m, const cn_wn_dataset *ds, int n
     return st;
 }
 
+// The decay table of folder `name`'s instrument.
+static cn_status decay_one(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int name,
+                           void (*report)(void *ctx, const char *line), void *ctx) {
+    int inst = cn_wn_instrument_index(&m->cfg, names[name]);
+    if (inst < 0) return cn_fail(CN_ERR_ARG, "decay: the model has no instrument '%s'", names[name]);
+    const int cap = folder_notes(ds, name) + 1;
+    double(*corr)[CN_WN_DECAY_KNOTS] = malloc((size_t)cap * sizeof *corr);
+    double *col = malloc((size_t)cap * sizeof *col), *drop = malloc((size_t)cap * sizeof *drop), fall = 0.0;
+    int *pitch = malloc((size_t)cap * sizeof *pitch), total = 0;
+    memset(m->decay_db[inst], 0, sizeof m->decay_db[inst]); // measured without a table
+    cn_status st = corr && col && drop && pitch ? held_corrections(m, ds, name, inst, 0, corr, pitch, drop, cap, &total)
+                                                : cn_fail(CN_ERR_NOMEM, "out of memory");
+    if (!st && total) fall = median(drop, total);
+    // A sustained instrument (FluidSynth's notes hold) keeps no table: its level table
+    // covers it, and the model's own wobbles over a held note are no decay to follow.
+    const int decays = total && fall < -CN_WN_DECAY_MIN_FALL_DB;
+    if (!st && decays) st = held_corrections(m, ds, name, inst, 1, corr, pitch, drop, cap, &total);
+    int measured[128] = {0}, n_measured = 0;
+    for (int k = 0; !st && decays && k < CN_WN_DECAY_KNOTS; k++) // per pitch and knot: linear between pitches
+        n_measured = pitch_medians(&corr[0][k], CN_WN_DECAY_KNOTS, pitch, total, col, 1, &m->decay_db[inst][0][k],
+                                   CN_WN_DECAY_KNOTS, measured);
+    if (!st && report) {
+        char line[256];
+        if (!total)
+            snprintf(line, sizeof line, "%s: no held note of %.0f s or more: no decay table", names[name],
+                     CN_WN_DECAY_HOLD_S);
+        else if (!decays)
+            snprintf(line, sizeof line, "%s: FluidSynth's held notes change %+.1f dB (median of %d): sustained, no decay table",
+                     names[name], fall, total);
+        else {
+            double lo = 1e9, hi = -1e9;
+            for (int p = 0; p < 128; p++) {
+                double v = m->decay_db[inst][p][CN_WN_DECAY_KNOTS - 1];
+                if (measured[p]) lo = v < lo ? v : lo, hi = v > hi ? v : hi;
+            }
+            snprintf(line, sizeof line,
+                     "%s: FluidSynth's held notes change %+.1f dB (median of %d, %d pitches): decay table, at %.2f s "
+                     "%+.1f to %+.1f dB",
+                     names[name], fall, total, n_measured, cn_wn_decay_times[CN_WN_DECAY_KNOTS - 1],
+                     lo, hi);
+        }
+        report(ctx, line);
+    }
+    free(corr);
+    free(col);
+    free(drop);
+    free(pitch);
+    return st;
+}
+
 cn_status cn_wn_calibrate_decay(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names,
                                 void (*report)(void *ctx, const char *line), void *ctx) {
-    for (int name = 0; name < n_names; name++) {
-        int inst = cn_wn_instrument_index(&m->cfg, names[name]);
-        if (inst < 0) return cn_fail(CN_ERR_ARG, "decay: the model has no instrument '%s'", names[name]);
-        const int cap = folder_notes(ds, name) + 1;
-        double(*corr)[CN_WN_DECAY_KNOTS] = malloc((size_t)cap * sizeof *corr);
-        double *col = malloc((size_t)cap * sizeof *col), *drop = malloc((size_t)cap * sizeof *drop), fall = 0.0;
-        int *pitch = malloc((size_t)cap * sizeof *pitch), total = 0;
-        memset(m->decay_db[inst], 0, sizeof m->decay_db[inst]); // measured without a table
-        cn_status st = corr && col && drop && pitch ? held_corrections(m, ds, name, inst, 0, corr, pitch, drop, cap, &total)
-                                                    : cn_fail(CN_ERR_NOMEM, "out of memory");
-        if (!st && total) fall = median(drop, total);
-        // A sustained instrument (FluidSynth's notes hold) keeps no table: its level table
-        // covers it, and the model's own wobbles over a held note are no decay to follow.
-        const int decays = total && fall < -CN_WN_DECAY_MIN_FALL_DB;
-        if (!st && decays) st = held_corrections(m, ds, name, inst, 1, corr, pitch, drop, cap, &total);
-        int measured[128] = {0}, n_measured = 0;
-        for (int k = 0; !st && decays && k < CN_WN_DECAY_KNOTS; k++) // per pitch and knot: linear between pitches
-            n_measured = pitch_medians(&corr[0][k], CN_WN_DECAY_KNOTS, pitch, total, col, 1, &m->decay_db[inst][0][k],
-                                       CN_WN_DECAY_KNOTS, measured);
-        if (!st && report) {
-            char line[256];
-            if (!total)
-                snprintf(line, sizeof line, "%s: no held note of %.0f s or more: no decay table", names[name],
-                         CN_WN_DECAY_HOLD_S);
-            else if (!decays)
-                snprintf(line, sizeof line, "%s: FluidSynth's held notes change %+.1f dB (median of %d): sustained, no decay table",
-                         names[name], fall, total);
-            else {
-                double lo = 1e9, hi = -1e9;
-                for (int p = 0; p < 128; p++) {
-                    double v = m->decay_db[inst][p][CN_WN_DECAY_KNOTS - 1];
-                    if (measured[p]) lo = v < lo ? v : lo, hi = v > hi ? v : hi;
-                }
-                snprintf(line, sizeof line,
-                         "%s: FluidSynth's held notes change %+.1f dB (median of %d, %d pitches): decay table, at %.2f s "
-                         "%+.1f to %+.1f dB",
-                         names[name], fall, total, n_measured, cn_wn_decay_times[CN_WN_DECAY_KNOTS - 1],
-                         lo, hi);
-            }
-            report(ctx, line);
+    cn_status st = CN_OK;
+    for (int name = 0; name < n_names && !st; name++) st = decay_one(m, ds, names, name, report, ctx);
+    return st;
+}
+
+typedef struct calibration {
+    cn_wn_model *m;
+    const cn_wn_dataset *ds;
+    char (*names)[32];
+    int n_names, spectrum;
+    void (*report)(void *ctx, const char *line);
+    void *ctx;
+    atomic_int next, failed;
+    cn_status st[CN_WN_MAX_INSTRUMENTS];
+    char msg[CN_WN_MAX_INSTRUMENTS][512]; // errors are per thread (cn_fail): kept here
+} calibration;
+
+static void calibrate_worker(void *arg, int worker, int n) {
+    calibration *c = arg;
+    (void)worker, (void)n;
+    for (int name; !atomic_load(&c->failed) && (name = atomic_fetch_add(&c->next, 1)) < c->n_names;) {
+        cn_status st = decay_one(c->m, c->ds, c->names, name, c->report, c->ctx);
+        if (!st && c->spectrum) st = levels_one(c->m, c->ds, c->names, name, "before the spectrum table: ", c->report, c->ctx);
+        if (!st && c->spectrum) st = cn_wn_calibrate_eq_one(c->m, c->ds, c->names, name, c->report, c->ctx);
+        if (!st) st = levels_one(c->m, c->ds, c->names, name, "", c->report, c->ctx);
+        if (st) {
+            snprintf(c->msg[name], sizeof c->msg[name], "%s", cn_error_message());
+            atomic_store(&c->failed, 1);
         }
-        free(corr);
-        free(col);
-        free(drop);
-        free(pitch);
+        c->st[name] = st;
+    }
+}
+
+cn_status cn_wn_calibrate_all(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names, int per_octave,
+                              int threads, void (*report)(void *ctx, const char *line), void *ctx) {
+    if (n_names > CN_WN_MAX_INSTRUMENTS) return cn_fail(CN_ERR_ARG, "levels: %d instruments (at most %d)", n_names, CN_WN_MAX_INSTRUMENTS);
+    for (int i = 0; i < n_names; i++) {
+        int inst = cn_wn_instrument_index(&m->cfg, names[i]);
+        if (inst < 0) return cn_fail(CN_ERR_ARG, "levels: the model has no instrument '%s'", names[i]);
+        memset(m->eq_db[inst], 0, sizeof m->eq_db[inst]); // it would colour the first levels
+    }
+    if (per_octave) {
+        cn_status st = cn_wn_eq_layout_set(m, names, n_names, per_octave);
         if (st) return st;
     }
-    return CN_OK;
+    calibration *c = calloc(1, sizeof *c);
+    if (!c) return cn_fail(CN_ERR_NOMEM, "out of memory");
+    *c = (calibration){.m = m, .ds = ds, .names = names, .n_names = n_names, .spectrum = per_octave > 0,
+                       .report = report, .ctx = ctx};
+    threads = threads < 1 ? 1 : threads > n_names ? (n_names ? n_names : 1) : threads;
+    cn_status st = cn_parallel_run(threads, calibrate_worker, c);
+    for (int i = 0; i < n_names && !st; i++)
+        if (c->st[i]) st = cn_fail(c->st[i], "%s", c->msg[i]);
+    free(c);
+    return st;
 }
