@@ -1,4 +1,4 @@
-// LABELS: unit
+// LABELS: tsan;unit
 // test_wavenet_calibrate.c: the whole calibration of `train wavenet levels`
 // (cn_wn_calibrate_all: decay, levels, spectrum, levels per instrument) on the shipped
 // 16 kHz model against recordings of its own notes made 4 dB louder and coloured, for two
