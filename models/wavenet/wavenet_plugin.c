@@ -79,7 +79,8 @@ typedef struct wn_plugin {
     int64_t model_pos;       // model samples rendered
     float *vbuf;             // [n_voices][WN_CHUNK] the voices' samples
     // CPU budget (live): the load (render time / audio time, smoothed) of the voices; above
-    // the budget the voice cap drops by one (the oldest is stolen), well below it it rises.
+    // the budget the voice cap drops to what it allows (the oldest are stolen), well below
+    // it it rises by one.
     float budget, load;
     float load_others;       // the other parts' load (a plugin with several models)
     // A stolen voice stops between two samples; what it last added to the mix decays from
