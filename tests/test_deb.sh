@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # LABELS: slow
-# TIMEOUT: 300
+# TIMEOUT: 600
 # test_deb: `cpack -G DEB` builds continuo_VERSION_ARCH.deb; its Depends come from
 # dpkg-shlibdeps (the binary's shared libraries); dpkg-deb -x extracts it and the
 # extracted binary continues and scores a tune, finding its shipped files; when the LV2

@@ -1,5 +1,5 @@
 // LABELS: unit
-// TIMEOUT: 300
+// TIMEOUT: 600
 // test_wavenet_poly.c: the shipped WaveNets as polyphonic instruments, through a stereo
 // graph at 48 kHz (the 16 kHz model resampled, the 48 kHz one direct) as `render` and
 // `play` use them:
