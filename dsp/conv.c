@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsp/cn_fft.h"
+
 struct cn_conv {
     int B, nbins, max_parts, parts; // partition size, B+1 bins, capacity, partitions in use
     int pos, head;                  // fill position in the current block; newest FDL slot
@@ -22,8 +24,8 @@ struct cn_conv {
 
 void cn_conv_destroy(cn_conv *c) {
     if (!c) return;
-    if (c->fwd) fftwf_destroy_plan(c->fwd);
-    if (c->inv) fftwf_destroy_plan(c->inv);
+    cn_fft_destroy(c->fwd);
+    cn_fft_destroy(c->inv);
     fftwf_free(c->time);
     fftwf_free(c->inblk);
     fftwf_free(c->outblk);
@@ -61,8 +63,8 @@ cn_status cn_conv_create(int block, int max_ir, cn_conv **out) {
                        block);
     }
     // FFTW_ESTIMATE: no measuring, so plans (and results) do not depend on timing.
-    c->fwd = fftwf_plan_dft_r2c_1d(2 * block, c->time, c->spec, FFTW_ESTIMATE);
-    c->inv = fftwf_plan_dft_c2r_1d(2 * block, c->acc, c->acc_t, FFTW_ESTIMATE);
+    c->fwd = cn_fft_plan_r2c(2 * block, c->time, c->spec);
+    c->inv = cn_fft_plan_c2r(2 * block, c->acc, c->acc_t);
     if (!c->fwd || !c->inv) {
         cn_conv_destroy(c);
         return cn_fail(CN_ERR_NOMEM, "conv: cannot plan FFT of size %d", 2 * block);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsp/cn_fft.h"
+
 struct cn_stft {
     int n_fft, hop;
     float *win;         // [n_fft] periodic Hann
@@ -16,7 +18,7 @@ struct cn_stft {
 
 void cn_stft_destroy(cn_stft *s) {
     if (!s) return;
-    if (s->plan) fftwf_destroy_plan(s->plan);
+    cn_fft_destroy(s->plan);
     free(s->win);
     fftwf_free(s->buf);
     fftwf_free(s->spec);
@@ -41,7 +43,7 @@ cn_status cn_stft_create(int n_fft, int hop, cn_stft **out) {
         return cn_fail(CN_ERR_NOMEM, "stft: out of memory for FFT size %d", n_fft);
     }
     // FFTW_ESTIMATE: planning does not time anything, so results are reproducible.
-    s->plan = fftwf_plan_dft_r2c_1d(n_fft, s->buf, s->spec, FFTW_ESTIMATE);
+    s->plan = cn_fft_plan_r2c(n_fft, s->buf, s->spec);
     if (!s->plan) {
         cn_stft_destroy(s);
         return cn_fail(CN_ERR_NOMEM, "stft: cannot plan FFT of size %d", n_fft);

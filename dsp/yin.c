@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsp/cn_fft.h"
+
 struct cn_yin {
     cn_yin_config cfg;
     int w, tau_min, tau_max, len, nfft;
@@ -29,9 +31,9 @@ cn_yin_config cn_yin_config_default(double rate) {
 
 void cn_yin_destroy(cn_yin *y) {
     if (!y) return;
-    if (y->pa) fftwf_destroy_plan(y->pa);
-    if (y->pb) fftwf_destroy_plan(y->pb);
-    if (y->pinv) fftwf_destroy_plan(y->pinv);
+    cn_fft_destroy(y->pa);
+    cn_fft_destroy(y->pb);
+    cn_fft_destroy(y->pinv);
     fftwf_free(y->a);
     fftwf_free(y->b);
     fftwf_free(y->fa);
@@ -80,9 +82,9 @@ cn_status cn_yin_create(const cn_yin_config *cfg, cn_yin **out) {
         return cn_fail(CN_ERR_NOMEM, "yin: out of memory");
     }
     // FFTW_ESTIMATE: no timing-dependent planning, so results are reproducible.
-    y->pa = fftwf_plan_dft_r2c_1d(y->nfft, y->a, y->fa, FFTW_ESTIMATE);
-    y->pb = fftwf_plan_dft_r2c_1d(y->nfft, y->b, y->fb, FFTW_ESTIMATE);
-    y->pinv = fftwf_plan_dft_c2r_1d(y->nfft, y->fa, y->corr, FFTW_ESTIMATE);
+    y->pa = cn_fft_plan_r2c(y->nfft, y->a, y->fa);
+    y->pb = cn_fft_plan_r2c(y->nfft, y->b, y->fb);
+    y->pinv = cn_fft_plan_c2r(y->nfft, y->fa, y->corr);
     if (!y->pa || !y->pb || !y->pinv) {
         cn_yin_destroy(y);
         return cn_fail(CN_ERR_NOMEM, "yin: cannot plan FFT of size %d", y->nfft);
