@@ -27,7 +27,6 @@
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_eq.h"
 #include "models/wavenet/cn_wn_levels.h"
-#include "models/nn/cn_parallel.h"
 #include "models/wavenet/cn_wn_synth.h"
 #include "models/wavenet/cn_wn_train.h"
 
@@ -135,8 +134,7 @@ static double time_voices(const cn_wn_model *m, int n, int batched, int threads,
 static int bench_voices(const cn_wn_model *m, double seconds) {
     const int rate = m->cfg.sample_rate;
     const int64_t samples = (int64_t)(seconds * rate / 4) + 256;
-    int threads = cn_parallel_cores();
-    if (threads > CN_WN_POLY_MAX_THREADS) threads = CN_WN_POLY_MAX_THREADS;
+    const int threads = cn_wn_poly_default_threads();
     printf("polyphony, %d Hz (%s kernel, temperature 0 as the presets): samples/s per voice, one voice at a\n"
            "time and batched on one core, batched on %d threads (one per core)\n", rate,
            cn_wn_kernel_name(cn_wn_matvec_kernel()), threads);

@@ -25,6 +25,8 @@ void cn_wn_poly_destroy(cn_wn_poly *p);
 #define CN_WN_POLY_MAX_THREADS 4
 cn_status cn_wn_poly_set_threads(cn_wn_poly *p, int threads);
 int cn_wn_poly_threads(const cn_wn_poly *p);
+// The default count: one per core, at most CN_WN_POLY_MAX_THREADS.
+int cn_wn_poly_default_threads(void);
 void cn_wn_poly_set_temperature(cn_wn_poly *p, float temperature);
 // Voice v back to silence at its frame 0 with its generator re-seeded, playing instrument
 // (0 <= instrument < n_instruments, checked by the caller).

@@ -13,7 +13,6 @@
 #include "dsp/cn_declick.h"
 #include "dsp/cn_resample.h"
 #include "dsp/cn_voices.h"
-#include "models/nn/cn_parallel.h"
 #include "models/wavenet/cn_wavenet_plugin.h"
 #include "models/wavenet/cn_wn_gm.h"
 #include "models/wavenet/cn_wn_io.h"
@@ -247,13 +246,6 @@ static void part_destroy(wn_plugin *w) {
     free(w);
 }
 
-// The "threads" parameter: 0 takes one per core, at most CN_WN_POLY_MAX_THREADS.
-static int wn_threads(int threads) {
-    if (threads > 0) return threads;
-    const int cores = cn_parallel_cores();
-    return cores < CN_WN_POLY_MAX_THREADS ? cores : CN_WN_POLY_MAX_THREADS;
-}
-
 static cn_status part_prepare(wn_plugin *w, double rate, int max_frames) {
     wn_free_voices(w);
     const double mrate = w->model->cfg.sample_rate;
@@ -274,7 +266,7 @@ static cn_status part_prepare(wn_plugin *w, double rate, int max_frames) {
     if (!(w->vbuf = malloc((size_t)w->n_voices * WN_CHUNK * sizeof *w->vbuf)))
         return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
     cn_status st = cn_wn_poly_create(w->model, w->n_voices, w->temperature, &w->poly);
-    if (!st) st = cn_wn_poly_set_threads(w->poly, wn_threads(w->threads));
+    if (!st) st = cn_wn_poly_set_threads(w->poly, w->threads > 0 ? w->threads : cn_wn_poly_default_threads());
     if (st) return st;
     w->lookahead = rate == mrate ? 0 : WN_LOOKAHEAD;
     if (!w->lookahead) return CN_OK;

@@ -490,7 +490,7 @@ static void wn_matmul_t(float *y, int ldy, const float *wt, const float *x, int 
 // One voice's state: per-layer queues of past residual vectors and the past samples.
 // Each voice's on its own cache lines: the threads of a poly step different voices at once.
 typedef struct wn_voice_state {
-    CN_CACHE_ALIGNED float *queue;               // per layer d_l * R floats (qoff)
+    CN_CACHE_ALIGNED float *queue; // per layer d_l * R floats (qoff)
     int qpos[CN_WN_MAX_LAYERS];
     float *hist;                // past samples, each stored twice ([2 * CN_WN_HISTORY]) so the last
     int hpos;                   // CN_WN_HISTORY end contiguously at hist + hpos + CN_WN_HISTORY

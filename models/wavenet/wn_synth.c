@@ -135,6 +135,11 @@ cn_status cn_wn_poly_set_threads(cn_wn_poly *p, int threads) {
 
 int cn_wn_poly_threads(const cn_wn_poly *p) { return p->n_lanes; }
 
+int cn_wn_poly_default_threads(void) {
+    const int cores = cn_parallel_cores();
+    return cores < CN_WN_POLY_MAX_THREADS ? cores : CN_WN_POLY_MAX_THREADS;
+}
+
 void cn_wn_poly_destroy(cn_wn_poly *p) {
     if (!p) return;
     wn_lanes_stop(p);
