@@ -72,6 +72,11 @@ static void usage(void) {
         "  --input-noise X   std of noise added to the input samples (default 0)\n"
         "  --input-noise-end Y  move that std linearly from X at the first step to Y at the\n"
         "                    last (default: constant X)\n"
+        "  --self-feed P     replace that share (0..1) of each chunk's heard samples by the\n"
+        "                    model's own temperature-0 predictions of them, made by a\n"
+        "                    forward pass first (parallel scheduled sampling: the model learns\n"
+        "                    to play on from its own output; default 0, off); --self-feed-passes\n"
+        "                    K: K such passes, each hearing the last's (default 1)\n"
         "  --lag MS          FluidSynth's onset delay: audio frames dropped at the start of each\n"
         "                    file so notes and audio line up (default 7 ms, measured)\n"
         "  --threads T       worker threads (default 1)\n"
@@ -324,6 +329,8 @@ static int parse(int argc, char **argv, args *a) {
         {"warmup", 0, CN_FLAG_LONG, &o->warmup, 0, 100000000, NULL},
         {"input-noise", 0, CN_FLAG_FLOAT, &o->input_noise, 0.0, 1.0, NULL},
         {"input-noise-end", 0, CN_FLAG_FLOAT, &o->input_noise_end, 0.0, 1.0, NULL},
+        {"self-feed", 0, CN_FLAG_FLOAT, &o->self_feed, 0.0, 1.0, NULL},
+        {"self-feed-passes", 0, CN_FLAG_INT, &o->self_feed_passes, 1, 8, NULL},
         {"lag", 0, CN_FLAG_DBL, &a->lag_ms, 0.0, 1000.0, NULL},
         {"threads", 0, CN_FLAG_INT, &o->threads, 1, 64, NULL},
         {"seed", 0, CN_FLAG_U64, &o->seed, 0, 2147483647, NULL},

@@ -187,7 +187,7 @@ void cn_wn_acts_destroy(cn_wn_acts *a);
 // sample of t in [-1, 1] (the mu-law head's target is its class, cn_mulaw_encode).
 // Returns the mean negative log likelihood (nats) over t in [from, T): cross-entropy of
 // the classes, or the Gaussian's density (negative when it is sharp). Keeps what backward
-// needs.
+// needs. target NULL: outputs only (cn_wn_acts_logits), returns 0.
 float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *audio, const float *feat,
                     int instrument, const float *target, int T, int from);
 // Accumulates d(mean loss * scale)/d(params) into grad (flat, same layout as m->mem).

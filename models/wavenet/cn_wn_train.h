@@ -23,15 +23,30 @@ typedef struct cn_wn_train_opts {
     float input_noise_end; // >= 0: the std moves linearly from input_noise at step 0 to this
                            // at the last step (noise growing late in training keeps a model
                            // that fits the data ever closer robust to its own samples); < 0: constant
+    float self_feed;    // share of a chunk's heard samples replaced by the model's own
+                        // (parallel scheduled sampling, Duckworth et al. 2019): 0 = off
+    int self_feed_passes; // forward passes that make those samples, each hearing the last's
     int threads;        // workers (1..CN_PARALLEL_MAX)
     uint64_t seed;
 } cn_wn_train_opts;
 
 // batch 8, chunk 4096, warm 1024, lr 2e-3 -> 1e-4, warm-up 100, wd 0.01, clip 1, noise 0
-// (constant), 1 thread, seed 1.
+// (constant), no self-feeding (1 pass when on), 1 thread, seed 1.
 void cn_wn_train_opts_default(cn_wn_train_opts *o);
 // The input noise std of step `step` (0-based) under o's schedule.
 float cn_wn_input_noise_at(const cn_wn_train_opts *o, long step);
+
+// Parallel scheduled sampling of one chunk of T samples (feat[T][CN_WN_NFEAT] its note
+// features): `passes` times (0: none), one forward pass over the inputs built from heard
+// + noise (both [CN_WN_HISTORY + T - 1], the chunk's history first; noise may be NULL),
+// then each sample of the chunk from warm on is replaced in heard, with probability p
+// (draws from r), by the model's temperature-0 prediction of it: what generation at the
+// shipped temperature feeds back. Ends by writing past = heard + noise and the chunk's
+// audio inputs audio[T][CN_WN_NAUDIO] from it. a: activations for T samples.
+struct cn_rng;
+void cn_wn_self_feed(const cn_wn_model *m, cn_wn_acts *a, const float *feat, int instrument, int T,
+                     int warm, float p, int passes, struct cn_rng *r, float *heard, const float *noise,
+                     float *past, float *audio);
 
 typedef struct cn_wn_trainer cn_wn_trainer;
 

@@ -336,7 +336,8 @@ float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *audio, con
     a->T = T;
     a->from = from;
     a->instrument = instrument;
-    memcpy(a->target, target, (size_t)T * sizeof *target);
+    if (target) memcpy(a->target, target, (size_t)T * sizeof *target);
+    else a->from = from = T; // prediction only: no loss, nothing for backward
     for (int t = 0; t < T; t++) {
         float *cd = a->cond + (size_t)t * C;
         cn_wn_cond_fill(m, instrument, feat + (size_t)t * CN_WN_NFEAT, cd);

@@ -28,6 +28,7 @@ void cn_wn_train_opts_default(cn_wn_train_opts *o) {
     o->threads = 1;
     o->seed = 1;
     o->input_noise_end = -1.0f;
+    o->self_feed_passes = 1;
 }
 
 float cn_wn_input_noise_at(const cn_wn_train_opts *o, long step) {
@@ -41,7 +42,9 @@ typedef struct wn_worker {
     cn_wn_acts *acts;
     float *grad;          // [n_params]
     float *feat;          // [chunk][NFEAT]
-    float *past;          // [CN_WN_HISTORY + chunk] heard samples, the chunk's history first
+    float *heard;         // [CN_WN_HISTORY + chunk] heard samples, the chunk's history first
+    float *noise;         // [CN_WN_HISTORY + chunk] input noise added to them
+    float *past;          // [CN_WN_HISTORY + chunk] heard + noise: what the inputs read
     float *audio;         // [chunk][CN_WN_NAUDIO] audio inputs
     float *target;        // [chunk]
     double loss;
@@ -69,6 +72,7 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
                                long step, cn_wn_trainer **out) {
     *out = NULL;
     if (o->threads < 1 || o->threads > CN_PARALLEL_MAX || o->batch < 1 || o->chunk < 2 ||
+        o->self_feed < 0.0f || o->self_feed > 1.0f || o->self_feed_passes < 1 ||
         o->warm < 0 || o->warm >= o->chunk || o->steps < 1 || !ds->n_clips) {
         free(adam_m);
         free(adam_v);
@@ -103,10 +107,12 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
         if (st) break;
         w->grad = malloc((m->n_params + (i ? 0 : N_EXTRA)) * sizeof(float)); // 0: the sum
         w->feat = malloc((size_t)o->chunk * CN_WN_NFEAT * sizeof(float));
+        w->heard = malloc(((size_t)CN_WN_HISTORY + (size_t)o->chunk) * sizeof(float));
+        w->noise = malloc(((size_t)CN_WN_HISTORY + (size_t)o->chunk) * sizeof(float));
         w->past = malloc(((size_t)CN_WN_HISTORY + (size_t)o->chunk) * sizeof(float));
         w->audio = malloc((size_t)o->chunk * CN_WN_NAUDIO * sizeof(float));
         w->target = malloc((size_t)o->chunk * sizeof *w->target);
-        if (!w->grad || !w->feat || !w->past || !w->audio || !w->target) st = cn_fail(CN_ERR_NOMEM, "out of memory");
+        if (!w->grad || !w->feat || !w->heard || !w->noise || !w->past || !w->audio || !w->target) st = cn_fail(CN_ERR_NOMEM, "out of memory");
         t->gsum[i] = w->grad;
     }
     if (st) {
@@ -131,6 +137,8 @@ void cn_wn_trainer_destroy(cn_wn_trainer *t) {
         cn_wn_acts_destroy(t->w[i].acts);
         free(t->w[i].grad);
         free(t->w[i].feat);
+        free(t->w[i].heard);
+        free(t->w[i].noise);
         free(t->w[i].past);
         free(t->w[i].audio);
         free(t->w[i].target);
@@ -143,6 +151,34 @@ void cn_wn_trainer_destroy(cn_wn_trainer *t) {
 
 long cn_wn_trainer_steps_done(const cn_wn_trainer *t) { return t->step; }
 double cn_wn_trainer_clock(const cn_wn_trainer *t) { return t->clock; }
+
+// The audio inputs of a chunk's T samples from past (CN_WN_HISTORY samples before it first).
+static void wn_audio_inputs_chunk(int sample_rate, const float *feat, const float *past, int T, float *audio) {
+    for (int i = 0; i < T; i++)
+        cn_wn_audio_inputs(sample_rate, feat + (size_t)i * CN_WN_NFEAT, past + CN_WN_HISTORY + i,
+                           CN_WN_HISTORY, audio + (size_t)i * CN_WN_NAUDIO);
+}
+
+void cn_wn_self_feed(const cn_wn_model *m, cn_wn_acts *a, const float *feat, int instrument, int T,
+                     int warm, float p, int passes, cn_rng *r, float *heard, const float *noise,
+                     float *past, float *audio) {
+    const int K = cn_wn_out_dim(&m->cfg);
+    float work[CN_WN_CLASSES];
+    for (int pass = 0; pass < passes; pass++) {
+        for (int i = 0; i < CN_WN_HISTORY + T - 1; i++) past[i] = heard[i] + (noise ? noise[i] : 0.0f);
+        wn_audio_inputs_chunk(m->cfg.sample_rate, feat, past, T, audio);
+        cn_wn_forward(m, a, audio, feat, instrument, NULL, T, T);
+        const float *out = cn_wn_acts_logits(a);
+        // Output i predicts the sample heard at CN_WN_HISTORY + i (the input of i + 1).
+        // Before warm the receptive field is not filled: those predictions are not the
+        // model's own sound, and stay the recording.
+        for (int i = warm; i < T - 1; i++)
+            if (cn_rng_uniform(r) < p)
+                heard[CN_WN_HISTORY + i] = cn_wn_draw(&m->cfg, out + (size_t)i * K, 0.0f, r, work);
+    }
+    for (int i = 0; i < CN_WN_HISTORY + T - 1; i++) past[i] = heard[i] + (noise ? noise[i] : 0.0f);
+    wn_audio_inputs_chunk(m->cfg.sample_rate, feat, past, T, audio);
+}
 
 // One chunk: drawn from (seed, step, item) only, so the data does not depend on threads.
 static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
@@ -166,16 +202,14 @@ static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
     const float noise = cn_wn_input_noise_at(&t->o, t->step);
     for (int i = 0; i < CN_WN_HISTORY + T - 1; i++) {
         int64_t s = t0 - CN_WN_HISTORY + i;
-        float x = s >= 0 ? cn_wn_clip_heard(c, s, t->m->cfg.out) : 0.0f;
-        if (noise > 0.0f) x += noise * cn_rng_normal(&r);
-        w->past[i] = x;
-    }
-    for (int i = 0; i < T; i++) {
-        cn_wn_audio_inputs(ds->sample_rate, w->feat + (size_t)i * CN_WN_NFEAT,
-                           w->past + CN_WN_HISTORY + i, CN_WN_HISTORY, w->audio + (size_t)i * CN_WN_NAUDIO);
-        w->target[i] = cn_wn_clip_value(c, t0 + i);
+        w->heard[i] = s >= 0 ? cn_wn_clip_heard(c, s, t->m->cfg.out) : 0.0f;
+        w->noise[i] = noise > 0.0f ? noise * cn_rng_normal(&r) : 0.0f;
     }
     int warm = t->o.warm < T ? t->o.warm : 0;
+    cn_wn_self_feed(t->m, w->acts, w->feat, c->instrument, T, warm, t->o.self_feed,
+                    t->o.self_feed > 0.0f ? t->o.self_feed_passes : 0, &r, w->heard, w->noise,
+                    w->past, w->audio);
+    for (int i = 0; i < T; i++) w->target[i] = cn_wn_clip_value(c, t0 + i);
     w->loss += cn_wn_forward(t->m, w->acts, w->audio, w->feat, c->instrument, w->target, T, warm);
     cn_wn_backward(t->m, w->acts, w->grad, 1.0f / (float)t->o.batch);
 }
