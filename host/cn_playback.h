@@ -12,7 +12,7 @@
 #define CN_PLAYBACK_LIVE_BUDGET 0.8
 
 typedef struct cn_synth_opts {
-    const char *synth;      // generator id; NULL = reference
+    const char *synth;      // generator id; NULL = cn_playback_synth_id's choice
     const char *instrument; // NULL or an instrument name
     const char *preset;     // NULL or a preset name/path
     const char *fx;         // NULL or an effect chain spec
@@ -32,6 +32,10 @@ typedef struct cn_synth_opts {
 #define CN_MIDI_DRUM_CHANNEL 9 // channel 10, counted from 0
 cn_status cn_note_events_from_midi(const cn_midi *m, double rate, cn_note_event **ev, int *n,
                                    int64_t *end, int *drums);
+
+// The generator o asks for: o->synth, else the reference synth when o->instrument is one
+// of its waveforms (sine, triangle, saw, square), else the WaveNet.
+const char *cn_playback_synth_id(const cn_synth_opts *o);
 
 // The graph alone (generator + effects, their latency compensated; no notes) at `rate`,
 // with blocks of up to max_frames: for callers that feed notes through the graph's event queue (play --endless).

@@ -29,7 +29,7 @@ static cn_status generator_args(const cn_plugin_desc *gen, const cn_synth_opts *
             if (w < 0)
                 return cn_fail(CN_ERR_ARG, "the reference synth has no instrument '%s' "
                                            "(sine, triangle, saw or square; WaveNet instruments "
-                                           "need --synth wavenet)", o->instrument);
+                                           "need --synth wavenet, the default)", o->instrument);
             snprintf(buf, size, "waveform=%d", w);
         }
         if (o->threads) return cn_fail(CN_ERR_ARG, "the reference synth has no --threads (it is for the wavenet synth)");
@@ -55,10 +55,20 @@ static cn_status generator_args(const cn_plugin_desc *gen, const cn_synth_opts *
     return CN_OK;
 }
 
+static int is_ref_waveform(const char *name) {
+    for (int i = 0; name && i < 4; i++)
+        if (!strcmp(name, ref_waveforms[i])) return 1;
+    return 0;
+}
+
+const char *cn_playback_synth_id(const cn_synth_opts *o) {
+    if (o->synth) return o->synth;
+    // The WaveNet is the default (it meets issue 12's quality targets against FluidSynth,
+    // docs/wavenet.md); a reference waveform as --instrument can only mean that synth.
+    return is_ref_waveform(o->instrument) ? "reference" : "wavenet";
+}
+
 static cn_status find_generator(const char *id, const cn_plugin_desc **out) {
-    // The reference synth is the default: the shipped WaveNet does not yet beat it on pitch
-    // accuracy (docs/wavenet.md), so it is opt-in with --synth wavenet.
-    if (!id) id = "reference";
     const cn_plugin_desc *d = cn_registry_find(id);
     if (!d && !strcmp(id, "wavenet"))
         return cn_fail(CN_ERR_UNSUPPORTED, "the wavenet synth is not available in this build "
@@ -101,7 +111,7 @@ cn_status cn_playback_build_graph(const cn_synth_opts *opts, double rate, int ma
     cn_status st = cn_playback_register_plugins();
     if (st) return st;
     const cn_plugin_desc *gen = NULL;
-    if ((st = find_generator(opts->synth, &gen))) return st;
+    if ((st = find_generator(cn_playback_synth_id(opts), &gen))) return st;
     char args[1024];
     if ((st = generator_args(gen, opts, args, sizeof args))) return st;
     cn_graph *g = NULL;

@@ -29,7 +29,7 @@ i=0
 for f in $(ls "$root"/data/melody/nottingham/train/*.mid | head -8); do
     i=$((i + 1))
     "$bin" train wavenet prepare "$f" --program 73 -o "$T/wn/sine/t$i.mid"
-    "$bin" render "$T/wn/sine/t$i.mid" -o "$T/wn/sine/t$i.wav" --rate 16000 2>/dev/null
+    "$bin" render "$T/wn/sine/t$i.mid" -o "$T/wn/sine/t$i.wav" --synth reference --rate 16000 2>/dev/null
 done
 
 # One configuration: prints its rate (the last progress line's tok/s or samples/s).

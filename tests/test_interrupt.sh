@@ -45,7 +45,7 @@ mkdir -p "$T/wav/sine"
 for f in $(ls "$valid"/*.mid | head -2); do
     b=$(basename "$f" .mid)
     "$CN_BIN" train wavenet prepare "$f" --program 73 -o "$T/wav/sine/$b.mid" || fail "prepare"
-    "$CN_BIN" render "$T/wav/sine/$b.mid" -o "$T/wav/sine/$b.wav" --rate 16000 2>/dev/null || fail "render"
+    "$CN_BIN" render "$T/wav/sine/$b.mid" -o "$T/wav/sine/$b.wav" --synth reference --rate 16000 2>/dev/null || fail "render"
 done
 TINY="--layers 3 --cycle 3 --res 8 --gate 8 --skip 8 --emb 2 --chunk 4000 --warm 64 --batch 8"
 run_and_signal INT 2 130 "$T/m.ckpt.tmp-*" train wavenet --data "$T/wav/sine" $TINY --steps 100000 \

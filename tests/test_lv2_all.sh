@@ -22,11 +22,11 @@ n=$(wc -l <"$tmp/usable")
 [ "$n" -gt 0 ] || { echo "skipped: no usable LV2 effect installed"; exit 77; }
 "$CN_BIN" continue "C4:1/2 E4:1/2 G4:1/2 C5 B4:1/2 G4:1/2 C5:2" --notes 1 --ngram-only -o "$tmp/t.mid" >/dev/null 2>&1 ||
     fail "cannot write the test tune"
-"$CN_BIN" render "$tmp/t.mid" -o "$tmp/dry.wav" 2>/dev/null || fail "dry render"
+"$CN_BIN" render "$tmp/t.mid" --synth reference -o "$tmp/dry.wav" 2>/dev/null || fail "dry render"
 frames=$(soxi -s "$tmp/dry.wav" 2>/dev/null)
 bad=0
 while read -r u; do
-    if ! "$CN_BIN" render "$tmp/t.mid" -o "$tmp/out.wav" --format float --fx "lv2:$u" >/dev/null 2>"$tmp/err"; then
+    if ! "$CN_BIN" render "$tmp/t.mid" --synth reference -o "$tmp/out.wav" --format float --fx "lv2:$u" >/dev/null 2>"$tmp/err"; then
         echo "FAIL: $u: $(cat "$tmp/err")"
         bad=$((bad + 1))
         continue

@@ -43,7 +43,7 @@ grep -q "class: Delay" "$tmp/one" && grep -Eq "^  delay_time +Delay Time \(s\) +
 "$CN_BIN" plugins --help | grep -q -- "--lv2" || fail "plugins --help lacks --lv2"
 
 tune="$CN_SOURCE_DIR/data/melody/nottingham/test/xmas6.mid"
-render() { "$CN_BIN" render "$tune" --format float "$@" 2>"$tmp/err" || fail "render $*: $(cat "$tmp/err")"; }
+render() { "$CN_BIN" render "$tune" --synth reference --format float "$@" 2>"$tmp/err" || fail "render $*: $(cat "$tmp/err")"; }
 # Float WAVs carry a PEAK chunk with a time stamp: compare the samples.
 raw() { sox -V1 "$1" -t f32 - 2>/dev/null; }
 same() { cmp -s <(raw "$1") <(raw "$2"); }
@@ -73,8 +73,8 @@ same "$tmp/comp.wav" "$tmp/dry.wav" || fail "compensated render differs from the
 render -o "$tmp/late.wav" --fx "lv2:$NODELAY:delay=1000,report_latency=0"
 same "$tmp/late.wav" "$tmp/dry.wav" && fail "uncompensated delay made no difference"
 # ... and for a continuation, where notes reach the graph through its event queue.
-"$CN_BIN" render --primer "D4 F#4 A4 D5" --notes 8 --ngram-only -o "$tmp/p_dry.wav" 2>/dev/null || fail "primer render"
-"$CN_BIN" render --primer "D4 F#4 A4 D5" --notes 8 --ngram-only -o "$tmp/p_comp.wav" \
+"$CN_BIN" render --primer "D4 F#4 A4 D5" --notes 8 --ngram-only --synth reference -o "$tmp/p_dry.wav" 2>/dev/null || fail "primer render"
+"$CN_BIN" render --primer "D4 F#4 A4 D5" --notes 8 --ngram-only --synth reference -o "$tmp/p_comp.wav" \
     --fx "lv2:$NODELAY:delay=2000:report_latency=1" 2>/dev/null || fail "primer render with lv2"
 same "$tmp/p_comp.wav" "$tmp/p_dry.wav" || fail "compensated continuation differs from the dry one"
 # tail=SECONDS: the render runs that much longer (LV2 cannot say how long a plugin rings).
@@ -87,7 +87,7 @@ render -o "$tmp/mix.wav" --fx "eq:gain=3,freq=800,lv2:$FIL4:gain=-3,HighPass=1,r
 # Errors: one line, non-zero exit, no file.
 expect_fail() {
     local want=$1; shift
-    "$CN_BIN" render "$tune" -o "$tmp/bad.wav" --fx "$@" >/dev/null 2>"$tmp/err" && fail "--fx $* succeeded"
+    "$CN_BIN" render "$tune" --synth reference -o "$tmp/bad.wav" --fx "$@" >/dev/null 2>"$tmp/err" && fail "--fx $* succeeded"
     [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "--fx $*: not one line: $(cat "$tmp/err")"
     grep -qF "$want" "$tmp/err" || fail "--fx $*: '$(cat "$tmp/err")' lacks '$want'"
     ls "$tmp"/bad.wav* >/dev/null 2>&1 && fail "--fx $* left a file"
@@ -118,7 +118,7 @@ cat >"$tmp/lv2/needs-ui.lv2/plugin.ttl" <<'TTL'
     lv2:port [ a lv2:AudioPort, lv2:InputPort ; lv2:index 0 ; lv2:symbol "in" ; lv2:name "In" ] ,
              [ a lv2:AudioPort, lv2:OutputPort ; lv2:index 1 ; lv2:symbol "out" ; lv2:name "Out" ] .
 TTL
-LV2_PATH="$tmp/lv2" "$CN_BIN" render "$tune" -o "$tmp/bad.wav" --fx "lv2:urn:continuo:test:needs-ui,limiter" \
+LV2_PATH="$tmp/lv2" "$CN_BIN" render "$tune" --synth reference -o "$tmp/bad.wav" --fx "lv2:urn:continuo:test:needs-ui,limiter" \
     >/dev/null 2>"$tmp/err" && fail "a plugin needing ui:parent was loaded"
 [ "$(cat "$tmp/err")" = "continuo render: lv2 urn:continuo:test:needs-ui requires the LV2 feature http://lv2plug.in/ns/extensions/ui#parent, which continuo does not provide" ] ||
     fail "needs-ui: $(cat "$tmp/err")"

@@ -61,7 +61,7 @@ awk -v p="$peak" 'BEGIN { exit !(p > 0.70 && p < 0.7085) }' || fail "peak $peak 
 for d in with without; do
     chain="lv2:$GVERB:drylevel=0"
     [ $d = with ] && chain="lv2:$NODELAY:delay=2000:report_latency=1,$chain"
-    "$CN_BIN" play --endless --duration 3 --device JACK --seed 2 -o "$tmp/e_$d.wav" --fx "$chain" \
+    "$CN_BIN" play --endless --duration 3 --device JACK --seed 2 --synth reference -o "$tmp/e_$d.wav" --fx "$chain" \
         2>"$tmp/e.err" || fail "endless play $d: $(cat "$tmp/e.err")"
     tail -n 1 "$tmp/e.err" | grep -q 'xruns: 0,' || fail "endless $d: $(tail -n 1 "$tmp/e.err")"
 done

@@ -74,7 +74,7 @@ $MPI -np 2 "$B" train melody --data "$T/mel" $SMALL --steps 1000000 --minutes 0.
 [ -s "$T/t.st" ] || fail "melody --minutes on 2 ranks wrote no model"
 mkdir -p "$T/wn/sine"
 "$B" train wavenet prepare "$(ls "$T"/mel/*.mid | head -1)" --program 73 -o "$T/wn/sine/a.mid" &&
-    "$B" render "$T/wn/sine/a.mid" -o "$T/wn/sine/a.wav" --rate 16000 2>/dev/null || fail "wavenet data"
+    "$B" render "$T/wn/sine/a.mid" -o "$T/wn/sine/a.wav" --synth reference --rate 16000 2>/dev/null || fail "wavenet data"
 $MPI -np 2 "$B" train wavenet --data "$T/wn/sine" --layers 3 --cycle 3 --res 8 --gate 8 --skip 8 --emb 2 \
     --chunk 600 --warm 64 --batch 4 --steps 1000000 --minutes 0.02 -o "$T/w.st" 2>"$T/t.err" ||
     fail "wavenet --minutes on 2 ranks: exit $? ($(cat "$T/t.err"))"

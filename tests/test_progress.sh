@@ -12,7 +12,7 @@ fail() { echo "test_progress: FAIL: $*" >&2; exit 1; }
 tune=$CN_SOURCE_DIR/data/melody/nottingham/test/xmas6.mid
 on_tty() { script -qec "$1" /dev/null | tr '\r' '\n' >"$2"; }
 
-on_tty "CONTINUO_PROGRESS_DELAY=0 '$CN_BIN' render '$tune' -o '$T/a.wav'" "$T/render.txt"
+on_tty "CONTINUO_PROGRESS_DELAY=0 '$CN_BIN' render '$tune' --synth reference -o '$T/a.wav'" "$T/render.txt"
 grep -Eq 'render: [0-9]+/[0-9]+ frames \([0-9]+%\), [0-9]+ frames/s, ETA' "$T/render.txt" ||
     fail "no render progress: $(cat "$T/render.txt")"
 grep -Eq 'render: ([0-9]+)/\1 frames \(100%\), [0-9]+ frames/s, took [0-9]+s$' "$T/render.txt" ||
@@ -23,7 +23,7 @@ grep -Eq 'continue: 500/500 notes \(100%\), [0-9]+ notes/s, took' "$T/cont.txt" 
 [ "$(wc -w <"$T/c.txt")" = 500 ] || fail "the continuation on stdout is not 500 notes"
 
 # Not a terminal: nothing but the usual summary.
-CONTINUO_PROGRESS_DELAY=0 "$CN_BIN" render "$tune" -o "$T/b.wav" 2>"$T/err.txt"
+CONTINUO_PROGRESS_DELAY=0 "$CN_BIN" render "$tune" --synth reference -o "$T/b.wav" 2>"$T/err.txt"
 grep -q 'frames/s\|ETA' "$T/err.txt" && fail "progress drawn without a terminal: $(cat "$T/err.txt")"
 cmp -s "$T/a.wav" "$T/b.wav" || fail "the progress line changed the rendering"
 # A terminal, but a job shorter than the default 2 s: no line either.

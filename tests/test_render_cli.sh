@@ -5,7 +5,8 @@
 # reported (last note-off + release tail); renders are bit-identical; each --format gives
 # its encoding; and every failure (missing or corrupt MIDI, bad flag, unwritable output
 # place, unknown synth/effect) exits non-zero with one line on stderr and no output file;
-# the WaveNet renders the same file on any --threads.
+# the default synth is the WaveNet (a reference waveform as --instrument picks the
+# reference synth); the WaveNet renders the same file on any --threads.
 set -u
 fail() { echo "test_render_cli: FAIL: $*" >&2; exit 1; }
 : "${CN_BIN:?}" "${CN_SOURCE_DIR:?}"
@@ -87,16 +88,24 @@ ls "$tmp"/full.wav* >/dev/null 2>&1 && fail "disk full left a file"
 echo "ok: $(cat "$tmp/err")"
 
 # Clipping is reported, with the count; the limiter prevents it.
-"$CN_BIN" render "$tune" -o "$tmp/loud.wav" --fx "eq:gain=24" 2>"$tmp/err" || fail "loud render: $(cat "$tmp/err")"
+"$CN_BIN" render "$tune" --synth reference -o "$tmp/loud.wav" --fx "eq:gain=24" 2>"$tmp/err" || fail "loud render: $(cat "$tmp/err")"
 grep -Eq "warning: [1-9][0-9]* samples \([0-9.]+%\) were beyond full scale and clipped" "$tmp/err" ||
     fail "no clipping warning: $(cat "$tmp/err")"
-"$CN_BIN" render "$tune" -o "$tmp/limited.wav" --fx "eq:gain=24,limiter" 2>"$tmp/err" || fail "limited render"
+"$CN_BIN" render "$tune" --synth reference -o "$tmp/limited.wav" --fx "eq:gain=24,limiter" 2>"$tmp/err" || fail "limited render"
 grep -q "clipped" "$tmp/err" && fail "clipping warned through the limiter: $(cat "$tmp/err")"
 
 # Drums (channel 10) are skipped with one line giving the count; a file of drums alone is
 # an error. A4 on channel 1 and two notes on channel 10:
 printf 'MThd\x00\x00\x00\x06\x00\x00\x00\x01\x01\xe0MTrk\x00\x00\x00\x19\x00\x90\x45\x5a\x00\x99\x24\x64\x00\x99\x26\x64\x87\x40\x80\x45\x40\x00\x89\x24\x40\x00\xff\x2f\x00' >"$tmp/drums.mid"
 "$CN_BIN" render "$tmp/drums.mid" -o "$tmp/drums.wav" 2>"$tmp/err" || fail "drums: $(cat "$tmp/err")"
+# The default synth is the WaveNet; a reference waveform as --instrument picks the reference synth.
+"$CN_BIN" render "$tmp/drums.mid" -o "$tmp/drums-wn.wav" --synth wavenet 2>/dev/null || fail "drums, wavenet"
+cmp -s "$tmp/drums.wav" "$tmp/drums-wn.wav" || fail "the default synth is not the wavenet"
+"$CN_BIN" render "$tmp/drums.mid" -o "$tmp/drums-ref.wav" --synth reference 2>/dev/null || fail "drums, reference"
+cmp -s "$tmp/drums.wav" "$tmp/drums-ref.wav" && fail "the default synth renders as the reference synth"
+"$CN_BIN" render "$tmp/drums.mid" -o "$tmp/drums-saw.wav" --instrument saw 2>/dev/null || fail "drums, saw"
+"$CN_BIN" render "$tmp/drums.mid" -o "$tmp/drums-refsaw.wav" --synth reference --instrument saw 2>/dev/null || fail "drums, reference saw"
+cmp -s "$tmp/drums-saw.wav" "$tmp/drums-refsaw.wav" || fail "--instrument saw did not pick the reference synth"
 grep -q "^continuo render: 2 drum notes (channel 10) skipped" "$tmp/err" || fail "drums not reported: $(cat "$tmp/err")"
 printf 'MThd\x00\x00\x00\x06\x00\x00\x00\x01\x01\xe0MTrk\x00\x00\x00\x0d\x00\x99\x24\x64\x87\x40\x89\x24\x40\x00\xff\x2f\x00' >"$tmp/onlydrums.mid"
 expect_fail "$tmp/od.wav" "$tmp/onlydrums.mid" -o "$tmp/od.wav"
@@ -105,7 +114,7 @@ grep -q "only drum notes" "$tmp/err" || fail "drums alone: $(cat "$tmp/err")"
 # A continuation straight to audio (the melody event-generator plugin feeding the graph).
 small="$CN_SOURCE_DIR/data/melody/nottingham/valid"
 for run in a b; do
-    "$CN_BIN" render --primer "D5:1/2 F#5:1/2 A5" --notes 12 --seed 4 --ngram-only --ngram-data "$small" \
+    "$CN_BIN" render --primer "D5:1/2 F#5:1/2 A5" --notes 12 --seed 4 --ngram-only --ngram-data "$small" --synth reference \
         -o "$tmp/cont-$run.wav" 2>"$tmp/err" || fail "render --primer: $(cat "$tmp/err")"
 done
 grep -q "^rendered 15 notes (12 of them continuation, seed 4), [0-9]* frames" "$tmp/err" ||
@@ -125,7 +134,7 @@ rc=0
 # Four parts on four channels (scripts/make_chorale.sh), panned apart: every part sounds,
 # the channels differ, nothing is stolen, and the summary says stereo.
 bash "$CN_SOURCE_DIR/scripts/make_chorale.sh" "$tmp/chorale.mid" || fail "make_chorale.sh"
-"$CN_BIN" render "$tmp/chorale.mid" -o "$tmp/chorale.wav" 2>"$tmp/err" || fail "render chorale: $(cat "$tmp/err")"
+"$CN_BIN" render "$tmp/chorale.mid" -o "$tmp/chorale.wav" --synth reference 2>"$tmp/err" || fail "render chorale: $(cat "$tmp/err")"
 grep -q "stereo, to .*; voices stolen: 0$" "$tmp/err" || fail "chorale summary: $(cat "$tmp/err")"
 l=$(sox "$tmp/chorale.wav" -n remix 1 stat 2>&1 | sed -n 's/^RMS *amplitude: *//p')
 r=$(sox "$tmp/chorale.wav" -n remix 2 stat 2>&1 | sed -n 's/^RMS *amplitude: *//p')

@@ -31,7 +31,7 @@ for f in $(ls "$src/train"/*.mid | head -2) $(ls "$src/valid"/*.mid | head -1); 
     i=$((i + 1))
     case $i in 3) d="$T/valid/sine" ;; *) d="$T/train/sine" ;; esac
     "$B" train wavenet prepare "$f" --program 73 -o "$d/t$i.mid" || fail "prepare $f"
-    "$B" render "$d/t$i.mid" -o "$d/t$i.wav" --rate 16000 2>/dev/null || fail "render $f"
+    "$B" render "$d/t$i.mid" -o "$d/t$i.wav" --synth reference --rate 16000 2>/dev/null || fail "render $f"
 done
 cp "$T/train/sine/t1.mid" "$T/new/saw/"
 
