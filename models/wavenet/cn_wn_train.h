@@ -23,6 +23,8 @@ typedef struct cn_wn_train_opts {
     float input_noise_end; // >= 0: the std moves linearly from input_noise at step 0 to this
                            // at the last step (noise growing late in training keeps a model
                            // that fits the data ever closer robust to its own samples); < 0: constant
+    float harmonic_noise; // std, relative to the chunk's RMS, of a random mix of the note's
+                          // first four harmonics added to the heard samples (0 = off)
     float self_feed;    // share of a chunk's heard samples replaced by the model's own
                         // (parallel scheduled sampling, Duckworth et al. 2019): 0 = off
     int self_feed_passes; // forward passes that make those samples, each hearing the last's
@@ -36,6 +38,7 @@ void cn_wn_train_opts_default(cn_wn_train_opts *o);
 // The input noise std of step `step` (0-based) under o's schedule.
 float cn_wn_input_noise_at(const cn_wn_train_opts *o, long step);
 
+struct cn_rng;
 // Parallel scheduled sampling of one chunk of T samples (feat[T][CN_WN_NFEAT] its note
 // features): `passes` times (0: none), one forward pass over the inputs built from heard
 // + noise (both [CN_WN_HISTORY + T - 1], the chunk's history first; noise may be NULL),
@@ -43,10 +46,20 @@ float cn_wn_input_noise_at(const cn_wn_train_opts *o, long step);
 // (draws from r), by the model's temperature-0 prediction of it: what generation at the
 // shipped temperature feeds back. Ends by writing past = heard + noise and the chunk's
 // audio inputs audio[T][CN_WN_NAUDIO] from it. a: activations for T samples.
-struct cn_rng;
 void cn_wn_self_feed(const cn_wn_model *m, cn_wn_acts *a, const float *feat, int instrument, int T,
                      int warm, float p, int passes, struct cn_rng *r, float *heard, const float *noise,
                      float *past, float *audio);
+
+// Harmonic input noise: adds to heard[i] (i < T - 1, heard[i] = the sample of chunk
+// position i) sum_k a_k sin(k phi_i) + b_k cos(k phi_i) over the first four harmonics of
+// the note (the excitation features feat[T][CN_WN_NFEAT], which carry its envelope), with
+// the 8 coefficients normal draws from r of std `amount` x rms. The past then holds a
+// note whose harmonics are off by a fixed amount while the target is the recording: the
+// model learns to pull each harmonic back to what the notes ask for instead of keeping
+// whatever its own past holds (generation losing the fundamental, and a note that then
+// sounds an octave or a twelfth up).
+void cn_wn_harmonic_noise(const float *feat, int T, float amount, float rms, struct cn_rng *r,
+                          float *heard);
 
 typedef struct cn_wn_trainer cn_wn_trainer;
 

@@ -72,7 +72,7 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
                                long step, cn_wn_trainer **out) {
     *out = NULL;
     if (o->threads < 1 || o->threads > CN_PARALLEL_MAX || o->batch < 1 || o->chunk < 2 ||
-        o->self_feed < 0.0f || o->self_feed > 1.0f || o->self_feed_passes < 1 ||
+        o->self_feed < 0.0f || o->self_feed > 1.0f || o->self_feed_passes < 1 || o->harmonic_noise < 0.0f ||
         o->warm < 0 || o->warm >= o->chunk || o->steps < 1 || !ds->n_clips) {
         free(adam_m);
         free(adam_v);
@@ -180,6 +180,17 @@ void cn_wn_self_feed(const cn_wn_model *m, cn_wn_acts *a, const float *feat, int
     wn_audio_inputs_chunk(m->cfg.sample_rate, feat, past, T, audio);
 }
 
+void cn_wn_harmonic_noise(const float *feat, int T, float amount, float rms, cn_rng *r, float *heard) {
+    float c[8];
+    for (int k = 0; k < 8; k++) c[k] = amount * rms * cn_rng_normal(r);
+    for (int i = 0; i < T - 1; i++) {
+        const float *h = feat + (size_t)i * CN_WN_NFEAT + CN_WN_F_HARM;
+        float v = 0.0f;
+        for (int k = 0; k < 8; k++) v += c[k] * h[k];
+        heard[i] += v;
+    }
+}
+
 // One chunk: drawn from (seed, step, item) only, so the data does not depend on threads.
 static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
     const cn_wn_dataset *ds = t->ds;
@@ -206,6 +217,12 @@ static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
         w->noise[i] = noise > 0.0f ? noise * cn_rng_normal(&r) : 0.0f;
     }
     int warm = t->o.warm < T ? t->o.warm : 0;
+    if (t->o.harmonic_noise > 0.0f) {
+        double e = 0.0;
+        for (int i = 0; i < T - 1; i++) e += (double)w->heard[CN_WN_HISTORY + i] * w->heard[CN_WN_HISTORY + i];
+        float rms = T > 1 ? (float)sqrt(e / (T - 1)) : 0.0f;
+        cn_wn_harmonic_noise(w->feat, T, t->o.harmonic_noise, rms, &r, w->heard + CN_WN_HISTORY);
+    }
     cn_wn_self_feed(t->m, w->acts, w->feat, c->instrument, T, warm, t->o.self_feed,
                     t->o.self_feed > 0.0f ? t->o.self_feed_passes : 0, &r, w->heard, w->noise,
                     w->past, w->audio);
