@@ -220,15 +220,17 @@ int cn_cmd_play(int argc, char **argv) {
                 notes, sampled, cn_endless_model_name(en), a.eo.seed, late);
     }
     int64_t clipped = rec ? rec->clipped : 0, stolen = g ? cn_graph_voices_stolen(g) : 0;
+    int64_t tails = g ? cn_graph_voices_stolen_tails(g) : 0;
     cn_sink_destroy(rec);
     cn_endless_destroy(en);
     cn_graph_destroy(g);
     if (pa) cn_pa_terminate();
     if (st) return cn_ui_error("play", NULL);
     if (stolen) // before the summary, which scripts read as the last line
-        fprintf(stderr, "continuo play: note: voices were stolen: more notes sounded at once than the voice limit, "
-                        "or than this machine renders in real time; a lighter synth plays more (e.g. --preset "
-                        "wavenet-gm3.safetensors, the 16 kHz WaveNet, about half the CPU per voice)\n");
+        fprintf(stderr, "continuo play: note: %lld voices were stolen (%lld of them notes already released, their "
+                        "tails cut short): more notes sounded at once than the voice limit, or than this machine "
+                        "renders in real time; a lighter synth plays more (e.g. --preset wavenet-gm3.safetensors, the "
+                        "16 kHz WaveNet, about half the CPU per voice)\n", (long long)stolen, (long long)tails);
     fprintf(stderr, "played %lld frames (%.1f s) at %ld Hz, latency %.0f ms, xruns: %lld, "
                     "device xruns: %lld, voices stolen: %lld\n",
             (long long)res.frames_played, (double)res.frames_played / (double)rate, rate,

@@ -158,12 +158,16 @@ int cn_cmd_render(int argc, char **argv) {
     if (!st) st = cn_graph_render(g, sink, total, &progress);
     if (!st) st = sink->finish(sink);
     int64_t frames = g ? cn_graph_position(g) : 0, clipped = sink ? sink->clipped : 0;
-    int64_t stolen = g ? cn_graph_voices_stolen(g) : 0;
+    int64_t stolen = g ? cn_graph_voices_stolen(g) : 0, tails = g ? cn_graph_voices_stolen_tails(g) : 0;
     int channels = g ? cn_graph_channels(g) : 0;
     if (!st && a.eo.primer) cn_melody_plugin_counts(cn_graph_event_generator(g), &notes, &sampled);
     cn_sink_destroy(sink); // removes the temporary file unless finished
     cn_graph_destroy(g);
     if (st) return cn_ui_error(CMD, NULL);
+    if (stolen) // before the summary, which scripts read as the last line
+        fprintf(stderr, "continuo render: note: %lld voices were stolen (%lld of them notes already released, their "
+                        "tails cut short): more notes sounded at once than the synth's voice limit\n",
+                (long long)stolen, (long long)tails);
     if (a.eo.primer)
         fprintf(stderr, "rendered %" PRId64 " notes (%" PRId64 " of them continuation, seed %" PRIu64 "), ", notes,
                 sampled, a.eo.seed);

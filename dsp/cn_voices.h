@@ -54,6 +54,7 @@ typedef struct cn_voices {
     cn_channel_state ch[CN_MIDI_CHANNELS];
     uint64_t next_age;
     int64_t stolen;     // voices taken from a sounding note
+    int64_t stolen_tails; // of those, notes already released: a release tail cut short
     int active;         // slots not free
 } cn_voices;
 

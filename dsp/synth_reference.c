@@ -205,6 +205,7 @@ static void synth_process_stereo(void *self, int64_t start, const float *in_l, c
 }
 
 static int64_t synth_voices_stolen(void *self) { return ((synth *)self)->vs.stolen; }
+static int64_t synth_voices_stolen_tails(void *self) { return ((synth *)self)->vs.stolen_tails; }
 
 static int synth_channels(void *self) {
     (void)self;
@@ -245,4 +246,5 @@ const cn_plugin_desc cn_synth_reference_plugin = {
     .channels = synth_channels,
     .process_stereo = synth_process_stereo,
     .voices_stolen = synth_voices_stolen,
+    .voices_stolen_tails = synth_voices_stolen_tails,
 };

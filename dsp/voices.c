@@ -60,13 +60,19 @@ static int pick_slot(const cn_voices *vs, int *stolen) {
     return victim(vs);
 }
 
+// A steal of slot, counted before the slot is reused.
+static void count_steal(cn_voices *vs, int slot) {
+    vs->stolen++;
+    if (vs->v[slot].state == CN_VOICE_RELEASED) vs->stolen_tails++;
+}
+
 void cn_voices_set_cap(cn_voices *vs, int cap, void (*cut)(void *synth, int slot), void *synth) {
     vs->cap = cap < 1 ? 1 : cap > vs->limit ? vs->limit : cap;
     while (vs->active > vs->cap) {
         int slot = victim(vs);
         cut(synth, slot);
+        count_steal(vs, slot);
         cn_voices_free(vs, slot);
-        vs->stolen++;
     }
 }
 
@@ -101,7 +107,7 @@ static void note_on(cn_voices *vs, const cn_note_event *ev, const cn_voice_ops *
     }
     int stolen;
     int slot = pick_slot(vs, &stolen);
-    if (stolen) vs->stolen++;
+    if (stolen) count_steal(vs, slot);
     else vs->active++;
     vs->v[slot] = (cn_voice){.state = CN_VOICE_HELD, .channel = ev->channel, .pitch = ev->pitch,
                              .velocity = ev->velocity, .age = vs->next_age++};

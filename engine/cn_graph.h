@@ -72,6 +72,8 @@ int64_t cn_graph_last_event_frame(const cn_graph *g);
 int64_t cn_graph_tail_frames(const cn_graph *g);
 // [main] Voices the generator stole so far (0 when it does not say).
 int64_t cn_graph_voices_stolen(const cn_graph *g);
+// Of those, voices whose note had been released (their release tail cut short).
+int64_t cn_graph_voices_stolen_tails(const cn_graph *g);
 
 // Live events (endless mode: a melody generator on another thread feeds notes ahead of
 // the playhead). [main] cn_graph_enable_queue makes an SPSC queue of `capacity` events

@@ -25,7 +25,7 @@
 
 #include "core/cn_status.h"
 
-#define CN_PLUGIN_ABI_VERSION 3u
+#define CN_PLUGIN_ABI_VERSION 4u
 
 typedef enum cn_plugin_kind {
     CN_PLUGIN_GENERATOR = 1, // audio generator driven by note events (synth, WaveNet)
@@ -119,6 +119,11 @@ typedef struct cn_plugin_desc {
     // [main] Polyphonic generators: notes that took a sounding voice because all were busy
     // (reported to the user). NULL: none.
     int64_t (*voices_stolen)(void *self);
+
+    // ---- ABI 4 ----
+    // [main] Of voices_stolen, those whose note had already been released: a release tail
+    // cut short rather than a note lost. NULL: none.
+    int64_t (*voices_stolen_tails)(void *self);
 } cn_plugin_desc;
 
 // Channels of an instance, reading ABI 3 fields only from descriptors that have them.

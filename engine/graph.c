@@ -387,6 +387,11 @@ int64_t cn_graph_voices_stolen(const cn_graph *g) {
     return d && d->abi_version >= 3 && d->voices_stolen ? d->voices_stolen(g->gen.self) : 0;
 }
 
+int64_t cn_graph_voices_stolen_tails(const cn_graph *g) {
+    const cn_plugin_desc *d = g->gen.desc;
+    return d && d->abi_version >= 4 && d->voices_stolen_tails ? d->voices_stolen_tails(g->gen.self) : 0;
+}
+
 // ---- processing -----------------------------------------------------------------------
 
 // Worker thread: one node over frames [0, n) of the signal, which is stereo (left and

@@ -61,7 +61,7 @@ static const cn_param_desc test_sine_params[] = {{"level", "output level", 0.0f,
 static const cn_plugin_desc test_sine_plugin = {
     CN_PLUGIN_ABI_VERSION, "testsine", "Test sine", "sine per note, for engine tests",
     CN_PLUGIN_GENERATOR, test_sine_params, 1, test_sine_create, test_sine_prepare,
-    test_sine_process, test_sine_event, test_sine_set, test_sine_tail, test_sine_destroy, NULL, NULL, NULL, NULL};
+    test_sine_process, test_sine_event, test_sine_set, test_sine_tail, test_sine_destroy, NULL, NULL, NULL, NULL, NULL};
 
 typedef struct {
     float gain;
@@ -98,5 +98,5 @@ static const cn_param_desc test_gain_params[] = {{"gain", "linear gain", 0.0f, 4
 static const cn_plugin_desc test_gain_plugin = {
     CN_PLUGIN_ABI_VERSION, "testgain", "Test gain", "multiplies by a gain",
     CN_PLUGIN_EFFECT, test_gain_params, 1, test_gain_create, test_gain_prepare,
-    test_gain_process, NULL, test_gain_set, test_gain_tail, test_sine_destroy, NULL, NULL, NULL, NULL};
+    test_gain_process, NULL, test_gain_set, test_gain_tail, test_sine_destroy, NULL, NULL, NULL, NULL, NULL};
 #endif

@@ -46,6 +46,9 @@ static void begin(score *s) {
     cn_smf_track_begin(&s->smf);
 }
 
+// Of the last render's stolen voices, those whose note had been released.
+static int64_t last_tails;
+
 // Render a file: stereo frames into *out (malloc'd), returns frames; *stolen from the synth.
 static int64_t render(const cn_midi *m, const char *synth_args, float **out, int64_t *stolen) {
     cn_graph *g;
@@ -62,6 +65,7 @@ static int64_t render(const cn_midi *m, const char *synth_args, float **out, int
     TEST_ASSERT(*out);
     for (int64_t f = 0; f < frames; f += 256) cn_graph_process(g, *out + 2 * f, frames - f < 256 ? (int)(frames - f) : 256);
     *stolen = cn_graph_voices_stolen(g);
+    last_tails = cn_graph_voices_stolen_tails(g);
     cn_graph_destroy(g);
     return frames;
 }
@@ -176,12 +180,28 @@ int main(void) {
     // leakage is left at its frequency.
     double gone = amp_at(x, 0, 0.2, 0.9, hz(40)), last = amp_at(x, 0, 0.2, 0.9, hz(59));
     printf("20 notes on 16 voices: %lld stolen; E2 %.4f, B3 %.4f\n", (long long)stolen, gone, last);
-    TEST_ASSERT(stolen == 4);
+    TEST_ASSERT(stolen == 4 && last_tails == 0); // all four were held notes
     free(x);
     render(m, "waveform=0,voices=32", &x, &stolen);
     double kept = amp_at(x, 0, 0.2, 0.9, hz(40));
     printf("on 32 voices: %lld stolen; E2 %.4f\n", (long long)stolen, kept);
     TEST_ASSERT(stolen == 0 && kept > 0.05 && gone < 0.1 * kept && last > 0.05);
+    free(x);
+    cn_midi_destroy(m);
+
+    // 6. Sixteen notes released, then (their 1 s release tails still sounding) three new
+    // notes with one of the old still held: the three take released voices, counted as tails.
+    begin(&s);
+    for (int i = 0; i < 16; i++) at(&s, 0, 0x90, 40 + i, 100);
+    for (int i = 1; i < 16; i++) at(&s, 480, 0x80, 40 + i, 0);
+    for (int i = 0; i < 3; i++) at(&s, 600, 0x90, 70 + i, 100);
+    at(&s, 960, 0x80, 40, 0);
+    for (int i = 0; i < 3; i++) at(&s, 960, 0x80, 70 + i, 0);
+    m = finish(&s);
+    render(m, "waveform=0,voices=16,release=1", &x, &stolen);
+    printf("3 notes over 15 release tails on 16 voices: %lld stolen, %lld of them tails\n", (long long)stolen,
+           (long long)last_tails);
+    TEST_ASSERT(stolen == 3 && last_tails == 3);
     free(x);
     cn_midi_destroy(m);
     printf("test_polyphony: ok\n");

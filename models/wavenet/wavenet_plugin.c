@@ -586,6 +586,13 @@ static int64_t wn_voices_stolen(void *self) {
     return n;
 }
 
+static int64_t wn_voices_stolen_tails(void *self) {
+    const wn_set *s = self;
+    int64_t n = 0;
+    for (int i = 0; i < s->n; i++) n += s->part[i]->vs.stolen_tails;
+    return n;
+}
+
 static void wn_set_param(void *self, int index, float value) {
     wn_set *s = self;
     for (int i = 0; i < s->n; i++) part_set_param(s->part[i], index, value);
@@ -617,4 +624,5 @@ const cn_plugin_desc cn_wavenet_plugin = {
     .channels = wn_channels,
     .process_stereo = wn_process_stereo,
     .voices_stolen = wn_voices_stolen,
+    .voices_stolen_tails = wn_voices_stolen_tails,
 };
