@@ -579,19 +579,15 @@ static int wn_channels(void *self) {
     return 2;
 }
 
-static int64_t wn_voices_stolen(void *self) {
-    const wn_set *s = self;
+// Steals over the parts' voice sets: all of them, or only release tails.
+static int64_t wn_steals(const wn_set *s, int tails) {
     int64_t n = 0;
-    for (int i = 0; i < s->n; i++) n += s->part[i]->vs.stolen;
+    for (int i = 0; i < s->n; i++) n += tails ? s->part[i]->vs.stolen_tails : s->part[i]->vs.stolen;
     return n;
 }
 
-static int64_t wn_voices_stolen_tails(void *self) {
-    const wn_set *s = self;
-    int64_t n = 0;
-    for (int i = 0; i < s->n; i++) n += s->part[i]->vs.stolen_tails;
-    return n;
-}
+static int64_t wn_voices_stolen(void *self) { return wn_steals(self, 0); }
+static int64_t wn_voices_stolen_tails(void *self) { return wn_steals(self, 1); }
 
 static void wn_set_param(void *self, int index, float value) {
     wn_set *s = self;

@@ -164,9 +164,10 @@ void cn_wn_self_feed(const cn_wn_model *m, cn_wn_acts *a, const float *feat, int
                      float *past, float *audio) {
     const int K = cn_wn_out_dim(&m->cfg);
     float work[CN_WN_CLASSES];
-    for (int pass = 0; pass < passes; pass++) {
+    for (int pass = 0;; pass++) { // the inputs of each pass, then those the caller trains on
         for (int i = 0; i < CN_WN_HISTORY + T - 1; i++) past[i] = heard[i] + (noise ? noise[i] : 0.0f);
         wn_audio_inputs_chunk(m->cfg.sample_rate, feat, past, T, audio);
+        if (pass == passes) break;
         cn_wn_forward(m, a, audio, feat, instrument, NULL, T, T);
         const float *out = cn_wn_acts_logits(a);
         // Output i predicts the sample heard at CN_WN_HISTORY + i (the input of i + 1).
@@ -176,8 +177,6 @@ void cn_wn_self_feed(const cn_wn_model *m, cn_wn_acts *a, const float *feat, int
             if (cn_rng_uniform(r) < p)
                 heard[CN_WN_HISTORY + i] = cn_wn_draw(&m->cfg, out + (size_t)i * K, 0.0f, r, work);
     }
-    for (int i = 0; i < CN_WN_HISTORY + T - 1; i++) past[i] = heard[i] + (noise ? noise[i] : 0.0f);
-    wn_audio_inputs_chunk(m->cfg.sample_rate, feat, past, T, audio);
 }
 
 void cn_wn_harmonic_noise(const float *feat, int T, float amount, float rms, cn_rng *r, float *heard) {
