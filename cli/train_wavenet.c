@@ -333,6 +333,7 @@ static int parse(int argc, char **argv, args *a) {
         {"input-noise", 0, CN_FLAG_FLOAT, &o->input_noise, 0.0, 1.0, NULL},
         {"input-noise-end", 0, CN_FLAG_FLOAT, &o->input_noise_end, 0.0, 1.0, NULL},
         {"harmonic-noise", 0, CN_FLAG_FLOAT, &o->harmonic_noise, 0.0, 10.0, NULL},
+        {"harmonic-fade", 0, CN_FLAG_FLOAT, &o->harmonic_fade, 0.0, 1.0, NULL},
         {"self-feed", 0, CN_FLAG_FLOAT, &o->self_feed, 0.0, 1.0, NULL},
         {"self-feed-passes", 0, CN_FLAG_INT, &o->self_feed_passes, 1, 8, NULL},
         {"lag", 0, CN_FLAG_DBL, &a->lag_ms, 0.0, 1000.0, NULL},

@@ -5,6 +5,8 @@
 // passes are one pass repeated; the inputs it leaves are built from what it fed back, plus
 // the input noise. Harmonic input noise (cn_wn_harmonic_noise, `--harmonic-noise A`): a
 // mix of the note's first four harmonics, nothing before the note, as loud as asked.
+// Harmonic fade (cn_wn_harmonic_fade, `--harmonic-fade F`): takes the asked share of the
+// first and second harmonics out, leaves the third and fourth and the silence before the note.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,7 +165,56 @@ static void check_harmonic_noise(void) {
     TEST_ASSERT_MSG(fit2 < 1e-8 * draws * T, "noise outside the harmonics: %g", fit2);
 }
 
+// The least-squares amplitudes of the 8 harmonic columns in heard over [from, to).
+static void harmonic_fit(const float *feat, const float *heard, int from, int to, double coef[8]) {
+    double A[8][9] = {{0}};
+    for (int i = from; i < to; i++) {
+        const float *h = feat + (size_t)i * CN_WN_NFEAT + CN_WN_F_HARM;
+        for (int a = 0; a < 8; a++) {
+            for (int b = 0; b < 8; b++) A[a][b] += (double)h[a] * h[b];
+            A[a][8] += (double)h[a] * heard[i];
+        }
+    }
+    for (int c = 0; c < 8; c++) // Gauss-Jordan on the normal equations
+        for (int a = 0; a < 8; a++) {
+            if (a == c) continue;
+            double f = A[a][c] / A[c][c];
+            for (int b = c; b < 9; b++) A[a][b] -= f * A[c][b];
+        }
+    for (int a = 0; a < 8; a++) coef[a] = A[a][8] / A[a][a];
+}
+
+// A G3 (196 Hz) with all four harmonics after 1000 samples of silence, over 6000 samples:
+// windows that slide, meet the chunk's ends and the note's onset.
+static void check_harmonic_fade(void) {
+    enum { N = 6000, ON = 1000 };
+    const int sr = 48000;
+    cn_timed_note n = {.on = H + ON, .off = H + 10 * sr, .pitch = 55, .velocity = 100};
+    static float feat[N * CN_WN_NFEAT], heard[N], work[N];
+    cn_wn_features_range(&n, 1, sr, CN_WN_NOISE_SEED, H, N, feat);
+    const double want[8] = {0.3, -0.2, 0.25, 0.1, 0.05, 0.12, -0.08, 0.04};
+    for (int i = 0; i < N; i++) {
+        const float *h = feat + (size_t)i * CN_WN_NFEAT + CN_WN_F_HARM;
+        heard[i] = 0.0f;
+        for (int a = 0; a < 8; a++) heard[i] += (float)(want[a] * h[a]);
+    }
+    const float last = heard[N - 1], fade[2] = {0.75f, 0.4f};
+    cn_wn_harmonic_fade(feat, N, fade, heard, work);
+    for (int i = 0; i < ON; i++) TEST_ASSERT_MSG(heard[i] == 0.0f, "fade before the note at %d", i);
+    TEST_ASSERT(heard[N - 1] == last); // the last sample is never heard
+    double coef[8], worst = 0.0;
+    harmonic_fit(feat, heard, ON + 600, N - 1, coef); // after the 5 ms attack and half a window
+    for (int a = 0; a < 8; a++) {
+        double expect = want[a] * (a < 2 ? 1.0 - fade[0] : a < 4 ? 1.0 - fade[1] : 1.0);
+        double err = fabs(coef[a] - expect);
+        if (err > worst) worst = err;
+    }
+    printf("  harmonic fade: largest amplitude error %.2e\n", worst);
+    TEST_ASSERT_MSG(worst < 2e-3, "harmonic amplitudes off by %g", worst);
+}
+
 int main(void) {
+    check_harmonic_fade();
     check_harmonic_noise();
     check_head(CN_WN_OUT_GAUSS);
     check_head(CN_WN_OUT_MULAW);
