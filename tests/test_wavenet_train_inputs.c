@@ -5,8 +5,8 @@
 // passes are one pass repeated; the inputs it leaves are built from what it fed back, plus
 // the input noise. Harmonic input noise (cn_wn_harmonic_noise, `--harmonic-noise A`): a
 // mix of the note's first four harmonics, nothing before the note, as loud as asked.
-// Harmonic fade (cn_wn_harmonic_fade, `--harmonic-fade F`): takes the asked share of the
-// first and second harmonics out, leaves the third and fourth and the silence before the note.
+// Harmonic jitter (cn_wn_harmonic_jitter, `--harmonic-jitter D`): scales each of the first
+// four harmonics by its gain, leaves the silence before the note.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,7 +186,7 @@ static void harmonic_fit(const float *feat, const float *heard, int from, int to
 
 // A G3 (196 Hz) with all four harmonics after 1000 samples of silence, over 6000 samples:
 // windows that slide, meet the chunk's ends and the note's onset.
-static void check_harmonic_fade(void) {
+static void check_harmonic_jitter(void) {
     enum { N = 6000, ON = 1000 };
     const int sr = 48000;
     cn_timed_note n = {.on = H + ON, .off = H + 10 * sr, .pitch = 55, .velocity = 100};
@@ -198,23 +198,23 @@ static void check_harmonic_fade(void) {
         heard[i] = 0.0f;
         for (int a = 0; a < 8; a++) heard[i] += (float)(want[a] * h[a]);
     }
-    const float last = heard[N - 1], fade[2] = {0.75f, 0.4f};
-    cn_wn_harmonic_fade(feat, N, fade, heard, work);
-    for (int i = 0; i < ON; i++) TEST_ASSERT_MSG(heard[i] == 0.0f, "fade before the note at %d", i);
+    const float last = heard[N - 1], gain[4] = {0.25f, 1.7f, 1.0f, 0.6f};
+    cn_wn_harmonic_jitter(feat, N, gain, heard, work);
+    for (int i = 0; i < ON; i++) TEST_ASSERT_MSG(heard[i] == 0.0f, "jitter before the note at %d", i);
     TEST_ASSERT(heard[N - 1] == last); // the last sample is never heard
     double coef[8], worst = 0.0;
     harmonic_fit(feat, heard, ON + 600, N - 1, coef); // after the 5 ms attack and half a window
     for (int a = 0; a < 8; a++) {
-        double expect = want[a] * (a < 2 ? 1.0 - fade[0] : a < 4 ? 1.0 - fade[1] : 1.0);
+        double expect = want[a] * gain[a / 2];
         double err = fabs(coef[a] - expect);
         if (err > worst) worst = err;
     }
-    printf("  harmonic fade: largest amplitude error %.2e\n", worst);
+    printf("  harmonic jitter: largest amplitude error %.2e\n", worst);
     TEST_ASSERT_MSG(worst < 2e-3, "harmonic amplitudes off by %g", worst);
 }
 
 int main(void) {
-    check_harmonic_fade();
+    check_harmonic_jitter();
     check_harmonic_noise();
     check_head(CN_WN_OUT_GAUSS);
     check_head(CN_WN_OUT_MULAW);

@@ -25,8 +25,8 @@ typedef struct cn_wn_train_opts {
                            // that fits the data ever closer robust to its own samples); < 0: constant
     float harmonic_noise; // std, relative to the chunk's RMS, of a random mix of the note's
                           // first four harmonics added to the heard samples (0 = off)
-    float harmonic_fade; // most of the share of the note's first and second harmonics
-                         // taken out of a chunk's heard samples (0 = off)
+    float harmonic_jitter; // dB: each of the note's first four harmonics in a chunk's heard
+                           // samples is scaled by a random gain within +-this (0 = off)
     float self_feed;    // share of a chunk's heard samples replaced by the model's own
                         // (parallel scheduled sampling, Duckworth et al. 2019): 0 = off
     int self_feed_passes; // forward passes that make those samples, each hearing the last's
@@ -63,15 +63,17 @@ void cn_wn_self_feed(const cn_wn_model *m, cn_wn_acts *a, const float *feat, int
 void cn_wn_harmonic_noise(const float *feat, int T, float amount, float rms, struct cn_rng *r,
                           float *heard);
 
-// Harmonic fade: takes the share fade[k] of the note's harmonic k + 1 (k = 0, 1) out of
-// heard[i] (i < T - 1, the sample of chunk position i). Each harmonic's amplitude and phase
-// at i is the least-squares fit of its sine and cosine columns of feat[T][CN_WN_NFEAT]
-// (which carry the envelope) over the CN_WN_FADE_WINDOW samples around i. This is what
-// generation that lost the fundamental hears (a note that then sounds an octave or a
-// twelfth up); trained against the recording, the model learns to bring those harmonics
-// back. work: T floats.
-#define CN_WN_FADE_WINDOW 1024
-void cn_wn_harmonic_fade(const float *feat, int T, const float fade[2], float *heard, float *work);
+// Harmonic jitter: scales the note's harmonic k + 1 (k = 0..3) in heard[i] (i < T - 1, the
+// sample of chunk position i) by gain[k]. Each harmonic's amplitude and phase at i is the
+// least-squares fit of the 8 sine and cosine columns of feat[T][CN_WN_NFEAT] (which carry
+// the envelope) over the CN_WN_JITTER_WINDOW samples around i. Generation that loses its
+// fundamental (a note that then sounds an octave or a twelfth up) hears such a past;
+// trained against the recording, the model learns to pull each harmonic back to the level
+// the note asks for. Gains both above and below 1, so that the pull has no direction of its
+// own: with cuts only (tried first) the model kept adding to harmonics it heard at full
+// level and its own loop grew to clipping. work: T floats.
+#define CN_WN_JITTER_WINDOW 1024
+void cn_wn_harmonic_jitter(const float *feat, int T, const float gain[4], float *heard, float *work);
 
 typedef struct cn_wn_trainer cn_wn_trainer;
 
