@@ -25,8 +25,8 @@ typedef struct cn_wn_train_opts {
                            // that fits the data ever closer robust to its own samples); < 0: constant
     float harmonic_noise; // std, relative to the chunk's RMS, of a random mix of the note's
                           // first four harmonics added to the heard samples (0 = off)
-    float harmonic_jitter; // dB: each of the note's first four harmonics in a chunk's heard
-                           // samples is scaled by a random gain within +-this (0 = off)
+    float harmonic_jitter; // the note's first and second harmonics in a chunk's heard samples
+                           // are each scaled by a random gain in [1 - this, 1 + this] (0 = off)
     float self_feed;    // share of a chunk's heard samples replaced by the model's own
                         // (parallel scheduled sampling, Duckworth et al. 2019): 0 = off
     int self_feed_passes; // forward passes that make those samples, each hearing the last's
@@ -69,9 +69,9 @@ void cn_wn_harmonic_noise(const float *feat, int T, float amount, float rms, str
 // the envelope) over the CN_WN_JITTER_WINDOW samples around i. Generation that loses its
 // fundamental (a note that then sounds an octave or a twelfth up) hears such a past;
 // trained against the recording, the model learns to pull each harmonic back to the level
-// the note asks for. Gains both above and below 1, so that the pull has no direction of its
-// own: with cuts only (tried first) the model kept adding to harmonics it heard at full
-// level and its own loop grew to clipping. work: T floats.
+// the note asks for. The trainer's gains average 1, so that the level the pull settles at
+// is the recording's: with cuts only (tried first) the model kept adding to harmonics it
+// heard at full level, and played 11 dB loud. work: T floats.
 #define CN_WN_JITTER_WINDOW 1024
 void cn_wn_harmonic_jitter(const float *feat, int T, const float gain[4], float *heard, float *work);
 

@@ -73,7 +73,7 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
     *out = NULL;
     if (o->threads < 1 || o->threads > CN_PARALLEL_MAX || o->batch < 1 || o->chunk < 2 ||
         o->self_feed < 0.0f || o->self_feed > 1.0f || o->self_feed_passes < 1 || o->harmonic_noise < 0.0f ||
-        o->harmonic_jitter < 0.0f || o->harmonic_jitter > 40.0f ||
+        o->harmonic_jitter < 0.0f || o->harmonic_jitter > 1.0f ||
         o->warm < 0 || o->warm >= o->chunk || o->steps < 1 || !ds->n_clips) {
         free(adam_m);
         free(adam_v);
@@ -268,8 +268,8 @@ static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
         cn_wn_harmonic_noise(w->feat, T, t->o.harmonic_noise, rms, &r, w->heard + CN_WN_HISTORY);
     }
     if (t->o.harmonic_jitter > 0.0f) { // past is free until self-feeding writes it
-        float gain[4];
-        for (int k = 0; k < 4; k++) gain[k] = powf(10.0f, t->o.harmonic_jitter * (2.0f * cn_rng_uniform(&r) - 1.0f) / 20.0f);
+        float gain[4] = {1.0f, 1.0f, 1.0f, 1.0f};
+        for (int k = 0; k < 2; k++) gain[k] = 1.0f + t->o.harmonic_jitter * (2.0f * cn_rng_uniform(&r) - 1.0f);
         cn_wn_harmonic_jitter(w->feat, T, gain, w->heard + CN_WN_HISTORY, w->past);
     }
     cn_wn_self_feed(t->m, w->acts, w->feat, c->instrument, T, warm, t->o.self_feed,
