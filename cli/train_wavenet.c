@@ -75,10 +75,10 @@ static void usage(void) {
         "  --harmonic-noise A  add to each chunk's heard samples a random mix of the note's\n"
         "                    first four harmonics, each of std A x the chunk's RMS (default 0):\n"
         "                    the model learns to put each harmonic back where the notes want it\n"
-        "  --harmonic-jitter W  scale the note's first and second harmonics in each chunk's\n"
-        "                    heard samples by random gains in [1-W, 1+W] (0..1, default 0):\n"
-        "                    what generation that lost its fundamental hears; the model\n"
-        "                    learns to pull them back to the notes' levels\n"
+        "  --harmonic-cut F  scale the note's first and second harmonics in each chunk's\n"
+        "                    heard samples by random gains in [1-F, 1] (0..1, default 0), the\n"
+        "                    chunk's RMS kept: what generation that lost its fundamental\n"
+        "                    hears; the model learns to bring them back\n"
         "  --self-feed P     replace that share (0..1) of each chunk's heard samples by the\n"
         "                    model's own temperature-0 predictions of them, made by a\n"
         "                    forward pass first (parallel scheduled sampling: the model learns\n"
@@ -337,7 +337,7 @@ static int parse(int argc, char **argv, args *a) {
         {"input-noise", 0, CN_FLAG_FLOAT, &o->input_noise, 0.0, 1.0, NULL},
         {"input-noise-end", 0, CN_FLAG_FLOAT, &o->input_noise_end, 0.0, 1.0, NULL},
         {"harmonic-noise", 0, CN_FLAG_FLOAT, &o->harmonic_noise, 0.0, 10.0, NULL},
-        {"harmonic-jitter", 0, CN_FLAG_FLOAT, &o->harmonic_jitter, 0.0, 1.0, NULL},
+        {"harmonic-cut", 0, CN_FLAG_FLOAT, &o->harmonic_cut, 0.0, 1.0, NULL},
         {"self-feed", 0, CN_FLAG_FLOAT, &o->self_feed, 0.0, 1.0, NULL},
         {"self-feed-passes", 0, CN_FLAG_INT, &o->self_feed_passes, 1, 8, NULL},
         {"lag", 0, CN_FLAG_DBL, &a->lag_ms, 0.0, 1000.0, NULL},

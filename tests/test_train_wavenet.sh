@@ -73,13 +73,13 @@ grep -q "eval step 0:" "$T/log" || fail "resume did not re-score the best file"
 # renders through the plugin.
 "$B" train wavenet --data "$T/train/sine" -o "$T/x" --self-feed 1.5 >/dev/null 2>&1
 [ $? -eq 2 ] || fail "--self-feed 1.5 should be a usage error"
-"$B" train wavenet --data "$T/train/sine" -o "$T/x" --harmonic-jitter 1.5 >/dev/null 2>&1
-[ $? -eq 2 ] || fail "--harmonic-jitter 1.5 should be a usage error"
+"$B" train wavenet --data "$T/train/sine" -o "$T/x" --harmonic-cut 1.5 >/dev/null 2>&1
+[ $? -eq 2 ] || fail "--harmonic-cut 1.5 should be a usage error"
 "$B" train wavenet --data "$T/train/sine" --eval "$T/valid/sine" $TINY --head gauss --steps 2 --ckpt-every 2 \
-    --warmup 1 --self-feed 0.5 --self-feed-passes 2 --harmonic-noise 0.3 --harmonic-jitter 0.5 -o "$T/g.safetensors" 2>"$T/log" \
+    --warmup 1 --self-feed 0.5 --self-feed-passes 2 --harmonic-noise 0.3 --harmonic-cut 0.5 -o "$T/g.safetensors" 2>"$T/log" \
     || { cat "$T/log"; fail "training the Gaussian head"; }
 grep -q "eval step 2: pitch accuracy" "$T/log" || { cat "$T/log"; fail "no validation of the Gaussian head"; }
-grep -aq "harmonic noise 0.3 harmonic jitter 0.5 self-feed 0.5 x2" "$T/g.safetensors" || fail "the model's provenance lacks its input options"
+grep -aq "harmonic noise 0.3 harmonic cut 0.5 self-feed 0.5 x2" "$T/g.safetensors" || fail "the model's provenance lacks its input options"
 "$B" render "$T/train/sine/t1.mid" -o "$T/g.wav" --synth wavenet --preset "$T/g.safetensors" \
     --instrument sine --rate 16000 2>"$T/log" || { cat "$T/log"; fail "render with the Gaussian head"; }
 [ -s "$T/g.wav" ] || fail "no audio from the Gaussian head"

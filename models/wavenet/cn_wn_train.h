@@ -25,8 +25,9 @@ typedef struct cn_wn_train_opts {
                            // that fits the data ever closer robust to its own samples); < 0: constant
     float harmonic_noise; // std, relative to the chunk's RMS, of a random mix of the note's
                           // first four harmonics added to the heard samples (0 = off)
-    float harmonic_jitter; // the note's first and second harmonics in a chunk's heard samples
-                           // are each scaled by a random gain in [1 - this, 1 + this] (0 = off)
+    float harmonic_cut; // the note's first and second harmonics in a chunk's heard samples
+                        // are each scaled by a random gain in [1 - this, 1], the chunk's
+                        // RMS kept (0 = off)
     float self_feed;    // share of a chunk's heard samples replaced by the model's own
                         // (parallel scheduled sampling, Duckworth et al. 2019): 0 = off
     int self_feed_passes; // forward passes that make those samples, each hearing the last's
@@ -63,17 +64,18 @@ void cn_wn_self_feed(const cn_wn_model *m, cn_wn_acts *a, const float *feat, int
 void cn_wn_harmonic_noise(const float *feat, int T, float amount, float rms, struct cn_rng *r,
                           float *heard);
 
-// Harmonic jitter: scales the note's harmonic k + 1 (k = 0..3) in heard[i] (i < T - 1, the
-// sample of chunk position i) by gain[k]. Each harmonic's amplitude and phase at i is the
+// Harmonic cut: scales the note's harmonic k + 1 (k = 0..3) in heard[i] (i < T - 1, the
+// sample of chunk position i) by gain[k], then all of heard[0..T-2] so that its RMS is what
+// it was. Each harmonic's amplitude and phase at i is the
 // least-squares fit of the 8 sine and cosine columns of feat[T][CN_WN_NFEAT] (which carry
 // the envelope) over the CN_WN_JITTER_WINDOW samples around i. Generation that loses its
 // fundamental (a note that then sounds an octave or a twelfth up) hears such a past;
-// trained against the recording, the model learns to pull each harmonic back to the level
-// the note asks for. The trainer's gains average 1, so that the level the pull settles at
-// is the recording's: with cuts only (tried first) the model kept adding to harmonics it
-// heard at full level, and played 11 dB loud. work: T floats.
-#define CN_WN_JITTER_WINDOW 1024
-void cn_wn_harmonic_jitter(const float *feat, int T, const float gain[4], float *heard, float *work);
+// trained against the recording, the model learns to bring those harmonics back. Keeping
+// the RMS makes it a matter of balance, not loudness: without it the model learned to add
+// to harmonics it heard at full level too, and played 11 dB loud (clipping); cuts and boosts
+// around 1 (gains in [0, 2]) put it out of tune. work: T floats.
+#define CN_WN_CUT_WINDOW 1024
+void cn_wn_harmonic_cut(const float *feat, int T, const float gain[4], float *heard, float *work);
 
 typedef struct cn_wn_trainer cn_wn_trainer;
 

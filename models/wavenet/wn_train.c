@@ -73,7 +73,7 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
     *out = NULL;
     if (o->threads < 1 || o->threads > CN_PARALLEL_MAX || o->batch < 1 || o->chunk < 2 ||
         o->self_feed < 0.0f || o->self_feed > 1.0f || o->self_feed_passes < 1 || o->harmonic_noise < 0.0f ||
-        o->harmonic_jitter < 0.0f || o->harmonic_jitter > 1.0f ||
+        o->harmonic_cut < 0.0f || o->harmonic_cut > 1.0f ||
         o->warm < 0 || o->warm >= o->chunk || o->steps < 1 || !ds->n_clips) {
         free(adam_m);
         free(adam_v);
@@ -193,7 +193,7 @@ void cn_wn_harmonic_noise(const float *feat, int T, float amount, float rms, cn_
 
 // Adds sign x sample i's terms to the window's normal equations of the 8 harmonic columns:
 // A = sum h h' (upper triangle), y = sum h x.
-static void wn_jitter_sums(const float *feat, const float *heard, int i, double sign, double A[8][8], double y[8]) {
+static void wn_cut_sums(const float *feat, const float *heard, int i, double sign, double A[8][8], double y[8]) {
     const float *h = feat + (size_t)i * CN_WN_NFEAT + CN_WN_F_HARM;
     for (int a = 0; a < 8; a++) {
         const double sa = sign * h[a];
@@ -202,13 +202,13 @@ static void wn_jitter_sums(const float *feat, const float *heard, int i, double 
     }
 }
 
-void cn_wn_harmonic_jitter(const float *feat, int T, const float gain[4], float *heard, float *work) {
-    const int n = T - 1, half = CN_WN_JITTER_WINDOW / 2;
+void cn_wn_harmonic_cut(const float *feat, int T, const float gain[4], float *heard, float *work) {
+    const int n = T - 1, half = CN_WN_CUT_WINDOW / 2;
     double A[8][8] = {{0}}, y[8] = {0}; // over the window [lo, hi) around i
     int lo = 0, hi = 0;
     for (int i = 0; i < n; i++) {
-        for (; hi < n && hi < i + half; hi++) wn_jitter_sums(feat, heard, hi, 1.0, A, y);
-        for (; lo < i - half; lo++) wn_jitter_sums(feat, heard, lo, -1.0, A, y);
+        for (; hi < n && hi < i + half; hi++) wn_cut_sums(feat, heard, hi, 1.0, A, y);
+        for (; lo < i - half; lo++) wn_cut_sums(feat, heard, lo, -1.0, A, y);
         work[i] = 0.0f;
         double trace = 0.0;
         for (int a = 0; a < 8; a++) trace += A[a][a];
@@ -232,7 +232,16 @@ void cn_wn_harmonic_jitter(const float *feat, int T, const float gain[4], float 
         for (int a = 0; a < 8; a++) v += (1.0 - gain[a / 2]) * M[a][8] / M[a][a] * h[a];
         work[i] = (float)v;
     }
-    for (int i = 0; i < n; i++) heard[i] -= work[i];
+    double before = 0.0, after = 0.0;
+    for (int i = 0; i < n; i++) {
+        before += (double)heard[i] * heard[i];
+        heard[i] -= work[i];
+        after += (double)heard[i] * heard[i];
+    }
+    if (after > 0.0) {
+        const float s = (float)sqrt(before / after);
+        for (int i = 0; i < n; i++) heard[i] *= s;
+    }
 }
 
 // One chunk: drawn from (seed, step, item) only, so the data does not depend on threads.
@@ -267,10 +276,10 @@ static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
         float rms = T > 1 ? (float)sqrt(e / (T - 1)) : 0.0f;
         cn_wn_harmonic_noise(w->feat, T, t->o.harmonic_noise, rms, &r, w->heard + CN_WN_HISTORY);
     }
-    if (t->o.harmonic_jitter > 0.0f) { // past is free until self-feeding writes it
+    if (t->o.harmonic_cut > 0.0f) { // past is free until self-feeding writes it
         float gain[4] = {1.0f, 1.0f, 1.0f, 1.0f};
-        for (int k = 0; k < 2; k++) gain[k] = 1.0f + t->o.harmonic_jitter * (2.0f * cn_rng_uniform(&r) - 1.0f);
-        cn_wn_harmonic_jitter(w->feat, T, gain, w->heard + CN_WN_HISTORY, w->past);
+        for (int k = 0; k < 2; k++) gain[k] = 1.0f - t->o.harmonic_cut * cn_rng_uniform(&r);
+        cn_wn_harmonic_cut(w->feat, T, gain, w->heard + CN_WN_HISTORY, w->past);
     }
     cn_wn_self_feed(t->m, w->acts, w->feat, c->instrument, T, warm, t->o.self_feed,
                     t->o.self_feed > 0.0f ? t->o.self_feed_passes : 0, &r, w->heard, w->noise,
