@@ -117,54 +117,6 @@ static void check_head(int head) {
     cn_wn_destroy(m);
 }
 
-static void check_harmonic_noise(void) {
-    const int sr = 48000;
-    cn_timed_note n = {.on = H + 100, .off = H + 10 * sr, .pitch = 69, .velocity = 100};
-    static float feat[T * CN_WN_NFEAT], heard[T];
-    cn_wn_features_range(&n, 1, sr, CN_WN_NOISE_SEED, H, T, feat);
-    cn_rng r;
-    cn_rng_seed(&r, 9, 0);
-    double sum2 = 0.0, fit2 = 0.0;
-    int draws = 300;
-    for (int d = 0; d < draws; d++) {
-        memset(heard, 0, sizeof heard);
-        cn_wn_harmonic_noise(feat, T, 0.5f, 0.2f, &r, heard);
-        for (int i = 0; i < 100; i++) TEST_ASSERT_MSG(heard[i] == 0.0f, "noise before the note at %d", i);
-        TEST_ASSERT(heard[T - 1] == 0.0f); // the last sample is never heard
-        // Least squares on the 8 harmonic columns over the held part (the envelope is 1
-        // after its 5 ms attack): the coefficients, and what they leave unexplained.
-        double A[8][9] = {{0}};
-        for (int i = 400; i < T - 1; i++) {
-            const float *h = feat + (size_t)i * CN_WN_NFEAT + CN_WN_F_HARM;
-            for (int a = 0; a < 8; a++) {
-                for (int b = 0; b < 8; b++) A[a][b] += (double)h[a] * h[b];
-                A[a][8] += (double)h[a] * heard[i];
-            }
-        }
-        for (int c = 0; c < 8; c++) // Gauss-Jordan on the normal equations
-            for (int a = 0; a < 8; a++) {
-                if (a == c) continue;
-                double f = A[a][c] / A[c][c];
-                for (int b = c; b < 9; b++) A[a][b] -= f * A[c][b];
-            }
-        double coef[8];
-        for (int a = 0; a < 8; a++) {
-            coef[a] = A[a][8] / A[a][a];
-            sum2 += coef[a] * coef[a];
-        }
-        for (int i = 400; i < T - 1; i++) {
-            const float *h = feat + (size_t)i * CN_WN_NFEAT + CN_WN_F_HARM;
-            double v = heard[i];
-            for (int a = 0; a < 8; a++) v -= coef[a] * h[a];
-            fit2 += v * v;
-        }
-    }
-    double sd = sqrt(sum2 / (8.0 * draws));
-    printf("  harmonic noise: coefficient std %.4f (asked 0.5 x 0.2 = 0.1), residual %.2e\n", sd, sqrt(fit2 / (draws * (T - 401.0))));
-    TEST_ASSERT_MSG(sd > 0.09 && sd < 0.11, "coefficient std %.4f", sd);
-    TEST_ASSERT_MSG(fit2 < 1e-8 * draws * T, "noise outside the harmonics: %g", fit2);
-}
-
 // The least-squares amplitudes of the 8 harmonic columns in heard over [from, to).
 static void harmonic_fit(const float *feat, const float *heard, int from, int to, double coef[8]) {
     double A[8][9] = {{0}};
@@ -182,6 +134,38 @@ static void harmonic_fit(const float *feat, const float *heard, int from, int to
             for (int b = c; b < 9; b++) A[a][b] -= f * A[c][b];
         }
     for (int a = 0; a < 8; a++) coef[a] = A[a][8] / A[a][a];
+}
+
+static void check_harmonic_noise(void) {
+    const int sr = 48000;
+    cn_timed_note n = {.on = H + 100, .off = H + 10 * sr, .pitch = 69, .velocity = 100};
+    static float feat[T * CN_WN_NFEAT], heard[T];
+    cn_wn_features_range(&n, 1, sr, CN_WN_NOISE_SEED, H, T, feat);
+    cn_rng r;
+    cn_rng_seed(&r, 9, 0);
+    double sum2 = 0.0, fit2 = 0.0;
+    int draws = 300;
+    for (int d = 0; d < draws; d++) {
+        memset(heard, 0, sizeof heard);
+        cn_wn_harmonic_noise(feat, T, 0.5f, 0.2f, &r, heard);
+        for (int i = 0; i < 100; i++) TEST_ASSERT_MSG(heard[i] == 0.0f, "noise before the note at %d", i);
+        TEST_ASSERT(heard[T - 1] == 0.0f); // the last sample is never heard
+        // Least squares on the 8 harmonic columns over the held part (the envelope is 1
+        // after its 5 ms attack): the coefficients, and what they leave unexplained.
+        double coef[8];
+        harmonic_fit(feat, heard, 400, T - 1, coef);
+        for (int a = 0; a < 8; a++) sum2 += coef[a] * coef[a];
+        for (int i = 400; i < T - 1; i++) {
+            const float *h = feat + (size_t)i * CN_WN_NFEAT + CN_WN_F_HARM;
+            double v = heard[i];
+            for (int a = 0; a < 8; a++) v -= coef[a] * h[a];
+            fit2 += v * v;
+        }
+    }
+    double sd = sqrt(sum2 / (8.0 * draws));
+    printf("  harmonic noise: coefficient std %.4f (asked 0.5 x 0.2 = 0.1), residual %.2e\n", sd, sqrt(fit2 / (draws * (T - 401.0))));
+    TEST_ASSERT_MSG(sd > 0.09 && sd < 0.11, "coefficient std %.4f", sd);
+    TEST_ASSERT_MSG(fit2 < 1e-8 * draws * T, "noise outside the harmonics: %g", fit2);
 }
 
 // A G3 (196 Hz) with all four harmonics after 1000 samples of silence, over 6000 samples:
