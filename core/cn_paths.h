@@ -13,6 +13,9 @@
 
 #define CN_PATH_MAX 4096
 
+// 1 when path ends in suffix (".json", ".safetensors").
+int cn_has_suffix(const char *path, const char *suffix);
+
 // The shipped folder ("" when none was found next to the binary).
 const char *cn_share_dir(void);
 

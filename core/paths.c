@@ -193,6 +193,11 @@ cn_status cn_preset_parse_info(const char *json, size_t n, const char *name, cn_
     return CN_OK;
 }
 
+int cn_has_suffix(const char *path, const char *suffix) {
+    size_t a = strlen(path), b = strlen(suffix);
+    return a >= b && !strcmp(path + a - b, suffix);
+}
+
 cn_status cn_preset_read_info(const char *path, cn_preset_info *info) {
     memset(info, 0, sizeof *info);
     FILE *f = fopen(path, "rb");
@@ -201,7 +206,9 @@ cn_status cn_preset_read_info(const char *path, cn_preset_info *info) {
     size_t n = fread(buf, 1, sizeof buf, f);
     int too_long = n == sizeof buf && fgetc(f) != EOF;
     fclose(f);
-    if (too_long) return cn_fail(CN_ERR_FORMAT, "preset %s is larger than %zu bytes", path, sizeof buf);
+    if (too_long) // a preset is a short JSON file; models are found by their extension
+        return cn_fail(CN_ERR_FORMAT, "preset %s is not a JSON preset (larger than %zu bytes); a model file is"
+                       " named *.safetensors or, for a WaveNet training checkpoint, *.ckpt", path, sizeof buf);
     return cn_preset_parse_info(buf, n, path, info);
 }
 

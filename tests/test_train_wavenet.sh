@@ -68,6 +68,18 @@ grep -q "step 6/6" "$T/log" || fail "resume did not reach step 6"
 grep -q "eval step 0:" "$T/log" || fail "resume did not re-score the best file"
 "$B" train wavenet export "$T/m.ckpt" -o "$T/m.safetensors" || fail "export"
 [ "$(stat -c %s "$T/m.safetensors")" -lt "$(stat -c %s "$T/m.ckpt")" ] || fail "export kept the optimizer state"
+# A checkpoint plays as its exported model does; any other large file is not a preset.
+for f in m.ckpt m.safetensors; do
+    "$B" render "$T/train/sine/t1.mid" -o "$T/$f.wav" --synth wavenet --preset "$T/$f" --instrument sine \
+        --rate 16000 2>"$T/log" || { cat "$T/log"; fail "render with --preset $f"; }
+done
+cmp -s "$T/m.ckpt.wav" "$T/m.safetensors.wav" || fail "the checkpoint and its export play differently"
+cp "$T/m.ckpt" "$T/m.bin"
+err=$("$B" render "$T/train/sine/t1.mid" -o "$T/x.wav" --synth wavenet --preset "$T/m.bin" 2>&1); rc=$?
+[ $rc -ne 0 ] || fail "a binary file was taken as a preset"
+one_line "$err"
+echo "$err" | grep -q "not a JSON preset.*safetensors" || fail "error does not say what a preset is: $err"
+[ ! -e "$T/x.wav" ] || fail "a file was written for a failed render"
 
 # The Gaussian head: trains (feeding back its own samples), validates, and its model
 # renders through the plugin.

@@ -17,11 +17,6 @@ static cn_status read_preset(const char *json_path, char *path, size_t size) {
     return st ? st : cn_preset_model_path(json_path, &in, path, size);
 }
 
-static int has_suffix(const char *s, const char *suffix) {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && !strcmp(s + a - b, suffix);
-}
-
 cn_status cn_predictor_resolve(const char *model, char *path, size_t size) {
     if (!model || !*model) model = CN_PREDICTOR_DEFAULT_MODEL;
     cn_status st = cn_preset_find(model, "melody", ".safetensors", path, size);
@@ -32,7 +27,7 @@ cn_status cn_predictor_resolve(const char *model, char *path, size_t size) {
                                   "alone: --ngram-only)", why);
     }
     if (st) return st;
-    if (!has_suffix(path, ".json")) return CN_OK;
+    if (!cn_has_suffix(path, ".json")) return CN_OK;
     char json[CN_PATH_MAX];
     snprintf(json, sizeof json, "%s", path);
     return read_preset(json, path, size);

@@ -199,9 +199,9 @@ static cn_status wn_create(const char *args, void **out) {
         if (st) return st;
     }
     if (st) return st;
-    size_t pl = strlen(preset);
-    if (!model[0] && pl > 12 && !strcmp(preset + pl - 12, ".safetensors")) { // a model file
-        memcpy(model, preset, pl + 1);
+    if (!model[0] && (cn_has_suffix(preset, ".safetensors") || cn_has_suffix(preset, ".ckpt"))) {
+        // a model file, or a training checkpoint (its optimizer state is not read)
+        memcpy(model, preset, strlen(preset) + 1);
         preset[0] = 0;
     }
     // A bare model file name: here, else in the user's or the shipped preset folder
