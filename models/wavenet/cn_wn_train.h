@@ -68,7 +68,7 @@ void cn_wn_harmonic_noise(const float *feat, int T, float amount, float rms, str
 // sample of chunk position i) by gain[k], then all of heard[0..T-2] so that its RMS is what
 // it was. Each harmonic's amplitude and phase at i is the
 // least-squares fit of the 8 sine and cosine columns of feat[T][CN_WN_NFEAT] (which carry
-// the envelope) over the CN_WN_JITTER_WINDOW samples around i. Generation that loses its
+// the envelope) over the CN_WN_CUT_WINDOW samples around i. Generation that loses its
 // fundamental (a note that then sounds an octave or a twelfth up) hears such a past;
 // trained against the recording, the model learns to bring those harmonics back. Keeping
 // the RMS makes it a matter of balance, not loudness: without it the model learned to add
