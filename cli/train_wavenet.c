@@ -64,6 +64,8 @@ static void usage(void) {
         "  --resume CKPT     continue an interrupted run (weights, optimizer state and step)\n"
         "  --steps N         total optimizer steps (default 1000)\n"
         "  --minutes M       stop after M minutes of training (checkpoint saved; default none)\n"
+        "  --stop-at N       stop after step N (checkpoint saved), the learning rate and noise\n"
+        "                    still scheduled for --steps: one checkpoint of a longer run\n"
         "  --batch B         chunks per step (default 8)\n"
         "  --chunk T         samples per chunk (default 4096); --warm W: first W of them only\n"
         "                    fill the receptive field (default 1024)\n"
@@ -182,6 +184,16 @@ static cn_status load_mean(const char *const *paths, int n, cn_wn_model **out, l
     return st;
 }
 
+// Writes "PROVENANCE; " of a model file into buf (empty when it has none) and returns its
+// length, so that a file made from it can say where its weights came from.
+static size_t file_provenance(const char *path, char *buf, size_t n) {
+    cn_st_file *f = NULL;
+    buf[0] = 0;
+    if (!cn_st_open(path, &f) && cn_st_meta(f, "provenance")) snprintf(buf, n, "%s; ", cn_st_meta(f, "provenance"));
+    cn_st_close(f);
+    return strlen(buf);
+}
+
 static int export_main(int argc, char **argv) {
     const char *out = NULL, *keep = NULL;
     const cn_flag flags[] = {
@@ -206,12 +218,13 @@ static int export_main(int argc, char **argv) {
         cn_wn_destroy(m);
         return cn_ui_error(CMD, "%s: %s", pos[0], cn_error_message());
     }
-    char prov[512];
+    char prov[8192];
+    size_t at = file_provenance(pos[0], prov, sizeof prov); // how the run was trained, then this export
     if (n_pos > 1)
-        snprintf(prov, sizeof prov, "continuo train wavenet, the mean of %d checkpoints from %s to %s%s%s", n_pos,
-                 pos[0], pos[n_pos - 1], keep ? ", instruments " : "", keep ? keep : "");
+        snprintf(prov + at, sizeof prov - at, "continuo train wavenet export: the mean of %d checkpoints from %s to %s%s%s",
+                 n_pos, pos[0], pos[n_pos - 1], keep ? ", instruments " : "", keep ? keep : "");
     else
-        snprintf(prov, sizeof prov, "continuo train wavenet, step %ld, exported from %s%s%s", step, pos[0],
+        snprintf(prov + at, sizeof prov - at, "continuo train wavenet export: step %ld of %s%s%s", step, pos[0],
                  keep ? ", instruments " : "", keep ? keep : "");
     cn_status st = cn_wn_save(m, out, NULL, NULL, step, prov);
     cn_wn_destroy(m);
@@ -264,7 +277,8 @@ static int levels_main(int argc, char **argv) {
     if (!model || !data_list.n || (!out && !check) || (out && check))
         return cn_ui_usage_error(CMD, "levels needs --model MODEL, --data DIR and -o OUT or --check (or --score)");
     cn_wn_model *m;
-    if (cn_wn_load(model, &m, NULL, NULL, NULL)) return cn_ui_error(CMD, NULL);
+    long model_step;
+    if (cn_wn_load(model, &m, NULL, NULL, &model_step)) return cn_ui_error(CMD, NULL);
     cn_wn_dataset ds = {.sample_rate = m->cfg.sample_rate};
     char names[CN_WN_MAX_INSTRUMENTS][32];
     int n_names = 0;
@@ -288,16 +302,13 @@ static int levels_main(int argc, char **argv) {
     // would colour the first levels: calibrating again must give the same file.
     if (!st) st = cn_wn_calibrate_all(m, &ds, names, n_names, no_spectrum ? 0 : (int)per_octave, (int)threads, print_line, NULL);
     // The provenance says where the weights came from, then this calibration.
-    char prov[8192] = "";
-    cn_st_file *f = NULL;
+    char prov[8192];
     static const char tag[] = "levels calibrated by continuo train wavenet levels";
-    if (!st && !cn_st_open(model, &f) && cn_st_meta(f, "provenance"))
-        snprintf(prov, sizeof prov, "%s; ", cn_st_meta(f, "provenance"));
-    cn_st_close(f);
+    file_provenance(model, prov, sizeof prov);
     char *again = strstr(prov, tag); // calibrating again replaces the table: say it once
     if (again) *again = 0;
     snprintf(prov + strlen(prov), sizeof prov - strlen(prov), "%s", tag);
-    if (!st) st = cn_wn_save(m, out, NULL, NULL, 0, prov);
+    if (!st) st = cn_wn_save(m, out, NULL, NULL, model_step, prov);
     cn_wn_dataset_free(&ds);
     cn_wn_destroy(m);
     return st ? cn_ui_error(CMD, NULL) : 0;
@@ -310,7 +321,7 @@ typedef struct args {
     cn_flag_list data_list, eval_list;
     const char *init, *resume, *out, *best, *head;
     double minutes, lag_ms, eval_temp;
-    long ckpt_every;
+    long ckpt_every, stop_at;
     cn_wn_train_opts o;
     cn_wn_config cfg;
 } args;
@@ -328,6 +339,7 @@ static int parse(int argc, char **argv, args *a) {
         {"output", 'o', CN_FLAG_STR, &a->out, 0, 0, NULL},
         {"steps", 0, CN_FLAG_LONG, &o->steps, 1, 100000000, NULL},
         {"minutes", 0, CN_FLAG_DBL, &a->minutes, 0.01, 1e6, NULL},
+        {"stop-at", 0, CN_FLAG_LONG, &a->stop_at, 1, 100000000, NULL},
         {"batch", 0, CN_FLAG_INT, &o->batch, 1, 4096, NULL},
         {"chunk", 0, CN_FLAG_INT, &o->chunk, 2, 1 << 20, NULL},
         {"warm", 0, CN_FLAG_INT, &o->warm, 0, 1 << 20, NULL},
@@ -361,6 +373,7 @@ static int parse(int argc, char **argv, args *a) {
     if (!a->out) return cn_ui_usage_error(CMD, "-o FILE is required");
     if (a->init && a->resume) return cn_ui_usage_error(CMD, "--init and --resume exclude each other");
     if (o->warm >= o->chunk) return cn_ui_usage_error(CMD, "--warm must be below --chunk");
+    if (a->stop_at > o->steps) return cn_ui_usage_error(CMD, "--stop-at %ld is past --steps %ld", a->stop_at, o->steps);
     if (a->best && !a->eval_list.n) return cn_ui_usage_error(CMD, "--best needs --eval DIR");
     if (a->head && (c->out = cn_wn_out_parse(a->head)) < 0)
         return cn_ui_usage_error(CMD, "--head must be mulaw or gauss, got '%s'", a->head);
@@ -423,6 +436,7 @@ static int train(int argc, char **argv) {
     c.out = a.out;
     c.best = a.best;
     c.max_seconds = a.minutes * 60.0;
+    c.stop_at = a.stop_at;
     c.lag_ms = a.lag_ms;
     c.eval_temperature = (float)a.eval_temp;
     c.ckpt_every = a.ckpt_every;

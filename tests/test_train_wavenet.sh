@@ -66,6 +66,23 @@ grep -q "best so far (pitch accuracy [0-9.]*, MR-STFT [0-9.]*)" "$T/log" || fail
     --steps 6 --ckpt-every 2 --resume "$T/m.ckpt" -o "$T/m.ckpt" 2>"$T/log" || { cat "$T/log"; fail "resume"; }
 grep -q "step 6/6" "$T/log" || fail "resume did not reach step 6"
 grep -q "eval step 0:" "$T/log" || fail "resume did not re-score the best file"
+# --stop-at: one checkpoint of a longer run; resumed, it ends where the whole run does.
+"$B" train wavenet --data "$T/train/sine" $TINY --steps 6 --warmup 1 --ckpt-every 3 -o "$T/whole.ckpt" 2>/dev/null \
+    || fail "training 6 steps"
+"$B" train wavenet --data "$T/train/sine" $TINY --steps 6 --warmup 1 --ckpt-every 3 --stop-at 4 \
+    -o "$T/part.ckpt" 2>"$T/log" || { cat "$T/log"; fail "--stop-at"; }
+grep -q "step 4: checkpoint" "$T/log" && ! grep -q "step [56]" "$T/log" \
+    || { cat "$T/log"; fail "--stop-at 4 did not stop at step 4 with a checkpoint"; }
+"$B" train wavenet --data "$T/train/sine" $TINY --steps 6 --warmup 1 --ckpt-every 3 --resume "$T/part.ckpt" \
+    -o "$T/part.ckpt" 2>/dev/null || fail "resume after --stop-at"
+mkdir "$T/w" "$T/p" && mv "$T/whole.ckpt" "$T/w/run.ckpt" && mv "$T/part.ckpt" "$T/p/run.ckpt" # same provenance
+(cd "$T/w" && "$B" train wavenet export run.ckpt -o run.safetensors) && (cd "$T/p" && "$B" train wavenet export run.ckpt \
+    -o run.safetensors) || fail "export"
+cmp -s "$T/w/run.safetensors" "$T/p/run.safetensors" || fail "stopped at 4 and resumed differs from the whole run"
+# The export keeps the step and says how the run was trained.
+head -c 4096 "$T/w/run.safetensors" | grep -aq '"step":"6","provenance":"continuo train wavenet: batch 2 chunk 600 .*; continuo train wavenet export: step 6 of run.ckpt"' \
+    || fail "export lost the step or the training provenance: $(head -c 1000 "$T/w/run.safetensors" | tr -cd '[:print:]')"
+"$B" train wavenet --data x -o y --steps 6 --stop-at 7 >/dev/null 2>&1; [ $? -eq 2 ] || fail "--stop-at past --steps"
 "$B" train wavenet export "$T/m.ckpt" -o "$T/m.safetensors" || fail "export"
 [ "$(stat -c %s "$T/m.safetensors")" -lt "$(stat -c %s "$T/m.ckpt")" ] || fail "export kept the optimizer state"
 # A checkpoint plays as its exported model does; any other large file is not a preset.

@@ -20,6 +20,8 @@ typedef struct cn_wn_run_config {
     const char *out;         // checkpoints (weights + optimizer state)
     const char *best;        // the best-scoring checkpoint's weights, or NULL (needs eval)
     double max_seconds;      // > 0: stop after this long, with a checkpoint
+    long stop_at;            // > 0: stop after this step, with a checkpoint (the learning-rate
+                             // and noise schedules still run to o.steps)
     double lag_ms;           // onset delay of the renderings: frames dropped per file
     double eval_seconds;     // scored from the start of each validation file
     float eval_temperature;  // sampling temperature of that scoring

@@ -175,6 +175,9 @@ cn_status cn_wn_load(const char *path, cn_wn_model **out, float **adam_m, float 
         m->eq_per_octave = per;
         for (int i = 0; i < cfg.n_instruments; i++) memcpy(m->eq_db[i], rows + i * eq_bands, (size_t)eq_bands * sizeof *rows);
     }
+    long s = 0;
+    if (cn_st_meta(f, "step") && (st = cn_st_meta_int(f, "step", &s))) goto fail;
+    if (step) *step = s;
     if (adam_m && adam_v) {
         am = calloc(m->n_params, sizeof *am);
         av = calloc(m->n_params, sizeof *av);
@@ -188,9 +191,6 @@ cn_status cn_wn_load(const char *path, cn_wn_model **out, float **adam_m, float 
             if (!st) st = wn_get_finite(f, "adam.v", 1, flat, av, m->n_params);
             if (st) goto fail;
         }
-        long s = 0;
-        if (cn_st_meta(f, "step") && (st = cn_st_meta_int(f, "step", &s))) goto fail;
-        *step = s;
         *adam_m = am;
         *adam_v = av;
     }

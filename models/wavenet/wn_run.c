@@ -322,7 +322,8 @@ static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
         long s = cn_wn_trainer_steps_done(tr);
         ema = ema < 0 ? loss : 0.98 * ema + 0.02 * loss;
         double el = cn_clock_now() - t0;
-        stop = c->max_seconds > 0 && cn_wn_trainer_clock(tr) >= c->max_seconds; // the same on every rank
+        stop = (c->max_seconds > 0 && cn_wn_trainer_clock(tr) >= c->max_seconds) || // the same on every rank
+               (c->stop_at > 0 && s >= c->stop_at);
         p = cn_progress_blank("progress");
         p.loss = loss;
         p.loss_avg = ema;
