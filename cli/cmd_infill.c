@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cn_cli.h"
+#include "core/cn_paths.h"
 #include "models/cn_midi.h"
 #include "models/cn_notation.h"
 #include "models/melody/cn_infill.h"
@@ -68,11 +69,8 @@ static int parse_args(int argc, char **argv, infill_args *a) {
     if (!a->bars) return cn_ui_usage_error(CMD, "which bars? (--bars A-B)");
     if (!cn_ui_parse_range(a->bars, 1, 100000, &a->bar_a, &a->bar_b))
         return cn_ui_usage_error(CMD, "--bars %s: expected A-B with 1 <= A <= B, e.g. 5-8", a->bars);
-    if (a->out) {
-        size_t n = strlen(a->out);
-        if (n < 4 || strcmp(a->out + n - 4, ".mid"))
-            return cn_ui_usage_error(CMD, "-o %s: infill writes MIDI, so the name must end in .mid", a->out);
-    }
+    if (a->out && !cn_has_suffix(a->out, ".mid"))
+        return cn_ui_usage_error(CMD, "-o %s: infill writes MIDI, so the name must end in .mid", a->out);
     return 0;
 }
 

@@ -19,8 +19,8 @@ cn_status cn_wn_save(const cn_wn_model *m, const char *path, const float *adam_m
                      const float *adam_v, long step, const char *provenance);
 
 // Load a model. When adam_m/adam_v are not NULL they receive malloc'd moments (zeros if
-// the file has none); *step (when step is not NULL) the step count (0 if none). Every tensor's name, shape and
-// values (finite) are checked; errors name the file.
+// the file has none); *step, when step is not NULL, the step count (0 if none). Every
+// tensor's name, shape and values (finite) are checked; errors name the file.
 cn_status cn_wn_load(const char *path, cn_wn_model **out, float **adam_m, float **adam_v,
                      long *step);
 
