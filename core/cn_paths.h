@@ -15,6 +15,10 @@
 
 // 1 when path ends in suffix (".json", ".safetensors").
 int cn_has_suffix(const char *path, const char *suffix);
+// 1 when path names a MIDI file: ends in .mid or .midi, in any case ("Tune.MID").
+int cn_is_midi_name(const char *path);
+// 1 for a folder entry that listings skip: ".", "..", dot files, macOS's "._tune.wav".
+int cn_is_hidden_name(const char *name);
 
 // The shipped folder ("" when none was found next to the binary).
 const char *cn_share_dir(void);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,8 +88,8 @@ void cn_presets_each(cn_preset_fn fn, void *user) {
         char *names[256];
         int n = 0;
         for (struct dirent *e; (e = readdir(dir)) && n < 256;) {
-            size_t len = strlen(e->d_name);
-            if (len > 5 && !strcmp(e->d_name + len - 5, ".json") && (names[n] = strdup(e->d_name))) n++;
+            if (!cn_is_hidden_name(e->d_name) && cn_has_suffix(e->d_name, ".json") && (names[n] = strdup(e->d_name)))
+                n++;
         }
         closedir(dir);
         qsort(names, (size_t)n, sizeof *names, cmp_preset_file);
@@ -196,6 +197,16 @@ cn_status cn_preset_parse_info(const char *json, size_t n, const char *name, cn_
 int cn_has_suffix(const char *path, const char *suffix) {
     size_t a = strlen(path), b = strlen(suffix);
     return a >= b && !strcmp(path + a - b, suffix);
+}
+
+int cn_is_midi_name(const char *path) {
+    const char *base = strrchr(path, '/'), *dot = strrchr(path, '.');
+    base = base ? base + 1 : path;
+    return dot && dot > base && (!strcasecmp(dot, ".mid") || !strcasecmp(dot, ".midi"));
+}
+
+int cn_is_hidden_name(const char *name) {
+    return name[0] == '.';
 }
 
 cn_status cn_preset_read_info(const char *path, cn_preset_info *info) {

@@ -1,4 +1,4 @@
-// test_core: the shipped-file lookup and preset resolver (core/paths.c), SHA-256 against
+// test_core: the shipped-file lookup, preset resolver and file-name tests (core/paths.c), SHA-256 against
 // FIPS 180-4 vectors (core/sha256.c), key=value lists (core/kv.c), error context
 // (cn_fail_prefix), and the OpenBLAS core choice (models/nn/blas_core.c) for known CPU
 // feature sets.
@@ -157,6 +157,15 @@ static void test_presets(void) {
     unsetenv("CONTINUO_PRESETS");
 }
 
+static void test_file_names(void) {
+    TEST_ASSERT(cn_has_suffix("a.json", ".json") && !cn_has_suffix("a.JSON", ".json") && !cn_has_suffix("n", ".json"));
+    const char *midi[] = {"t.mid", "t.midi", "Tune.MID", "x/y.Mid", "a.b.MIDI"};
+    for (int i = 0; i < 5; i++) TEST_ASSERT(cn_is_midi_name(midi[i]));
+    const char *other[] = {"t.mid.txt", ".mid", "x/.midi", "mid", "t.mi", "t.midx", "x.mid/y"};
+    for (int i = 0; i < 7; i++) TEST_ASSERT(!cn_is_midi_name(other[i]));
+    TEST_ASSERT(cn_is_hidden_name("._t.wav") && cn_is_hidden_name("..") && !cn_is_hidden_name("t.wav"));
+}
+
 static void test_kv(void) {
     const char *p = "a=1,name=violin,empty=,x=y=z";
     cn_kv kv;
@@ -206,6 +215,7 @@ int main(void) {
     test_sha256();
     test_blas_core();
     test_presets();
+    test_file_names();
     printf("test_core: ok\n");
     return 0;
 }

@@ -1,11 +1,52 @@
 // test_transformer_tokenizer: what the melody transformer is conditioned on: keys from
 // key signatures, styles from corpus folder names, meters, length buckets; the
 // transposition augmentation; and loading a corpus folder (real Nottingham files)
-// into a tune set, with an unreadable folder refused.
+// into a tune set, with an unreadable folder refused; the corpus loader and the primer's
+// folder listing take the same files (".MID" in any case, no dot files).
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cn_test.h"
+#include "models/melody/cn_primer.h"
 #include "models/melody/cn_tokenizer.h"
+
+static void copy_file(const char *from, const char *to) {
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    TEST_ASSERT(in && out);
+    char buf[4096];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, in)) > 0;) TEST_ASSERT(fwrite(buf, 1, n, out) == n);
+    fclose(in);
+    TEST_ASSERT(!fclose(out));
+}
+
+// A folder as users hand it over: upper-case names, macOS's "._" twins (not MIDI at all),
+// other files. Both listings take the one tune.
+static void test_folder_names(void) {
+    char dir[] = "/tmp/cn_tok_XXXXXX", path[3][512];
+    TEST_ASSERT(mkdtemp(dir));
+    snprintf(path[0], sizeof path[0], "%s/Tune.MID", dir);
+    snprintf(path[1], sizeof path[1], "%s/._Tune.MID", dir);
+    snprintf(path[2], sizeof path[2], "%s/notes.txt", dir);
+    copy_file(CN_SRC("data/melody/nottingham/valid/ashover34.mid"), path[0]);
+    for (int i = 1; i < 3; i++) {
+        FILE *f = fopen(path[i], "wb");
+        TEST_ASSERT(f && fputs("not a MIDI file", f) >= 0 && !fclose(f));
+    }
+    cn_tune_set set = {0};
+    TEST_OK(cn_tune_set_add_dir(&set, dir));
+    TEST_ASSERT(set.n == 1 && set.t[0].ev.n > 0);
+    cn_tune_set_free(&set);
+    const char *paths[] = {dir};
+    char **files = NULL;
+    int n = 0;
+    TEST_OK(cn_midi_paths(paths, 1, &files, &n));
+    TEST_ASSERT(n == 1 && !strcmp(files[0], path[0]));
+    cn_midi_paths_free(files, n);
+    for (int i = 0; i < 3; i++) unlink(path[i]);
+    rmdir(dir);
+}
 
 int main(void) {
     TEST_ASSERT(cn_tok_key(0, 0) == 0);        // C major
@@ -70,6 +111,7 @@ int main(void) {
     TEST_ASSERT(strstr(cn_error_message(), "no/such/folder"));
     TEST_ASSERT(cn_tune_set_add_dir(&set, CN_SRC("docs")) == CN_ERR_FORMAT); // no .mid files
     cn_tune_set_free(&set);
+    test_folder_names();
     printf("test_transformer_tokenizer: ok\n");
     return 0;
 }

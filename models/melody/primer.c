@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/cn_paths.h"
 #include "models/cn_midi.h"
 #include "models/cn_notation.h"
 #include "models/melody/cn_primer.h"
@@ -20,7 +21,6 @@ static cn_status melody_from_file(const char *path, cn_melody *out) {
     return st;
 }
 
-static int is_midi_name(const char *name);
 
 #define MAX_TEXT_PRIMER 16384
 
@@ -53,8 +53,8 @@ cn_status cn_primer_load(const char *arg, cn_melody *out) {
         return cn_fail(CN_ERR_ARG, "primer %s is a folder: give a MIDI file, a notation file or notation", arg);
     cn_status st;
     if (exists && S_ISREG(sb.st_mode))
-        st = is_midi_name(arg) ? melody_from_file(arg, out) : melody_from_text_file(arg, out);
-    else if (is_midi_name(arg) && !strchr(arg, ' ')) // a missing "x.mid" is a missing file
+        st = cn_is_midi_name(arg) ? melody_from_file(arg, out) : melody_from_text_file(arg, out);
+    else if (cn_is_midi_name(arg) && !strchr(arg, ' ')) // a missing "x.mid" is a missing file
         st = melody_from_file(arg, out);
     else
         st = cn_notation_parse(arg, out);
@@ -110,11 +110,6 @@ static cn_status list_push(path_list *l, const char *a, const char *b) {
     return CN_OK;
 }
 
-static int is_midi_name(const char *name) {
-    const char *dot = strrchr(name, '.');
-    return dot && (!strcmp(dot, ".mid") || !strcmp(dot, ".midi") || !strcmp(dot, ".MID"));
-}
-
 static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -126,7 +121,7 @@ static cn_status add_dir(path_list *l, const char *dir) {
     cn_status st = CN_OK;
     struct dirent *e;
     while (!st && (e = readdir(d)))
-        if (e->d_name[0] != '.' && is_midi_name(e->d_name)) st = list_push(l, dir, e->d_name);
+        if (!cn_is_hidden_name(e->d_name) && cn_is_midi_name(e->d_name)) st = list_push(l, dir, e->d_name);
     closedir(d);
     if (!st && l->n > first) qsort(l->v + first, (size_t)(l->n - first), sizeof *l->v, cmp_str);
     return st;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/cn_paths.h"
 #include "models/cn_midi.h"
 #include "models/melody/cn_tokenizer.h"
 
@@ -48,11 +49,6 @@ cn_status cn_tok_tune(const cn_melody *m, int style, cn_tune *out, int *clamped)
 
 static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int is_midi_name(const char *name) {
-    size_t n = strlen(name);
-    return (n > 4 && !strcasecmp(name + n - 4, ".mid")) || (n > 5 && !strcasecmp(name + n - 5, ".midi"));
 }
 
 static cn_status push_tune(cn_tune_set *set, const cn_tune *t) {
@@ -100,7 +96,7 @@ cn_status cn_tune_set_add_dir(cn_tune_set *set, const char *dir) {
     cn_status st = CN_OK;
     struct dirent *e;
     while ((e = readdir(d)) && !st) {
-        if (!is_midi_name(e->d_name)) continue;
+        if (cn_is_hidden_name(e->d_name) || !cn_is_midi_name(e->d_name)) continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 256;
             char **p = realloc(names, (size_t)cap * sizeof *p);

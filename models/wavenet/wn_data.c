@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cn_paths.h"
 #include "dsp/cn_mulaw.h"
 #include "models/cn_smf.h"
 #include "models/wavenet/cn_wavenet.h"
@@ -153,19 +154,19 @@ cn_status cn_wn_dataset_add_dir(cn_wn_dataset *ds, const char *dir, const char *
     char **files = NULL;
     int nf = 0, cap = 0;
     cn_status st = CN_OK;
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t len = strlen(e->d_name);
-        if (len < 5 || strcmp(e->d_name + len - 4, ".wav")) continue;
+    for (struct dirent *e; !st && (e = readdir(d));) {
+        if (cn_is_hidden_name(e->d_name) || !cn_has_suffix(e->d_name, ".wav")) continue;
         if (nf == cap) {
             cap = cap ? 2 * cap : 64;
             char **p = realloc(files, (size_t)cap * sizeof *p);
-            if (!p) break;
-            files = p;
+            if (!p) st = cn_fail(CN_ERR_NOMEM, "%s: out of memory listing the folder", dir);
+            else files = p;
         }
-        if (!(files[nf] = strdup(e->d_name))) break;
-        nf++;
+        if (!st && !(files[nf] = strdup(e->d_name))) st = cn_fail(CN_ERR_NOMEM, "%s: out of memory listing the folder", dir);
+        if (!st) nf++;
     }
     closedir(d);
+    if (st) goto done;
     if (nf) qsort(files, (size_t)nf, sizeof *files, wn_cmp_str); // readdir order is arbitrary
     if (!instrument) {
         const char *slash = strrchr(dir, '/');
