@@ -81,6 +81,10 @@ static void usage(void) {
         "                    heard samples by random gains in [1-F, 1] (0..1, default 0), the\n"
         "                    chunk's RMS kept: what generation that lost its fundamental\n"
         "                    hears; the model learns to bring them back\n"
+        "  --harmonic-loss W  add W x the squared log ratio of the power of the note's first\n"
+        "                    and second harmonics in the predicted samples to the recording's,\n"
+        "                    per 1,024 samples (default 0; Gaussian head): a weak fundamental\n"
+        "                    costs as much on a quiet note as on a loud one\n"
         "  --self-feed P     replace that share (0..1) of each chunk's heard samples by the\n"
         "                    model's own temperature-0 predictions of them, made by a\n"
         "                    forward pass first (parallel scheduled sampling: the model learns\n"
@@ -350,6 +354,7 @@ static int parse(int argc, char **argv, args *a) {
         {"input-noise-end", 0, CN_FLAG_FLOAT, &o->input_noise_end, 0.0, 1.0, NULL},
         {"harmonic-noise", 0, CN_FLAG_FLOAT, &o->harmonic_noise, 0.0, 10.0, NULL},
         {"harmonic-cut", 0, CN_FLAG_FLOAT, &o->harmonic_cut, 0.0, 1.0, NULL},
+        {"harmonic-loss", 0, CN_FLAG_FLOAT, &o->harmonic_loss, 0.0, 100.0, NULL},
         {"self-feed", 0, CN_FLAG_FLOAT, &o->self_feed, 0.0, 1.0, NULL},
         {"self-feed-passes", 0, CN_FLAG_INT, &o->self_feed_passes, 1, 8, NULL},
         {"lag", 0, CN_FLAG_DBL, &a->lag_ms, 0.0, 1000.0, NULL},

@@ -4,7 +4,8 @@
 // parameter of a tiny model (every layer type:
 // input, instrument embedding, conditioning, dilated conv, gates, residual, skip, direct
 // excitation path, output head, direct prediction bump), with each output head (the mu-law
-// classes and the Gaussian). Compared
+// classes and the Gaussian, plus a further loss on its means as the harmonic loss adds).
+// Compared
 // per tensor by relative L2 error, printing it.
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,15 @@
 #include "models/nn/cn_rng.h"
 #include "cn_test.h"
 #include "models/wavenet/cn_wavenet.h"
+
+// The likelihood plus sum_t dmean[t] x (sample t's mean, output 0) over [from, T).
+static double wn_loss(const cn_wn_model *m, cn_wn_acts *a, const float *audio, const float *feat, int inst,
+                      const float *target, int T, int from, const float *dmean) {
+    double loss = cn_wn_forward(m, a, audio, feat, inst, target, T, from);
+    const float *o = cn_wn_acts_logits(a);
+    for (int t = from; t < T; t++) loss += (double)dmean[t] * o[(size_t)t * cn_wn_out_dim(&m->cfg)];
+    return loss;
+}
 
 static void check_head(int out) {
     cn_wn_config cfg;
@@ -52,7 +62,12 @@ static void check_head(int out) {
     float *grad = calloc(m->n_params, sizeof *grad);
     TEST_ASSERT(grad);
     const int inst = 1;
-    printf("loss %.4f\n", cn_wn_forward(m, a, audio, feat, inst, target, T, FROM));
+    // The Gaussian head also takes a further loss on its means (the harmonic loss): here
+    // sum_t dmean[t] x mean[t], whose derivative by the means backward adds.
+    float dmean[T];
+    for (int t = 0; t < T; t++) dmean[t] = out == CN_WN_OUT_GAUSS ? 0.3f * cn_rng_normal(&rng) : 0.0f;
+    printf("loss %.4f\n", wn_loss(m, a, audio, feat, inst, target, T, FROM, dmean));
+    cn_wn_acts_set_dmean(a, dmean); // (the mu-law head has no mean: zeros)
     cn_wn_backward(m, a, grad, 1.0f);
 
     size_t sizes[CN_WN_NPARAM];
@@ -66,9 +81,9 @@ static void check_head(int out) {
         for (size_t k = 0; k < sizes[i]; k++) {
             float *w = &m->mem[off + k], w0 = *w;
             *w = w0 + eps;
-            double lp = cn_wn_forward(m, a, audio, feat, inst, target, T, FROM);
+            double lp = wn_loss(m, a, audio, feat, inst, target, T, FROM, dmean);
             *w = w0 - eps;
-            double lm = cn_wn_forward(m, a, audio, feat, inst, target, T, FROM);
+            double lm = wn_loss(m, a, audio, feat, inst, target, T, FROM, dmean);
             *w = w0;
             double fd = (lp - lm) / (2.0 * eps), an = grad[off + k], df = fabs(fd - an);
             num += df * df;

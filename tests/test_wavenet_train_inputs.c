@@ -7,6 +7,8 @@
 // mix of the note's first four harmonics, nothing before the note, as loud as asked.
 // Harmonic cut (cn_wn_harmonic_cut, `--harmonic-cut F`): scales each of the first four
 // harmonics by its gain and the whole back to its RMS, leaves the silence before the note.
+// Harmonic loss (cn_wn_harmonic_loss, `--harmonic-loss W`): its value on a fundamental 6 dB
+// weak, and its derivative against central differences.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,7 +206,54 @@ static void check_harmonic_cut(void) {
     TEST_ASSERT_MSG(worst < 2e-3, "harmonic amplitudes off by %g", worst);
 }
 
+// The same G3 heard as the recording, and predicted with its fundamental at half the
+// amplitude (a quarter of the power, -6 dB): each block scores (ln 1/4)^2 less the floor's
+// share, its second harmonic 0; a prediction equal to the recording scores exactly 0; the
+// derivative by each predicted mean agrees with central differences.
+static void check_harmonic_loss(void) {
+    enum { N = 6000, ON = 1000, FROM = 1024, BLOCK = 1024, K = 2 };
+    const int sr = 48000;
+    cn_timed_note n = {.on = H + ON, .off = H + 10 * sr, .pitch = 55, .velocity = 100};
+    static float feat[N * CN_WN_NFEAT], target[N], out[N * K], dmean[N], d2[N];
+    cn_wn_features_range(&n, 1, sr, CN_WN_NOISE_SEED, H, N, feat);
+    const double want[8] = {0.3, -0.2, 0.25, 0.1, 0.05, 0.12, -0.08, 0.04};
+    for (int i = 0; i < N; i++) {
+        const float *h = feat + (size_t)i * CN_WN_NFEAT + CN_WN_F_HARM;
+        target[i] = out[i * K] = 0.0f;
+        for (int a = 0; a < 8; a++) {
+            target[i] += (float)(want[a] * h[a]);
+            out[i * K] += (float)(want[a] * (a < 2 ? 0.5 : 1.0) * h[a]);
+        }
+        out[i * K + 1] = -3.0f; // the log scale plays no part
+    }
+    float same[N * K];
+    for (int i = 0; i < N; i++) same[i * K] = target[i], same[i * K + 1] = 1.0f;
+    TEST_ASSERT(cn_wn_harmonic_loss(feat, N, FROM, BLOCK, target, same, K, d2) == 0.0f);
+    const double loss = cn_wn_harmonic_loss(feat, N, FROM, BLOCK, target, out, K, dmean);
+    // held part: H1 power (0.3^2 + 0.2^2) / 2, floor 1e-3 x the mean square of all four
+    const double p1 = 0.065, fl = 1e-3 * 0.2274 / 2.0, r = log((p1 / 4.0 + fl) / (p1 + fl));
+    printf("  harmonic loss: %.4f (held note: %.4f)\n", loss, r * r);
+    TEST_ASSERT_MSG(fabs(loss - r * r) < 0.02, "loss %g, expected about %g", loss, r * r);
+    for (int t = 0; t < FROM; t++) TEST_ASSERT(dmean[t] == 0.0f);
+    for (int t = FROM + 4 * BLOCK; t < N; t++) TEST_ASSERT(dmean[t] == 0.0f); // no whole block there
+    double worst = 0.0, largest = 0.0;
+    for (int t = FROM + 37; t < FROM + 4 * BLOCK; t += 211) {
+        const float v = out[t * K], eps = 1e-2f;
+        out[t * K] = v + eps;
+        const double lp = cn_wn_harmonic_loss(feat, N, FROM, BLOCK, target, out, K, d2);
+        out[t * K] = v - eps;
+        const double lm = cn_wn_harmonic_loss(feat, N, FROM, BLOCK, target, out, K, d2);
+        out[t * K] = v;
+        const double fd = (lp - lm) / (2.0 * eps);
+        if (fabs(fd - dmean[t]) > worst) worst = fabs(fd - dmean[t]);
+        if (fabs(dmean[t]) > largest) largest = fabs(dmean[t]);
+    }
+    printf("  harmonic loss: derivative vs central differences, max diff %.2e (largest %.2e)\n", worst, largest);
+    TEST_ASSERT_MSG(largest > 1e-4 && worst < 1e-2 * largest, "derivative off by %g of %g", worst, largest);
+}
+
 int main(void) {
+    check_harmonic_loss();
     check_harmonic_cut();
     check_harmonic_noise();
     check_head(CN_WN_OUT_GAUSS);

@@ -192,6 +192,10 @@ float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *audio, con
                     int instrument, const float *target, int T, int from);
 // Accumulates d(mean loss * scale)/d(params) into grad (flat, same layout as m->mem).
 void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scale);
+// A further loss on the Gaussian head's means (the harmonic loss): backward also takes
+// scale x dmean[t] as its derivative by sample t's mean (t >= from). dmean[T] must live
+// until then; each forward resets it to none.
+void cn_wn_acts_set_dmean(cn_wn_acts *a, const float *dmean);
 // Outputs of the last forward, [T][K] (for tests).
 const float *cn_wn_acts_logits(const cn_wn_acts *a);
 

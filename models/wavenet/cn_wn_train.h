@@ -9,6 +9,7 @@
 
 #include "models/wavenet/cn_wavenet.h"
 #include "models/wavenet/cn_wn_data.h"
+#include "models/wavenet/cn_wn_harmonics.h"
 
 typedef struct cn_wn_train_opts {
     long steps;         // total optimizer steps (a resumed run continues to this count)
@@ -28,6 +29,9 @@ typedef struct cn_wn_train_opts {
     float harmonic_cut; // the note's first and second harmonics in a chunk's heard samples
                         // are each scaled by a random gain in [1 - this, 1], the chunk's
                         // RMS kept (0 = off)
+    float harmonic_loss; // weight of cn_wn_harmonic_loss (the levels of the first two
+                         // harmonics in the predicted means against the recording's) added
+                         // to the likelihood (0 = off; the Gaussian head only)
     float self_feed;    // share of a chunk's heard samples replaced by the model's own
                         // (parallel scheduled sampling, Duckworth et al. 2019): 0 = off
     int self_feed_passes; // forward passes that make those samples, each hearing the last's
@@ -52,30 +56,6 @@ struct cn_rng;
 void cn_wn_self_feed(const cn_wn_model *m, cn_wn_acts *a, const float *feat, int instrument, int T,
                      int warm, float p, int passes, struct cn_rng *r, float *heard, const float *noise,
                      float *past, float *audio);
-
-// Harmonic input noise: adds to heard[i] (i < T - 1, heard[i] = the sample of chunk
-// position i) sum_k a_k sin(k phi_i) + b_k cos(k phi_i) over the first four harmonics of
-// the note (the excitation features feat[T][CN_WN_NFEAT], which carry its envelope), with
-// the 8 coefficients normal draws from r of std `amount` x rms. The past then holds a
-// note whose harmonics are off by a fixed amount while the target is the recording: the
-// model learns to pull each harmonic back to what the notes ask for instead of keeping
-// whatever its own past holds (generation losing the fundamental, and a note that then
-// sounds an octave or a twelfth up).
-void cn_wn_harmonic_noise(const float *feat, int T, float amount, float rms, struct cn_rng *r,
-                          float *heard);
-
-// Harmonic cut: scales the note's harmonic k + 1 (k = 0..3) in heard[i] (i < T - 1, the
-// sample of chunk position i) by gain[k], then all of heard[0..T-2] so that its RMS is what
-// it was. Each harmonic's amplitude and phase at i is the
-// least-squares fit of the 8 sine and cosine columns of feat[T][CN_WN_NFEAT] (which carry
-// the envelope) over the CN_WN_CUT_WINDOW samples around i. Generation that loses its
-// fundamental (a note that then sounds an octave or a twelfth up) hears such a past;
-// trained against the recording, the model learns to bring those harmonics back. Keeping
-// the RMS makes it a matter of balance, not loudness: without it the model learned to add
-// to harmonics it heard at full level too, and played 11 dB loud (clipping); cuts and boosts
-// around 1 (gains in [0, 2]) put it out of tune. work: T floats.
-#define CN_WN_CUT_WINDOW 1024
-void cn_wn_harmonic_cut(const float *feat, int T, const float gain[4], float *heard, float *work);
 
 typedef struct cn_wn_trainer cn_wn_trainer;
 

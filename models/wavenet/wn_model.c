@@ -262,6 +262,7 @@ struct cn_wn_acts {
     float *probs;  // [T][K]  outputs after forward; the classes' softmax in place for backward
     float *logits; // [T][K]  copy of the outputs (tests)
     float *target; // [T] sample values
+    const float *dmean; // [T] a further loss's derivative by the means (NULL: none)
     // backward scratch
     float *dz, *dzc, *dg, *dh, *ds, *da, *dcond, *dxin, *dlog;
 };
@@ -312,6 +313,8 @@ void cn_wn_acts_destroy(cn_wn_acts *a) {
 
 const float *cn_wn_acts_logits(const cn_wn_acts *a) { return a->logits; }
 
+void cn_wn_acts_set_dmean(cn_wn_acts *a, const float *dmean) { a->dmean = dmean; }
+
 // Negative log density of y under the Gaussian head's out = [mean, log scale] (the log
 // scale clamped below at CN_WN_LOGS_MIN), and (d != NULL) its derivatives by the two
 // outputs (0 for a clamped log scale).
@@ -336,6 +339,7 @@ float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *audio, con
     a->T = T;
     a->from = from;
     a->instrument = instrument;
+    a->dmean = NULL;
     if (target) memcpy(a->target, target, (size_t)T * sizeof *target);
     else a->from = from = T; // prediction only: no loss, nothing for backward
     for (int t = 0; t < T; t++) {
@@ -405,7 +409,7 @@ void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scal
             memset(dl, 0, (size_t)K * sizeof *dl);
         } else if (c->out == CN_WN_OUT_GAUSS) {
             wn_gauss_nll(pr, a->target[t], dl);
-            dl[0] *= w;
+            dl[0] = w * dl[0] + (a->dmean ? scale * a->dmean[t] : 0.0f);
             dl[1] *= w;
         } else {
             for (int k = 0; k < K; k++) dl[k] = w * pr[k];

@@ -300,9 +300,9 @@ static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
     cn_progress_send(&track, first, &p);
     char prov[512];
     snprintf(prov, sizeof prov, "continuo train wavenet: batch %d chunk %d lr %g input noise %g..%g harmonic noise %g "
-             "harmonic cut %g self-feed %g x%d seed %llu", c->o.batch, c->o.chunk, c->o.lr, c->o.input_noise,
-             c->o.input_noise_end < 0 ? c->o.input_noise : c->o.input_noise_end, c->o.harmonic_noise, c->o.harmonic_cut,
-             c->o.self_feed,
+             "harmonic cut %g harmonic loss %g self-feed %g x%d seed %llu", c->o.batch, c->o.chunk, c->o.lr,
+             c->o.input_noise, c->o.input_noise_end < 0 ? c->o.input_noise : c->o.input_noise_end, c->o.harmonic_noise,
+             c->o.harmonic_cut, c->o.harmonic_loss, c->o.self_feed,
              c->o.self_feed_passes, (unsigned long long)c->o.seed);
     cn_wn_best best;
     cn_wn_best_init(&best);

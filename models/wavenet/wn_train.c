@@ -47,6 +47,7 @@ typedef struct wn_worker {
     float *past;          // [CN_WN_HISTORY + chunk] heard + noise: what the inputs read
     float *audio;         // [chunk][CN_WN_NAUDIO] audio inputs
     float *target;        // [chunk]
+    float *dmean;         // [chunk] the harmonic loss's derivative by the predicted means
     double loss;
 } wn_worker;
 
@@ -73,13 +74,18 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
     *out = NULL;
     if (o->threads < 1 || o->threads > CN_PARALLEL_MAX || o->batch < 1 || o->chunk < 2 ||
         o->self_feed < 0.0f || o->self_feed > 1.0f || o->self_feed_passes < 1 || o->harmonic_noise < 0.0f ||
-        o->harmonic_cut < 0.0f || o->harmonic_cut > 1.0f ||
+        o->harmonic_cut < 0.0f || o->harmonic_cut > 1.0f || o->harmonic_loss < 0.0f ||
         o->warm < 0 || o->warm >= o->chunk || o->steps < 1 || !ds->n_clips) {
         free(adam_m);
         free(adam_v);
         return cn_fail(CN_ERR_ARG, "wavenet training: bad options (threads %d, batch %d, chunk %d,"
                        " warm %d, steps %ld) or empty data set", o->threads, o->batch, o->chunk,
                        o->warm, o->steps);
+    }
+    if (o->harmonic_loss > 0.0f && m->cfg.out != CN_WN_OUT_GAUSS) {
+        free(adam_m);
+        free(adam_v);
+        return cn_fail(CN_ERR_ARG, "--harmonic-loss needs a model with the Gaussian head (--head gauss)");
     }
     if (o->batch < cn_dist_size()) {
         free(adam_m);
@@ -113,7 +119,9 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
         w->past = malloc(((size_t)CN_WN_HISTORY + (size_t)o->chunk) * sizeof(float));
         w->audio = malloc((size_t)o->chunk * CN_WN_NAUDIO * sizeof(float));
         w->target = malloc((size_t)o->chunk * sizeof *w->target);
-        if (!w->grad || !w->feat || !w->heard || !w->noise || !w->past || !w->audio || !w->target) st = cn_fail(CN_ERR_NOMEM, "out of memory");
+        w->dmean = malloc((size_t)o->chunk * sizeof *w->dmean);
+        if (!w->grad || !w->feat || !w->heard || !w->noise || !w->past || !w->audio || !w->target || !w->dmean)
+            st = cn_fail(CN_ERR_NOMEM, "out of memory");
         t->gsum[i] = w->grad;
     }
     if (st) {
@@ -143,6 +151,7 @@ void cn_wn_trainer_destroy(cn_wn_trainer *t) {
         free(t->w[i].past);
         free(t->w[i].audio);
         free(t->w[i].target);
+        free(t->w[i].dmean);
     }
     free(t->adam_m);
     free(t->adam_v);
@@ -177,70 +186,6 @@ void cn_wn_self_feed(const cn_wn_model *m, cn_wn_acts *a, const float *feat, int
         for (int i = warm; i < T - 1; i++)
             if (cn_rng_uniform(r) < p)
                 heard[CN_WN_HISTORY + i] = cn_wn_draw(&m->cfg, out + (size_t)i * K, 0.0f, r, work);
-    }
-}
-
-void cn_wn_harmonic_noise(const float *feat, int T, float amount, float rms, cn_rng *r, float *heard) {
-    float c[8];
-    for (int k = 0; k < 8; k++) c[k] = amount * rms * cn_rng_normal(r);
-    for (int i = 0; i < T - 1; i++) {
-        const float *h = feat + (size_t)i * CN_WN_NFEAT + CN_WN_F_HARM;
-        float v = 0.0f;
-        for (int k = 0; k < 8; k++) v += c[k] * h[k];
-        heard[i] += v;
-    }
-}
-
-// Adds sign x sample i's terms to the window's normal equations of the 8 harmonic columns:
-// A = sum h h' (upper triangle), y = sum h x.
-static void wn_cut_sums(const float *feat, const float *heard, int i, double sign, double A[8][8], double y[8]) {
-    const float *h = feat + (size_t)i * CN_WN_NFEAT + CN_WN_F_HARM;
-    for (int a = 0; a < 8; a++) {
-        const double sa = sign * h[a];
-        y[a] += sa * heard[i];
-        for (int b = a; b < 8; b++) A[a][b] += sa * h[b];
-    }
-}
-
-void cn_wn_harmonic_cut(const float *feat, int T, const float gain[4], float *heard, float *work) {
-    const int n = T - 1, half = CN_WN_CUT_WINDOW / 2;
-    double A[8][8] = {{0}}, y[8] = {0}; // over the window [lo, hi) around i
-    int lo = 0, hi = 0;
-    for (int i = 0; i < n; i++) {
-        for (; hi < n && hi < i + half; hi++) wn_cut_sums(feat, heard, hi, 1.0, A, y);
-        for (; lo < i - half; lo++) wn_cut_sums(feat, heard, lo, -1.0, A, y);
-        work[i] = 0.0f;
-        double trace = 0.0;
-        for (int a = 0; a < 8; a++) trace += A[a][a];
-        if (trace < 1e-3) continue; // no note in the window
-        // All four harmonics at once (one alone would take in its neighbours' leakage over a
-        // window of whole and part cycles); a small ridge for windows that barely reach a note.
-        double M[8][9];
-        for (int a = 0; a < 8; a++) {
-            for (int b = 0; b < 8; b++) M[a][b] = a <= b ? A[a][b] : A[b][a];
-            M[a][a] += 1e-9 * trace;
-            M[a][8] = y[a];
-        }
-        for (int c = 0; c < 8; c++) // Gauss-Jordan (symmetric positive definite: no pivoting)
-            for (int a = 0; a < 8; a++) {
-                if (a == c) continue;
-                const double f = M[a][c] / M[c][c];
-                for (int b = c; b < 9; b++) M[a][b] -= f * M[c][b];
-            }
-        const float *h = feat + (size_t)i * CN_WN_NFEAT + CN_WN_F_HARM;
-        double v = 0.0;
-        for (int a = 0; a < 8; a++) v += (1.0 - gain[a / 2]) * M[a][8] / M[a][a] * h[a];
-        work[i] = (float)v;
-    }
-    double before = 0.0, after = 0.0;
-    for (int i = 0; i < n; i++) {
-        before += (double)heard[i] * heard[i];
-        heard[i] -= work[i];
-        after += (double)heard[i] * heard[i];
-    }
-    if (after > 0.0) {
-        const float s = (float)sqrt(before / after);
-        for (int i = 0; i < n; i++) heard[i] *= s;
     }
 }
 
@@ -286,6 +231,12 @@ static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
                     w->past, w->audio);
     for (int i = 0; i < T; i++) w->target[i] = cn_wn_clip_value(c, t0 + i);
     w->loss += cn_wn_forward(t->m, w->acts, w->audio, w->feat, c->instrument, w->target, T, warm);
+    if (t->o.harmonic_loss > 0.0f) {
+        cn_wn_harmonic_loss(w->feat, T, warm, CN_WN_CUT_WINDOW, w->target, cn_wn_acts_logits(w->acts),
+                            cn_wn_out_dim(&t->m->cfg), w->dmean);
+        for (int i = 0; i < T; i++) w->dmean[i] *= t->o.harmonic_loss;
+        cn_wn_acts_set_dmean(w->acts, w->dmean);
+    }
     cn_wn_backward(t->m, w->acts, w->grad, 1.0f / (float)t->o.batch);
 }
 
