@@ -35,7 +35,8 @@ void cn_wn_harmonic_noise(const float *feat, int T, float amount, float rms, str
 void cn_wn_harmonic_cut(const float *feat, int T, const float gain[4], float *heard, float *work);
 
 // Harmonic loss (`train wavenet --harmonic-loss W`): over each whole block of `block`
-// samples of [from, T) where a note sounds, the mean power of the note's first and second
+// samples of one held note within [from, T), past its first 20 ms (a block across a note
+// change or a new onset would fit one harmonic to two notes), the mean power of the note's first and second
 // harmonics in the model's predicted means (out[t * K], the Gaussian head's outputs)
 // against the recording target[t], as the squared difference of their logarithms, each
 // power floored at 1e-3 x the block's mean square. A fundamental 4 dB too weak costs as

@@ -91,43 +91,59 @@ static double wn_harm_power(double A[8][8], const double c[8], int k, int n, dou
     return (c[a] * p0 + c[a + 1] * p1) / n;
 }
 
+// Sample t is the same held note as t - 1, past its attack (20 ms): no note change, no
+// new onset (the slow onset decay starts again at 1), so the harmonic columns continue.
+static int wn_same_note(const float *feat, int t) {
+    const float *f = feat + (size_t)t * CN_WN_NFEAT, *p = f - CN_WN_NFEAT;
+    return f[CN_WN_F_GATE] > 0.5f && p[CN_WN_F_GATE] > 0.5f && f[CN_WN_F_PITCH] == p[CN_WN_F_PITCH] &&
+           f[CN_WN_F_ON_SLOW] <= p[CN_WN_F_ON_SLOW] && f[CN_WN_F_ON_FAST] < 0.135f;
+}
+
+// One block [lo, lo + n): adds its loss to *sum and d(loss)/d(out) to dmean.
+static void wn_harm_block(const float *feat, int lo, int n, const float *target, const float *out, int K,
+                          double *sum, float *dmean) {
+    double A[8][8] = {{0}}, y[2][8] = {{0}}, e = 0.0;
+    for (int t = lo; t < lo + n; t++) {
+        wn_harm_sums(feat, target, t, 1.0, A, y[0]);
+        const float *h = feat + (size_t)t * CN_WN_NFEAT + CN_WN_F_HARM;
+        for (int a = 0; a < 8; a++) y[1][a] += (double)h[a] * out[(size_t)t * K];
+        e += (double)target[t] * target[t];
+    }
+    double trace = 0.0;
+    for (int a = 0; a < 8; a++) trace += A[a][a];
+    double c[2][8];
+    wn_harm_solve(A, trace, y, 2, c);
+    const double floor = 1e-3 * e / n + 1e-12;
+    double g[1][8] = {{0}}, v[1][8], d[2];
+    for (int k = 0; k < 2; k++) {
+        const double px = wn_harm_power(A, c[0], k, n, d) + floor;
+        const double pm = wn_harm_power(A, c[1], k, n, d) + floor;
+        const double r = log(pm) - log(px);
+        *sum += r * r;
+        g[0][2 * k] = 2.0 * r / pm * d[0]; // d(r^2)/d(c) of the prediction's fit
+        g[0][2 * k + 1] = 2.0 * r / pm * d[1];
+    }
+    // c = M^-1 y with y = sum h out: d/d(out[t]) = (M^-1 g) . h_t (M symmetric)
+    wn_harm_solve(A, trace, g, 1, v);
+    for (int t = lo; t < lo + n; t++) {
+        const float *h = feat + (size_t)t * CN_WN_NFEAT + CN_WN_F_HARM;
+        double s = 0.0;
+        for (int a = 0; a < 8; a++) s += v[0][a] * h[a];
+        dmean[t] = (float)s;
+    }
+}
+
 float cn_wn_harmonic_loss(const float *feat, int T, int from, int block, const float *target, const float *out,
                           int K, float *dmean) {
     memset(dmean, 0, (size_t)T * sizeof *dmean);
     double sum = 0.0;
     int blocks = 0;
-    for (int lo = from; lo + block <= T; lo += block) {
-        double A[8][8] = {{0}}, y[2][8] = {{0}}, e = 0.0;
-        for (int t = lo; t < lo + block; t++) {
-            wn_harm_sums(feat, target, t, 1.0, A, y[0]);
-            const float *h = feat + (size_t)t * CN_WN_NFEAT + CN_WN_F_HARM;
-            for (int a = 0; a < 8; a++) y[1][a] += (double)h[a] * out[(size_t)t * K];
-            e += (double)target[t] * target[t];
-        }
-        double trace = 0.0;
-        for (int a = 0; a < 8; a++) trace += A[a][a];
-        if (trace < 1e-3 || e <= 0.0) continue; // no note, or silence
-        double c[2][8];
-        wn_harm_solve(A, trace, y, 2, c);
-        const double floor = 1e-3 * e / block;
-        double g[1][8] = {{0}}, v[1][8], d[2];
-        for (int k = 0; k < 2; k++) {
-            const double px = wn_harm_power(A, c[0], k, block, d) + floor;
-            const double pm = wn_harm_power(A, c[1], k, block, d) + floor;
-            const double r = log(pm) - log(px);
-            sum += r * r;
-            g[0][2 * k] = 2.0 * r / pm * d[0]; // d(r^2)/d(c) of the prediction's fit
-            g[0][2 * k + 1] = 2.0 * r / pm * d[1];
-        }
-        // c = M^-1 y with y = sum h out: d/d(out[t]) = (M^-1 g) . h_t (M symmetric)
-        wn_harm_solve(A, trace, g, 1, v);
-        for (int t = lo; t < lo + block; t++) {
-            const float *h = feat + (size_t)t * CN_WN_NFEAT + CN_WN_F_HARM;
-            double s = 0.0;
-            for (int a = 0; a < 8; a++) s += v[0][a] * h[a];
-            dmean[t] = (float)s;
-        }
-        blocks++;
+    for (int t = from > 0 ? from : 1; t < T;) { // each held stretch of one note, in whole blocks
+        int end = t;
+        while (end < T && wn_same_note(feat, end)) end++;
+        for (int lo = t; lo + block <= end; lo += block, blocks++)
+            wn_harm_block(feat, lo, block, target, out, K, &sum, dmean);
+        t = end > t ? end : t + 1;
     }
     if (!blocks) return 0.0f;
     for (int t = 0; t < T; t++) dmean[t] /= (float)blocks;
