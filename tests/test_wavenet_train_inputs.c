@@ -8,7 +8,7 @@
 // Harmonic cut (cn_wn_harmonic_cut, `--harmonic-cut F`): scales each of the first four
 // harmonics by its gain and the whole back to its RMS, leaves the silence before the note.
 // Harmonic loss (cn_wn_harmonic_loss, `--harmonic-loss W`): its value on a fundamental 6 dB
-// weak, and its derivative against central differences.
+// weak, its derivative against central differences, nothing in the attack or a quiet tail.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +251,11 @@ static void check_harmonic_loss(void) {
     }
     printf("  harmonic loss: derivative vs central differences, max diff %.2e (largest %.2e)\n", worst, largest);
     TEST_ASSERT_MSG(largest > 1e-4 && worst < 1e-2 * largest, "derivative off by %g of %g", worst, largest);
+    // The same note 46 dB down (a decayed tail): under the floor, not scored.
+    static float quiet[N], qout[N * K];
+    for (int i = 0; i < N; i++) quiet[i] = 0.005f * target[i], qout[i * K] = 0.005f * out[i * K], qout[i * K + 1] = 0.0f;
+    TEST_ASSERT(cn_wn_harmonic_loss(feat, N, FROM, BLOCK, quiet, qout, K, d2) == 0.0f);
+    for (int t = 0; t < N; t++) TEST_ASSERT(d2[t] == 0.0f);
 }
 
 int main(void) {

@@ -43,7 +43,11 @@ void cn_wn_harmonic_cut(const float *feat, int T, const float gain[4], float *he
 // much on a quiet note as on a loud one, where the likelihood hardly notices it, and a
 // weak fundamental is what a loop that loses it turns an octave up. Returns the mean over
 // those blocks (0 when none) and writes its derivative by each out[t * K] into dmean[T]
-// (0 outside the blocks).
+// (0 outside the blocks). Blocks quieter than CN_WN_HARM_LOSS_FLOOR (mean square, -40 dBFS)
+// do not count: in decayed tails the model's predictions sit at its noise floor (the
+// Gaussian's smallest scale), 20 dB under the recording's harmonics even in teacher forcing,
+// and a log ratio there would outweigh every note that is heard.
+#define CN_WN_HARM_LOSS_FLOOR 1e-4
 float cn_wn_harmonic_loss(const float *feat, int T, int from, int block, const float *target, const float *out,
                           int K, float *dmean);
 

@@ -99,8 +99,9 @@ static int wn_same_note(const float *feat, int t) {
            f[CN_WN_F_ON_SLOW] <= p[CN_WN_F_ON_SLOW] && f[CN_WN_F_ON_FAST] < 0.135f;
 }
 
-// One block [lo, lo + n): adds its loss to *sum and d(loss)/d(out) to dmean.
-static void wn_harm_block(const float *feat, int lo, int n, const float *target, const float *out, int K,
+// One block [lo, lo + n): adds its loss to *sum and d(loss)/d(out) to dmean; 1 when it
+// counted.
+static int wn_harm_block(const float *feat, int lo, int n, const float *target, const float *out, int K,
                           double *sum, float *dmean) {
     double A[8][8] = {{0}}, y[2][8] = {{0}}, e = 0.0;
     for (int t = lo; t < lo + n; t++) {
@@ -109,6 +110,7 @@ static void wn_harm_block(const float *feat, int lo, int n, const float *target,
         for (int a = 0; a < 8; a++) y[1][a] += (double)h[a] * out[(size_t)t * K];
         e += (double)target[t] * target[t];
     }
+    if (e < CN_WN_HARM_LOSS_FLOOR * n) return 0; // a decayed tail: the model's noise floor, not its tuning
     double trace = 0.0;
     for (int a = 0; a < 8; a++) trace += A[a][a];
     double c[2][8];
@@ -131,6 +133,7 @@ static void wn_harm_block(const float *feat, int lo, int n, const float *target,
         for (int a = 0; a < 8; a++) s += v[0][a] * h[a];
         dmean[t] = (float)s;
     }
+    return 1;
 }
 
 float cn_wn_harmonic_loss(const float *feat, int T, int from, int block, const float *target, const float *out,
@@ -141,8 +144,8 @@ float cn_wn_harmonic_loss(const float *feat, int T, int from, int block, const f
     for (int t = from > 0 ? from : 1; t < T;) { // each held stretch of one note, in whole blocks
         int end = t;
         while (end < T && wn_same_note(feat, end)) end++;
-        for (int lo = t; lo + block <= end; lo += block, blocks++)
-            wn_harm_block(feat, lo, block, target, out, K, &sum, dmean);
+        for (int lo = t; lo + block <= end; lo += block)
+            blocks += wn_harm_block(feat, lo, block, target, out, K, &sum, dmean);
         t = end > t ? end : t + 1;
     }
     if (!blocks) return 0.0f;
