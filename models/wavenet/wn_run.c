@@ -106,6 +106,7 @@ cn_status cn_wn_keep_instruments(cn_wn_model **pm, char names[][32], int n_names
 
 typedef struct {
     double pitch, mrstft; // means over the validation clips; pitch < 0: none / failed
+    int in_tune;          // every instrument >= CN_WN_BEST_PITCH_SHARE of its recordings' accuracy
 } wn_score;
 
 typedef struct {
@@ -135,7 +136,7 @@ static void eval_render(void *arg, int worker, int nworkers) {
 // figures into detail. pitch = -1 when a clip failed.
 static wn_score evaluate(const cn_wn_run_config *c, const cn_wn_model *m, const cn_wn_dataset *ev,
                          char *detail, size_t size) {
-    wn_score sc = {-1.0, 0.0};
+    wn_score sc = {-1.0, 0.0, 0};
     int nc = ev->n_clips;
     wn_eval_job j = {c, m, ev, calloc((size_t)nc, sizeof(float *)), calloc((size_t)nc, sizeof(int64_t))};
     cn_status st = j.audio && j.n ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
@@ -147,7 +148,7 @@ static wn_score evaluate(const cn_wn_run_config *c, const cn_wn_model *m, const 
     if (!st) cn_parallel_run(c->o.threads, eval_render, &j);
     for (int i = 0; i < nc && !st; i++)
         if (!j.audio[i]) st = cn_fail(CN_ERR_NOMEM, "out of memory rendering validation clip %s", ev->clips[i].name);
-    double sum_acc = 0.0, sum_d = 0.0;
+    double sum_acc = 0.0, sum_d = 0.0, inst_acc[CN_WN_MAX_INSTRUMENTS] = {0}, inst_ref[CN_WN_MAX_INSTRUMENTS] = {0};
     size_t len = 0;
     char *per = malloc(size);
     if (!per && !st) st = cn_fail(CN_ERR_NOMEM, "out of memory");
@@ -156,12 +157,16 @@ static wn_score evaluate(const cn_wn_run_config *c, const cn_wn_model *m, const 
         const cn_wn_clip *clip = &ev->clips[i];
         float *ref = j.audio[i] + j.n[i];
         for (int64_t t = 0; t < j.n[i]; t++) ref[t] = cn_wn_clip_heard(clip, t, m->cfg.out);
-        double acc, d;
+        double acc, acc_ref, d;
         st = cn_wn_pitch_accuracy(j.audio[i], j.n[i], m->cfg.sample_rate, clip->notes, clip->n_notes, &acc);
+        if (!st)
+            st = cn_wn_pitch_accuracy(ref, j.n[i], m->cfg.sample_rate, clip->notes, clip->n_notes, &acc_ref);
         if (!st) st = cn_mrstft_distance(j.audio[i], (size_t)j.n[i], ref, (size_t)j.n[i], &d);
         if (st) break;
         sum_acc += acc;
         sum_d += d;
+        inst_acc[clip->instrument] += acc;
+        inst_ref[clip->instrument] += acc_ref;
         if (len < size)
             len += (size_t)snprintf(per + len, size - len, "  %s/%s %.3f/%.3f", m->cfg.instruments[clip->instrument],
                                     clip->name, acc, d);
@@ -169,8 +174,17 @@ static wn_score evaluate(const cn_wn_run_config *c, const cn_wn_model *m, const 
     if (!st && nc) {
         sc.pitch = sum_acc / nc;
         sc.mrstft = sum_d / nc;
-        snprintf(detail, size, "pitch accuracy %.3f, MR-STFT %.3f (temperature %.2f; per clip pitch/MR-STFT:%s)",
-                 sc.pitch, sc.mrstft, c->eval_temperature, per);
+        // Sums over an instrument's clips compare as their means do.
+        char tune[128] = "in tune";
+        sc.in_tune = 1;
+        for (int k = 0; k < m->cfg.n_instruments && sc.in_tune; k++)
+            if (inst_acc[k] < CN_WN_BEST_PITCH_SHARE * inst_ref[k]) {
+                sc.in_tune = 0;
+                snprintf(tune, sizeof tune, "out of tune: %s %.0f%% of the recordings' pitch accuracy",
+                         m->cfg.instruments[k], 100.0 * inst_acc[k] / inst_ref[k]);
+            }
+        snprintf(detail, size, "pitch accuracy %.3f, MR-STFT %.3f, %s (temperature %.2f; per clip pitch/MR-STFT:%s)",
+                 sc.pitch, sc.mrstft, tune, c->eval_temperature, per);
     } else {
         snprintf(detail, size, "failed: %s", nc ? cn_error_message() : "no clips");
     }
@@ -194,17 +208,23 @@ static wn_score report_eval(const cn_wn_run_config *c, cn_progress_tracker *tr, 
 
 void cn_wn_best_init(cn_wn_best *b) {
     b->pitch = b->mrstft = -1.0;
+    b->in_tune = 0;
     b->max_pitch = -1.0;
 }
 
-int cn_wn_best_offer(cn_wn_best *b, double pitch, double mrstft) {
+int cn_wn_best_offer(cn_wn_best *b, double pitch, double mrstft, int in_tune) {
     if (pitch < 0.0) return 0;
     if (pitch > b->max_pitch) b->max_pitch = pitch;
-    if (pitch < b->max_pitch - CN_WN_BEST_PITCH_TOL) return 0;
-    int kept_eligible = b->pitch >= 0.0 && b->pitch >= b->max_pitch - CN_WN_BEST_PITCH_TOL;
-    if (kept_eligible && mrstft >= b->mrstft) return 0;
+    if (in_tune) {
+        if (b->in_tune && mrstft >= b->mrstft) return 0;
+    } else {
+        if (b->in_tune || pitch < b->max_pitch - CN_WN_BEST_PITCH_TOL) return 0;
+        int kept_eligible = b->pitch >= 0.0 && b->pitch >= b->max_pitch - CN_WN_BEST_PITCH_TOL;
+        if (kept_eligible && mrstft >= b->mrstft) return 0;
+    }
     b->pitch = pitch;
     b->mrstft = mrstft;
+    b->in_tune = in_tune;
     return 1;
 }
 
@@ -267,12 +287,13 @@ static cn_status checkpoint(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
         cn_progress p = cn_progress_blank("checkpoint");
         p.path = c->out;
         cn_progress_send(track, s, &p);
-        wn_score sc = {-1.0, 0.0};
+        wn_score sc = {-1.0, 0.0, 0};
         if (ev->n_clips) sc = report_eval(c, track, s, m, ev);
-        if (c->best && cn_wn_best_offer(best, sc.pitch, sc.mrstft) &&
+        if (c->best && cn_wn_best_offer(best, sc.pitch, sc.mrstft, sc.in_tune) &&
             !(st = cn_wn_save(m, c->best, NULL, NULL, s, prov))) {
             char d[96];
-            snprintf(d, sizeof d, "pitch accuracy %.3f, MR-STFT %.3f", sc.pitch, sc.mrstft);
+            snprintf(d, sizeof d, "pitch accuracy %.3f, MR-STFT %.3f, %s", sc.pitch, sc.mrstft,
+                     sc.in_tune ? "in tune" : "none in tune yet");
             p = cn_progress_blank("best");
             p.path = c->best;
             p.valid = sc.pitch;
@@ -310,7 +331,7 @@ static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
         cn_wn_model *b;
         if (!cn_wn_load(c->best, &b, NULL, NULL, NULL)) {
             wn_score sc = report_eval(c, &track, 0, b, ev);
-            cn_wn_best_offer(&best, sc.pitch, sc.mrstft);
+            cn_wn_best_offer(&best, sc.pitch, sc.mrstft, sc.in_tune);
             cn_wn_destroy(b);
         }
     }
