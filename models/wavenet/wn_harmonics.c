@@ -80,7 +80,6 @@ void cn_wn_harmonic_cut(const float *feat, int T, const float gain[4], float *he
     }
 }
 
-
 // The mean power over a block of the fitted harmonic k (coefficients c[2k], c[2k+1]):
 // c' A c / n over its 2 x 2 block of the normal equations; d = its gradient by those two.
 static double wn_harm_power(double A[8][8], const double c[8], int k, int n, double d[2]) {
@@ -115,11 +114,11 @@ static int wn_harm_block(const float *feat, int lo, int n, const float *target, 
     for (int a = 0; a < 8; a++) trace += A[a][a];
     double c[2][8];
     wn_harm_solve(A, trace, y, 2, c);
-    const double floor = 1e-3 * e / n + 1e-12;
+    const double least = 1e-3 * e / n + 1e-12; // a harmonic 30 dB under the block counts as that
     double g[1][8] = {{0}}, v[1][8], d[2];
     for (int k = 0; k < 2; k++) {
-        const double px = wn_harm_power(A, c[0], k, n, d) + floor;
-        const double pm = wn_harm_power(A, c[1], k, n, d) + floor;
+        const double px = wn_harm_power(A, c[0], k, n, d) + least;
+        const double pm = wn_harm_power(A, c[1], k, n, d) + least;
         const double r = log(pm) - log(px);
         *sum += r * r;
         g[0][2 * k] = 2.0 * r / pm * d[0]; // d(r^2)/d(c) of the prediction's fit
