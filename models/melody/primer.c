@@ -21,7 +21,6 @@ static cn_status melody_from_file(const char *path, cn_melody *out) {
     return st;
 }
 
-
 #define MAX_TEXT_PRIMER 16384
 
 // A file that is not MIDI holds text notation (several lines allowed, as in
