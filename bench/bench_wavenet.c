@@ -25,7 +25,7 @@
 #include "engine/cn_graph.h"
 #include "models/wavenet/cn_wn_half.h"
 #include "models/wavenet/cn_wn_io.h"
-#include "models/wavenet/cn_wn_eq.h"
+#include "models/wavenet/cn_wavenet_plugin.h"
 #include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_synth.h"
 #include "models/wavenet/cn_wn_train.h"
@@ -48,8 +48,10 @@ static void usage(void) {
            "--model a randomly initialised default model is timed (same cost).\n"
            "  --model FILE      WaveNet .safetensors (default: random default model)\n"
            "  --seconds S       audio generated for the cached timing (default 4)\n"
-           "  --eval DIR        held-out folders DIR/NAME/*.wav+*.mid (NAME = instrument):\n"
-           "                    pitch accuracy and MR-STFT distance vs FluidSynth\n"
+           "  --eval DIR        held-out folders DIR/NAME/*.wav+*.mid (NAME = instrument),\n"
+           "                    each tune played by the WaveNet plugin as `render` plays\n"
+           "                    it (needs --model): pitch accuracy, MR-STFT distance and\n"
+           "                    energy above 8 kHz vs FluidSynth's audio\n"
            "  --eval-seconds S  seconds scored per tune (default 20; 0 = whole tune)\n"
            "  --lag MS          FluidSynth's onset delay removed from its audio (default 7)\n"
            "  --temperature T   sampling temperature for --eval (default 1)\n"
@@ -352,7 +354,10 @@ static int bench_pytorch_net(double seconds) {
 // ---- audio quality -------------------------------------------------------------------------------------
 
 // The reference synth (dsp/) playing the same notes at the same rate (a mono graph).
-static cn_status render_reference(const cn_timed_note *notes, int n_notes, int rate, int64_t n, float *out) {
+// Render notes offline through a generator plugin in a mono graph at `rate`, as `continuo
+// render` plays them.
+static cn_status render_plugin(const cn_plugin_desc *gen, const char *args, const cn_timed_note *notes,
+                               int n_notes, int rate, int64_t n, float *out) {
     cn_note_event *ev = malloc((size_t)(n_notes ? 2 * n_notes : 1) * sizeof *ev);
     cn_graph *g = NULL;
     if (!ev) return cn_fail(CN_ERR_NOMEM, "out of memory");
@@ -361,7 +366,7 @@ static cn_status render_reference(const cn_timed_note *notes, int n_notes, int r
         ev[2 * i + 1] = (cn_note_event)CN_NOTE(notes[i].off, CN_EV_NOTE_OFF, notes[i].pitch, 0);
     }
     cn_status st = cn_graph_create(rate, 256, 1, &g);
-    if (!st) st = cn_graph_set_generator(g, &cn_synth_reference_plugin, NULL);
+    if (!st) st = cn_graph_set_generator(g, gen, args);
     if (!st) st = cn_graph_set_events(g, ev, 2 * n_notes);
     for (int64_t t = 0; !st && t < n; t += 256) cn_graph_process(g, out + t, n - t < 256 ? (int)(n - t) : 256);
     cn_graph_destroy(g);
@@ -381,8 +386,8 @@ typedef struct {
 
 #define HF_HZ 8000.0
 
-static cn_status eval_one(const cn_wn_model *m, int inst, const cn_wn_clip *cl, const char *wav, double lag_ms,
-                          double secs, float temperature, uint64_t seed, eval_tune *e) {
+static cn_status eval_one(const cn_wn_model *m, const char *model, int inst, const cn_wn_clip *cl, const char *wav,
+                          double lag_ms, double secs, float temperature, uint64_t seed, eval_tune *e) {
     const int rate = m->cfg.sample_rate;
     int64_t n = secs > 0 && (int64_t)(secs * rate) < cl->n ? (int64_t)(secs * rate) : cl->n, nf;
     float *wn = malloc((size_t)n * sizeof(float)), *ref = malloc((size_t)n * sizeof(float)),
@@ -391,16 +396,16 @@ static cn_status eval_one(const cn_wn_model *m, int inst, const cn_wn_clip *cl, 
     cn_status st = wn && ref && q8 && diff ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
     if (!st) st = cn_wn_read_audio(wav, rate, (int)(lag_ms * 1e-3 * rate + 0.5), &fl, &nf);
     if (!st && nf < n) st = cn_fail(CN_ERR_FORMAT, "%s: shorter than its clip", wav);
-    // The model's samples through its spectrum table (cn_wn_eq.h), as a voice plays them.
-    if (!st) st = cn_wn_eval_render(m, inst, cl->notes, cl->n_notes, n, temperature, seed, wn);
-    if (!st) {
-        cn_wn_eq eq;
-        cn_wn_eq_make(m, inst, &eq);
-        cn_wn_eq_apply(&eq, wn, n);
-    }
+    // What `continuo render` plays: the WaveNet plugin, a voice per note with the model's
+    // level, decay and spectrum tables, declicker, DC blocker and gate.
+    char args[4400];
+    if (!st && snprintf(args, sizeof args, "model=%s,instrument=%s,seed=%llu,temperature=%g,threads=1", model,
+                        m->cfg.instruments[inst], (unsigned long long)seed, (double)temperature) >= (int)sizeof args)
+        st = cn_fail(CN_ERR_ARG, "%s: path too long", model);
+    if (!st) st = render_plugin(&cn_wavenet_plugin, args, cl->notes, cl->n_notes, rate, n, wn);
     if (!st) st = cn_wn_pitch_accuracy(wn, n, rate, cl->notes, cl->n_notes, &e->acc[0]);
     if (!st) st = cn_wn_pitch_accuracy(fl, n, rate, cl->notes, cl->n_notes, &e->acc[1]);
-    if (!st) st = render_reference(cl->notes, cl->n_notes, rate, n, ref);
+    if (!st) st = render_plugin(&cn_synth_reference_plugin, NULL, cl->notes, cl->n_notes, rate, n, ref);
     if (!st) st = cn_wn_pitch_accuracy(ref, n, rate, cl->notes, cl->n_notes, &e->acc[2]);
     if (!st) st = cn_mrstft_distance(wn, (size_t)n, fl, (size_t)n, &e->dist[0]);
     if (!st) st = cn_mrstft_distance(ref, (size_t)n, fl, (size_t)n, &e->dist[1]);
@@ -481,7 +486,7 @@ static void eval_print_sum(const char *name, const eval_sum *s) {
     printf("\n");
 }
 
-static int bench_eval(const cn_wn_model *m, const char *dir, double secs, double lag_ms,
+static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, double secs, double lag_ms,
                       float temperature, uint64_t seed) {
     const cn_wn_config *c = &m->cfg;
     char span[32] = "whole tune";
@@ -510,7 +515,7 @@ static int bench_eval(const cn_wn_model *m, const char *dir, double secs, double
             char wav[4200];
             snprintf(wav, sizeof wav, "%s/%s", path, cl->name);
             eval_tune e;
-            if (eval_one(m, inst, cl, wav, lag_ms, secs, temperature, seed, &e)) {
+            if (eval_one(m, model, inst, cl, wav, lag_ms, secs, temperature, seed, &e)) {
                 fprintf(stderr, "continuo %s: %s: %s\n", CMD, cl->name, cn_error_message());
                 continue;
             }
@@ -563,6 +568,9 @@ int cn_bench_wavenet(int argc, char **argv) {
         if (!strcmp(weights, weights_names[k])) kind = k;
     if (kind < 0) return cn_ui_error(CMD, "--weights must be auto, float, half, bf16 or int8");
     if (cn_wn_weights_check(kind)) return cn_ui_error(CMD, NULL);
+    if (eval && !model) return cn_ui_error(CMD, "--eval needs --model FILE (the model the plugin plays)");
+    if (eval && kind != CN_WN_WEIGHTS_AUTO)
+        return cn_ui_error(CMD, "--eval plays the model as the product does (--weights auto)");
     cn_blas_set_threads(1);
     cn_wn_model *m = NULL;
     if (model) {
@@ -574,7 +582,7 @@ int cn_bench_wavenet(int argc, char **argv) {
         cn_wn_init_weights(m, 1);
     }
     m->gen_weights = kind;
-    rc = eval ? bench_eval(m, eval, eval_s, lag, (float)temp, (uint64_t)seed)
+    rc = eval ? bench_eval(m, model, eval, eval_s, lag, (float)temp, (uint64_t)seed)
                   : bench_speed(m, seconds);
     if (!rc && !eval) rc = bench_voices(m, seconds);
     if (!rc && !eval) rc = bench_train(m);
