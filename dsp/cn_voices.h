@@ -40,11 +40,22 @@ typedef struct cn_voice {
     uint64_t age;       // note-on order
 } cn_voice;
 
-// The synth's side: a slot starts playing v[slot] (a fresh note; when `stolen` the slot
-// was sounding another note, which must stop at once), or enters its release.
+// How a slot starts its note (cn_voice_ops.start).
+typedef enum cn_voice_start {
+    CN_VOICE_NEW = 0,    // a free slot
+    CN_VOICE_STOLEN = 1, // the slot was sounding another note, which must stop at once
+    CN_VOICE_LEGATO = 2, // the slot's released note carries on into this one (ops.legato)
+} cn_voice_start;
+
+// The synth's side: a slot starts playing v[slot] (`how`: cn_voice_start), or enters its
+// release. `legato` may be NULL (every note a voice of its own); else a note-on first asks
+// it about each released voice of the note's channel whether that voice can carry on into
+// `pitch` (a synth whose voice is one continuous stream, as the WaveNet learnt a melody),
+// and the closest in pitch of those that can (the youngest among equals) plays the note.
 typedef struct cn_voice_ops {
-    void (*start)(void *synth, int slot, int stolen);
+    void (*start)(void *synth, int slot, int how);
     void (*release)(void *synth, int slot);
+    int (*legato)(void *synth, int slot, int pitch);
 } cn_voice_ops;
 
 typedef struct cn_voices {

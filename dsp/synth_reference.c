@@ -121,9 +121,9 @@ static void render_voice(synth *s, int slot, float *left, float *right, int n) {
     if (v->stage == ENV_OFF) cn_voices_free(&s->vs, slot);
 }
 
-static void voice_start(void *self, int slot, int stolen) {
+static void voice_start(void *self, int slot, int how) {
     synth *s = self;
-    (void)stolen; // a stolen voice restarts at once (the reference synth is a test tool)
+    (void)how; // a stolen voice restarts at once (the reference synth is a test tool; no legato)
     double f0 = 440.0 * pow(2.0, (s->vs.v[slot].pitch - 69) / 12.0);
     s->v[slot] = (voice){.stage = ENV_ATTACK, .dt = f0 / s->rate};
 }
@@ -137,7 +137,7 @@ static void voice_release(void *self, int slot) {
     if (v->rel_step <= 0.0f) v->stage = ENV_OFF; // silent already: freed at the next render
 }
 
-static const cn_voice_ops voice_ops = {voice_start, voice_release};
+static const cn_voice_ops voice_ops = {voice_start, voice_release, NULL};
 
 // ---------------------------------------------------------------- plugin entry points
 

@@ -2,6 +2,7 @@
 #include "dsp/cn_voices.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void channel_reset_controllers(cn_channel_state *c) {
@@ -97,6 +98,19 @@ int cn_voices_budget_cap(const cn_voices *vs, float load, float own, float budge
     return vs->cap;
 }
 
+// The released voice of ev's channel that carries on into ev's note (cn_voice_ops.legato),
+// or -1.
+static int legato_slot(const cn_voices *vs, const cn_note_event *ev, const cn_voice_ops *ops, void *synth) {
+    int best = -1;
+    for (int i = 0; i < vs->limit; i++) {
+        const cn_voice *v = &vs->v[i];
+        if (v->state != CN_VOICE_RELEASED || v->channel != ev->channel || !ops->legato(synth, i, ev->pitch)) continue;
+        const int d = abs(v->pitch - ev->pitch), bd = best < 0 ? 0 : abs(vs->v[best].pitch - ev->pitch);
+        if (best < 0 || d < bd || (d == bd && v->age > vs->v[best].age)) best = i;
+    }
+    return best;
+}
+
 static void note_on(cn_voices *vs, const cn_note_event *ev, const cn_voice_ops *ops, void *synth) {
     // The same key struck again: its old voice is released first, as on a piano.
     for (int i = 0; i < vs->limit; i++) {
@@ -105,13 +119,16 @@ static void note_on(cn_voices *vs, const cn_note_event *ev, const cn_voice_ops *
             v->pitch == ev->pitch)
             release(vs, i, ops, synth);
     }
-    int stolen;
-    int slot = pick_slot(vs, &stolen);
-    if (stolen) count_steal(vs, slot);
-    else vs->active++;
+    int how = CN_VOICE_LEGATO, stolen, slot = ops->legato ? legato_slot(vs, ev, ops, synth) : -1;
+    if (slot < 0) {
+        slot = pick_slot(vs, &stolen);
+        if (stolen) count_steal(vs, slot);
+        else vs->active++;
+        how = stolen ? CN_VOICE_STOLEN : CN_VOICE_NEW;
+    }
     vs->v[slot] = (cn_voice){.state = CN_VOICE_HELD, .channel = ev->channel, .pitch = ev->pitch,
                              .velocity = ev->velocity, .age = vs->next_age++};
-    ops->start(synth, slot, stolen);
+    ops->start(synth, slot, how);
 }
 
 static void note_off(cn_voices *vs, const cn_note_event *ev, const cn_voice_ops *ops, void *synth) {

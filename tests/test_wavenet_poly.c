@@ -8,6 +8,7 @@
 //   - a rest after the chord and the end of the file are silent (no DC offset, no step);
 //   - blocks of any size (live) give the same samples as offline blocks;
 //   - notes beyond the voice limit steal, counted, and the stolen voice fades (no click);
+//   - a melody plays legato in one voice; a note after a rest starts from silence;
 //   - General MIDI programs choose instruments by family, within one model and across
 //     the models of a presets folder (the shipped one: one model);
 //   - pitch bend moves the note.
@@ -136,6 +137,26 @@ int main(void) {
            step_before);
     TEST_ASSERT(step_before > 4.0);
     TEST_ASSERT(steal_step < 2.0);
+
+    // Legato: a line on one channel plays in one voice (voices=1: nothing stolen), each note
+    // at its own pitch; a note after a rest longer than the release tail starts from
+    // silence, sample for sample as it sounds alone.
+    {
+        const cn_note_event lev[] = {note(0.1, CN_EV_NOTE_ON, 72, 0), note(0.5, CN_EV_NOTE_OFF, 72, 0),
+                                     note(0.5, CN_EV_NOTE_ON, 76, 0), note(0.9, CN_EV_NOTE_OFF, 76, 0),
+                                     note(1.3, CN_EV_NOTE_ON, 79, 0), note(1.7, CN_EV_NOTE_OFF, 79, 0)};
+        const int64_t ln = (int64_t)(2.0 * RATE), from = (int64_t)(1.3 * RATE);
+        float *lx = render("instrument=flute,voices=1", lev, 6, ln, 512, &stolen);
+        float *alone = render("instrument=flute,voices=1", lev + 4, 2, ln, 512, NULL);
+        const double e5 = amp_at(lx, 0.65, 0.85, hz(76)), c5 = amp_at(lx, 0.65, 0.85, hz(72));
+        printf("legato C5-E5 in one voice: %lld stolen, E5 %.4f against C5 %.4f; G5 after a rest %s alone\n",
+               (long long)stolen, e5, c5,
+               memcmp(lx + 2 * from, alone + 2 * from, (size_t)(ln - from) * 2 * sizeof *lx) ? "differs from" : "as");
+        TEST_ASSERT(stolen == 0 && e5 > 0.01 && e5 > 10.0 * c5);
+        TEST_ASSERT(memcmp(lx + 2 * from, alone + 2 * from, (size_t)(ln - from) * 2 * sizeof *lx) == 0);
+        free(lx);
+        free(alone);
+    }
 
     // Programs: by family (a program's own instrument first when the model has it), and as
     // events (channel 1 program 71 = clarinet: the Reed family's trumpet in the 16 kHz

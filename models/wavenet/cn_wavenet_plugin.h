@@ -1,7 +1,11 @@
 // cn_wavenet_plugin: the WaveNet as a generator plugin (engine/cn_plugin.h), id "wavenet".
-// Polyphonic and stereo: every note gets a voice (a WaveNet stream of its own, started
-// from silence; up to the "voices" parameter, default 16, then the oldest is stolen,
-// dsp/cn_voices.h), with its velocity, channel volume, pan and sustain pedal. Without
+// Polyphonic and stereo: every note gets a voice (a WaveNet stream of its own; up to the
+// "voices" parameter, default 16, then the oldest is stolen, dsp/cn_voices.h), with its
+// velocity, channel volume, pan and sustain pedal. A note that starts while a released
+// note of its channel and instrument still sounds (CN_WN_RELEASE_HOLD_S +
+// CN_WN_RELEASE_FADE_S, cn_wn_levels.h) carries on in that voice, legato, the closest in
+// pitch first: one stream, as the model learnt tunes; after a rest a voice starts from
+// silence. Without
 // instrument= or preset=, each MIDI channel's General MIDI program picks the instrument
 // (cn_wn_gm.h), among the instruments of every shipped model. create() args (comma-separated
 // key=value): instrument=NAME (uses the preset wavenet-NAME.json), preset=P (a .json path,

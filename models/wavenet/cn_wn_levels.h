@@ -7,7 +7,9 @@
 //
 // A note's level is the RMS of [onset + 50 ms, note-off) (at most 1 s) without its mean
 // (playback removes the model's offsets with a DC blocker), in dB; the model side renders
-// each note alone from silence at temperature 0 and velocity CN_WN_LEVEL_VELOCITY, times
+// the notes as the plugin's voices play them (cn_wn_voice_render: a phrase of notes one
+// stream, a note after a rest from silence) at temperature 0 and velocity
+// CN_WN_LEVEL_VELOCITY, times
 // the table's gain, the decay table's, the spectrum table (cn_wn_eq.h) and the velocity
 // curve (v / CN_WN_LEVEL_VELOCITY)^2: exactly what a voice of the plugin plays. `levels`
 // calibrates the decay first, then the level table with the decay applied, the spectrum,
@@ -27,6 +29,23 @@
 // table's for its instrument and pitch times (velocity / CN_WN_LEVEL_VELOCITY)^2. The
 // plugin, the level measurement and the spectrum calibration all use it.
 float cn_wn_note_gain(const cn_wn_model *m, int inst, int pitch, int velocity);
+
+// A voice's release (the plugin): the model's own release sounds CN_WN_RELEASE_HOLD_S at
+// full level, then the voice's gate fades it out over CN_WN_RELEASE_FADE_S. A note that
+// starts on its channel while the last note's release still sounds carries on in that
+// voice (legato: one stream, as the model learnt a tune), else it gets a voice of its own,
+// from silence.
+#define CN_WN_RELEASE_HOLD_S 0.06
+#define CN_WN_RELEASE_FADE_S 0.12
+
+// The model's side of a monophonic clip as the plugin's voices play its notes at
+// instrument `inst`: each phrase (notes each starting within CN_WN_RELEASE_HOLD_S +
+// CN_WN_RELEASE_FADE_S of the last one's note-off, not before it) one stream from silence,
+// at temperature 0 and velocity CN_WN_LEVEL_VELOCITY, from its first onset to its last
+// note-off; each note's part (its onset to the next note's, or the phrase's end) through
+// its decay table from its onset, and with `eq` each phrase through the spectrum table
+// from its start. No level gain and the offset kept; out[0..clip->n), zero between phrases.
+cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int eq, float *out);
 
 // A calibration score: pitches low, low + step, ... <= high, each held `hold` seconds
 // followed by hold / 4 of rest, at `velocity` (calibration: CN_WN_LEVEL_VELOCITY), General

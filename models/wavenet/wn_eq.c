@@ -7,7 +7,6 @@
 #include "dsp/cn_band_energy.h"
 #include "models/wavenet/cn_wn_eq.h"
 #include "models/wavenet/cn_wn_levels.h"
-#include "models/wavenet/cn_wn_synth.h"
 
 #define EQ_FIT_ROUNDS 30
 #define EQ_CALIBRATION_ROUNDS 8
@@ -107,28 +106,24 @@ static cn_status band_db(const float *x, int64_t n, int rate, int per_octave, do
     return cn_band_energies_db(x, (size_t)n, rate, EQ_FFT, edges, bands, db);
 }
 
-// The model's side of a clip: each note alone as a voice plays it (level, decay and
-// velocity gain, no EQ; without its mean), at its place; and the recording. Both
-// high-passed at EQ_DC_HZ.
+// The model's side of a clip as the plugin's voices play it (cn_wn_voice_render: level,
+// decay and velocity gain, no EQ; each note without its mean), at its place; and the
+// recording. Both high-passed at EQ_DC_HZ.
 static cn_status clip_pair(const cn_wn_model *m, const cn_wn_clip *clip, int inst, float *model, float *rec) {
-    cn_wn_synth *s = NULL;
-    cn_status st = cn_wn_synth_create(m, inst, 0.0f, 1, &s);
-    memset(model, 0, (size_t)clip->n * sizeof *model);
+    cn_status st = cn_wn_voice_render(m, inst, clip, 0, model);
     for (int i = 0; !st && i < clip->n_notes; i++) {
         const cn_timed_note *nt = &clip->notes[i];
-        int64_t len = (nt->off < clip->n ? nt->off : clip->n) - nt->on;
+        int64_t end = nt->off < clip->n ? nt->off : clip->n;
+        if (i + 1 < clip->n_notes && clip->notes[i + 1].on < end) end = clip->notes[i + 1].on;
+        const int64_t len = end - nt->on;
         if (len <= 0) continue;
-        cn_timed_note alone = {0, len, nt->pitch, CN_WN_LEVEL_VELOCITY};
         float *y = model + nt->on;
-        cn_wn_synth_render_notes(s, 1, &alone, 1, len, y);
-        cn_wn_decay_apply(m, inst, nt->pitch, 0, y, (int)len);
         const float g = cn_wn_note_gain(m, inst, nt->pitch, nt->velocity);
         double mean = 0.0; // the model's offset is not heard (DC blocker), nor its steps
         for (int64_t k = 0; k < len; k++) mean += y[k];
         mean /= (double)len;
         for (int64_t k = 0; k < len; k++) y[k] = (float)(y[k] - mean) * g;
     }
-    cn_wn_synth_destroy(s);
     for (int64_t t = 0; t < clip->n; t++) rec[t] = cn_wn_clip_value(clip, t); // FluidSynth's, also for a mu-law model
     const cn_wn_eq hp = {.c = {cn_biquad_design(CN_BIQUAD_HIGHPASS, m->cfg.sample_rate, EQ_DC_HZ, 0.7071, 0.0)}, .n = 1};
     cn_wn_eq_apply(&hp, model, clip->n);

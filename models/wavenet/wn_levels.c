@@ -50,6 +50,39 @@ static double rms_db(const float *x, int64_t n) {
     return 10.0 * log10(s / (double)(n > 0 ? n : 1) + 1e-20);
 }
 
+cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int eq, float *out) {
+    const int64_t tail = (int64_t)((CN_WN_RELEASE_HOLD_S + CN_WN_RELEASE_FADE_S) * m->cfg.sample_rate);
+    cn_timed_note *ph = malloc((size_t)(clip->n_notes ? clip->n_notes : 1) * sizeof *ph);
+    cn_wn_synth *s = NULL;
+    cn_status st = ph ? cn_wn_synth_create(m, inst, 0.0f, 1, &s) : cn_fail(CN_ERR_NOMEM, "out of memory rendering notes");
+    cn_wn_eq tab;
+    cn_wn_eq_make(m, inst, &tab);
+    memset(out, 0, (size_t)clip->n * sizeof *out);
+    for (int i = 0, j; !st && i < clip->n_notes; i = j) {
+        const int64_t start = clip->notes[i].on;
+        for (j = i + 1; j < clip->n_notes; j++) { // the phrase: notes[i..j)
+            const cn_timed_note *last = &clip->notes[j - 1], *next = &clip->notes[j];
+            if (next->on < last->off || next->on - last->off >= tail) break;
+        }
+        if (start >= clip->n) break;
+        int64_t end = clip->notes[j - 1].off < clip->n ? clip->notes[j - 1].off : clip->n;
+        for (int k = i; k < j; k++)
+            ph[k - i] = (cn_timed_note){clip->notes[k].on - start, clip->notes[k].off - start, clip->notes[k].pitch,
+                                        CN_WN_LEVEL_VELOCITY};
+        if (end <= start) continue;
+        float *y = out + start;
+        cn_wn_synth_render_notes(s, 1, ph, j - i, end - start, y);
+        for (int k = i; k < j; k++) {
+            const int64_t on = clip->notes[k].on, to = k + 1 < j && clip->notes[k + 1].on < end ? clip->notes[k + 1].on : end;
+            if (to > on) cn_wn_decay_apply(m, inst, clip->notes[k].pitch, 0, out + on, (int)(to - on));
+        }
+        if (eq) cn_wn_eq_apply(&tab, y, end - start);
+    }
+    cn_wn_synth_destroy(s);
+    free(ph);
+    return st;
+}
+
 // The level differences over [onset + 50 ms, note-off) (at most 1 s), or with `onset` over
 // the decay table's first window (its reference: a decaying note's level is set there, and
 // its table takes it from there; over a longer window the first tens of milliseconds would
@@ -58,31 +91,21 @@ static cn_status level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, int o
     const int rate = m->cfg.sample_rate;
     const int64_t skip = (int64_t)((onset ? cn_wn_decay_times[0] - 0.5 * CN_WN_DECAY_WINDOW : LEVEL_SKIP_S) * rate),
                   max = (int64_t)((onset ? CN_WN_DECAY_WINDOW : LEVEL_MAX_S) * rate);
-    float *a = malloc((size_t)(skip + max) * sizeof *a), *b = malloc((size_t)max * sizeof *b);
-    cn_wn_synth *s = NULL;
-    cn_status st = a && b ? cn_wn_synth_create(m, clip->instrument, 0.0f, 1, &s)
+    float *a = malloc((size_t)(clip->n ? clip->n : 1) * sizeof *a), *b = malloc((size_t)max * sizeof *b);
+    cn_status st = a && b ? cn_wn_voice_render(m, clip->instrument, clip, 1, a)
                           : cn_fail(CN_ERR_NOMEM, "out of memory measuring levels");
-    cn_wn_eq eq;
-    cn_wn_eq_state es;
-    cn_wn_eq_make(m, clip->instrument, &eq);
     *n = 0;
     for (int i = 0; !st && i < clip->n_notes; i++) {
         const cn_timed_note *nt = &clip->notes[i];
         int64_t len = nt->off - nt->on - skip;
         if (len > max) len = max;
         if (len < (int64_t)((onset ? CN_WN_DECAY_WINDOW : LEVEL_MIN_S) * rate) || nt->on + skip + len > clip->n) continue;
-        cn_timed_note alone = {0, skip + len, nt->pitch, CN_WN_LEVEL_VELOCITY}; // as playback does
-        cn_wn_synth_render_notes(s, 1, &alone, 1, skip + len, a);
-        cn_wn_decay_apply(m, clip->instrument, nt->pitch, 0, a, (int)(skip + len));
-        cn_wn_eq_reset(&eq, &es);
-        cn_wn_eq_process(&eq, &es, a, (int)(skip + len));
         for (int64_t k = 0; k < len; k++) b[k] = cn_wn_clip_heard(clip, nt->on + skip + k, m->cfg.out);
-        diff[*n] = rms_db(a + skip, len) + 20.0 * log10(cn_wn_note_gain(m, clip->instrument, nt->pitch, nt->velocity)) -
-                   rms_db(b, len);
+        diff[*n] = rms_db(a + nt->on + skip, len) +
+                   20.0 * log10(cn_wn_note_gain(m, clip->instrument, nt->pitch, nt->velocity)) - rms_db(b, len);
         if (pitch) pitch[*n] = nt->pitch;
         (*n)++;
     }
-    cn_wn_synth_destroy(s);
     free(a);
     free(b);
     return st;
