@@ -29,7 +29,7 @@ static void usage(void) {
         "       continuo train wavenet export CKPT [CKPT...] -o MODEL [--instruments A,B,...]\n"
         "       continuo train wavenet levels --score OUT.mid --program P [--low L --high H --step S --hold SEC]\n"
         "       continuo train wavenet levels --model MODEL --data DIR... [--lag MS] [--no-spectrum | --spectrum-bands N]\n"
-        "                                     [--threads T] -o OUT | --check\n"
+        "                                     [--no-legato] [--threads T] -o OUT | --check\n"
         "Train the WaveNet on each DIR's NAME.wav files (mono, model rate) with NAME.mid beside\n"
         "them; the instrument is the folder name (e.g. .../flute). 'prepare' writes IN.mid's\n"
         "monophonic notes with General MIDI program P (0..127), moved by N semitones (default 0),\n"
@@ -41,11 +41,14 @@ static void usage(void) {
         "run for FluidSynth to render (pitches L..H every S semitones, default 55..91 every 1,\n"
         "each held SEC seconds, default 0.8, then SEC/4 of rest, --velocity V, default 100);\n"
         "--model measures the notes of DIR/*.wav+*.mid (the folder name is the instrument)\n"
-        "played alone by MODEL and writes MODEL with three tables that playback applies: from\n"
+        "played by MODEL as the plugin's voices play them (a melody legato in one voice, a\n"
+        "note after a rest from silence; --no-legato: every note from silence, and the plugin\n"
+        "plays the written model so) and writes MODEL with the tables that playback applies: from\n"
         "notes held 4 s or more (--hold 4) the level over time after the onset per\n"
         "pitch (struck and plucked notes decay), the spectrum in N bands per octave (1, 2 or 3,\n"
         "default 2; one layout for all of a model's instruments) and the level per pitch from\n"
-        "every note (--no-spectrum: no spectrum table; the 16 kHz model's trumpet plays out\n"
+        "every note, one table for a voice's first notes and one for its legato notes\n"
+        "(--no-spectrum: no spectrum table; the 16 kHz model's trumpet plays out\n"
         "of tune through one)\n"
         "(scripts/render_training_audio.sh makes the folders); --check only prints each\n"
         "folder's per-note level against the model as it is. Its --threads T (default: one\n"
@@ -179,6 +182,8 @@ static cn_status load_mean(const char *const *paths, int n, cn_wn_model **out, l
     if (!st && n > 1) {
         for (size_t k = 0; k < (*out)->n_params; k++) (*out)->mem[k] /= (float)n;
         memset((*out)->level_db, 0, sizeof (*out)->level_db); // calibrated for one model only
+        memset((*out)->legato_db, 0, sizeof (*out)->legato_db);
+        (*out)->legato = 0;
         memset((*out)->decay_db, 0, sizeof (*out)->decay_db);
         memset((*out)->eq_db, 0, sizeof (*out)->eq_db);
     }
@@ -248,7 +253,7 @@ static int levels_main(int argc, char **argv) {
     cn_flag_list data_list = {data, 0, MAX_DIRS};
     long program = -1, low = 55, high = 91, step = 1, velocity = CN_WN_LEVEL_VELOCITY,
          per_octave = CN_WN_EQ_DEFAULT_PER_OCTAVE, threads = cn_parallel_cores();
-    int check = 0, no_spectrum = 0;
+    int check = 0, no_spectrum = 0, no_legato = 0;
     double lag_ms = 7.0, hold = CN_WN_LEVEL_HOLD_S;
     const cn_flag flags[] = {
         {"score", 0, CN_FLAG_STR, &score, 0, 0, NULL},
@@ -260,6 +265,7 @@ static int levels_main(int argc, char **argv) {
         {"hold", 0, CN_FLAG_DBL, &hold, 0.01, 60, NULL},
         {"check", 0, CN_FLAG_SET, &check, 0, 0, NULL},
         {"no-spectrum", 0, CN_FLAG_SET, &no_spectrum, 0, 0, NULL},
+        {"no-legato", 0, CN_FLAG_SET, &no_legato, 0, 0, NULL},
         {"spectrum-bands", 0, CN_FLAG_LONG, &per_octave, 1, CN_WN_EQ_MAX_PER_OCTAVE, NULL},
         {"model", 0, CN_FLAG_STR, &model, 0, 0, NULL},
         {"data", 0, CN_FLAG_LIST_MANY, &data_list, 0, 0, NULL},
@@ -305,6 +311,7 @@ static int levels_main(int argc, char **argv) {
     // Decay first (levels are measured with it), then the levels, the spectrum at those
     // levels, and the levels again through the spectrum table. A previous spectrum table
     // would colour the first levels: calibrating again must give the same file.
+    m->legato = !no_legato; // how the voices will play the notes, so how they are measured
     if (!st) st = cn_wn_calibrate_all(m, &ds, names, n_names, no_spectrum ? 0 : (int)per_octave, (int)threads, print_line, NULL);
     // The provenance says where the weights came from, then this calibration.
     char prov[8192];

@@ -54,7 +54,8 @@ static cn_wn_model *load(void) {
 
 // The instruments' tables of a and b are the same, bit for bit.
 static int same_tables(const cn_wn_model *a, const cn_wn_model *b) {
-    return !memcmp(a->level_db, b->level_db, sizeof a->level_db) && !memcmp(a->decay_db, b->decay_db, sizeof a->decay_db) &&
+    return !memcmp(a->level_db, b->level_db, sizeof a->level_db) && !memcmp(a->legato_db, b->legato_db, sizeof a->legato_db) &&
+           !memcmp(a->decay_db, b->decay_db, sizeof a->decay_db) &&
            !memcmp(a->eq_db, b->eq_db, sizeof a->eq_db) && a->eq_per_octave == b->eq_per_octave;
 }
 

@@ -139,8 +139,17 @@ typedef struct cn_wn_model {
     cn_wn_params p;
     // Level calibration (not trained): dB added to a note of instrument i and pitch p, so
     // that its level matches FluidSynth's rendering (cn_wn_levels.h); 0 when uncalibrated.
-    // Saved as the tensor "level.db" [n_instruments][128] when any is set.
+    // Saved as the tensor "level.db" [n_instruments][128] when any is set. It is for a
+    // voice's first note, which the model plays from silence; legato_db is for the notes
+    // a voice carries on into (legato, cn_wn_levels.h), which the model often plays at
+    // another level (the 16 kHz trumpet's E4-C5: ~20 dB louder). Saved as "legato.db" with
+    // level.db; a file without it uses level.db for both.
     float level_db[CN_WN_MAX_INSTRUMENTS][128];
+    float legato_db[CN_WN_MAX_INSTRUMENTS][128];
+    // 1: the plugin's voices play a channel's melody legato (cn_wn_levels.h) and legato_db
+    // holds those notes' levels: set by `levels` (but --no-legato), and by a file with
+    // "legato.db"; 0: every note from silence.
+    int legato;
     // Decay calibration (not trained): dB added to a held note of instrument i and pitch p
     // at CN_WN_DECAY_KNOTS times after its onset, so that a struck or plucked note fades as
     // FluidSynth's does (cn_wn_levels.h); 0 when uncalibrated. Saved as the tensor

@@ -26,9 +26,10 @@
 #define CN_WN_LEVEL_VELOCITY 100
 
 // The gain a voice gives a note that the model played at CN_WN_LEVEL_VELOCITY: the level
-// table's for its instrument and pitch times (velocity / CN_WN_LEVEL_VELOCITY)^2. The
-// plugin, the level measurement and the spectrum calibration all use it.
-float cn_wn_note_gain(const cn_wn_model *m, int inst, int pitch, int velocity);
+// table's for its instrument and pitch (legato_db for a note the voice carried on into,
+// `legato`, else level_db) times (velocity / CN_WN_LEVEL_VELOCITY)^2. The plugin, the
+// level measurement and the spectrum calibration all use it.
+float cn_wn_note_gain(const cn_wn_model *m, int inst, int pitch, int velocity, int legato);
 
 // A voice's release (the plugin): the model's own release sounds CN_WN_RELEASE_HOLD_S at
 // full level, then the voice's gate fades it out over CN_WN_RELEASE_FADE_S. A note that
@@ -39,13 +40,17 @@ float cn_wn_note_gain(const cn_wn_model *m, int inst, int pitch, int velocity);
 #define CN_WN_RELEASE_FADE_S 0.12
 
 // The model's side of a monophonic clip as the plugin's voices play its notes at
-// instrument `inst`: each phrase (notes each starting within CN_WN_RELEASE_HOLD_S +
-// CN_WN_RELEASE_FADE_S of the last one's note-off, not before it) one stream from silence,
+// instrument `inst`: each phrase (with m->legato, notes each starting within
+// CN_WN_RELEASE_HOLD_S + CN_WN_RELEASE_FADE_S of the last one's note-off, not before it;
+// without, every note alone) one stream from silence,
 // at temperature 0 and velocity CN_WN_LEVEL_VELOCITY, from its first onset to its last
 // note-off; each note's part (its onset to the next note's, or the phrase's end) through
 // its decay table from its onset, and with `eq` each phrase through the spectrum table
 // from its start. No level gain and the offset kept; out[0..clip->n), zero between phrases.
-cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int eq, float *out);
+// legato (may be NULL) gets, per note, 1 when it carries on in its phrase's voice, 0 for a
+// phrase's first note.
+cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int eq, float *out,
+                             unsigned char *legato);
 
 // A calibration score: pitches low, low + step, ... <= high, each held `hold` seconds
 // followed by hold / 4 of rest, at `velocity` (calibration: CN_WN_LEVEL_VELOCITY), General

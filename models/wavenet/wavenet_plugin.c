@@ -310,7 +310,8 @@ static void voice_start(void *self, int slot, int how) {
     // voice's gain instead. cn_voices_gain is 1 at velocity 127.
     cn_wn_poly_bend(w->poly, slot, cn_voices_bend(&w->vs, mv->channel));
     cn_wn_poly_note_on(w->poly, slot, mv->pitch, CN_WN_LEVEL_VELOCITY);
-    v->level = cn_wn_note_gain(w->model, inst, mv->pitch, 127); // cn_voices_gain adds the velocity
+    // cn_voices_gain adds the velocity; a legato note has its own table (cn_wn_levels.h)
+    v->level = cn_wn_note_gain(w->model, inst, mv->pitch, 127, how == CN_VOICE_LEGATO);
     v->inst = inst;
     v->pitch = mv->pitch;
     v->since_on = 0;
@@ -325,7 +326,8 @@ static void voice_start(void *self, int slot, int how) {
 static int voice_legato(void *self, int slot, int pitch) {
     const wn_plugin *w = self;
     (void)pitch;
-    return w->voice[slot].since_off >= 0 && w->voice[slot].inst == channel_instrument(w, w->vs.v[slot].channel);
+    return w->model->legato && w->voice[slot].since_off >= 0 &&
+           w->voice[slot].inst == channel_instrument(w, w->vs.v[slot].channel);
 }
 
 static void voice_release(void *self, int slot) {

@@ -110,7 +110,9 @@ static cn_status band_db(const float *x, int64_t n, int rate, int per_octave, do
 // decay and velocity gain, no EQ; each note without its mean), at its place; and the
 // recording. Both high-passed at EQ_DC_HZ.
 static cn_status clip_pair(const cn_wn_model *m, const cn_wn_clip *clip, int inst, float *model, float *rec) {
-    cn_status st = cn_wn_voice_render(m, inst, clip, 0, model);
+    unsigned char *legato = malloc((size_t)(clip->n_notes ? clip->n_notes : 1));
+    cn_status st = legato ? cn_wn_voice_render(m, inst, clip, 0, model, legato)
+                          : cn_fail(CN_ERR_NOMEM, "out of memory measuring spectra");
     for (int i = 0; !st && i < clip->n_notes; i++) {
         const cn_timed_note *nt = &clip->notes[i];
         int64_t end = nt->off < clip->n ? nt->off : clip->n;
@@ -118,12 +120,13 @@ static cn_status clip_pair(const cn_wn_model *m, const cn_wn_clip *clip, int ins
         const int64_t len = end - nt->on;
         if (len <= 0) continue;
         float *y = model + nt->on;
-        const float g = cn_wn_note_gain(m, inst, nt->pitch, nt->velocity);
+        const float g = cn_wn_note_gain(m, inst, nt->pitch, nt->velocity, legato[i]);
         double mean = 0.0; // the model's offset is not heard (DC blocker), nor its steps
         for (int64_t k = 0; k < len; k++) mean += y[k];
         mean /= (double)len;
         for (int64_t k = 0; k < len; k++) y[k] = (float)(y[k] - mean) * g;
     }
+    free(legato);
     for (int64_t t = 0; t < clip->n; t++) rec[t] = cn_wn_clip_value(clip, t); // FluidSynth's, also for a mu-law model
     const cn_wn_eq hp = {.c = {cn_biquad_design(CN_BIQUAD_HIGHPASS, m->cfg.sample_rate, EQ_DC_HZ, 0.7071, 0.0)}, .n = 1};
     cn_wn_eq_apply(&hp, model, clip->n);

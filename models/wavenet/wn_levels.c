@@ -37,9 +37,9 @@ cn_status cn_wn_write_run_midi(int program, int low, int high, int step, double 
 
 // Level of x[0..n) without its mean: the model's raw output can sit on an offset that
 // playback's DC blocker removes, and that is not heard.
-float cn_wn_note_gain(const cn_wn_model *m, int inst, int pitch, int velocity) {
+float cn_wn_note_gain(const cn_wn_model *m, int inst, int pitch, int velocity, int legato) {
     const float v = (float)velocity / CN_WN_LEVEL_VELOCITY;
-    return v * v * powf(10.0f, m->level_db[inst][pitch & 127] / 20.0f);
+    return v * v * powf(10.0f, (legato ? m->legato_db : m->level_db)[inst][pitch & 127] / 20.0f);
 }
 
 static double rms_db(const float *x, int64_t n) {
@@ -50,8 +50,9 @@ static double rms_db(const float *x, int64_t n) {
     return 10.0 * log10(s / (double)(n > 0 ? n : 1) + 1e-20);
 }
 
-cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int eq, float *out) {
-    const int64_t tail = (int64_t)((CN_WN_RELEASE_HOLD_S + CN_WN_RELEASE_FADE_S) * m->cfg.sample_rate);
+cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int eq, float *out,
+                             unsigned char *legato) {
+    const int64_t tail = m->legato ? (int64_t)((CN_WN_RELEASE_HOLD_S + CN_WN_RELEASE_FADE_S) * m->cfg.sample_rate) : 0;
     cn_timed_note *ph = malloc((size_t)(clip->n_notes ? clip->n_notes : 1) * sizeof *ph);
     cn_wn_synth *s = NULL;
     cn_status st = ph ? cn_wn_synth_create(m, inst, 0.0f, 1, &s) : cn_fail(CN_ERR_NOMEM, "out of memory rendering notes");
@@ -66,6 +67,7 @@ cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *c
         }
         if (start >= clip->n) break;
         int64_t end = clip->notes[j - 1].off < clip->n ? clip->notes[j - 1].off : clip->n;
+        for (int k = i; legato && k < j; k++) legato[k] = k > i;
         for (int k = i; k < j; k++)
             ph[k - i] = (cn_timed_note){clip->notes[k].on - start, clip->notes[k].off - start, clip->notes[k].pitch,
                                         CN_WN_LEVEL_VELOCITY};
@@ -87,13 +89,16 @@ cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *c
 // the decay table's first window (its reference: a decaying note's level is set there, and
 // its table takes it from there; over a longer window the first tens of milliseconds would
 // outweigh the rest).
-static cn_status level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, int onset, double *diff, int *pitch, int *n) {
+// legato (may be NULL) gets each measured note's context (cn_wn_voice_render).
+static cn_status level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, int onset, double *diff, int *pitch,
+                             unsigned char *legato, int *n) {
     const int rate = m->cfg.sample_rate;
     const int64_t skip = (int64_t)((onset ? cn_wn_decay_times[0] - 0.5 * CN_WN_DECAY_WINDOW : LEVEL_SKIP_S) * rate),
                   max = (int64_t)((onset ? CN_WN_DECAY_WINDOW : LEVEL_MAX_S) * rate);
     float *a = malloc((size_t)(clip->n ? clip->n : 1) * sizeof *a), *b = malloc((size_t)max * sizeof *b);
-    cn_status st = a && b ? cn_wn_voice_render(m, clip->instrument, clip, 1, a)
-                          : cn_fail(CN_ERR_NOMEM, "out of memory measuring levels");
+    unsigned char *carried = malloc((size_t)(clip->n_notes ? clip->n_notes : 1));
+    cn_status st = a && b && carried ? cn_wn_voice_render(m, clip->instrument, clip, 1, a, carried)
+                                     : cn_fail(CN_ERR_NOMEM, "out of memory measuring levels");
     *n = 0;
     for (int i = 0; !st && i < clip->n_notes; i++) {
         const cn_timed_note *nt = &clip->notes[i];
@@ -102,17 +107,20 @@ static cn_status level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, int o
         if (len < (int64_t)((onset ? CN_WN_DECAY_WINDOW : LEVEL_MIN_S) * rate) || nt->on + skip + len > clip->n) continue;
         for (int64_t k = 0; k < len; k++) b[k] = cn_wn_clip_heard(clip, nt->on + skip + k, m->cfg.out);
         diff[*n] = rms_db(a + nt->on + skip, len) +
-                   20.0 * log10(cn_wn_note_gain(m, clip->instrument, nt->pitch, nt->velocity)) - rms_db(b, len);
+                   20.0 * log10(cn_wn_note_gain(m, clip->instrument, nt->pitch, nt->velocity, carried[i])) -
+                   rms_db(b, len);
         if (pitch) pitch[*n] = nt->pitch;
+        if (legato) legato[*n] = carried[i];
         (*n)++;
     }
+    free(carried);
     free(a);
     free(b);
     return st;
 }
 
 cn_status cn_wn_note_level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, double *diff, int *pitch, int *n) {
-    return level_diffs(m, clip, 0, diff, pitch, n);
+    return level_diffs(m, clip, 0, diff, pitch, NULL, n);
 }
 
 static int cmp_double(const void *x, const void *y) {
@@ -165,9 +173,10 @@ static int folder_notes(const cn_wn_dataset *ds, int name) {
 }
 
 // The level differences of every measurable note of folder `name`, played by the model's
-// instrument `inst`, appended to diff[] (and pitch[], may be NULL); *total = how many.
+// instrument `inst`, appended to diff[] (and pitch[] and legato[], may be NULL); *total =
+// how many.
 static cn_status folder_diffs(const cn_wn_model *m, const cn_wn_dataset *ds, int name, int inst, int onset,
-                              double *diff, int *pitch, int *total) {
+                              double *diff, int *pitch, unsigned char *legato, int *total) {
     cn_status st = CN_OK;
     *total = 0;
     for (int c = 0; !st && c < ds->n_clips; c++) {
@@ -175,47 +184,72 @@ static cn_status folder_diffs(const cn_wn_model *m, const cn_wn_dataset *ds, int
         cn_wn_clip clip = ds->clips[c];
         clip.instrument = inst; // the clip's index is the data set's; the model's may differ
         int got = 0;
-        st = level_diffs(m, &clip, onset, diff + *total, pitch ? pitch + *total : NULL, &got);
+        st = level_diffs(m, &clip, onset, diff + *total, pitch ? pitch + *total : NULL,
+                         legato ? legato + *total : NULL, &got);
         *total += got;
     }
     return st;
 }
 
-// The level table of folder `name`'s instrument; its report line starts with `prefix`.
+// One context's table (legato or not) from the notes of that context among diff[0..total)
+// (corrections, per pitch[]); returns how many pitches had notes (0: table left as it
+// was) and the worst of their corrections, negated, in *worst.
+static int context_table(const double *diff, const int *pitch, const unsigned char *legato, int total, int want,
+                         double *x, int *xp, double *sorted, float *table, double *worst) {
+    int n = 0, is_measured[128];
+    for (int i = 0; i < total; i++)
+        if (legato[i] == want) {
+            x[n] = diff[i];
+            xp[n++] = pitch[i];
+        }
+    const int measured = n ? pitch_medians(x, 1, xp, n, sorted, 0, table, 1, is_measured) : 0;
+    *worst = 0.0;
+    for (int p = 0; measured && p < 128; p++)
+        if (is_measured[p] && fabs(table[p]) > fabs(*worst)) *worst = -table[p];
+    return measured;
+}
+
+// The level tables of folder `name`'s instrument, a voice's first notes' and its legato
+// notes' (the first notes' where no note was legato); its report line starts with `prefix`.
 static cn_status levels_one(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int name, const char *prefix,
                             void (*report)(void *ctx, const char *line), void *ctx) {
     int inst = cn_wn_instrument_index(&m->cfg, names[name]);
     if (inst < 0) return cn_fail(CN_ERR_ARG, "levels: the model has no instrument '%s'", names[name]);
-    // Every measured note of this instrument, by pitch, against the uncalibrated model.
-    const int cap = folder_notes(ds, name);
-    double *diff = malloc((size_t)(cap ? cap : 1) * sizeof *diff), *sorted = malloc((size_t)(cap ? cap : 1) * sizeof *sorted);
-    int *pitch = malloc((size_t)(cap ? cap : 1) * sizeof *pitch), total = 0;
-    cn_status st = diff && sorted && pitch ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
-    float saved[128];
-    memcpy(saved, m->level_db[inst], sizeof saved);
-    memset(m->level_db[inst], 0, sizeof saved);
-    if (!st) st = folder_diffs(m, ds, name, inst, cn_wn_decay_set(m, inst), diff, pitch, &total);
+    // Every measured note of this instrument, by pitch and context, against the uncalibrated model.
+    const size_t cap = (size_t)(folder_notes(ds, name) ? folder_notes(ds, name) : 1);
+    double *diff = malloc(cap * sizeof *diff), *sorted = malloc(cap * sizeof *sorted), *x = malloc(cap * sizeof *x);
+    int *pitch = malloc(cap * sizeof *pitch), *xp = malloc(cap * sizeof *xp), total = 0;
+    unsigned char *legato = malloc(cap);
+    cn_status st = diff && sorted && x && pitch && xp && legato ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
+    float saved[2][128];
+    memcpy(saved[0], m->level_db[inst], sizeof saved[0]);
+    memcpy(saved[1], m->legato_db[inst], sizeof saved[1]);
+    memset(m->level_db[inst], 0, sizeof saved[0]);
+    memset(m->legato_db[inst], 0, sizeof saved[1]);
+    if (!st) st = folder_diffs(m, ds, name, inst, cn_wn_decay_set(m, inst), diff, pitch, legato, &total);
     if (!st && total == 0) st = cn_fail(CN_ERR_FORMAT, "levels: no note of %s long enough to measure", names[name]);
-    if (st) {
-        memcpy(m->level_db[inst], saved, sizeof saved);
-        free(diff), free(sorted), free(pitch);
-        return st;
+    if (!st) {
+        // The correction per pitch: the median note's difference, negated.
+        for (int i = 0; i < total; i++) diff[i] = -diff[i];
+        double worst[2];
+        const int measured = context_table(diff, pitch, legato, total, 0, x, xp, sorted, m->level_db[inst], &worst[0]),
+                  measured_legato = context_table(diff, pitch, legato, total, 1, x, xp, sorted, m->legato_db[inst], &worst[1]);
+        int n_legato = 0;
+        for (int i = 0; i < total; i++) n_legato += legato[i];
+        if (!measured) memcpy(m->level_db[inst], m->legato_db[inst], sizeof saved[0]);
+        if (!measured_legato) memcpy(m->legato_db[inst], m->level_db[inst], sizeof saved[0]);
+        char line[320];
+        snprintf(line, sizeof line,
+                 "%s%s: %d notes over %d pitches, the worst %+.1f dB from FluidSynth uncalibrated; %d of them legato, "
+                 "over %d pitches, the worst %+.1f dB",
+                 prefix, names[name], total - n_legato, measured, worst[0], n_legato, measured_legato, worst[1]);
+        if (report) report(ctx, line);
+    } else {
+        memcpy(m->level_db[inst], saved[0], sizeof saved[0]);
+        memcpy(m->legato_db[inst], saved[1], sizeof saved[1]);
     }
-    // The correction per pitch: the median note's difference, negated.
-    for (int i = 0; i < total; i++) diff[i] = -diff[i];
-    int is_measured[128];
-    const int measured = pitch_medians(diff, 1, pitch, total, sorted, 0, m->level_db[inst], 1, is_measured);
-    double worst_before = 0;
-    for (int p = 0; p < 128; p++)
-        if (is_measured[p] && fabs(m->level_db[inst][p]) > fabs(worst_before)) worst_before = -m->level_db[inst][p];
-    char line[256];
-    snprintf(line, sizeof line, "%s%s: %d notes over %d pitches; uncalibrated, the worst pitch was %+.1f dB from FluidSynth",
-             prefix, names[name], total, measured, worst_before);
-    if (report) report(ctx, line);
-    free(diff);
-    free(sorted);
-    free(pitch);
-    return CN_OK;
+    free(diff), free(sorted), free(x), free(pitch), free(xp), free(legato);
+    return st;
 }
 
 cn_status cn_wn_calibrate_levels(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names,
@@ -233,7 +267,7 @@ cn_status cn_wn_level_stats_of(const cn_wn_model *m, const cn_wn_dataset *ds, in
     double *diff = malloc((size_t)(cap ? cap : 1) * sizeof *diff);
     if (!diff) return cn_fail(CN_ERR_NOMEM, "out of memory");
     int total = 0;
-    cn_status st = folder_diffs(m, ds, name, inst, 0, diff, NULL, &total);
+    cn_status st = folder_diffs(m, ds, name, inst, 0, diff, NULL, NULL, &total);
     *out = (cn_wn_level_stats){.notes = total};
     if (!st && total) {
         int ok = 0;

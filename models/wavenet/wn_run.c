@@ -43,6 +43,8 @@ static cn_status wn_remap_instruments(cn_wn_model **pm, const cn_wn_config *cfg,
         if (from[r] >= 0) {
             memcpy(row, m->p.emb + (size_t)from[r] * E, (size_t)E * sizeof(float));
             memcpy(g->level_db[r], m->level_db[from[r]], sizeof g->level_db[r]);
+            memcpy(g->legato_db[r], m->legato_db[from[r]], sizeof g->legato_db[r]);
+            g->legato = m->legato;
             memcpy(g->decay_db[r], m->decay_db[from[r]], sizeof g->decay_db[r]);
             memcpy(g->eq_db[r], m->eq_db[from[r]], sizeof g->eq_db[r]);
             continue;

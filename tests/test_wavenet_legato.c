@@ -1,0 +1,131 @@
+// LABELS: unit
+// TIMEOUT: 300
+// test_wavenet_legato.c: legato voices and their level table (cn_wn_levels.h), on the
+// shipped 16 kHz model:
+//   - a file without "legato.db" plays every note from silence, with one level table;
+//   - the legato table survives a save and load (and marks the file legato); a value
+//     beyond range is refused on load, with the tensor named;
+//   - cn_wn_voice_render groups a melody into phrases as the plugin's voices play it: a note
+//     starting within the release tail of the last one carries on in its stream (legato),
+//     a note after a longer rest, or one that overlaps the last, starts from silence;
+//   - the plugin (`render`'s path) gives a legato note the legato table's level and a
+//     voice's first note the other table's.
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cn_test.h"
+#include "cn_test_wavenet.h"
+#include "engine/cn_graph.h"
+#include "models/wavenet/cn_wavenet_plugin.h"
+#include "models/wavenet/cn_wn_io.h"
+#include "models/wavenet/cn_wn_levels.h"
+#include "models/wavenet/cn_wn_synth.h"
+
+#define RATE 16000
+
+// RMS in dB (mean removed) of x[a, b) seconds (stereo when stride 2: the left channel).
+static double rms_db(const float *x, int stride, double a, double b) {
+    int64_t ia = (int64_t)(a * RATE), ib = (int64_t)(b * RATE);
+    double mean = 0.0, s = 0.0;
+    for (int64_t i = ia; i < ib; i++) mean += x[stride * i];
+    mean /= (double)(ib - ia);
+    for (int64_t i = ia; i < ib; i++) s += (x[stride * i] - mean) * (x[stride * i] - mean);
+    return 10.0 * log10(s / (double)(ib - ia) + 1e-30);
+}
+
+// The plugin playing a C5 (0.1-0.5 s) then, legato, a D5 (0.5-0.9 s) on the model file
+// `path`, instrument flute, at the model's rate: stereo, n frames.
+static float *play_line(const char *path, int64_t n) {
+    const cn_note_event ev[] = {CN_NOTE(1600, CN_EV_NOTE_ON, 72, 100), CN_NOTE(8000, CN_EV_NOTE_OFF, 72, 0),
+                                CN_NOTE(8000, CN_EV_NOTE_ON, 74, 100), CN_NOTE(14400, CN_EV_NOTE_OFF, 74, 0)};
+    char args[600];
+    snprintf(args, sizeof args, "model=%s,instrument=flute", path);
+    cn_graph *g;
+    TEST_OK(cn_graph_create(RATE, 256, 2, &g));
+    TEST_OK(cn_graph_set_generator(g, &cn_wavenet_plugin, args));
+    TEST_OK(cn_graph_set_events(g, ev, 4));
+    float *x = malloc((size_t)n * 2 * sizeof *x);
+    TEST_ASSERT(x);
+    for (int64_t f = 0; f < n; f += 256) cn_graph_process(g, x + 2 * f, n - f < 256 ? (int)(n - f) : 256);
+    cn_graph_destroy(g);
+    return x;
+}
+
+int main(void) {
+    cn_wn_model *m;
+    TEST_OK(cn_wn_load(CN_SRC("presets/wavenet-gm3.safetensors"), &m, NULL, NULL, NULL));
+    TEST_ASSERT(m->cfg.sample_rate == RATE);
+    // No legato.db: every note from silence, the one table for all.
+    TEST_ASSERT(m->legato == 0 && !memcmp(m->legato_db, m->level_db, sizeof m->level_db));
+
+    // Phrases: C5 0.1-0.4, D5 0.4-0.7 (legato), E5 0.85-1.1 (0.15 s after: within the tail),
+    // F5 1.5-1.8 (0.4 s after: from silence), G5 1.7-2.0 (overlaps F5: a voice of its own).
+    cn_timed_note notes[5] = {{1600, 6400, 72, 100}, {6400, 11200, 74, 100}, {13600, 17600, 76, 100},
+                              {24000, 28800, 77, 100}, {27200, 32000, 79, 100}};
+    cn_wn_clip clip = {.name = "line", .instrument = 0, .n = 2 * RATE + 1600, .notes = notes, .n_notes = 5};
+    float *got = malloc((size_t)clip.n * sizeof *got), *want = malloc((size_t)clip.n * sizeof *want);
+    TEST_ASSERT(got && want);
+    unsigned char legato[5];
+    m->legato = 1;
+    TEST_OK(cn_wn_voice_render(m, 0, &clip, 0, got, legato));
+    printf("legato: %d %d %d %d %d\n", legato[0], legato[1], legato[2], legato[3], legato[4]);
+    TEST_ASSERT(!legato[0] && legato[1] && legato[2] && !legato[3] && !legato[4]);
+    // The first phrase is one stream: the model's own render of those three notes.
+    cn_wn_synth *s;
+    TEST_OK(cn_wn_synth_create(m, 0, 0.0f, 1, &s));
+    cn_timed_note phrase[3];
+    for (int i = 0; i < 3; i++) phrase[i] = (cn_timed_note){notes[i].on - 1600, notes[i].off - 1600, notes[i].pitch, 100};
+    cn_wn_synth_render_notes(s, 1, phrase, 3, 17600 - 1600, want);
+    TEST_ASSERT(!memcmp(got + 1600, want, (size_t)(17600 - 1600) * sizeof *got));
+    // F5 from silence: as alone.
+    cn_timed_note alone = {0, 3200, 77, 100};
+    cn_wn_synth_render_notes(s, 1, &alone, 1, 3200, want);
+    TEST_ASSERT(!memcmp(got + 24000, want, 3200 * sizeof *got));
+    cn_wn_synth_destroy(s);
+    m->legato = 0;
+    TEST_OK(cn_wn_voice_render(m, 0, &clip, 0, got, legato));
+    TEST_ASSERT(!legato[0] && !legato[1] && !legato[2] && !legato[3] && !legato[4]);
+
+    // The table on the notes: +6 dB on the flute's D5 when legato.
+    m->legato = 1;
+    m->legato_db[0][74] = m->level_db[0][74] + 6.0f;
+    TEST_NEAR(20.0 * log10(cn_wn_note_gain(m, 0, 74, 100, 1) / cn_wn_note_gain(m, 0, 74, 100, 0)), 6.0, 1e-4);
+
+    // Save and load keep it; the plugin plays the D5 6 dB louder than with equal tables.
+    char path[] = "/tmp/test_wavenet_legato_XXXXXX";
+    int fd = mkstemp(path);
+    TEST_ASSERT(fd >= 0);
+    close(fd);
+    TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
+    cn_wn_model *back;
+    TEST_OK(cn_wn_load(path, &back, NULL, NULL, NULL));
+    TEST_ASSERT(back->legato == 1 && !memcmp(back->legato_db, m->legato_db, sizeof m->legato_db));
+    cn_wn_destroy(back);
+    const int64_t n = RATE;
+    float *louder = play_line(path, n);
+    m->legato_db[0][74] = m->level_db[0][74];
+    TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
+    float *plain = play_line(path, n);
+    const double d5 = rms_db(louder, 2, 0.6, 0.85) - rms_db(plain, 2, 0.6, 0.85),
+                 c5 = rms_db(louder, 2, 0.2, 0.45) - rms_db(plain, 2, 0.2, 0.45);
+    printf("plugin: the legato D5 %+.2f dB with its table 6 dB up, the first note C5 %+.2f dB\n", d5, c5);
+    TEST_NEAR(d5, 6.0, 0.05);
+    TEST_NEAR(c5, 0.0, 1e-6);
+
+    // A value beyond range is refused on load, with the tensor named.
+    m->legato_db[0][60] = NAN;
+    TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
+    cn_test_wn_refused(path, CN_ERR_FORMAT, "legato.db");
+    unlink(path);
+
+    free(louder);
+    free(plain);
+    free(got);
+    free(want);
+    cn_wn_destroy(m);
+    printf("test_wavenet_legato: ok\n");
+    return 0;
+}
