@@ -36,6 +36,16 @@ static double rms_db(const float *x, int stride, double a, double b) {
     return 10.0 * log10(s / (double)(ib - ia) + 1e-30);
 }
 
+// The mean ratio a / b of the left channel's frames [i0, i1) where b is not near zero.
+static double gain_ratio(const float *a, const float *b, int64_t i0, int64_t i1) {
+    double s = 0.0;
+    int n = 0;
+    for (int64_t i = i0; i < i1; i++)
+        if (fabs(b[2 * i]) > 1e-3) s += a[2 * i] / b[2 * i], n++;
+    TEST_ASSERT(n > 0);
+    return s / n;
+}
+
 // The plugin playing a C5 (0.1-0.5 s) then, legato, a D5 (0.5-0.9 s) on the model file
 // `path`, instrument flute, at the model's rate: stereo, n frames.
 static float *play_line(const char *path, int64_t n) {
@@ -114,6 +124,13 @@ int main(void) {
     printf("plugin: the legato D5 %+.2f dB with its table 6 dB up, the first note C5 %+.2f dB\n", d5, c5);
     TEST_NEAR(d5, 6.0, 0.05);
     TEST_NEAR(c5, 0.0, 1e-6);
+    // The gain glides into the legato note's (2 ms time constant) instead of stepping in
+    // the sounding waveform: the model's samples are the same in both renders, so their
+    // ratio is the gain's, 1 at the change, 2 (6 dB) once it has glided.
+    const double first = gain_ratio(louder, plain, 8000, 8008), later = gain_ratio(louder, plain, 8480, 8800);
+    printf("plugin: gain ratio over the change's first 0.5 ms %.3f, 30-50 ms after %.3f\n", first, later);
+    TEST_ASSERT(first > 1.0 && first < 1.2);
+    TEST_NEAR(later, 2.0, 0.01);
 
     // A value beyond range is refused on load, with the tensor named.
     m->legato_db[0][60] = NAN;

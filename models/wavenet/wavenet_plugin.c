@@ -24,6 +24,7 @@
 #define WN_CHUNK 256        // model samples rendered per voice at a time
 #define WN_LOOKAHEAD 128    // model samples rendered ahead of the resampler (> its filter's half length)
 #define WN_ATTACK_S 0.002      // a new note opens the gate this fast (no click)
+#define WN_GLIDE_S 0.002       // a sounding voice's gain follows a change with this time constant
 #define WN_DC_HZ 10.0          // DC blocker corner
 #define WN_DECLICK_SPAN_S 6e-5 // the model's jump at a note-off: bridged over this (3 samples at 48 kHz),
 #define WN_DECLICK_S 0.002     // then glides over this (cn_declick)
@@ -45,6 +46,8 @@ static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
 // when it hears the note-off; a declicker turns that step into a glide.
 typedef struct wn_voice {
     float level;        // the model's level calibration for the note's instrument and pitch
+    float gain;         // the gain applied now: glides to the note's (a legato note's level,
+                        // a volume change) instead of stepping in a sounding waveform
     float gate, dc_x1, dc_y1;
     int inst, pitch;    // the note's, for its decay table (cn_wn_decay_apply)
     int64_t since_on;   // model samples since the note began
@@ -64,6 +67,7 @@ typedef struct wn_plugin {
     double rate, ratio;      // output rate; model rate / output rate
     int64_t lookahead;       // model samples rendered ahead of the output (0 without resampler)
     float dc_r, up, down;    // output stage constants at the model rate
+    float glide;             // per-sample coefficient of a voice's gain glide (WN_GLIDE_S)
     cn_wn_eq eq[CN_WN_MAX_INSTRUMENTS]; // each instrument's spectrum table at the model rate
     int64_t hold;
     cn_voices vs;
@@ -255,6 +259,7 @@ static cn_status part_prepare(wn_plugin *w, double rate, int max_frames) {
     w->cap_changed = 0;
     w->dc_r = (float)exp(-2.0 * M_PI * WN_DC_HZ / mrate);
     w->up = (float)(1.0 / (WN_ATTACK_S * mrate));
+    w->glide = (float)(1.0 - exp(-1.0 / (WN_GLIDE_S * mrate)));
     w->down = (float)(1.0 / (CN_WN_RELEASE_FADE_S * mrate));
     w->hold = (int64_t)(CN_WN_RELEASE_HOLD_S * mrate);
     w->steal_k = (float)exp(-1.0 / (WN_STEAL_FADE_S * mrate));
@@ -302,6 +307,7 @@ static void voice_start(void *self, int slot, int how) {
         // A fresh voice starts from silence, with its own draw sequence (seed and note order).
         cn_wn_poly_reset(w->poly, slot, inst, w->seed + 0x9E3779B97F4A7C15ull * (mv->age + 1));
         v->gate = v->dc_x1 = v->dc_y1 = 0.0f;
+        v->gain = -1.0f; // none yet: the first block starts at the note's gain
         cn_wn_eq_reset(&w->eq[inst], &v->eq);
         cn_declick_init(&v->declick, w->model->cfg.sample_rate, WN_DECLICK_SPAN_S, WN_DECLICK_S);
     } // legato: the stream, its filters and gate go on from the released note (voice_legato)
@@ -396,13 +402,15 @@ static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
         cn_wn_decay_apply(w->model, v->inst, v->pitch, v->since_on, y, n); // as `levels` measured it
         cn_wn_eq_process(&w->eq[v->inst], &v->eq, y, n);
         v->since_on += n;
+        if (v->gain < 0.0f) v->gain = g;
         for (int i = 0; i < n; i++) {
             float x = y[i], d = x - v->dc_x1 + w->dc_r * v->dc_y1;
             v->dc_x1 = x;
             v->dc_y1 = d;
             if (v->since_off < 0) v->gate = v->gate + w->up < 1.0f ? v->gate + w->up : 1.0f;
             else if (v->since_off++ >= w->hold) v->gate = v->gate - w->down > 0.0f ? v->gate - w->down : 0.0f;
-            d *= v->gate * g;
+            v->gain += w->glide * (g - v->gain);
+            d *= v->gate * v->gain;
             l[i] += gl * d;
             r[i] += gr * d;
             last = d;
