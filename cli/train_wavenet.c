@@ -28,6 +28,7 @@ static void usage(void) {
         "       continuo train wavenet prepare IN.mid --program P [--transpose N] -o OUT.mid\n"
         "       continuo train wavenet export CKPT [CKPT...] -o MODEL [--instruments A,B,...]\n"
         "       continuo train wavenet levels --score OUT.mid --program P [--low L --high H --step S --hold SEC]\n"
+        "                                     [--velocity V] [--legato]\n"
         "       continuo train wavenet levels --model MODEL --data DIR... [--lag MS] [--no-spectrum | --spectrum-bands N]\n"
         "                                     [--no-legato] [--threads T] -o OUT | --check\n"
         "Train the WaveNet on each DIR's NAME.wav files (mono, model rate) with NAME.mid beside\n"
@@ -39,7 +40,8 @@ static void usage(void) {
         "one run, their mean (checkpoint averaging; level and decay tables are not kept).\n"
         "'levels' calibrates the loudness of each pitch against FluidSynth: --score writes a\n"
         "run for FluidSynth to render (pitches L..H every S semitones, default 55..91 every 1,\n"
-        "each held SEC seconds, default 0.8, then SEC/4 of rest, --velocity V, default 100);\n"
+        "each held SEC seconds, default 0.8, then SEC/4 of rest, --velocity V, default 100;\n"
+        "--legato: no rest, up and down again, for the legato table);\n"
         "--model measures the notes of DIR/*.wav+*.mid (the folder name is the instrument)\n"
         "played by MODEL as the plugin's voices play them (a melody legato in one voice, a\n"
         "note after a rest from silence; --no-legato: every note from silence, and the plugin\n"
@@ -253,7 +255,7 @@ static int levels_main(int argc, char **argv) {
     cn_flag_list data_list = {data, 0, MAX_DIRS};
     long program = -1, low = 55, high = 91, step = 1, velocity = CN_WN_LEVEL_VELOCITY,
          per_octave = CN_WN_EQ_DEFAULT_PER_OCTAVE, threads = cn_parallel_cores();
-    int check = 0, no_spectrum = 0, no_legato = 0;
+    int check = 0, no_spectrum = 0, no_legato = 0, legato_run = 0;
     double lag_ms = 7.0, hold = CN_WN_LEVEL_HOLD_S;
     const cn_flag flags[] = {
         {"score", 0, CN_FLAG_STR, &score, 0, 0, NULL},
@@ -266,6 +268,7 @@ static int levels_main(int argc, char **argv) {
         {"check", 0, CN_FLAG_SET, &check, 0, 0, NULL},
         {"no-spectrum", 0, CN_FLAG_SET, &no_spectrum, 0, 0, NULL},
         {"no-legato", 0, CN_FLAG_SET, &no_legato, 0, 0, NULL},
+        {"legato", 0, CN_FLAG_SET, &legato_run, 0, 0, NULL},
         {"spectrum-bands", 0, CN_FLAG_LONG, &per_octave, 1, CN_WN_EQ_MAX_PER_OCTAVE, NULL},
         {"model", 0, CN_FLAG_STR, &model, 0, 0, NULL},
         {"data", 0, CN_FLAG_LIST_MANY, &data_list, 0, 0, NULL},
@@ -281,7 +284,7 @@ static int levels_main(int argc, char **argv) {
         if (program < 0 || model || data_list.n || out)
             return cn_ui_usage_error(CMD, "levels --score OUT.mid needs --program P (and no --model/--data/-o)");
         if (low > high) return cn_ui_usage_error(CMD, "levels: --low %ld is above --high %ld", low, high);
-        return cn_wn_write_run_midi((int)program, (int)low, (int)high, (int)step, hold, (int)velocity, score)
+        return cn_wn_write_run_midi((int)program, (int)low, (int)high, (int)step, hold, (int)velocity, legato_run, score)
                    ? cn_ui_error(CMD, NULL)
                    : 0;
     }

@@ -78,7 +78,8 @@ render_split train "$ntrain"
 render_split valid "$nvalid"
 render_split test "$ntest"
 # Level calibration (`continuo train wavenet levels`): a chromatic run G3..G6 per instrument
-# (0.8 s notes) and a held run over the same range (every semitone, 4 s notes: how a
+# (0.8 s notes), a legato run (0.4 s notes without rests, up and down: the notes a voice
+# carries on into) and a held run over the same range (every semitone, 4 s notes: how a
 # note's level changes while held), moved with the instrument's transposition.
 for spec in $instruments; do
   IFS=: read -r name prog transpose <<<"$spec"
@@ -89,10 +90,15 @@ for spec in $instruments; do
     "$bin" train wavenet levels --score "$dir/chromatic.mid" --program "$prog" --low $((55 + transpose)) --high $((91 + transpose))
     render_wav "$dir/chromatic.mid" "$dir/chromatic.wav"
   fi
+  if ! [[ -f $dir/legato.wav && -f $dir/legato.mid ]]; then
+    "$bin" train wavenet levels --score "$dir/legato.mid" --program "$prog" --low $((55 + transpose)) --high $((91 + transpose)) \
+      --hold 0.4 --legato
+    render_wav "$dir/legato.mid" "$dir/legato.wav"
+  fi
   if ! [[ -f $dir/held.wav && -f $dir/held.mid ]]; then
     "$bin" train wavenet levels --score "$dir/held.mid" --program "$prog" --low $((55 + transpose)) --high $((91 + transpose)) \
       --step 1 --hold 4
     render_wav "$dir/held.mid" "$dir/held.wav"
   fi
 done
-echo "render_training_audio: levels: chromatic and held runs in $out/levels"
+echo "render_training_audio: levels: chromatic, legato and held runs in $out/levels"

@@ -9,7 +9,8 @@
 //     starting within the release tail of the last one carries on in its stream (legato),
 //     a note after a longer rest, or one that overlaps the last, starts from silence;
 //   - the plugin (`render`'s path) gives a legato note the legato table's level and a
-//     voice's first note the other table's.
+//     voice's first note the other table's, gliding from one to the other;
+//   - the legato calibration run is one phrase: up and down without a rest.
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "cn_test_wavenet.h"
 #include "engine/cn_graph.h"
 #include "models/wavenet/cn_wavenet_plugin.h"
+#include "models/wavenet/cn_wn_data.h"
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_synth.h"
@@ -131,6 +133,28 @@ int main(void) {
     printf("plugin: gain ratio over the change's first 0.5 ms %.3f, 30-50 ms after %.3f\n", first, later);
     TEST_ASSERT(first > 1.0 && first < 1.2);
     TEST_NEAR(later, 2.0, 0.01);
+
+    // The legato run (`levels --score --legato`): G3..G6 up and down without a rest, 0.4 s
+    // each: 73 notes, each starting at the last one's note-off, every pitch reached from
+    // below and (but the top) from above.
+    TEST_OK(cn_wn_write_run_midi(42, 55, 91, 1, 0.4, 100, 1, path));
+    cn_midi *mid;
+    TEST_OK(cn_midi_read_file(path, &mid));
+    cn_timed_note *run;
+    int n_run;
+    TEST_OK(cn_wn_notes_from_midi(mid, RATE, &run, &n_run));
+    TEST_ASSERT(n_run == 73 && run[0].pitch == 55 && run[36].pitch == 91 && run[37].pitch == 90 && run[72].pitch == 55);
+    for (int i = 1; i < n_run; i++) TEST_ASSERT(run[i].on == run[i - 1].off && run[i].off - run[i].on == (int64_t)(0.4 * RATE));
+    clip = (cn_wn_clip){.name = "run", .n = run[n_run - 1].off, .notes = run, .n_notes = n_run};
+    unsigned char *carried = malloc((size_t)n_run);
+    float *y = malloc((size_t)clip.n * sizeof *y);
+    TEST_ASSERT(carried && y);
+    TEST_OK(cn_wn_voice_render(m, 0, &clip, 0, y, carried));
+    for (int i = 0; i < n_run; i++) TEST_ASSERT(carried[i] == (i > 0));
+    free(carried);
+    free(y);
+    free(run);
+    cn_midi_destroy(mid);
 
     // A value beyond range is refused on load, with the tensor named.
     m->legato_db[0][60] = NAN;

@@ -57,7 +57,10 @@ cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *c
 // MIDI `program` on channel 1. Atomic. The chromatic run: step 1, CN_WN_LEVEL_HOLD_S; the
 // held run: every CN_WN_DECAY_PITCH_STEP semitones, CN_WN_DECAY_HOLD_S.
 #define CN_WN_LEVEL_HOLD_S 0.8
-cn_status cn_wn_write_run_midi(int program, int low, int high, int step, double hold, int velocity, const char *path);
+// With `legato` no rest: the pitches up, then down again (the legato run: every pitch
+// carried on from the one below and the one above, for the legato table).
+cn_status cn_wn_write_run_midi(int program, int low, int high, int step, double hold, int velocity, int legato,
+                               const char *path);
 
 // ---- decay ----
 // The model sustains its own samples, so a struck or plucked note stays near its attack

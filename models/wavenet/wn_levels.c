@@ -15,7 +15,8 @@
 #define LEVEL_MAX_S 1.0
 #define LEVEL_MIN_S 0.1   // shorter notes are not measured
 
-cn_status cn_wn_write_run_midi(int program, int low, int high, int step, double hold, int velocity, const char *path) {
+cn_status cn_wn_write_run_midi(int program, int low, int high, int step, double hold, int velocity, int legato,
+                               const char *path) {
     if (program < 0 || program > 127 || low < 0 || high > 127 || low > high || step < 1 || !(hold >= 0.01 && hold <= 60) ||
         velocity < 1 || velocity > 127)
         return cn_fail(CN_ERR_RANGE, "calibration run: program %d, pitches %d..%d step %d, %g s, velocity %d", program,
@@ -25,10 +26,12 @@ cn_status cn_wn_write_run_midi(int program, int low, int high, int step, double 
     cn_smf_track_begin(&smf);
     uint8_t prog = (uint8_t)program;
     cn_smf_event(&smf, 0, 0xc0, &prog, 1);
-    const uint32_t on_ticks = (uint32_t)(hold * 960.0 + 0.5), rest_ticks = (uint32_t)(hold * 240.0 + 0.5);
-    for (int p = low; p <= high; p += step) {
+    const uint32_t on_ticks = (uint32_t)(hold * 960.0 + 0.5), rest_ticks = legato ? 0 : (uint32_t)(hold * 240.0 + 0.5);
+    const int n = (high - low) / step + 1, notes = legato ? 2 * n - 1 : n;
+    for (int i = 0; i < notes; i++) { // legato: up, then down again
+        const int p = low + step * (i < n ? i : 2 * (n - 1) - i);
         uint8_t on[2] = {(uint8_t)p, (uint8_t)velocity}, off[2] = {(uint8_t)p, 0};
-        cn_smf_event(&smf, p == low ? 0 : rest_ticks, 0x90, on, 2);
+        cn_smf_event(&smf, i == 0 ? 0 : rest_ticks, 0x90, on, 2);
         cn_smf_event(&smf, on_ticks, 0x80, off, 2);
     }
     cn_smf_track_end(&smf);
