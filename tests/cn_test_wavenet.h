@@ -4,10 +4,16 @@
 #ifndef CN_TEST_WAVENET_H
 #define CN_TEST_WAVENET_H
 
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cn_test.h"
+#include "engine/cn_graph.h"
 #include "models/nn/cn_rng.h"
+#include "models/wavenet/cn_wavenet_plugin.h"
 #include "models/wavenet/cn_wn_io.h"
 
 static inline void cn_test_wn_refused(const char *p, cn_status want, const char *needle) {
@@ -18,6 +24,53 @@ static inline void cn_test_wn_refused(const char *p, cn_status want, const char 
     TEST_ASSERT_MSG(st != CN_OK && m == NULL, "%s loaded", p);
     if (want) TEST_ASSERT_MSG(st == want, "status %d, wanted %d", st, want);
     TEST_ASSERT_MSG(strstr(cn_error_message(), needle), "message lacks '%s'", needle);
+}
+
+// Level (dB, mean removed) of x over [a, b) seconds at `rate`, every `stride`th value
+// (a stereo buffer's left channel with 2).
+static inline double cn_test_level_db(const float *x, int stride, double rate, double a, double b) {
+    int64_t ia = (int64_t)(a * rate), ib = (int64_t)(b * rate);
+    double mean = 0, s = 0;
+    for (int64_t i = ia; i < ib; i++) mean += x[i * stride];
+    mean /= (double)(ib - ia);
+    for (int64_t i = ia; i < ib; i++) s += (x[i * stride] - mean) * (x[i * stride] - mean);
+    return 10.0 * log10(s / (double)(ib - ia) + 1e-20);
+}
+
+// The events played by the wavenet plugin (create() args) in a stereo graph at `rate`, in
+// blocks of `block` frames (0: pseudo-random sizes up to 512, as live): n frames,
+// interleaved, malloc'd. *stolen (may be NULL): the voices stolen.
+static inline float *cn_test_wn_play(const char *args, double rate, const cn_note_event *ev, int n_ev, int64_t n,
+                                     int block, int64_t *stolen) {
+    cn_graph *g;
+    TEST_OK(cn_graph_create(rate, 512, 2, &g));
+    TEST_OK(cn_graph_set_generator(g, &cn_wavenet_plugin, args));
+    TEST_OK(cn_graph_set_events(g, ev, n_ev));
+    float *x = malloc((size_t)n * 2 * sizeof *x);
+    TEST_ASSERT(x);
+    uint32_t r = 12345u;
+    for (int64_t f = 0; f < n;) {
+        r = r * 1664525u + 1013904223u;
+        int b = block ? block : 1 + (int)((r >> 8) % 512u);
+        if (b > n - f) b = (int)(n - f);
+        cn_graph_process(g, x + 2 * f, b);
+        f += b;
+    }
+    if (stolen) *stolen = cn_graph_voices_stolen(g);
+    cn_graph_destroy(g);
+    return x;
+}
+
+// m saved to a new temporary file (path: a mkstemp template, "/tmp/NAME_XXXXXX", which
+// names the file after) and loaded back.
+static inline cn_wn_model *cn_test_wn_save_load(const cn_wn_model *m, char *path) {
+    int fd = mkstemp(path);
+    TEST_ASSERT(fd >= 0);
+    close(fd);
+    TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
+    cn_wn_model *back = NULL;
+    TEST_OK(cn_wn_load(path, &back, NULL, NULL, NULL));
+    return back;
 }
 
 // m's weights initialised from seed, then every parameter moved by 0.05 x a normal draw.

@@ -42,6 +42,20 @@ static void event(cn_voices *vs, const cn_voice_ops *ops, recorder *r, int type,
     cn_voices_event(vs, &e, ops, r);
 }
 
+// A fresh voice set of `limit` slots and recorder (refusing slot `refuse`, -1: none).
+static void fresh(cn_voices *vs, int limit, recorder *r, int refuse) {
+    cn_voices_init(vs, limit);
+    memset(r, 0, sizeof *r);
+    r->refuse = refuse;
+}
+
+// C4 struck and released, then D4 on channel 0.
+static void line(cn_voices *vs, const cn_voice_ops *ops, recorder *r) {
+    event(vs, ops, r, CN_EV_NOTE_ON, 60, 0);
+    event(vs, ops, r, CN_EV_NOTE_OFF, 60, 0);
+    event(vs, ops, r, CN_EV_NOTE_ON, 62, 0);
+}
+
 static int slot_of(const cn_voices *vs, int pitch) {
     for (int i = 0; i < vs->limit; i++)
         if (vs->v[i].state == CN_VOICE_HELD && vs->v[i].pitch == pitch) return i;
@@ -53,9 +67,7 @@ int main(void) {
     recorder r;
 
     // A melody on channel 0: each note carries on in the first voice.
-    cn_voices_init(&vs, 4);
-    memset(&r, 0, sizeof r);
-    r.refuse = -1;
+    fresh(&vs, 4, &r, -1);
     event(&vs, &legato_ops, &r, CN_EV_NOTE_ON, 60, 0);
     TEST_ASSERT(slot_of(&vs, 60) == 0 && r.how[0] == CN_VOICE_NEW);
     event(&vs, &legato_ops, &r, CN_EV_NOTE_OFF, 60, 0);
@@ -71,9 +83,7 @@ int main(void) {
     TEST_ASSERT(slot_of(&vs, 67) == 2 && slot_of(&vs, 64) == 1 && r.how[2] == CN_VOICE_NEW);
 
     // Chord to chord: each note takes the released voice closest in pitch.
-    cn_voices_init(&vs, 8);
-    memset(&r, 0, sizeof r);
-    r.refuse = -1;
+    fresh(&vs, 8, &r, -1);
     const int c1[3] = {60, 64, 67}, c2[3] = {65, 59, 69}; // G4 -> A4, C4 -> B3, E4 -> F4 (voice leading)
     for (int i = 0; i < 3; i++) event(&vs, &legato_ops, &r, CN_EV_NOTE_ON, c1[i], 0);
     for (int i = 0; i < 3; i++) event(&vs, &legato_ops, &r, CN_EV_NOTE_OFF, c1[i], 0);
@@ -82,18 +92,12 @@ int main(void) {
     TEST_ASSERT(vs.active == 3 && vs.stolen == 0);
 
     // The synth refuses a voice (its release is over, another instrument): a new slot.
-    cn_voices_init(&vs, 4);
-    memset(&r, 0, sizeof r);
-    r.refuse = 0;
-    event(&vs, &legato_ops, &r, CN_EV_NOTE_ON, 60, 0);
-    event(&vs, &legato_ops, &r, CN_EV_NOTE_OFF, 60, 0);
-    event(&vs, &legato_ops, &r, CN_EV_NOTE_ON, 62, 0);
+    fresh(&vs, 4, &r, 0);
+    line(&vs, &legato_ops, &r);
     TEST_ASSERT(r.asked == 1 && slot_of(&vs, 62) == 1 && r.how[1] == CN_VOICE_NEW);
 
     // The pedal holds a released key's voice (sustained, not released): not taken.
-    cn_voices_init(&vs, 4);
-    memset(&r, 0, sizeof r);
-    r.refuse = -1;
+    fresh(&vs, 4, &r, -1);
     event(&vs, &legato_ops, &r, CN_EV_CONTROL, 127, 0);
     event(&vs, &legato_ops, &r, CN_EV_NOTE_ON, 60, 0);
     event(&vs, &legato_ops, &r, CN_EV_NOTE_OFF, 60, 0);
@@ -102,19 +106,12 @@ int main(void) {
     TEST_ASSERT(r.asked == 0 && slot_of(&vs, 62) == 1 && vs.v[0].state == CN_VOICE_SUSTAINED);
 
     // Without the callback: a new slot for every note, and a full set steals (counted).
-    cn_voices_init(&vs, 1);
-    memset(&r, 0, sizeof r);
-    event(&vs, &plain_ops, &r, CN_EV_NOTE_ON, 60, 0);
-    event(&vs, &plain_ops, &r, CN_EV_NOTE_OFF, 60, 0);
-    event(&vs, &plain_ops, &r, CN_EV_NOTE_ON, 62, 0);
+    fresh(&vs, 1, &r, -1);
+    line(&vs, &plain_ops, &r);
     TEST_ASSERT(r.how[0] == CN_VOICE_STOLEN && vs.stolen == 1 && vs.stolen_tails == 1);
     // ... and with it, one voice plays the line without a steal.
-    cn_voices_init(&vs, 1);
-    memset(&r, 0, sizeof r);
-    r.refuse = -1;
-    event(&vs, &legato_ops, &r, CN_EV_NOTE_ON, 60, 0);
-    event(&vs, &legato_ops, &r, CN_EV_NOTE_OFF, 60, 0);
-    event(&vs, &legato_ops, &r, CN_EV_NOTE_ON, 62, 0);
+    fresh(&vs, 1, &r, -1);
+    line(&vs, &legato_ops, &r);
     TEST_ASSERT(r.how[0] == CN_VOICE_LEGATO && vs.stolen == 0);
     printf("legato voice allocation: all cases pass\n");
     return 0;

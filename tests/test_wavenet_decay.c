@@ -25,16 +25,6 @@
 
 #define HELD (CN_WN_DECAY_HOLD_S + 0.1) // seconds per held note
 
-// Level (dB, mean removed) of x over [a, b) seconds at `rate`, stride `stride`.
-static double level_db(const float *x, int stride, double rate, double a, double b) {
-    int64_t ia = (int64_t)(a * rate), ib = (int64_t)(b * rate);
-    double mean = 0, s = 0;
-    for (int64_t i = ia; i < ib; i++) mean += x[i * stride];
-    mean /= (double)(ib - ia);
-    for (int64_t i = ia; i < ib; i++) s += (x[i * stride] - mean) * (x[i * stride] - mean);
-    return 10.0 * log10(s / (double)(ib - ia) + 1e-20);
-}
-
 // The level of C4 held through the plugin (model file `path`) at [3.0, 3.2) s against
 // [0.12, 0.32) s, in dB.
 static double held_drop(const char *path, const char *instrument) {
@@ -43,15 +33,8 @@ static double held_drop(const char *path, const char *instrument) {
     const double rate = 48000.0;
     const int64_t n = (int64_t)(3.5 * rate);
     cn_note_event ev[2] = {CN_NOTE(0, CN_EV_NOTE_ON, 60, 100), CN_NOTE((int64_t)(3.3 * rate), CN_EV_NOTE_OFF, 60, 0)};
-    cn_graph *g;
-    TEST_OK(cn_graph_create(rate, 512, 2, &g));
-    TEST_OK(cn_graph_set_generator(g, &cn_wavenet_plugin, args));
-    TEST_OK(cn_graph_set_events(g, ev, 2));
-    float *y = malloc((size_t)n * 2 * sizeof *y);
-    TEST_ASSERT(y);
-    for (int64_t f = 0; f < n; f += 512) cn_graph_process(g, y + 2 * f, (int)(n - f < 512 ? n - f : 512));
-    cn_graph_destroy(g);
-    double drop = level_db(y, 2, rate, 3.0, 3.2) - level_db(y, 2, rate, 0.12, 0.32);
+    float *y = cn_test_wn_play(args, rate, ev, 2, n, 512, NULL);
+    double drop = cn_test_level_db(y, 2, rate, 3.0, 3.2) - cn_test_level_db(y, 2, rate, 0.12, 0.32);
     free(y);
     return drop;
 }
@@ -146,12 +129,7 @@ int main(void) {
 
     // Save and load keep the table; a corrupt value is refused.
     char path[] = "/tmp/test_wavenet_decay_XXXXXX";
-    int fd = mkstemp(path);
-    TEST_ASSERT(fd >= 0);
-    close(fd);
-    TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
-    cn_wn_model *back;
-    TEST_OK(cn_wn_load(path, &back, NULL, NULL, NULL));
+    cn_wn_model *back = cn_test_wn_save_load(m, path);
     TEST_ASSERT(!memcmp(back->decay_db, m->decay_db, sizeof m->decay_db));
     cn_wn_destroy(back);
 

@@ -28,16 +28,6 @@
 
 #define RATE 16000
 
-// RMS in dB (mean removed) of x[a, b) seconds (stereo when stride 2: the left channel).
-static double rms_db(const float *x, int stride, double a, double b) {
-    int64_t ia = (int64_t)(a * RATE), ib = (int64_t)(b * RATE);
-    double mean = 0.0, s = 0.0;
-    for (int64_t i = ia; i < ib; i++) mean += x[stride * i];
-    mean /= (double)(ib - ia);
-    for (int64_t i = ia; i < ib; i++) s += (x[stride * i] - mean) * (x[stride * i] - mean);
-    return 10.0 * log10(s / (double)(ib - ia) + 1e-30);
-}
-
 // The mean ratio a / b of the left channel's frames [i0, i1) where b is not near zero.
 static double gain_ratio(const float *a, const float *b, int64_t i0, int64_t i1) {
     double s = 0.0;
@@ -55,15 +45,7 @@ static float *play_line(const char *path, int64_t n) {
                                 CN_NOTE(8000, CN_EV_NOTE_ON, 74, 100), CN_NOTE(14400, CN_EV_NOTE_OFF, 74, 0)};
     char args[600];
     snprintf(args, sizeof args, "model=%s,instrument=flute", path);
-    cn_graph *g;
-    TEST_OK(cn_graph_create(RATE, 256, 2, &g));
-    TEST_OK(cn_graph_set_generator(g, &cn_wavenet_plugin, args));
-    TEST_OK(cn_graph_set_events(g, ev, 4));
-    float *x = malloc((size_t)n * 2 * sizeof *x);
-    TEST_ASSERT(x);
-    for (int64_t f = 0; f < n; f += 256) cn_graph_process(g, x + 2 * f, n - f < 256 ? (int)(n - f) : 256);
-    cn_graph_destroy(g);
-    return x;
+    return cn_test_wn_play(args, RATE, ev, 4, n, 256, NULL);
 }
 
 int main(void) {
@@ -108,12 +90,7 @@ int main(void) {
 
     // Save and load keep it; the plugin plays the D5 6 dB louder than with equal tables.
     char path[] = "/tmp/test_wavenet_legato_XXXXXX";
-    int fd = mkstemp(path);
-    TEST_ASSERT(fd >= 0);
-    close(fd);
-    TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
-    cn_wn_model *back;
-    TEST_OK(cn_wn_load(path, &back, NULL, NULL, NULL));
+    cn_wn_model *back = cn_test_wn_save_load(m, path);
     TEST_ASSERT(back->legato == 1 && !memcmp(back->legato_db, m->legato_db, sizeof m->legato_db));
     cn_wn_destroy(back);
     const int64_t n = RATE;
@@ -121,8 +98,8 @@ int main(void) {
     m->legato_db[0][74] = m->level_db[0][74];
     TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
     float *plain = play_line(path, n);
-    const double d5 = rms_db(louder, 2, 0.6, 0.85) - rms_db(plain, 2, 0.6, 0.85),
-                 c5 = rms_db(louder, 2, 0.2, 0.45) - rms_db(plain, 2, 0.2, 0.45);
+    const double d5 = cn_test_level_db(louder, 2, RATE, 0.6, 0.85) - cn_test_level_db(plain, 2, RATE, 0.6, 0.85),
+                 c5 = cn_test_level_db(louder, 2, RATE, 0.2, 0.45) - cn_test_level_db(plain, 2, RATE, 0.2, 0.45);
     printf("plugin: the legato D5 %+.2f dB with its table 6 dB up, the first note C5 %+.2f dB\n", d5, c5);
     TEST_NEAR(d5, 6.0, 0.05);
     TEST_NEAR(c5, 0.0, 1e-6);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cn_test.h"
+#include "cn_test_wavenet.h"
 #include "engine/cn_graph.h"
 #include "models/wavenet/cn_wavenet_plugin.h"
 #include "models/wavenet/cn_wn_gm.h"
@@ -35,23 +36,7 @@ static cn_note_event note(double s, int type, int pitch, int channel) {
 // Render the events (in blocks of `block`, or of pseudo-random sizes up to 512 when 0) into
 // a malloc'd stereo buffer of n frames.
 static float *render(const char *args, const cn_note_event *ev, int n_ev, int64_t n, int block, int64_t *stolen) {
-    cn_graph *g;
-    TEST_OK(cn_graph_create(RATE, 512, 2, &g));
-    TEST_OK(cn_graph_set_generator(g, &cn_wavenet_plugin, args));
-    TEST_OK(cn_graph_set_events(g, ev, n_ev));
-    float *x = malloc((size_t)n * 2 * sizeof *x);
-    TEST_ASSERT(x);
-    uint32_t r = 12345u;
-    for (int64_t f = 0; f < n;) {
-        r = r * 1664525u + 1013904223u;
-        int b = block ? block : 1 + (int)((r >> 8) % 512u);
-        if (b > n - f) b = (int)(n - f);
-        cn_graph_process(g, x + 2 * f, b);
-        f += b;
-    }
-    if (stolen) *stolen = cn_graph_voices_stolen(g);
-    cn_graph_destroy(g);
-    return x;
+    return cn_test_wn_play(args, RATE, ev, n_ev, n, block, stolen);
 }
 
 static double amp_at(const float *x, double a, double b, double hz) {
