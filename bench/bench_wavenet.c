@@ -380,7 +380,7 @@ typedef struct {
     double dist[2];       // MR-STFT distance to FluidSynth: WaveNet, reference synth
     double hf[2];         // energy above 8 kHz, dB: WaveNet, FluidSynth (only above 16 kHz)
     double snr8, hfnoise8; // FluidSynth through 8-bit mu-law: SNR, its error above 8 kHz in dB
-    int notes, within6;   // per-note levels (each note alone, as a voice plays it)
+    int notes, within6;   // per-note levels (as the plugin's voices play the notes: cn_wn_voice_render)
     double worst_db;
 } eval_tune;
 
@@ -539,8 +539,9 @@ static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, 
     eval_print_sum("all", &all);
     printf("  (pitch accuracy: YIN 10 ms frames inside notes within 50 cents, unvoiced = miss; mrstft:\n"
            "   multi-resolution STFT log-magnitude distance to FluidSynth, lower is better; hf dB: energy\n"
-           "   above 8 kHz, WaveNet - FluidSynth; notes: each note alone at the level a voice plays it vs\n"
-           "   FluidSynth's, share within 6 dB and the worst; snr8: FluidSynth's audio through the model's\n"
+           "   above 8 kHz, WaveNet - FluidSynth; notes: each note's level as the voices play it (legato\n"
+           "   or from silence, with the tables) vs FluidSynth's, share within 6 dB and the worst; snr8:\n"
+           "   FluidSynth's audio through the model's\n"
            "   8-bit mu-law, dB; noise8: that error's energy above 8 kHz - FluidSynth's own there, dB)\n");
     return 0;
 }
