@@ -396,8 +396,9 @@ static cn_status eval_one(const cn_wn_model *m, const char *model, int inst, con
     cn_status st = wn && ref && q8 && diff ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
     if (!st) st = cn_wn_read_audio(wav, rate, (int)(lag_ms * 1e-3 * rate + 0.5), &fl, &nf);
     if (!st && nf < n) st = cn_fail(CN_ERR_FORMAT, "%s: shorter than its clip", wav);
-    // What `continuo render` plays: the WaveNet plugin, a voice per note with the model's
-    // level, decay and spectrum tables, declicker, DC blocker and gate.
+    // What `continuo render` plays: the WaveNet plugin, its voices (legato where the model
+    // is calibrated for it) with the model's level, decay and spectrum tables, declicker,
+    // DC blocker and gate.
     char args[4400];
     if (!st && snprintf(args, sizeof args, "model=%s,instrument=%s,seed=%llu,temperature=%g,threads=1", model,
                         m->cfg.instruments[inst], (unsigned long long)seed, (double)temperature) >= (int)sizeof args)
