@@ -47,10 +47,12 @@ float cn_wn_note_gain(const cn_wn_model *m, int inst, int pitch, int velocity, i
 // note-off; each note's part (its onset to the next note's, or the phrase's end) through
 // its decay table from its onset, and with `eq` each phrase through the spectrum table
 // from its start. No level gain and the offset kept; out[0..clip->n), zero between phrases.
+// note_s > 0 ends each phrase at most note_s after its last onset (zero after it): the
+// samples before are the same, as rendering is causal (a level measurement needs no more).
 // legato (may be NULL) gets, per note, 1 when it carries on in its phrase's voice, 0 for a
 // phrase's first note.
-cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int eq, float *out,
-                             unsigned char *legato);
+cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int eq, double note_s,
+                             float *out, unsigned char *legato);
 
 // A calibration score: pitches low, low + step, ... <= high, each held `hold` seconds
 // followed by hold / 4 of rest, at `velocity` (calibration: CN_WN_LEVEL_VELOCITY), General

@@ -53,9 +53,10 @@ static double rms_db(const float *x, int64_t n) {
     return 10.0 * log10(s / (double)(n > 0 ? n : 1) + 1e-20);
 }
 
-cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int eq, float *out,
-                             unsigned char *legato) {
-    const int64_t tail = m->legato ? (int64_t)((CN_WN_RELEASE_HOLD_S + CN_WN_RELEASE_FADE_S) * m->cfg.sample_rate) : 0;
+cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int eq, double note_s,
+                             float *out, unsigned char *legato) {
+    const int64_t span = (int64_t)(note_s * m->cfg.sample_rate + 0.5),
+                  tail = m->legato ? (int64_t)((CN_WN_RELEASE_HOLD_S + CN_WN_RELEASE_FADE_S) * m->cfg.sample_rate) : 0;
     cn_timed_note *ph = malloc((size_t)(clip->n_notes ? clip->n_notes : 1) * sizeof *ph);
     cn_wn_synth *s = NULL;
     cn_status st = ph ? cn_wn_synth_create(m, inst, 0.0f, 1, &s) : cn_fail(CN_ERR_NOMEM, "out of memory rendering notes");
@@ -70,6 +71,7 @@ cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *c
         }
         if (start >= clip->n) break;
         int64_t end = clip->notes[j - 1].off < clip->n ? clip->notes[j - 1].off : clip->n;
+        if (span > 0 && clip->notes[j - 1].on + span < end) end = clip->notes[j - 1].on + span;
         for (int k = i; legato && k < j; k++) legato[k] = k > i;
         for (int k = i; k < j; k++)
             ph[k - i] = (cn_timed_note){clip->notes[k].on - start, clip->notes[k].off - start, clip->notes[k].pitch,
@@ -100,7 +102,9 @@ static cn_status level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, int o
                   max = (int64_t)((onset ? CN_WN_DECAY_WINDOW : LEVEL_MAX_S) * rate);
     float *a = malloc((size_t)(clip->n ? clip->n : 1) * sizeof *a), *b = malloc((size_t)max * sizeof *b);
     unsigned char *carried = malloc((size_t)(clip->n_notes ? clip->n_notes : 1));
-    cn_status st = a && b && carried ? cn_wn_voice_render(m, clip->instrument, clip, 1, a, carried)
+    // Rendering is causal: each phrase ends where its last note's window does.
+    cn_status st = a && b && carried ? cn_wn_voice_render(m, clip->instrument, clip, 1, (double)(skip + max) / rate, a,
+                                                          carried)
                                      : cn_fail(CN_ERR_NOMEM, "out of memory measuring levels");
     *n = 0;
     for (int i = 0; !st && i < clip->n_notes; i++) {
