@@ -353,34 +353,13 @@ static int bench_pytorch_net(double seconds) {
 
 // ---- audio quality -------------------------------------------------------------------------------------
 
-// The reference synth (dsp/) playing the same notes at the same rate (a mono graph).
-// Render notes offline through a generator plugin in a mono graph at `rate`, as `continuo
-// render` plays them.
-static cn_status render_plugin(const cn_plugin_desc *gen, const char *args, const cn_timed_note *notes,
-                               int n_notes, int rate, int64_t n, float *out) {
-    cn_note_event *ev = malloc((size_t)(n_notes ? 2 * n_notes : 1) * sizeof *ev);
-    cn_graph *g = NULL;
-    if (!ev) return cn_fail(CN_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < n_notes; i++) {
-        ev[2 * i] = (cn_note_event)CN_NOTE(notes[i].on, CN_EV_NOTE_ON, notes[i].pitch, notes[i].velocity);
-        ev[2 * i + 1] = (cn_note_event)CN_NOTE(notes[i].off, CN_EV_NOTE_OFF, notes[i].pitch, 0);
-    }
-    cn_status st = cn_graph_create(rate, 256, 1, &g);
-    if (!st) st = cn_graph_set_generator(g, gen, args);
-    if (!st) st = cn_graph_set_events(g, ev, 2 * n_notes);
-    for (int64_t t = 0; !st && t < n; t += 256) cn_graph_process(g, out + t, n - t < 256 ? (int)(n - t) : 256);
-    cn_graph_destroy(g);
-    free(ev);
-    return st;
-}
-
 // What --eval measures of one tune (FluidSynth's audio at full resolution, "fl").
 typedef struct {
     double acc[3];        // pitch accuracy: WaveNet, FluidSynth, reference synth
     double dist[2];       // MR-STFT distance to FluidSynth: WaveNet, reference synth
     double hf[2];         // energy above 8 kHz, dB: WaveNet, FluidSynth (only above 16 kHz)
     double snr8, hfnoise8; // FluidSynth through 8-bit mu-law: SNR, its error above 8 kHz in dB
-    int notes, within6;   // per-note levels (as the plugin's voices play the notes: cn_wn_voice_render)
+    int notes, within6;   // per-note levels of what the plugin played
     double worst_db;
 } eval_tune;
 
@@ -403,10 +382,10 @@ static cn_status eval_one(const cn_wn_model *m, const char *model, int inst, con
     if (!st && snprintf(args, sizeof args, "model=%s,instrument=%s,seed=%llu,temperature=%g,threads=1", model,
                         m->cfg.instruments[inst], (unsigned long long)seed, (double)temperature) >= (int)sizeof args)
         st = cn_fail(CN_ERR_ARG, "%s: path too long", model);
-    if (!st) st = render_plugin(&cn_wavenet_plugin, args, cl->notes, cl->n_notes, rate, n, wn);
+    if (!st) st = cn_graph_render_notes(&cn_wavenet_plugin, args, cl->notes, cl->n_notes, rate, n, wn);
     if (!st) st = cn_wn_pitch_accuracy(wn, n, rate, cl->notes, cl->n_notes, &e->acc[0]);
     if (!st) st = cn_wn_pitch_accuracy(fl, n, rate, cl->notes, cl->n_notes, &e->acc[1]);
-    if (!st) st = render_plugin(&cn_synth_reference_plugin, NULL, cl->notes, cl->n_notes, rate, n, ref);
+    if (!st) st = cn_graph_render_notes(&cn_synth_reference_plugin, NULL, cl->notes, cl->n_notes, rate, n, ref);
     if (!st) st = cn_wn_pitch_accuracy(ref, n, rate, cl->notes, cl->n_notes, &e->acc[2]);
     if (!st) st = cn_mrstft_distance(wn, (size_t)n, fl, (size_t)n, &e->dist[0]);
     if (!st) st = cn_mrstft_distance(ref, (size_t)n, fl, (size_t)n, &e->dist[1]);
@@ -430,7 +409,7 @@ static cn_status eval_one(const cn_wn_model *m, const char *model, int inst, con
     span.instrument = inst; // the clip's index is its data set's (one folder): the model's may differ
     while (span.n_notes > 0 && span.notes[span.n_notes - 1].on >= n) span.n_notes--;
     int k = 0;
-    if (!st) st = cn_wn_note_level_diffs(m, &span, diff, NULL, &k);
+    if (!st) st = cn_wn_audio_level_diffs(m, &span, wn, diff, &k);
     e->notes = k;
     e->within6 = 0;
     e->worst_db = 0.0;
@@ -540,10 +519,10 @@ static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, 
     eval_print_sum("all", &all);
     printf("  (pitch accuracy: YIN 10 ms frames inside notes within 50 cents, unvoiced = miss; mrstft:\n"
            "   multi-resolution STFT log-magnitude distance to FluidSynth, lower is better; hf dB: energy\n"
-           "   above 8 kHz, WaveNet - FluidSynth; notes: each note's level as the voices play it (legato\n"
-           "   or from silence, with the tables) vs FluidSynth's, share within 6 dB and the worst; snr8:\n"
-           "   FluidSynth's audio through the model's\n"
-           "   8-bit mu-law, dB; noise8: that error's energy above 8 kHz - FluidSynth's own there, dB)\n");
+           "   above 8 kHz, WaveNet - FluidSynth; notes: each note's level in what the plugin played\n"
+           "   vs FluidSynth's, share within 6 dB and the worst; snr8: FluidSynth's audio through the\n"
+           "   model's 8-bit mu-law, dB; noise8: that error's energy above 8 kHz - FluidSynth's own\n"
+           "   there, dB)\n");
     return 0;
 }
 

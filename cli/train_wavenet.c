@@ -30,7 +30,7 @@ static void usage(void) {
         "       continuo train wavenet levels --score OUT.mid --program P [--low L --high H --step S --hold SEC]\n"
         "                                     [--velocity V] [--legato]\n"
         "       continuo train wavenet levels --model MODEL --data DIR... [--lag MS] [--no-spectrum | --spectrum-bands N]\n"
-        "                                     [--no-legato] [--threads T] -o OUT | --check\n"
+        "                                     [--no-legato] [--no-follow] [--threads T] -o OUT | --check\n"
         "Train the WaveNet on each DIR's NAME.wav files (mono, model rate) with NAME.mid beside\n"
         "them; the instrument is the folder name (e.g. .../flute). 'prepare' writes IN.mid's\n"
         "monophonic notes with General MIDI program P (0..127), moved by N semitones (default 0),\n"
@@ -49,12 +49,15 @@ static void usage(void) {
         "notes held 4 s or more (--hold 4) the level over time after the onset per\n"
         "pitch (struck and plucked notes decay), the spectrum in N bands per octave (1, 2 or 3,\n"
         "default 2; one layout for all of a model's instruments) and the level per pitch from\n"
-        "every note, one table for a voice's first notes and one for its legato notes\n"
+        "every note, one table for a voice's first notes and one for its legato notes, and\n"
+        "FluidSynth's level per pitch, which the voices of sustained instruments follow as they\n"
+        "play (--no-follow: the tables' gains alone)\n"
         "(--no-spectrum: no spectrum table; the 16 kHz model's trumpet plays out\n"
         "of tune through one)\n"
         "(scripts/render_training_audio.sh makes the folders); --check only prints each\n"
-        "folder's per-note level against the model as it is. Its --threads T (default: one\n"
-        "per core) calibrate that many instruments at once: the same file on any T.\n"
+        "folder's per-note level against FluidSynth's, its tunes played by the plugin on MODEL\n"
+        "as it is. Its --threads T (default: one per core) calibrate that many instruments at\n"
+        "once: the same file on any T.\n"
         "  --data DIR        training folder (repeatable; more folders may follow the flag)\n"
         "  --eval DIR        validation WAV+MIDI folder (repeatable; never the test tunes):\n"
         "                    checkpoints are scored for pitch accuracy and MR-STFT distance\n"
@@ -186,6 +189,8 @@ static cn_status load_mean(const char *const *paths, int n, cn_wn_model **out, l
         memset((*out)->level_db, 0, sizeof (*out)->level_db); // calibrated for one model only
         memset((*out)->legato_db, 0, sizeof (*out)->legato_db);
         (*out)->legato = 0;
+        memset((*out)->target_db, 0, sizeof (*out)->target_db);
+        (*out)->follow = 0;
         memset((*out)->decay_db, 0, sizeof (*out)->decay_db);
         memset((*out)->eq_db, 0, sizeof (*out)->eq_db);
     }
@@ -255,7 +260,7 @@ static int levels_main(int argc, char **argv) {
     cn_flag_list data_list = {data, 0, MAX_DIRS};
     long program = -1, low = 55, high = 91, step = 1, velocity = CN_WN_LEVEL_VELOCITY,
          per_octave = CN_WN_EQ_DEFAULT_PER_OCTAVE, threads = cn_parallel_cores();
-    int check = 0, no_spectrum = 0, no_legato = 0, legato_run = 0;
+    int check = 0, no_spectrum = 0, no_legato = 0, no_follow = 0, legato_run = 0;
     double lag_ms = 7.0, hold = CN_WN_LEVEL_HOLD_S;
     const cn_flag flags[] = {
         {"score", 0, CN_FLAG_STR, &score, 0, 0, NULL},
@@ -268,6 +273,7 @@ static int levels_main(int argc, char **argv) {
         {"check", 0, CN_FLAG_SET, &check, 0, 0, NULL},
         {"no-spectrum", 0, CN_FLAG_SET, &no_spectrum, 0, 0, NULL},
         {"no-legato", 0, CN_FLAG_SET, &no_legato, 0, 0, NULL},
+        {"no-follow", 0, CN_FLAG_SET, &no_follow, 0, 0, NULL},
         {"legato", 0, CN_FLAG_SET, &legato_run, 0, 0, NULL},
         {"spectrum-bands", 0, CN_FLAG_LONG, &per_octave, 1, CN_WN_EQ_MAX_PER_OCTAVE, NULL},
         {"model", 0, CN_FLAG_STR, &model, 0, 0, NULL},
@@ -302,7 +308,7 @@ static int levels_main(int argc, char **argv) {
         st = cn_wn_dataset_add_dir(&ds, data[i], NULL, lag, names, &n_names, CN_WN_MAX_INSTRUMENTS);
     for (int i = 0; i < n_names && !st && check; i++) {
         cn_wn_level_stats ls;
-        if (!(st = cn_wn_level_stats_of(m, &ds, i, names[i], &ls)))
+        if (!(st = cn_wn_level_stats_of(model, m, &ds, i, names[i], &ls)))
             printf("%s: %d notes, median %+.1f dB, %.1f%% within 6 dB, worst %+.1f dB\n", names[i], ls.notes, ls.median_db,
                    100.0 * ls.within6, ls.worst_db);
     }
@@ -315,6 +321,7 @@ static int levels_main(int argc, char **argv) {
     // levels, and the levels again through the spectrum table. A previous spectrum table
     // would colour the first levels: calibrating again must give the same file.
     m->legato = !no_legato; // how the voices will play the notes, so how they are measured
+    m->follow = !no_follow;
     if (!st) st = cn_wn_calibrate_all(m, &ds, names, n_names, no_spectrum ? 0 : (int)per_octave, (int)threads, print_line, NULL);
     // The provenance says where the weights came from, then this calibration.
     char prov[8192];

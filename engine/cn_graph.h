@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "core/cn_note.h"
 #include "core/cn_progress.h"
 #include "engine/cn_plugin.h"
 #include "engine/cn_sink.h"
@@ -66,6 +67,10 @@ cn_status cn_graph_set_latency(cn_graph *g, int64_t frames);
 // controls, program changes and bends, then note-ons; stable otherwise) and rewind the
 // playhead to frame 0.
 cn_status cn_graph_set_events(cn_graph *g, const cn_note_event *ev, int n);
+// [main] Play notes (sorted or not) offline through generator `gen` (create() args) in a
+// mono graph at `rate` without effects, as `continuo render` plays them: out[0..n).
+cn_status cn_graph_render_notes(const cn_plugin_desc *gen, const char *args, const cn_timed_note *notes, int n_notes,
+                                double rate, int64_t n, float *out);
 // Frame of the last event (0 if none) and the frames the generator and effects keep
 // sounding after it (sum of their tail_frames).
 int64_t cn_graph_last_event_frame(const cn_graph *g);

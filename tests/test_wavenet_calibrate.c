@@ -3,9 +3,10 @@
 // (cn_wn_calibrate_all: decay, levels, spectrum, levels per instrument) on the shipped
 // 16 kHz model against recordings of its own notes made 4 dB louder and coloured, for two
 // instruments: on 1 and on 2 threads it writes exactly the tables of the one-step-at-a-time
-// calls (cn_wn_calibrate_decay, _levels, _eq, _levels), and tables that are not empty; an
-// instrument the model lacks and a folder with no note to measure fail with their own
-// message, whichever thread met them.
+// calls (cn_wn_calibrate_decay, _levels, _eq, _levels), and tables that are not empty; the
+// target levels are the recordings' own; an instrument the model lacks and a folder with no
+// note to measure fail with their own message, whichever thread met them. The level of what
+// was played (cn_wn_audio_level_diffs) is measured against the recording per note.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,17 @@ static cn_wn_model *load(void) {
 static int same_tables(const cn_wn_model *a, const cn_wn_model *b) {
     return !memcmp(a->level_db, b->level_db, sizeof a->level_db) && !memcmp(a->legato_db, b->legato_db, sizeof a->legato_db) &&
            !memcmp(a->decay_db, b->decay_db, sizeof a->decay_db) &&
-           !memcmp(a->eq_db, b->eq_db, sizeof a->eq_db) && a->eq_per_octave == b->eq_per_octave;
+           !memcmp(a->eq_db, b->eq_db, sizeof a->eq_db) && a->eq_per_octave == b->eq_per_octave &&
+           !memcmp(a->target_db, b->target_db, sizeof a->target_db);
+}
+
+// Level (dB, mean removed) of clip c's samples [a, b).
+static double clip_db(const cn_wn_clip *c, int64_t a, int64_t b) {
+    double mean = 0.0, s = 0.0;
+    for (int64_t t = a; t < b; t++) mean += cn_wn_clip_value(c, t);
+    mean /= (double)(b - a);
+    for (int64_t t = a; t < b; t++) s += (cn_wn_clip_value(c, t) - mean) * (cn_wn_clip_value(c, t) - mean);
+    return 10.0 * log10(s / (double)(b - a) + 1e-20);
 }
 
 int main(void) {
@@ -82,7 +93,24 @@ int main(void) {
         for (int b = 0; b < CN_WN_EQ_MAX_BANDS; b++) eq = fmax(eq, fabs(ref->eq_db[i][b]));
         printf("%s: level table up to %.1f dB, spectrum table up to %.1f dB\n", names[i], lvl, eq);
         TEST_ASSERT(lvl > 1.0 && eq > 1.0);
+        // Each note's target: the recording's level over the note but its first 50 ms.
+        const int rate = ref->cfg.sample_rate;
+        for (int k = 0; k < NOTES; k++) {
+            const cn_timed_note *nt = &clips[i].notes[k];
+            TEST_NEAR(ref->target_db[i][nt->pitch], clip_db(&clips[i], nt->on + rate / 20, nt->off), 1e-3);
+        }
     }
+
+    // What was played, measured per note against the recording: twice as loud, +6.02 dB.
+    float *twice = malloc((size_t)clips[0].n * sizeof *twice);
+    double diff[NOTES];
+    int measured = 0;
+    TEST_ASSERT(twice);
+    for (int64_t t = 0; t < clips[0].n; t++) twice[t] = 2.0f * cn_wn_clip_value(&clips[0], t);
+    TEST_OK(cn_wn_audio_level_diffs(ref, &clips[0], twice, diff, &measured));
+    TEST_ASSERT(measured == NOTES);
+    for (int k = 0; k < NOTES; k++) TEST_NEAR(diff[k], 20.0 * log10(2.0), 1e-4);
+    free(twice);
     for (int threads = 1; threads <= 2; threads++) {
         cn_wn_model *m = load();
         TEST_OK(cn_wn_calibrate_all(m, &ds, names, INSTRUMENTS, 2, threads, NULL, NULL));

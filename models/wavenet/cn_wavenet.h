@@ -150,6 +150,12 @@ typedef struct cn_wn_model {
     // holds those notes' levels: set by `levels` (but --no-legato), and by a file with
     // "legato.db"; 0: every note from silence.
     int legato;
+    // Target levels (not trained): FluidSynth's level (dB RMS at velocity
+    // CN_WN_LEVEL_VELOCITY) of each pitch of instrument i, which a sustained instrument's
+    // voices follow (cn_wn_follow.h); `follow` is 1 when set (`levels`, but --no-follow,
+    // and a file with "target.db").
+    float target_db[CN_WN_MAX_INSTRUMENTS][128];
+    int follow;
     // Decay calibration (not trained): dB added to a held note of instrument i and pitch p
     // at CN_WN_DECAY_KNOTS times after its onset, so that a struck or plucked note fades as
     // FluidSynth's does (cn_wn_levels.h); 0 when uncalibrated. Saved as the tensor

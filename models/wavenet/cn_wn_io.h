@@ -12,6 +12,8 @@
 #define CN_WN_VERSION 2 // 2: pitch-lag audio inputs (in.w, pred.w got CN_WN_NAUDIO columns)
 #define CN_WN_LEVELS_TENSOR "level.db" // optional: the level calibration (cn_wn_model.level_db)
 #define CN_WN_LEGATO_TENSOR "legato.db" // optional: its table for legato notes (cn_wn_model.legato_db)
+#define CN_WN_TARGET_TENSOR "target.db" // optional: the voices' target levels (cn_wn_model.target_db)
+#define CN_WN_TARGET_MAX_DB 200           // its values lie within +-200 dB
 #define CN_WN_DECAY_TENSOR "decay.db"  // optional: the decay calibration (cn_wn_model.decay_db)
 #define CN_WN_EQ_TENSOR "eq.db"        // optional: the spectrum calibration (cn_wn_model.eq_db)
 

@@ -98,19 +98,24 @@ void cn_wn_decay_apply(const cn_wn_model *m, int inst, int pitch, int64_t since_
 cn_status cn_wn_calibrate_decay(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names,
                                 void (*report)(void *ctx, const char *line), void *ctx);
 
-// Per-note differences of a data set against the model with its table: how many notes,
-// their median, the share within +-6 dB and the worst, per instrument folder.
+// Per-note differences (cn_wn_audio_level_diffs) of the clips of folder `name` of a data
+// set, each played by the WaveNet plugin on the model file `model_path` (m: the same,
+// loaded) as `instrument` at temperature 0: how many notes, their median, the share within
+// +-6 dB and the worst.
 typedef struct cn_wn_level_stats {
     int notes;
     double median_db, within6, worst_db;
 } cn_wn_level_stats;
-cn_status cn_wn_level_stats_of(const cn_wn_model *m, const cn_wn_dataset *ds, int name, const char *instrument,
-                               cn_wn_level_stats *out);
+cn_status cn_wn_level_stats_of(const char *model_path, const cn_wn_model *m, const cn_wn_dataset *ds, int name,
+                               const char *instrument, cn_wn_level_stats *out);
 
-// Per-note level difference (model with its table - clip) in dB of every note of `clip`
-// long enough to measure (>= 100 ms) into diff[] (room for clip->n_notes); *n = how many.
-// pitch[] (may be NULL) gets each measured note's pitch.
-cn_status cn_wn_note_level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, double *diff, int *pitch, int *n);
+// Per-note level difference in dB of audio[0..clip->n) (what the plugin played, at the
+// model's rate) against the clip's recording at full resolution, for every note of `clip`
+// long enough to measure (>= 100 ms; the level as above), into diff[] (room for
+// clip->n_notes); *n = how many. The notes as a listener hears them: with the voices' level
+// followers (cn_wn_follow.h), DC blocker and gate.
+cn_status cn_wn_audio_level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, const float *audio, double *diff,
+                                  int *n);
 
 // Measure every clip of `ds` (instrument = the clip's, by index into names[]) and set
 // m->level_db of the instruments it covers (an instrument with a decay table over the

@@ -17,6 +17,7 @@
 #include "models/wavenet/cn_wn_gm.h"
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_eq.h"
+#include "models/wavenet/cn_wn_follow.h"
 #include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_synth.h"
 
@@ -45,7 +46,7 @@ static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
 // file's end are silent (no step), and the slot is then freed. The model's output jumps
 // when it hears the note-off; a declicker turns that step into a glide.
 typedef struct wn_voice {
-    float level;        // the model's level calibration for the note's instrument and pitch
+    cn_wn_follow level; // the note's level gain: the table's, or following its target (cn_wn_follow.h)
     float gain;         // the gain applied now: glides to the note's (a legato note's level,
                         // a volume change) instead of stepping in a sounding waveform
     float gate, dc_x1, dc_y1;
@@ -317,7 +318,7 @@ static void voice_start(void *self, int slot, int how) {
     cn_wn_poly_bend(w->poly, slot, cn_voices_bend(&w->vs, mv->channel));
     cn_wn_poly_note_on(w->poly, slot, mv->pitch, CN_WN_LEVEL_VELOCITY);
     // cn_voices_gain adds the velocity; a legato note has its own table (cn_wn_levels.h)
-    v->level = cn_wn_note_gain(w->model, inst, mv->pitch, 127, how == CN_VOICE_LEGATO);
+    cn_wn_follow_note(&v->level, w->model, inst, mv->pitch, how == CN_VOICE_LEGATO);
     v->inst = inst;
     v->pitch = mv->pitch;
     v->since_on = 0;
@@ -396,20 +397,21 @@ static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
         const int slot = w->active[a];
         if (w->vs.v[slot].state == CN_VOICE_FREE) continue; // cut by the budget just now
         wn_voice *v = &w->voice[slot];
-        float *y = w->vbuf + (size_t)a * n, gl, gr, g = cn_voices_gain(&w->vs, slot) * v->level * w->gain, last = 0.0f;
+        float *y = w->vbuf + (size_t)a * n, gl, gr, g = cn_voices_gain(&w->vs, slot) * w->gain, last = 0.0f;
         cn_voices_pan(&w->vs, w->vs.v[slot].channel, &gl, &gr);
         cn_declick_process(&v->declick, y, n);
         cn_wn_decay_apply(w->model, v->inst, v->pitch, v->since_on, y, n); // as `levels` measured it
         cn_wn_eq_process(&w->eq[v->inst], &v->eq, y, n);
         v->since_on += n;
-        if (v->gain < 0.0f) v->gain = g;
+        if (v->gain < 0.0f) v->gain = g * v->level.gain;
         for (int i = 0; i < n; i++) {
             float x = y[i], d = x - v->dc_x1 + w->dc_r * v->dc_y1;
             v->dc_x1 = x;
             v->dc_y1 = d;
+            const float level = cn_wn_follow_step(&v->level, d, v->since_off < 0);
             if (v->since_off < 0) v->gate = v->gate + w->up < 1.0f ? v->gate + w->up : 1.0f;
             else if (v->since_off++ >= w->hold) v->gate = v->gate - w->down > 0.0f ? v->gate - w->down : 0.0f;
-            v->gain += w->glide * (g - v->gain);
+            v->gain += w->glide * (g * level - v->gain);
             d *= v->gate * v->gain;
             l[i] += gl * d;
             r[i] += gr * d;

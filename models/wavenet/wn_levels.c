@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/cn_graph.h"
 #include "models/cn_smf.h"
 #include "models/nn/cn_parallel.h"
+#include "models/wavenet/cn_wavenet_plugin.h"
 #include "models/wavenet/cn_wn_eq.h"
 #include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_synth.h"
@@ -94,28 +96,47 @@ cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *c
 // the decay table's first window (its reference: a decaying note's level is set there, and
 // its table takes it from there; over a longer window the first tens of milliseconds would
 // outweigh the rest).
-// legato (may be NULL) gets each measured note's context (cn_wn_voice_render).
-static cn_status level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, int onset, double *diff, int *pitch,
-                             unsigned char *legato, int *n) {
+// legato (may be NULL) gets each measured note's context (cn_wn_voice_render), fluid (may
+// be NULL) FluidSynth's level at CN_WN_LEVEL_VELOCITY (the velocity curve taken out).
+// A note's measured window: [onset + skip, + len) of the clip's frames, or 0 when the note
+// is too short or runs past the clip.
+typedef struct { int64_t skip, max, min; } level_window;
+
+static level_window window_of(const cn_wn_model *m, int onset) {
     const int rate = m->cfg.sample_rate;
-    const int64_t skip = (int64_t)((onset ? cn_wn_decay_times[0] - 0.5 * CN_WN_DECAY_WINDOW : LEVEL_SKIP_S) * rate),
-                  max = (int64_t)((onset ? CN_WN_DECAY_WINDOW : LEVEL_MAX_S) * rate);
-    float *a = malloc((size_t)(clip->n ? clip->n : 1) * sizeof *a), *b = malloc((size_t)max * sizeof *b);
+    return (level_window){(int64_t)((onset ? cn_wn_decay_times[0] - 0.5 * CN_WN_DECAY_WINDOW : LEVEL_SKIP_S) * rate),
+                          (int64_t)((onset ? CN_WN_DECAY_WINDOW : LEVEL_MAX_S) * rate),
+                          (int64_t)((onset ? CN_WN_DECAY_WINDOW : LEVEL_MIN_S) * rate)};
+}
+
+static int64_t window_len(const level_window *w, const cn_wn_clip *clip, const cn_timed_note *nt) {
+    int64_t len = nt->off - nt->on - w->skip;
+    if (len > w->max) len = w->max;
+    return len < w->min || nt->on + w->skip + len > clip->n ? 0 : len;
+}
+
+static cn_status level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, int onset, double *diff, int *pitch,
+                             unsigned char *legato, double *fluid, int *n) {
+    const level_window w = window_of(m, onset);
+    float *a = malloc((size_t)(clip->n ? clip->n : 1) * sizeof *a), *b = malloc((size_t)w.max * sizeof *b);
     unsigned char *carried = malloc((size_t)(clip->n_notes ? clip->n_notes : 1));
     // Rendering is causal: each phrase ends where its last note's window does.
-    cn_status st = a && b && carried ? cn_wn_voice_render(m, clip->instrument, clip, 1, (double)(skip + max) / rate, a,
-                                                          carried)
+    cn_status st = a && b && carried ? cn_wn_voice_render(m, clip->instrument, clip, 1,
+                                                          (double)(w.skip + w.max) / m->cfg.sample_rate, a, carried)
                                      : cn_fail(CN_ERR_NOMEM, "out of memory measuring levels");
     *n = 0;
     for (int i = 0; !st && i < clip->n_notes; i++) {
         const cn_timed_note *nt = &clip->notes[i];
-        int64_t len = nt->off - nt->on - skip;
-        if (len > max) len = max;
-        if (len < (int64_t)((onset ? CN_WN_DECAY_WINDOW : LEVEL_MIN_S) * rate) || nt->on + skip + len > clip->n) continue;
-        for (int64_t k = 0; k < len; k++) b[k] = cn_wn_clip_heard(clip, nt->on + skip + k, m->cfg.out);
-        diff[*n] = rms_db(a + nt->on + skip, len) +
-                   20.0 * log10(cn_wn_note_gain(m, clip->instrument, nt->pitch, nt->velocity, carried[i])) -
-                   rms_db(b, len);
+        const int64_t len = window_len(&w, clip, nt);
+        if (!len) continue;
+        for (int64_t k = 0; k < len; k++) b[k] = cn_wn_clip_heard(clip, nt->on + w.skip + k, m->cfg.out);
+        const double heard = rms_db(b, len);
+        diff[*n] = rms_db(a + nt->on + w.skip, len) +
+                   20.0 * log10(cn_wn_note_gain(m, clip->instrument, nt->pitch, nt->velocity, carried[i])) - heard;
+        if (fluid) { // at full resolution: what the voices aim at is the recording itself
+            for (int64_t k = 0; k < len; k++) b[k] = cn_wn_clip_value(clip, nt->on + w.skip + k);
+            fluid[*n] = rms_db(b, len) - 40.0 * log10((double)nt->velocity / CN_WN_LEVEL_VELOCITY);
+        }
         if (pitch) pitch[*n] = nt->pitch;
         if (legato) legato[*n] = carried[i];
         (*n)++;
@@ -126,8 +147,21 @@ static cn_status level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, int o
     return st;
 }
 
-cn_status cn_wn_note_level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, double *diff, int *pitch, int *n) {
-    return level_diffs(m, clip, 0, diff, pitch, NULL, n);
+cn_status cn_wn_audio_level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, const float *audio, double *diff,
+                                  int *n) {
+    const level_window w = window_of(m, 0);
+    float *b = malloc((size_t)w.max * sizeof *b);
+    *n = 0;
+    if (!b) return cn_fail(CN_ERR_NOMEM, "out of memory measuring levels");
+    for (int i = 0; i < clip->n_notes; i++) {
+        const cn_timed_note *nt = &clip->notes[i];
+        const int64_t len = window_len(&w, clip, nt);
+        if (!len) continue;
+        for (int64_t k = 0; k < len; k++) b[k] = cn_wn_clip_value(clip, nt->on + w.skip + k);
+        diff[(*n)++] = rms_db(audio + nt->on + w.skip, len) - rms_db(b, len);
+    }
+    free(b);
+    return CN_OK;
 }
 
 static int cmp_double(const void *x, const void *y) {
@@ -180,10 +214,10 @@ static int folder_notes(const cn_wn_dataset *ds, int name) {
 }
 
 // The level differences of every measurable note of folder `name`, played by the model's
-// instrument `inst`, appended to diff[] (and pitch[] and legato[], may be NULL); *total =
-// how many.
+// instrument `inst`, appended to diff[] (and pitch[], legato[] and fluid[], may be NULL);
+// *total = how many.
 static cn_status folder_diffs(const cn_wn_model *m, const cn_wn_dataset *ds, int name, int inst, int onset,
-                              double *diff, int *pitch, unsigned char *legato, int *total) {
+                              double *diff, int *pitch, unsigned char *legato, double *fluid, int *total) {
     cn_status st = CN_OK;
     *total = 0;
     for (int c = 0; !st && c < ds->n_clips; c++) {
@@ -192,7 +226,7 @@ static cn_status folder_diffs(const cn_wn_model *m, const cn_wn_dataset *ds, int
         clip.instrument = inst; // the clip's index is the data set's; the model's may differ
         int got = 0;
         st = level_diffs(m, &clip, onset, diff + *total, pitch ? pitch + *total : NULL,
-                         legato ? legato + *total : NULL, &got);
+                         legato ? legato + *total : NULL, fluid ? fluid + *total : NULL, &got);
         *total += got;
     }
     return st;
@@ -224,16 +258,17 @@ static cn_status levels_one(cn_wn_model *m, const cn_wn_dataset *ds, char names[
     if (inst < 0) return cn_fail(CN_ERR_ARG, "levels: the model has no instrument '%s'", names[name]);
     // Every measured note of this instrument, by pitch and context, against the uncalibrated model.
     const size_t cap = (size_t)(folder_notes(ds, name) ? folder_notes(ds, name) : 1);
-    double *diff = malloc(cap * sizeof *diff), *sorted = malloc(cap * sizeof *sorted), *x = malloc(cap * sizeof *x);
+    double *diff = malloc(cap * sizeof *diff), *sorted = malloc(cap * sizeof *sorted), *x = malloc(cap * sizeof *x),
+           *fluid = malloc(cap * sizeof *fluid);
     int *pitch = malloc(cap * sizeof *pitch), *xp = malloc(cap * sizeof *xp), total = 0;
     unsigned char *legato = malloc(cap);
-    cn_status st = diff && sorted && x && pitch && xp && legato ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
+    cn_status st = diff && sorted && x && fluid && pitch && xp && legato ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
     float saved[2][128];
     memcpy(saved[0], m->level_db[inst], sizeof saved[0]);
     memcpy(saved[1], m->legato_db[inst], sizeof saved[1]);
     memset(m->level_db[inst], 0, sizeof saved[0]);
     memset(m->legato_db[inst], 0, sizeof saved[1]);
-    if (!st) st = folder_diffs(m, ds, name, inst, cn_wn_decay_set(m, inst), diff, pitch, legato, &total);
+    if (!st) st = folder_diffs(m, ds, name, inst, cn_wn_decay_set(m, inst), diff, pitch, legato, fluid, &total);
     if (!st && total == 0) st = cn_fail(CN_ERR_FORMAT, "levels: no note of %s long enough to measure", names[name]);
     if (!st) {
         // The correction per pitch: the median note's difference, negated.
@@ -243,6 +278,9 @@ static cn_status levels_one(cn_wn_model *m, const cn_wn_dataset *ds, char names[
                   measured_legato = context_table(diff, pitch, legato, total, 1, x, xp, sorted, m->legato_db[inst], &worst[1]);
         int n_legato = 0;
         for (int i = 0; i < total; i++) n_legato += legato[i];
+        // The voices' targets: FluidSynth's level per pitch, whatever the context.
+        int is_measured[128];
+        pitch_medians(fluid, 1, pitch, total, sorted, 0, m->target_db[inst], 1, is_measured);
         if (!measured) memcpy(m->level_db[inst], m->legato_db[inst], sizeof saved[0]);
         if (!measured_legato) memcpy(m->legato_db[inst], m->level_db[inst], sizeof saved[0]);
         char line[320];
@@ -255,7 +293,7 @@ static cn_status levels_one(cn_wn_model *m, const cn_wn_dataset *ds, char names[
         memcpy(m->level_db[inst], saved[0], sizeof saved[0]);
         memcpy(m->legato_db[inst], saved[1], sizeof saved[1]);
     }
-    free(diff), free(sorted), free(x), free(pitch), free(xp), free(legato);
+    free(diff), free(sorted), free(x), free(fluid), free(pitch), free(xp), free(legato);
     return st;
 }
 
@@ -266,15 +304,31 @@ cn_status cn_wn_calibrate_levels(cn_wn_model *m, const cn_wn_dataset *ds, char n
     return st;
 }
 
-cn_status cn_wn_level_stats_of(const cn_wn_model *m, const cn_wn_dataset *ds, int name, const char *instrument,
-                               cn_wn_level_stats *out) {
-    int inst = cn_wn_instrument_index(&m->cfg, instrument);
+cn_status cn_wn_level_stats_of(const char *model_path, const cn_wn_model *m, const cn_wn_dataset *ds, int name,
+                               const char *instrument, cn_wn_level_stats *out) {
+    const int inst = cn_wn_instrument_index(&m->cfg, instrument);
     if (inst < 0) return cn_fail(CN_ERR_ARG, "levels: the model has no instrument '%s'", instrument);
+    char args[4400];
+    if (snprintf(args, sizeof args, "model=%s,instrument=%s,temperature=0,threads=1", model_path, instrument) >=
+        (int)sizeof args)
+        return cn_fail(CN_ERR_ARG, "%s: path too long", model_path);
     const int cap = folder_notes(ds, name);
     double *diff = malloc((size_t)(cap ? cap : 1) * sizeof *diff);
     if (!diff) return cn_fail(CN_ERR_NOMEM, "out of memory");
     int total = 0;
-    cn_status st = folder_diffs(m, ds, name, inst, 0, diff, NULL, NULL, &total);
+    cn_status st = CN_OK;
+    for (int c = 0; !st && c < ds->n_clips; c++) {
+        const cn_wn_clip *clip = &ds->clips[c];
+        if (clip->instrument != name) continue;
+        float *played = malloc((size_t)(clip->n ? clip->n : 1) * sizeof *played);
+        int got = 0;
+        st = played ? cn_graph_render_notes(&cn_wavenet_plugin, args, clip->notes, clip->n_notes, m->cfg.sample_rate,
+                                            clip->n, played)
+                    : cn_fail(CN_ERR_NOMEM, "out of memory");
+        if (!st) st = cn_wn_audio_level_diffs(m, clip, played, diff + total, &got);
+        total += got;
+        free(played);
+    }
     *out = (cn_wn_level_stats){.notes = total};
     if (!st && total) {
         int ok = 0;
