@@ -93,11 +93,13 @@ int main(void) {
         for (int b = 0; b < CN_WN_EQ_MAX_BANDS; b++) eq = fmax(eq, fabs(ref->eq_db[i][b]));
         printf("%s: level table up to %.1f dB, spectrum table up to %.1f dB\n", names[i], lvl, eq);
         TEST_ASSERT(lvl > 1.0 && eq > 1.0);
-        // Each note's target: the recording's level over the note but its first 50 ms.
+        // Each note's target without held notes: the recording's level over the note but its
+        // first 50 ms, at every knot.
         const int rate = ref->cfg.sample_rate;
         for (int k = 0; k < NOTES; k++) {
             const cn_timed_note *nt = &clips[i].notes[k];
-            TEST_NEAR(ref->target_db[i][nt->pitch], clip_db(&clips[i], nt->on + rate / 20, nt->off), 1e-3);
+            for (int j = 0; j < CN_WN_DECAY_KNOTS; j++)
+                TEST_NEAR(ref->target_db[i][nt->pitch][j], clip_db(&clips[i], nt->on + rate / 20, nt->off), 1e-3);
         }
     }
 

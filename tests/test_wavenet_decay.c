@@ -66,6 +66,15 @@ static void make_clip(const cn_wn_model *m, int inst, const int pitches[2], cons
     free(x);
 }
 
+// Level (dB, mean removed) of clip c's samples [a, b).
+static double clip_db(const cn_wn_clip *c, int64_t a, int64_t b) {
+    double mean = 0.0, s = 0.0;
+    for (int64_t t = a; t < b; t++) mean += cn_wn_clip_value(c, t);
+    mean /= (double)(b - a);
+    for (int64_t t = a; t < b; t++) s += (cn_wn_clip_value(c, t) - mean) * (cn_wn_clip_value(c, t) - mean);
+    return 10.0 * log10(s / (double)(b - a) + 1e-20);
+}
+
 static double fade_db(double rate_db_s, double t) {
     return t > cn_wn_decay_times[0] ? -rate_db_s * (t - cn_wn_decay_times[0]) : 0.0;
 }
@@ -75,6 +84,7 @@ int main(void) {
     TEST_OK(cn_wn_load(CN_SRC("presets/wavenet-gm3.safetensors"), &m, NULL, NULL, NULL));
     const int rate = m->cfg.sample_rate, inst = 0;
     memset(m->decay_db, 0, sizeof m->decay_db);
+    m->follow = 0; // the tables alone: without a decay table a follower would hold the level
     // Two clips: held notes of the model's own, faded at 8 and 12 dB/s (instrument 0) and
     // not faded (instrument 1, a sustained instrument: it must get no table, even where
     // it had one).
@@ -103,6 +113,19 @@ int main(void) {
         TEST_NEAR(m->decay_db[inst][100][k], m->decay_db[inst][72][k], 0);
     }
     printf("calibrated fades of 8 and 12 dB/s: worst knot %+.2f dB off\n", worst);
+    // The voices' targets (cn_wn_follow.h) from the same held notes: the recording's level
+    // over 50 ms around each knot, per pitch (linear between).
+    TEST_OK(cn_wn_calibrate_levels(m, &ds, names, 2, NULL, NULL));
+    for (int c = 0; c < 2; c++)
+        for (int j = 0; j < 2; j++)
+            for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) {
+                const int64_t at = clips[c].notes[j].on + (int64_t)(cn_wn_decay_times[k] * rate),
+                              w = (int64_t)(CN_WN_DECAY_WINDOW * rate);
+                TEST_NEAR(m->target_db[c][pitches[j]][k], clip_db(&clips[c], at - w / 2, at + w - w / 2), 1e-3);
+                TEST_NEAR(m->target_db[c][66][k], 0.5 * (m->target_db[c][60][k] + m->target_db[c][72][k]), 1e-3);
+            }
+    printf("targets: instrument 0's C4 from %.1f to %.1f dB over the knots (its recording fades 8 dB/s)\n",
+           m->target_db[0][60][0], m->target_db[0][60][CN_WN_DECAY_KNOTS - 1]);
     TEST_ASSERT(fabs(worst) < 0.5);
     TEST_ASSERT(m->decay_db[inst][72][CN_WN_DECAY_KNOTS - 1] < -40.0f);
     TEST_ASSERT(!cn_wn_decay_set(m, 1) && cn_wn_decay_set(m, inst));

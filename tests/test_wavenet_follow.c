@@ -6,6 +6,7 @@
 //     target level on every note (within 1.5 dB) once the follower has caught up (100 ms);
 //   - a voice's first note plays its attack at the table's gain: sample for sample as
 //     without a follower until CN_WN_FOLLOW_WAIT_S;
+//   - a held note follows a target that changes over time after its onset;
 //   - an instrument with a decay table (struck, plucked) never follows;
 //   - a file keeps its targets through a save and load; a value beyond range is refused
 //     on load, with the tensor named.
@@ -50,7 +51,8 @@ static double note_db(const float *x, int i) {
 int main(void) {
     cn_wn_model *m;
     TEST_OK(cn_wn_load(CN_SRC("presets/wavenet-gm3.safetensors"), &m, NULL, NULL, NULL));
-    TEST_ASSERT(m->cfg.sample_rate == RATE && m->follow == 0);
+    TEST_ASSERT(m->cfg.sample_rate == RATE);
+    m->follow = 0; // first the tables alone
     const int inst = cn_wn_instrument_index(&m->cfg, "trumpet");
     TEST_ASSERT(inst >= 0 && !cn_wn_decay_set(m, inst));
     m->legato = 1; // the line is one voice
@@ -65,7 +67,7 @@ int main(void) {
     m->follow = 1;
     for (int i = 0; i < NOTES; i++) {
         level[i] = note_db(plain, i);
-        m->target_db[inst][pitch[i]] = (float)(level[i] + (i % 2 ? 6.0 : -6.0));
+        for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) m->target_db[inst][pitch[i]][k] = (float)(level[i] + (i % 2 ? 6.0 : -6.0));
     }
     TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
     cn_wn_model *back;
@@ -76,9 +78,9 @@ int main(void) {
     float *followed = play_line(path, n);
     double worst = 0.0;
     for (int i = 0; i < NOTES; i++) {
-        const double d = note_db(followed, i) - m->target_db[inst][pitch[i]];
+        const double d = note_db(followed, i) - m->target_db[inst][pitch[i]][0];
         printf("  note %d (%d): %+.2f dB from its target (the tables alone %+.2f)\n", i, pitch[i], d,
-               level[i] - m->target_db[inst][pitch[i]]);
+               level[i] - m->target_db[inst][pitch[i]][0]);
         worst = fmax(worst, fabs(d));
     }
     TEST_ASSERT(worst < 1.5); // the follower lags the model's own swells by ~40 ms
@@ -86,6 +88,28 @@ int main(void) {
     const int64_t steer = (int64_t)((START_S + CN_WN_FOLLOW_WAIT_S) * RATE);
     TEST_ASSERT(!memcmp(followed, plain, (size_t)(2 * steer) * sizeof *plain));
     TEST_ASSERT(memcmp(followed, plain, (size_t)(2 * (steer + RATE / 20)) * sizeof *plain));
+
+    // The target over time: a held C5 whose target rises 6 dB from 0.3 s to 0.5 s after
+    // its onset (FluidSynth's violin swells so) against one whose target stays: the same
+    // until 0.3 s, 6 dB louder (within 0.5) once both have settled.
+    TEST_ASSERT(cn_wn_decay_times[4] == 0.3 && cn_wn_decay_times[6] == 0.5);
+    float *held[2];
+    for (int rise = 0; rise < 2; rise++) {
+        for (int k = 0; k < CN_WN_DECAY_KNOTS; k++)
+            m->target_db[inst][72][k] = (float)(level[3] + (rise && cn_wn_decay_times[k] >= 0.5 ? 6.0 : 0.0));
+        TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
+        const cn_note_event ev[] = {CN_NOTE(1600, CN_EV_NOTE_ON, 72, 100), CN_NOTE(1600 + RATE, CN_EV_NOTE_OFF, 72, 0)};
+        char args[600];
+        snprintf(args, sizeof args, "model=%s,instrument=trumpet", path);
+        held[rise] = cn_test_wn_play(args, RATE, ev, 2, 2 * RATE, 256, NULL);
+    }
+    const int64_t knot4 = 1600 + (int64_t)(0.3 * RATE);
+    const double after = cn_test_level_db(held[1], 2, RATE, 0.1 + 0.6, 0.1 + 0.95) -
+                         cn_test_level_db(held[0], 2, RATE, 0.1 + 0.6, 0.1 + 0.95);
+    printf("a target rising 6 dB from 0.3 to 0.5 s: the note %+.2f dB louder after it\n", after);
+    TEST_ASSERT(!memcmp(held[0], held[1], (size_t)(2 * knot4) * sizeof *held[0]));
+    TEST_NEAR(after, 6.0, 0.5);
+    free(held[0]), free(held[1]);
 
     // With a decay table the instrument does not follow: the same samples as without.
     for (int p = 0; p < 128; p++)
@@ -100,7 +124,7 @@ int main(void) {
 
     // A target beyond range is refused on load, with the tensor named.
     m->follow = 1;
-    m->target_db[inst][60] = 500.0f;
+    m->target_db[inst][60][3] = 500.0f;
     TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
     cn_test_wn_refused(path, CN_ERR_FORMAT, CN_WN_TARGET_TENSOR);
     unlink(path);

@@ -151,10 +151,12 @@ typedef struct cn_wn_model {
     // "legato.db"; 0: every note from silence.
     int legato;
     // Target levels (not trained): FluidSynth's level (dB RMS at velocity
-    // CN_WN_LEVEL_VELOCITY) of each pitch of instrument i, which a sustained instrument's
-    // voices follow (cn_wn_follow.h); `follow` is 1 when set (`levels`, but --no-follow,
-    // and a file with "target.db").
-    float target_db[CN_WN_MAX_INSTRUMENTS][128];
+    // CN_WN_LEVEL_VELOCITY) of a note of instrument i and pitch p at the decay table's
+    // times after its onset (its violin and cello swell for half a second), which a
+    // sustained instrument's voices follow (cn_wn_follow.h); `follow` is 1 when set
+    // (`levels`, but --no-follow, and a file with "target.db"
+    // [n_instruments][128][CN_WN_DECAY_KNOTS]).
+    float target_db[CN_WN_MAX_INSTRUMENTS][128][CN_WN_DECAY_KNOTS];
     int follow;
     // Decay calibration (not trained): dB added to a held note of instrument i and pitch p
     // at CN_WN_DECAY_KNOTS times after its onset, so that a struck or plucked note fades as

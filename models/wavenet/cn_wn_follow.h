@@ -6,7 +6,9 @@
 // instrument sustains (no decay table), a voice measures the model's level as it plays
 // (the mean square of its samples before the gain, time constant CN_WN_FOLLOW_MEASURE_S)
 // and its level gain glides (CN_WN_FOLLOW_GLIDE_S) to the one that puts the note at its
-// target, within +-CN_WN_FOLLOW_RANGE_DB of the level table's. It measures a voice's
+// target at that time after its onset (FluidSynth's violin and cello swell over half a
+// second: linear between the target's knots, cn_wn_decay_times), within
+// +-CN_WN_FOLLOW_RANGE_DB of the level table's. It measures a voice's
 // first note but waits CN_WN_FOLLOW_WAIT_S (the attack, which the level measurement
 // leaves out) before it steers, and it holds through the release (the model's own
 // release must fade). Elsewhere the gain is the table's. Audio path: no allocation.
@@ -27,7 +29,11 @@ typedef struct cn_wn_follow {
     float ms;     // the model's mean square, measured
     float gain;   // the level gain applied now (at velocity 127, as cn_wn_note_gain)
     float lo, hi; // its range for this note
-    float target; // the note's target level (RMS at velocity 127); 0: the table's gain
+    int follows;  // 0: the table's gain
+    float target[CN_WN_DECAY_KNOTS]; // the note's target level (RMS at velocity 127) at each knot
+    int64_t at[CN_WN_DECAY_KNOTS];   // the knots, in samples after the onset
+    int64_t t;    // samples since the onset
+    int seg;      // the knot segment of t
     int64_t wait; // samples before it steers
     float a_ms, a_gain; // per-sample coefficients at the model's rate
 } cn_wn_follow;
@@ -42,11 +48,17 @@ void cn_wn_follow_note(cn_wn_follow *f, const cn_wn_model *m, int inst, int pitc
 // The level gain for the voice's next sample x (before the gain, without its offset);
 // `held`: the note has not been released.
 static inline float cn_wn_follow_step(cn_wn_follow *f, float x, int held) {
-    if (f->target > 0.0f && held) {
+    if (f->follows && held) {
         f->ms += f->a_ms * (x * x - f->ms);
+        const int64_t t = f->t++;
+        while (f->seg < CN_WN_DECAY_KNOTS - 1 && t >= f->at[f->seg + 1]) f->seg++;
         if (f->wait > 0) f->wait--;
         else {
-            float want = f->target / sqrtf(f->ms + 1e-20f);
+            const int k = f->seg;
+            float target = f->target[k];
+            if (t > f->at[0] && k < CN_WN_DECAY_KNOTS - 1)
+                target += (f->target[k + 1] - f->target[k]) * (float)(t - f->at[k]) / (float)(f->at[k + 1] - f->at[k]);
+            float want = target / sqrtf(f->ms + 1e-20f);
             want = want < f->lo ? f->lo : want > f->hi ? f->hi : want;
             f->gain += f->a_gain * (want - f->gain);
         }

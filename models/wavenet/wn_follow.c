@@ -11,10 +11,17 @@ void cn_wn_follow_note(cn_wn_follow *f, const cn_wn_model *m, int inst, int pitc
     f->a_gain = (float)(1.0 - exp(-1.0 / (CN_WN_FOLLOW_GLIDE_S * rate)));
     f->lo = (float)(table / range);
     f->hi = (float)(table * range);
-    // The target at velocity 127, as the table's gain: the velocity curve on FluidSynth's level.
+    // The target at velocity 127, as the table's gain: the velocity curve on FluidSynth's
+    // level; linear in amplitude between knots.
     const double v = 127.0 / CN_WN_LEVEL_VELOCITY;
-    f->target = cn_wn_follows(m, inst) ? (float)(v * v * pow(10.0, m->target_db[inst][pitch & 127] / 20.0)) : 0.0f;
-    if (!legato || f->target == 0.0f) {
+    f->follows = cn_wn_follows(m, inst);
+    for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) {
+        f->target[k] = (float)(v * v * pow(10.0, m->target_db[inst][pitch & 127][k] / 20.0));
+        f->at[k] = (int64_t)(cn_wn_decay_times[k] * rate + 0.5);
+    }
+    f->t = 0;
+    f->seg = 0;
+    if (!legato || !f->follows) {
         f->gain = table;
         f->ms = 0.0f;
         f->wait = legato ? 0 : (int64_t)(CN_WN_FOLLOW_WAIT_S * rate + 0.5);

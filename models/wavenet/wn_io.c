@@ -47,10 +47,10 @@ cn_status cn_wn_save(const cn_wn_model *m, const char *path, const float *adam_m
     int lshape[2] = {c->n_instruments, 128};
     if (!st && levels) st = cn_st_writer_add(w, CN_WN_LEVELS_TENSOR, &m->level_db[0][0], 2, lshape);
     if (!st && levels && m->legato) st = cn_st_writer_add(w, CN_WN_LEGATO_TENSOR, &m->legato_db[0][0], 2, lshape);
-    if (!st && m->follow) st = cn_st_writer_add(w, CN_WN_TARGET_TENSOR, &m->target_db[0][0], 2, lshape);
     int decay = 0;
     for (int i = 0; i < c->n_instruments; i++) decay |= cn_wn_decay_set(m, i);
     int dshape[3] = {c->n_instruments, 128, CN_WN_DECAY_KNOTS};
+    if (!st && m->follow) st = cn_st_writer_add(w, CN_WN_TARGET_TENSOR, &m->target_db[0][0][0], 3, dshape);
     if (!st && decay) st = cn_st_writer_add(w, CN_WN_DECAY_TENSOR, &m->decay_db[0][0][0], 3, dshape);
     int eq = 0;
     const int eq_bands = cn_wn_eq_table_bands(m->eq_per_octave);
@@ -167,9 +167,9 @@ cn_status cn_wn_load(const char *path, cn_wn_model **out, float **adam_m, float 
     } else
         memcpy(m->legato_db, m->level_db, sizeof m->legato_db); // one table for every note, as calibrated then
     if (cn_st_find(f, CN_WN_TARGET_TENSOR)) {
-        int lshape[2] = {cfg.n_instruments, 128};
-        st = wn_get_table(f, CN_WN_TARGET_TENSOR, 2, lshape, &m->target_db[0][0], (size_t)cfg.n_instruments * 128,
-                          CN_WN_TARGET_MAX_DB);
+        int tshape[3] = {cfg.n_instruments, 128, CN_WN_DECAY_KNOTS};
+        st = wn_get_table(f, CN_WN_TARGET_TENSOR, 3, tshape, &m->target_db[0][0][0],
+                          (size_t)cfg.n_instruments * 128 * CN_WN_DECAY_KNOTS, CN_WN_TARGET_MAX_DB);
         if (st) goto fail;
         m->follow = 1;
     }

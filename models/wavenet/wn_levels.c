@@ -250,6 +250,9 @@ static int context_table(const double *diff, const int *pitch, const unsigned ch
     return measured;
 }
 
+static cn_status held_targets(const cn_wn_model *m, const cn_wn_dataset *ds, int name,
+                              float (*target)[CN_WN_DECAY_KNOTS], int *n);
+
 // The level tables of folder `name`'s instrument, a voice's first notes' and its legato
 // notes' (the first notes' where no note was legato); its report line starts with `prefix`.
 static cn_status levels_one(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int name, const char *prefix,
@@ -278,9 +281,18 @@ static cn_status levels_one(cn_wn_model *m, const cn_wn_dataset *ds, char names[
                   measured_legato = context_table(diff, pitch, legato, total, 1, x, xp, sorted, m->legato_db[inst], &worst[1]);
         int n_legato = 0;
         for (int i = 0; i < total; i++) n_legato += legato[i];
-        // The voices' targets: FluidSynth's level per pitch, whatever the context.
-        int is_measured[128];
-        pitch_medians(fluid, 1, pitch, total, sorted, 0, m->target_db[inst], 1, is_measured);
+        // The voices' targets: FluidSynth's level over time after the onset from its held
+        // notes, or without one its level per pitch over every note's window, whatever the
+        // context.
+        int held = 0;
+        st = held_targets(m, ds, name, m->target_db[inst], &held);
+        if (!st && !held) {
+            float flat[128];
+            int is_measured[128];
+            pitch_medians(fluid, 1, pitch, total, sorted, 0, flat, 1, is_measured);
+            for (int p = 0; p < 128; p++)
+                for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) m->target_db[inst][p][k] = flat[p];
+        }
         if (!measured) memcpy(m->level_db[inst], m->legato_db[inst], sizeof saved[0]);
         if (!measured_legato) memcpy(m->legato_db[inst], m->level_db[inst], sizeof saved[0]);
         char line[320];
@@ -386,6 +398,39 @@ void cn_wn_decay_apply(const cn_wn_model *m, int inst, int pitch, int64_t since_
 static void knot_levels(const float *x, int rate, double *db) {
     const int64_t w = (int64_t)(CN_WN_DECAY_WINDOW * rate);
     for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) db[k] = rms_db(x + (int64_t)(cn_wn_decay_times[k] * rate) - w / 2, w);
+}
+
+// The targets of folder `name`'s instrument (cn_wn_model.target_db) from its held notes:
+// per pitch and knot the median of FluidSynth's knot levels (velocity curve taken out),
+// linear between measured pitches, the nearest one's outside. *n = how many held notes
+// there were (0: target left as it was).
+static cn_status held_targets(const cn_wn_model *m, const cn_wn_dataset *ds, int name,
+                              float (*target)[CN_WN_DECAY_KNOTS], int *n) {
+    const int rate = m->cfg.sample_rate, cap = folder_notes(ds, name) + 1;
+    const int64_t len = (int64_t)(CN_WN_DECAY_HOLD_S * rate);
+    double(*db)[CN_WN_DECAY_KNOTS] = malloc((size_t)cap * sizeof *db);
+    double *col = malloc((size_t)cap * sizeof *col);
+    float *b = malloc((size_t)len * sizeof *b);
+    int *pitch = malloc((size_t)cap * sizeof *pitch), total = 0, measured[128];
+    const cn_status st = db && col && b && pitch ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory measuring targets");
+    for (int c = 0; !st && c < ds->n_clips; c++) {
+        const cn_wn_clip *clip = &ds->clips[c];
+        if (clip->instrument != name) continue;
+        for (int i = 0; i < clip->n_notes; i++) {
+            const cn_timed_note *nt = &clip->notes[i];
+            if (nt->off - nt->on < len || nt->on + len > clip->n) continue;
+            for (int64_t k = 0; k < len; k++) b[k] = cn_wn_clip_value(clip, nt->on + k);
+            knot_levels(b, rate, db[total]);
+            for (int k = 0; k < CN_WN_DECAY_KNOTS; k++)
+                db[total][k] -= 40.0 * log10((double)nt->velocity / CN_WN_LEVEL_VELOCITY);
+            pitch[total++] = nt->pitch;
+        }
+    }
+    for (int k = 0; total && k < CN_WN_DECAY_KNOTS; k++)
+        pitch_medians(&db[0][k], CN_WN_DECAY_KNOTS, pitch, total, col, 1, &target[0][k], CN_WN_DECAY_KNOTS, measured);
+    free(db), free(col), free(b), free(pitch);
+    *n = total;
+    return st;
 }
 
 // Per knot correction (FluidSynth - model, relative to the first knot, clamped) of every
