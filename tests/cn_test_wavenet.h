@@ -14,6 +14,7 @@
 #include "engine/cn_graph.h"
 #include "models/nn/cn_rng.h"
 #include "models/wavenet/cn_wavenet_plugin.h"
+#include "models/wavenet/cn_wn_data.h"
 #include "models/wavenet/cn_wn_io.h"
 
 static inline void cn_test_wn_refused(const char *p, cn_status want, const char *needle) {
@@ -35,6 +36,15 @@ static inline double cn_test_level_db(const float *x, int stride, double rate, d
     mean /= (double)(ib - ia);
     for (int64_t i = ia; i < ib; i++) s += (x[i * stride] - mean) * (x[i * stride] - mean);
     return 10.0 * log10(s / (double)(ib - ia) + 1e-20);
+}
+
+// Level (dB, mean removed) of clip c's samples [a, b).
+static inline double cn_test_clip_db(const cn_wn_clip *c, int64_t a, int64_t b) {
+    double mean = 0.0, s = 0.0;
+    for (int64_t t = a; t < b; t++) mean += cn_wn_clip_value(c, t);
+    mean /= (double)(b - a);
+    for (int64_t t = a; t < b; t++) s += (cn_wn_clip_value(c, t) - mean) * (cn_wn_clip_value(c, t) - mean);
+    return 10.0 * log10(s / (double)(b - a) + 1e-20);
 }
 
 // The events played by the wavenet plugin (create() args) in a stereo graph at `rate`, in

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cn_test.h"
+#include "cn_test_wavenet.h"
 #include "models/wavenet/cn_wn_eq.h"
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_levels.h"
@@ -61,15 +62,6 @@ static int same_tables(const cn_wn_model *a, const cn_wn_model *b) {
            !memcmp(a->target_db, b->target_db, sizeof a->target_db);
 }
 
-// Level (dB, mean removed) of clip c's samples [a, b).
-static double clip_db(const cn_wn_clip *c, int64_t a, int64_t b) {
-    double mean = 0.0, s = 0.0;
-    for (int64_t t = a; t < b; t++) mean += cn_wn_clip_value(c, t);
-    mean /= (double)(b - a);
-    for (int64_t t = a; t < b; t++) s += (cn_wn_clip_value(c, t) - mean) * (cn_wn_clip_value(c, t) - mean);
-    return 10.0 * log10(s / (double)(b - a) + 1e-20);
-}
-
 int main(void) {
     cn_wn_model *ref = load();
     char names[INSTRUMENTS + 1][32];
@@ -99,7 +91,7 @@ int main(void) {
         for (int k = 0; k < NOTES; k++) {
             const cn_timed_note *nt = &clips[i].notes[k];
             for (int j = 0; j < CN_WN_DECAY_KNOTS; j++)
-                TEST_NEAR(ref->target_db[i][nt->pitch][j], clip_db(&clips[i], nt->on + rate / 20, nt->off), 1e-3);
+                TEST_NEAR(ref->target_db[i][nt->pitch][j], cn_test_clip_db(&clips[i], nt->on + rate / 20, nt->off), 1e-3);
         }
     }
 

@@ -66,15 +66,6 @@ static void make_clip(const cn_wn_model *m, int inst, const int pitches[2], cons
     free(x);
 }
 
-// Level (dB, mean removed) of clip c's samples [a, b).
-static double clip_db(const cn_wn_clip *c, int64_t a, int64_t b) {
-    double mean = 0.0, s = 0.0;
-    for (int64_t t = a; t < b; t++) mean += cn_wn_clip_value(c, t);
-    mean /= (double)(b - a);
-    for (int64_t t = a; t < b; t++) s += (cn_wn_clip_value(c, t) - mean) * (cn_wn_clip_value(c, t) - mean);
-    return 10.0 * log10(s / (double)(b - a) + 1e-20);
-}
-
 static double fade_db(double rate_db_s, double t) {
     return t > cn_wn_decay_times[0] ? -rate_db_s * (t - cn_wn_decay_times[0]) : 0.0;
 }
@@ -121,7 +112,7 @@ int main(void) {
             for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) {
                 const int64_t at = clips[c].notes[j].on + (int64_t)(cn_wn_decay_times[k] * rate),
                               w = (int64_t)(CN_WN_DECAY_WINDOW * rate);
-                TEST_NEAR(m->target_db[c][pitches[j]][k], clip_db(&clips[c], at - w / 2, at + w - w / 2), 1e-3);
+                TEST_NEAR(m->target_db[c][pitches[j]][k], cn_test_clip_db(&clips[c], at - w / 2, at + w - w / 2), 1e-3);
                 TEST_NEAR(m->target_db[c][66][k], 0.5 * (m->target_db[c][60][k] + m->target_db[c][72][k]), 1e-3);
             }
     printf("targets: instrument 0's C4 from %.1f to %.1f dB over the knots (its recording fades 8 dB/s)\n",
