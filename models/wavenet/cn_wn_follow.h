@@ -11,56 +11,66 @@
 // +-CN_WN_FOLLOW_RANGE_DB of the level table's. It measures a voice's
 // first note but waits CN_WN_FOLLOW_WAIT_S (the attack, which the level measurement
 // leaves out) before it steers, and it holds through the release (the model's own
-// release must fade). Elsewhere the gain is the table's. Audio path: no allocation.
+// release must fade). Elsewhere the gain is the table's.
+//
+// Everything that depends only on the model (which instruments follow, the targets in
+// amplitude, the knots in samples, the coefficients) is worked out once, in a plan made
+// where the voices are (the plugin's prepare): a note-on on the audio path only copies.
 #ifndef CN_WN_FOLLOW_H
 #define CN_WN_FOLLOW_H
 
 #include <math.h>
 #include <stdint.h>
 
+#include "core/cn_status.h"
 #include "models/wavenet/cn_wavenet.h"
+#include "models/wavenet/cn_wn_levels.h"
 
 #define CN_WN_FOLLOW_MEASURE_S 0.02
 #define CN_WN_FOLLOW_GLIDE_S 0.02
 #define CN_WN_FOLLOW_WAIT_S 0.05
 #define CN_WN_FOLLOW_RANGE_DB 12.0
 
+typedef struct cn_wn_follow_plan {
+    int follows[CN_WN_MAX_INSTRUMENTS];   // whether the instrument's voices follow
+    double at[CN_WN_DECAY_KNOTS];         // the knots, in model samples after the onset
+    float a_ms, a_gain;                   // per-sample coefficients at the model's rate
+    float range;                          // CN_WN_FOLLOW_RANGE_DB in amplitude
+    int64_t wait;                         // CN_WN_FOLLOW_WAIT_S in samples
+    float (*target)[128][CN_WN_DECAY_KNOTS]; // [instrument]: RMS at velocity 127 per knot
+} cn_wn_follow_plan;
+
 typedef struct cn_wn_follow {
-    float ms;     // the model's mean square, measured
-    float gain;   // the level gain applied now (at velocity 127, as cn_wn_note_gain)
-    float lo, hi; // its range for this note
-    int follows;  // 0: the table's gain
-    float target[CN_WN_DECAY_KNOTS]; // the note's target level (RMS at velocity 127) at each knot
-    int64_t at[CN_WN_DECAY_KNOTS];   // the knots, in samples after the onset
-    int64_t t;    // samples since the onset
-    int seg;      // the knot segment of t
-    int64_t wait; // samples before it steers
-    float a_ms, a_gain; // per-sample coefficients at the model's rate
+    float ms;            // the model's mean square, measured
+    float gain;          // the level gain applied now (at velocity 127, as cn_wn_note_gain)
+    float lo, hi;        // its range for this note
+    int seg;             // the knot segment of the last sample
+    int64_t steer;       // the sample after the onset from which it steers; -1: never (the table's gain)
+    const float *target; // the note's target at each knot (the plan's row)
 } cn_wn_follow;
 
 // Whether instrument `inst`'s voices follow their target levels.
 int cn_wn_follows(const cn_wn_model *m, int inst);
-// A note begins: its table gain (cn_wn_note_gain at velocity 127, legato or not) and
-// target. A voice's first note (!legato) starts from silence at the table's gain; a legato
-// note goes on from the voice's measured level and gain.
-void cn_wn_follow_note(cn_wn_follow *f, const cn_wn_model *m, int inst, int pitch, int legato);
+cn_status cn_wn_follow_plan_create(const cn_wn_model *m, cn_wn_follow_plan **out);
+void cn_wn_follow_plan_destroy(cn_wn_follow_plan *p);
 
-// The level gain for the voice's next sample x (before the gain, without its offset);
-// `held`: the note has not been released.
-static inline float cn_wn_follow_step(cn_wn_follow *f, float x, int held) {
-    if (f->follows && held) {
-        f->ms += f->a_ms * (x * x - f->ms);
-        const int64_t t = f->t++;
-        while (f->seg < CN_WN_DECAY_KNOTS - 1 && t >= f->at[f->seg + 1]) f->seg++;
-        if (f->wait > 0) f->wait--;
-        else {
-            const int k = f->seg;
-            float target = f->target[k];
-            if (t > f->at[0] && k < CN_WN_DECAY_KNOTS - 1)
-                target += (f->target[k + 1] - f->target[k]) * (float)(t - f->at[k]) / (float)(f->at[k + 1] - f->at[k]);
+// A note of (inst, pitch) begins with level table gain `table` (cn_wn_note_gain at
+// velocity 127, legato or not). A voice's first note (!legato) starts from silence at the
+// table's gain; a legato note goes on from the voice's measured level and gain.
+void cn_wn_follow_note(cn_wn_follow *f, const cn_wn_follow_plan *p, float table, int inst, int pitch,
+                       int legato);
+
+// The level gain for the voice's sample x (before the gain, without its offset), `t`
+// samples after the note's onset (consecutive from 0); `held`: not released yet.
+static inline float cn_wn_follow_step(cn_wn_follow *f, const cn_wn_follow_plan *p, float x, int64_t t,
+                                      int held) {
+    if (f->steer >= 0 && held) {
+        f->ms += p->a_ms * (x * x - f->ms);
+        const float target = cn_wn_knots_at(f->target, p->at, (double)t, &f->seg);
+        if (t >= f->steer) {
             float want = target / sqrtf(f->ms + 1e-20f);
             want = want < f->lo ? f->lo : want > f->hi ? f->hi : want;
-            f->gain += f->a_gain * (want - f->gain);
+            f->gain += p->a_gain * (want - f->gain);
         }
     }
     return f->gain;

@@ -74,6 +74,19 @@ cn_status cn_wn_write_run_midi(int program, int low, int high, int step, double 
 // FluidSynth against the model: per knot, FluidSynth's level minus the model's over
 // CN_WN_DECAY_WINDOW around it, relative to the first knot.
 extern const double cn_wn_decay_times[CN_WN_DECAY_KNOTS];
+
+// The value at time t of knots v[k] at times[k] (CN_WN_DECAY_KNOTS of them, in any unit):
+// v[0] up to the first, linear between knots, the last after the last. *k is the segment
+// the search starts at (t never earlier than its start when *k > 0) and is left at t's, so
+// a note walked forward costs one pass over the knots. The decay table (in seconds, dB)
+// and the followers' targets (in samples, amplitude) share it.
+static inline float cn_wn_knots_at(const float *v, const double *times, double t, int *k) {
+    if (t <= times[0]) return v[0];
+    while (*k < CN_WN_DECAY_KNOTS - 1 && t >= times[*k + 1]) (*k)++;
+    if (*k == CN_WN_DECAY_KNOTS - 1) return v[*k];
+    const double f = (t - times[*k]) / (times[*k + 1] - times[*k]);
+    return (float)((1.0 - f) * v[*k] + f * v[*k + 1]);
+}
 #define CN_WN_DECAY_WINDOW 0.05
 #define CN_WN_DECAY_HOLD_S 4.0
 #define CN_WN_DECAY_PITCH_STEP 1

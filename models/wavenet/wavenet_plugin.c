@@ -70,6 +70,7 @@ typedef struct wn_plugin {
     float dc_r, up, down;    // output stage constants at the model rate
     float glide;             // per-sample coefficient of a voice's gain glide (WN_GLIDE_S)
     cn_wn_eq eq[CN_WN_MAX_INSTRUMENTS]; // each instrument's spectrum table at the model rate
+    cn_wn_follow_plan *follow;          // the voices' level followers' constants (cn_wn_follow.h)
     int64_t hold;
     cn_voices vs;
     cn_wn_poly *poly;        // the voices' WaveNet streams, rendered as one batch
@@ -240,6 +241,8 @@ static void wn_free_voices(wn_plugin *w) {
     }
     free(w->vbuf);
     w->vbuf = NULL;
+    cn_wn_follow_plan_destroy(w->follow);
+    w->follow = NULL;
 }
 
 static void part_destroy(wn_plugin *w) {
@@ -269,7 +272,8 @@ static cn_status part_prepare(wn_plugin *w, double rate, int max_frames) {
     cn_voices_init(&w->vs, w->n_voices);
     if (!(w->vbuf = malloc((size_t)w->n_voices * WN_CHUNK * sizeof *w->vbuf)))
         return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
-    cn_status st = cn_wn_poly_create(w->model, w->n_voices, w->temperature, &w->poly);
+    cn_status st = cn_wn_follow_plan_create(w->model, &w->follow);
+    if (!st) st = cn_wn_poly_create(w->model, w->n_voices, w->temperature, &w->poly);
     if (!st) st = cn_wn_poly_set_threads(w->poly, w->threads > 0 ? w->threads : cn_wn_poly_default_threads());
     if (st) return st;
     w->lookahead = rate == mrate ? 0 : WN_LOOKAHEAD;
@@ -318,7 +322,9 @@ static void voice_start(void *self, int slot, int how) {
     cn_wn_poly_bend(w->poly, slot, cn_voices_bend(&w->vs, mv->channel));
     cn_wn_poly_note_on(w->poly, slot, mv->pitch, CN_WN_LEVEL_VELOCITY);
     // cn_voices_gain adds the velocity; a legato note has its own table (cn_wn_levels.h)
-    cn_wn_follow_note(&v->level, w->model, inst, mv->pitch, how == CN_VOICE_LEGATO);
+    const int legato = how == CN_VOICE_LEGATO;
+    cn_wn_follow_note(&v->level, w->follow, cn_wn_note_gain(w->model, inst, mv->pitch, 127, legato), inst,
+                      mv->pitch, legato);
     v->inst = inst;
     v->pitch = mv->pitch;
     v->since_on = 0;
@@ -402,13 +408,12 @@ static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
         cn_declick_process(&v->declick, y, n);
         cn_wn_decay_apply(w->model, v->inst, v->pitch, v->since_on, y, n); // as `levels` measured it
         cn_wn_eq_process(&w->eq[v->inst], &v->eq, y, n);
-        v->since_on += n;
         if (v->gain < 0.0f) v->gain = g * v->level.gain;
         for (int i = 0; i < n; i++) {
             float x = y[i], d = x - v->dc_x1 + w->dc_r * v->dc_y1;
             v->dc_x1 = x;
             v->dc_y1 = d;
-            const float level = cn_wn_follow_step(&v->level, d, v->since_off < 0);
+            const float level = cn_wn_follow_step(&v->level, w->follow, d, v->since_on + i, v->since_off < 0);
             if (v->since_off < 0) v->gate = v->gate + w->up < 1.0f ? v->gate + w->up : 1.0f;
             else if (v->since_off++ >= w->hold) v->gate = v->gate - w->down > 0.0f ? v->gate - w->down : 0.0f;
             v->gain += w->glide * (g * level - v->gain);
@@ -417,6 +422,7 @@ static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
             r[i] += gr * d;
             last = d;
         }
+        v->since_on += n;
         v->last_l = gl * last;
         v->last_r = gr * last;
         if (v->since_off > w->hold && v->gate == 0.0f) cn_voices_free(&w->vs, slot);

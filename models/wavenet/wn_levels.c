@@ -367,20 +367,9 @@ int cn_wn_decay_set(const cn_wn_model *m, int inst) {
 const double cn_wn_decay_times[CN_WN_DECAY_KNOTS] = {0.06, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7,
                                                      1.0,  1.4, 1.8,  2.2, 2.6, 3.0, 3.4, 3.9};
 
-// The table's dB at t, starting the search for t's segment at knot *k (t never earlier
-// than knot *k's segment start when *k > 0); *k is left at t's segment.
-static float decay_db_from(const float *d, double t, int *k) {
-    const double *T = cn_wn_decay_times;
-    if (t <= T[0]) return d[0];
-    while (*k < CN_WN_DECAY_KNOTS - 1 && t >= T[*k + 1]) (*k)++;
-    if (*k == CN_WN_DECAY_KNOTS - 1) return d[*k];
-    const double f = (t - T[*k]) / (T[*k + 1] - T[*k]);
-    return (float)((1.0 - f) * d[*k] + f * d[*k + 1]);
-}
-
 float cn_wn_decay_db(const cn_wn_model *m, int inst, int pitch, double t) {
     int k = 0;
-    return decay_db_from(m->decay_db[inst][pitch & 127], t, &k);
+    return cn_wn_knots_at(m->decay_db[inst][pitch & 127], cn_wn_decay_times, t, &k);
 }
 
 void cn_wn_decay_apply(const cn_wn_model *m, int inst, int pitch, int64_t since_onset, float *x, int n) {
@@ -390,7 +379,8 @@ void cn_wn_decay_apply(const cn_wn_model *m, int inst, int pitch, int64_t since_
     for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) any |= d[k] != 0.0f;
     if (!any) return;
     int k = 0; // the segment only moves forward: one pass over the knots per block
-    for (int i = 0; i < n; i++) x[i] *= powf(10.0f, decay_db_from(d, (double)(since_onset + i) / rate, &k) / 20.0f);
+    for (int i = 0; i < n; i++)
+        x[i] *= powf(10.0f, cn_wn_knots_at(d, cn_wn_decay_times, (double)(since_onset + i) / rate, &k) / 20.0f);
 }
 
 // The knots' levels (dB) of x, a note from its onset: RMS over CN_WN_DECAY_WINDOW around
