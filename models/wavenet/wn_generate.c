@@ -646,7 +646,7 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
     size_t weights = 0;
     for (int i = 0; i < n_mats; i++) weights += (size_t)shapes[i].rows * shapes[i].cols;
     size_t per_voice = nq + 2 * CN_WN_HISTORY + wn_rows_floats(c);
-    cn_wn_stream *s = calloc(1, sizeof *s);
+    cn_wn_stream *s = cn_calloc_lines(1, sizeof *s);
     const int kind = wn_weights_kind(m, weights_kind, weights);
     cn_status supported = cn_wn_weights_check(kind);
     if (supported) {
@@ -665,14 +665,14 @@ cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weigh
     const int other[4] = {C, 2 * R, G, S};
     for (int i = 0; i < 4; i++) maxcols = other[i] > maxcols ? other[i] : maxcols;
     if (s) {
-        s->mem = calloc(weights + (size_t)V * per_voice, sizeof(float));
+        s->mem = cn_calloc_lines(weights + (size_t)V * per_voice, sizeof(float));
         s->voice = cn_calloc_lines((size_t)V, sizeof *s->voice);
         s->pastbuf = calloc((size_t)V, sizeof *s->pastbuf);
-        s->half = half ? malloc(weights * sizeof(uint16_t)) : NULL;
+        s->half = half ? cn_calloc_lines(weights, sizeof(uint16_t)) : NULL;
         s->max_pairs = cn_wn_bf16_npairs(maxcols);
-        s->bf = bf ? malloc(words * sizeof(uint32_t)) : NULL;
-        s->xp = bf || i8 ? malloc((size_t)V * s->max_pairs * sizeof(uint32_t)) : NULL;
-        s->i8 = i8 ? malloc(words * sizeof(uint32_t)) : NULL;
+        s->bf = bf ? cn_calloc_lines(words, sizeof(uint32_t)) : NULL;
+        s->xp = bf || i8 ? cn_calloc_lines((size_t)V * s->max_pairs, sizeof(uint32_t)) : NULL;
+        s->i8 = i8 ? cn_calloc_lines(words, sizeof(uint32_t)) : NULL;
         s->i8s = i8 ? malloc(mat_rows * sizeof(float)) : NULL;
         s->i8r = i8 ? malloc(mat_rows * sizeof(int32_t)) : NULL;
         s->xsc = i8 ? malloc((size_t)V * sizeof(float)) : NULL;
@@ -778,13 +778,13 @@ int cn_wn_stream_weights(const cn_wn_stream *s) {
 cn_status cn_wn_stream_create_sibling(const cn_wn_stream *s, cn_wn_stream **out) {
     *out = NULL;
     const int V = s->max_voices;
-    cn_wn_stream *t = malloc(sizeof *t);
+    cn_wn_stream *t = cn_calloc_lines(1, sizeof *t);
     if (!t) return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory for the generator");
     *t = *s;
     t->owner = s->owner ? s->owner : s;
-    t->scratch = calloc((size_t)V * wn_rows_floats(&s->m->cfg), sizeof(float));
+    t->scratch = cn_calloc_lines((size_t)V * wn_rows_floats(&s->m->cfg), sizeof(float));
     t->pastbuf = calloc((size_t)V, sizeof *t->pastbuf);
-    t->xp = s->xp ? malloc((size_t)V * s->max_pairs * sizeof(uint32_t)) : NULL;
+    t->xp = s->xp ? cn_calloc_lines((size_t)V * s->max_pairs, sizeof(uint32_t)) : NULL;
     t->xsc = s->xsc ? malloc((size_t)V * sizeof(float)) : NULL;
     if (!t->scratch || !t->pastbuf || (s->xp && !t->xp) || (s->xsc && !t->xsc)) {
         cn_wn_stream_destroy(t);

@@ -43,7 +43,7 @@ static cn_status wn_lane_init(cn_wn_poly *p, wn_lane *ln, cn_wn_stream *stream) 
     const size_t per = (size_t)CN_WN_NFEAT + cn_wn_cond_dim(&p->m->cfg) + CN_WN_CLASSES + 1;
     ln->p = p;
     ln->stream = stream;
-    ln->buf = malloc(((size_t)p->max_voices * per + CN_WN_CLASSES) * sizeof(float));
+    ln->buf = cn_calloc_lines((size_t)p->max_voices * per + CN_WN_CLASSES, sizeof(float));
     return ln->buf ? CN_OK : cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
 }
 
