@@ -290,7 +290,10 @@ void cn_wn_matvec_ref(float *y, const float *w, const float *x, int rows, int co
 int cn_wn_matvec_kernel(void);
 const char *cn_wn_kernel_name(int kernel);
 // Gated activation of one position: z[2G] = [z_f, z_g] becomes [tanh z_f, sigmoid z_g] in
-// place and g[G] their product (AVX2 when the CPU has it and G % 8 == 0).
+// place and g[G] their product (AVX-512 when the CPU has it and G % 16 == 0, else AVX2 when
+// G % 8 == 0: the same values bit for bit; else libm). cn_wn_gate_with: a given kernel,
+// capped at what the CPU has (tests).
 void cn_wn_gate(float *z, float *g, int G);
+void cn_wn_gate_with(int kernel, float *z, float *g, int G);
 
 #endif
