@@ -48,7 +48,7 @@ void cn_wn_follow_note(cn_wn_follow *f, const cn_wn_follow_plan *p, float table,
     if (!legato || !follows) {
         f->gain = table;
         f->ms = 0.0f;
-        f->steer = !follows ? -1 : legato ? 0 : p->wait;
+        f->steer = follows ? p->wait : -1; // here a follower's note is a first note
     } else
         f->steer = 0;
 }

@@ -390,35 +390,50 @@ static void knot_levels(const float *x, int rate, double *db) {
     for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) db[k] = rms_db(x + (int64_t)(cn_wn_decay_times[k] * rate) - w / 2, w);
 }
 
+// FluidSynth's knot levels (dB) of every held note (CN_WN_DECAY_HOLD_S or longer) of
+// folder `name`, at most cap of them: db[note][k] and pitch[note], with the velocity curve
+// taken out when `full`. full: the recording at full resolution (what the voices aim at),
+// else as the model hears it (cn_wn_clip_heard: what it is measured against). *total = how many.
+static cn_status held_levels(const cn_wn_model *m, const cn_wn_dataset *ds, int name, int full,
+                             double (*db)[CN_WN_DECAY_KNOTS], int *pitch, int cap, int *total) {
+    const int rate = m->cfg.sample_rate;
+    const int64_t len = (int64_t)(CN_WN_DECAY_HOLD_S * rate);
+    float *b = malloc((size_t)len * sizeof *b);
+    *total = 0;
+    if (!b) return cn_fail(CN_ERR_NOMEM, "out of memory measuring held notes");
+    for (int c = 0; c < ds->n_clips; c++) {
+        const cn_wn_clip *clip = &ds->clips[c];
+        if (clip->instrument != name) continue;
+        for (int i = 0; i < clip->n_notes && *total < cap; i++) {
+            const cn_timed_note *nt = &clip->notes[i];
+            if (nt->off - nt->on < len || nt->on + len > clip->n) continue;
+            for (int64_t k = 0; k < len; k++)
+                b[k] = full ? cn_wn_clip_value(clip, nt->on + k) : cn_wn_clip_heard(clip, nt->on + k, m->cfg.out);
+            knot_levels(b, rate, db[*total]);
+            for (int k = 0; full && k < CN_WN_DECAY_KNOTS; k++)
+                db[*total][k] -= 40.0 * log10((double)nt->velocity / CN_WN_LEVEL_VELOCITY);
+            pitch[(*total)++] = nt->pitch;
+        }
+    }
+    free(b);
+    return CN_OK;
+}
+
 // The targets of folder `name`'s instrument (cn_wn_model.target_db) from its held notes:
 // per pitch and knot the median of FluidSynth's knot levels (velocity curve taken out),
 // linear between measured pitches, the nearest one's outside. *n = how many held notes
 // there were (0: target left as it was).
 static cn_status held_targets(const cn_wn_model *m, const cn_wn_dataset *ds, int name,
                               float (*target)[CN_WN_DECAY_KNOTS], int *n) {
-    const int rate = m->cfg.sample_rate, cap = folder_notes(ds, name) + 1;
-    const int64_t len = (int64_t)(CN_WN_DECAY_HOLD_S * rate);
+    const int cap = folder_notes(ds, name) + 1;
     double(*db)[CN_WN_DECAY_KNOTS] = malloc((size_t)cap * sizeof *db);
     double *col = malloc((size_t)cap * sizeof *col);
-    float *b = malloc((size_t)len * sizeof *b);
     int *pitch = malloc((size_t)cap * sizeof *pitch), total = 0, measured[128];
-    const cn_status st = db && col && b && pitch ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory measuring targets");
-    for (int c = 0; !st && c < ds->n_clips; c++) {
-        const cn_wn_clip *clip = &ds->clips[c];
-        if (clip->instrument != name) continue;
-        for (int i = 0; i < clip->n_notes; i++) {
-            const cn_timed_note *nt = &clip->notes[i];
-            if (nt->off - nt->on < len || nt->on + len > clip->n) continue;
-            for (int64_t k = 0; k < len; k++) b[k] = cn_wn_clip_value(clip, nt->on + k);
-            knot_levels(b, rate, db[total]);
-            for (int k = 0; k < CN_WN_DECAY_KNOTS; k++)
-                db[total][k] -= 40.0 * log10((double)nt->velocity / CN_WN_LEVEL_VELOCITY);
-            pitch[total++] = nt->pitch;
-        }
-    }
-    for (int k = 0; total && k < CN_WN_DECAY_KNOTS; k++)
+    cn_status st = db && col && pitch ? held_levels(m, ds, name, 1, db, pitch, cap, &total)
+                                      : cn_fail(CN_ERR_NOMEM, "out of memory measuring targets");
+    for (int k = 0; !st && total && k < CN_WN_DECAY_KNOTS; k++)
         pitch_medians(&db[0][k], CN_WN_DECAY_KNOTS, pitch, total, col, 1, &target[0][k], CN_WN_DECAY_KNOTS, measured);
-    free(db), free(col), free(b), free(pitch);
+    free(db), free(col), free(pitch);
     *n = total;
     return st;
 }
@@ -432,39 +447,27 @@ static cn_status held_corrections(cn_wn_model *m, const cn_wn_dataset *ds, int n
                                   double (*corr)[CN_WN_DECAY_KNOTS], int *pitch, double *drop, int cap, int *total) {
     const int rate = m->cfg.sample_rate;
     const int64_t len = (int64_t)(CN_WN_DECAY_HOLD_S * rate);
-    float *a = malloc((size_t)len * sizeof *a), *b = malloc((size_t)len * sizeof *b);
+    double(*fdb)[CN_WN_DECAY_KNOTS] = malloc((size_t)cap * sizeof *fdb);
+    float *a = with_model ? malloc((size_t)len * sizeof *a) : NULL;
     cn_wn_synth *s = NULL;
-    cn_status st = a && b ? (with_model ? cn_wn_synth_create(m, inst, 0.0f, 1, &s) : CN_OK)
-                          : cn_fail(CN_ERR_NOMEM, "out of memory measuring decay");
-    *total = 0;
-    for (int c = 0; !st && c < ds->n_clips; c++) {
-        const cn_wn_clip *clip = &ds->clips[c];
-        if (clip->instrument != name) continue;
-        for (int i = 0; i < clip->n_notes && *total < cap; i++) {
-            const cn_timed_note *nt = &clip->notes[i];
-            if (nt->off - nt->on < len || nt->on + len > clip->n) continue;
-            for (int64_t k = 0; k < len; k++) b[k] = cn_wn_clip_heard(clip, nt->on + k, m->cfg.out);
-            double mdb[CN_WN_DECAY_KNOTS], fdb[CN_WN_DECAY_KNOTS];
-            knot_levels(b, rate, fdb);
-            drop[*total] = fdb[CN_WN_DECAY_KNOTS - 1] - fdb[0];
-            pitch[*total] = nt->pitch;
-            if (!with_model) {
-                (*total)++;
-                continue;
-            }
-            cn_timed_note alone = {0, len, nt->pitch, CN_WN_LEVEL_VELOCITY};
-            cn_wn_synth_render_notes(s, 1, &alone, 1, len, a);
-            knot_levels(a, rate, mdb);
-            for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) {
-                double d = (fdb[k] - mdb[k]) - (fdb[0] - mdb[0]);
-                corr[*total][k] = d < -CN_WN_DECAY_MAX_DB ? -CN_WN_DECAY_MAX_DB : d > CN_WN_DECAY_UP_DB ? CN_WN_DECAY_UP_DB : d;
-            }
-            (*total)++;
+    cn_status st = fdb && (a || !with_model) ? held_levels(m, ds, name, 0, fdb, pitch, cap, total)
+                                             : cn_fail(CN_ERR_NOMEM, "out of memory measuring decay");
+    if (!st && with_model) st = cn_wn_synth_create(m, inst, 0.0f, 1, &s);
+    for (int i = 0; !st && i < *total; i++) {
+        drop[i] = fdb[i][CN_WN_DECAY_KNOTS - 1] - fdb[i][0];
+        if (!with_model) continue;
+        double mdb[CN_WN_DECAY_KNOTS];
+        cn_timed_note alone = {0, len, pitch[i], CN_WN_LEVEL_VELOCITY};
+        cn_wn_synth_render_notes(s, 1, &alone, 1, len, a);
+        knot_levels(a, rate, mdb);
+        for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) {
+            double d = (fdb[i][k] - mdb[k]) - (fdb[i][0] - mdb[0]);
+            corr[i][k] = d < -CN_WN_DECAY_MAX_DB ? -CN_WN_DECAY_MAX_DB : d > CN_WN_DECAY_UP_DB ? CN_WN_DECAY_UP_DB : d;
         }
     }
     cn_wn_synth_destroy(s);
     free(a);
-    free(b);
+    free(fdb);
     return st;
 }
 
