@@ -83,5 +83,12 @@ jalv_stop() {
     exec 3>&- || true
 }
 
+# dsp_load_median LOG FROM: the median of the DSP loads (percent) the note sender printed
+# to LOG after its line FROM (-1 when none).
+dsp_load_median() {
+    tail -n +"$(($2 + 1))" "$1" | awk '/^dsp_load / {print $2}' | sort -n |
+        awk '{a[NR] = $1} END {print NR ? a[int((NR + 1) / 2)] : -1}'
+}
+
 # xrun_count LOG: the xruns jackd logged so far.
 xrun_count() { grep -c XRun "$1" || true; }

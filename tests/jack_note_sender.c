@@ -2,7 +2,9 @@
 // tests/test_lv2_instrument_jalv.sh with cc -ljack; jack_midiseq keeps note lengths
 // modulo 256 frames). Usage: jack_note_sender NAME KEY: a client NAME with the MIDI output
 // NAME:out that, once connected, plays KEY (velocity 100, channel 0) and strikes it again
-// every second (note-off and note-on on one frame), until killed.
+// every second (note-off and note-on on one frame), until killed. Every 100 ms it prints
+// jackd's DSP load (`dsp_load PERCENT`: jack_cpu_load, a running average of the busiest
+// cycle in each 32 as a share of the period; cycles that overran are not in it).
 #include <jack/jack.h>
 #include <jack/midiport.h>
 #include <signal.h>
@@ -52,8 +54,12 @@ int main(int argc, char **argv) {
     }
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
-    while (!stop) {
+    for (int tick = 0; !stop; tick++) {
         if (!go && jack_port_connected(port) > 0) go = 1;
+        if (go && tick % 10 == 0) {
+            printf("dsp_load %.1f\n", jack_cpu_load(c));
+            fflush(stdout);
+        }
         usleep(10000);
     }
     jack_client_close(c);

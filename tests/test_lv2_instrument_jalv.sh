@@ -8,13 +8,14 @@
 # struck again every second, and jack_rec records its outputs: 3 s of the reference
 # synth's sine, then, switched through jalv's command line (`set instrument 0`), 3 s of the
 # WaveNet flute. Each recording must sound at A4 (sox's zero-crossing frequency, below
-# 650 Hz) at a sensible level; jalv must still run; jackd's log must count no xrun (or, after
-# a load spike that starved every client, none during one more recording). Then a
-# client that takes 24 ms per 10.7 ms period must make jackd log xruns (the count can fail).
-# Periods are 512 frames (10.7 ms), a common DAW setting: on these shared virtual machines
-# the scheduler stalls clients for 5-10 ms now and then, so at 256 frames even the
-# reference synth's sine (a few microseconds per period) gets 3-5 xruns in 30 s, at 512
-# none (docs/lv2.md).
+# 650 Hz) at a sensible level, and jalv must still run. The flute must keep up with real
+# time: jackd's DSP load (jack_cpu_load, sampled by the MIDI sender) under 50% at the median
+# while it plays, and fewer than one period in ten overrun (xruns in jackd's log). Both
+# checks can fail: clients that sleep 24 ms and 7 ms in each period must exceed them.
+# Periods are 512 frames (10.7 ms), a common DAW setting. Zero xruns is not asked: on these
+# shared virtual machines a SCHED_FIFO thread wakes 5-13 ms late a few times in 30 s, and
+# the reference synth's sine, which costs microseconds a period, gets xruns too
+# (docs/lv2.md).
 # Skips (77) without jackd, jalv, jack_rec, sox, a C compiler with the JACK headers, or
 # the bundle.
 set -euo pipefail
@@ -50,48 +51,82 @@ record() {
 }
 in_range() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
 
-record sine
+# measure NAME: record NAME, then its xruns (jackd's log) and median DSP load (the sender's
+# samples) while it played, in xr and load.
+measure() {
+  local x0 l0
+  x0=$(xrun_count "$tmp/jackd.log") l0=$(wc -l <"$tmp/seq.log")
+  record "$1"
+  xr=$(($(xrun_count "$tmp/jackd.log") - x0)) load=$(dsp_load_median "$tmp/seq.log" "$l0")
+  echo "$1: $xr xruns, DSP load $load% (median)"
+}
+# A plugin too slow for real time overruns nearly every period: fewer than one in ten of a
+# recording's (3 s of 10.7 ms) may. Stalls of the machine itself overrun a few (the sine's
+# count shows them).
+max_xruns=$((3 * 48000 / 512 / 10))
+# flute_slow: why the flute's last measure missed real time, or nothing.
+flute_slow() {
+  if [ "$load" = -1 ]; then echo "the MIDI sender printed no DSP load: $(tail -n 3 "$tmp/seq.log")"
+  elif ! in_range "$load" 0 50; then echo "the flute keeps jackd at $load% DSP load (limit 50%)"
+  elif [ "$xr" -ge "$max_xruns" ]; then echo "the flute: $xr xruns in 3 s: $(grep XRun "$tmp/jackd.log" | tail -n 2 | tr '\n' ' ')"
+  fi
+}
+
+measure sine
 in_range "$freq" 431 449 || fail "sine plays $freq Hz, not A4"
 in_range "$level" 0.02 0.5 || fail "sine level $level"
 echo "set instrument 0" >&3
 sleep 1.5 # the switch ends the sine's note; the flute starts at the next strike
-record flute
+measure flute
 in_range "$freq" 418 462 || fail "flute plays $freq Hz, not A4"
 in_range "$level" 0.01 0.5 || fail "flute level $level"
 kill -0 "$jalv_pid" 2>/dev/null || fail "jalv died"
-xruns=$(xrun_count "$tmp/jackd.log")
-echo "jackd ($jack_mode): $xruns xruns in its log"
-if [ "$xruns" != 0 ]; then
-  # A load spike on a shared machine starves every client at once (jackd names them all);
-  # a plugin too slow for real time fails again. So: one more recording, which must be clean.
-  echo "jackd logged: $(grep XRun "$tmp/jackd.log" | head -n 3 | tr '\n' ' ')"
-  echo "recording the flute once more"
-  record flute
-  again=$(( $(xrun_count "$tmp/jackd.log") - xruns ))
-  echo "jackd: $again xruns during the second recording"
-  [ "$again" = 0 ] || fail "$xruns xruns, then $again more: $(grep XRun "$tmp/jackd.log" | tail -n 3)"
+slow=$(flute_slow)
+if [ -n "$slow" ]; then
+  # These machines have bad stretches of seconds (bench/jalv_xruns.sh: the flute, a fifth
+  # of each period, once 1,665 xruns in 30 s, 9-25 in the runs around it); a plugin too
+  # slow for real time misses again.
+  echo "$slow; measuring the flute once more"
+  measure flute
+  slow=$(flute_slow)
+  [ -z "$slow" ] || fail "$slow"
 fi
+
+# Both checks can fail: clients that sleep in every period, next to the sine (the flute's
+# own share would push the 7 ms one past the period on a slower machine, and cycles that
+# overran are not in the load).
+echo "set instrument 4" >&3
 cat >"$tmp/slow.c" <<'SRC'
 #include <jack/jack.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+static long ns;
 static int process(jack_nframes_t n, void *a) {
     (void)n, (void)a;
-    struct timespec ts = {0, 24000000};
+    struct timespec ts = {0, ns};
     nanosleep(&ts, 0);
     return 0;
 }
-int main(void) {
+int main(int argc, char **argv) { // slow NANOSECONDS_PER_PERIOD SECONDS
+    if (argc != 3) return 2;
+    ns = atol(argv[1]);
     jack_client_t *c = jack_client_open("cnslow", JackNoStartServer, 0);
     if (!c || jack_set_process_callback(c, process, 0) || jack_activate(c)) return 1;
-    sleep(1);
+    sleep((unsigned)atoi(argv[2]));
     jack_client_close(c);
     return 0;
 }
 SRC
 "${CC:-cc}" -std=c11 -D_DEFAULT_SOURCE "$tmp/slow.c" -o "$tmp/slow" -ljack || fail "cannot build the slow client"
-"$tmp/slow" || fail "the slow client failed"
-slow_xruns=$(xrun_count "$tmp/jackd.log")
-echo "a client 2.25x slower than real time: $slow_xruns xruns in jackd's log"
-[ "$slow_xruns" -gt 0 ] || fail "jackd logged no xrun for a client slower than real time"
+x0=$(xrun_count "$tmp/jackd.log")
+"$tmp/slow" 24000000 1 || fail "the slow client failed"
+slow_xruns=$(($(xrun_count "$tmp/jackd.log") - x0))
+echo "a client 2.25x slower than real time: $slow_xruns xruns in 1 s"
+[ "$slow_xruns" -ge "$max_xruns" ] || fail "only $slow_xruns xruns for a client slower than real time"
+l0=$(wc -l <"$tmp/seq.log")
+"$tmp/slow" 7000000 3 || fail "the slow client failed"
+busy=$(dsp_load_median "$tmp/seq.log" "$l0")
+echo "a client busy 7 ms of each 10.7 ms period: DSP load $busy% (median)"
+in_range "$busy" 50 1000 || fail "a client busy 65% of each period shows a DSP load of only $busy%"
 echo "test_lv2_instrument_jalv: ok"
