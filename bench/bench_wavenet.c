@@ -32,9 +32,6 @@
 
 #define CMD "bench wavenet"
 
-// --weights names, indexed by CN_WN_WEIGHTS_*.
-static const char *const weights_names[] = {"auto", "float", "half", "bf16", "int8"};
-
 
 static void usage(void) {
     printf("usage: continuo bench wavenet [--model FILE] [--seconds S] [--eval DIR] [--lag MS]\n"
@@ -329,7 +326,7 @@ static int bench_pytorch_net(double seconds) {
     for (int k = CN_WN_WEIGHTS_F32; k <= CN_WN_WEIGHTS_I8; k++)
         if (!cn_wn_weights_check(k)) {
             kinds[nk] = k;
-            names[nk++] = weights_names[k];
+            names[nk++] = cn_wn_weights_name(k);
         }
     double best[4] = {1e300, 1e300, 1e300, 1e300};
     for (int rep = 0; rep < 3; rep++)
@@ -544,9 +541,7 @@ int cn_bench_wavenet(int argc, char **argv) {
     int rc = cn_ui_flags_parse(CMD, flags, (int)(sizeof flags / sizeof *flags), argc, argv, NULL, 0, &n_pos);
     if (rc == 1) usage();
     if (rc) return rc == 1 ? 0 : rc;
-    int kind = -1;
-    for (int k = CN_WN_WEIGHTS_AUTO; k <= CN_WN_WEIGHTS_I8; k++)
-        if (!strcmp(weights, weights_names[k])) kind = k;
+    const int kind = cn_wn_weights_kind(weights);
     if (kind < 0) return cn_ui_error(CMD, "--weights must be auto, float, half, bf16 or int8");
     if (cn_wn_weights_check(kind)) return cn_ui_error(CMD, NULL);
     if (eval && !model) return cn_ui_error(CMD, "--eval needs --model FILE (the model the plugin plays)");

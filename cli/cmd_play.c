@@ -56,6 +56,7 @@ static void usage(void) {
            "                         as for 'continuo render' (LV2 effects: lv2:URI...)\n"
            "  --threads N            threads rendering the wavenet's voices (1-4; default:\n"
            "                         one per core)\n"
+           "  --weights W            the wavenet's weights, as for 'continuo render'\n"
            "  --seed S               seed of the synth and, with --endless, of the melody\n"
            "                         sampler (default: random; the 'endless:' line says it)\n"
            "Endless mode:\n"
@@ -115,6 +116,7 @@ static int parse_args(int argc, char **argv, play_args *a) {
         {"fx", 0, CN_FLAG_STR, &a->so.fx, 0, 0, NULL},
         {"seed", 0, CN_FLAG_LONG, &a->seed, 0, 0x7fffffffL, &a->have_seed},
         {"threads", 0, CN_FLAG_LONG, &a->threads, 1, 4, NULL},
+        {"weights", 0, CN_FLAG_STR, &a->so.weights, 0, 0, NULL},
     };
     const char *pos[1];
     int n_pos = 0;

@@ -47,6 +47,9 @@ static void usage(void) {
            "                         latency compensated (see 'continuo plugins --lv2')\n"
            "  --threads N            threads rendering the wavenet's voices (1-4; default:\n"
            "                         one per core); the same audio on any count\n"
+           "  --weights W            the wavenet's weights: auto (float; 16-bit for models\n"
+           "                         over 1 MB), float, half, bf16 (CPUs with AVX512-BF16)\n"
+           "                         or int8 (AVX512-VNNI: faster, a little noisier)\n"
            "  --seed S               random seed for stochastic generators and, with --primer,\n"
            "                         the melody sampler (default 1 there: a render is repeatable)\n"
            "  --format F             wav16 | wav24 | float | flac (default from the extension:\n"
@@ -79,6 +82,7 @@ static int parse(int argc, char **argv, render_args *a) {
         {"rate", 0, CN_FLAG_LONG, &a->rate, 8000, 384000, NULL},
         {"seed", 0, CN_FLAG_LONG, &a->seed, 0, 0x7fffffff, &a->have_seed},
         {"threads", 0, CN_FLAG_LONG, &a->threads, 1, 4, NULL},
+        {"weights", 0, CN_FLAG_STR, &a->so.weights, 0, 0, NULL},
         {"format", 0, CN_FLAG_STR, &a->format, 0, 0, NULL},
         {"primer", 0, CN_FLAG_STR, &a->eo.primer, 0, 0, NULL},
         {"notes", 0, CN_FLAG_LONG, &a->notes, 1, 1000000, NULL},

@@ -19,6 +19,7 @@ typedef struct cn_synth_opts {
     const char *seed;       // NULL or a decimal seed (validated by the caller)
     int threads;            // threads rendering the voices (generators with a "threads"
                             // parameter: the wavenet); 0 = the generator's default
+    const char *weights;    // NULL or the wavenet's weights: auto, float, half, bf16, int8
     int channels;           // output channels: 1, or 2 (also when 0)
     int live;               // played live: a generator with a "budget" parameter gets
                             // CN_PLAYBACK_LIVE_BUDGET (voices give way before samples do)

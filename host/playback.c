@@ -10,6 +10,7 @@
 #include "host/cn_lv2.h"
 #include "host/cn_playback.h"
 #include "engine/cn_registry.h"
+#include "models/wavenet/cn_wavenet.h"
 
 // The reference synth's instruments are its waveforms (parameter "waveform").
 static const char *const ref_waveforms[] = {"sine", "triangle", "saw", "square"};
@@ -33,18 +34,24 @@ static cn_status generator_args(const cn_plugin_desc *gen, const cn_synth_opts *
             snprintf(buf, size, "waveform=%d", w);
         }
         if (o->threads) return cn_fail(CN_ERR_ARG, "the reference synth has no --threads (it is for the wavenet synth)");
+        if (o->weights) return cn_fail(CN_ERR_ARG, "the reference synth has no --weights (it is for the wavenet synth)");
         return CN_OK; // deterministic: no seed
     }
-    char budget[32] = "", threads[32] = "";
+    const int kind = o->weights ? cn_wn_weights_kind(o->weights) : CN_WN_WEIGHTS_AUTO;
+    if (kind < 0) return cn_fail(CN_ERR_ARG, "--weights '%s': auto, float, half, bf16 or int8", o->weights);
+    char budget[32] = "", threads[32] = "", weights[32] = "";
     for (int i = 0; i < gen->n_params; i++) {
         if (o->live && !strcmp(gen->params[i].name, "budget"))
             snprintf(budget, sizeof budget, "%g", CN_PLAYBACK_LIVE_BUDGET);
         if (o->threads && !strcmp(gen->params[i].name, "threads")) snprintf(threads, sizeof threads, "%d", o->threads);
+        if (o->weights && !strcmp(gen->params[i].name, "weights")) snprintf(weights, sizeof weights, "%d", kind);
     }
     if (o->threads && !threads[0]) return cn_fail(CN_ERR_ARG, "synth '%s' has no --threads", gen->id);
-    const char *keys[] = {"instrument", "preset", "seed", "budget", "threads"};
-    const char *vals[] = {o->instrument, o->preset, o->seed, budget[0] ? budget : NULL, threads[0] ? threads : NULL};
-    for (int i = 0; i < 5; i++) {
+    if (o->weights && !weights[0]) return cn_fail(CN_ERR_ARG, "synth '%s' has no --weights", gen->id);
+    const char *keys[] = {"instrument", "preset", "seed", "budget", "threads", "weights"};
+    const char *vals[] = {o->instrument, o->preset, o->seed, budget[0] ? budget : NULL, threads[0] ? threads : NULL,
+                          weights[0] ? weights : NULL};
+    for (int i = 0; i < 6; i++) {
         if (!vals[i]) continue;
         if (strchr(vals[i], ',') || strchr(vals[i], '='))
             return cn_fail(CN_ERR_ARG, "--%s '%s' may not contain ',' or '='", keys[i], vals[i]);

@@ -6,7 +6,8 @@
 # its encoding; and every failure (missing or corrupt MIDI, bad flag, unwritable output
 # place, unknown synth/effect) exits non-zero with one line on stderr and no output file;
 # the default synth is the WaveNet (a reference waveform as --instrument picks the
-# reference synth); the WaveNet renders the same file on any --threads.
+# reference synth); the WaveNet renders the same file on any --threads, and --weights
+# reaches it.
 set -u
 fail() { echo "test_render_cli: FAIL: $*" >&2; exit 1; }
 : "${CN_BIN:?}" "${CN_SOURCE_DIR:?}"
@@ -75,6 +76,8 @@ expect_fail "$tmp/o14.ogg" "$tune" -o "$tmp/o14.ogg" --format wav16 # WAV data u
 expect_fail "$tmp/o15" "$tune" -o "$tmp/o15" --format flac
 expect_fail "$tmp/o16.wav" "$tune" -o "$tmp/o16.wav" --threads 0
 expect_fail "$tmp/o17.wav" "$tune" -o "$tmp/o17.wav" --threads 2 # the reference synth has none
+expect_fail "$tmp/o18.wav" "$tune" -o "$tmp/o18.wav" --weights int8 # nor weights
+expect_fail "$tmp/o19.wav" "$tune" -o "$tmp/o19.wav" --synth wavenet --weights int4
 if [ "$(id -u)" -ne 0 ]; then # root writes anywhere: only meaningful for users
     mkdir "$tmp/ro" && chmod 555 "$tmp/ro"
     expect_fail "$tmp/ro/o.wav" "$tune" -o "$tmp/ro/o.wav"
@@ -157,4 +160,23 @@ for t in 1 3; do
 done
 cmp -s "$tmp/chord-1.wav" "$tmp/chord-3.wav" || fail "wavenet render on 3 threads differs from 1"
 echo "wavenet chord: --threads 1 == --threads 3 ($(soxi -s "$tmp/chord-1.wav") frames)"
+# --weights reaches the generator: auto picks float for this 0.5 MB model, so --weights
+# float writes the same bytes; half and int8 (where the CPU has them) round the weights: other
+# bytes, the same chord at about the same level.
+level() { sox "$1" -n stat 2>&1 | sed -n 's/^RMS *amplitude: *//p'; }
+for w in float half int8; do
+    if ! "$CN_BIN" render "$tmp/chord.mid" --synth wavenet --preset "$CN_SOURCE_DIR/presets/wavenet-gm3.safetensors" \
+        --threads 1 --weights $w -o "$tmp/chord-$w.wav" 2>"$tmp/err"; then
+        grep -q "need a CPU with" "$tmp/err" && [ $w != float ] && [ $w != half ] && { echo "--weights $w: $(cat "$tmp/err")"; continue; }
+        fail "render --weights $w: $(cat "$tmp/err")"
+    fi
+    if [ $w = float ]; then
+        cmp -s "$tmp/chord-1.wav" "$tmp/chord-$w.wav" || fail "--weights float differs from auto"
+    else
+        cmp -s "$tmp/chord-1.wav" "$tmp/chord-$w.wav" && fail "--weights $w renders the float weights' bytes"
+        a=$(level "$tmp/chord-1.wav") b=$(level "$tmp/chord-$w.wav")
+        echo "wavenet chord, --weights $w: RMS $b (float $a)"
+        awk -v a="$a" -v b="$b" 'BEGIN { exit !(b > a / 1.41 && b < a * 1.41) }' || fail "--weights $w: RMS $b against $a"
+    fi
+done
 echo "test_render_cli: ok"

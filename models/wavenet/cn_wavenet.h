@@ -171,7 +171,8 @@ typedef struct cn_wn_model {
     float eq_db[CN_WN_MAX_INSTRUMENTS][CN_WN_EQ_MAX_BANDS];
     int eq_per_octave;
     // The weights the model's AUTO streams use (CN_WN_WEIGHTS_*, enum below); AUTO (0, the
-    // default) chooses by size. Not saved: `bench wavenet --weights` sets it to compare.
+    // default) chooses by size. Not saved: the plugin's "weights" parameter (`render` and
+    // `play --weights`) and `bench wavenet --weights` set it.
     int gen_weights;
 } cn_wn_model;
 
@@ -252,6 +253,10 @@ enum { CN_WN_WEIGHTS_AUTO, CN_WN_WEIGHTS_F32, CN_WN_WEIGHTS_F16, CN_WN_WEIGHTS_B
 cn_status cn_wn_stream_create_ex(const cn_wn_model *m, int max_voices, int weights, cn_wn_stream **out);
 // CN_OK when this CPU runs weights of `kind`, else CN_ERR_ARG naming what it lacks.
 cn_status cn_wn_weights_check(int kind);
+// The weights' names as users give them (auto, float, half, bf16, int8): the kind of a
+// name (-1 if none) and the name of a kind.
+int cn_wn_weights_kind(const char *name);
+const char *cn_wn_weights_name(int kind);
 int cn_wn_stream_weights(const cn_wn_stream *s); // CN_WN_WEIGHTS_F32, _F16, _BF16 or _I8
 // A stream that shares s's weights and voices but has working rows of its own, so that two
 // threads may render disjoint sets of voices at once (one through s, one through the

@@ -29,14 +29,16 @@
 // oldest voice is stolen (counted), so a slow machine loses voices, never samples; offline
 // renders leave it 0 and stay deterministic. The voices sounding at once are shared among
 // "threads" threads (default: one per core): the same samples on any count, so offline
-// renders stay deterministic there too.
+// renders stay deterministic there too. "weights" picks the generator's weights
+// (CN_WN_WEIGHTS_*, cn_wavenet.h: 0 as the model's size chooses, 1 float, 2 half, 3 bf16,
+// 4 int8; prepare() fails on a CPU without the instructions bf16 or int8 need).
 #ifndef CN_WAVENET_PLUGIN_H
 #define CN_WAVENET_PLUGIN_H
 
 #include "engine/cn_plugin.h"
 
 enum { CN_WN_PARAM_TEMPERATURE = 0, CN_WN_PARAM_GAIN, CN_WN_PARAM_VOICES, CN_WN_PARAM_BUDGET, CN_WN_PARAM_THREADS,
-       CN_WN_N_PARAMS };
+       CN_WN_PARAM_WEIGHTS, CN_WN_N_PARAMS };
 
 extern const cn_plugin_desc cn_wavenet_plugin;
 

@@ -38,6 +38,8 @@ static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
     {"budget", "live: share of real time the voices may take before the oldest is stolen (0 = no limit)", 0.0f,
      1.0f, 0.0f},
     {"threads", "threads rendering the voices (0 = one per core)", 0.0f, (float)CN_WN_POLY_MAX_THREADS, 0.0f},
+    {"weights", "the generator's weights: 0 as the model's size chooses, 1 float, 2 half, 3 bf16, 4 int8", 0.0f,
+     (float)CN_WN_WEIGHTS_I8, 0.0f},
 };
 
 // The sound of one voice slot (which note it plays is in wn_plugin.vs.v[slot]). Output
@@ -65,6 +67,7 @@ typedef struct wn_plugin {
     float temperature, gain;
     int n_voices;            // voice synths made in prepare() (the "voices" parameter)
     int threads;             // the "threads" parameter (0: one per core)
+    int weights;             // the "weights" parameter (CN_WN_WEIGHTS_*)
     double rate, ratio;      // output rate; model rate / output rate
     int64_t lookahead;       // model samples rendered ahead of the output (0 without resampler)
     float dc_r, up, down;    // output stage constants at the model rate
@@ -272,7 +275,9 @@ static cn_status part_prepare(wn_plugin *w, double rate, int max_frames) {
     cn_voices_init(&w->vs, w->n_voices);
     if (!(w->vbuf = malloc((size_t)w->n_voices * WN_CHUNK * sizeof *w->vbuf)))
         return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
-    cn_status st = cn_wn_follow_plan_create(w->model, &w->follow);
+    cn_status st = cn_wn_weights_check(w->weights);
+    w->model->gen_weights = w->weights;
+    if (!st) st = cn_wn_follow_plan_create(w->model, &w->follow);
     if (!st) st = cn_wn_poly_create(w->model, w->n_voices, w->temperature, &w->poly);
     if (!st) st = cn_wn_poly_set_threads(w->poly, w->threads > 0 ? w->threads : cn_wn_poly_default_threads());
     if (st) return st;
@@ -489,9 +494,11 @@ static void part_set_param(wn_plugin *w, int index, float value) {
         w->gain = value;
     } else if (index == CN_WN_PARAM_BUDGET) {
         w->budget = value;
-    } else if (w->vbuf) { // the voice and thread counts size prepare(): later changes are ignored
+    } else if (w->vbuf) { // voices, threads and weights shape prepare(): later changes are ignored
     } else if (index == CN_WN_PARAM_THREADS) {
         w->threads = (int)lrintf(value);
+    } else if (index == CN_WN_PARAM_WEIGHTS) {
+        w->weights = (int)lrintf(value);
     } else {
         w->n_voices = (int)lrintf(value);
     }

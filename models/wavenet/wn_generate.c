@@ -219,6 +219,18 @@ cn_status cn_wn_weights_check(int kind) {
     return CN_OK;
 }
 
+static const char *const wn_weights_names[] = {"auto", "float", "half", "bf16", "int8"}; // by CN_WN_WEIGHTS_*
+
+int cn_wn_weights_kind(const char *name) {
+    for (int k = CN_WN_WEIGHTS_AUTO; k <= CN_WN_WEIGHTS_I8; k++)
+        if (name && !strcmp(name, wn_weights_names[k])) return k;
+    return -1;
+}
+
+const char *cn_wn_weights_name(int kind) {
+    return kind >= CN_WN_WEIGHTS_AUTO && kind <= CN_WN_WEIGHTS_I8 ? wn_weights_names[kind] : "?";
+}
+
 const char *cn_wn_kernel_name(int kernel) {
     return kernel == CN_WN_KERNEL_AVX512 ? "avx512f" : kernel == CN_WN_KERNEL_AVX2 ? "avx2+fma" : "generic";
 }
