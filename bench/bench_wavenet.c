@@ -54,7 +54,8 @@ static void usage(void) {
            "  --temperature T   sampling temperature for --eval (default 1)\n"
            "  --seed N          sampling seed (default 1)\n"
            "  --weights KIND    weights of the model's generator: auto (by size, as the\n"
-           "                    product), float, half, bf16 or int8 (default auto)\n");
+           "                    product), float, half, bf16 or int8 (default auto; with\n"
+           "                    --eval, the plugin's \"weights\", as render --weights)\n");
 }
 
 // ---- speed ------------------------------------------------------------------------------------------
@@ -363,7 +364,7 @@ typedef struct {
 #define HF_HZ 8000.0
 
 static cn_status eval_one(const cn_wn_model *m, const char *model, int inst, const cn_wn_clip *cl, const char *wav,
-                          double lag_ms, double secs, float temperature, uint64_t seed, eval_tune *e) {
+                          double lag_ms, double secs, float temperature, uint64_t seed, int weights, eval_tune *e) {
     const int rate = m->cfg.sample_rate;
     int64_t n = secs > 0 && (int64_t)(secs * rate) < cl->n ? (int64_t)(secs * rate) : cl->n, nf;
     float *wn = malloc((size_t)n * sizeof(float)), *ref = malloc((size_t)n * sizeof(float)),
@@ -376,8 +377,8 @@ static cn_status eval_one(const cn_wn_model *m, const char *model, int inst, con
     // is calibrated for it) with the model's level, decay and spectrum tables, declicker,
     // DC blocker and gate.
     char args[4400];
-    if (!st && snprintf(args, sizeof args, "model=%s,instrument=%s,seed=%llu,temperature=%g,threads=1", model,
-                        m->cfg.instruments[inst], (unsigned long long)seed, (double)temperature) >= (int)sizeof args)
+    if (!st && snprintf(args, sizeof args, "model=%s,instrument=%s,seed=%llu,temperature=%g,threads=1,weights=%d",
+                        model, m->cfg.instruments[inst], (unsigned long long)seed, (double)temperature, weights) >= (int)sizeof args)
         st = cn_fail(CN_ERR_ARG, "%s: path too long", model);
     if (!st) st = cn_graph_render_notes(&cn_wavenet_plugin, args, cl->notes, cl->n_notes, rate, n, wn);
     if (!st) st = cn_wn_pitch_accuracy(wn, n, rate, cl->notes, cl->n_notes, &e->acc[0]);
@@ -464,12 +465,12 @@ static void eval_print_sum(const char *name, const eval_sum *s) {
 }
 
 static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, double secs, double lag_ms,
-                      float temperature, uint64_t seed) {
+                      float temperature, uint64_t seed, int weights) {
     const cn_wn_config *c = &m->cfg;
     char span[32] = "whole tune";
     if (secs > 0) snprintf(span, sizeof span, "first %g s", secs);
-    printf("audio quality on %s (held-out tunes, %s of each; temperature %.2f, seed %llu, %d Hz):\n",
-           dir, span, temperature, (unsigned long long)seed, c->sample_rate);
+    printf("audio quality on %s (held-out tunes, %s of each; temperature %.2f, seed %llu, %d Hz, %s weights):\n",
+           dir, span, temperature, (unsigned long long)seed, c->sample_rate, cn_wn_weights_name(weights));
     printf("  %-10s %-16s %7s %7s %7s %8s %8s %8s %8s %6s\n", "instrument", "tune", "acc_wn", "acc_fl", "acc_ref",
            "mrstft_wn", "mrstft_ref", "hf_wn-fl", "notes6dB", "worst");
     eval_sum all, per[CN_WN_MAX_INSTRUMENTS];
@@ -492,7 +493,7 @@ static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, 
             char wav[4200];
             snprintf(wav, sizeof wav, "%s/%s", path, cl->name);
             eval_tune e;
-            if (eval_one(m, model, inst, cl, wav, lag_ms, secs, temperature, seed, &e)) {
+            if (eval_one(m, model, inst, cl, wav, lag_ms, secs, temperature, seed, weights, &e)) {
                 fprintf(stderr, "continuo %s: %s: %s\n", CMD, cl->name, cn_error_message());
                 continue;
             }
@@ -545,8 +546,6 @@ int cn_bench_wavenet(int argc, char **argv) {
     if (kind < 0) return cn_ui_error(CMD, "--weights must be auto, float, half, bf16 or int8");
     if (cn_wn_weights_check(kind)) return cn_ui_error(CMD, NULL);
     if (eval && !model) return cn_ui_error(CMD, "--eval needs --model FILE (the model the plugin plays)");
-    if (eval && kind != CN_WN_WEIGHTS_AUTO)
-        return cn_ui_error(CMD, "--eval plays the model as the product does (--weights auto)");
     cn_blas_set_threads(1);
     cn_wn_model *m = NULL;
     if (model) {
@@ -558,7 +557,7 @@ int cn_bench_wavenet(int argc, char **argv) {
         cn_wn_init_weights(m, 1);
     }
     m->gen_weights = kind;
-    rc = eval ? bench_eval(m, model, eval, eval_s, lag, (float)temp, (uint64_t)seed)
+    rc = eval ? bench_eval(m, model, eval, eval_s, lag, (float)temp, (uint64_t)seed, kind)
                   : bench_speed(m, seconds);
     if (!rc && !eval) rc = bench_voices(m, seconds);
     if (!rc && !eval) rc = bench_train(m);
