@@ -49,7 +49,7 @@ static void usage(void) {
            "                         one per core); the same audio on any count\n"
            "  --weights W            the wavenet's weights: auto (float; 16-bit for models\n"
            "                         over 1 MB), float, half, bf16 (CPUs with AVX512-BF16)\n"
-           "                         or int8 (AVX512-VNNI: faster, a little noisier)\n"
+           "                         or int8 (AVX512-VNNI: one voice faster, lower quality)\n"
            "  --seed S               random seed for stochastic generators and, with --primer,\n"
            "                         the melody sampler (default 1 there: a render is repeatable)\n"
            "  --format F             wav16 | wav24 | float | flac (default from the extension:\n"
