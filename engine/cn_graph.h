@@ -56,6 +56,13 @@ void *cn_graph_effect(const cn_graph *g, int i, const cn_plugin_desc **desc);
 // descriptor: a host that sets the generator's parameters while it plays (the LV2
 // instrument's ports; set_param is [worker]-safe).
 void *cn_graph_generator(const cn_graph *g, const cn_plugin_desc **desc);
+// [worker] Live hosts that queue the output ahead of the device: the seconds of audio
+// queued when the next block starts. A generator with a parameter named "queued" gets it
+// (set_param), so that it can tell a slow stretch the queue absorbs from one that would
+// run it dry (the WaveNet's voice budget). Before the device starts (a prefill) nothing
+// drains the queue: CN_GRAPH_QUEUED_IDLE. Offline renders never call it.
+#define CN_GRAPH_QUEUED_IDLE 60.0
+void cn_graph_set_queued(cn_graph *g, double seconds);
 // [main] The effect chain delays the sound by `frames` (plugins' reported latency). Before
 // its first output (and after each cn_graph_set_events) the graph runs the generator and
 // the chain that many frames ahead and drops that output, so that output frame t is the

@@ -22,6 +22,7 @@ struct cn_graph {
     int max_frames, channels;
     int stereo;        // the chain's signal is stereo after the nodes added so far
     node gen;
+    int gen_queued;    // the generator's "queued" parameter (cn_graph_set_queued), or -1
     node events;       // an event generator feeding the queue, or none
     cn_note_event pending[CN_GRAPH_PUMP_BLOCK]; // generated, not yet queued (queue full)
     int n_pending, next_pending;
@@ -189,6 +190,9 @@ cn_status cn_graph_set_generator(cn_graph *g, const cn_plugin_desc *gen, const c
     node_destroy(&g->gen);
     g->gen = n;
     g->stereo = n.stereo && g->channels == 2;
+    g->gen_queued = -1;
+    for (int i = 0; i < gen->n_params; i++)
+        if (!strcmp(gen->params[i].name, "queued")) g->gen_queued = i;
     return CN_OK;
 }
 
@@ -216,6 +220,10 @@ void *cn_graph_effect(const cn_graph *g, int i, const cn_plugin_desc **desc) {
 void *cn_graph_generator(const cn_graph *g, const cn_plugin_desc **desc) {
     if (desc) *desc = g->gen.desc;
     return g->gen.self;
+}
+
+void cn_graph_set_queued(cn_graph *g, double seconds) {
+    if (g->gen.desc && g->gen_queued >= 0 && g->gen.desc->set_param) g->gen.desc->set_param(g->gen.self, g->gen_queued, (float)seconds);
 }
 
 cn_status cn_graph_set_latency(cn_graph *g, int64_t frames) {

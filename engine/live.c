@@ -99,6 +99,9 @@ static void *worker(void *arg) {
         size_t n = ls->target - fill;
         if (n > (size_t)max) n = (size_t)max;
         if ((int64_t)n > left) n = (size_t)left;
+        // Until the device plays its first frame nothing drains the queue (the prefill).
+        const int draining = atomic_load_explicit(&ls->stats.frames_played, memory_order_relaxed) > 0;
+        cn_graph_set_queued(ls->g, draining ? (double)fill / rate : CN_GRAPH_QUEUED_IDLE);
         const double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
         produce(ls, n);
         const double c1 = clock_s(CLOCK_THREAD_CPUTIME_ID), w1 = clock_s(CLOCK_MONOTONIC);

@@ -38,7 +38,7 @@
 #include "engine/cn_plugin.h"
 
 enum { CN_WN_PARAM_TEMPERATURE = 0, CN_WN_PARAM_GAIN, CN_WN_PARAM_VOICES, CN_WN_PARAM_BUDGET, CN_WN_PARAM_THREADS,
-       CN_WN_PARAM_WEIGHTS, CN_WN_N_PARAMS };
+       CN_WN_PARAM_WEIGHTS, CN_WN_PARAM_QUEUED, CN_WN_N_PARAMS };
 
 extern const cn_plugin_desc cn_wavenet_plugin;
 

@@ -30,6 +30,7 @@
 #define WN_DECLICK_SPAN_S 6e-5 // the model's jump at a note-off: bridged over this (3 samples at 48 kHz),
 #define WN_DECLICK_S 0.002     // then glides over this (cn_declick)
 #define WN_STEAL_FADE_S 0.001  // a stolen voice's last value decays with this time constant
+#define WN_QUEUE_LOW_S 0.02    // live with an output queue: voices are cut only when it would fall under this
 
 static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
     {"temperature", "sampling temperature (0 = always the most likely sample)", 0.0f, 2.0f, 0.0f},
@@ -40,6 +41,8 @@ static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
     {"threads", "threads rendering the voices (0 = one per core)", 0.0f, (float)CN_WN_POLY_MAX_THREADS, 0.0f},
     {"weights", "the generator's weights: 0 as the model's size chooses, 1 float, 2 half, 3 bf16, 4 int8", 0.0f,
      (float)CN_WN_WEIGHTS_I8, 0.0f},
+    {"queued", "live: seconds of audio queued for the output as a block starts (the host sets it; -1 = no queue)",
+     -1.0f, 60.0f, -1.0f},
 };
 
 // The sound of one voice slot (which note it plays is in wn_plugin.vs.v[slot]). Output
@@ -89,6 +92,7 @@ typedef struct wn_plugin {
     // it it rises by one.
     float budget, load;
     float load_others;       // the other parts' load (a plugin with several models)
+    double queued, queued_at; // the output queue's seconds (-1: none) and when the host said so
     // A stolen voice stops between two samples; what it last added to the mix decays from
     // there (time constant WN_STEAL_FADE_S) instead of vanishing in one step: no click.
     float steal_l, steal_r, steal_k;
@@ -156,6 +160,7 @@ static cn_status part_create(const char *model, const char *instrument, int from
     w->gain = gain;
     w->temperature = temp;
     w->n_voices = (int)wn_params[CN_WN_PARAM_VOICES].def;
+    w->queued = wn_params[CN_WN_PARAM_QUEUED].def;
     cn_status st = cn_wn_load(model, &w->model, NULL, NULL, NULL);
     if (st) goto fail;
     int idx = instrument && instrument[0] ? cn_wn_instrument_index(&w->model->cfg, instrument) : 0;
@@ -371,19 +376,28 @@ static double wn_now(void) {
 // Live only (budget > 0): a machine too slow for the sounding voices loses voices, never
 // samples. The load rises with ~20 ms of audio (a chord of 48 kHz voices can take several
 // times real time: waiting longer would lose samples first, reacting to one slow chunk
-// would steal for a hiccup) and falls over ~0.1 s. The cap follows cn_voices_budget_cap:
-// down at most every 20 ms (the oldest voices, released ones first, are stolen), up by one
-// at most every 0.5 s when one more voice fits.
-static void wn_track_load(wn_plugin *w, double seconds, int n) {
+// would steal for a hiccup) and falls over ~0.1 s. The cap follows cn_voices_budget_cap,
+// down at most every 20 ms (the oldest voices, released ones first, are stolen) and up by
+// one at most every 0.5 s, except that a host which queues the output ahead of the device
+// (cn_graph_set_queued) lets the queue decide: it absorbs a slow stretch, so voices are cut
+// only when it would run low (what is left of it now, less what the next chunk takes from
+// it at this load, under WN_QUEUE_LOW_S), and while it is not low the cap rises. The load
+// alone misjudges a batch (two voices cost as much as two alone, four far less than four)
+// and a machine that holds the worker back: the 48 kHz chorale lost 31 of 32 voices so.
+static void wn_track_load(wn_plugin *w, double seconds, double t, int n) {
     const double mrate = w->model->cfg.sample_rate, audio = n / mrate, now = seconds / audio;
     const double a = audio / (audio + (now > w->load ? 0.02 : 0.1));
     w->load = (float)((1.0 - a) * w->load + a * now);
     const int64_t since = w->model_pos - w->cap_changed;
-    const int threads = cn_wn_poly_threads(w->poly);
+    const int threads = cn_wn_poly_threads(w->poly), queue = w->queued >= 0.0;
+    const double drain = audio * fmax(0.0, fmax(now, w->load + w->load_others) - 1.0);
+    const int low = !queue || w->queued - (t - w->queued_at) - drain < WN_QUEUE_LOW_S;
     const int cap = cn_voices_budget_cap(&w->vs, w->load + w->load_others, w->load, w->budget, threads);
-    if ((cap < w->vs.cap && since > (int64_t)(0.02 * mrate)) || (cap > w->vs.cap && since > (int64_t)(0.5 * mrate))) {
+    const int down = cap < w->vs.cap && low && since > (int64_t)(0.02 * mrate);
+    const int up = since > (int64_t)(0.5 * mrate) && (low ? cap > w->vs.cap : w->vs.cap < w->vs.limit);
+    if (down || up) {
         const int before = w->vs.active;
-        cn_voices_set_cap(&w->vs, cap, voice_cut, w);
+        cn_voices_set_cap(&w->vs, down ? cap : low ? w->vs.cap + 1 : w->vs.limit, voice_cut, w);
         // The smoothed load lags the cut by ~0.1 s: until blocks measure it, it is taken to
         // fall as the cost model says (without this, each 20 ms cut again what the first had
         // already relieved: a four-part 48 kHz chorale fell to one voice).
@@ -403,7 +417,10 @@ static void wn_render_mix(wn_plugin *w, float *l, float *r, int n) {
         if (w->vs.v[slot].state != CN_VOICE_FREE) w->active[na++] = slot;
     const double t0 = w->budget > 0.0f ? wn_now() : 0.0;
     if (na) cn_wn_poly_render(w->poly, w->active, na, w->vbuf, n);
-    if (w->budget > 0.0f) wn_track_load(w, wn_now() - t0, n);
+    if (w->budget > 0.0f) {
+        const double t1 = wn_now();
+        wn_track_load(w, t1 - t0, t1, n);
+    }
     for (int a = 0; a < na; a++) {
         const int slot = w->active[a];
         if (w->vs.v[slot].state == CN_VOICE_FREE) continue; // cut by the budget just now
@@ -494,6 +511,9 @@ static void part_set_param(wn_plugin *w, int index, float value) {
         w->gain = value;
     } else if (index == CN_WN_PARAM_BUDGET) {
         w->budget = value;
+    } else if (index == CN_WN_PARAM_QUEUED) {
+        w->queued = value;
+        w->queued_at = wn_now();
     } else if (w->vbuf) { // voices, threads and weights shape prepare(): later changes are ignored
     } else if (index == CN_WN_PARAM_THREADS) {
         w->threads = (int)lrintf(value);
