@@ -30,14 +30,15 @@
 #define WN_DECLICK_SPAN_S 6e-5 // the model's jump at a note-off: bridged over this (3 samples at 48 kHz),
 #define WN_DECLICK_S 0.002     // then glides over this (cn_declick)
 #define WN_STEAL_FADE_S 0.001  // a stolen voice's last value decays with this time constant
-#define WN_QUEUE_LOW_S 0.02    // live with an output queue: voices are cut only when it would fall under this
+#define WN_QUEUE_LOW_S 0.02    // live with an output queue: voices are cut when it would fall under this,
+#define WN_HOT_LOAD 0.95       // or when they take more than this share of real time over ~0.5 s
 
 static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
     {"temperature", "sampling temperature (0 = always the most likely sample)", 0.0f, 2.0f, 0.0f},
     {"gain", "output gain, linear", 0.0f, 8.0f, 1.0f},
     {"voices", "voices at most; more notes steal the oldest", 1.0f, (float)CN_VOICES_MAX, 16.0f},
-    {"budget", "live: share of real time the voices may take before the oldest is stolen (0 = no limit)", 0.0f,
-     1.0f, 0.0f},
+    {"budget", "live: share of real time the voices may take when the output queue runs low or there is none (0 = no limit)",
+     0.0f, 1.0f, 0.0f},
     {"threads", "threads rendering the voices (0 = one per core)", 0.0f, (float)CN_WN_POLY_MAX_THREADS, 0.0f},
     {"weights", "the generator's weights: 0 as the model's size chooses, 1 float, 2 half, 3 bf16, 4 int8", 0.0f,
      (float)CN_WN_WEIGHTS_I8, 0.0f},
@@ -91,6 +92,7 @@ typedef struct wn_plugin {
     // the budget the voice cap drops to what it allows (the oldest are stolen), well below
     // it it rises by one.
     float budget, load;
+    float load_slow;         // the load over ~0.5 s
     float load_others;       // the other parts' load (a plugin with several models)
     double queued, queued_at; // the output queue's seconds (-1: none) and when the host said so
     // A stolen voice stops between two samples; what it last added to the mix decays from
@@ -267,7 +269,7 @@ static cn_status part_prepare(wn_plugin *w, double rate, int max_frames) {
     w->ratio = mrate / rate;
     w->model_pos = 0;
     w->inner_n = 0;
-    w->load = 0.0f;
+    w->load = w->load_slow = 0.0f;
     w->cap_changed = 0;
     w->dc_r = (float)exp(-2.0 * M_PI * WN_DC_HZ / mrate);
     w->up = (float)(1.0 / (WN_ATTACK_S * mrate));
@@ -374,34 +376,43 @@ static double wn_now(void) {
 }
 
 // Live only (budget > 0): a machine too slow for the sounding voices loses voices, never
-// samples. The load rises with ~20 ms of audio (a chord of 48 kHz voices can take several
-// times real time: waiting longer would lose samples first, reacting to one slow chunk
-// would steal for a hiccup) and falls over ~0.1 s. The cap follows cn_voices_budget_cap,
-// down at most every 20 ms (the oldest voices, released ones first, are stolen) and up by
-// one at most every 0.5 s, except that a host which queues the output ahead of the device
-// (cn_graph_set_queued) lets the queue decide: it absorbs a slow stretch, so voices are cut
-// only when it would run low (what is left of it now, less what the next chunk takes from
-// it at this load, under WN_QUEUE_LOW_S), and while it is not low the cap rises. The load
-// alone misjudges a batch (two voices cost as much as two alone, four far less than four)
-// and a machine that holds the worker back: the 48 kHz chorale lost 31 of 32 voices so.
+// samples. The load (render wall time over audio time) is smoothed twice: up over ~20 ms
+// and down over 0.1 s (a chord of 48 kHz voices can take several times real time: waiting
+// longer would lose samples first, reacting to one slow chunk would steal for a hiccup),
+// and over ~0.5 s. The cap follows cn_voices_budget_cap, down at most every 20 ms (the
+// oldest voices, released ones first, are stolen) and up by one at most every 0.5 s.
+// A host that queues the output ahead of the device (cn_graph_set_queued) lets the queue
+// absorb a slow stretch: over the budget, voices are cut only when the queue would run
+// low (what is left of it now, less what the next chunk takes from it at this load, under
+// WN_QUEUE_LOW_S) or when the voices have taken more than WN_HOT_LOAD of real time over
+// ~0.5 s (real-time render threads that run flat out starve the audio server: without
+// this rule JACK's dummy driver reported several times the xruns); otherwise the cap rises to the voice
+// limit. The load alone misjudges a batch (two voices cost as much as two alone, four far
+// less than four) and spikes: the 48 kHz chorale lost 31 of its 32 notes' voices so.
 static void wn_track_load(wn_plugin *w, double seconds, double t, int n) {
     const double mrate = w->model->cfg.sample_rate, audio = n / mrate, now = seconds / audio;
     const double a = audio / (audio + (now > w->load ? 0.02 : 0.1));
     w->load = (float)((1.0 - a) * w->load + a * now);
+    const double as = audio / (audio + 0.5);
+    w->load_slow = (float)((1.0 - as) * w->load_slow + as * now);
     const int64_t since = w->model_pos - w->cap_changed;
     const int threads = cn_wn_poly_threads(w->poly), queue = w->queued >= 0.0;
     const double drain = audio * fmax(0.0, fmax(now, w->load + w->load_others) - 1.0);
     const int low = !queue || w->queued - (t - w->queued_at) - drain < WN_QUEUE_LOW_S;
     const int cap = cn_voices_budget_cap(&w->vs, w->load + w->load_others, w->load, w->budget, threads);
-    const int down = cap < w->vs.cap && low && since > (int64_t)(0.02 * mrate);
-    const int up = since > (int64_t)(0.5 * mrate) && (low ? cap > w->vs.cap : w->vs.cap < w->vs.limit);
+    const int hot = w->load_slow + w->load_others > WN_HOT_LOAD;
+    const int down = cap < w->vs.cap && (low || hot) && since > (int64_t)(0.02 * mrate);
+    const int up = since > (int64_t)(0.5 * mrate) && (low || hot ? cap > w->vs.cap : w->vs.cap < w->vs.limit);
     if (down || up) {
         const int before = w->vs.active;
-        cn_voices_set_cap(&w->vs, down ? cap : low ? w->vs.cap + 1 : w->vs.limit, voice_cut, w);
+        cn_voices_set_cap(&w->vs, down ? cap : low || hot ? w->vs.cap + 1 : w->vs.limit, voice_cut, w);
         // The smoothed load lags the cut by ~0.1 s: until blocks measure it, it is taken to
         // fall as the cost model says (without this, each 20 ms cut again what the first had
         // already relieved: a four-part 48 kHz chorale fell to one voice).
-        if (before > w->vs.active) w->load = cn_voices_load_at(w->load, before, w->vs.active, threads);
+        if (before > w->vs.active) {
+            w->load = cn_voices_load_at(w->load, before, w->vs.active, threads);
+            w->load_slow = cn_voices_load_at(w->load_slow, before, w->vs.active, threads);
+        }
         w->cap_changed = w->model_pos;
     }
 }
