@@ -223,7 +223,8 @@ void *cn_graph_generator(const cn_graph *g, const cn_plugin_desc **desc) {
 }
 
 void cn_graph_set_queued(cn_graph *g, double seconds) {
-    if (g->gen.desc && g->gen_queued >= 0 && g->gen.desc->set_param) g->gen.desc->set_param(g->gen.self, g->gen_queued, (float)seconds);
+    if (g->gen.desc && g->gen_queued >= 0 && g->gen.desc->set_param)
+        g->gen.desc->set_param(g->gen.self, g->gen_queued, (float)seconds);
 }
 
 cn_status cn_graph_set_latency(cn_graph *g, int64_t frames) {
