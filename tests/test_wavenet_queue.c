@@ -3,9 +3,9 @@
 // SERIAL
 // test_wavenet_queue.c: the WaveNet's live voice budget with an output queue ahead of the
 // device (cn_graph_set_queued, as `play`'s worker reports it before each block). Clusters
-// of the 16 kHz violin on one thread, far over the test's budget (0.3: 8 voices take about
-// 1.3x real time on these machines, 16 about 2.5x); wall-clock timing, so run alone and
-// not under a sanitizer:
+// of the 16 kHz violin on one thread, far over the test's budget (0.3: 6 voices take about
+// real time on these machines, 16 about 2.5x); wall-clock timing, so run alone and not
+// under a sanitizer:
 //   - a short cluster (30 ms and its 0.18 s release) steals voices without a queue (a
 //     plugin host's callback) and with one nearly empty, and none with a queue that does
 //     not run low: the queue absorbs the stretch;
@@ -59,20 +59,20 @@ static int64_t play(const cn_note_event *ev, int n_ev, double seconds, double qu
 int main(void) {
     setenv("CONTINUO_PRESETS", CN_SRC("presets"), 1);
     cn_note_event ev[64];
-    int n_ev = cluster(ev, 8, 0.0, 0.03);
+    int n_ev = cluster(ev, 6, 0.0, 0.03);
     const double len = 0.4; // played
 
     const int64_t none = play(ev, n_ev, len, -1.0, 1e9, -1.0, NULL);
-    printf("8 notes, no queue: %lld voices stolen\n", (long long)none);
-    TEST_ASSERT_MSG(none > 0, "8 voices over budget without a queue stole nothing");
+    printf("6 notes, no queue: %lld voices stolen\n", (long long)none);
+    TEST_ASSERT_MSG(none > 0, "6 voices over budget without a queue stole nothing");
 
     const int64_t low = play(ev, n_ev, len, 0.005, 1e9, 0.005, NULL);
-    printf("8 notes, a 5 ms queue: %lld voices stolen\n", (long long)low);
-    TEST_ASSERT_MSG(low > 0, "8 voices over budget with a nearly empty queue stole nothing");
+    printf("6 notes, a 5 ms queue: %lld voices stolen\n", (long long)low);
+    TEST_ASSERT_MSG(low > 0, "6 voices over budget with a nearly empty queue stole nothing");
 
     // 10 s queued at every block: the test's blocks take far less wall time than that.
     const int64_t full = play(ev, n_ev, len, 10.0, 1e9, 10.0, NULL);
-    printf("8 notes, a 10 s queue: %lld voices stolen\n", (long long)full);
+    printf("6 notes, a 10 s queue: %lld voices stolen\n", (long long)full);
     TEST_ASSERT_MSG(full == 0, "%lld voices stolen although the queue never ran low", (long long)full);
 
     const int n_long = cluster(ev, 16, 0.0, 1.5);
@@ -82,7 +82,7 @@ int main(void) {
 
     // Cuts while the queue is low, then a healthy queue from 0.6 s, and a second cluster
     // at 1.5 s (the first's voices have faded): it takes all its voices.
-    n_ev += cluster(ev + n_ev, 8, 1.5, 0.03);
+    n_ev += cluster(ev + n_ev, 6, 1.5, 0.03);
     int64_t before = -1;
     const int64_t after = play(ev, n_ev, 1.9, 0.005, 0.6, 10.0, &before);
     printf("low, then healthy: %lld voices stolen by 0.6 s, %lld in all\n", (long long)before, (long long)after);

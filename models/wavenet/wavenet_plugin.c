@@ -31,7 +31,7 @@
 #define WN_DECLICK_S 0.002     // then glides over this (cn_declick)
 #define WN_STEAL_FADE_S 0.001  // a stolen voice's last value decays with this time constant
 #define WN_QUEUE_LOW_S 0.02    // live with an output queue: voices are cut when it would fall under this,
-#define WN_HOT_LOAD 0.95       // or when they take more than this share of real time over ~0.5 s
+#define WN_HOT_LOAD 0.85       // or when they take more than this share of real time over ~0.5 s
 
 static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
     {"temperature", "sampling temperature (0 = always the most likely sample)", 0.0f, 2.0f, 0.0f},
@@ -385,8 +385,8 @@ static double wn_now(void) {
 // absorb a slow stretch: over the budget, voices are cut only when the queue would run
 // low (what is left of it now, less what the next chunk takes from it at this load, under
 // WN_QUEUE_LOW_S) or when the voices have taken more than WN_HOT_LOAD of real time over
-// ~0.5 s (real-time render threads that run flat out starve the audio server: without
-// this rule JACK's dummy driver reported several times the xruns); otherwise the cap rises to the voice
+// ~0.5 s (real-time render threads that run flat out starve the audio server: with 0.95
+// JACK's dummy driver reported twice the xruns); otherwise the cap rises to the voice
 // limit. The load alone misjudges a batch (two voices cost as much as two alone, four far
 // less than four) and spikes: the 48 kHz chorale lost 31 of its 32 notes' voices so.
 static void wn_track_load(wn_plugin *w, double seconds, double t, int n) {
