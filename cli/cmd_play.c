@@ -47,9 +47,10 @@ static void usage(void) {
            "Ctrl-C (see docs/live.md).\n"
            "  --device D             device index or part of its name (see 'continuo\n"
            "                         devices'; default: the default output)\n"
-           "  --latency MS           buffering ahead of the audio clock (default 50); the\n"
-           "                         WaveNet steals voices only when this runs low, so a\n"
-           "                         longer one keeps more on a slow machine\n"
+           "  --latency MS           buffering ahead of the audio clock (default 50); a\n"
+           "                         WaveNet too slow for its voices steals them only when\n"
+           "                         this runs low (or the CPU stays saturated), so a\n"
+           "                         longer one rides out short overloads\n"
            "  --duration SECONDS     stop after this long\n"
            "  --rate HZ              sample rate (default: the device's default rate)\n"
            "  --block N              frames per device callback (default 256)\n"
@@ -233,8 +234,8 @@ int cn_cmd_play(int argc, char **argv) {
     if (stolen) // before the summary, which scripts read as the last line
         fprintf(stderr, "continuo play: note: %lld voices were stolen (%lld of them notes already released, their "
                         "tails cut short): more notes sounded at once than the voice limit, or than this machine "
-                        "renders in real time; a longer --latency (e.g. 200) or a lighter synth keeps more (e.g. --preset "
-                        "wavenet-gm3.safetensors, the 16 kHz WaveNet, about half the CPU per voice)\n", (long long)stolen, (long long)tails);
+                        "renders in real time; a lighter synth keeps more (e.g. --preset wavenet-gm3.safetensors, the "
+                        "16 kHz WaveNet, about half the CPU per voice), a longer --latency rides out short overloads\n", (long long)stolen, (long long)tails);
     fprintf(stderr, "played %lld frames (%.1f s) at %ld Hz, latency %.0f ms, xruns: %lld, "
                     "device xruns: %lld, voices stolen: %lld\n",
             (long long)res.frames_played, (double)res.frames_played / (double)rate, rate,
