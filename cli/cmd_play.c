@@ -235,7 +235,8 @@ int cn_cmd_play(int argc, char **argv) {
         fprintf(stderr, "continuo play: note: %lld voices were stolen (%lld of them notes already released, their "
                         "tails cut short): more notes sounded at once than the voice limit, or than this machine "
                         "renders in real time; a lighter synth keeps more (e.g. --preset wavenet-gm3.safetensors, the "
-                        "16 kHz WaveNet, about half the CPU per voice), a longer --latency rides out short overloads\n", (long long)stolen, (long long)tails);
+                        "16 kHz WaveNet, about half the CPU per voice), a longer --latency rides out short overloads\n",
+                (long long)stolen, (long long)tails);
     fprintf(stderr, "played %lld frames (%.1f s) at %ld Hz, latency %.0f ms, xruns: %lld, "
                     "device xruns: %lld, voices stolen: %lld\n",
             (long long)res.frames_played, (double)res.frames_played / (double)rate, rate,

@@ -88,9 +88,8 @@ typedef struct wn_plugin {
     size_t inner_n, inner_cap;
     int64_t model_pos;       // model samples rendered
     float *vbuf;             // [n_voices][WN_CHUNK] the voices' samples
-    // CPU budget (live): the load (render time / audio time, smoothed) of the voices; above
-    // the budget the voice cap drops to what it allows (the oldest are stolen), well below
-    // it it rises by one.
+    // CPU budget (live): the load (render time / audio time, smoothed) of the voices; the
+    // voice cap follows it and the output queue (wn_track_load).
     float budget, load;
     float load_slow;         // the load over ~0.5 s
     float load_others;       // the other parts' load (a plugin with several models)
