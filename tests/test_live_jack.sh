@@ -71,8 +71,9 @@ done
 # Four voices live: the four-part chorale (flute, violin, trumpet, cello) at the default
 # 50 ms latency: no engine xrun, every frame played, sound, and equal to its render when no
 # voice was stolen. On the 16 kHz model (the cello part plays its violin). How many voices a
-# machine steals depends on its speed and on what else runs on its cores (0-5 of the 32
-# notes here on 29 Nov; 16 on a CI machine whose JACK server itself had xruns): that is a
+# machine steals depends on its speed and on what else runs on its cores (0-17 of the 32
+# notes here on 1 Dec, with the budget following the output queue; 16 on a CI machine
+# whose JACK server itself had xruns, 29 Nov): that is a
 # measurement (`continuo bench live`, docs/live.md), not asserted here.
 bash "$CN_SOURCE_DIR/scripts/make_chorale.sh" "$tmp/chorale.mid" || fail "make_chorale.sh"
 gm3=(--preset "$CN_SOURCE_DIR/presets/wavenet-gm3.safetensors")
