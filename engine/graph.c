@@ -190,9 +190,7 @@ cn_status cn_graph_set_generator(cn_graph *g, const cn_plugin_desc *gen, const c
     node_destroy(&g->gen);
     g->gen = n;
     g->stereo = n.stereo && g->channels == 2;
-    g->gen_queued = -1;
-    for (int i = 0; i < gen->n_params; i++)
-        if (!strcmp(gen->params[i].name, "queued")) g->gen_queued = i;
+    g->gen_queued = param_index(gen, "queued", strlen("queued"));
     return CN_OK;
 }
 
