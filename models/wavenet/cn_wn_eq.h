@@ -61,7 +61,8 @@ void cn_wn_eq_apply(const cn_wn_eq *eq, float *x, int64_t n);
 // applied) against the recording, and set m->eq_db of the instruments it covers (replacing
 // their previous table) in the layout of `per_octave` bands per octave (m->eq_per_octave;
 // an error if another instrument keeps a table of another layout). report(ctx, line) gets
-// one line per instrument (may be NULL).
+// one line per instrument (may be NULL): its table, how far the balance is off, and the
+// bands the table's limits hold, if any.
 cn_status cn_wn_calibrate_eq(cn_wn_model *m, const cn_wn_dataset *ds, char names[][32], int n_names, int per_octave,
                              void (*report)(void *ctx, const char *line), void *ctx);
 // Its two steps: the layout for the instruments names[0..n_names) (the error above), then

@@ -250,18 +250,25 @@ cn_status cn_wn_calibrate_eq_one(cn_wn_model *m, const cn_wn_dataset *ds, char n
     char line[1024];
     int len;
     if (raw > 0.0 && rec > 0.0) {
-        // What the table still misses where its limits do not hold it.
-        double worst = 0.0;
+        // What the table still misses where its limits do not hold it, and where they do
+        // (a table held at a limit leaves the voice short of FluidSynth's balance there).
+        double worst = 0.0, held_worst = 0.0;
+        int n_held = 0;
         for (int k = 0; k < bands; k++) {
             double miss = md[k] > 0.0 && fl[k] > 0.0 ? 10.0 * log10(md[k] / (fl[k] * raw / rec)) : 0.0;
             int held = (gain[k] <= CN_WN_EQ_MIN_DB && miss > 0) || (gain[k] >= CN_WN_EQ_MAX_DB && miss < 0);
-            if (!held && fabs(miss) > fabs(worst)) worst = miss;
+            if (held) n_held++, held_worst = fabs(miss) > fabs(held_worst) ? miss : held_worst;
+            else if (fabs(miss) > fabs(worst)) worst = miss;
         }
         memcpy(m->eq_db[inst], gain, sizeof gain);
         len = snprintf(line, sizeof line, "%s: spectrum (dB per 1/%d-octave band, centred on 62.5 Hz * 2^(k/%d)):",
                        names[name], per_octave, per_octave);
         for (int k = 0; k < bands; k++) len += snprintf(line + len, sizeof line - (size_t)len, " %+.1f", gain[k]);
-        snprintf(line + len, sizeof line - (size_t)len, "; balance within %.1f dB", fabs(worst));
+        len += snprintf(line + len, sizeof line - (size_t)len, "; balance within %.1f dB", fabs(worst));
+        if (n_held)
+            snprintf(line + len, sizeof line - (size_t)len,
+                     "; %d band(s) held at the table's limit (%+.0f..%+.0f dB), off by up to %+.1f dB", n_held,
+                     CN_WN_EQ_MIN_DB, CN_WN_EQ_MAX_DB, held_worst);
     } else {
         snprintf(line, sizeof line, "%s: no note to measure: no spectrum table", names[name]);
     }
