@@ -1,8 +1,8 @@
 // LABELS: unit
 // test_sample: factor-wise sampling (temperature, top-k, top-p) draws from the right
 // distribution and is deterministic per seed; length limits hold; beam search is
-// deterministic, at least as likely as greedy decoding, and reports the log-probability
-// the model gives its continuation.
+// deterministic, at least as likely as greedy decoding, reports the log-probability
+// the model gives its continuation, and holds at most its width of model states at once.
 #include <string.h>
 
 #include "models/melody/cn_ngram.h"
@@ -21,6 +21,22 @@ static cn_event_model *primed(const cn_ngram_ltm *ltm) {
     TEST_OK(m->reset(m->self, &unknown));
     for (int i = 0; i < 10; i++) TEST_OK(m->observe(m->self, &primer[i]));
     return m;
+}
+
+// Beam search's model states, counted: how many live at once, and that none leaks.
+static void *(*ngram_clone)(void *self);
+static void (*ngram_free_clone)(void *clone);
+static int live_clones, peak_clones;
+
+static void *counted_clone(void *self) {
+    void *c = ngram_clone(self);
+    if (c && ++live_clones > peak_clones) peak_clones = live_clones;
+    return c;
+}
+
+static void counted_free_clone(void *clone) {
+    live_clones--;
+    ngram_free_clone(clone);
 }
 
 static double rescore(const cn_ngram_ltm *ltm, const cn_event_seq *s) {
@@ -119,6 +135,20 @@ int main(void) {
     TEST_ASSERT(lp[1] >= lp[0] - 1e-9);
     TEST_ASSERT(!memcmp(out[1].ev, out[2].ev, 8 * sizeof *out[1].ev) && lp[1] == lp[2]);
     for (int k = 0; k < 3; k++) cn_events_free(&out[k]);
+    // At most `width` model states live at once (a parent's last child takes its state):
+    // a transformer's state is its key/value cache, tens of MB with the ensemble.
+    for (int width = 1; width <= 16; width *= 4) {
+        m = primed(ltm);
+        ngram_clone = m->clone, ngram_free_clone = m->free_clone;
+        m->clone = counted_clone, m->free_clone = counted_free_clone;
+        live_clones = peak_clones = 0;
+        TEST_OK(cn_beam_continue(m, width, &eight, &out[0], &lp[0]));
+        printf("beam width %d: at most %d model states at once\n", width, peak_clones);
+        TEST_ASSERT(live_clones == 0 && peak_clones >= 1 && peak_clones <= width);
+        TEST_NEAR(lp[0], rescore(ltm, &out[0]), 1e-3);
+        cn_events_free(&out[0]);
+        m->destroy(m->self);
+    }
     m = primed(ltm);
     TEST_ASSERT(cn_beam_continue(m, 17, &eight, &out[0], NULL) == CN_ERR_RANGE);
     m->destroy(m->self);

@@ -66,11 +66,17 @@ static int expand(const cn_event_model *m, int width, const hyp *h, int b, cand 
     return nc;
 }
 
-// The child of parent h with event e appended (clones the parent's model state).
-static cn_status make_child(const cn_event_model *m, const cn_gen_limit *lim, const hyp *h,
-                            const cand *c, hyp *out) {
+// The child of parent h with event e appended: a clone of the parent's model state, or,
+// with `take` (the parent's last child), the parent's state itself.
+static cn_status make_child(const cn_event_model *m, const cn_gen_limit *lim, hyp *h, const cand *c,
+                            int take, hyp *out) {
     memset(out, 0, sizeof *out);
-    out->self = m->clone(h->self);
+    if (take) {
+        out->self = h->self;
+        h->self = NULL;
+    } else {
+        out->self = m->clone(h->self);
+    }
     out->ev = malloc((size_t)(h->n + 1) * sizeof *out->ev);
     if (!out->self || !out->ev) {
         hyp_free(m, out);
@@ -112,16 +118,26 @@ cn_status cn_beam_continue(cn_event_model *m, int width, const cn_gen_limit *lim
         int nc = 0;
         for (int b = 0; b < nb; b++) nc = expand(m, width, &beam[b], b, c, nc);
         qsort(c, (size_t)nc, sizeof *c, by_lp_desc);
-        int nn = 0;
-        for (; nn < width && nn < nc && !st; nn++) {
-            if (c[nn].e.pitch < 0) { // a finished hypothesis survives: move it over
-                next[nn] = beam[c[nn].parent];
-                memset(&beam[c[nn].parent], 0, sizeof beam[0]);
+        const int nn = nc < width ? nc : width;
+        int children[BEAM_MAX] = {0};
+        memset(next, 0, sizeof next);
+        for (int i = 0; i < nn; i++) {
+            if (c[i].e.pitch < 0) { // a finished hypothesis survives: move it over
+                next[i] = beam[c[i].parent];
+                memset(&beam[c[i].parent], 0, sizeof beam[0]);
             } else {
-                st = make_child(m, lim, &beam[c[nn].parent], &c[nn], &next[nn]);
-                if (st) break;
+                children[c[i].parent]++;
             }
         }
+        // Model states are the memory (a transformer's is its key/value cache): free the
+        // parents no survivor needs, then give each parent's last child the parent's own
+        // state, so at most `width` states live at once, not a beam's and its children's.
+        for (int b = 0; b < nb; b++)
+            if (!children[b]) hyp_free(m, &beam[b]);
+        for (int b = 0; b < nb && !st; b++)
+            for (int i = 0; i < nn && !st && children[b]; i++)
+                if (c[i].e.pitch >= 0 && c[i].parent == b)
+                    st = make_child(m, lim, &beam[b], &c[i], --children[b] == 0, &next[i]);
         for (int b = 0; b < nb; b++) hyp_free(m, &beam[b]);
         memcpy(beam, next, (size_t)nn * sizeof *beam);
         nb = nn;
