@@ -21,7 +21,7 @@
 #include "models/wavenet/cn_wn_data.h"
 
 #define CN_WN_EQ_MIN_DB (-60.0) // FluidSynth's clarinet has almost nothing above 8 kHz: -90 dB
-#define CN_WN_EQ_MAX_DB 24.0 // the 48 kHz model's violin and cello ask for up to +21 dB above 2.8 kHz
+#define CN_WN_EQ_MAX_DB 24.0 // the 48 kHz model's violin and cello ask for up to +19 and +21 dB from 2 kHz up
 #define CN_WN_EQ_DEFAULT_PER_OCTAVE 2 // `train wavenet levels --spectrum-bands`
 #define CN_WN_EQ_LIMIT_DB 80 // files beyond +-80 dB are corrupt
 
