@@ -94,6 +94,12 @@ static void usage(void) {
         "                    and second harmonics in the predicted samples to the recording's,\n"
         "                    per 1,024 samples (default 0; Gaussian head): a weak fundamental\n"
         "                    costs as much on a quiet note as on a loud one\n"
+        "  --free-run W      add W x the harmonic loss (as --harmonic-loss) of what the model\n"
+        "                    plays from its own output after each chunk's warm-up, at\n"
+        "                    temperature 0 (default 0; Gaussian head): a fundamental that fades\n"
+        "                    in its own loop costs here, where teacher forcing never hears it;\n"
+        "                    --free-run-passes K: the derivative follows K loops through that\n"
+        "                    output (default 4; each costs about a backward pass; 0: none)\n"
         "  --self-feed P     replace that share (0..1) of each chunk's heard samples by the\n"
         "                    model's own temperature-0 predictions of them, made by a\n"
         "                    forward pass first (parallel scheduled sampling: the model learns\n"
@@ -373,6 +379,8 @@ static int parse(int argc, char **argv, args *a) {
         {"harmonic-noise", 0, CN_FLAG_FLOAT, &o->harmonic_noise, 0.0, 10.0, NULL},
         {"harmonic-cut", 0, CN_FLAG_FLOAT, &o->harmonic_cut, 0.0, 1.0, NULL},
         {"harmonic-loss", 0, CN_FLAG_FLOAT, &o->harmonic_loss, 0.0, 100.0, NULL},
+        {"free-run", 0, CN_FLAG_FLOAT, &o->free_run, 0.0, 100.0, NULL},
+        {"free-run-passes", 0, CN_FLAG_INT, &o->free_run_passes, 0, 100000, NULL},
         {"self-feed", 0, CN_FLAG_FLOAT, &o->self_feed, 0.0, 1.0, NULL},
         {"self-feed-passes", 0, CN_FLAG_INT, &o->self_feed_passes, 1, 8, NULL},
         {"lag", 0, CN_FLAG_DBL, &a->lag_ms, 0.0, 1000.0, NULL},
@@ -420,8 +428,9 @@ static void on_report(const cn_progress *p, void *user) {
         char eta[32], el[32];
         cn_ui_format_duration(eta, sizeof eta, p->eta_s);
         cn_ui_format_duration(el, sizeof el, p->elapsed_s);
-        fprintf(stderr, "step %lld/%lld  loss %.4f (avg %.4f) nats/sample  %.0f samples/s  elapsed %s  ETA %s\n",
-                (long long)p->done, (long long)p->total, p->loss, p->loss_avg, p->items_per_s, el, eta);
+        fprintf(stderr, "step %lld/%lld  loss %.4f (avg %.4f) nats/sample%s%s  %.0f samples/s  elapsed %s  ETA %s\n",
+                (long long)p->done, (long long)p->total, p->loss, p->loss_avg, p->detail ? "  " : "",
+                p->detail ? p->detail : "", p->items_per_s, el, eta);
         l->last_print = p->elapsed_s;
     } else if (!strcmp(p->event, "checkpoint")) {
         fprintf(stderr, "step %lld: checkpoint %s\n", (long long)p->done, p->path);

@@ -193,6 +193,10 @@ void cn_wn_direct_logits(const cn_wn_model *m, const float *xin, float *logits);
 // the lag; before any note the pitch feature is 0, i.e. middle C, harmlessly).
 void cn_wn_audio_inputs(int sample_rate, const float *feat, const float *past, int64_t avail,
                         float *a);
+// Its transpose: adds to dpast[-k] the derivative of da . a_t by past[-k] (the samples
+// cn_wn_audio_inputs reads, weighted as its interpolation weighs them).
+void cn_wn_audio_inputs_adjoint(int sample_rate, const float *feat, const float *da, int64_t avail,
+                                float *dpast);
 
 // ---- training: teacher forcing over one chunk ---------------------------------------------
 // Activations for chunks of up to max_t samples (one allocation).
@@ -214,6 +218,13 @@ void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scal
 // scale x dmean[t] as its derivative by sample t's mean (t >= from). dmean[T] must live
 // until then; each forward resets it to none.
 void cn_wn_acts_set_dmean(cn_wn_acts *a, const float *dmean);
+// 0: the next backward takes dmean's derivative alone, not the likelihood's (a loss on
+// generated samples, cn_wn_free_run.h); each forward sets it back to 1.
+void cn_wn_acts_set_likelihood(cn_wn_acts *a, int on);
+// After a backward over t in [from, T) (T > from): its derivative by the audio inputs,
+// daudio[T][CN_WN_NAUDIO] (through the input layer and the direct prediction; D =
+// cn_wn_in_dim), the scale included.
+void cn_wn_acts_daudio(const cn_wn_acts *a, int D, float *daudio);
 // Outputs of the last forward, [T][K] (for tests).
 const float *cn_wn_acts_logits(const cn_wn_acts *a);
 
@@ -265,6 +276,11 @@ cn_status cn_wn_stream_create_sibling(const cn_wn_stream *s, cn_wn_stream **out)
 void cn_wn_stream_destroy(cn_wn_stream *s);
 void cn_wn_stream_reset(cn_wn_stream *s); // every voice: silence, time 0
 void cn_wn_stream_reset_voice(cn_wn_stream *s, int voice);
+// Pushes past[0..n) into a voice's sample history as if each had been played (the pitch
+// lag reads them), without running the network: its queues stay as they are. Training
+// starts a free-running chunk this way, with zero queues and the recording's history, as
+// the teacher-forced forward sees a chunk.
+void cn_wn_stream_push_history(cn_wn_stream *s, int voice, const float *past, int n);
 // One sample: cond[C] of this sample (cn_wn_cond_fill), previous sample value xprev (the
 // stream keeps the last CN_WN_HISTORY of them for the pitch lag). Writes logits[K]. Never
 // allocates.

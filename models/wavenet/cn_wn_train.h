@@ -32,6 +32,9 @@ typedef struct cn_wn_train_opts {
     float harmonic_loss; // weight of cn_wn_harmonic_loss (the levels of the first two
                          // harmonics in the predicted means against the recording's) added
                          // to the likelihood (0 = off; the Gaussian head only)
+    float free_run;     // weight of the harmonic loss on what the model plays from its own
+                        // output from warm on (cn_wn_free_run.h; 0 = off; the Gaussian head only)
+    int free_run_passes; // loops through its own output the derivative follows (0 = none)
     float self_feed;    // share of a chunk's heard samples replaced by the model's own
                         // (parallel scheduled sampling, Duckworth et al. 2019): 0 = off
     int self_feed_passes; // forward passes that make those samples, each hearing the last's
@@ -40,7 +43,8 @@ typedef struct cn_wn_train_opts {
 } cn_wn_train_opts;
 
 // batch 8, chunk 4096, warm 1024, lr 2e-3 -> 1e-4, warm-up 100, wd 0.01, clip 1, noise 0
-// (constant), no self-feeding (1 pass when on), 1 thread, seed 1.
+// (constant), no self-feeding (1 pass when on), no free run (4 passes when on), 1 thread,
+// seed 1.
 void cn_wn_train_opts_default(cn_wn_train_opts *o);
 // The input noise std of step `step` (0-based) under o's schedule.
 float cn_wn_input_noise_at(const cn_wn_train_opts *o, long step);
@@ -70,6 +74,9 @@ void cn_wn_trainer_destroy(cn_wn_trainer *t);
 // the gradients, and every rank takes the same AdamW step. Fails only when that fails.
 cn_status cn_wn_trainer_step(cn_wn_trainer *t, float *loss);
 long cn_wn_trainer_steps_done(const cn_wn_trainer *t);
+// The free-run loss of the last step (cn_wn_free_run.h): its mean over the chunks that had
+// one, summed over the ranks; 0 when off or none did.
+float cn_wn_trainer_free_run_loss(const cn_wn_trainer *t);
 // Seconds since the first step began, as rank 0 measured them during the last step: the
 // same number on every rank, for a time budget that stops all ranks at the same step.
 double cn_wn_trainer_clock(const cn_wn_trainer *t);

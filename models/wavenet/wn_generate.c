@@ -877,6 +877,15 @@ void cn_wn_stream_reset_voice(cn_wn_stream *s, int v) {
     vs->hpos = 0;
 }
 
+static void wn_hist_push(wn_voice_state *vs, float x) {
+    vs->hist[vs->hpos] = vs->hist[vs->hpos + CN_WN_HISTORY] = x;
+    vs->hpos = (vs->hpos + 1) & (CN_WN_HISTORY - 1);
+}
+
+void cn_wn_stream_push_history(cn_wn_stream *s, int voice, const float *past, int n) {
+    for (int i = 0; i < n; i++) wn_hist_push(&s->voice[voice], past[i]);
+}
+
 void cn_wn_stream_reset(cn_wn_stream *s) {
     for (int v = 0; v < s->max_voices; v++) cn_wn_stream_reset_voice(s, v);
 }
@@ -962,8 +971,7 @@ void cn_wn_stream_logits_batch(cn_wn_stream *s, const int *voices, int n, const 
     const float **past = s->sc.past;
     for (int v = 0; v < n; v++) {
         wn_voice_state *vs = &s->voice[voices[v]];
-        vs->hist[vs->hpos] = vs->hist[vs->hpos + CN_WN_HISTORY] = xprev[v];
-        vs->hpos = (vs->hpos + 1) & (CN_WN_HISTORY - 1);
+        wn_hist_push(vs, xprev[v]);
         past[v] = vs->hist + vs->hpos + CN_WN_HISTORY;
     }
     wn_pos_input(s, n, past, CN_WN_HISTORY, cond, s->h, s->zc, s->skip, &s->sc);

@@ -225,18 +225,39 @@ static float wn_lagged(const float *past, int64_t avail, double lag) {
     return a + f * (b - a);
 }
 
-void cn_wn_audio_inputs(int sample_rate, const float *feat, const float *past, int64_t avail,
-                        float *a) {
-    // The note's period from its pitch feature ((pitch - 60) / 24, to the cent: a bent
-    // note's lag follows the bend), clamped to the history.
+// Adds da x d(wn_lagged)/d(past) into dpast (the same indices wn_lagged reads).
+static void wn_lagged_adjoint(float *dpast, int64_t avail, double lag, float da) {
+    int64_t k = (int64_t)lag;
+    float f = (float)(lag - (double)k);
+    if (k <= avail) dpast[-k] += da * (1.0f - f);
+    if (k + 1 <= avail) dpast[-(k + 1)] += da * f;
+}
+
+// The note's period from its pitch feature ((pitch - 60) / 24, to the cent: a bent note's
+// lag follows the bend), clamped to the history.
+static double wn_period(int sample_rate, const float *feat) {
     double pitch = 60.0 + (double)lroundf(2400.0f * feat[CN_WN_F_PITCH]) / 100.0;
     double period = (double)sample_rate / (440.0 * pow(2.0, (pitch - 69.0) / 12.0));
     const double max_period = (CN_WN_HISTORY - 2) / 2.0;
     if (period < 2.0) period = 2.0;
     if (period > max_period) period = max_period;
+    return period;
+}
+
+void cn_wn_audio_inputs(int sample_rate, const float *feat, const float *past, int64_t avail,
+                        float *a) {
+    double period = wn_period(sample_rate, feat);
     a[0] = avail >= 1 ? past[-1] : 0.0f;
     a[1] = wn_lagged(past, avail, period);
     a[2] = wn_lagged(past, avail, 2.0 * period);
+}
+
+void cn_wn_audio_inputs_adjoint(int sample_rate, const float *feat, const float *da, int64_t avail,
+                                float *dpast) {
+    double period = wn_period(sample_rate, feat);
+    if (avail >= 1) dpast[-1] += da[0];
+    wn_lagged_adjoint(dpast, avail, period, da[1]);
+    wn_lagged_adjoint(dpast, avail, 2.0 * period, da[2]);
 }
 
 void cn_wn_cond_fill(const cn_wn_model *m, int instrument, const float *feat, float *cond) {
@@ -263,6 +284,7 @@ struct cn_wn_acts {
     float *logits; // [T][K]  copy of the outputs (tests)
     float *target; // [T] sample values
     const float *dmean; // [T] a further loss's derivative by the means (NULL: none)
+    int likelihood;     // 1: backward takes the likelihood's derivative (each forward's default)
     // backward scratch
     float *dz, *dzc, *dg, *dh, *ds, *da, *dcond, *dxin, *dlog;
 };
@@ -315,6 +337,13 @@ const float *cn_wn_acts_logits(const cn_wn_acts *a) { return a->logits; }
 
 void cn_wn_acts_set_dmean(cn_wn_acts *a, const float *dmean) { a->dmean = dmean; }
 
+void cn_wn_acts_set_likelihood(cn_wn_acts *a, int on) { a->likelihood = on; }
+
+void cn_wn_acts_daudio(const cn_wn_acts *a, int D, float *daudio) {
+    for (int t = 0; t < a->T; t++)
+        memcpy(daudio + (size_t)t * CN_WN_NAUDIO, a->dxin + (size_t)t * D, CN_WN_NAUDIO * sizeof(float));
+}
+
 // Negative log density of y under the Gaussian head's out = [mean, log scale] (the log
 // scale clamped below at CN_WN_LOGS_MIN), and (d != NULL) its derivatives by the two
 // outputs (0 for a clamped log scale).
@@ -340,6 +369,7 @@ float cn_wn_forward(const cn_wn_model *m, cn_wn_acts *a, const float *audio, con
     a->from = from;
     a->instrument = instrument;
     a->dmean = NULL;
+    a->likelihood = 1;
     if (target) memcpy(a->target, target, (size_t)T * sizeof *target);
     else a->from = from = T; // prediction only: no loss, nothing for backward
     for (int t = 0; t < T; t++) {
@@ -401,7 +431,7 @@ void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scal
     cn_wn_params d;
     cn_wn_params_point(c, grad, &d);
     if (T <= a->from) return;
-    float w = scale / (float)(T - a->from);
+    float w = a->likelihood ? scale / (float)(T - a->from) : 0.0f;
     for (int t = 0; t < T; t++) {
         float *dl = a->dlog + (size_t)t * K;
         const float *pr = a->probs + (size_t)t * K;
@@ -417,12 +447,14 @@ void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scal
         }
     }
     memset(a->dcond, 0, (size_t)T * C * sizeof(float));
+    memset(a->dxin, 0, (size_t)T * D * sizeof(float));
     if (c->out == CN_WN_OUT_GAUSS) { // direct prediction: u added to the mean
         for (int t = a->from; t < T; t++) {
             const float *xin = a->xin + (size_t)t * D;
             const float du = a->dlog[(size_t)t * K];
             d.pred_b[0] += du;
             for (int j = 0; j < D; j++) d.pred_w[j] += du * xin[j];
+            for (int j = 0; j < A; j++) a->dxin[(size_t)t * D + j] += du * p->pred_w[j];
             for (int j = 0; j < C; j++) a->dcond[(size_t)t * C + j] += du * p->pred_w[A + j];
         }
     } else { // direct prediction: bump -b (v_k - mu(u))^2 added to the logits
@@ -439,6 +471,7 @@ void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scal
             d.pred_b[0] += du;
             d.pred_b[1] += db * b * CN_WN_SHARP_SCALE;
             for (int j = 0; j < D; j++) d.pred_w[j] += du * xin[j];
+            for (int j = 0; j < A; j++) a->dxin[(size_t)t * D + j] += du * p->pred_w[j];
             for (int j = 0; j < C; j++) a->dcond[(size_t)t * C + j] += du * p->pred_w[A + j];
         }
     }
@@ -486,7 +519,6 @@ void cn_wn_backward(const cn_wn_model *m, cn_wn_acts *a, float *grad, float scal
             cn_sgemm(0, 0, T - d_l, R, G2, 1.0f, a->dz + (size_t)d_l * G2, G2, wd, 2 * R, 1.0f, a->dh, R);
         }
     }
-    memset(a->dxin, 0, (size_t)T * D * sizeof(float));
     cn_matmul_backward(a->dxin, d.in_w, d.in_b, a->dh, a->xin, p->in_w, T, D, R);
     cn_matmul_backward(a->dcond, d.cond_w, NULL, a->dzc, a->cond, p->cond_w, T, C, L * G2);
     if (c->emb) {

@@ -10,6 +10,7 @@
 #include "models/nn/cn_parallel.h"
 #include "dsp/cn_pitch_accuracy.h"
 #include "models/nn/cn_rng.h"
+#include "models/wavenet/cn_wn_free_run.h"
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_synth.h"
 #include "models/wavenet/cn_wn_train.h"
@@ -29,6 +30,7 @@ void cn_wn_train_opts_default(cn_wn_train_opts *o) {
     o->seed = 1;
     o->input_noise_end = -1.0f;
     o->self_feed_passes = 1;
+    o->free_run_passes = 4;
 }
 
 float cn_wn_input_noise_at(const cn_wn_train_opts *o, long step) {
@@ -48,7 +50,11 @@ typedef struct wn_worker {
     float *audio;         // [chunk][CN_WN_NAUDIO] audio inputs
     float *target;        // [chunk]
     float *dmean;         // [chunk] the harmonic loss's derivative by the predicted means
-    double loss;
+    float *recording;     // [CN_WN_HISTORY + chunk] the heard samples as recorded (the free run's)
+    cn_wn_free_run *free_run;
+    double loss, free_loss;
+    int free_chunks;
+    cn_status st;         // a free run that failed (memory)
 } wn_worker;
 
 struct cn_wn_trainer {
@@ -62,11 +68,14 @@ struct cn_wn_trainer {
     int64_t *cum;         // [n_clips + 1] prefix sums of usable chunk starts
     int lo, hi;           // this rank's chunks [lo, hi) of every batch
     double t0, clock;     // when the first step began; rank 0's seconds since then
+    float free_loss;      // the last step's mean free-run loss
 };
 
 // Summed over the ranks in the same allreduce as the gradients (after them): the batch's
 // loss, and rank 0's clock (the others add 0), so that every rank stops at the same step.
-enum { EXTRA_LOSS, EXTRA_CLOCK, N_EXTRA };
+// With them the free-run loss and the chunks that had one.
+// ranks whose free run failed, so that all stop at the same step.
+enum { EXTRA_LOSS, EXTRA_CLOCK, EXTRA_FREE, EXTRA_FREE_CHUNKS, EXTRA_FAILED, N_EXTRA };
 
 cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
                                const cn_wn_train_opts *o, float *adam_m, float *adam_v,
@@ -74,7 +83,8 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
     *out = NULL;
     if (o->threads < 1 || o->threads > CN_PARALLEL_MAX || o->batch < 1 || o->chunk < 2 ||
         o->self_feed < 0.0f || o->self_feed > 1.0f || o->self_feed_passes < 1 || o->harmonic_noise < 0.0f ||
-        o->harmonic_cut < 0.0f || o->harmonic_cut > 1.0f || o->harmonic_loss < 0.0f ||
+        o->harmonic_cut < 0.0f || o->harmonic_cut > 1.0f || o->harmonic_loss < 0.0f || o->free_run < 0.0f ||
+        o->free_run_passes < 0 ||
         o->warm < 0 || o->warm >= o->chunk || o->steps < 1 || !ds->n_clips) {
         free(adam_m);
         free(adam_v);
@@ -82,10 +92,11 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
                        " warm %d, steps %ld) or empty data set", o->threads, o->batch, o->chunk,
                        o->warm, o->steps);
     }
-    if (o->harmonic_loss > 0.0f && m->cfg.out != CN_WN_OUT_GAUSS) {
+    if ((o->harmonic_loss > 0.0f || o->free_run > 0.0f) && m->cfg.out != CN_WN_OUT_GAUSS) {
         free(adam_m);
         free(adam_v);
-        return cn_fail(CN_ERR_ARG, "--harmonic-loss needs a model with the Gaussian head (--head gauss)");
+        return cn_fail(CN_ERR_ARG, "--%s needs a model with the Gaussian head (--head gauss)",
+                       o->free_run > 0.0f ? "free-run" : "harmonic-loss");
     }
     if (o->batch < cn_dist_size()) {
         free(adam_m);
@@ -120,8 +131,11 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
         w->audio = malloc((size_t)o->chunk * CN_WN_NAUDIO * sizeof(float));
         w->target = malloc((size_t)o->chunk * sizeof *w->target);
         w->dmean = malloc((size_t)o->chunk * sizeof *w->dmean);
-        if (!w->grad || !w->feat || !w->heard || !w->noise || !w->past || !w->audio || !w->target || !w->dmean)
+        w->recording = malloc(((size_t)CN_WN_HISTORY + (size_t)o->chunk) * sizeof(float));
+        if (!w->grad || !w->feat || !w->heard || !w->noise || !w->past || !w->audio || !w->target || !w->dmean ||
+            !w->recording)
             st = cn_fail(CN_ERR_NOMEM, "out of memory");
+        if (!st && o->free_run > 0.0f) st = cn_wn_free_run_create(m, o->chunk, &w->free_run);
         t->gsum[i] = w->grad;
     }
     if (st) {
@@ -152,6 +166,8 @@ void cn_wn_trainer_destroy(cn_wn_trainer *t) {
         free(t->w[i].audio);
         free(t->w[i].target);
         free(t->w[i].dmean);
+        free(t->w[i].recording);
+        cn_wn_free_run_destroy(t->w[i].free_run);
     }
     free(t->adam_m);
     free(t->adam_v);
@@ -161,6 +177,7 @@ void cn_wn_trainer_destroy(cn_wn_trainer *t) {
 
 long cn_wn_trainer_steps_done(const cn_wn_trainer *t) { return t->step; }
 double cn_wn_trainer_clock(const cn_wn_trainer *t) { return t->clock; }
+float cn_wn_trainer_free_run_loss(const cn_wn_trainer *t) { return t->free_loss; }
 
 // The audio inputs of a chunk's T samples from past (CN_WN_HISTORY samples before it first).
 static void wn_audio_inputs_chunk(int sample_rate, const float *feat, const float *past, int T, float *audio) {
@@ -211,7 +228,7 @@ static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
     const float noise = cn_wn_input_noise_at(&t->o, t->step);
     for (int i = 0; i < CN_WN_HISTORY + T - 1; i++) {
         int64_t s = t0 - CN_WN_HISTORY + i;
-        w->heard[i] = s >= 0 ? cn_wn_clip_heard(c, s, t->m->cfg.out) : 0.0f;
+        w->heard[i] = w->recording[i] = s >= 0 ? cn_wn_clip_heard(c, s, t->m->cfg.out) : 0.0f;
         w->noise[i] = noise > 0.0f ? noise * cn_rng_normal(&r) : 0.0f;
     }
     int warm = t->o.warm < T ? t->o.warm : 0;
@@ -238,13 +255,23 @@ static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
         cn_wn_acts_set_dmean(w->acts, w->dmean);
     }
     cn_wn_backward(t->m, w->acts, w->grad, 1.0f / (float)t->o.batch);
+    if (t->o.free_run > 0.0f && !w->st) {
+        float fl;
+        w->st = cn_wn_free_run_step(w->free_run, t->m, w->acts, w->feat, c->instrument, T, warm, w->recording,
+                                    w->target, t->o.free_run_passes, t->o.free_run, w->grad,
+                                    1.0f / (float)t->o.batch, &fl);
+        w->free_loss += fl;
+        w->free_chunks += fl > 0.0f;
+    }
 }
 
 static void wn_worker_run(void *arg, int worker, int nworkers) {
     cn_wn_trainer *t = arg;
     wn_worker *w = &t->w[worker];
     memset(w->grad, 0, t->m->n_params * sizeof(float));
-    w->loss = 0.0;
+    w->loss = w->free_loss = 0.0;
+    w->free_chunks = 0;
+    w->st = CN_OK;
     for (int b = t->lo + worker; b < t->hi; b += nworkers) wn_chunk(t, w, b);
 }
 
@@ -255,14 +282,27 @@ cn_status cn_wn_trainer_step(cn_wn_trainer *t, float *mean_loss) {
     cn_parallel_run(t->o.threads, wn_worker_run, t); // never fails for a valid count
     float *g = t->w[0].grad;
     cn_parallel_sum(g, t->gsum, t->o.threads, n);
-    double loss = 0.0;
-    for (int i = 0; i < t->o.threads; i++) loss += t->w[i].loss;
+    double loss = 0.0, free_loss = 0.0;
+    int free_chunks = 0;
+    cn_status failed = CN_OK;
+    for (int i = 0; i < t->o.threads; i++) {
+        if (t->w[i].st && !failed) failed = t->w[i].st;
+        loss += t->w[i].loss;
+        free_loss += t->w[i].free_loss;
+        free_chunks += t->w[i].free_chunks;
+    }
     g[n + EXTRA_LOSS] = (float)loss;
     g[n + EXTRA_CLOCK] = cn_dist_rank() == 0 ? (float)(cn_clock_now() - t->t0) : 0.0f;
+    g[n + EXTRA_FREE] = (float)free_loss;
+    g[n + EXTRA_FREE_CHUNKS] = (float)free_chunks;
+    g[n + EXTRA_FAILED] = failed ? 1.0f : 0.0f;
     cn_status st = cn_dist_sum(g, n + N_EXTRA);
     if (st) return st;
+    if (failed) return failed;
+    if (g[n + EXTRA_FAILED] > 0.0f) return cn_fail(CN_ERR_NOMEM, "wavenet training: another rank ran out of memory");
     loss = g[n + EXTRA_LOSS];
     t->clock = g[n + EXTRA_CLOCK];
+    t->free_loss = g[n + EXTRA_FREE_CHUNKS] > 0.0f ? g[n + EXTRA_FREE] / g[n + EXTRA_FREE_CHUNKS] : 0.0f;
     cn_grad_clip(t->w[0].grad, m->n_params, t->o.clip);
     cn_adamw_config ac;
     cn_adamw_config_default(&ac);
