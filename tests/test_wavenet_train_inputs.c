@@ -8,7 +8,8 @@
 // Harmonic cut (cn_wn_harmonic_cut, `--harmonic-cut F`): scales each of the first four
 // harmonics by its gain and the whole back to its RMS, leaves the silence before the note.
 // Harmonic loss (cn_wn_harmonic_loss, `--harmonic-loss W`): its value on a fundamental 6 dB
-// weak, its derivative against central differences, nothing in the attack or a quiet tail.
+// weak, its derivative against central differences, nothing in the attack or a quiet tail;
+// the balance loss (`--free-run`): level-blind, a weak fundamental costs, its derivative.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,8 +259,51 @@ static void check_harmonic_loss(void) {
     for (int t = 0; t < N; t++) TEST_ASSERT(d2[t] == 0.0f);
 }
 
+// The balance loss (cn_wn_harmonic_balance_loss, `--free-run`): the recording played 6 dB
+// quiet costs nothing, where the level loss above charges it; a fundamental 6 dB weak costs;
+// its derivative (with the block's own mean square in it) against central differences.
+static void check_balance_loss(void) {
+    enum { N = 4000, ON = 500, FROM = 1000, BLOCK = 1024, K = 2 };
+    const int sr = 48000;
+    cn_timed_note n = {.on = H + ON, .off = H + 10 * sr, .pitch = 57, .velocity = 100};
+    static float feat[N * CN_WN_NFEAT], target[N], quiet[N * K], weak[N * K], dmean[N], d2[N];
+    cn_wn_features_range(&n, 1, sr, CN_WN_NOISE_SEED, H, N, feat);
+    const double want[8] = {0.3, -0.2, 0.25, 0.1, 0.05, 0.12, -0.08, 0.04};
+    for (int i = 0; i < N; i++) {
+        const float *h = feat + (size_t)i * CN_WN_NFEAT + CN_WN_F_HARM;
+        target[i] = weak[i * K] = 0.0f;
+        for (int a = 0; a < 8; a++) {
+            target[i] += (float)(want[a] * h[a]);
+            weak[i * K] += (float)(want[a] * (a < 2 ? 0.5 : 1.0) * h[a]);
+        }
+        quiet[i * K] = 0.5f * target[i];
+        quiet[i * K + 1] = weak[i * K + 1] = 0.0f;
+    }
+    const double lq = cn_wn_harmonic_balance_loss(feat, N, FROM, BLOCK, target, quiet, K, d2);
+    const double lq_level = cn_wn_harmonic_loss(feat, N, FROM, BLOCK, target, quiet, K, d2);
+    const double lw = cn_wn_harmonic_balance_loss(feat, N, FROM, BLOCK, target, weak, K, dmean);
+    printf("  balance loss: 6 dB quiet %.2e (level loss %.3f), fundamental 6 dB weak %.3f\n", lq, lq_level, lw);
+    TEST_ASSERT_MSG(lq < 1e-6 && lq_level > 1.0, "a quiet copy costs %g", lq);
+    TEST_ASSERT_MSG(lw > 0.5, "a weak fundamental costs only %g", lw);
+    double worst = 0.0, largest = 0.0;
+    for (int t = FROM + 300; t < FROM + 2 * BLOCK; t += 173) {
+        const float v = weak[t * K], eps = 1e-2f;
+        weak[t * K] = v + eps;
+        const double lp = cn_wn_harmonic_balance_loss(feat, N, FROM, BLOCK, target, weak, K, d2);
+        weak[t * K] = v - eps;
+        const double lm = cn_wn_harmonic_balance_loss(feat, N, FROM, BLOCK, target, weak, K, d2);
+        weak[t * K] = v;
+        const double fd = (lp - lm) / (2.0 * eps);
+        if (fabs(fd - dmean[t]) > worst) worst = fabs(fd - dmean[t]);
+        if (fabs(dmean[t]) > largest) largest = fabs(dmean[t]);
+    }
+    printf("  balance loss: derivative vs central differences, max diff %.2e (largest %.2e)\n", worst, largest);
+    TEST_ASSERT_MSG(largest > 1e-4 && worst < 1e-2 * largest, "derivative off by %g of %g", worst, largest);
+}
+
 int main(void) {
     check_harmonic_loss();
+    check_balance_loss();
     check_harmonic_cut();
     check_harmonic_noise();
     check_head(CN_WN_OUT_GAUSS);

@@ -1,9 +1,9 @@
 // cn_wn_free_run: a loss on what the model plays from its own output, and its derivative
 // through that output (`train wavenet --free-run W`). In one chunk the model generates
 // from `warm` on at temperature 0 (the Gaussian head's mean, as the presets play), hearing
-// the recording before warm and its own samples after, and the harmonic loss
-// (cn_wn_harmonics.h) compares the first two harmonics' levels of what it played with the
-// recording's. A fundamental that fades in the model's own loop over tens of periods (a
+// the recording before warm and its own samples after, and the harmonic balance loss
+// (cn_wn_harmonics.h) compares the first two harmonics' shares of the power of what it
+// played with the recording's. A fundamental that fades in the model's own loop over tens of periods (a
 // note that then sounds an octave or a twelfth up) is what this loss sees and teacher
 // forcing does not.
 //
@@ -29,7 +29,7 @@ void cn_wn_free_run_destroy(cn_wn_free_run *f);
 // index): heard[CN_WN_HISTORY + T - 1] is the recording its inputs read (the chunk's
 // history first), target[T] its samples, 0 <= warm < T. Generates, runs the forward in a
 // (overwriting what it held), and adds scale x weight x d(loss)/d(params) to grad (the
-// flat layout of m->mem). *loss = the harmonic loss of what it played (0 when no block of
+// flat layout of m->mem). *loss = the balance loss of what it played (0 when no block of
 // a held, audible note fits after warm: then grad is untouched). Fails only for memory.
 // The Gaussian head only.
 cn_status cn_wn_free_run_step(cn_wn_free_run *f, const cn_wn_model *m, cn_wn_acts *a, const float *feat,

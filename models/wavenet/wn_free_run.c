@@ -1,4 +1,4 @@
-// wn_free_run.c: the harmonic loss on the model's own output and its derivative through
+// wn_free_run.c: the harmonic balance loss on the model's own output and its derivative through
 // that output (cn_wn_free_run.h).
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +88,7 @@ cn_status cn_wn_free_run_step(cn_wn_free_run *f, const cn_wn_model *m, cn_wn_act
         cn_wn_audio_inputs(rate, feat + (size_t)i * CN_WN_NFEAT, x + i, CN_WN_HISTORY, f->audio + (size_t)i * CN_WN_NAUDIO);
     cn_wn_forward(m, a, f->audio, feat, instrument, target, T, warm);
     const float *out = cn_wn_acts_logits(a);
-    *loss = cn_wn_harmonic_loss(feat, T, warm, CN_WN_CUT_WINDOW, target, out, K, f->dmean);
+    *loss = cn_wn_harmonic_balance_loss(feat, T, warm, CN_WN_CUT_WINDOW, target, out, K, f->dmean);
     if (*loss == 0.0f) return CN_OK;
     for (int i = 0; i < T; i++) f->lambda[i] = f->dmean[i] *= weight;
     cn_wn_acts_set_likelihood(a, 0);

@@ -99,44 +99,57 @@ static int wn_same_note(const float *feat, int t) {
 }
 
 // One block [lo, lo + n): adds its loss to *sum and d(loss)/d(out) to dmean; 1 when it
-// counted.
+// counted. relative: each harmonic's power as a share of its signal's mean square in the
+// block (the balance, whatever the level), else its power.
 static int wn_harm_block(const float *feat, int lo, int n, const float *target, const float *out, int K,
-                          double *sum, float *dmean) {
-    double A[8][8] = {{0}}, y[2][8] = {{0}}, e = 0.0;
+                          int relative, double *sum, float *dmean) {
+    double A[8][8] = {{0}}, y[2][8] = {{0}}, e = 0.0, em = 0.0;
     for (int t = lo; t < lo + n; t++) {
         wn_harm_sums(feat, target, t, 1.0, A, y[0]);
         const float *h = feat + (size_t)t * CN_WN_NFEAT + CN_WN_F_HARM;
         for (int a = 0; a < 8; a++) y[1][a] += (double)h[a] * out[(size_t)t * K];
         e += (double)target[t] * target[t];
+        em += (double)out[(size_t)t * K] * out[(size_t)t * K];
     }
     if (e < CN_WN_HARM_LOSS_FLOOR * n) return 0; // a decayed tail: the model's noise floor, not its tuning
     double trace = 0.0;
     for (int a = 0; a < 8; a++) trace += A[a][a];
     double c[2][8];
     wn_harm_solve(A, trace, y, 2, c);
-    const double least = 1e-3 * e / n + 1e-12; // a harmonic 30 dB under the block counts as that
-    double g[1][8] = {{0}}, v[1][8], d[2];
+    const double ex = e / n, ep = em / n + 1e-12;
+    const double least = 1e-3 * ex + 1e-12; // a harmonic 30 dB under the block counts as that
+    double g[1][8] = {{0}}, v[1][8], d[2], dep = 0.0; // dep: d(loss)/d(ep)
     for (int k = 0; k < 2; k++) {
-        const double px = wn_harm_power(A, c[0], k, n, d) + least;
-        const double pm = wn_harm_power(A, c[1], k, n, d) + least;
-        const double r = log(pm) - log(px);
+        double px = wn_harm_power(A, c[0], k, n, d) + least;
+        double pm = wn_harm_power(A, c[1], k, n, d);
+        double r, dpm; // d(r^2)/d(pm)
+        if (relative) {
+            r = log(pm / ep + 1e-3) - log(px / ex);
+            dpm = 2.0 * r / (pm + 1e-3 * ep);
+            dep -= dpm * pm / ep;
+        } else {
+            pm += least;
+            r = log(pm) - log(px);
+            dpm = 2.0 * r / pm;
+        }
         *sum += r * r;
-        g[0][2 * k] = 2.0 * r / pm * d[0]; // d(r^2)/d(c) of the prediction's fit
-        g[0][2 * k + 1] = 2.0 * r / pm * d[1];
+        g[0][2 * k] = dpm * d[0]; // d(r^2)/d(c) of the prediction's fit
+        g[0][2 * k + 1] = dpm * d[1];
     }
-    // c = M^-1 y with y = sum h out: d/d(out[t]) = (M^-1 g) . h_t (M symmetric)
+    // c = M^-1 y with y = sum h out: d/d(out[t]) = (M^-1 g) . h_t (M symmetric); and
+    // d(ep)/d(out[t]) = 2 out[t] / n
     wn_harm_solve(A, trace, g, 1, v);
     for (int t = lo; t < lo + n; t++) {
         const float *h = feat + (size_t)t * CN_WN_NFEAT + CN_WN_F_HARM;
-        double s = 0.0;
+        double s = 2.0 * dep * out[(size_t)t * K] / n;
         for (int a = 0; a < 8; a++) s += v[0][a] * h[a];
         dmean[t] = (float)s;
     }
     return 1;
 }
 
-float cn_wn_harmonic_loss(const float *feat, int T, int from, int block, const float *target, const float *out,
-                          int K, float *dmean) {
+static float wn_harmonic_loss(const float *feat, int T, int from, int block, const float *target, const float *out,
+                              int K, int relative, float *dmean) {
     memset(dmean, 0, (size_t)T * sizeof *dmean);
     double sum = 0.0;
     int blocks = 0;
@@ -144,10 +157,20 @@ float cn_wn_harmonic_loss(const float *feat, int T, int from, int block, const f
         int end = t;
         while (end < T && wn_same_note(feat, end)) end++;
         for (int lo = t; lo + block <= end; lo += block)
-            blocks += wn_harm_block(feat, lo, block, target, out, K, &sum, dmean);
+            blocks += wn_harm_block(feat, lo, block, target, out, K, relative, &sum, dmean);
         t = end > t ? end : t + 1;
     }
     if (!blocks) return 0.0f;
     for (int t = 0; t < T; t++) dmean[t] /= (float)blocks;
     return (float)(sum / blocks);
+}
+
+float cn_wn_harmonic_loss(const float *feat, int T, int from, int block, const float *target, const float *out,
+                          int K, float *dmean) {
+    return wn_harmonic_loss(feat, T, from, block, target, out, K, 0, dmean);
+}
+
+float cn_wn_harmonic_balance_loss(const float *feat, int T, int from, int block, const float *target,
+                                  const float *out, int K, float *dmean) {
+    return wn_harmonic_loss(feat, T, from, block, target, out, K, 1, dmean);
 }
