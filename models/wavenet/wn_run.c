@@ -337,13 +337,15 @@ static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
             cn_wn_destroy(b);
         }
     }
-    double t0 = cn_clock_now(), ema = -1.0, free_ema = -1.0;
+    // Running means of the losses, from the first step on (the Gaussian's is negative).
+    double t0 = cn_clock_now(), ema = 0.0, free_ema = 0.0;
     for (int stop = 0; !stop && cn_wn_trainer_steps_done(tr) < c->o.steps;) {
         float loss;
         cn_status st = cn_wn_trainer_step(tr, &loss);
         if (st) return st;
         long s = cn_wn_trainer_steps_done(tr);
-        ema = ema < 0 ? loss : 0.98 * ema + 0.02 * loss;
+        const int first_step = s == first + 1;
+        ema = first_step ? loss : 0.98 * ema + 0.02 * loss;
         double el = cn_clock_now() - t0;
         stop = (c->max_seconds > 0 && cn_wn_trainer_clock(tr) >= c->max_seconds) || // the same on every rank
                (c->stop_at > 0 && s >= c->stop_at);
@@ -355,7 +357,7 @@ static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
         char free_detail[64];
         if (c->o.free_run > 0.0f) {
             float fl = cn_wn_trainer_free_run_loss(tr);
-            free_ema = free_ema < 0 ? fl : 0.98 * free_ema + 0.02 * fl;
+            free_ema = first_step ? fl : 0.98 * free_ema + 0.02 * fl;
             snprintf(free_detail, sizeof free_detail, "free-run loss %.4f (avg %.4f)", fl, free_ema);
             p.detail = free_detail;
         }
