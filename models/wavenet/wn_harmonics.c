@@ -100,7 +100,8 @@ static int wn_same_note(const float *feat, int t) {
 
 // One block [lo, lo + n): adds its loss to *sum and d(loss)/d(out) to dmean; 1 when it
 // counted. relative: each harmonic's power as a share of its signal's mean square in the
-// block (the balance, whatever the level), else its power.
+// block (the balance), and that mean square against the recording's (the level), else
+// each harmonic's power.
 static int wn_harm_block(const float *feat, int lo, int n, const float *target, const float *out, int K,
                           int relative, double *sum, float *dmean) {
     double A[8][8] = {{0}}, y[2][8] = {{0}}, e = 0.0, em = 0.0;
@@ -135,6 +136,11 @@ static int wn_harm_block(const float *feat, int lo, int n, const float *target, 
         *sum += r * r;
         g[0][2 * k] = dpm * d[0]; // d(r^2)/d(c) of the prediction's fit
         g[0][2 * k + 1] = dpm * d[1];
+    }
+    if (relative) { // and the block's level: shares alone let a free-running level run away
+        const double r = log(ep / ex);
+        *sum += r * r;
+        dep += 2.0 * r / ep;
     }
     // c = M^-1 y with y = sum h out: d/d(out[t]) = (M^-1 g) . h_t (M symmetric); and
     // d(ep)/d(out[t]) = 2 out[t] / n
