@@ -207,6 +207,32 @@ static void check_harmonic_cut(void) {
     TEST_ASSERT_MSG(worst < 2e-3, "harmonic amplitudes off by %g", worst);
 }
 
+typedef float (*harm_loss_fn)(const float *feat, int T, int from, int block, const float *target, const float *out,
+                              int K, float *dmean);
+
+// dmean (what loss wrote for out[T][2]) against central differences of loss by the means
+// out[t * 2] for t in [t0, t1) every `step`.
+static void check_loss_derivative(const char *name, harm_loss_fn loss, const float *feat, int T, int from, int block,
+                                  const float *target, float *out, const float *dmean, int t0, int t1, int step) {
+    float *d2 = malloc((size_t)T * sizeof *d2);
+    TEST_ASSERT(d2);
+    double worst = 0.0, largest = 0.0;
+    for (int t = t0; t < t1; t += step) {
+        const float v = out[t * 2], eps = 1e-2f;
+        out[t * 2] = v + eps;
+        const double lp = loss(feat, T, from, block, target, out, 2, d2);
+        out[t * 2] = v - eps;
+        const double lm = loss(feat, T, from, block, target, out, 2, d2);
+        out[t * 2] = v;
+        const double fd = (lp - lm) / (2.0 * eps);
+        if (fabs(fd - dmean[t]) > worst) worst = fabs(fd - dmean[t]);
+        if (fabs(dmean[t]) > largest) largest = fabs(dmean[t]);
+    }
+    free(d2);
+    printf("  %s: derivative vs central differences, max diff %.2e (largest %.2e)\n", name, worst, largest);
+    TEST_ASSERT_MSG(largest > 1e-4 && worst < 1e-2 * largest, "%s: derivative off by %g of %g", name, worst, largest);
+}
+
 // The same G3 heard as the recording, and predicted with its fundamental at half the
 // amplitude (a quarter of the power, -6 dB): each block scores (ln 1/4)^2 less the floor's
 // share, its second harmonic 0; a prediction equal to the recording scores exactly 0; the
@@ -238,20 +264,8 @@ static void check_harmonic_loss(void) {
     // Blocks tile the note from 20 ms after its onset (960 samples): three whole ones.
     for (int t = 0; t < ON + 950; t++) TEST_ASSERT_MSG(dmean[t] == 0.0f, "scored at %d, in the attack", t);
     for (int t = ON + 970 + 3 * BLOCK; t < N; t++) TEST_ASSERT_MSG(dmean[t] == 0.0f, "scored at %d", t);
-    double worst = 0.0, largest = 0.0;
-    for (int t = ON + 1000; t < ON + 3 * BLOCK; t += 211) {
-        const float v = out[t * K], eps = 1e-2f;
-        out[t * K] = v + eps;
-        const double lp = cn_wn_harmonic_loss(feat, N, FROM, BLOCK, target, out, K, d2);
-        out[t * K] = v - eps;
-        const double lm = cn_wn_harmonic_loss(feat, N, FROM, BLOCK, target, out, K, d2);
-        out[t * K] = v;
-        const double fd = (lp - lm) / (2.0 * eps);
-        if (fabs(fd - dmean[t]) > worst) worst = fabs(fd - dmean[t]);
-        if (fabs(dmean[t]) > largest) largest = fabs(dmean[t]);
-    }
-    printf("  harmonic loss: derivative vs central differences, max diff %.2e (largest %.2e)\n", worst, largest);
-    TEST_ASSERT_MSG(largest > 1e-4 && worst < 1e-2 * largest, "derivative off by %g of %g", worst, largest);
+    check_loss_derivative("harmonic loss", cn_wn_harmonic_loss, feat, N, FROM, BLOCK, target, out, dmean,
+                          ON + 1000, ON + 3 * BLOCK, 211);
     // The same note 46 dB down (a decayed tail): under the floor, not scored.
     static float quiet[N], qout[N * K];
     for (int i = 0; i < N; i++) quiet[i] = 0.005f * target[i], qout[i * K] = 0.005f * out[i * K], qout[i * K + 1] = 0.0f;
@@ -287,20 +301,8 @@ static void check_balance_loss(void) {
     const double l4 = log(4.0) * log(4.0);
     TEST_ASSERT_MSG(fabs(lq - l4) < 1e-3 && lq_level > 1.5 * l4, "a quiet copy costs %g (wanted %g)", lq, l4);
     TEST_ASSERT_MSG(lw > 0.5, "a weak fundamental costs only %g", lw);
-    double worst = 0.0, largest = 0.0;
-    for (int t = FROM + 300; t < FROM + 2 * BLOCK; t += 173) {
-        const float v = weak[t * K], eps = 1e-2f;
-        weak[t * K] = v + eps;
-        const double lp = cn_wn_harmonic_balance_loss(feat, N, FROM, BLOCK, target, weak, K, d2);
-        weak[t * K] = v - eps;
-        const double lm = cn_wn_harmonic_balance_loss(feat, N, FROM, BLOCK, target, weak, K, d2);
-        weak[t * K] = v;
-        const double fd = (lp - lm) / (2.0 * eps);
-        if (fabs(fd - dmean[t]) > worst) worst = fabs(fd - dmean[t]);
-        if (fabs(dmean[t]) > largest) largest = fabs(dmean[t]);
-    }
-    printf("  balance loss: derivative vs central differences, max diff %.2e (largest %.2e)\n", worst, largest);
-    TEST_ASSERT_MSG(largest > 1e-4 && worst < 1e-2 * largest, "derivative off by %g of %g", worst, largest);
+    check_loss_derivative("balance loss", cn_wn_harmonic_balance_loss, feat, N, FROM, BLOCK, target, weak, dmean,
+                          FROM + 300, FROM + 2 * BLOCK, 173);
 }
 
 int main(void) {
