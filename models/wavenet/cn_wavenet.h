@@ -193,6 +193,9 @@ void cn_wn_direct_logits(const cn_wn_model *m, const float *xin, float *logits);
 // the lag; before any note the pitch feature is 0, i.e. middle C, harmlessly).
 void cn_wn_audio_inputs(int sample_rate, const float *feat, const float *past, int64_t avail,
                         float *a);
+// The audio inputs audio[T][CN_WN_NAUDIO] of a chunk's T samples from past, which holds
+// the CN_WN_HISTORY samples before the chunk first, then the chunk's (training).
+void cn_wn_audio_inputs_chunk(int sample_rate, const float *feat, const float *past, int T, float *audio);
 // Its transpose: adds to dpast[-k] the derivative of da . a_t by past[-k] (the samples
 // cn_wn_audio_inputs reads, weighted as its interpolation weighs them).
 void cn_wn_audio_inputs_adjoint(int sample_rate, const float *feat, const float *da, int64_t avail,

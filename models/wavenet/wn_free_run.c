@@ -83,9 +83,7 @@ cn_status cn_wn_free_run_step(cn_wn_free_run *f, const cn_wn_model *m, cn_wn_act
         return cn_fail(CN_ERR_ARG, "wavenet free run: chunk %d, warm %d (at most %d samples)", T, warm, f->max_t);
     cn_status st = wn_play(f, m, feat, instrument, T, warm, heard);
     if (st) return st;
-    const float *x = f->played + CN_WN_HISTORY;
-    for (int i = 0; i < T; i++)
-        cn_wn_audio_inputs(rate, feat + (size_t)i * CN_WN_NFEAT, x + i, CN_WN_HISTORY, f->audio + (size_t)i * CN_WN_NAUDIO);
+    cn_wn_audio_inputs_chunk(rate, feat, f->played, T, f->audio);
     cn_wn_forward(m, a, f->audio, feat, instrument, target, T, warm);
     const float *out = cn_wn_acts_logits(a);
     *loss = cn_wn_harmonic_balance_loss(feat, T, warm, CN_WN_CUT_WINDOW, target, out, K, f->dmean);

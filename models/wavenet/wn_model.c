@@ -252,6 +252,12 @@ void cn_wn_audio_inputs(int sample_rate, const float *feat, const float *past, i
     a[2] = wn_lagged(past, avail, 2.0 * period);
 }
 
+void cn_wn_audio_inputs_chunk(int sample_rate, const float *feat, const float *past, int T, float *audio) {
+    for (int i = 0; i < T; i++)
+        cn_wn_audio_inputs(sample_rate, feat + (size_t)i * CN_WN_NFEAT, past + CN_WN_HISTORY + i,
+                           CN_WN_HISTORY, audio + (size_t)i * CN_WN_NAUDIO);
+}
+
 void cn_wn_audio_inputs_adjoint(int sample_rate, const float *feat, const float *da, int64_t avail,
                                 float *dpast) {
     double period = wn_period(sample_rate, feat);

@@ -179,13 +179,6 @@ long cn_wn_trainer_steps_done(const cn_wn_trainer *t) { return t->step; }
 double cn_wn_trainer_clock(const cn_wn_trainer *t) { return t->clock; }
 float cn_wn_trainer_free_run_loss(const cn_wn_trainer *t) { return t->free_loss; }
 
-// The audio inputs of a chunk's T samples from past (CN_WN_HISTORY samples before it first).
-static void wn_audio_inputs_chunk(int sample_rate, const float *feat, const float *past, int T, float *audio) {
-    for (int i = 0; i < T; i++)
-        cn_wn_audio_inputs(sample_rate, feat + (size_t)i * CN_WN_NFEAT, past + CN_WN_HISTORY + i,
-                           CN_WN_HISTORY, audio + (size_t)i * CN_WN_NAUDIO);
-}
-
 void cn_wn_self_feed(const cn_wn_model *m, cn_wn_acts *a, const float *feat, int instrument, int T,
                      int warm, float p, int passes, cn_rng *r, float *heard, const float *noise,
                      float *past, float *audio) {
@@ -193,7 +186,7 @@ void cn_wn_self_feed(const cn_wn_model *m, cn_wn_acts *a, const float *feat, int
     float work[CN_WN_CLASSES];
     for (int pass = 0;; pass++) { // the inputs of each pass, then those the caller trains on
         for (int i = 0; i < CN_WN_HISTORY + T - 1; i++) past[i] = heard[i] + (noise ? noise[i] : 0.0f);
-        wn_audio_inputs_chunk(m->cfg.sample_rate, feat, past, T, audio);
+        cn_wn_audio_inputs_chunk(m->cfg.sample_rate, feat, past, T, audio);
         if (pass == passes) break;
         cn_wn_forward(m, a, audio, feat, instrument, NULL, T, T);
         const float *out = cn_wn_acts_logits(a);
