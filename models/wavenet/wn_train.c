@@ -73,8 +73,8 @@ struct cn_wn_trainer {
 
 // Summed over the ranks in the same allreduce as the gradients (after them): the batch's
 // loss, and rank 0's clock (the others add 0), so that every rank stops at the same step.
-// With them the free-run loss and the chunks that had one.
-// ranks whose free run failed, so that all stop at the same step.
+// Then the free-run loss, the chunks that had one, and the ranks whose free run failed
+// (so that all stop at the same step).
 enum { EXTRA_LOSS, EXTRA_CLOCK, EXTRA_FREE, EXTRA_FREE_CHUNKS, EXTRA_FAILED, N_EXTRA };
 
 cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
