@@ -95,7 +95,7 @@ static void usage(void) {
         "                    per 1,024 samples (default 0; Gaussian head): a weak fundamental\n"
         "                    costs as much on a quiet note as on a loud one\n"
         "  --free-run W      add W x the squared log ratios to the recording's of the first\n"
-        "                    and second harmonics' shares of the power and of the level, per\n"
+        "                    four harmonics' shares of the power and of the level, per\n"
         "                    1,024 samples, in what the model plays from its own output after\n"
         "                    each chunk's warm-up at temperature 0 (default 0; Gaussian head):\n"
         "                    a fundamental that fades in its own loop costs here, where\n"

@@ -50,8 +50,8 @@ void cn_wn_harmonic_cut(const float *feat, int T, const float gain[4], float *he
 #define CN_WN_HARM_LOSS_FLOOR 1e-4
 float cn_wn_harmonic_loss(const float *feat, int T, int from, int block, const float *target, const float *out,
                           int K, float *dmean);
-// The same as balance and level apart: each harmonic's power as a share of its own
-// signal's mean square in the block (the predicted means', the recording's), and the log
+// The same as balance and level apart, over all four harmonics: each harmonic's power as a
+// share of its own signal's mean square in the block (the predicted means', the recording's), and the log
 // ratio of those two mean squares, each squared and summed. A note played 6 dB quiet with
 // the recording's balance costs (ln 4)^2 once, not per harmonic; a fundamental faded in a
 // note at the right level costs in its share. Without the level term a free-running

@@ -120,7 +120,8 @@ static int wn_harm_block(const float *feat, int lo, int n, const float *target, 
     const double ex = e / n, ep = em / n + 1e-12;
     const double least = 1e-3 * ex + 1e-12; // a harmonic 30 dB under the block counts as that
     double g[1][8] = {{0}}, v[1][8], d[2], dep = 0.0; // dep: d(loss)/d(ep)
-    for (int k = 0; k < 2; k++) {
+    const int harmonics = relative ? 4 : 2; // shares of all four: a reed's lost fundamental leaves H3
+    for (int k = 0; k < harmonics; k++) {
         double px = wn_harm_power(A, c[0], k, n, d) + least;
         double pm = wn_harm_power(A, c[1], k, n, d);
         double r, dpm; // d(r^2)/d(pm)
