@@ -9,7 +9,7 @@
 // harmonics by its gain and the whole back to its RMS, leaves the silence before the note.
 // Harmonic loss (cn_wn_harmonic_loss, `--harmonic-loss W`): its value on a fundamental 6 dB
 // weak, its derivative against central differences, nothing in the attack or a quiet tail;
-// the balance loss (`--free-run`): level-blind, a weak fundamental costs, its derivative.
+// the balance loss (`--free-run`): level-blind, a weak fundamental or third harmonic costs, its derivative.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,32 +275,37 @@ static void check_harmonic_loss(void) {
 
 // The balance loss (cn_wn_harmonic_balance_loss, `--free-run`): the recording played 6 dB
 // quiet costs its level term alone, (ln 4)^2, where the loss above charges each harmonic; a
-// fundamental 6 dB weak costs; its derivative (with the block's own mean square in it)
+// fundamental 6 dB weak costs, and so does a third harmonic 6 dB weak (a reed that loses
+// its fundamental keeps its third); its derivative (with the block's own mean square in it)
 // against central differences.
 static void check_balance_loss(void) {
     enum { N = 4000, ON = 500, FROM = 1000, BLOCK = 1024, K = 2 };
     const int sr = 48000;
     cn_timed_note n = {.on = H + ON, .off = H + 10 * sr, .pitch = 57, .velocity = 100};
-    static float feat[N * CN_WN_NFEAT], target[N], quiet[N * K], weak[N * K], dmean[N], d2[N];
+    static float feat[N * CN_WN_NFEAT], target[N], quiet[N * K], weak[N * K], weak3[N * K], dmean[N], d2[N];
     cn_wn_features_range(&n, 1, sr, CN_WN_NOISE_SEED, H, N, feat);
     const double want[8] = {0.3, -0.2, 0.25, 0.1, 0.05, 0.12, -0.08, 0.04};
     for (int i = 0; i < N; i++) {
         const float *h = feat + (size_t)i * CN_WN_NFEAT + CN_WN_F_HARM;
-        target[i] = weak[i * K] = 0.0f;
+        target[i] = weak[i * K] = weak3[i * K] = 0.0f;
         for (int a = 0; a < 8; a++) {
             target[i] += (float)(want[a] * h[a]);
             weak[i * K] += (float)(want[a] * (a < 2 ? 0.5 : 1.0) * h[a]);
+            weak3[i * K] += (float)(want[a] * (a / 2 == 2 ? 0.5 : 1.0) * h[a]);
         }
         quiet[i * K] = 0.5f * target[i];
-        quiet[i * K + 1] = weak[i * K + 1] = 0.0f;
+        quiet[i * K + 1] = weak[i * K + 1] = weak3[i * K + 1] = 0.0f;
     }
     const double lq = cn_wn_harmonic_balance_loss(feat, N, FROM, BLOCK, target, quiet, K, d2);
     const double lq_level = cn_wn_harmonic_loss(feat, N, FROM, BLOCK, target, quiet, K, d2);
     const double lw = cn_wn_harmonic_balance_loss(feat, N, FROM, BLOCK, target, weak, K, dmean);
-    printf("  balance loss: 6 dB quiet %.3f (the loss above %.3f), fundamental 6 dB weak %.3f\n", lq, lq_level, lw);
+    const double l3 = cn_wn_harmonic_balance_loss(feat, N, FROM, BLOCK, target, weak3, K, d2);
+    printf("  balance loss: 6 dB quiet %.3f (the loss above %.3f), fundamental 6 dB weak %.3f, third %.3f\n", lq,
+           lq_level, lw, l3);
     const double l4 = log(4.0) * log(4.0);
     TEST_ASSERT_MSG(fabs(lq - l4) < 1e-3 && lq_level > 1.5 * l4, "a quiet copy costs %g (wanted %g)", lq, l4);
     TEST_ASSERT_MSG(lw > 0.5, "a weak fundamental costs only %g", lw);
+    TEST_ASSERT_MSG(l3 > 1.0, "a weak third harmonic costs only %g", l3); // (ln 4)^2 in its share
     check_loss_derivative("balance loss", cn_wn_harmonic_balance_loss, feat, N, FROM, BLOCK, target, weak, dmean,
                           FROM + 300, FROM + 2 * BLOCK, 173);
 }
