@@ -103,7 +103,7 @@ static int wn_same_note(const float *feat, int t) {
 // block (the balance), and that mean square against the recording's (the level), else
 // each harmonic's power.
 static int wn_harm_block(const float *feat, int lo, int n, const float *target, const float *out, int K,
-                          int relative, double *sum, float *dmean) {
+                          int relative, int harmonics, double *sum, float *dmean) {
     double A[8][8] = {{0}}, y[2][8] = {{0}}, e = 0.0, em = 0.0;
     for (int t = lo; t < lo + n; t++) {
         wn_harm_sums(feat, target, t, 1.0, A, y[0]);
@@ -120,7 +120,6 @@ static int wn_harm_block(const float *feat, int lo, int n, const float *target, 
     const double ex = e / n, ep = em / n + 1e-12;
     const double least = 1e-3 * ex + 1e-12; // a harmonic 30 dB under the block counts as that
     double g[1][8] = {{0}}, v[1][8], d[2], dep = 0.0; // dep: d(loss)/d(ep)
-    const int harmonics = relative ? 4 : 2; // shares of all four: a reed's lost fundamental leaves H3
     for (int k = 0; k < harmonics; k++) {
         double px = wn_harm_power(A, c[0], k, n, d) + least;
         double pm = wn_harm_power(A, c[1], k, n, d);
@@ -156,7 +155,7 @@ static int wn_harm_block(const float *feat, int lo, int n, const float *target, 
 }
 
 static float wn_harmonic_loss(const float *feat, int T, int from, int block, const float *target, const float *out,
-                              int K, int relative, float *dmean) {
+                              int K, int relative, int harmonics, float *dmean) {
     memset(dmean, 0, (size_t)T * sizeof *dmean);
     double sum = 0.0;
     int blocks = 0;
@@ -164,7 +163,7 @@ static float wn_harmonic_loss(const float *feat, int T, int from, int block, con
         int end = t;
         while (end < T && wn_same_note(feat, end)) end++;
         for (int lo = t; lo + block <= end; lo += block)
-            blocks += wn_harm_block(feat, lo, block, target, out, K, relative, &sum, dmean);
+            blocks += wn_harm_block(feat, lo, block, target, out, K, relative, harmonics, &sum, dmean);
         t = end > t ? end : t + 1;
     }
     if (!blocks) return 0.0f;
@@ -174,10 +173,10 @@ static float wn_harmonic_loss(const float *feat, int T, int from, int block, con
 
 float cn_wn_harmonic_loss(const float *feat, int T, int from, int block, const float *target, const float *out,
                           int K, float *dmean) {
-    return wn_harmonic_loss(feat, T, from, block, target, out, K, 0, dmean);
+    return wn_harmonic_loss(feat, T, from, block, target, out, K, 0, 2, dmean);
 }
 
 float cn_wn_harmonic_balance_loss(const float *feat, int T, int from, int block, const float *target,
                                   const float *out, int K, float *dmean) {
-    return wn_harmonic_loss(feat, T, from, block, target, out, K, 1, dmean);
+    return wn_harmonic_loss(feat, T, from, block, target, out, K, 1, 4, dmean); // a reed's lost fundamental leaves H3
 }
