@@ -100,6 +100,9 @@ static void usage(void) {
         "                    each chunk's warm-up at temperature 0 (default 0; Gaussian head):\n"
         "                    a fundamental that fades in its own loop costs here, where\n"
         "                    teacher forcing never hears it;\n"
+        "                    --free-run-spectrum S: add S x the MR-STFT distance of that\n"
+        "                    output to the recording (default 0; every partial, not only\n"
+        "                    four harmonics; either weight alone turns the free run on);\n"
         "                    --free-run-passes K: the derivative follows K loops through that\n"
         "                    output (default 4; each costs about a backward pass; 0: none)\n"
         "  --self-feed P     replace that share (0..1) of each chunk's heard samples by the\n"
@@ -382,6 +385,7 @@ static int parse(int argc, char **argv, args *a) {
         {"harmonic-cut", 0, CN_FLAG_FLOAT, &o->harmonic_cut, 0.0, 1.0, NULL},
         {"harmonic-loss", 0, CN_FLAG_FLOAT, &o->harmonic_loss, 0.0, 100.0, NULL},
         {"free-run", 0, CN_FLAG_FLOAT, &o->free_run, 0.0, 100.0, NULL},
+        {"free-run-spectrum", 0, CN_FLAG_FLOAT, &o->free_run_spectrum, 0.0, 100.0, NULL},
         {"free-run-passes", 0, CN_FLAG_INT, &o->free_run_passes, 0, 100000, NULL},
         {"self-feed", 0, CN_FLAG_FLOAT, &o->self_feed, 0.0, 1.0, NULL},
         {"self-feed-passes", 0, CN_FLAG_INT, &o->self_feed_passes, 1, 8, NULL},

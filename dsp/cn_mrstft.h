@@ -12,6 +12,8 @@
 #include "core/cn_status.h"
 
 #define CN_MRSTFT_EPS 1e-5
+#define CN_MRSTFT_N_SIZES 3
+extern const int cn_mrstft_sizes[CN_MRSTFT_N_SIZES]; // the default FFT sizes, ascending
 
 cn_status cn_mrstft_distance(const float *x, size_t nx, const float *y, size_t ny, double *out);
 // Same with chosen FFT sizes (hop = size / 4) and eps.

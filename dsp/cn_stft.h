@@ -22,6 +22,9 @@ const float *cn_stft_window(const cn_stft *s);       // the n_fft window samples
 
 // |X_k| (unnormalised DFT of the windowed frame) of frame `frame` into mag[0..bins-1].
 void cn_stft_frame(cn_stft *s, const float *x, size_t n, size_t frame, float *mag);
+// The last frame's X_k (after cn_stft_frame), real and imaginary parts interleaved: bins
+// pairs, valid until the next frame.
+const float *cn_stft_spectrum(const cn_stft *s);
 // Every frame: mag[frame * bins + k].
 void cn_stft_magnitude(cn_stft *s, const float *x, size_t n, float *mag);
 

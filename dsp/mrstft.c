@@ -7,9 +7,10 @@
 
 #include "dsp/cn_stft.h"
 
+const int cn_mrstft_sizes[CN_MRSTFT_N_SIZES] = {512, 1024, 2048};
+
 cn_status cn_mrstft_distance(const float *x, size_t nx, const float *y, size_t ny, double *out) {
-    static const int sizes[] = {512, 1024, 2048};
-    return cn_mrstft_distance_ex(x, nx, y, ny, sizes, 3, CN_MRSTFT_EPS, out);
+    return cn_mrstft_distance_ex(x, nx, y, ny, cn_mrstft_sizes, CN_MRSTFT_N_SIZES, CN_MRSTFT_EPS, out);
 }
 
 cn_status cn_mrstft_distance_ex(const float *x, size_t nx, const float *y, size_t ny,

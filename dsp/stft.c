@@ -69,6 +69,8 @@ void cn_stft_frame(cn_stft *s, const float *x, size_t n, size_t frame, float *ma
     for (int k = 0; k <= s->n_fft / 2; k++) mag[k] = hypotf(s->spec[k][0], s->spec[k][1]);
 }
 
+const float *cn_stft_spectrum(const cn_stft *s) { return (const float *)s->spec; }
+
 void cn_stft_magnitude(cn_stft *s, const float *x, size_t n, float *mag) {
     size_t nf = cn_stft_n_frames(s, n);
     size_t bins = (size_t)cn_stft_bins(s);

@@ -9,6 +9,7 @@
 
 #include "models/wavenet/cn_wavenet.h"
 #include "models/wavenet/cn_wn_data.h"
+#include "models/wavenet/cn_wn_free_run.h"
 #include "models/wavenet/cn_wn_harmonics.h"
 
 typedef struct cn_wn_train_opts {
@@ -32,8 +33,10 @@ typedef struct cn_wn_train_opts {
     float harmonic_loss; // weight of cn_wn_harmonic_loss (the levels of the first two
                          // harmonics in the predicted means against the recording's) added
                          // to the likelihood (0 = off; the Gaussian head only)
-    float free_run;     // weight of the harmonic loss on what the model plays from its own
-                        // output from warm on (cn_wn_free_run.h; 0 = off; the Gaussian head only)
+    float free_run;     // weight of the harmonic balance loss on what the model plays from its
+                        // own output from warm on (cn_wn_free_run.h; 0 = off; the Gaussian head only)
+    float free_run_spectrum; // weight of the MR-STFT distance of that output to the recording
+                             // (0 = off); the free run plays when either weight is on
     int free_run_passes; // loops through its own output the derivative follows (0 = none)
     float self_feed;    // share of a chunk's heard samples replaced by the model's own
                         // (parallel scheduled sampling, Duckworth et al. 2019): 0 = off
@@ -74,9 +77,9 @@ void cn_wn_trainer_destroy(cn_wn_trainer *t);
 // the gradients, and every rank takes the same AdamW step. Fails only when that fails.
 cn_status cn_wn_trainer_step(cn_wn_trainer *t, float *loss);
 long cn_wn_trainer_steps_done(const cn_wn_trainer *t);
-// The free-run loss of the last step (cn_wn_free_run.h): its mean over the chunks that had
-// one, summed over the ranks; 0 when off or none did.
-float cn_wn_trainer_free_run_loss(const cn_wn_trainer *t);
+// The free-run losses of the last step (cn_wn_free_run.h), unweighted: each one's mean over
+// the chunks that had one, over the ranks; 0 when off or none did.
+cn_wn_free_run_losses cn_wn_trainer_free_run_losses(const cn_wn_trainer *t);
 // Seconds since the first step began, as rank 0 measured them during the last step: the
 // same number on every rank, for a time budget that stops all ranks at the same step.
 double cn_wn_trainer_clock(const cn_wn_trainer *t);

@@ -323,9 +323,10 @@ static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
     cn_progress_send(&track, first, &p);
     char prov[512];
     snprintf(prov, sizeof prov, "continuo train wavenet: batch %d chunk %d lr %g input noise %g..%g harmonic noise %g "
-             "harmonic cut %g harmonic loss %g free run %g x%d self-feed %g x%d seed %llu", c->o.batch, c->o.chunk,
+             "harmonic cut %g harmonic loss %g free run %g spectrum %g x%d self-feed %g x%d seed %llu", c->o.batch, c->o.chunk,
              c->o.lr, c->o.input_noise, c->o.input_noise_end < 0 ? c->o.input_noise : c->o.input_noise_end,
-             c->o.harmonic_noise, c->o.harmonic_cut, c->o.harmonic_loss, c->o.free_run, c->o.free_run_passes,
+             c->o.harmonic_noise, c->o.harmonic_cut, c->o.harmonic_loss, c->o.free_run, c->o.free_run_spectrum,
+             c->o.free_run_passes,
              c->o.self_feed, c->o.self_feed_passes, (unsigned long long)c->o.seed);
     cn_wn_best best;
     cn_wn_best_init(&best);
@@ -338,7 +339,7 @@ static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
         }
     }
     // Running means of the losses, from the first step on (the Gaussian's is negative).
-    double t0 = cn_clock_now(), ema = 0.0, free_ema = 0.0;
+    double t0 = cn_clock_now(), ema = 0.0, free_ema = 0.0, spectrum_ema = 0.0;
     for (int stop = 0; !stop && cn_wn_trainer_steps_done(tr) < c->o.steps;) {
         float loss;
         cn_status st = cn_wn_trainer_step(tr, &loss);
@@ -354,11 +355,13 @@ static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
         p.loss_avg = ema;
         p.loss_unit = "nats/sample";
         p.items_per_s = (double)(s - first) * c->o.batch * (c->o.chunk - c->o.warm) / el;
-        char free_detail[64];
-        if (c->o.free_run > 0.0f) {
-            float fl = cn_wn_trainer_free_run_loss(tr);
-            free_ema = first_step ? fl : 0.98 * free_ema + 0.02 * fl;
-            snprintf(free_detail, sizeof free_detail, "free-run loss %.4f (avg %.4f)", fl, free_ema);
+        char free_detail[128];
+        if (c->o.free_run > 0.0f || c->o.free_run_spectrum > 0.0f) {
+            cn_wn_free_run_losses fl = cn_wn_trainer_free_run_losses(tr);
+            free_ema = first_step ? fl.balance : 0.98 * free_ema + 0.02 * fl.balance;
+            spectrum_ema = first_step ? fl.spectrum : 0.98 * spectrum_ema + 0.02 * fl.spectrum;
+            snprintf(free_detail, sizeof free_detail, "free-run loss %.4f (avg %.4f), spectrum %.3f (avg %.3f)",
+                     fl.balance, free_ema, fl.spectrum, spectrum_ema);
             p.detail = free_detail;
         }
         cn_progress_send(&track, s, &p);

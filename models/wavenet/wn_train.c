@@ -52,8 +52,8 @@ typedef struct wn_worker {
     float *dmean;         // [chunk] the harmonic loss's derivative by the predicted means
     float *recording;     // [CN_WN_HISTORY + chunk] the heard samples as recorded (the free run's)
     cn_wn_free_run *free_run;
-    double loss, free_loss;
-    int free_chunks;
+    double loss, free_balance, free_spectrum;
+    int free_chunks, spectrum_chunks;
     cn_status st;         // a free run that failed (memory)
 } wn_worker;
 
@@ -68,14 +68,15 @@ struct cn_wn_trainer {
     int64_t *cum;         // [n_clips + 1] prefix sums of usable chunk starts
     int lo, hi;           // this rank's chunks [lo, hi) of every batch
     double t0, clock;     // when the first step began; rank 0's seconds since then
-    float free_loss;      // the last step's mean free-run loss
+    cn_wn_free_run_losses free_loss; // the last step's means
 };
 
 // Summed over the ranks in the same allreduce as the gradients (after them): the batch's
 // loss, and rank 0's clock (the others add 0), so that every rank stops at the same step.
 // Then the free-run loss, the chunks that had one, and the ranks whose free run failed
 // (so that all stop at the same step).
-enum { EXTRA_LOSS, EXTRA_CLOCK, EXTRA_FREE, EXTRA_FREE_CHUNKS, EXTRA_FAILED, N_EXTRA };
+enum { EXTRA_LOSS, EXTRA_CLOCK, EXTRA_FREE, EXTRA_FREE_CHUNKS, EXTRA_SPECTRUM, EXTRA_SPECTRUM_CHUNKS, EXTRA_FAILED,
+       N_EXTRA };
 
 cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
                                const cn_wn_train_opts *o, float *adam_m, float *adam_v,
@@ -84,7 +85,7 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
     if (o->threads < 1 || o->threads > CN_PARALLEL_MAX || o->batch < 1 || o->chunk < 2 ||
         o->self_feed < 0.0f || o->self_feed > 1.0f || o->self_feed_passes < 1 || o->harmonic_noise < 0.0f ||
         o->harmonic_cut < 0.0f || o->harmonic_cut > 1.0f || o->harmonic_loss < 0.0f || o->free_run < 0.0f ||
-        o->free_run_passes < 0 ||
+        o->free_run_spectrum < 0.0f || o->free_run_passes < 0 ||
         o->warm < 0 || o->warm >= o->chunk || o->steps < 1 || !ds->n_clips) {
         free(adam_m);
         free(adam_v);
@@ -92,11 +93,14 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
                        " warm %d, steps %ld) or empty data set", o->threads, o->batch, o->chunk,
                        o->warm, o->steps);
     }
-    if ((o->harmonic_loss > 0.0f || o->free_run > 0.0f) && m->cfg.out != CN_WN_OUT_GAUSS) {
+    const int free_run = o->free_run > 0.0f || o->free_run_spectrum > 0.0f;
+    if ((o->harmonic_loss > 0.0f || free_run) && m->cfg.out != CN_WN_OUT_GAUSS) {
         free(adam_m);
         free(adam_v);
         return cn_fail(CN_ERR_ARG, "--%s needs a model with the Gaussian head (--head gauss)",
-                       o->free_run > 0.0f ? "free-run" : "harmonic-loss");
+                       o->free_run > 0.0f          ? "free-run"
+                       : o->free_run_spectrum > 0.0f ? "free-run-spectrum"
+                                                     : "harmonic-loss");
     }
     if (o->batch < cn_dist_size()) {
         free(adam_m);
@@ -135,7 +139,7 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
         if (!w->grad || !w->feat || !w->heard || !w->noise || !w->past || !w->audio || !w->target || !w->dmean ||
             !w->recording)
             st = cn_fail(CN_ERR_NOMEM, "out of memory");
-        if (!st && o->free_run > 0.0f) st = cn_wn_free_run_create(m, o->chunk, &w->free_run);
+        if (!st && free_run) st = cn_wn_free_run_create(m, o->chunk, &w->free_run);
         t->gsum[i] = w->grad;
     }
     if (st) {
@@ -177,7 +181,7 @@ void cn_wn_trainer_destroy(cn_wn_trainer *t) {
 
 long cn_wn_trainer_steps_done(const cn_wn_trainer *t) { return t->step; }
 double cn_wn_trainer_clock(const cn_wn_trainer *t) { return t->clock; }
-float cn_wn_trainer_free_run_loss(const cn_wn_trainer *t) { return t->free_loss; }
+cn_wn_free_run_losses cn_wn_trainer_free_run_losses(const cn_wn_trainer *t) { return t->free_loss; }
 
 void cn_wn_self_feed(const cn_wn_model *m, cn_wn_acts *a, const float *feat, int instrument, int T,
                      int warm, float p, int passes, cn_rng *r, float *heard, const float *noise,
@@ -248,13 +252,15 @@ static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
         cn_wn_acts_set_dmean(w->acts, w->dmean);
     }
     cn_wn_backward(t->m, w->acts, w->grad, 1.0f / (float)t->o.batch);
-    if (t->o.free_run > 0.0f && !w->st) {
-        float fl;
+    if (w->free_run && !w->st) {
+        const cn_wn_free_run_weights fw = {t->o.free_run, t->o.free_run_spectrum, t->o.free_run_passes};
+        cn_wn_free_run_losses fl;
         w->st = cn_wn_free_run_step(w->free_run, t->m, w->acts, w->feat, c->instrument, T, warm, w->recording,
-                                    w->target, t->o.free_run_passes, t->o.free_run, w->grad,
-                                    1.0f / (float)t->o.batch, &fl);
-        w->free_loss += fl;
-        w->free_chunks += fl > 0.0f;
+                                    w->target, &fw, w->grad, 1.0f / (float)t->o.batch, &fl);
+        w->free_balance += fl.balance;
+        w->free_chunks += fl.balance > 0.0f;
+        w->free_spectrum += fl.spectrum;
+        w->spectrum_chunks += fl.spectrum > 0.0f;
     }
 }
 
@@ -262,8 +268,8 @@ static void wn_worker_run(void *arg, int worker, int nworkers) {
     cn_wn_trainer *t = arg;
     wn_worker *w = &t->w[worker];
     memset(w->grad, 0, t->m->n_params * sizeof(float));
-    w->loss = w->free_loss = 0.0;
-    w->free_chunks = 0;
+    w->loss = w->free_balance = w->free_spectrum = 0.0;
+    w->free_chunks = w->spectrum_chunks = 0;
     w->st = CN_OK;
     for (int b = t->lo + worker; b < t->hi; b += nworkers) wn_chunk(t, w, b);
 }
@@ -275,19 +281,23 @@ cn_status cn_wn_trainer_step(cn_wn_trainer *t, float *mean_loss) {
     cn_parallel_run(t->o.threads, wn_worker_run, t); // never fails for a valid count
     float *g = t->w[0].grad;
     cn_parallel_sum(g, t->gsum, t->o.threads, n);
-    double loss = 0.0, free_loss = 0.0;
-    int free_chunks = 0;
+    double loss = 0.0, free_balance = 0.0, free_spectrum = 0.0;
+    int free_chunks = 0, spectrum_chunks = 0;
     cn_status failed = CN_OK;
     for (int i = 0; i < t->o.threads; i++) {
         if (t->w[i].st && !failed) failed = t->w[i].st;
         loss += t->w[i].loss;
-        free_loss += t->w[i].free_loss;
+        free_balance += t->w[i].free_balance;
         free_chunks += t->w[i].free_chunks;
+        free_spectrum += t->w[i].free_spectrum;
+        spectrum_chunks += t->w[i].spectrum_chunks;
     }
     g[n + EXTRA_LOSS] = (float)loss;
     g[n + EXTRA_CLOCK] = cn_dist_rank() == 0 ? (float)(cn_clock_now() - t->t0) : 0.0f;
-    g[n + EXTRA_FREE] = (float)free_loss;
+    g[n + EXTRA_FREE] = (float)free_balance;
     g[n + EXTRA_FREE_CHUNKS] = (float)free_chunks;
+    g[n + EXTRA_SPECTRUM] = (float)free_spectrum;
+    g[n + EXTRA_SPECTRUM_CHUNKS] = (float)spectrum_chunks;
     g[n + EXTRA_FAILED] = failed ? 1.0f : 0.0f;
     cn_status st = cn_dist_sum(g, n + N_EXTRA);
     if (st) return st;
@@ -295,7 +305,9 @@ cn_status cn_wn_trainer_step(cn_wn_trainer *t, float *mean_loss) {
     if (g[n + EXTRA_FAILED] > 0.0f) return cn_fail(CN_ERR_NOMEM, "wavenet training: another rank ran out of memory");
     loss = g[n + EXTRA_LOSS];
     t->clock = g[n + EXTRA_CLOCK];
-    t->free_loss = g[n + EXTRA_FREE_CHUNKS] > 0.0f ? g[n + EXTRA_FREE] / g[n + EXTRA_FREE_CHUNKS] : 0.0f;
+    t->free_loss.balance = g[n + EXTRA_FREE_CHUNKS] > 0.0f ? g[n + EXTRA_FREE] / g[n + EXTRA_FREE_CHUNKS] : 0.0f;
+    t->free_loss.spectrum =
+        g[n + EXTRA_SPECTRUM_CHUNKS] > 0.0f ? g[n + EXTRA_SPECTRUM] / g[n + EXTRA_SPECTRUM_CHUNKS] : 0.0f;
     cn_grad_clip(t->w[0].grad, m->n_params, t->o.clip);
     cn_adamw_config ac;
     cn_adamw_config_default(&ac);
