@@ -115,13 +115,18 @@ err=$("$B" train wavenet --data "$T/train/sine" $TINY --steps 1 --free-run 1 -o 
 one_line "$err"
 echo "$err" | grep -q "free-run needs a model with the Gaussian head" || fail "error does not say --free-run needs the Gaussian head: $err"
 [ ! -e "$T/hl.safetensors" ] || fail "a model was written for a refused run"
+err=$("$B" train wavenet --data "$T/train/sine" $TINY --steps 1 --free-run-spectrum 1 -o "$T/hl.safetensors" 2>&1)
+[ $? -ne 0 ] || fail "--free-run-spectrum trained a mu-law model"
+one_line "$err"
+echo "$err" | grep -q "free-run-spectrum needs a model with the Gaussian head" || fail "error does not say --free-run-spectrum needs the Gaussian head: $err"
+[ ! -e "$T/hl.safetensors" ] || fail "a model was written for a refused run"
 "$B" train wavenet --data "$T/train/sine" --eval "$T/valid/sine" $TINY --head gauss --steps 2 --ckpt-every 2 \
     --warmup 1 --self-feed 0.5 --self-feed-passes 2 --harmonic-noise 0.3 --harmonic-cut 0.5 --harmonic-loss 0.5 \
-    --free-run 0.5 --free-run-passes 2 -o "$T/g.safetensors" 2>"$T/log" \
+    --free-run 0.5 --free-run-spectrum 0.25 --free-run-passes 2 -o "$T/g.safetensors" 2>"$T/log" \
     || { cat "$T/log"; fail "training the Gaussian head"; }
 grep -q "eval step 2: pitch accuracy" "$T/log" || { cat "$T/log"; fail "no validation of the Gaussian head"; }
-grep -q "step 2/2 .*free-run loss" "$T/log" || { cat "$T/log"; fail "the progress lines lack the free-run loss"; }
-grep -aq "harmonic noise 0.3 harmonic cut 0.5 harmonic loss 0.5 free run 0.5 x2 self-feed 0.5 x2" "$T/g.safetensors" || fail "the model's provenance lacks its input options"
+grep -q "step 2/2 .*free-run loss .*spectrum [0-9]" "$T/log" || { cat "$T/log"; fail "the progress lines lack the free-run losses"; }
+grep -aq "harmonic noise 0.3 harmonic cut 0.5 harmonic loss 0.5 free run 0.5 spectrum 0.25 x2 self-feed 0.5 x2" "$T/g.safetensors" || fail "the model's provenance lacks its input options"
 "$B" render "$T/train/sine/t1.mid" -o "$T/g.wav" --synth wavenet --preset "$T/g.safetensors" \
     --instrument sine --rate 16000 2>"$T/log" || { cat "$T/log"; fail "render with the Gaussian head"; }
 [ -s "$T/g.wav" ] || fail "no audio from the Gaussian head"
