@@ -62,7 +62,7 @@ cn_status cn_mrstft_loss_create(cn_mrstft_loss **out) {
 }
 
 // One resolution's mean over frames and bins; adds `scale` x its derivative to dx.
-static double wn_resolution(cn_mrstft_loss *l, int r, const float *x, const float *y, size_t nf, float scale,
+static double mrstft_resolution(cn_mrstft_loss *l, int r, const float *x, const float *y, size_t nf, float scale,
                             float *dx) {
     cn_stft *s = l->stft[r];
     const int N = cn_mrstft_sizes[r], bins = N / 2 + 1, hop = N / 4;
@@ -98,7 +98,7 @@ double cn_mrstft_loss_eval(cn_mrstft_loss *l, const float *x, const float *y, si
     double total = 0.0;
     for (int r = 0; r < used; r++) {
         const size_t N = (size_t)cn_mrstft_sizes[r];
-        total += wn_resolution(l, r, x, y, (n - N) / (N / 4) + 1, scale / (float)used, dx);
+        total += mrstft_resolution(l, r, x, y, (n - N) / (N / 4) + 1, scale / (float)used, dx);
     }
     return used ? total / used : 0.0;
 }

@@ -33,7 +33,7 @@ typedef struct {
     int passes;
 } cn_wn_free_run_weights;
 
-// The last step's losses, unweighted (0 when a loss had nothing to score).
+// The last step's losses, unweighted (0 when a loss is off or had nothing to score).
 typedef struct {
     float balance, spectrum;
 } cn_wn_free_run_losses;
