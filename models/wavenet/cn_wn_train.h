@@ -80,6 +80,8 @@ long cn_wn_trainer_steps_done(const cn_wn_trainer *t);
 // The free-run losses of the last step (cn_wn_free_run.h), unweighted: each one's mean over
 // the chunks that had one, over the ranks; 0 when off or none did.
 cn_wn_free_run_losses cn_wn_trainer_free_run_losses(const cn_wn_trainer *t);
+// Whether options o play the free run (either of its weights on).
+int cn_wn_train_free_run_on(const cn_wn_train_opts *o);
 // Seconds since the first step began, as rank 0 measured them during the last step: the
 // same number on every rank, for a time budget that stops all ranks at the same step.
 double cn_wn_trainer_clock(const cn_wn_trainer *t);

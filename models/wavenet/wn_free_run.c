@@ -102,11 +102,12 @@ cn_status cn_wn_free_run_step(cn_wn_free_run *f, const cn_wn_model *m, cn_wn_act
     loss->balance = cn_wn_harmonic_balance_loss(feat, T, warm, CN_WN_CUT_WINDOW, target, out, K, f->dmean);
     for (int i = 0; i < T; i++) f->dmean[i] *= w->balance;
     // The spectrum of the samples played from warm (the last position plays nothing).
-    const int n = T - 1 - warm;
-    for (int i = 0; i < n; i++) f->means[i] = out[(size_t)(warm + i) * K];
-    if (w->spectrum > 0.0f)
+    if (w->spectrum > 0.0f) {
+        const int n = T - 1 - warm;
+        for (int i = 0; i < n; i++) f->means[i] = out[(size_t)(warm + i) * K];
         loss->spectrum = (float)cn_mrstft_loss_eval(f->spectrum, f->means, target + warm, (size_t)n, w->spectrum,
                                                     f->dmean + warm);
+    }
     if (loss->balance == 0.0f && loss->spectrum == 0.0f) return CN_OK;
     memcpy(f->lambda, f->dmean, (size_t)T * sizeof(float));
     cn_wn_acts_set_likelihood(a, 0);

@@ -356,7 +356,7 @@ static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
         p.loss_unit = "nats/sample";
         p.items_per_s = (double)(s - first) * c->o.batch * (c->o.chunk - c->o.warm) / el;
         char free_detail[128];
-        if (c->o.free_run > 0.0f || c->o.free_run_spectrum > 0.0f) {
+        if (cn_wn_train_free_run_on(&c->o)) {
             cn_wn_free_run_losses fl = cn_wn_trainer_free_run_losses(tr);
             free_ema = first_step ? fl.balance : 0.98 * free_ema + 0.02 * fl.balance;
             spectrum_ema = first_step ? fl.spectrum : 0.98 * spectrum_ema + 0.02 * fl.spectrum;

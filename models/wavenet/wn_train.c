@@ -93,7 +93,7 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
                        " warm %d, steps %ld) or empty data set", o->threads, o->batch, o->chunk,
                        o->warm, o->steps);
     }
-    const int free_run = o->free_run > 0.0f || o->free_run_spectrum > 0.0f;
+    const int free_run = cn_wn_train_free_run_on(o);
     if ((o->harmonic_loss > 0.0f || free_run) && m->cfg.out != CN_WN_OUT_GAUSS) {
         free(adam_m);
         free(adam_v);
@@ -182,6 +182,8 @@ void cn_wn_trainer_destroy(cn_wn_trainer *t) {
 long cn_wn_trainer_steps_done(const cn_wn_trainer *t) { return t->step; }
 double cn_wn_trainer_clock(const cn_wn_trainer *t) { return t->clock; }
 cn_wn_free_run_losses cn_wn_trainer_free_run_losses(const cn_wn_trainer *t) { return t->free_loss; }
+
+int cn_wn_train_free_run_on(const cn_wn_train_opts *o) { return o->free_run > 0.0f || o->free_run_spectrum > 0.0f; }
 
 void cn_wn_self_feed(const cn_wn_model *m, cn_wn_acts *a, const float *feat, int instrument, int T,
                      int warm, float p, int passes, cn_rng *r, float *heard, const float *noise,
