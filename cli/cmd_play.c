@@ -49,7 +49,7 @@ static void usage(void) {
            "                         devices'; default: the default output)\n"
            "  --latency MS           buffering ahead of the audio clock (default 50); a\n"
            "                         WaveNet too slow for its voices steals them only when\n"
-           "                         this runs low (or the CPU stays saturated), so a\n"
+           "                         this runs low (or they stay over --budget), so a\n"
            "                         longer one rides out short overloads\n"
            "  --duration SECONDS     stop after this long\n"
            "  --rate HZ              sample rate (default: the device's default rate)\n"
@@ -59,6 +59,10 @@ static void usage(void) {
            "                         as for 'continuo render' (LV2 effects: lv2:URI...)\n"
            "  --threads N            threads rendering the wavenet's voices (1-4; default:\n"
            "                         one per core)\n"
+           "  --budget SHARE         share of real time the wavenet's voices may take to\n"
+           "                         render (0.01-1, default %g): over it, the oldest are\n"
+           "                         stolen when the latency runs low or the voices stay\n"
+           "                         over it for about half a second\n"
            "  --weights W            the wavenet's weights, as for 'continuo render'\n"
            "  --seed S               seed of the synth and, with --endless, of the melody\n"
            "                         sampler (default: random; the 'endless:' line says it)\n"
@@ -76,7 +80,7 @@ static void usage(void) {
            "                         sampling, as for 'continuo continue' (default 1, 0, 1)\n"
            "  --bpm BPM              tempo (default: the primer's; 120 for notation)\n"
            "  --melody-out FILE.mid  also write primer + continuation, as far as played\n",
-           CN_PREDICTOR_DEFAULT_MODEL);
+           CN_PLAYBACK_LIVE_BUDGET, CN_PREDICTOR_DEFAULT_MODEL);
 }
 
 typedef struct {
@@ -119,6 +123,7 @@ static int parse_args(int argc, char **argv, play_args *a) {
         {"fx", 0, CN_FLAG_STR, &a->so.fx, 0, 0, NULL},
         {"seed", 0, CN_FLAG_LONG, &a->seed, 0, 0x7fffffffL, &a->have_seed},
         {"threads", 0, CN_FLAG_LONG, &a->threads, 1, 4, NULL},
+        {"budget", 0, CN_FLAG_DBL, &a->so.budget, 0.01, 1, NULL},
         {"weights", 0, CN_FLAG_STR, &a->so.weights, 0, 0, NULL},
     };
     const char *pos[1];
@@ -170,10 +175,9 @@ static cn_status play_quietly(cn_graph *g, const cn_live_config *cfg, cn_endless
 
 int cn_cmd_play(int argc, char **argv) {
     play_args a = {.latency_ms = 50, .duration = -1, .block = PLAY_BLOCK, .top_k = -1,
-                   .eo.sample = cn_sample_config_default()};
+                   .so.budget = CN_PLAYBACK_LIVE_BUDGET, .eo.sample = cn_sample_config_default()};
     a.ngram_list = (cn_flag_list){a.ngram_data, 0, MAX_NGRAM_DATA};
     int rc = parse_args(argc, argv, &a);
-    a.so.live = 1; // a slow machine loses WaveNet voices, not samples
     if (rc == 1) usage();
     if (rc) return rc == 1 ? 0 : rc;
     // From here Ctrl-C ends the run cleanly (during setup too: it then plays nothing).

@@ -9,7 +9,7 @@
 #include "engine/cn_graph.h"
 #include "models/cn_midi.h"
 
-#define CN_PLAYBACK_LIVE_BUDGET 0.8
+#define CN_PLAYBACK_LIVE_BUDGET 0.8 // play's default --budget
 
 typedef struct cn_synth_opts {
     const char *synth;      // generator id; NULL = cn_playback_synth_id's choice
@@ -21,8 +21,9 @@ typedef struct cn_synth_opts {
                             // parameter: the wavenet); 0 = the generator's default
     const char *weights;    // NULL or the wavenet's weights: auto, float, half, bf16, int8
     int channels;           // output channels: 1, or 2 (also when 0)
-    int live;               // played live: a generator with a "budget" parameter gets
-                            // CN_PLAYBACK_LIVE_BUDGET (voices give way before samples do)
+    double budget;          // played live: the share of real time a generator with a "budget"
+                            // parameter may take (voices give way before samples do;
+                            // CN_PLAYBACK_LIVE_BUDGET by default); 0 = offline, no budget
 } cn_synth_opts;
 
 // Every note, control change, program change and pitch bend of the file (all tracks and

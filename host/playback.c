@@ -41,8 +41,8 @@ static cn_status generator_args(const cn_plugin_desc *gen, const cn_synth_opts *
     if (kind < 0) return cn_fail(CN_ERR_ARG, "--weights '%s': auto, float, half, bf16 or int8", o->weights);
     char budget[32] = "", threads[32] = "", weights[32] = "";
     for (int i = 0; i < gen->n_params; i++) {
-        if (o->live && !strcmp(gen->params[i].name, "budget"))
-            snprintf(budget, sizeof budget, "%g", CN_PLAYBACK_LIVE_BUDGET);
+        if (o->budget > 0.0 && !strcmp(gen->params[i].name, "budget"))
+            snprintf(budget, sizeof budget, "%g", o->budget);
         if (o->threads && !strcmp(gen->params[i].name, "threads")) snprintf(threads, sizeof threads, "%d", o->threads);
         if (o->weights && !strcmp(gen->params[i].name, "weights")) snprintf(weights, sizeof weights, "%d", kind);
     }

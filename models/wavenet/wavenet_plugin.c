@@ -31,7 +31,7 @@
 #define WN_DECLICK_S 0.002     // then glides over this (cn_declick)
 #define WN_STEAL_FADE_S 0.001  // a stolen voice's last value decays with this time constant
 #define WN_QUEUE_LOW_S 0.02    // live with an output queue: voices are cut when it would fall under this,
-#define WN_HOT_LOAD 0.85       // or when they take more than this share of real time over ~0.5 s
+#define WN_HOT_MARGIN 0.05     // or when they take more than the budget plus this over ~0.5 s
 
 static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
     {"temperature", "sampling temperature (0 = always the most likely sample)", 0.0f, 2.0f, 0.0f},
@@ -383,9 +383,10 @@ static double wn_now(void) {
 // A host that queues the output ahead of the device (cn_graph_set_queued) lets the queue
 // absorb a slow stretch: over the budget, voices are cut only when the queue would run
 // low (what is left of it now, less what the next chunk takes from it at this load, under
-// WN_QUEUE_LOW_S) or when the voices have taken more than WN_HOT_LOAD of real time over
-// ~0.5 s (real-time render threads that run flat out starve the audio server: with 0.95
-// JACK's dummy driver reported twice the xruns); otherwise the cap rises to the voice
+// WN_QUEUE_LOW_S) or when the voices have taken more than the budget + WN_HOT_MARGIN of
+// real time over ~0.5 s (real-time render threads that run flat out starve the audio
+// server: with 0.95 JACK's dummy driver reported twice the xruns at the 0.8 budget `play`
+// gives; a lower budget leaves more to other programs); otherwise the cap rises to the voice
 // limit. The load alone misjudges a batch (two voices cost as much as two alone, four far
 // less than four) and spikes: the 48 kHz chorale lost 31 of its 32 notes' voices so.
 static void wn_track_load(wn_plugin *w, double seconds, double t, int n) {
@@ -399,7 +400,7 @@ static void wn_track_load(wn_plugin *w, double seconds, double t, int n) {
     const double drain = audio * fmax(0.0, fmax(now, w->load + w->load_others) - 1.0);
     const int low = !queue || w->queued - (t - w->queued_at) - drain < WN_QUEUE_LOW_S;
     const int cap = cn_voices_budget_cap(&w->vs, w->load + w->load_others, w->load, w->budget, threads);
-    const int hot = w->load_slow + w->load_others > WN_HOT_LOAD;
+    const int hot = w->load_slow + w->load_others > w->budget + WN_HOT_MARGIN;
     const int down = cap < w->vs.cap && (low || hot) && since > (int64_t)(0.02 * mrate);
     const int up = since > (int64_t)(0.5 * mrate) && (low || hot ? cap > w->vs.cap : w->vs.cap < w->vs.limit);
     if (down || up) {
