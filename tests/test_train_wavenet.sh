@@ -127,6 +127,20 @@ echo "$err" | grep -q "free-run-spectrum needs a model with the Gaussian head" |
 grep -q "eval step 2: pitch accuracy" "$T/log" || { cat "$T/log"; fail "no validation of the Gaussian head"; }
 grep -q "step 2/2 .*free-run loss .*spectrum [0-9]" "$T/log" || { cat "$T/log"; fail "the progress lines lack the free-run losses"; }
 grep -aq "harmonic noise 0.3 harmonic cut 0.5 harmonic loss 0.5 free run 0.5 spectrum 0.25 x2 self-feed 0.5 x2" "$T/g.safetensors" || fail "the model's provenance lacks its input options"
+# --free-run-skip: the named instruments' chunks play no free run (here the only one: both
+# losses stay 0), and a name the model lacks is one error line, with no file left.
+"$B" train wavenet --data "$T/train/sine" $TINY --head gauss --steps 2 --warmup 1 --free-run 0.5 \
+    --free-run-spectrum 0.25 --free-run-passes 1 --free-run-skip sine -o "$T/skip.safetensors" 2>"$T/log" \
+    || { cat "$T/log"; fail "training with --free-run-skip"; }
+grep -q "step 2/2 .*free-run loss 0.0000 (avg 0.0000), spectrum 0.000 (avg 0.000)" "$T/log" ||
+    { cat "$T/log"; fail "a skipped instrument played the free run"; }
+grep -aq "free run 0.5 spectrum 0.25 x1 but sine self-feed" "$T/skip.safetensors" || fail "the provenance lacks --free-run-skip"
+err=$("$B" train wavenet --data "$T/train/sine" $TINY --head gauss --steps 1 --free-run 1 --free-run-skip sine,oboe \
+    -o "$T/skip2.safetensors" 2>&1)
+[ $? -ne 0 ] || fail "--free-run-skip accepted an instrument the model lacks"
+one_line "$err"
+echo "$err" | grep -q "free-run-skip: the model has no instrument 'oboe'" || fail "unclear --free-run-skip error: $err"
+[ ! -e "$T/skip2.safetensors" ] || fail "a model was written for a refused run"
 "$B" render "$T/train/sine/t1.mid" -o "$T/g.wav" --synth wavenet --preset "$T/g.safetensors" \
     --instrument sine --rate 16000 2>"$T/log" || { cat "$T/log"; fail "render with the Gaussian head"; }
 [ -s "$T/g.wav" ] || fail "no audio from the Gaussian head"

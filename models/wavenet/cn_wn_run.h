@@ -26,6 +26,8 @@ typedef struct cn_wn_run_config {
     double eval_seconds;     // scored from the start of each validation file
     float eval_temperature;  // sampling temperature of that scoring
     long ckpt_every;         // steps between checkpoints and evaluations
+    const char *free_run_skip; // NULL or instrument names, separated by commas, whose chunks
+                               // play no free run (o.free_run_skip from them)
     cn_progress_cb progress;
 } cn_wn_run_config;
 

@@ -38,6 +38,7 @@ typedef struct cn_wn_train_opts {
     float free_run_spectrum; // weight of the MR-STFT distance of that output to the recording
                              // (0 = off); the free run plays when either weight is on
     int free_run_passes; // loops through its own output the derivative follows (0 = none)
+    uint32_t free_run_skip; // bit i set: instrument i's chunks play no free run (the likelihood alone)
     float self_feed;    // share of a chunk's heard samples replaced by the model's own
                         // (parallel scheduled sampling, Duckworth et al. 2019): 0 = off
     int self_feed_passes; // forward passes that make those samples, each hearing the last's

@@ -321,12 +321,12 @@ static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
     cn_progress p = cn_progress_blank("start");
     p.detail = info;
     cn_progress_send(&track, first, &p);
-    char prov[512];
+    char prov[768];
     snprintf(prov, sizeof prov, "continuo train wavenet: batch %d chunk %d lr %g input noise %g..%g harmonic noise %g "
-             "harmonic cut %g harmonic loss %g free run %g spectrum %g x%d self-feed %g x%d seed %llu", c->o.batch, c->o.chunk,
-             c->o.lr, c->o.input_noise, c->o.input_noise_end < 0 ? c->o.input_noise : c->o.input_noise_end,
+             "harmonic cut %g harmonic loss %g free run %g spectrum %g x%d%s%s self-feed %g x%d seed %llu", c->o.batch,
+             c->o.chunk, c->o.lr, c->o.input_noise, c->o.input_noise_end < 0 ? c->o.input_noise : c->o.input_noise_end,
              c->o.harmonic_noise, c->o.harmonic_cut, c->o.harmonic_loss, c->o.free_run, c->o.free_run_spectrum,
-             c->o.free_run_passes,
+             c->o.free_run_passes, c->free_run_skip ? " but " : "", c->free_run_skip ? c->free_run_skip : "",
              c->o.self_feed, c->o.self_feed_passes, (unsigned long long)c->o.seed);
     cn_wn_best best;
     cn_wn_best_init(&best);
@@ -378,6 +378,24 @@ static cn_status check_same_data(const cn_wn_dataset *ds) {
     return cn_dist_check_same(f, sizeof f, "the training data");
 }
 
+// The instruments of m named in `list` (commas between names; NULL: none) as bits.
+static cn_status skip_mask(const cn_wn_model *m, const char *list, uint32_t *mask) {
+    *mask = 0;
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, ',');
+        const size_t len = end ? (size_t)(end - p) : strlen(p);
+        char name[CN_WN_NAME_MAX];
+        if (len == 0 || len >= sizeof name) return cn_fail(CN_ERR_ARG, "--free-run-skip: bad name list '%s'", list);
+        memcpy(name, p, len);
+        name[len] = '\0';
+        const int inst = cn_wn_instrument_index(&m->cfg, name);
+        if (inst < 0) return cn_fail(CN_ERR_ARG, "--free-run-skip: the model has no instrument '%s'", name);
+        *mask |= 1u << inst;
+        p = end ? end + 1 : p + len;
+    }
+    return CN_OK;
+}
+
 cn_status cn_wn_train_run(const cn_wn_run_config *c) {
     cn_return_val_if_fail(c && c->out && c->n_data > 0 && !(c->init && c->resume), CN_ERR_ARG);
     cn_return_val_if_fail(!c->best || c->n_eval > 0, CN_ERR_ARG);
@@ -389,10 +407,12 @@ cn_status cn_wn_train_run(const cn_wn_run_config *c) {
     // Every rank reads the model and all the data: a file missing or unreadable on any of
     // them stops all, with that rank's message.
     cn_status st = setup(c, &m, &am, &av, &step, &ds, &ev);
+    cn_wn_train_opts o = c->o;
+    if (!st) st = skip_mask(m, c->free_run_skip, &o.free_run_skip);
     if (!st) {
         float *m0 = am, *v0 = av;
         am = av = NULL; // the trainer owns them from here, even when create fails
-        st = cn_wn_trainer_create(m, &ds, &c->o, m0, v0, step, &tr);
+        st = cn_wn_trainer_create(m, &ds, &o, m0, v0, step, &tr);
     }
     st = cn_dist_agree(st);
     if (!st) st = check_same_data(&ds);

@@ -254,7 +254,7 @@ static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
         cn_wn_acts_set_dmean(w->acts, w->dmean);
     }
     cn_wn_backward(t->m, w->acts, w->grad, 1.0f / (float)t->o.batch);
-    if (w->free_run && !w->st) {
+    if (w->free_run && !w->st && !(t->o.free_run_skip >> c->instrument & 1u)) {
         const cn_wn_free_run_weights fw = {t->o.free_run, t->o.free_run_spectrum, t->o.free_run_passes};
         cn_wn_free_run_losses fl;
         w->st = cn_wn_free_run_step(w->free_run, t->m, w->acts, w->feat, c->instrument, T, warm, w->recording,
