@@ -84,7 +84,8 @@ int cn_bench_live(int argc, char **argv) {
     long rate = 48000, block = 256;
     int no_hog = 0;
     const char *device = "JACK";
-    cn_synth_opts so = {.synth = "wavenet", .instrument = "flute-16k", .fx = "eq,reverb:mix=0.15,limiter", .budget = CN_PLAYBACK_LIVE_BUDGET};
+    cn_synth_opts so = {.synth = "wavenet", .instrument = "flute-16k", .fx = "eq,reverb:mix=0.15,limiter",
+                        .budget = CN_PLAYBACK_LIVE_BUDGET};
     const cn_flag flags[] = {
         {"minutes", 0, CN_FLAG_DBL, &minutes, 0.05, 1440, NULL},
         {"device", 0, CN_FLAG_STR, &device, 0, 0, NULL},
