@@ -165,20 +165,6 @@ static int prepare_main(int argc, char **argv) {
 
 // ---- export ----------------------------------------------------------------------------------------
 
-// "a,b,c" into names; returns how many, or -1 when a name is empty or too long.
-static int split_names(const char *list, char names[][32], int max) {
-    int n = 0;
-    for (const char *p = list;; p++) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (!len || len >= 32 || n == max) return -1;
-        memcpy(names[n], p, len);
-        names[n++][len] = 0;
-        if (!e) return n;
-        p = e;
-    }
-}
-
 #define MAX_AVERAGE 64
 
 // The mean of the weights of n models loaded from paths (the first one's step); n == 1 is
@@ -238,8 +224,8 @@ static int export_main(int argc, char **argv) {
     if (rc) return rc == 1 ? 0 : rc;
     if (n_pos < 1 || !out)
         return cn_ui_usage_error(CMD, "export needs CKPT [CKPT...] -o MODEL [--instruments A,B,...]");
-    char names[CN_WN_MAX_INSTRUMENTS][32];
-    int n_keep = keep ? split_names(keep, names, CN_WN_MAX_INSTRUMENTS) : 0;
+    char names[CN_WN_MAX_INSTRUMENTS][CN_WN_NAME_MAX];
+    int n_keep = keep ? cn_wn_split_names(keep, names, CN_WN_MAX_INSTRUMENTS) : 0;
     if (n_keep < 0) return cn_ui_usage_error(CMD, "--instruments wants names separated by commas, got '%s'", keep);
     cn_wn_model *m;
     long step = 0;

@@ -89,6 +89,9 @@ const char *cn_wn_out_name(int out);
 int cn_wn_out_parse(const char *name);
 // Index of an instrument name, or -1.
 int cn_wn_instrument_index(const cn_wn_config *c, const char *name);
+// A comma list of instrument names ("flute,piano") into names: how many, or -1 when one
+// is empty or too long or there are more than max.
+int cn_wn_split_names(const char *list, char names[][CN_WN_NAME_MAX], int max);
 
 // ---- parameters: one allocation split by a pointer table (STYLE lesson 2) ----------------
 enum {

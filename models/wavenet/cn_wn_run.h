@@ -65,12 +65,12 @@ int cn_wn_best_offer(cn_wn_best *b, double pitch, double mrstft, int in_tune);
 
 // A copy of *pm with room for `names` as instruments (existing rows kept, new rows the
 // mean of the old ones), for fine-tuning on new instruments; *pm is replaced.
-cn_status cn_wn_grow_instruments(cn_wn_model **pm, char names[][32], int n_names);
+cn_status cn_wn_grow_instruments(cn_wn_model **pm, char names[][CN_WN_NAME_MAX], int n_names);
 
 // A copy of *pm with only the instruments `names` (in that order; each must exist): their
 // embeddings and level tables, every other weight shared; *pm is replaced. For shipping
 // some instruments of a checkpoint (export --instruments).
-cn_status cn_wn_keep_instruments(cn_wn_model **pm, char names[][32], int n_names);
+cn_status cn_wn_keep_instruments(cn_wn_model **pm, char names[][CN_WN_NAME_MAX], int n_names);
 // Add src's weights times w to dst's (checkpoint averaging: dst = sum of w_i m_i). Both must
 // have the same configuration (architecture, head, rate, instruments in order), else
 // CN_ERR_ARG saying what differs.

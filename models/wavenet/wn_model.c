@@ -67,6 +67,19 @@ int cn_wn_instrument_index(const cn_wn_config *c, const char *name) {
     return -1;
 }
 
+int cn_wn_split_names(const char *list, char names[][CN_WN_NAME_MAX], int max) {
+    int n = 0;
+    for (const char *p = list;; p++) {
+        const char *e = strchr(p, ',');
+        const size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (!len || len >= CN_WN_NAME_MAX || n == max) return -1;
+        memcpy(names[n], p, len);
+        names[n++][len] = 0;
+        if (!e) return n;
+        p = e;
+    }
+}
+
 // ---- parameters -------------------------------------------------------------------------------
 
 static const char *const wn_names[CN_WN_NPARAM] = {

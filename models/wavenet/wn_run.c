@@ -60,7 +60,7 @@ static cn_status wn_remap_instruments(cn_wn_model **pm, const cn_wn_config *cfg,
     return CN_OK;
 }
 
-cn_status cn_wn_grow_instruments(cn_wn_model **pm, char names[][32], int n_names) {
+cn_status cn_wn_grow_instruments(cn_wn_model **pm, char names[][CN_WN_NAME_MAX], int n_names) {
     const cn_wn_model *m = *pm;
     cn_wn_config cfg = m->cfg;
     int from[CN_WN_MAX_INSTRUMENTS];
@@ -88,7 +88,7 @@ cn_status cn_wn_add_weights(cn_wn_model *dst, const cn_wn_model *src, float w) {
     return CN_OK;
 }
 
-cn_status cn_wn_keep_instruments(cn_wn_model **pm, char names[][32], int n_names) {
+cn_status cn_wn_keep_instruments(cn_wn_model **pm, char names[][CN_WN_NAME_MAX], int n_names) {
     const cn_wn_model *m = *pm;
     cn_wn_config cfg = m->cfg;
     int from[CN_WN_MAX_INSTRUMENTS];
@@ -381,17 +381,14 @@ static cn_status check_same_data(const cn_wn_dataset *ds) {
 // The instruments of m named in `list` (commas between names; NULL: none) as bits.
 static cn_status skip_mask(const cn_wn_model *m, const char *list, uint32_t *mask) {
     *mask = 0;
-    for (const char *p = list; p && *p;) {
-        const char *end = strchr(p, ',');
-        const size_t len = end ? (size_t)(end - p) : strlen(p);
-        char name[CN_WN_NAME_MAX];
-        if (len == 0 || len >= sizeof name) return cn_fail(CN_ERR_ARG, "--free-run-skip: bad name list '%s'", list);
-        memcpy(name, p, len);
-        name[len] = '\0';
-        const int inst = cn_wn_instrument_index(&m->cfg, name);
-        if (inst < 0) return cn_fail(CN_ERR_ARG, "--free-run-skip: the model has no instrument '%s'", name);
+    if (!list) return CN_OK;
+    char names[CN_WN_MAX_INSTRUMENTS][CN_WN_NAME_MAX];
+    const int n = cn_wn_split_names(list, names, CN_WN_MAX_INSTRUMENTS);
+    if (n < 0) return cn_fail(CN_ERR_ARG, "--free-run-skip: bad name list '%s'", list);
+    for (int i = 0; i < n; i++) {
+        const int inst = cn_wn_instrument_index(&m->cfg, names[i]);
+        if (inst < 0) return cn_fail(CN_ERR_ARG, "--free-run-skip: the model has no instrument '%s'", names[i]);
         *mask |= 1u << inst;
-        p = end ? end + 1 : p + len;
     }
     return CN_OK;
 }
