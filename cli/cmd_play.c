@@ -88,7 +88,7 @@ typedef struct {
     cn_synth_opts so;
     double latency_ms, duration;
     long rate, block, seed, top_k, threads;
-    int endless, have_seed;
+    int endless, have_seed, budget_seen;
     int endless_seen[9]; // the endless-only flags given, in the table's order
     cn_endless_opts eo;
     const char *ngram_data[MAX_NGRAM_DATA];
@@ -123,7 +123,7 @@ static int parse_args(int argc, char **argv, play_args *a) {
         {"fx", 0, CN_FLAG_STR, &a->so.fx, 0, 0, NULL},
         {"seed", 0, CN_FLAG_LONG, &a->seed, 0, 0x7fffffffL, &a->have_seed},
         {"threads", 0, CN_FLAG_LONG, &a->threads, 1, 4, NULL},
-        {"budget", 0, CN_FLAG_DBL, &a->so.budget, 0.01, 1, NULL},
+        {"budget", 0, CN_FLAG_DBL, &a->so.budget, 0.01, 1, &a->budget_seen},
         {"weights", 0, CN_FLAG_STR, &a->so.weights, 0, 0, NULL},
     };
     const char *pos[1];
@@ -132,6 +132,8 @@ static int parse_args(int argc, char **argv, play_args *a) {
     if (rc) return rc;
     if (a->top_k >= 0) a->eo.sample.top_k = (int)a->top_k;
     a->so.threads = (int)a->threads;
+    if (a->budget_seen && !strcmp(cn_playback_synth_id(&a->so), "reference"))
+        return cn_ui_usage_error("play", "the reference synth has no --budget (it is for the wavenet synth)");
     a->eo.ngram_data = a->ngram_list.items;
     a->eo.n_ngram_data = a->ngram_list.n;
     if (a->have_seed) {

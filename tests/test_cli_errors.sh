@@ -41,6 +41,9 @@ expect 2 play "$tune" --latency 0
 expect 2 play "$tune" --duration -3
 expect 2 play "$tune" --block 3
 expect 2 play "$tune" --bogus
+expect 2 play "$tune" --synth reference --budget 0.5
+grep -q "reference synth has no --budget" "$tmp/err" || fail "unclear --budget error: $(cat "$tmp/err")"
+expect 2 play "$tune" --instrument sine --budget 0.5
 expect 1 play "$tmp/none.mid"
 expect 1 play --endless --model no-such-model
 expect 1 play "$tune" --device no-such-device-anywhere

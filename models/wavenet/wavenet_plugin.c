@@ -37,7 +37,9 @@ static const cn_param_desc wn_params[CN_WN_N_PARAMS] = {
     {"temperature", "sampling temperature (0 = always the most likely sample)", 0.0f, 2.0f, 0.0f},
     {"gain", "output gain, linear", 0.0f, 8.0f, 1.0f},
     {"voices", "voices at most; more notes steal the oldest", 1.0f, (float)CN_VOICES_MAX, 16.0f},
-    {"budget", "live: share of real time the voices may take when the output queue runs low or there is none (0 = no limit)",
+    {"budget",
+     "live: share of real time the voices may take; over it the oldest are stolen when the output queue runs low "
+     "(or there is none) or when they take more than it + 0.05 over about 0.5 s (0 = no limit)",
      0.0f, 1.0f, 0.0f},
     {"threads", "threads rendering the voices (0 = one per core)", 0.0f, (float)CN_WN_POLY_MAX_THREADS, 0.0f},
     {"weights", "the generator's weights: 0 as the model's size chooses, 1 float, 2 half, 3 bf16, 4 int8", 0.0f,
