@@ -18,6 +18,7 @@ enum {
     CN_LV2I_TEMPERATURE,  // WaveNet sampling temperature 0..2
     CN_LV2I_GAIN,         // output gain, dB (-40..12)
     CN_LV2I_FREEWHEEL,    // lv2:freeWheeling: 1 while the host renders faster than real time (export)
+    CN_LV2I_BUDGET,       // live: share of real time the WaveNet's voices may take (0.05..1)
     CN_LV2I_N_PORTS
 };
 

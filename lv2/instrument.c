@@ -28,6 +28,7 @@
 #define SLICE 512           // frames per cn_graph_process (the graphs' max block)
 #define GAIN_MIN_DB (-40.0f)
 #define GAIN_MAX_DB 12.0f
+#define BUDGET_MIN 0.05f // the budget port's lowest value (continuo.ttl)
 
 #ifndef CN_LV2_SHARE_REL
 #define CN_LV2_SHARE_REL "../../../share/continuo"
@@ -59,12 +60,12 @@ typedef struct {
     int graph_of[CN_LV2I_N_INSTRUMENTS];
     LV2_URID midi_event;
     const LV2_Atom_Sequence *midi;
-    const float *instrument, *temperature, *gain, *freewheel;
+    const float *instrument, *temperature, *gain, *freewheel, *budget;
     float *out_l, *out_r;
     float buf[2 * SLICE];
     int current, waveform; // graph playing, reference waveform set
     float temp_set, gain_lin;
-    int freewheel_set;     // -1 before the first run
+    float budget_set;      // the WaveNets' budget (0 while freewheeling); NAN before the first run
     signed char cc[16][N_TRACKED]; // last value per channel, -1 = never sent
     signed char program[16];
     int bend[16];
@@ -108,7 +109,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate, const cha
     p->midi_event = map->map(map->handle, LV2_MIDI__MidiEvent);
     p->waveform = -1;
     p->temp_set = NAN;
-    p->freewheel_set = -1;
+    p->budget_set = NAN;
     p->gain_lin = NAN; // the first run starts at the port's gain
     memset(p->cc, -1, sizeof p->cc);
     memset(p->program, -1, sizeof p->program);
@@ -157,6 +158,7 @@ static void connect_port(LV2_Handle h, uint32_t port, void *data) {
     case CN_LV2I_TEMPERATURE: p->temperature = data; break;
     case CN_LV2I_GAIN: p->gain = data; break;
     case CN_LV2I_FREEWHEEL: p->freewheel = data; break;
+    case CN_LV2I_BUDGET: p->budget = data; break;
     default: break;
     }
 }
@@ -222,11 +224,11 @@ static void run(LV2_Handle h, uint32_t frames) {
     }
     // Live, the WaveNet drops voices rather than samples when it falls behind (budget);
     // a host rendering offline (freewheeling) waits for every voice instead.
-    int fw = p->freewheel && *p->freewheel > 0.5f;
-    if (fw != p->freewheel_set) {
-        p->freewheel_set = fw;
-        for (int i = 0; i < SYNTH; i++)
-            set_gen_param(p->g[i], CN_WN_PARAM_BUDGET, fw ? 0.0f : (float)CN_PLAYBACK_LIVE_BUDGET);
+    const int fw = p->freewheel && *p->freewheel > 0.5f;
+    const float budget = fw ? 0.0f : p->budget ? clampf(*p->budget, BUDGET_MIN, 1) : (float)CN_PLAYBACK_LIVE_BUDGET;
+    if (budget != p->budget_set) {
+        p->budget_set = budget;
+        for (int i = 0; i < SYNTH; i++) set_gen_param(p->g[i], CN_WN_PARAM_BUDGET, budget);
     }
     cn_graph *g = p->g[graph];
     const int64_t base = cn_graph_position(g);

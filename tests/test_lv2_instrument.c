@@ -40,7 +40,7 @@ int main(void) {
 #define MAXN (48000 * 3)
 #define URI "urn:continuo:instrument"
 
-enum { P_MIDI, P_L, P_R, P_INSTRUMENT, P_TEMPERATURE, P_GAIN, P_FREEWHEEL };
+enum { P_MIDI, P_L, P_R, P_INSTRUMENT, P_TEMPERATURE, P_GAIN, P_FREEWHEEL, P_BUDGET };
 
 // urid:map: a table filled in instantiate() (and by the forge, before any run).
 static char uris[64][128];
@@ -63,7 +63,7 @@ static LilvInstance *inst;
 static LV2_Atom_Forge forge;
 static LV2_URID midi_event;
 static _Alignas(8) uint8_t seq[8192];
-static float ctl[7], out_l[1000], out_r[1000];
+static float ctl[8], out_l[1000], out_r[1000];
 static int64_t pos; // frames played so far by this test
 static long runs_counted;
 
@@ -160,7 +160,7 @@ int main(void) {
     LilvNode *uri = lilv_new_uri(world, URI);
     const LilvPlugin *plug = lilv_plugins_get_by_uri(lilv_world_get_all_plugins(world), uri);
     TEST_ASSERT_MSG(plug != NULL, "%s not found in %s", URI, bundle);
-    TEST_ASSERT(lilv_plugin_get_num_ports(plug) == 7);
+    TEST_ASSERT(lilv_plugin_get_num_ports(plug) == 8);
     LV2_URID_Map map = {NULL, map_uri};
     LV2_Feature map_f = {LV2_URID__map, &map};
     const LV2_Feature *features[] = {&map_f, NULL};
@@ -171,7 +171,8 @@ int main(void) {
     lilv_instance_connect_port(inst, P_MIDI, seq);
     lilv_instance_connect_port(inst, P_L, out_l);
     lilv_instance_connect_port(inst, P_R, out_r);
-    for (int p = P_INSTRUMENT; p <= P_FREEWHEEL; p++) lilv_instance_connect_port(inst, (uint32_t)p, &ctl[p]);
+    ctl[P_BUDGET] = 0.8f; // the port's default, as a host sets it
+    for (int p = P_INSTRUMENT; p <= P_BUDGET; p++) lilv_instance_connect_port(inst, (uint32_t)p, &ctl[p]);
     lilv_instance_activate(inst);
 
     float *L = calloc(MAXN, sizeof *L), *R = calloc(MAXN, sizeof *R), *L2 = calloc(MAXN, sizeof *L2),
@@ -296,6 +297,24 @@ int main(void) {
     double chord_rms = rms(L, 9600, 38400);
     printf("wavenet flute chord C4 E4 G4, live: RMS %.4f\n", chord_rms);
     TEST_ASSERT(chord_rms > 0.01);
+
+    // The budget port: the 48 kHz violin's chord at a budget of 5% of real time (no machine
+    // renders three such voices in that) loses voices; freewheeling it keeps all three.
+    ctl[P_INSTRUMENT] = 16;
+    ctl[P_FREEWHEEL] = 1;
+    play(chord, 6, 48000, L2, NULL);
+    ctl[P_FREEWHEEL] = 0;
+    ctl[P_BUDGET] = 0.05f;
+    play(chord, 6, 48000, L, NULL);
+    ctl[P_BUDGET] = 0.8f;
+    int lost = 0;
+    for (int i = 0; i < 3; i++) {
+        double live = goertzel(L, 24000, 38400, fund[i]), all = goertzel(L2, 24000, 38400, fund[i]);
+        printf("violin chord at budget 0.05: %.2f Hz %+.1f dB against freewheeling\n", fund[i],
+               20 * log10((live + 1e-12) / all));
+        lost += live < 0.1 * all;
+    }
+    TEST_ASSERT_MSG(lost > 0, "a budget of 0.05 stole no voice of three 48 kHz violins");
 
     printf("%ld runs, %ld allocations, %ld frees in run()\n", runs_counted, n_allocs, n_frees);
     TEST_ASSERT(n_allocs == 0 && n_frees == 0);

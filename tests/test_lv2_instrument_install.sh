@@ -30,10 +30,10 @@ LV2_PATH=$T/prefix/lib/lv2 lv2ls >"$T/ls" 2>"$T/ls.err" || fail "lv2ls failed: $
 LV2_PATH=$T/prefix/lib/lv2 lv2info "$URI" >"$T/info" 2>"$T/info.err" || fail "lv2info failed: $(cat "$T/info.err")"
 [ ! -s "$T/info.err" ] || fail "lv2info warns: $(cat "$T/info.err")"
 grep -q "Required Features: http://lv2plug.in/ns/ext/urid#map" "$T/info" || fail "urid:map not required"
-for sym in midi_in out_l out_r instrument temperature gain freewheel; do
+for sym in midi_in out_l out_r instrument temperature gain freewheel budget; do
   grep -q "Symbol: *$sym\$" "$T/info" || fail "lv2info shows no port $sym"
 done
-[ "$(grep -c "^	Port " "$T/info")" = 7 ] || fail "not 7 ports"
+[ "$(grep -c "^	Port " "$T/info")" = 8 ] || fail "not 8 ports"
 # The TTL against the LV2 specification (lv2-dev's lv2_validate runs sordi's sord_validate).
 if command -v lv2_validate >/dev/null && command -v sord_validate >/dev/null; then
   lv2_validate "$B/manifest.ttl" "$B/continuo.ttl" >"$T/valid" 2>&1 || fail "lv2_validate: $(cat "$T/valid")"
