@@ -7,7 +7,8 @@
 //   - a voice's first note plays its attack at the table's gain: sample for sample as
 //     without a follower until CN_WN_FOLLOW_WAIT_S;
 //   - a held note follows a target that changes over time after its onset;
-//   - an instrument with a decay table (struck, plucked) never follows;
+//   - an instrument with a decay table (struck, plucked) follows too: its notes land
+//     within 3 dB of targets that fall with the table (the tables alone: 6 dB off);
 //   - a file keeps its targets through a save and load; a value beyond range is refused
 //     on load, with the tensor named.
 #include <math.h>
@@ -111,16 +112,34 @@ int main(void) {
     TEST_NEAR(after, 6.0, 0.5);
     free(held[0]), free(held[1]);
 
-    // With a decay table the instrument does not follow: the same samples as without.
+    // With a decay table (1.5 dB per knot: 6 dB by 0.2 s, 9 dB by 0.3 s) the instrument
+    // follows too: a fine-tune's struck notes at one pitch may differ by more than any
+    // table per pitch corrects (docs/wavenet.md, Levels, "Followers"). The targets fall
+    // as the table does (FluidSynth's held notes give both), 6 dB over and under what
+    // the tables alone play, as in the legato line above.
     for (int p = 0; p < 128; p++)
-        for (int k = 1; k < CN_WN_DECAY_KNOTS; k++) m->decay_db[inst][p][k] = -0.5f * (float)k;
-    TEST_ASSERT(!cn_wn_follows(m, inst));
+        for (int k = 1; k < CN_WN_DECAY_KNOTS; k++) m->decay_db[inst][p][k] = -1.5f * (float)k;
+    for (int i = 0; i < NOTES; i++)
+        for (int k = 0; k < CN_WN_DECAY_KNOTS; k++)
+            m->target_db[inst][pitch[i]][k] = (float)(level[i] + (i % 2 ? 6.0 : -6.0)) + m->decay_db[inst][pitch[i]][k];
+    TEST_ASSERT(cn_wn_follows(m, inst));
     TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
     float *decaying = play_line(path, n);
     m->follow = 0;
     TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
     float *decaying_plain = play_line(path, n);
-    TEST_ASSERT(!memcmp(decaying, decaying_plain, (size_t)(2 * n) * sizeof *plain));
+    double worst_decay = 0.0, worst_plain = 0.0;
+    for (int i = 0; i < NOTES; i++) {
+        const double want = note_db(decaying_plain, i) + (i % 2 ? 6.0 : -6.0), d = note_db(decaying, i) - want;
+        printf("  with a decay table, note %d (%d): %+.2f dB from its target (without the follower %+.2f)\n", i,
+               pitch[i], d, note_db(decaying_plain, i) - want);
+        worst_decay = fmax(worst_decay, fabs(d));
+        worst_plain = fmax(worst_plain, fabs(note_db(decaying_plain, i) - want));
+    }
+    // Within 3 dB where the tables alone are 6 dB off: the first note steers only from
+    // 50 ms, and a level falling 30 dB/s is harder to hold than a steady one.
+    TEST_ASSERT(worst_decay < 3.0);
+    TEST_ASSERT(worst_plain > 5.0);
 
     // A target beyond range is refused on load, with the tensor named.
     m->follow = 1;

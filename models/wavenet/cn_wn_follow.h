@@ -1,14 +1,15 @@
 // cn_wn_follow: a voice's level follower (the WaveNet plugin). The model's level is
 // sticky: a note that a voice carries on into (legato) keeps much of the last note's
 // level, so the 48 kHz trumpet's D4 after a D5 sounds 10.7 dB over FluidSynth's and its
-// F#4 after that D4 12.2 dB under, which no per-pitch table can correct. Where the model
-// has target levels (cn_wn_model.follow: FluidSynth's level per pitch) and the
-// instrument sustains (no decay table), a voice measures the model's level as it plays
-// (the mean square of its samples before the gain, time constant CN_WN_FOLLOW_MEASURE_S)
-// and its level gain glides (CN_WN_FOLLOW_GLIDE_S) to the one that puts the note at its
-// target at that time after its onset (FluidSynth's violin and cello swell over half a
-// second: linear between the target's knots, cn_wn_decay_times), within
-// +-CN_WN_FOLLOW_RANGE_DB of the level table's. It measures a voice's
+// F#4 after that D4 12.2 dB under, which no per-pitch table can correct; and a fine-tune's
+// struck notes at one pitch can differ among themselves by more than 6 dB. Where the model
+// has target levels (cn_wn_model.follow: FluidSynth's level per pitch and time after the
+// onset), a voice measures the model's level as it plays (the mean square of its samples
+// after the decay table and before the gain, time constant CN_WN_FOLLOW_MEASURE_S) and its
+// level gain glides (CN_WN_FOLLOW_GLIDE_S) to the one that puts the note at its target at
+// that time after its onset, less the measure's lag (FluidSynth's violin and cello swell
+// over half a second, its piano falls: linear between the target's knots,
+// cn_wn_decay_times), within +-CN_WN_FOLLOW_RANGE_DB of the level table's. It measures a voice's
 // first note but waits CN_WN_FOLLOW_WAIT_S (the attack, which the level measurement
 // leaves out) before it steers, and it holds through the release (the model's own
 // release must fade). Elsewhere the gain is the table's.
@@ -37,6 +38,7 @@ typedef struct cn_wn_follow_plan {
     float a_ms, a_gain;                   // per-sample coefficients at the model's rate
     float range;                          // CN_WN_FOLLOW_RANGE_DB in amplitude
     int64_t wait;                         // CN_WN_FOLLOW_WAIT_S in samples
+    int64_t lag;                          // CN_WN_FOLLOW_MEASURE_S in samples: the measure's lag
     float (*target)[128][CN_WN_DECAY_KNOTS]; // [instrument]: RMS at velocity 127 per knot
 } cn_wn_follow_plan;
 
@@ -66,7 +68,10 @@ static inline float cn_wn_follow_step(cn_wn_follow *f, const cn_wn_follow_plan *
                                       int held) {
     if (f->steer >= 0 && held) {
         f->ms += p->a_ms * (x * x - f->ms);
-        const float target = cn_wn_knots_at(f->target, p->at, (double)t, &f->seg);
+        // The measure lags the model by about its time constant, so it is held against the
+        // target as it was then: on a decaying note (36 dB/s early on) the target now would
+        // put the note 1.5-2.5 dB low.
+        const float target = cn_wn_knots_at(f->target, p->at, (double)(t > p->lag ? t - p->lag : 0), &f->seg);
         if (t >= f->steer) {
             float want = target / sqrtf(f->ms + 1e-20f);
             want = want < f->lo ? f->lo : want > f->hi ? f->hi : want;

@@ -3,7 +3,7 @@
 
 #include "models/wavenet/cn_wn_follow.h"
 
-int cn_wn_follows(const cn_wn_model *m, int inst) { return m->follow && !cn_wn_decay_set(m, inst); }
+int cn_wn_follows(const cn_wn_model *m, int inst) { (void)inst; return m->follow; }
 
 cn_status cn_wn_follow_plan_create(const cn_wn_model *m, cn_wn_follow_plan **out) {
     *out = NULL;
@@ -19,6 +19,7 @@ cn_status cn_wn_follow_plan_create(const cn_wn_model *m, cn_wn_follow_plan **out
     p->a_gain = (float)(1.0 - exp(-1.0 / (CN_WN_FOLLOW_GLIDE_S * rate)));
     p->range = (float)pow(10.0, CN_WN_FOLLOW_RANGE_DB / 20.0);
     p->wait = (int64_t)(CN_WN_FOLLOW_WAIT_S * rate + 0.5);
+    p->lag = (int64_t)(CN_WN_FOLLOW_MEASURE_S * rate + 0.5);
     for (int k = 0; k < CN_WN_DECAY_KNOTS; k++) p->at[k] = (double)(int64_t)(cn_wn_decay_times[k] * rate + 0.5);
     // The target at velocity 127, as the table's gain: the velocity curve on FluidSynth's level.
     const double v = 127.0 / CN_WN_LEVEL_VELOCITY;
