@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cn_test.h"
+#include "dsp/cn_yin.h"
 #include "engine/cn_graph.h"
 #include "models/nn/cn_rng.h"
 #include "models/wavenet/cn_wavenet_plugin.h"
@@ -36,6 +37,31 @@ static inline double cn_test_level_db(const float *x, int stride, double rate, d
     mean /= (double)(ib - ia);
     for (int64_t i = ia; i < ib; i++) s += (x[i * stride] - mean) * (x[i * stride] - mean);
     return 10.0 * log10(s / (double)(ib - ia) + 1e-20);
+}
+
+// Median f0 (Hz, YIN, 10 ms frames; 0: no voiced frame) of x over [a, b) seconds at
+// `rate`, every `stride`th value: a note's pitch, robust to vibrato and a few cents of
+// detuning, which a magnitude read at the exact frequency is not.
+static inline double cn_test_median_f0(const float *x, int stride, double rate, double a, double b) {
+    const int64_t ia = (int64_t)(a * rate), n = (int64_t)(b * rate) - ia;
+    float *mono = malloc((size_t)n * sizeof *mono), *f0 = NULL;
+    TEST_ASSERT(mono);
+    for (int64_t i = 0; i < n; i++) mono[i] = x[(ia + i) * stride];
+    cn_yin_config c = cn_yin_config_default(rate);
+    size_t nf = 0;
+    TEST_OK(cn_yin_track(&c, mono, (size_t)n, &f0, &nf));
+    size_t v = 0;
+    for (size_t i = 0; i < nf; i++)
+        if (f0[i] > 0) f0[v++] = f0[i];
+    for (size_t i = 1; i < v; i++) // insertion sort: a few hundred frames
+        for (size_t j = i; j > 0 && f0[j - 1] > f0[j]; j--) {
+            const float t = f0[j];
+            f0[j] = f0[j - 1], f0[j - 1] = t;
+        }
+    const double m = v ? f0[v / 2] : 0.0;
+    free(f0);
+    free(mono);
+    return m;
 }
 
 // Level (dB, mean removed) of clip c's samples [a, b).

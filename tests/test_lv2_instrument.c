@@ -24,8 +24,8 @@
 #include <lv2/urid/urid.h>
 #endif
 
-#include "dsp/cn_yin.h"
 #include "cn_test.h"
+#include "cn_test_wavenet.h"
 
 #include "cn_alloc_count.h"
 
@@ -103,23 +103,7 @@ static double rms(const float *x, int a, int b) {
 }
 
 // Median f0 (YIN) over [a, b), voiced frames only; 0 if none.
-static double pitch(const float *x, int a, int b) {
-    cn_yin_config c = cn_yin_config_default(RATE);
-    float *f0 = NULL;
-    size_t n = 0;
-    TEST_OK(cn_yin_track(&c, x + a, (size_t)(b - a), &f0, &n));
-    int v = 0;
-    for (size_t i = 0; i < n; i++)
-        if (f0[i] > 0) f0[v++] = f0[i];
-    for (int i = 1; i < v; i++) // insertion sort: a few hundred frames
-        for (int j = i; j > 0 && f0[j - 1] > f0[j]; j--) {
-            float t = f0[j];
-            f0[j] = f0[j - 1], f0[j - 1] = t;
-        }
-    double m = v ? f0[v / 2] : 0;
-    free(f0);
-    return m;
-}
+static double pitch(const float *x, int a, int b) { return cn_test_median_f0(x, 1, RATE, a / RATE, b / RATE); }
 
 // Magnitude at f (Goertzel, Hann window) over [a, b).
 static double goertzel(const float *x, int a, int b, double f) {
@@ -258,14 +242,15 @@ int main(void) {
     }
     // Instruments 3, 13 and 14: each channel's General MIDI program picks the WaveNet
     // instrument of the 16 kHz model, the 48 kHz one, or the GM presets' models (as render
-    // does: the 48 kHz one): Brass (program 56) on channel 6 plays a trumpet, Cello (42) the
-    // cello, sample for sample.
+    // does): Brass (program 56) on channel 6 plays a trumpet, sample for sample; Cello (42)
+    // the cello preset's (the fine-tuned file's) with 14, the 48 kHz model's own with 13.
     const struct {
         int port, program;
         const float *want;
         const char *name;
-    } gms[] = {{3, 56, L2, "16 kHz trumpet"}, {13, 42, L3, "cello"}, {13, 56, L4, "trumpet"},
-               {14, 56, L4, "trumpet"}, {14, 42, L3, "cello"}};
+        int same; // sample for sample as want, or not
+    } gms[] = {{3, 56, L2, "16 kHz trumpet", 1}, {13, 42, L3, "cello preset", 0}, {13, 56, L4, "trumpet", 1},
+               {14, 56, L4, "trumpet", 1}, {14, 42, L3, "cello preset", 1}};
     for (int k = 0; k < (int)(sizeof gms / sizeof gms[0]); k++) {
         ctl[P_INSTRUMENT] = (float)gms[k].port;
         midi_ev gm[] = {{0, {0xC5, (unsigned char)gms[k].program, 0}}, {0, {0x95, 69, 100}}, {48000, {0x85, 69, 0}}};
@@ -275,7 +260,7 @@ int main(void) {
         printf("instrument %d, GM program %d on channel 6: RMS %.4f, largest difference from the %s %.2g\n",
                gms[k].port, gms[k].program, rms(L, 9600, 43200), gms[k].name, diff);
         TEST_ASSERT(fabs(cents(pitch(L, 9600, 43200), 440)) < 50);
-        TEST_ASSERT(diff == 0);
+        TEST_ASSERT(gms[k].same ? diff == 0 : diff > 0);
     }
     // Channel controls follow a change of instrument: pan hard left on the synth, then the
     // flute plays on the left only.
