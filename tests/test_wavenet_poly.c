@@ -69,15 +69,28 @@ int main(void) {
         snprintf(args, sizeof args, "instrument=%s", name[inst]);
         float *x = render(args, ev, k, n, 512, &stolen);
         TEST_ASSERT(stolen == 0);
-        // Chord against each note alone.
+        // Chord against each note alone: every note sounds in it (its fundamental), and the
+        // chord is the sum of the notes alone until the note-offs (no note dropped, none
+        // changed by the others). The fundamental alone would not do: a note a few cents
+        // flat (the free-run fine-tune's violin D5, -7 cents) is off the exact frequency
+        // this reads, where the other notes' partials blur it by a dB or two.
+        const int64_t held = (int64_t)(1.1 * RATE);
+        double *sum = calloc((size_t)(2 * held), sizeof *sum);
+        TEST_ASSERT(sum);
         for (int i = 0; i < 3; i++) {
             float *solo = render(args, &ev[2 * i], 2, (int64_t)(1.2 * RATE), 512, NULL);
             double a = amp_at(x, 0.3, 1.0, hz(chord[i])), s = amp_at(solo, 0.3, 1.0, hz(chord[i]));
-            printf("%-8s %d: in the chord %.4f, alone %.4f (%+.1f dB)\n", name[inst], chord[i], a, s,
+            printf("%-8s %d: fundamental in the chord %.4f, alone %.4f (%+.1f dB)\n", name[inst], chord[i], a, s,
                    20 * log10(a / s));
-            TEST_ASSERT(s > 0.001 && fabs(20 * log10(a / s)) < 1.0);
+            TEST_ASSERT(s > 0.001);
+            for (int64_t j = 0; j < 2 * held; j++) sum[j] += solo[j];
             free(solo);
         }
+        double err = 0.0, pow = 0.0;
+        for (int64_t j = 0; j < 2 * held; j++) err += (x[j] - sum[j]) * (x[j] - sum[j]), pow += sum[j] * sum[j];
+        printf("%-8s chord against the sum of its notes alone: %.1f dB\n", name[inst], 10 * log10(err / pow + 1e-30));
+        TEST_ASSERT(err < 1e-6 * pow);
+        free(sum);
         // The rest from 1.5 s (0.4 s after the note-offs) and the last 10 ms: silent.
         double mean = 0, peak_end = 0;
         for (int64_t i = (int64_t)(1.5 * RATE); i < n; i++) mean += x[2 * i] + x[2 * i + 1];
@@ -167,11 +180,13 @@ int main(void) {
     free(a);
     free(b);
     // Without arguments the programs choose among the instruments of the models the GM
-    // presets name (CN_WN_GM_PRESETS): the shipped ones both name the 48 kHz model, so the
-    // flute (73) and clarinet (71) are its own, sample for sample.
-    const int progs[2] = {73, 71};
-    const char *names[2] = {"flute", "clarinet"};
-    for (int i = 0; i < 2; i++) {
+    // presets name (CN_WN_GM_PRESETS): the shipped clarinet's names the fine-tune of the
+    // clarinet and cello, the flute's the 48 kHz model of all eight, so each program plays
+    // its instrument's preset, sample for sample: the flute (73), piano (0) and violin (40)
+    // of the one, the clarinet (71) and cello (42) of the other.
+    const int progs[5] = {73, 0, 71, 40, 42};
+    const char *names[5] = {"flute", "piano", "clarinet", "violin", "cello"};
+    for (int i = 0; i < 5; i++) {
         pe[0].value = progs[i];
         char want[64];
         snprintf(want, sizeof want, "instrument=%s", names[i]);
@@ -182,22 +197,23 @@ int main(void) {
         free(a);
         free(b);
     }
-    // A presets folder whose GM presets name two models (presets=DIR: the flute's the 16 kHz
-    // model, the clarinet's the 48 kHz one): the first model with the program's preferred
-    // instrument plays it, the clarinet (71) and cello (42) of the 48 kHz model, the flute
-    // (73) and trumpet (56) of the 16 kHz one, each sample for sample as that instrument
-    // alone, also with a note of the other model sounding at the same time.
+    // A presets folder whose GM presets name two models (presets=DIR: the clarinet's, first
+    // of CN_WN_GM_PRESETS, the 16 kHz model, the flute's the 48 kHz one): the first model
+    // with the program's preferred instrument plays it, the clarinet (71) and cello (42) of
+    // the 48 kHz model, the flute (73) and trumpet (56) of the 16 kHz one, each sample for
+    // sample as that instrument alone, also with a note of the other model sounding at the
+    // same time.
     char dir[] = "/tmp/cn_poly_XXXXXX", fpath[600], cpath[600], two[600];
     TEST_ASSERT(mkdtemp(dir));
     const char *gm_model[2] = {CN_SRC("presets/wavenet-gm3.safetensors"), CN_SRC("presets/wavenet-gm8-48k.safetensors")};
-    char *gm_preset[2] = {fpath, cpath};
+    char *gm_preset[2] = {cpath, fpath};
     snprintf(fpath, sizeof fpath, "%s/wavenet-flute.json", dir);
     snprintf(cpath, sizeof cpath, "%s/wavenet-clarinet.json", dir);
     for (int i = 0; i < 2; i++) {
         FILE *f = fopen(gm_preset[i], "w");
         TEST_ASSERT(f);
         fprintf(f, "{\"model\": \"%s\", \"instrument\": \"%s\", \"temperature\": 0}\n", gm_model[i],
-                i ? "clarinet" : "flute");
+                i ? "flute" : "trumpet");
         fclose(f);
     }
     snprintf(two, sizeof two, "presets=%s", dir);
@@ -224,7 +240,7 @@ int main(void) {
     for (int i = 0; i < 4; i++) {
         pe[0].value = progs2[i];
         char want[700];
-        snprintf(want, sizeof want, "preset=%s,instrument=%s", i < 2 ? cpath : fpath, names2[i]);
+        snprintf(want, sizeof want, "preset=%s,instrument=%s", i < 2 ? fpath : cpath, names2[i]);
         a = render(two, pe, 3, (int64_t)(RATE), 512, NULL);
         b = render(want, pe + 1, 2, (int64_t)(RATE), 512, NULL);
         printf("two models, program %d: the %s of the %s model, sample for sample\n", progs2[i], names2[i],
@@ -270,10 +286,10 @@ int main(void) {
     be[0].value = 8191;
     float *bent = render("instrument=violin", be, 3, (int64_t)RATE, 512, NULL);
     float *plain = render("instrument=violin", be + 1, 2, (int64_t)RATE, 512, NULL);
-    double b_at_b = amp_at(bent, 0.3, 0.8, hz(71)), b_at_a = amp_at(bent, 0.3, 0.8, hz(69)),
-           p_at_a = amp_at(plain, 0.3, 0.8, hz(69));
-    printf("bend +2: at B4 %.4f, at A4 %.4f (unbent at A4 %.4f)\n", b_at_b, b_at_a, p_at_a);
-    TEST_ASSERT(b_at_b > 0.5 * p_at_a && b_at_a < 0.2 * b_at_b);
+    const double f_bent = cn_test_median_f0(bent, 2, RATE, 0.3, 0.8), f_plain = cn_test_median_f0(plain, 2, RATE, 0.3, 0.8);
+    printf("bend +2: %.2f Hz (%+.1f cents from B4), unbent %.2f Hz (%+.1f cents from A4)\n", f_bent,
+           1200 * log2(f_bent / hz(71)), f_plain, 1200 * log2(f_plain / hz(69)));
+    TEST_ASSERT(fabs(1200 * log2(f_bent / hz(71))) < 50 && fabs(1200 * log2(f_plain / hz(69))) < 50);
     free(bent);
     free(plain);
     printf("test_wavenet_poly: ok\n");
