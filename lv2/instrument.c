@@ -45,7 +45,7 @@ static const struct {
     {"flute-16k", "", 0}, {"violin-16k", "", 0}, {"trumpet-16k", "", 0}, {"flute-16k", ",programs=1", 0},
     {NULL, NULL, 0},      {NULL, NULL, 1},       {NULL, NULL, 2},        {NULL, NULL, 3},
     {"clarinet", "", 0},  {"piano", "", 0},      {"guitar", "", 0},      {"cello", "", 0},
-    {"horn", "", 0},      {"clarinet", ",programs=1", 0}, {"", "", 0},   {"flute", "", 0},
+    {"horn", "", 0},      {"piano", ",programs=1", 0}, {"", "", 0},      {"flute", "", 0},
     {"violin", "", 0},    {"trumpet", "", 0},
 };
 #define N_GRAPHS 15 // one per WaveNet choice, then the reference synth's

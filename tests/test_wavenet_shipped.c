@@ -1,7 +1,8 @@
 // LABELS: unit
 // TIMEOUT: 600
 // test_wavenet_shipped.c: the shipped WaveNets (presets/wavenet-gm3.safetensors, 16 kHz, and
-// presets/wavenet-gm8-48k.safetensors, 48 kHz) load and play notes in tune on every
+// presets/wavenet-gm8-48k.safetensors, 48 kHz, and its fine-tune of two instruments,
+// presets/wavenet-gm8-48k-free-run.safetensors) load and play notes in tune on every
 // instrument: a one-octave D-major run up and down (0.3 s per
 // note, a range the training tunes use: an octave lower for the cello and the horn, which
 // learned the tunes an octave down) and a few leaps, at the presets' temperature 0,
@@ -47,5 +48,6 @@ static void check_model(const char *path) {
 int main(void) {
     check_model(CN_SRC("presets/wavenet-gm3.safetensors"));
     check_model(CN_SRC("presets/wavenet-gm8-48k.safetensors"));
+    check_model(CN_SRC("presets/wavenet-gm8-48k-free-run.safetensors"));
     return 0;
 }
