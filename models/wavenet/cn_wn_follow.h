@@ -69,8 +69,8 @@ static inline float cn_wn_follow_step(cn_wn_follow *f, const cn_wn_follow_plan *
     if (f->steer >= 0 && held) {
         f->ms += p->a_ms * (x * x - f->ms);
         // The measure lags the model by about its time constant, so it is held against the
-        // target as it was then: on a decaying note (36 dB/s early on) the target now would
-        // put the note 1.5-2.5 dB low.
+        // target as it was then: against the target now, a note falling 30 dB/s (a piano's
+        // early decay) would sit about 0.5 dB low.
         const float target = cn_wn_knots_at(f->target, p->at, (double)(t > p->lag ? t - p->lag : 0), &f->seg);
         if (t >= f->steer) {
             float want = target / sqrtf(f->ms + 1e-20f);
