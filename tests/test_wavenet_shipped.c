@@ -1,5 +1,5 @@
 // LABELS: unit
-// TIMEOUT: 600
+// TIMEOUT: 1200
 // test_wavenet_shipped.c: the shipped WaveNets (presets/wavenet-gm3.safetensors, 16 kHz, and
 // presets/wavenet-gm8-48k.safetensors, 48 kHz, and its fine-tune of two instruments,
 // presets/wavenet-gm8-48k-free-run.safetensors) load and play notes in tune on every
