@@ -122,7 +122,7 @@ int main(void) {
     for (int i = 0; i < NOTES; i++)
         for (int k = 0; k < CN_WN_DECAY_KNOTS; k++)
             m->target_db[inst][pitch[i]][k] = (float)(level[i] + (i % 2 ? 6.0 : -6.0)) + m->decay_db[inst][pitch[i]][k];
-    TEST_ASSERT(cn_wn_follows(m, inst));
+    TEST_ASSERT(m->follow);
     TEST_OK(cn_wn_save(m, path, NULL, NULL, 0, "test"));
     float *decaying = play_line(path, n);
     m->follow = 0;

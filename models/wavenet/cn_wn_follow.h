@@ -14,7 +14,7 @@
 // leaves out) before it steers, and it holds through the release (the model's own
 // release must fade). Elsewhere the gain is the table's.
 //
-// Everything that depends only on the model (which instruments follow, the targets in
+// Everything that depends only on the model (whether it follows, the targets in
 // amplitude, the knots in samples, the coefficients) is worked out once, in a plan made
 // where the voices are (the plugin's prepare): a note-on on the audio path only copies.
 #ifndef CN_WN_FOLLOW_H
@@ -33,7 +33,7 @@
 #define CN_WN_FOLLOW_RANGE_DB 12.0
 
 typedef struct cn_wn_follow_plan {
-    int follows[CN_WN_MAX_INSTRUMENTS];   // whether the instrument's voices follow
+    int follows;                          // the model has targets (cn_wn_model.follow)
     double at[CN_WN_DECAY_KNOTS];         // the knots, in model samples after the onset
     float a_ms, a_gain;                   // per-sample coefficients at the model's rate
     float range;                          // CN_WN_FOLLOW_RANGE_DB in amplitude
@@ -51,8 +51,6 @@ typedef struct cn_wn_follow {
     const float *target; // the note's target at each knot (the plan's row)
 } cn_wn_follow;
 
-// Whether instrument `inst`'s voices follow their target levels.
-int cn_wn_follows(const cn_wn_model *m, int inst);
 cn_status cn_wn_follow_plan_create(const cn_wn_model *m, cn_wn_follow_plan **out);
 void cn_wn_follow_plan_destroy(cn_wn_follow_plan *p);
 

@@ -3,8 +3,6 @@
 
 #include "models/wavenet/cn_wn_follow.h"
 
-int cn_wn_follows(const cn_wn_model *m, int inst) { (void)inst; return m->follow; }
-
 cn_status cn_wn_follow_plan_create(const cn_wn_model *m, cn_wn_follow_plan **out) {
     *out = NULL;
     const int n = m->cfg.n_instruments;
@@ -15,6 +13,7 @@ cn_status cn_wn_follow_plan_create(const cn_wn_model *m, cn_wn_follow_plan **out
         return cn_fail(CN_ERR_NOMEM, "wavenet: out of memory");
     }
     const double rate = m->cfg.sample_rate;
+    p->follows = m->follow;
     p->a_ms = (float)(1.0 - exp(-1.0 / (CN_WN_FOLLOW_MEASURE_S * rate)));
     p->a_gain = (float)(1.0 - exp(-1.0 / (CN_WN_FOLLOW_GLIDE_S * rate)));
     p->range = (float)pow(10.0, CN_WN_FOLLOW_RANGE_DB / 20.0);
@@ -24,7 +23,6 @@ cn_status cn_wn_follow_plan_create(const cn_wn_model *m, cn_wn_follow_plan **out
     // The target at velocity 127, as the table's gain: the velocity curve on FluidSynth's level.
     const double v = 127.0 / CN_WN_LEVEL_VELOCITY;
     for (int i = 0; i < n; i++) {
-        p->follows[i] = cn_wn_follows(m, i);
         for (int q = 0; q < 128; q++)
             for (int k = 0; k < CN_WN_DECAY_KNOTS; k++)
                 p->target[i][q][k] = (float)(v * v * pow(10.0, m->target_db[i][q][k] / 20.0));
@@ -41,7 +39,7 @@ void cn_wn_follow_plan_destroy(cn_wn_follow_plan *p) {
 
 void cn_wn_follow_note(cn_wn_follow *f, const cn_wn_follow_plan *p, float table, int inst, int pitch,
                        int legato) {
-    const int follows = p->follows[inst];
+    const int follows = p->follows;
     f->lo = table / p->range;
     f->hi = table * p->range;
     f->target = p->target[inst][pitch & 127];
