@@ -27,6 +27,7 @@
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wavenet_plugin.h"
 #include "models/wavenet/cn_wn_levels.h"
+#include "models/wavenet/cn_wn_swell.h"
 #include "models/wavenet/cn_wn_synth.h"
 #include "models/wavenet/cn_wn_train.h"
 
@@ -359,6 +360,7 @@ typedef struct {
     double snr8, hfnoise8; // FluidSynth through 8-bit mu-law: SNR, its error above 8 kHz in dB
     int notes, within6;   // per-note levels of what the plugin played
     double worst_db;
+    cn_wn_swells swells;  // notes that swell beyond FluidSynth's (cn_wn_swell.h)
 } eval_tune;
 
 #define HF_HZ 8000.0
@@ -408,6 +410,7 @@ static cn_status eval_one(const cn_wn_model *m, const char *model, int inst, con
     while (span.n_notes > 0 && span.notes[span.n_notes - 1].on >= n) span.n_notes--;
     int k = 0;
     if (!st) st = cn_wn_audio_level_diffs(m, &span, wn, diff, &k);
+    if (!st) st = cn_wn_note_swells(wn, fl, n, rate, span.notes, span.n_notes, &e->swells);
     e->notes = k;
     e->within6 = 0;
     e->worst_db = 0.0;
@@ -428,6 +431,7 @@ typedef struct {
     double acc[3], dist[2], hf_diff, snr8, hfnoise_rel;
     int tunes, hf_tunes, notes, within6;
     double worst_db;
+    cn_wn_swells swells;
 } eval_sum;
 
 static void eval_add(eval_sum *s, const eval_tune *e) {
@@ -442,6 +446,10 @@ static void eval_add(eval_sum *s, const eval_tune *e) {
     s->notes += e->notes;
     s->within6 += e->within6;
     if (fabs(e->worst_db) > fabs(s->worst_db)) s->worst_db = e->worst_db;
+    if (e->swells.notes && (!s->swells.notes || e->swells.worst_db > s->swells.worst_db))
+        s->swells.worst_db = e->swells.worst_db;
+    s->swells.notes += e->swells.notes;
+    s->swells.swelling += e->swells.swelling;
     s->tunes++;
 }
 
@@ -461,7 +469,9 @@ static void eval_print_sum(const char *name, const eval_sum *s) {
     }
     printf(" %5.1f%% %+6.1f %-7s %5.1f", 100.0 * within, s->worst_db, met(s->notes && within >= 0.95), s->snr8 / n);
     if (s->hf_tunes) printf(" %+7.1f", s->hfnoise_rel / s->hf_tunes);
-    printf("\n");
+    else printf(" %7s", "-");
+    printf(" %5.1f%% %+6.1f\n", s->swells.notes ? 100.0 * s->swells.swelling / s->swells.notes : 0.0,
+           s->swells.worst_db);
 }
 
 static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, double secs, double lag_ms,
@@ -471,8 +481,8 @@ static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, 
     if (secs > 0) snprintf(span, sizeof span, "first %g s", secs);
     printf("audio quality on %s (held-out tunes, %s of each; temperature %.2f, seed %llu, %d Hz, %s weights):\n",
            dir, span, temperature, (unsigned long long)seed, c->sample_rate, cn_wn_weights_name(weights));
-    printf("  %-10s %-16s %7s %7s %7s %8s %8s %8s %8s %6s\n", "instrument", "tune", "acc_wn", "acc_fl", "acc_ref",
-           "mrstft_wn", "mrstft_ref", "hf_wn-fl", "notes6dB", "worst");
+    printf("  %-10s %-16s %7s %7s %7s %8s %8s %8s %8s %6s %8s %6s\n", "instrument", "tune", "acc_wn", "acc_fl",
+           "acc_ref", "mrstft_wn", "mrstft_ref", "hf_wn-fl", "notes6dB", "worst", "swells", "worst");
     eval_sum all, per[CN_WN_MAX_INSTRUMENTS];
     memset(&all, 0, sizeof all);
     memset(per, 0, sizeof per);
@@ -501,7 +511,8 @@ static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, 
                    e.acc[2], e.dist[0], e.dist[1]);
             if (!isnan(e.hf[0])) printf(" %+8.1f", e.hf[0] - e.hf[1]);
             else printf(" %8s", "-");
-            printf(" %3d/%-4d %+6.1f\n", e.within6, e.notes, e.worst_db);
+            printf(" %3d/%-4d %+6.1f %3d/%-4d %+6.1f\n", e.within6, e.notes, e.worst_db, e.swells.swelling, e.swells.notes,
+                   e.swells.worst_db);
             eval_add(&per[inst], &e);
             eval_add(&all, &e);
         }
@@ -510,8 +521,9 @@ static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, 
     if (!all.tunes) return cn_ui_error(CMD, "no tune could be scored in %s", dir);
     printf("per instrument, against the targets (pitch accuracy >= 95%% of FluidSynth's, MR-STFT <= 0.7x the\n"
            "reference synth's, energy above 8 kHz within 6 dB of FluidSynth's, >= 95%% of notes within 6 dB):\n");
-    printf("  %-10s %6s %6s %6s %-7s %6s %6s %5s %-7s %6s %-7s %6s %6s %-7s %5s %7s\n", "instrument", "acc_wn", "acc_fl",
-           "ratio", "", "mr_wn", "mr_ref", "ratio", "", "hf dB", "", "notes", "worst", "", "snr8", "noise8");
+    printf("  %-10s %6s %6s %6s %-7s %6s %6s %5s %-7s %6s %-7s %6s %6s %-7s %5s %7s %6s %6s\n", "instrument", "acc_wn",
+           "acc_fl", "ratio", "", "mr_wn", "mr_ref", "ratio", "", "hf dB", "", "notes", "worst", "", "snr8", "noise8",
+           "swells", "worst");
     for (int inst = 0; inst < c->n_instruments; inst++)
         if (per[inst].tunes) eval_print_sum(c->instruments[inst], &per[inst]);
     eval_print_sum("all", &all);
@@ -520,7 +532,8 @@ static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, 
            "   above 8 kHz, WaveNet - FluidSynth; notes: each note's level in what the plugin played\n"
            "   vs FluidSynth's, share within 6 dB and the worst; snr8: FluidSynth's audio through the\n"
            "   model's 8-bit mu-law, dB; noise8: that error's energy above 8 kHz - FluidSynth's own\n"
-           "   there, dB)\n");
+           "   there, dB; swells: notes whose loudest 10 ms over their median exceeds FluidSynth's by\n"
+           "   more than 6 dB, share and the worst excess)\n");
     return 0;
 }
 

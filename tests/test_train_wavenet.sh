@@ -58,7 +58,7 @@ TINY="--layers 3 --cycle 3 --res 8 --gate 8 --skip 8 --emb 2 --chunk 600 --warm 
 "$B" train wavenet --data "$T/train/sine" --eval "$T/valid/sine" --best "$T/best.safetensors" $TINY \
     --steps 4 --ckpt-every 2 --warmup 1 -o "$T/m.ckpt" 2>"$T/log" || { cat "$T/log"; fail "training"; }
 grep -q "samples/s" "$T/log" || fail "no progress line"
-grep -Eq "eval step 2: pitch accuracy [0-9.]+, MR-STFT [0-9.]+, (in tune|out of tune: sine [0-9]+% of the recordings' pitch accuracy) \(.*sine/t3.wav [0-9.]+/[0-9.]+" "$T/log" \
+grep -Eq "eval step 2: pitch accuracy [0-9.]+, MR-STFT [0-9.]+, (in tune|out of tune: sine [0-9]+% of the recordings' pitch accuracy); notes swelling: (none|sine [0-9]+/[0-9]+ \(worst [-+][0-9.]+ dB\)) \(.*sine/t3.wav [0-9.]+/[0-9.]+" "$T/log" \
     || { cat "$T/log"; fail "no validation line"; }
 grep -Eq "best so far \(pitch accuracy [0-9.]+, MR-STFT [0-9.]+, (in tune|none in tune yet)\)" "$T/log" \
     || { cat "$T/log"; fail "no best checkpoint exported"; }

@@ -10,6 +10,7 @@
 #include "models/nn/cn_parallel.h"
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_run.h"
+#include "models/wavenet/cn_wn_swell.h"
 
 void cn_wn_run_config_default(cn_wn_run_config *c) {
     memset(c, 0, sizeof *c);
@@ -151,6 +152,7 @@ static wn_score evaluate(const cn_wn_run_config *c, const cn_wn_model *m, const 
     for (int i = 0; i < nc && !st; i++)
         if (!j.audio[i]) st = cn_fail(CN_ERR_NOMEM, "out of memory rendering validation clip %s", ev->clips[i].name);
     double sum_acc = 0.0, sum_d = 0.0, inst_acc[CN_WN_MAX_INSTRUMENTS] = {0}, inst_ref[CN_WN_MAX_INSTRUMENTS] = {0};
+    cn_wn_swells inst_sw[CN_WN_MAX_INSTRUMENTS] = {{0}};
     size_t len = 0;
     char *per = malloc(size);
     if (!per && !st) st = cn_fail(CN_ERR_NOMEM, "out of memory");
@@ -164,11 +166,17 @@ static wn_score evaluate(const cn_wn_run_config *c, const cn_wn_model *m, const 
         if (!st)
             st = cn_wn_pitch_accuracy(ref, j.n[i], m->cfg.sample_rate, clip->notes, clip->n_notes, &acc_ref);
         if (!st) st = cn_mrstft_distance(j.audio[i], (size_t)j.n[i], ref, (size_t)j.n[i], &d);
+        cn_wn_swells sw;
+        if (!st) st = cn_wn_note_swells(j.audio[i], ref, j.n[i], m->cfg.sample_rate, clip->notes, clip->n_notes, &sw);
         if (st) break;
         sum_acc += acc;
         sum_d += d;
         inst_acc[clip->instrument] += acc;
         inst_ref[clip->instrument] += acc_ref;
+        cn_wn_swells *is = &inst_sw[clip->instrument];
+        if (sw.notes && (!is->notes || sw.worst_db > is->worst_db)) is->worst_db = sw.worst_db;
+        is->notes += sw.notes;
+        is->swelling += sw.swelling;
         if (len < size)
             len += (size_t)snprintf(per + len, size - len, "  %s/%s %.3f/%.3f", m->cfg.instruments[clip->instrument],
                                     clip->name, acc, d);
@@ -185,8 +193,16 @@ static wn_score evaluate(const cn_wn_run_config *c, const cn_wn_model *m, const 
                 snprintf(tune, sizeof tune, "out of tune: %s %.0f%% of the recordings' pitch accuracy",
                          m->cfg.instruments[k], 100.0 * inst_acc[k] / inst_ref[k]);
             }
-        snprintf(detail, size, "pitch accuracy %.3f, MR-STFT %.3f, %s (temperature %.2f; per clip pitch/MR-STFT:%s)",
-                 sc.pitch, sc.mrstft, tune, c->eval_temperature, per);
+        // Notes that swell (cn_wn_swell.h), per instrument with any.
+        char swells[512] = "";
+        size_t sl = 0;
+        for (int k = 0; k < m->cfg.n_instruments && sl < sizeof swells; k++)
+            if (inst_sw[k].swelling)
+                sl += (size_t)snprintf(swells + sl, sizeof swells - sl, "%s %s %d/%d (worst %+.1f dB)", sl ? "," : "",
+                                       m->cfg.instruments[k], inst_sw[k].swelling, inst_sw[k].notes,
+                                       inst_sw[k].worst_db);
+        snprintf(detail, size, "pitch accuracy %.3f, MR-STFT %.3f, %s; notes swelling:%s (temperature %.2f; per clip "
+                 "pitch/MR-STFT:%s)", sc.pitch, sc.mrstft, tune, sl ? swells : " none", c->eval_temperature, per);
     } else {
         snprintf(detail, size, "failed: %s", nc ? cn_error_message() : "no clips");
     }

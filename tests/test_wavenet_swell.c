@@ -1,0 +1,54 @@
+// test_wavenet_swell.c: cn_wn_note_swells on notes whose shapes are known. Four steady
+// notes of a sine (the "recording"); what was played swells 12 dB in the middle of its
+// second note, bursts 10 dB just after the third note's release (inside the tail), and
+// is followed inside its tail by a loud short note (the next onset cuts the fourth's span). A
+// recording that swells as the played note does is no swell; short notes and notes past
+// the end are not measured.
+#include <math.h>
+#include <stdlib.h>
+
+#include "models/wavenet/cn_wn_swell.h"
+#include "tests/cn_test.h"
+
+#define RATE 48000
+#define N (4 * RATE)
+
+static void tone(float *x, int64_t from, int64_t to, double amp) {
+    for (int64_t t = from; t < to && t < N; t++) x[t] = (float)(amp * sin(2.0 * M_PI * 440.0 * (double)t / RATE));
+}
+
+int main(void) {
+    float *rec = calloc(N, sizeof *rec), *played = calloc(N, sizeof *played);
+    TEST_ASSERT(rec && played);
+    // Four notes of 0.6 s every 0.8 s, then one too short to measure and one past the end.
+    const cn_timed_note notes[] = {{0, 28800, 60, 100}, {38400, 67200, 62, 100}, {76800, 105600, 64, 100},
+                                   {115200, 144000, 65, 100}, {146000, 146500, 67, 100}, {190000, 200000, 69, 100}};
+    for (int i = 0; i < 4; i++) tone(rec, notes[i].on, notes[i].off, 0.1);
+    cn_wn_swells s;
+    TEST_OK(cn_wn_note_swells(rec, rec, N, RATE, notes, 6, &s));
+    TEST_ASSERT_MSG(s.notes == 4 && s.swelling == 0, "the recording against itself: %d of %d", s.swelling, s.notes);
+    TEST_NEAR(s.worst_db, 0.0, 1e-9);
+
+    for (int64_t t = 0; t < N; t++) played[t] = rec[t];
+    tone(played, 48000, 52800, 0.4);   // note 2: 12 dB for 100 ms in its middle
+    tone(played, 106000, 108000, 0.32); // note 3: ~10 dB, 8-50 ms after its release
+    tone(played, 146000, 148000, 1.0);  // a loud short note inside note 4's tail, which it cuts
+    TEST_OK(cn_wn_note_swells(played, rec, N, RATE, notes, 6, &s));
+    printf("played: %d of %d notes swell, the worst %+.1f dB\n", s.swelling, s.notes, s.worst_db);
+    TEST_ASSERT(s.notes == 4 && s.swelling == 2);
+    TEST_NEAR(s.worst_db, 20.0 * log10(4.0), 0.2);
+
+    // The recording swells the same way on note 2: only note 3's burst is left.
+    tone(rec, 48000, 52800, 0.4);
+    TEST_OK(cn_wn_note_swells(played, rec, N, RATE, notes, 6, &s));
+    TEST_ASSERT(s.notes == 4 && s.swelling == 1);
+    TEST_NEAR(s.worst_db, 20.0 * log10(3.2), 0.3);
+
+    // Cut at n: the fourth note's span ends 0.07 s in, too short; the fifth and sixth start past it.
+    TEST_OK(cn_wn_note_swells(played, rec, 115200 + (int64_t)(0.12 * RATE), RATE, notes, 6, &s));
+    TEST_ASSERT(s.notes == 3);
+    TEST_ASSERT(cn_wn_note_swells(played, rec, N, 10, notes, 6, &s) == CN_ERR_ARG);
+    free(rec);
+    free(played);
+    return 0;
+}
