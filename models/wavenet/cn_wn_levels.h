@@ -43,7 +43,7 @@ float cn_wn_note_gain(const cn_wn_model *m, int inst, int pitch, int velocity, i
 // instrument `inst`: each phrase (with m->legato, notes each starting within
 // CN_WN_RELEASE_HOLD_S + CN_WN_RELEASE_FADE_S of the last one's note-off, not before it;
 // without, every note alone) one stream from silence,
-// at temperature 0 and velocity CN_WN_LEVEL_VELOCITY, from its first onset to its last
+// at `temperature` (calibration: 0) and velocity CN_WN_LEVEL_VELOCITY, from its first onset to its last
 // note-off; each note's part (its onset to the next note's, or the phrase's end) through
 // its decay table from its onset, and with `eq` each phrase through the spectrum table
 // from its start. No level gain and the offset kept; out[0..clip->n), zero between phrases.
@@ -52,7 +52,7 @@ float cn_wn_note_gain(const cn_wn_model *m, int inst, int pitch, int velocity, i
 // legato (may be NULL) gets, per note, 1 when it carries on in its phrase's voice, 0 for a
 // phrase's first note.
 cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int eq, double note_s,
-                             float *out, unsigned char *legato);
+                             float temperature, float *out, unsigned char *legato);
 
 // A calibration score: pitches low, low + step, ... <= high, each held `hold` seconds
 // followed by hold / 4 of rest, at `velocity` (calibration: CN_WN_LEVEL_VELOCITY), General

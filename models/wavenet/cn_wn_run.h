@@ -43,6 +43,21 @@ void cn_wn_run_config_default(cn_wn_run_config *c);
 // "best" (path, valid = its pitch accuracy, detail = its scores; cn_wn_best's rule).
 cn_status cn_wn_train_run(const cn_wn_run_config *c);
 
+// A model's scores on its validation set `ev` (clips of its instruments): the first
+// `seconds` of each clip played at `temperature` as the plugin's voices play it
+// (cn_wn_voice_render: velocity CN_WN_LEVEL_VELOCITY, legato phrases where the model has
+// them, its decay and spectrum tables), rendered on `threads`: the mean pitch accuracy and
+// MR-STFT distance to the clips' recordings over the clips, whether it is in tune (below),
+// and into detail (size bytes) the same with what is out of tune, the notes that swell
+// (cn_wn_swell.h) per instrument and each clip's figures. pitch = -1 when a clip failed
+// (detail says why).
+typedef struct cn_wn_score {
+    double pitch, mrstft; // means over the validation clips; pitch < 0: none / failed
+    int in_tune;          // every instrument >= CN_WN_BEST_PITCH_SHARE of its recordings' accuracy
+} cn_wn_score;
+cn_wn_score cn_wn_validate(const cn_wn_model *m, const cn_wn_dataset *ev, double seconds, float temperature,
+                           int threads, char *detail, size_t size);
+
 // Which checkpoint `best` keeps: in tune first, then the closest spectrum. A checkpoint
 // is in tune when on every instrument of the validation its pitch accuracy is at least
 // CN_WN_BEST_PITCH_SHARE of the recording's own (the quality target of docs/wavenet.md;

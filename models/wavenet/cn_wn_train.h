@@ -90,11 +90,8 @@ double cn_wn_trainer_clock(const cn_wn_trainer *t);
 cn_status cn_wn_trainer_save(const cn_wn_trainer *t, const char *path, const char *provenance);
 
 // ---- evaluation ------------------------------------------------------------------------------
-// Render n frames of notes (seed, temperature) into audio[n], as a voice alone plays them
-// (no FFTW: safe on worker threads).
-cn_status cn_wn_eval_render(const cn_wn_model *m, int instrument, const cn_timed_note *notes, int n_notes,
-                            int64_t n, float temperature, uint64_t seed, float *audio);
-// Render n frames of notes (seed, temperature) into audio[n] and score its pitch accuracy
+// Render n frames of notes (seed, temperature) into audio[n], one stream as a voice alone
+// plays them (no tables), and score its pitch accuracy
 // (dsp/cn_pitch_accuracy.h: YIN, 10 ms frames inside notes, 50 cents, unvoiced = miss).
 cn_status cn_wn_eval_pitch(const cn_wn_model *m, int instrument, const cn_timed_note *notes,
                            int n_notes, int64_t n, float temperature, uint64_t seed,

@@ -56,12 +56,12 @@ static double rms_db(const float *x, int64_t n) {
 }
 
 cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int eq, double note_s,
-                             float *out, unsigned char *legato) {
+                             float temperature, float *out, unsigned char *legato) {
     const int64_t span = (int64_t)(note_s * m->cfg.sample_rate + 0.5),
                   tail = m->legato ? (int64_t)((CN_WN_RELEASE_HOLD_S + CN_WN_RELEASE_FADE_S) * m->cfg.sample_rate) : 0;
     cn_timed_note *ph = malloc((size_t)(clip->n_notes ? clip->n_notes : 1) * sizeof *ph);
     cn_wn_synth *s = NULL;
-    cn_status st = ph ? cn_wn_synth_create(m, inst, 0.0f, 1, &s) : cn_fail(CN_ERR_NOMEM, "out of memory rendering notes");
+    cn_status st = ph ? cn_wn_synth_create(m, inst, temperature, 1, &s) : cn_fail(CN_ERR_NOMEM, "out of memory rendering notes");
     cn_wn_eq tab;
     cn_wn_eq_make(m, inst, &tab);
     memset(out, 0, (size_t)clip->n * sizeof *out);
@@ -122,7 +122,7 @@ static cn_status level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, int o
     unsigned char *carried = malloc((size_t)(clip->n_notes ? clip->n_notes : 1));
     // Rendering is causal: each phrase ends where its last note's window does.
     cn_status st = a && b && carried ? cn_wn_voice_render(m, clip->instrument, clip, 1,
-                                                          (double)(w.skip + w.max) / m->cfg.sample_rate, a, carried)
+                                                          (double)(w.skip + w.max) / m->cfg.sample_rate, 0.0f, a, carried)
                                      : cn_fail(CN_ERR_NOMEM, "out of memory measuring levels");
     *n = 0;
     for (int i = 0; !st && i < clip->n_notes; i++) {

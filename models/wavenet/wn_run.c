@@ -9,6 +9,7 @@
 #include "dsp/cn_mrstft.h"
 #include "models/nn/cn_parallel.h"
 #include "models/wavenet/cn_wn_io.h"
+#include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_run.h"
 #include "models/wavenet/cn_wn_swell.h"
 
@@ -108,12 +109,7 @@ cn_status cn_wn_keep_instruments(cn_wn_model **pm, char names[][CN_WN_NAME_MAX],
 // ---- checkpoint scores -------------------------------------------------------------------------
 
 typedef struct {
-    double pitch, mrstft; // means over the validation clips; pitch < 0: none / failed
-    int in_tune;          // every instrument >= CN_WN_BEST_PITCH_SHARE of its recordings' accuracy
-} wn_score;
-
-typedef struct {
-    const cn_wn_run_config *c;
+    float temperature;
     const cn_wn_model *m;
     const cn_wn_dataset *ev;
     float **audio; // per clip; a clip that could not be rendered is freed and set to NULL
@@ -121,34 +117,38 @@ typedef struct {
 } wn_eval_job;
 
 // Worker w renders clips w, w + n, ... (rendering is the costly part and needs no FFTW;
-// the scores below plan FFTs, so they run on one thread).
+// the scores below plan FFTs, so they run on one thread). Each clip as the plugin's voices
+// play it (cn_wn_voice_render): velocity CN_WN_LEVEL_VELOCITY, legato phrases where the
+// model has them, and through its decay and spectrum tables when it has them (a fine-tune
+// carries its init's); a rendering that differs from the product's can misjudge it: the
+// free-run fine-tune's trumpet played one stream at the tunes' velocity is in tune, and
+// through the plugin, its E4 third harmonic 16 dB over the fundamental, it is not
+// (docs/wavenet.md, "Validation and the kept checkpoint").
 static void eval_render(void *arg, int worker, int nworkers) {
     wn_eval_job *j = arg;
     for (int i = worker; i < j->ev->n_clips; i += nworkers) {
-        const cn_wn_clip *clip = &j->ev->clips[i];
-        if (cn_wn_eval_render(j->m, clip->instrument, clip->notes, clip->n_notes, j->n[i], j->c->eval_temperature, 1,
-                              j->audio[i])) {
+        cn_wn_clip span = j->ev->clips[i];
+        span.n = j->n[i];
+        while (span.n_notes > 0 && span.notes[span.n_notes - 1].on >= span.n) span.n_notes--;
+        if (cn_wn_voice_render(j->m, span.instrument, &span, 1, 0.0, j->temperature, j->audio[i], NULL)) {
             free(j->audio[i]); // only this worker touches clip i
             j->audio[i] = NULL;
         }
     }
 }
 
-// The model on the first seconds of each validation clip at the evaluation temperature:
-// mean pitch accuracy and mean MR-STFT distance to the clip (FluidSynth's audio); per-clip
-// figures into detail. pitch = -1 when a clip failed.
-static wn_score evaluate(const cn_wn_run_config *c, const cn_wn_model *m, const cn_wn_dataset *ev,
-                         char *detail, size_t size) {
-    wn_score sc = {-1.0, 0.0, 0};
+cn_wn_score cn_wn_validate(const cn_wn_model *m, const cn_wn_dataset *ev, double seconds, float temperature,
+                           int threads, char *detail, size_t size) {
+    cn_wn_score sc = {-1.0, 0.0, 0};
     int nc = ev->n_clips;
-    wn_eval_job j = {c, m, ev, calloc((size_t)nc, sizeof(float *)), calloc((size_t)nc, sizeof(int64_t))};
+    wn_eval_job j = {temperature, m, ev, calloc((size_t)nc, sizeof(float *)), calloc((size_t)nc, sizeof(int64_t))};
     cn_status st = j.audio && j.n ? CN_OK : cn_fail(CN_ERR_NOMEM, "out of memory");
     for (int i = 0; i < nc && !st; i++) {
-        j.n[i] = (int64_t)(c->eval_seconds * m->cfg.sample_rate);
+        j.n[i] = (int64_t)(seconds * m->cfg.sample_rate);
         if (j.n[i] > ev->clips[i].n) j.n[i] = ev->clips[i].n;
         if (!(j.audio[i] = malloc((size_t)(2 * j.n[i] + 1) * sizeof(float)))) st = cn_fail(CN_ERR_NOMEM, "out of memory");
     }
-    if (!st) cn_parallel_run(c->o.threads, eval_render, &j);
+    if (!st) cn_parallel_run(threads, eval_render, &j);
     for (int i = 0; i < nc && !st; i++)
         if (!j.audio[i]) st = cn_fail(CN_ERR_NOMEM, "out of memory rendering validation clip %s", ev->clips[i].name);
     double sum_acc = 0.0, sum_d = 0.0, inst_acc[CN_WN_MAX_INSTRUMENTS] = {0}, inst_ref[CN_WN_MAX_INSTRUMENTS] = {0};
@@ -202,7 +202,7 @@ static wn_score evaluate(const cn_wn_run_config *c, const cn_wn_model *m, const 
                                        m->cfg.instruments[k], inst_sw[k].swelling, inst_sw[k].notes,
                                        inst_sw[k].worst_db);
         snprintf(detail, size, "pitch accuracy %.3f, MR-STFT %.3f, %s; notes swelling:%s (temperature %.2f; per clip "
-                 "pitch/MR-STFT:%s)", sc.pitch, sc.mrstft, tune, sl ? swells : " none", c->eval_temperature, per);
+                 "pitch/MR-STFT:%s)", sc.pitch, sc.mrstft, tune, sl ? swells : " none", temperature, per);
     } else {
         snprintf(detail, size, "failed: %s", nc ? cn_error_message() : "no clips");
     }
@@ -213,11 +213,11 @@ static wn_score evaluate(const cn_wn_run_config *c, const cn_wn_model *m, const 
     return sc;
 }
 
-static wn_score report_eval(const cn_wn_run_config *c, cn_progress_tracker *tr, long step,
+static cn_wn_score report_eval(const cn_wn_run_config *c, cn_progress_tracker *tr, long step,
                             const cn_wn_model *m, const cn_wn_dataset *ev) {
     char detail[4096];
     cn_progress p = cn_progress_blank("eval");
-    wn_score sc = evaluate(c, m, ev, detail, sizeof detail);
+    cn_wn_score sc = cn_wn_validate(m, ev, c->eval_seconds, c->eval_temperature, c->o.threads, detail, sizeof detail);
     p.valid = sc.pitch;
     p.detail = detail;
     cn_progress_send(tr, step, &p);
@@ -305,7 +305,7 @@ static cn_status checkpoint(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
         cn_progress p = cn_progress_blank("checkpoint");
         p.path = c->out;
         cn_progress_send(track, s, &p);
-        wn_score sc = {-1.0, 0.0, 0};
+        cn_wn_score sc = {-1.0, 0.0, 0};
         if (ev->n_clips) sc = report_eval(c, track, s, m, ev);
         if (c->best && cn_wn_best_offer(best, sc.pitch, sc.mrstft, sc.in_tune) &&
             !(st = cn_wn_save(m, c->best, NULL, NULL, s, prov))) {
@@ -349,7 +349,7 @@ static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
     if (c->best && c->resume && cn_dist_rank() == 0) { // an existing best file is the score to beat
         cn_wn_model *b;
         if (!cn_wn_load(c->best, &b, NULL, NULL, NULL)) {
-            wn_score sc = report_eval(c, &track, 0, b, ev);
+            cn_wn_score sc = report_eval(c, &track, 0, b, ev);
             cn_wn_best_offer(&best, sc.pitch, sc.mrstft, sc.in_tune);
             cn_wn_destroy(b);
         }

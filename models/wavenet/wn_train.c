@@ -343,19 +343,13 @@ cn_status cn_wn_pitch_accuracy(const float *audio, int64_t n, int sample_rate,
     return st;
 }
 
-cn_status cn_wn_eval_render(const cn_wn_model *m, int instrument, const cn_timed_note *notes, int n_notes,
-                            int64_t n, float temperature, uint64_t seed, float *audio) {
+cn_status cn_wn_eval_pitch(const cn_wn_model *m, int instrument, const cn_timed_note *notes,
+                           int n_notes, int64_t n, float temperature, uint64_t seed,
+                           float *audio, double *accuracy) {
     cn_wn_synth *s;
     cn_status st = cn_wn_synth_create(m, instrument, temperature, seed, &s);
     if (st) return st;
     cn_wn_synth_render_notes(s, seed, notes, n_notes, n, audio);
     cn_wn_synth_destroy(s);
-    return CN_OK;
-}
-
-cn_status cn_wn_eval_pitch(const cn_wn_model *m, int instrument, const cn_timed_note *notes,
-                           int n_notes, int64_t n, float temperature, uint64_t seed,
-                           float *audio, double *accuracy) {
-    cn_status st = cn_wn_eval_render(m, instrument, notes, n_notes, n, temperature, seed, audio);
-    return st ? st : cn_wn_pitch_accuracy(audio, n, m->cfg.sample_rate, notes, n_notes, accuracy);
+    return cn_wn_pitch_accuracy(audio, n, m->cfg.sample_rate, notes, n_notes, accuracy);
 }
