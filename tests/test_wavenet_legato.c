@@ -69,7 +69,7 @@ int main(void) {
     TEST_ASSERT(got && want);
     unsigned char legato[5];
     m->legato = 1;
-    TEST_OK(cn_wn_voice_render(m, 0, &clip, 0, 0.0, 0.0f, got, legato));
+    TEST_OK(cn_wn_voice_render(m, 0, &clip, CN_WN_VOICE_DECAY, 0.0, 0.0f, got, legato));
     printf("legato: %d %d %d %d %d\n", legato[0], legato[1], legato[2], legato[3], legato[4]);
     TEST_ASSERT(!legato[0] && legato[1] && legato[2] && !legato[3] && !legato[4]);
     // The first phrase is one stream: the model's own render of those three notes.
@@ -88,7 +88,7 @@ int main(void) {
     // 27200) and changes nothing before: the level measurement renders no more than it reads.
     float *cut = malloc((size_t)clip.n * sizeof *cut);
     TEST_ASSERT(cut);
-    TEST_OK(cn_wn_voice_render(m, 0, &clip, 0, 0.1, 0.0f, cut, legato));
+    TEST_OK(cn_wn_voice_render(m, 0, &clip, CN_WN_VOICE_DECAY, 0.1, 0.0f, cut, legato));
     const int64_t same[3][2] = {{0, 15200}, {17600, 25600}, {27200, 28800}}, zero[3][2] = {{15200, 17600}, {25600, 27200}, {28800, 32000}};
     for (int r = 0; r < 3; r++) {
         TEST_ASSERT(!memcmp(cut + same[r][0], got + same[r][0], (size_t)(same[r][1] - same[r][0]) * sizeof *cut));
@@ -97,7 +97,7 @@ int main(void) {
     TEST_ASSERT(cn_test_level_db(got, 1, RATE, 0.95, 1.1) > -60.0); // the whole render sounds where the cut one is silent
     free(cut);
     m->legato = 0;
-    TEST_OK(cn_wn_voice_render(m, 0, &clip, 0, 0.0, 0.0f, got, legato));
+    TEST_OK(cn_wn_voice_render(m, 0, &clip, CN_WN_VOICE_DECAY, 0.0, 0.0f, got, legato));
     TEST_ASSERT(!legato[0] && !legato[1] && !legato[2] && !legato[3] && !legato[4]);
 
     // The table on the notes: +6 dB on the flute's D5 when legato.
@@ -143,7 +143,7 @@ int main(void) {
     unsigned char *carried = malloc((size_t)n_run);
     float *y = malloc((size_t)clip.n * sizeof *y);
     TEST_ASSERT(carried && y);
-    TEST_OK(cn_wn_voice_render(m, 0, &clip, 0, 0.0, 0.0f, y, carried));
+    TEST_OK(cn_wn_voice_render(m, 0, &clip, CN_WN_VOICE_DECAY, 0.0, 0.0f, y, carried));
     for (int i = 0; i < n_run; i++) TEST_ASSERT(carried[i] == (i > 0));
     free(carried);
     free(y);

@@ -1,9 +1,11 @@
 // test_wavenet_validate.c: training's validation (cn_wn_validate) scores what the plugin's
-// voices play (cn_wn_voice_render: its velocity, legato phrases, decay and spectrum tables),
-// not the bare model: its MR-STFT distance equals the one of that rendering to the
-// recording, on one thread and on two, over the first `seconds` only; a spectrum table
-// 30 dB down moves it (a validation that played the bare model would not see the table:
-// the fine-tuned trumpet was in tune so and out of tune through the plugin).
+// voices play (cn_wn_voice_render: its velocity and legato phrases): the pitch accuracy of
+// that rendering through the model's decay and spectrum tables (a validation without them
+// called the fine-tuned trumpet in tune, which through its spectrum table reads an octave
+// and a fifth high), and the MR-STFT distance of the same without them (tables fitted to
+// another model would skew it), on one thread and on two, over the first `seconds` only.
+// Rendering once and filtering after (cn_wn_voice_tables) equals rendering with the
+// tables, bit for bit.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,25 +14,25 @@
 #include "models/wavenet/cn_wn_eq.h"
 #include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_run.h"
+#include "models/wavenet/cn_wn_train.h"
 #include "tests/cn_test.h"
 #include "tests/cn_test_wavenet.h"
 
 #define SECONDS 1.0
 
-// The MR-STFT distance of the plugin's rendering of clip c's first SECONDS to its recording.
-static double expected_distance(const cn_wn_model *m, const cn_wn_clip *c) {
+// The plugin's rendering of clip c's first SECONDS (through `tables`): its pitch accuracy
+// and MR-STFT distance to the recording; y (SECONDS of frames) gets it.
+static void expected(const cn_wn_model *m, const cn_wn_clip *c, int tables, float *y, double *pitch, double *dist) {
     cn_wn_clip span = *c;
     span.n = (int64_t)(SECONDS * m->cfg.sample_rate);
     while (span.n_notes > 0 && span.notes[span.n_notes - 1].on >= span.n) span.n_notes--;
-    float *y = malloc((size_t)span.n * sizeof *y), *ref = malloc((size_t)span.n * sizeof *ref);
-    TEST_ASSERT(y && ref);
-    TEST_OK(cn_wn_voice_render(m, span.instrument, &span, 1, 0.0, 0.0f, y, NULL));
+    float *ref = malloc((size_t)span.n * sizeof *ref);
+    TEST_ASSERT(ref);
+    TEST_OK(cn_wn_voice_render(m, span.instrument, &span, tables, 0.0, 0.0f, y, NULL));
     for (int64_t t = 0; t < span.n; t++) ref[t] = cn_wn_clip_heard(c, t, m->cfg.out);
-    double d;
-    TEST_OK(cn_mrstft_distance(y, (size_t)span.n, ref, (size_t)span.n, &d));
-    free(y);
+    TEST_OK(cn_wn_pitch_accuracy(y, span.n, m->cfg.sample_rate, span.notes, span.n_notes, pitch));
+    TEST_OK(cn_mrstft_distance(y, (size_t)span.n, ref, (size_t)span.n, dist));
     free(ref);
-    return d;
 }
 
 int main(void) {
@@ -51,22 +53,41 @@ int main(void) {
     cn_wn_dataset ev = {.clips = &clip, .n_clips = 1, .total = clip.n, .sample_rate = rate};
     char detail[1024];
 
-    const double bare = expected_distance(m, &clip);
+    const int64_t n = (int64_t)(SECONDS * rate);
+    float *bare = malloc((size_t)n * sizeof *bare), *heard = malloc((size_t)n * sizeof *heard);
+    TEST_ASSERT(bare && heard);
+    double pitch_bare, dist_bare, pitch_heard, dist_heard;
+    expected(m, &clip, 0, bare, &pitch_bare, &dist_bare);
     for (int threads = 1; threads <= 2; threads++) {
         cn_wn_score sc = cn_wn_validate(m, &ev, SECONDS, 0.0f, threads, detail, sizeof detail);
         printf("%d thread(s): %s\n", threads, detail);
-        TEST_ASSERT(sc.pitch >= 0.0);
-        TEST_NEAR(sc.mrstft, bare, 1e-9);
+        TEST_NEAR(sc.pitch, pitch_bare, 1e-12); // no tables yet
+        TEST_NEAR(sc.mrstft, dist_bare, 1e-12);
     }
-    // A spectrum table 30 dB down on every band of instrument 1.
+    // Spectrum and decay tables on instrument 1: bands alternately 24 dB up and down, and
+    // every note falling 3 dB per knot.
     m->eq_per_octave = CN_WN_EQ_DEFAULT_PER_OCTAVE;
-    for (int b = 0; b < CN_WN_EQ_MAX_BANDS; b++) m->eq_db[1][b] = -30.0f;
-    TEST_ASSERT(cn_wn_eq_set(m, 1));
-    const double quiet = expected_distance(m, &clip);
+    for (int b = 0; b < CN_WN_EQ_MAX_BANDS; b++) m->eq_db[1][b] = b % 2 ? 24.0f : -24.0f;
+    for (int p = 0; p < 128; p++)
+        for (int k = 1; k < CN_WN_DECAY_KNOTS; k++) m->decay_db[1][p][k] = -3.0f * (float)k;
+    TEST_ASSERT(cn_wn_eq_set(m, 1) && cn_wn_decay_set(m, 1));
+    expected(m, &clip, CN_WN_VOICE_DECAY | CN_WN_VOICE_EQ, heard, &pitch_heard, &dist_heard);
+    cn_wn_clip span = clip;
+    span.n = n;
+    span.n_notes = 3;
+    cn_wn_voice_tables(m, 1, &span, CN_WN_VOICE_DECAY | CN_WN_VOICE_EQ, 0.0, bare);
+    TEST_ASSERT(!memcmp(bare, heard, (size_t)n * sizeof *bare));
     cn_wn_score sc = cn_wn_validate(m, &ev, SECONDS, 0.0f, 2, detail, sizeof detail);
-    printf("through a table 30 dB down: MR-STFT %.3f (bare %.3f)\n", sc.mrstft, bare);
-    TEST_NEAR(sc.mrstft, quiet, 1e-9);
-    TEST_ASSERT_MSG(fabs(sc.mrstft - bare) > 0.5, "the table moved the distance by %.3f only", sc.mrstft - bare);
+    printf("through the tables: %s (their pitch accuracy %.3f, their distance %.3f)\n", detail, pitch_heard,
+           dist_heard);
+    TEST_NEAR(sc.pitch, pitch_heard, 1e-12);
+    TEST_NEAR(sc.mrstft, dist_bare, 1e-12);
+    // The tables change both scores, so the two equalities above tell the renderings apart.
+    TEST_ASSERT_MSG(fabs(pitch_heard - pitch_bare) > 0.1 && fabs(dist_heard - dist_bare) > 0.01,
+                    "the tables moved pitch by %.3f and the distance by %.3f only", pitch_heard - pitch_bare,
+                    dist_heard - dist_bare);
+    free(bare);
+    free(heard);
     free(clip.pcm);
     cn_wn_destroy(m);
     return 0;

@@ -44,15 +44,21 @@ float cn_wn_note_gain(const cn_wn_model *m, int inst, int pitch, int velocity, i
 // CN_WN_RELEASE_HOLD_S + CN_WN_RELEASE_FADE_S of the last one's note-off, not before it;
 // without, every note alone) one stream from silence,
 // at `temperature` (calibration: 0) and velocity CN_WN_LEVEL_VELOCITY, from its first onset to its last
-// note-off; each note's part (its onset to the next note's, or the phrase's end) through
-// its decay table from its onset, and with `eq` each phrase through the spectrum table
-// from its start. No level gain and the offset kept; out[0..clip->n), zero between phrases.
+// note-off; then the tables (cn_wn_voice_tables) that `tables` names. No level gain and
+// the offset kept; out[0..clip->n), zero between phrases.
 // note_s > 0 ends each phrase at most note_s after its last onset (zero after it): the
 // samples before are the same, as rendering is causal (a level measurement needs no more).
 // legato (may be NULL) gets, per note, 1 when it carries on in its phrase's voice, 0 for a
 // phrase's first note.
-cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int eq, double note_s,
+#define CN_WN_VOICE_DECAY 1 // each note's part (its onset to the next note's, or the phrase's end) through its decay table
+#define CN_WN_VOICE_EQ 2    // each phrase through the spectrum table from its start
+cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int tables, double note_s,
                              float temperature, float *out, unsigned char *legato);
+// The tables `tables` names applied to out[0..clip->n), a rendering without them (the
+// same phrases and note_s): after it, out holds what cn_wn_voice_render with them gives.
+// The tables only filter the model's output (it never hears them), so one rendering serves both.
+void cn_wn_voice_tables(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int tables, double note_s,
+                        float *out);
 
 // A calibration score: pitches low, low + step, ... <= high, each held `hold` seconds
 // followed by hold / 4 of rest, at `velocity` (calibration: CN_WN_LEVEL_VELOCITY), General

@@ -46,11 +46,15 @@ cn_status cn_wn_train_run(const cn_wn_run_config *c);
 // A model's scores on its validation set `ev` (clips of its instruments): the first
 // `seconds` of each clip played at `temperature` as the plugin's voices play it
 // (cn_wn_voice_render: velocity CN_WN_LEVEL_VELOCITY, legato phrases where the model has
-// them, its decay and spectrum tables), rendered on `threads`: the mean pitch accuracy and
-// MR-STFT distance to the clips' recordings over the clips, whether it is in tune (below),
-// and into detail (size bytes) the same with what is out of tune, the notes that swell
-// (cn_wn_swell.h) per instrument and each clip's figures. pitch = -1 when a clip failed
-// (detail says why).
+// them), rendered on `threads`. Pitch accuracy is read through the model's decay and
+// spectrum tables, as a listener hears it (the fine-tuned trumpet's E4 is in tune without
+// its spectrum table and reads an octave and a fifth high through it); the MR-STFT distance
+// to the recording and the notes that swell (cn_wn_swell.h) without them: the tables are
+// fitted to the model they were calibrated on, and a fine-tune carries its init's until it
+// is calibrated again, and through them its timbre is judged against a correction made for
+// another model (docs/wavenet.md, "Validation and the kept checkpoint"). Returns the means over the clips and whether it is in tune (below);
+// detail (size bytes) gets the same with what is out of tune, the swelling notes per
+// instrument and each clip's figures. pitch = -1 when a clip failed (detail says why).
 typedef struct cn_wn_score {
     double pitch, mrstft; // means over the validation clips; pitch < 0: none / failed
     int in_tune;          // every instrument >= CN_WN_BEST_PITCH_SHARE of its recordings' accuracy

@@ -111,7 +111,7 @@ static cn_status band_db(const float *x, int64_t n, int rate, int per_octave, do
 // recording. Both high-passed at EQ_DC_HZ.
 static cn_status clip_pair(const cn_wn_model *m, const cn_wn_clip *clip, int inst, float *model, float *rec) {
     unsigned char *legato = malloc((size_t)(clip->n_notes ? clip->n_notes : 1));
-    cn_status st = legato ? cn_wn_voice_render(m, inst, clip, 0, 0.0, 0.0f, model, legato)
+    cn_status st = legato ? cn_wn_voice_render(m, inst, clip, CN_WN_VOICE_DECAY, 0.0, 0.0f, model, legato)
                           : cn_fail(CN_ERR_NOMEM, "out of memory measuring spectra");
     for (int i = 0; !st && i < clip->n_notes; i++) {
         const cn_timed_note *nt = &clip->notes[i];

@@ -55,38 +55,60 @@ static double rms_db(const float *x, int64_t n) {
     return 10.0 * log10(s / (double)(n > 0 ? n : 1) + 1e-20);
 }
 
-cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int eq, double note_s,
-                             float temperature, float *out, unsigned char *legato) {
+// The phrase of clip's notes that starts at note i (cn_wn_voice_render): notes[i..*j), its
+// frames [*start, *end) (*end <= *start: nothing to render).
+static void phrase_at(const cn_wn_model *m, const cn_wn_clip *clip, int i, double note_s, int *j, int64_t *start,
+                      int64_t *end) {
     const int64_t span = (int64_t)(note_s * m->cfg.sample_rate + 0.5),
                   tail = m->legato ? (int64_t)((CN_WN_RELEASE_HOLD_S + CN_WN_RELEASE_FADE_S) * m->cfg.sample_rate) : 0;
+    int k;
+    for (k = i + 1; k < clip->n_notes; k++) {
+        const cn_timed_note *last = &clip->notes[k - 1], *next = &clip->notes[k];
+        if (next->on < last->off || next->on - last->off >= tail) break;
+    }
+    *j = k;
+    *start = clip->notes[i].on;
+    *end = clip->notes[k - 1].off < clip->n ? clip->notes[k - 1].off : clip->n;
+    if (span > 0 && clip->notes[k - 1].on + span < *end) *end = clip->notes[k - 1].on + span;
+    // A note that starts before the last one's off begins the next phrase, which takes over
+    // from there (its samples are this phrase's: rendering is causal), so phrases never overlap.
+    if (k < clip->n_notes && clip->notes[k].on < *end) *end = clip->notes[k].on;
+}
+
+void cn_wn_voice_tables(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int tables, double note_s,
+                        float *out) {
+    cn_wn_eq tab;
+    cn_wn_eq_make(m, inst, &tab);
+    int64_t start, end;
+    for (int i = 0, j; i < clip->n_notes; i = j) {
+        phrase_at(m, clip, i, note_s, &j, &start, &end);
+        if (start >= clip->n) break;
+        if (end <= start) continue;
+        for (int k = i; (tables & CN_WN_VOICE_DECAY) && k < j; k++) {
+            const int64_t on = clip->notes[k].on, to = k + 1 < j && clip->notes[k + 1].on < end ? clip->notes[k + 1].on : end;
+            if (to > on) cn_wn_decay_apply(m, inst, clip->notes[k].pitch, 0, out + on, (int)(to - on));
+        }
+        if (tables & CN_WN_VOICE_EQ) cn_wn_eq_apply(&tab, out + start, end - start);
+    }
+}
+
+cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int tables, double note_s,
+                             float temperature, float *out, unsigned char *legato) {
     cn_timed_note *ph = malloc((size_t)(clip->n_notes ? clip->n_notes : 1) * sizeof *ph);
     cn_wn_synth *s = NULL;
     cn_status st = ph ? cn_wn_synth_create(m, inst, temperature, 1, &s) : cn_fail(CN_ERR_NOMEM, "out of memory rendering notes");
-    cn_wn_eq tab;
-    cn_wn_eq_make(m, inst, &tab);
     memset(out, 0, (size_t)clip->n * sizeof *out);
+    int64_t start, end;
     for (int i = 0, j; !st && i < clip->n_notes; i = j) {
-        const int64_t start = clip->notes[i].on;
-        for (j = i + 1; j < clip->n_notes; j++) { // the phrase: notes[i..j)
-            const cn_timed_note *last = &clip->notes[j - 1], *next = &clip->notes[j];
-            if (next->on < last->off || next->on - last->off >= tail) break;
-        }
+        phrase_at(m, clip, i, note_s, &j, &start, &end);
         if (start >= clip->n) break;
-        int64_t end = clip->notes[j - 1].off < clip->n ? clip->notes[j - 1].off : clip->n;
-        if (span > 0 && clip->notes[j - 1].on + span < end) end = clip->notes[j - 1].on + span;
         for (int k = i; legato && k < j; k++) legato[k] = k > i;
         for (int k = i; k < j; k++)
             ph[k - i] = (cn_timed_note){clip->notes[k].on - start, clip->notes[k].off - start, clip->notes[k].pitch,
                                         CN_WN_LEVEL_VELOCITY};
-        if (end <= start) continue;
-        float *y = out + start;
-        cn_wn_synth_render_notes(s, 1, ph, j - i, end - start, y);
-        for (int k = i; k < j; k++) {
-            const int64_t on = clip->notes[k].on, to = k + 1 < j && clip->notes[k + 1].on < end ? clip->notes[k + 1].on : end;
-            if (to > on) cn_wn_decay_apply(m, inst, clip->notes[k].pitch, 0, out + on, (int)(to - on));
-        }
-        if (eq) cn_wn_eq_apply(&tab, y, end - start);
+        if (end > start) cn_wn_synth_render_notes(s, 1, ph, j - i, end - start, out + start);
     }
+    if (!st) cn_wn_voice_tables(m, inst, clip, tables, note_s, out);
     cn_wn_synth_destroy(s);
     free(ph);
     return st;
@@ -121,7 +143,7 @@ static cn_status level_diffs(const cn_wn_model *m, const cn_wn_clip *clip, int o
     float *a = malloc((size_t)(clip->n ? clip->n : 1) * sizeof *a), *b = malloc((size_t)w.max * sizeof *b);
     unsigned char *carried = malloc((size_t)(clip->n_notes ? clip->n_notes : 1));
     // Rendering is causal: each phrase ends where its last note's window does.
-    cn_status st = a && b && carried ? cn_wn_voice_render(m, clip->instrument, clip, 1,
+    cn_status st = a && b && carried ? cn_wn_voice_render(m, clip->instrument, clip, CN_WN_VOICE_DECAY | CN_WN_VOICE_EQ,
                                                           (double)(w.skip + w.max) / m->cfg.sample_rate, 0.0f, a, carried)
                                      : cn_fail(CN_ERR_NOMEM, "out of memory measuring levels");
     *n = 0;

@@ -117,23 +117,23 @@ typedef struct {
 } wn_eval_job;
 
 // Worker w renders clips w, w + n, ... (rendering is the costly part and needs no FFTW;
-// the scores below plan FFTs, so they run on one thread). Each clip as the plugin's voices
-// play it (cn_wn_voice_render): velocity CN_WN_LEVEL_VELOCITY, legato phrases where the
-// model has them, and through its decay and spectrum tables when it has them (a fine-tune
-// carries its init's); a rendering that differs from the product's can misjudge it: the
-// free-run fine-tune's trumpet played one stream at the tunes' velocity is in tune, and
-// through the plugin, its E4 third harmonic 16 dB over the fundamental, it is not
-// (docs/wavenet.md, "Validation and the kept checkpoint").
+// the scores below plan FFTs, so they run on one thread): audio[i] gets the clip as the
+// plugin's voices play it without the model's tables, then the same through its decay and
+// spectrum tables (cn_wn_voice_tables), each n[i] frames.
 static void eval_render(void *arg, int worker, int nworkers) {
     wn_eval_job *j = arg;
     for (int i = worker; i < j->ev->n_clips; i += nworkers) {
         cn_wn_clip span = j->ev->clips[i];
         span.n = j->n[i];
         while (span.n_notes > 0 && span.notes[span.n_notes - 1].on >= span.n) span.n_notes--;
-        if (cn_wn_voice_render(j->m, span.instrument, &span, 1, 0.0, j->temperature, j->audio[i], NULL)) {
+        float *bare = j->audio[i], *heard = bare + span.n;
+        if (cn_wn_voice_render(j->m, span.instrument, &span, 0, 0.0, j->temperature, bare, NULL)) {
             free(j->audio[i]); // only this worker touches clip i
             j->audio[i] = NULL;
+            continue;
         }
+        memcpy(heard, bare, (size_t)span.n * sizeof *heard);
+        cn_wn_voice_tables(j->m, span.instrument, &span, CN_WN_VOICE_DECAY | CN_WN_VOICE_EQ, 0.0, heard);
     }
 }
 
@@ -146,7 +146,7 @@ cn_wn_score cn_wn_validate(const cn_wn_model *m, const cn_wn_dataset *ev, double
     for (int i = 0; i < nc && !st; i++) {
         j.n[i] = (int64_t)(seconds * m->cfg.sample_rate);
         if (j.n[i] > ev->clips[i].n) j.n[i] = ev->clips[i].n;
-        if (!(j.audio[i] = malloc((size_t)(2 * j.n[i] + 1) * sizeof(float)))) st = cn_fail(CN_ERR_NOMEM, "out of memory");
+        if (!(j.audio[i] = malloc((size_t)(3 * j.n[i] + 1) * sizeof(float)))) st = cn_fail(CN_ERR_NOMEM, "out of memory");
     }
     if (!st) cn_parallel_run(threads, eval_render, &j);
     for (int i = 0; i < nc && !st; i++)
@@ -159,15 +159,16 @@ cn_wn_score cn_wn_validate(const cn_wn_model *m, const cn_wn_dataset *ev, double
     if (per) per[0] = 0;
     for (int i = 0; i < nc && !st; i++) {
         const cn_wn_clip *clip = &ev->clips[i];
-        float *ref = j.audio[i] + j.n[i];
+        const float *bare = j.audio[i], *heard = bare + j.n[i];
+        float *ref = j.audio[i] + 2 * j.n[i];
         for (int64_t t = 0; t < j.n[i]; t++) ref[t] = cn_wn_clip_heard(clip, t, m->cfg.out);
         double acc, acc_ref, d;
-        st = cn_wn_pitch_accuracy(j.audio[i], j.n[i], m->cfg.sample_rate, clip->notes, clip->n_notes, &acc);
+        st = cn_wn_pitch_accuracy(heard, j.n[i], m->cfg.sample_rate, clip->notes, clip->n_notes, &acc);
         if (!st)
             st = cn_wn_pitch_accuracy(ref, j.n[i], m->cfg.sample_rate, clip->notes, clip->n_notes, &acc_ref);
-        if (!st) st = cn_mrstft_distance(j.audio[i], (size_t)j.n[i], ref, (size_t)j.n[i], &d);
+        if (!st) st = cn_mrstft_distance(bare, (size_t)j.n[i], ref, (size_t)j.n[i], &d);
         cn_wn_swells sw;
-        if (!st) st = cn_wn_note_swells(j.audio[i], ref, j.n[i], m->cfg.sample_rate, clip->notes, clip->n_notes, &sw);
+        if (!st) st = cn_wn_note_swells(bare, ref, j.n[i], m->cfg.sample_rate, clip->notes, clip->n_notes, &sw);
         if (st) break;
         sum_acc += acc;
         sum_d += d;
