@@ -447,10 +447,7 @@ static void eval_add(eval_sum *s, const eval_tune *e) {
     s->notes += e->notes;
     s->within6 += e->within6;
     if (fabs(e->worst_db) > fabs(s->worst_db)) s->worst_db = e->worst_db;
-    if (e->swells.notes && (!s->swells.notes || e->swells.worst_db > s->swells.worst_db))
-        s->swells.worst_db = e->swells.worst_db;
-    s->swells.notes += e->swells.notes;
-    s->swells.swelling += e->swells.swelling;
+    cn_wn_swells_add(&s->swells, &e->swells);
     s->tunes++;
 }
 

@@ -48,6 +48,14 @@ int main(void) {
     TEST_OK(cn_wn_note_swells(played, rec, 115200 + (int64_t)(0.12 * RATE), RATE, notes, 6, &s));
     TEST_ASSERT(s.notes == 3);
     TEST_ASSERT(cn_wn_note_swells(played, rec, N, 10, notes, 6, &s) == CN_ERR_ARG);
+
+    // Sums: counts add, the worst is the larger of those that measured notes.
+    cn_wn_swells sum = {0, 0, 0.0}, a = {4, 1, -2.0}, b = {5, 2, 9.0}, none = {0, 0, 50.0};
+    cn_wn_swells_add(&sum, &a);
+    TEST_ASSERT(sum.notes == 4 && sum.swelling == 1 && sum.worst_db == -2.0);
+    cn_wn_swells_add(&sum, &none);
+    cn_wn_swells_add(&sum, &b);
+    TEST_ASSERT(sum.notes == 9 && sum.swelling == 3 && sum.worst_db == 9.0);
     free(rec);
     free(played);
     return 0;

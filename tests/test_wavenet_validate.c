@@ -43,7 +43,8 @@ int main(void) {
     cn_timed_note notes[4];
     const int pitch[4] = {69, 72, 76, 74};
     for (int i = 0; i < 4; i++)
-        notes[i] = (cn_timed_note){(int64_t)((0.05 + 0.35 * i) * rate), (int64_t)((0.35 + 0.35 * i) * rate), pitch[i], 90};
+        notes[i] = (cn_timed_note){(int64_t)((0.05 + 0.35 * i) * rate), (int64_t)((0.35 + 0.35 * i) * rate), pitch[i],
+                                   90};
     cn_wn_clip clip = {.name = "tune", .instrument = 1, .n = (int64_t)(1.5 * rate), .notes = notes, .n_notes = 4};
     clip.pcm = calloc((size_t)clip.n, sizeof *clip.pcm);
     TEST_ASSERT(clip.pcm);

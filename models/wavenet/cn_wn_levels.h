@@ -50,8 +50,10 @@ float cn_wn_note_gain(const cn_wn_model *m, int inst, int pitch, int velocity, i
 // samples before are the same, as rendering is causal (a level measurement needs no more).
 // legato (may be NULL) gets, per note, 1 when it carries on in its phrase's voice, 0 for a
 // phrase's first note.
-#define CN_WN_VOICE_DECAY 1 // each note's part (its onset to the next note's, or the phrase's end) through its decay table
-#define CN_WN_VOICE_EQ 2    // each phrase through the spectrum table from its start
+// The tables: each note's part (its onset to the next note's, or the phrase's end) through
+// its decay table from its onset; each phrase through the spectrum table from its start.
+#define CN_WN_VOICE_DECAY 1
+#define CN_WN_VOICE_EQ 2
 cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int tables, double note_s,
                              float temperature, float *out, unsigned char *legato);
 // The tables `tables` names applied to out[0..clip->n), a rendering without them (the

@@ -32,4 +32,7 @@ typedef struct cn_wn_swells {
 cn_status cn_wn_note_swells(const float *played, const float *recording, int64_t n, int rate,
                             const cn_timed_note *notes, int n_notes, cn_wn_swells *out);
 
+// sum += x: the counts added, the worst of both (of those that measured notes).
+void cn_wn_swells_add(cn_wn_swells *sum, const cn_wn_swells *x);
+
 #endif

@@ -146,7 +146,8 @@ cn_wn_score cn_wn_validate(const cn_wn_model *m, const cn_wn_dataset *ev, double
     for (int i = 0; i < nc && !st; i++) {
         j.n[i] = (int64_t)(seconds * m->cfg.sample_rate);
         if (j.n[i] > ev->clips[i].n) j.n[i] = ev->clips[i].n;
-        if (!(j.audio[i] = malloc((size_t)(3 * j.n[i] + 1) * sizeof(float)))) st = cn_fail(CN_ERR_NOMEM, "out of memory");
+        j.audio[i] = malloc((size_t)(3 * j.n[i] + 1) * sizeof(float)); // bare, heard, the recording
+        if (!j.audio[i]) st = cn_fail(CN_ERR_NOMEM, "out of memory");
     }
     if (!st) cn_parallel_run(threads, eval_render, &j);
     for (int i = 0; i < nc && !st; i++)
@@ -174,10 +175,7 @@ cn_wn_score cn_wn_validate(const cn_wn_model *m, const cn_wn_dataset *ev, double
         sum_d += d;
         inst_acc[clip->instrument] += acc;
         inst_ref[clip->instrument] += acc_ref;
-        cn_wn_swells *is = &inst_sw[clip->instrument];
-        if (sw.notes && (!is->notes || sw.worst_db > is->worst_db)) is->worst_db = sw.worst_db;
-        is->notes += sw.notes;
-        is->swelling += sw.swelling;
+        cn_wn_swells_add(&inst_sw[clip->instrument], &sw);
         if (len < size)
             len += (size_t)snprintf(per + len, size - len, "  %s/%s %.3f/%.3f", m->cfg.instruments[clip->instrument],
                                     clip->name, acc, d);

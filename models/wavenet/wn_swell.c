@@ -50,3 +50,9 @@ cn_status cn_wn_note_swells(const float *played, const float *recording, int64_t
     free(db);
     return CN_OK;
 }
+
+void cn_wn_swells_add(cn_wn_swells *sum, const cn_wn_swells *x) {
+    if (x->notes && (!sum->notes || x->worst_db > sum->worst_db)) sum->worst_db = x->worst_db;
+    sum->notes += x->notes;
+    sum->swelling += x->swelling;
+}
