@@ -405,10 +405,8 @@ static cn_status eval_one(const cn_wn_model *m, const char *model, int inst, con
         if (!st) st = cn_band_energy_db(q8, (size_t)n, rate, HF_HZ, rate / 2.0, &e->hfnoise8);
     }
     // Levels of the notes inside the scored span only.
-    cn_wn_clip span = *cl;
-    span.n = n;
+    cn_wn_clip span = cn_wn_clip_head(cl, n);
     span.instrument = inst; // the clip's index is its data set's (one folder): the model's may differ
-    while (span.n_notes > 0 && span.notes[span.n_notes - 1].on >= n) span.n_notes--;
     int k = 0;
     if (!st) st = cn_wn_audio_level_diffs(m, &span, wn, diff, &k);
     if (!st) st = cn_wn_note_swells(wn, fl, n, rate, span.notes, span.n_notes, &e->swells);

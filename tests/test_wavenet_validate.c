@@ -23,9 +23,7 @@
 // The plugin's rendering of clip c's first SECONDS (through `tables`): its pitch accuracy
 // and MR-STFT distance to the recording; y (SECONDS of frames) gets it.
 static void expected(const cn_wn_model *m, const cn_wn_clip *c, int tables, float *y, double *pitch, double *dist) {
-    cn_wn_clip span = *c;
-    span.n = (int64_t)(SECONDS * m->cfg.sample_rate);
-    while (span.n_notes > 0 && span.notes[span.n_notes - 1].on >= span.n) span.n_notes--;
+    const cn_wn_clip span = cn_wn_clip_head(c, (int64_t)(SECONDS * m->cfg.sample_rate));
     float *ref = malloc((size_t)span.n * sizeof *ref);
     TEST_ASSERT(ref);
     TEST_OK(cn_wn_voice_render(m, span.instrument, &span, tables, 0.0, 0.0f, y, NULL));
@@ -73,9 +71,8 @@ int main(void) {
         for (int k = 1; k < CN_WN_DECAY_KNOTS; k++) m->decay_db[1][p][k] = -3.0f * (float)k;
     TEST_ASSERT(cn_wn_eq_set(m, 1) && cn_wn_decay_set(m, 1));
     expected(m, &clip, CN_WN_VOICE_DECAY | CN_WN_VOICE_EQ, heard, &pitch_heard, &dist_heard);
-    cn_wn_clip span = clip;
-    span.n = n;
-    span.n_notes = 3;
+    const cn_wn_clip span = cn_wn_clip_head(&clip, n);
+    TEST_ASSERT(span.n_notes == 3);
     cn_wn_voice_tables(m, 1, &span, CN_WN_VOICE_DECAY | CN_WN_VOICE_EQ, 0.0, bare);
     TEST_ASSERT(!memcmp(bare, heard, (size_t)n * sizeof *bare));
     cn_wn_score sc = cn_wn_validate(m, &ev, SECONDS, 0.0f, 2, detail, sizeof detail);

@@ -34,6 +34,14 @@ static inline float cn_wn_clip_value(const cn_wn_clip *c, int64_t t) { return (f
 // What a model with output head `out` hears and is scored against: the sample itself, or
 // for the mu-law head the sample through the 8-bit mu-law (its classes are its world).
 float cn_wn_clip_heard(const cn_wn_clip *c, int64_t t, int out);
+// A view of c's first n frames (n <= c->n): the notes that start inside them (sorted by
+// onset), the same audio and notes arrays.
+static inline cn_wn_clip cn_wn_clip_head(const cn_wn_clip *c, int64_t n) {
+    cn_wn_clip h = *c;
+    h.n = n;
+    while (h.n_notes > 0 && h.notes[h.n_notes - 1].on >= n) h.n_notes--;
+    return h;
+}
 
 typedef struct cn_wn_dataset {
     cn_wn_clip *clips;

@@ -123,9 +123,7 @@ typedef struct {
 static void eval_render(void *arg, int worker, int nworkers) {
     wn_eval_job *j = arg;
     for (int i = worker; i < j->ev->n_clips; i += nworkers) {
-        cn_wn_clip span = j->ev->clips[i];
-        span.n = j->n[i];
-        while (span.n_notes > 0 && span.notes[span.n_notes - 1].on >= span.n) span.n_notes--;
+        const cn_wn_clip span = cn_wn_clip_head(&j->ev->clips[i], j->n[i]);
         float *bare = j->audio[i], *heard = bare + span.n;
         if (cn_wn_voice_render(j->m, span.instrument, &span, 0, 0.0, j->temperature, bare, NULL)) {
             free(j->audio[i]); // only this worker touches clip i
