@@ -62,6 +62,9 @@ cn_status cn_wn_voice_render(const cn_wn_model *m, int inst, const cn_wn_clip *c
 void cn_wn_voice_tables(const cn_wn_model *m, int inst, const cn_wn_clip *clip, int tables, double note_s,
                         float *out);
 
+// Median of x[0..n) (n >= 1), sorting x.
+double cn_wn_median(double *x, int n);
+
 // A calibration score: pitches low, low + step, ... <= high, each held `hold` seconds
 // followed by hold / 4 of rest, at `velocity` (calibration: CN_WN_LEVEL_VELOCITY), General
 // MIDI `program` on channel 1. Atomic. The chromatic run: step 1, CN_WN_LEVEL_HOLD_S; the

@@ -191,8 +191,7 @@ static int cmp_double(const void *x, const void *y) {
     return (a > b) - (a < b);
 }
 
-// Median of x[0..n) (n >= 1), sorting x.
-static double median(double *x, int n) {
+double cn_wn_median(double *x, int n) {
     qsort(x, (size_t)n, sizeof *x, cmp_double);
     return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
 }
@@ -209,7 +208,7 @@ static int pitch_medians(const double *x, int stride, const int *pitch, int n, d
         int k = 0;
         for (int i = 0; i < n; i++)
             if (pitch[i] == p) col[k++] = x[(size_t)i * (size_t)stride];
-        if (k) out[p * out_stride] = (float)median(col, k);
+        if (k) out[p * out_stride] = (float)cn_wn_median(col, k);
         measured[p] = k > 0;
         n_measured += measured[p];
     }
@@ -370,7 +369,7 @@ cn_status cn_wn_level_stats_of(const char *model_path, const cn_wn_model *m, con
             ok += fabs(diff[i]) <= 6.0;
             if (fabs(diff[i]) > fabs(out->worst_db)) out->worst_db = diff[i];
         }
-        out->median_db = median(diff, total);
+        out->median_db = cn_wn_median(diff, total);
         out->within6 = (double)ok / total;
     }
     free(diff);
@@ -505,7 +504,7 @@ static cn_status decay_one(cn_wn_model *m, const cn_wn_dataset *ds, char names[]
     memset(m->decay_db[inst], 0, sizeof m->decay_db[inst]); // measured without a table
     cn_status st = corr && col && drop && pitch ? held_corrections(m, ds, name, inst, 0, corr, pitch, drop, cap, &total)
                                                 : cn_fail(CN_ERR_NOMEM, "out of memory");
-    if (!st && total) fall = median(drop, total);
+    if (!st && total) fall = cn_wn_median(drop, total);
     // A sustained instrument (FluidSynth's notes hold) keeps no table: its level table
     // covers it, and the model's own wobbles over a held note are no decay to follow.
     const int decays = total && fall < -CN_WN_DECAY_MIN_FALL_DB;

@@ -2,12 +2,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_swell.h"
-
-static int cmp_double(const void *x, const void *y) {
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
 
 // Loudest minus median 10 ms level of x[0..len), in dB; db is scratch for len / frame values.
 static double swell_db(const float *x, int64_t len, int64_t frame, double *db) {
@@ -19,8 +15,7 @@ static double swell_db(const float *x, int64_t len, int64_t frame, double *db) {
         db[f] = 10.0 * log10(ms / (double)frame + 1e-12);
         if (db[f] > top) top = db[f];
     }
-    qsort(db, (size_t)nf, sizeof *db, cmp_double);
-    return top - (nf % 2 ? db[nf / 2] : 0.5 * (db[nf / 2 - 1] + db[nf / 2]));
+    return top - cn_wn_median(db, (int)nf);
 }
 
 cn_status cn_wn_note_swells(const float *played, const float *recording, int64_t n, int rate,
