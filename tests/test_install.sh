@@ -18,7 +18,7 @@ cmake --install "$CN_BUILD_DIR" --prefix "$T/first" >"$T/install.log" || fail "i
 mv "$T/first" "$T/moved" # the binary must find its files wherever the prefix ends up
 P=$T/moved
 for f in bin/continuo share/man/man1/continuo.1 share/bash-completion/completions/continuo \
-         share/continuo/presets/melody.json share/continuo/presets/wavenet-gm3.safetensors share/continuo/presets/wavenet-gm8-48k.safetensors share/continuo/presets/wavenet-gm8-48k-free-run.safetensors \
+         share/continuo/presets/melody.json share/continuo/presets/wavenet-gm3.safetensors share/continuo/presets/wavenet-gm8-48k.safetensors share/continuo/presets/wavenet-gm8-48k-free-run.safetensors share/continuo/presets/wavenet-gm8-48k-free-run-long.safetensors \
          share/continuo/data/melody/nottingham/train share/continuo/data/demo/primer.txt; do
     [ -e "$P/$f" ] || fail "not installed: $f"
 done

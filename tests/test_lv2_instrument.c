@@ -238,19 +238,20 @@ int main(void) {
         TEST_ASSERT(tail < 0.1 * lv);
         if (wn[k].port == 2) memcpy(L2, L, 96000 * sizeof *L); // the 16 kHz trumpet, for the GM programs below
         if (wn[k].port == 11) memcpy(L3, L, 96000 * sizeof *L); // the cello
-        if (wn[k].port == 17) memcpy(L4, L, 96000 * sizeof *L); // the 48 kHz trumpet
+        if (wn[k].port == 17) memcpy(L4, L, 96000 * sizeof *L); // the trumpet preset
     }
     // Instruments 3, 13 and 14: each channel's General MIDI program picks the WaveNet
     // instrument of the 16 kHz model, the 48 kHz one, or the GM presets' models (as render
-    // does): Brass (program 56) on channel 6 plays a trumpet, sample for sample; Cello (42)
-    // the cello preset's (the fine-tuned file's) with 14, the 48 kHz model's own with 13.
+    // does): Brass (program 56) on channel 6 plays a trumpet, and Cello (42) a cello: the
+    // presets' (the fine-tuned files') with 14, sample for sample, the 48 kHz model's own
+    // with 13.
     const struct {
         int port, program;
         const float *want;
         const char *name;
         int same; // sample for sample as want, or not
-    } gms[] = {{3, 56, L2, "16 kHz trumpet", 1}, {13, 42, L3, "cello preset", 0}, {13, 56, L4, "trumpet", 1},
-               {14, 56, L4, "trumpet", 1}, {14, 42, L3, "cello preset", 1}};
+    } gms[] = {{3, 56, L2, "16 kHz trumpet", 1}, {13, 42, L3, "cello preset", 0}, {13, 56, L4, "trumpet preset", 0},
+               {14, 56, L4, "trumpet preset", 1}, {14, 42, L3, "cello preset", 1}};
     for (int k = 0; k < (int)(sizeof gms / sizeof gms[0]); k++) {
         ctl[P_INSTRUMENT] = (float)gms[k].port;
         midi_ev gm[] = {{0, {0xC5, (unsigned char)gms[k].program, 0}}, {0, {0x95, 69, 100}}, {48000, {0x85, 69, 0}}};

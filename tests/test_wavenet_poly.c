@@ -180,13 +180,14 @@ int main(void) {
     free(a);
     free(b);
     // Without arguments the programs choose among the instruments of the models the GM
-    // presets name (CN_WN_GM_PRESETS): the shipped clarinet's names the fine-tune of the
-    // clarinet and cello, the flute's the 48 kHz model of all eight, so each program plays
-    // its instrument's preset, sample for sample: the flute (73), piano (0) and violin (40)
-    // of the one, the clarinet (71) and cello (42) of the other.
-    const int progs[5] = {73, 0, 71, 40, 42};
-    const char *names[5] = {"flute", "piano", "clarinet", "violin", "cello"};
-    for (int i = 0; i < 5; i++) {
+    // presets name (CN_WN_GM_PRESETS): the shipped trumpet's names the longer fine-tune's
+    // trumpet, the clarinet's the fine-tune of the clarinet and cello, the flute's the 48 kHz
+    // model of all eight, so each program plays its instrument's preset, sample for sample:
+    // the flute (73), piano (0) and violin (40) of the last, the clarinet (71) and cello (42)
+    // of the second, the trumpet (56) of the first.
+    const int progs[6] = {73, 0, 71, 40, 42, 56};
+    const char *names[6] = {"flute", "piano", "clarinet", "violin", "cello", "trumpet"};
+    for (int i = 0; i < 6; i++) {
         pe[0].value = progs[i];
         char want[64];
         snprintf(want, sizeof want, "instrument=%s", names[i]);
@@ -197,30 +198,32 @@ int main(void) {
         free(a);
         free(b);
     }
-    // A presets folder whose GM presets name two models (presets=DIR: the clarinet's, first
-    // of CN_WN_GM_PRESETS, the 16 kHz model, the flute's the 48 kHz one): the first model
-    // with the program's preferred instrument plays it, the clarinet (71) and cello (42) of
-    // the 48 kHz model, the flute (73) and trumpet (56) of the 16 kHz one, each sample for
-    // sample as that instrument alone, also with a note of the other model sounding at the
-    // same time.
-    char dir[] = "/tmp/cn_poly_XXXXXX", fpath[600], cpath[600], two[600];
+    // A presets folder whose GM presets name two models (presets=DIR: the trumpet's and the
+    // clarinet's, first of CN_WN_GM_PRESETS, the 16 kHz model, loaded once; the flute's the
+    // 48 kHz one): the first model with the program's preferred instrument plays it, the
+    // clarinet (71) and cello (42) of the 48 kHz model, the flute (73) and trumpet (56) of
+    // the 16 kHz one, each sample for sample as that instrument alone, also with a note of
+    // the other model sounding at the same time.
+    char dir[] = "/tmp/cn_poly_XXXXXX", fpath[600], cpath[600], tpath[600], two[600];
     TEST_ASSERT(mkdtemp(dir));
-    const char *gm_model[2] = {CN_SRC("presets/wavenet-gm3.safetensors"), CN_SRC("presets/wavenet-gm8-48k.safetensors")};
-    char *gm_preset[2] = {cpath, fpath};
+    const char *gm_model[3] = {CN_SRC("presets/wavenet-gm3.safetensors"), CN_SRC("presets/wavenet-gm3.safetensors"),
+                               CN_SRC("presets/wavenet-gm8-48k.safetensors")};
+    const char *gm_inst[3] = {"trumpet", "trumpet", "flute"};
+    char *gm_preset[3] = {tpath, cpath, fpath};
     snprintf(fpath, sizeof fpath, "%s/wavenet-flute.json", dir);
     snprintf(cpath, sizeof cpath, "%s/wavenet-clarinet.json", dir);
-    for (int i = 0; i < 2; i++) {
+    snprintf(tpath, sizeof tpath, "%s/wavenet-trumpet.json", dir);
+    for (int i = 0; i < 3; i++) {
         FILE *f = fopen(gm_preset[i], "w");
         TEST_ASSERT(f);
-        fprintf(f, "{\"model\": \"%s\", \"instrument\": \"%s\", \"temperature\": 0}\n", gm_model[i],
-                i ? "flute" : "trumpet");
+        fprintf(f, "{\"model\": \"%s\", \"instrument\": \"%s\", \"temperature\": 0}\n", gm_model[i], gm_inst[i]);
         fclose(f);
     }
     snprintf(two, sizeof two, "presets=%s", dir);
     const cn_wn_config *cfg[CN_WN_GM_N_PRESETS];
     cn_wn_model *models[CN_WN_GM_N_PRESETS];
     for (int i = 0; i < 2; i++) {
-        TEST_OK(cn_wn_load(gm_model[i], &models[i], NULL, NULL, NULL));
+        TEST_OK(cn_wn_load(gm_model[i + 1], &models[i], NULL, NULL, NULL));
         cfg[i] = &models[i]->cfg;
     }
     const struct {
@@ -268,6 +271,7 @@ int main(void) {
     free(c);
     unlink(fpath);
     unlink(cpath);
+    unlink(tpath);
     rmdir(dir);
     // A model file without an instrument: the programs choose among its instruments
     // (program 60 on the 48 kHz model: its horn).

@@ -1,8 +1,9 @@
 // LABELS: unit
 // TIMEOUT: 1200
 // test_wavenet_shipped.c: the shipped WaveNets (presets/wavenet-gm3.safetensors, 16 kHz, and
-// presets/wavenet-gm8-48k.safetensors, 48 kHz, and its fine-tune of two instruments,
-// presets/wavenet-gm8-48k-free-run.safetensors) load and play notes in tune on every
+// presets/wavenet-gm8-48k.safetensors, 48 kHz, and its fine-tunes:
+// presets/wavenet-gm8-48k-free-run.safetensors, two instruments, and
+// presets/wavenet-gm8-48k-free-run-long.safetensors, one) load and play notes in tune on every
 // instrument: a one-octave D-major run up and down (0.3 s per
 // note, a range the training tunes use: an octave lower for the cello and the horn, which
 // learned the tunes an octave down) and a few leaps, at the presets' temperature 0,
@@ -49,5 +50,6 @@ int main(void) {
     check_model(CN_SRC("presets/wavenet-gm3.safetensors"));
     check_model(CN_SRC("presets/wavenet-gm8-48k.safetensors"));
     check_model(CN_SRC("presets/wavenet-gm8-48k-free-run.safetensors"));
+    check_model(CN_SRC("presets/wavenet-gm8-48k-free-run-long.safetensors"));
     return 0;
 }
