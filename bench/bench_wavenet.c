@@ -27,7 +27,7 @@
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wavenet_plugin.h"
 #include "models/wavenet/cn_wn_levels.h"
-#include "models/wavenet/cn_wn_swell.h"
+#include "models/wavenet/cn_wn_note_shape.h"
 #include "models/wavenet/cn_wn_synth.h"
 #include "models/wavenet/cn_wn_train.h"
 
@@ -49,8 +49,8 @@ static void usage(void) {
            "  --eval DIR        held-out folders DIR/NAME/*.wav+*.mid (NAME = instrument),\n"
            "                    each tune played by the WaveNet plugin as `render` plays\n"
            "                    it (needs --model): pitch accuracy, MR-STFT distance,\n"
-           "                    energy above 8 kHz, per-note levels and notes that swell\n"
-           "                    vs FluidSynth's audio\n"
+           "                    energy above 8 kHz, per-note levels, notes that swell\n"
+           "                    and notes whose attack is sharper, vs FluidSynth's audio\n"
            "  --eval-seconds S  seconds scored per tune (default 20; 0 = whole tune)\n"
            "  --lag MS          FluidSynth's onset delay removed from its audio (default 7)\n"
            "  --temperature T   sampling temperature for --eval (default 1)\n"
@@ -361,7 +361,8 @@ typedef struct {
     double snr8, hfnoise8; // FluidSynth through 8-bit mu-law: SNR, its error above 8 kHz in dB
     int notes, within6;   // per-note levels of what the plugin played
     double worst_db;
-    cn_wn_swells swells;  // notes that swell beyond FluidSynth's (cn_wn_swell.h)
+    cn_wn_excess swells;  // notes that swell beyond FluidSynth's (cn_wn_note_shape.h)
+    cn_wn_excess attacks; // notes whose attack is sharper than FluidSynth's
 } eval_tune;
 
 #define HF_HZ 8000.0
@@ -410,6 +411,7 @@ static cn_status eval_one(const cn_wn_model *m, const char *model, int inst, con
     int k = 0;
     if (!st) st = cn_wn_audio_level_diffs(m, &span, wn, diff, &k);
     if (!st) st = cn_wn_note_swells(wn, fl, n, rate, span.notes, span.n_notes, &e->swells);
+    if (!st) st = cn_wn_note_attacks(wn, fl, n, rate, span.notes, span.n_notes, &e->attacks);
     e->notes = k;
     e->within6 = 0;
     e->worst_db = 0.0;
@@ -430,7 +432,7 @@ typedef struct {
     double acc[3], dist[2], hf_diff, snr8, hfnoise_rel;
     int tunes, hf_tunes, notes, within6;
     double worst_db;
-    cn_wn_swells swells;
+    cn_wn_excess swells, attacks;
 } eval_sum;
 
 static void eval_add(eval_sum *s, const eval_tune *e) {
@@ -445,7 +447,8 @@ static void eval_add(eval_sum *s, const eval_tune *e) {
     s->notes += e->notes;
     s->within6 += e->within6;
     if (fabs(e->worst_db) > fabs(s->worst_db)) s->worst_db = e->worst_db;
-    cn_wn_swells_add(&s->swells, &e->swells);
+    cn_wn_excess_add(&s->swells, &e->swells);
+    cn_wn_excess_add(&s->attacks, &e->attacks);
     s->tunes++;
 }
 
@@ -466,8 +469,9 @@ static void eval_print_sum(const char *name, const eval_sum *s) {
     printf(" %5.1f%% %+6.1f %-7s %5.1f", 100.0 * within, s->worst_db, met(s->notes && within >= 0.95), s->snr8 / n);
     if (s->hf_tunes) printf(" %+7.1f", s->hfnoise_rel / s->hf_tunes);
     else printf(" %7s", "-");
-    printf(" %5.1f%% %+6.1f\n", s->swells.notes ? 100.0 * s->swells.swelling / s->swells.notes : 0.0,
-           s->swells.worst_db);
+    printf(" %5.1f%% %+6.1f %5.1f%% %+6.1f\n", s->swells.notes ? 100.0 * s->swells.over / s->swells.notes : 0.0,
+           s->swells.worst_db, s->attacks.notes ? 100.0 * s->attacks.over / s->attacks.notes : 0.0,
+           s->attacks.worst_db);
 }
 
 static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, double secs, double lag_ms,
@@ -477,8 +481,9 @@ static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, 
     if (secs > 0) snprintf(span, sizeof span, "first %g s", secs);
     printf("audio quality on %s (held-out tunes, %s of each; temperature %.2f, seed %llu, %d Hz, %s weights):\n",
            dir, span, temperature, (unsigned long long)seed, c->sample_rate, cn_wn_weights_name(weights));
-    printf("  %-10s %-16s %7s %7s %7s %8s %8s %8s %8s %6s %8s %6s\n", "instrument", "tune", "acc_wn", "acc_fl",
-           "acc_ref", "mrstft_wn", "mrstft_ref", "hf_wn-fl", "notes6dB", "worst", "swells", "worst");
+    printf("  %-10s %-16s %7s %7s %7s %8s %8s %8s %8s %6s %8s %6s %8s %6s\n", "instrument", "tune", "acc_wn",
+           "acc_fl", "acc_ref", "mrstft_wn", "mrstft_ref", "hf_wn-fl", "notes6dB", "worst", "swells", "worst", "sharp",
+           "worst");
     eval_sum all, per[CN_WN_MAX_INSTRUMENTS];
     memset(&all, 0, sizeof all);
     memset(per, 0, sizeof per);
@@ -507,8 +512,8 @@ static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, 
                    e.acc[2], e.dist[0], e.dist[1]);
             if (!isnan(e.hf[0])) printf(" %+8.1f", e.hf[0] - e.hf[1]);
             else printf(" %8s", "-");
-            printf(" %3d/%-4d %+6.1f %3d/%-4d %+6.1f\n", e.within6, e.notes, e.worst_db, e.swells.swelling, e.swells.notes,
-                   e.swells.worst_db);
+            printf(" %3d/%-4d %+6.1f %3d/%-4d %+6.1f %3d/%-4d %+6.1f\n", e.within6, e.notes, e.worst_db, e.swells.over,
+                   e.swells.notes, e.swells.worst_db, e.attacks.over, e.attacks.notes, e.attacks.worst_db);
             eval_add(&per[inst], &e);
             eval_add(&all, &e);
         }
@@ -517,9 +522,9 @@ static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, 
     if (!all.tunes) return cn_ui_error(CMD, "no tune could be scored in %s", dir);
     printf("per instrument, against the targets (pitch accuracy >= 95%% of FluidSynth's, MR-STFT <= 0.7x the\n"
            "reference synth's, energy above 8 kHz within 6 dB of FluidSynth's, >= 95%% of notes within 6 dB):\n");
-    printf("  %-10s %6s %6s %6s %-7s %6s %6s %5s %-7s %6s %-7s %6s %6s %-7s %5s %7s %6s %6s\n", "instrument", "acc_wn",
-           "acc_fl", "ratio", "", "mr_wn", "mr_ref", "ratio", "", "hf dB", "", "notes", "worst", "", "snr8", "noise8",
-           "swells", "worst");
+    printf("  %-10s %6s %6s %6s %-7s %6s %6s %5s %-7s %6s %-7s %6s %6s %-7s %5s %7s %6s %6s %6s %6s\n", "instrument",
+           "acc_wn", "acc_fl", "ratio", "", "mr_wn", "mr_ref", "ratio", "", "hf dB", "", "notes", "worst", "", "snr8",
+           "noise8", "swells", "worst", "sharp", "worst");
     for (int inst = 0; inst < c->n_instruments; inst++)
         if (per[inst].tunes) eval_print_sum(c->instruments[inst], &per[inst]);
     eval_print_sum("all", &all);
@@ -529,7 +534,8 @@ static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, 
            "   vs FluidSynth's, share within 6 dB and the worst; snr8: FluidSynth's audio through the\n"
            "   model's 8-bit mu-law, dB; noise8: that error's energy above 8 kHz - FluidSynth's own\n"
            "   there, dB; swells: notes whose loudest 10 ms over their median exceeds FluidSynth's by\n"
-           "   more than 6 dB, share and the worst excess)\n");
+           "   more than 6 dB, share and the worst excess; sharp: notes whose largest sample in the\n"
+           "   first 20 ms over the largest in the next 80 ms exceeds FluidSynth's by more than 9 dB)\n");
     return 0;
 }
 

@@ -49,7 +49,7 @@ cn_status cn_wn_train_run(const cn_wn_run_config *c);
 // them), rendered on `threads`. Pitch accuracy is read through the model's decay and
 // spectrum tables, as a listener hears it (the fine-tuned trumpet's E4 is in tune without
 // its spectrum table and reads an octave and a fifth high through it); the MR-STFT distance
-// to the recording and the notes that swell (cn_wn_swell.h) without them: the tables are
+// to the recording and the notes that swell (cn_wn_note_shape.h) without them: the tables are
 // fitted to the model they were calibrated on, and a fine-tune carries its init's until it
 // is calibrated again, and through them its timbre is judged against a correction made for
 // another model (docs/wavenet.md, "Validation and the kept checkpoint"). Returns the means over the clips and whether it is in tune (below);

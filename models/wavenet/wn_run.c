@@ -11,7 +11,7 @@
 #include "models/wavenet/cn_wn_io.h"
 #include "models/wavenet/cn_wn_levels.h"
 #include "models/wavenet/cn_wn_run.h"
-#include "models/wavenet/cn_wn_swell.h"
+#include "models/wavenet/cn_wn_note_shape.h"
 
 void cn_wn_run_config_default(cn_wn_run_config *c) {
     memset(c, 0, sizeof *c);
@@ -151,7 +151,7 @@ cn_wn_score cn_wn_validate(const cn_wn_model *m, const cn_wn_dataset *ev, double
     for (int i = 0; i < nc && !st; i++)
         if (!j.audio[i]) st = cn_fail(CN_ERR_NOMEM, "out of memory rendering validation clip %s", ev->clips[i].name);
     double sum_acc = 0.0, sum_d = 0.0, inst_acc[CN_WN_MAX_INSTRUMENTS] = {0}, inst_ref[CN_WN_MAX_INSTRUMENTS] = {0};
-    cn_wn_swells inst_sw[CN_WN_MAX_INSTRUMENTS] = {{0}};
+    cn_wn_excess inst_sw[CN_WN_MAX_INSTRUMENTS] = {{0}};
     size_t len = 0;
     char *per = malloc(size);
     if (!per && !st) st = cn_fail(CN_ERR_NOMEM, "out of memory");
@@ -166,14 +166,14 @@ cn_wn_score cn_wn_validate(const cn_wn_model *m, const cn_wn_dataset *ev, double
         if (!st)
             st = cn_wn_pitch_accuracy(ref, j.n[i], m->cfg.sample_rate, clip->notes, clip->n_notes, &acc_ref);
         if (!st) st = cn_mrstft_distance(bare, (size_t)j.n[i], ref, (size_t)j.n[i], &d);
-        cn_wn_swells sw;
+        cn_wn_excess sw;
         if (!st) st = cn_wn_note_swells(bare, ref, j.n[i], m->cfg.sample_rate, clip->notes, clip->n_notes, &sw);
         if (st) break;
         sum_acc += acc;
         sum_d += d;
         inst_acc[clip->instrument] += acc;
         inst_ref[clip->instrument] += acc_ref;
-        cn_wn_swells_add(&inst_sw[clip->instrument], &sw);
+        cn_wn_excess_add(&inst_sw[clip->instrument], &sw);
         if (len < size)
             len += (size_t)snprintf(per + len, size - len, "  %s/%s %.3f/%.3f", m->cfg.instruments[clip->instrument],
                                     clip->name, acc, d);
@@ -190,13 +190,13 @@ cn_wn_score cn_wn_validate(const cn_wn_model *m, const cn_wn_dataset *ev, double
                 snprintf(tune, sizeof tune, "out of tune: %s %.0f%% of the recordings' pitch accuracy",
                          m->cfg.instruments[k], 100.0 * inst_acc[k] / inst_ref[k]);
             }
-        // Notes that swell (cn_wn_swell.h), per instrument with any.
+        // Notes that swell (cn_wn_note_shape.h), per instrument with any.
         char swells[512] = "";
         size_t sl = 0;
         for (int k = 0; k < m->cfg.n_instruments && sl < sizeof swells; k++)
-            if (inst_sw[k].swelling)
+            if (inst_sw[k].over)
                 sl += (size_t)snprintf(swells + sl, sizeof swells - sl, "%s %s %d/%d (worst %+.1f dB)", sl ? "," : "",
-                                       m->cfg.instruments[k], inst_sw[k].swelling, inst_sw[k].notes,
+                                       m->cfg.instruments[k], inst_sw[k].over, inst_sw[k].notes,
                                        inst_sw[k].worst_db);
         snprintf(detail, size, "pitch accuracy %.3f, MR-STFT %.3f, %s; notes swelling:%s (temperature %.2f; per clip "
                  "pitch/MR-STFT:%s)", sc.pitch, sc.mrstft, tune, sl ? swells : " none", temperature, per);
