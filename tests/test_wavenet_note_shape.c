@@ -80,6 +80,13 @@ int main(void) {
     printf("attacks: %d of %d notes sharper, the worst %+.1f dB\n", s.over, s.notes, s.worst_db);
     TEST_ASSERT(s.notes == 5 && s.over == 2);
     TEST_NEAR(s.worst_db, 20.0, 0.1);
+    // The recording's second note is 20 dB quieter over its first 20 ms (a slow attack):
+    // played steady, that is a faster attack, no overshoot.
+    for (int64_t t = 38400; t < 38400 + 960; t++) rec[t] *= 0.1f;
+    played[38400 + 480] = played[38400 + 481 - 110]; // the tone's own sample, no click
+    TEST_OK(cn_wn_note_attacks(played, rec, N, RATE, at, 7, &s));
+    TEST_ASSERT_MSG(s.notes == 5 && s.over == 1, "a slow recorded attack: %d of %d", s.over, s.notes);
+    played[38400 + 480] = 1.0f;
     rec[38400 + 480] = 1.0f; // the recording clicks alike on the second note
     TEST_OK(cn_wn_note_attacks(played, rec, N, RATE, at, 7, &s));
     TEST_ASSERT(s.notes == 5 && s.over == 1);

@@ -69,9 +69,10 @@ cn_status cn_wn_note_attacks(const float *played, const float *recording, int64_
     for (int i = 0; i < n_notes; i++) {
         const int64_t on = notes[i].on, mid = on + attack, end = span_end(notes, n_notes, i, mid + after, n);
         if (on < 0 || end - mid < min) continue;
+        // Overshoots only: an attack slower than the recording's (a clarinet's) is no spike.
         count(out,
-              (peak_db(played, on, mid) - peak_db(played, mid, end)) -
-                  (peak_db(recording, on, mid) - peak_db(recording, mid, end)),
+              fmax(0.0, peak_db(played, on, mid) - peak_db(played, mid, end)) -
+                  fmax(0.0, peak_db(recording, on, mid) - peak_db(recording, mid, end)),
               CN_WN_ATTACK_DB);
     }
     return CN_OK;
