@@ -242,15 +242,15 @@ int main(void) {
     }
     // Instruments 3, 13 and 14: each channel's General MIDI program picks the WaveNet
     // instrument of the 16 kHz model, the 48 kHz one, or the GM presets' models (as render
-    // does): Brass (program 56) on channel 6 plays a trumpet, and Cello (42) a cello: the
-    // presets' (the fine-tuned files') with 14, sample for sample, the 48 kHz model's own
-    // with 13.
+    // does): Brass (program 56) on channel 6 plays a trumpet, the trumpet preset's (the
+    // fine-tuned file's) with 14, sample for sample, the 48 kHz model's own with 13; Cello
+    // (42) the cello preset's, the 48 kHz model's with both.
     const struct {
         int port, program;
         const float *want;
         const char *name;
         int same; // sample for sample as want, or not
-    } gms[] = {{3, 56, L2, "16 kHz trumpet", 1}, {13, 42, L3, "cello preset", 0}, {13, 56, L4, "trumpet preset", 0},
+    } gms[] = {{3, 56, L2, "16 kHz trumpet", 1}, {13, 42, L3, "cello preset", 1}, {13, 56, L4, "trumpet preset", 0},
                {14, 56, L4, "trumpet preset", 1}, {14, 42, L3, "cello preset", 1}};
     for (int k = 0; k < (int)(sizeof gms / sizeof gms[0]); k++) {
         ctl[P_INSTRUMENT] = (float)gms[k].port;

@@ -181,10 +181,10 @@ int main(void) {
     free(b);
     // Without arguments the programs choose among the instruments of the models the GM
     // presets name (CN_WN_GM_PRESETS): the shipped trumpet's names the longer fine-tune's
-    // trumpet, the clarinet's the fine-tune of the clarinet and cello, the flute's the 48 kHz
-    // model of all eight, so each program plays its instrument's preset, sample for sample:
-    // the flute (73), piano (0) and violin (40) of the last, the clarinet (71) and cello (42)
-    // of the second, the trumpet (56) of the first.
+    // trumpet, the clarinet's the first fine-tune's clarinet, the flute's the 48 kHz model
+    // of all eight, so each program plays its instrument's preset, sample for sample: the
+    // flute (73), piano (0), violin (40) and cello (42) of the last, the clarinet (71) of the
+    // second, the trumpet (56) of the first.
     const int progs[6] = {73, 0, 71, 40, 42, 56};
     const char *names[6] = {"flute", "piano", "clarinet", "violin", "cello", "trumpet"};
     for (int i = 0; i < 6; i++) {

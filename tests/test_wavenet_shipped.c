@@ -2,8 +2,8 @@
 // TIMEOUT: 1200
 // test_wavenet_shipped.c: the shipped WaveNets (presets/wavenet-gm3.safetensors, 16 kHz, and
 // presets/wavenet-gm8-48k.safetensors, 48 kHz, and its fine-tunes:
-// presets/wavenet-gm8-48k-free-run.safetensors, two instruments, and
-// presets/wavenet-gm8-48k-free-run-long.safetensors, one) load and play notes in tune on every
+// presets/wavenet-gm8-48k-free-run.safetensors and
+// presets/wavenet-gm8-48k-free-run-long.safetensors, one instrument each) load and play notes in tune on every
 // instrument: a one-octave D-major run up and down (0.3 s per
 // note, a range the training tunes use: an octave lower for the cello and the horn, which
 // learned the tunes an octave down) and a few leaps, at the presets' temperature 0,
