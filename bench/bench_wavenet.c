@@ -535,7 +535,8 @@ static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, 
            "   model's 8-bit mu-law, dB; noise8: that error's energy above 8 kHz - FluidSynth's own\n"
            "   there, dB; swells: notes whose loudest 10 ms over their median exceeds FluidSynth's by\n"
            "   more than 6 dB, share and the worst excess; sharp: notes whose largest sample in the\n"
-           "   first 20 ms over the largest in the next 80 ms exceeds FluidSynth's by more than 9 dB)\n");
+           "   first 20 ms rises over the largest in the next 80 ms (0 if it does not) by more\n"
+           "   than 9 dB beyond FluidSynth's)\n");
     return 0;
 }
 
