@@ -454,6 +454,9 @@ static void eval_add(eval_sum *s, const eval_tune *e) {
 
 static const char *met(int ok) { return ok ? "met" : "NOT met"; }
 
+// The share of measured notes over the threshold, in percent (0 when none was measured).
+static double excess_share(const cn_wn_excess *x) { return x->notes ? 100.0 * x->over / x->notes : 0.0; }
+
 // One row of the per-instrument table, with the targets of docs/wavenet.md ("Quality").
 static void eval_print_sum(const char *name, const eval_sum *s) {
     double n = s->tunes, pitch = s->acc[0] / s->acc[1], dist = s->dist[0] / s->dist[1];
@@ -469,8 +472,7 @@ static void eval_print_sum(const char *name, const eval_sum *s) {
     printf(" %5.1f%% %+6.1f %-7s %5.1f", 100.0 * within, s->worst_db, met(s->notes && within >= 0.95), s->snr8 / n);
     if (s->hf_tunes) printf(" %+7.1f", s->hfnoise_rel / s->hf_tunes);
     else printf(" %7s", "-");
-    printf(" %5.1f%% %+6.1f %5.1f%% %+6.1f\n", s->swells.notes ? 100.0 * s->swells.over / s->swells.notes : 0.0,
-           s->swells.worst_db, s->attacks.notes ? 100.0 * s->attacks.over / s->attacks.notes : 0.0,
+    printf(" %5.1f%% %+6.1f %5.1f%% %+6.1f\n", excess_share(&s->swells), s->swells.worst_db, excess_share(&s->attacks),
            s->attacks.worst_db);
 }
 

@@ -18,8 +18,9 @@ int cn_wn_gm_choose(const cn_wn_config *const *models, int n, int program, int *
 // A General MIDI file plays, by default, on the models of these presets (each model once;
 // the earlier one wins an instrument both have): the shipped trumpet's is the longer
 // fine-tune's trumpet, the clarinet's the first fine-tune's clarinet, the flute's the
-// 48 kHz model of all eight, so each program plays what its instrument's preset plays; a presets folder of one's own ($CONTINUO_PRESETS, or a host's
-// presets=DIR) may give them other models.
+// 48 kHz model of all eight, so each program plays what its instrument's preset plays;
+// a presets folder of one's own ($CONTINUO_PRESETS, or a host's presets=DIR, which must
+// hold all three) may give them other models.
 #define CN_WN_GM_N_PRESETS 3
 #define CN_WN_GM_PRESETS ((const char *const[CN_WN_GM_N_PRESETS]){"trumpet", "clarinet", "flute"})
 // The GM family name of a program ("Brass").
