@@ -108,7 +108,9 @@ static void usage(void) {
         "                    --free-run-passes K: the derivative follows K loops through that\n"
         "                    output (default 4; each costs about a backward pass; 0: none);\n"
         "                    --free-run-skip A,B: those instruments' chunks play no free run\n"
-        "                    (the likelihood alone), e.g. piano,guitar\n"
+        "                    (the likelihood alone), e.g. piano,guitar; --free-run-boost\n"
+        "                    NAME=F,...: that instrument's balance loss weighs F x --free-run\n"
+        "                    (e.g. guitar=3: its weak fundamentals drift first)\n"
         "  --self-feed P     replace that share (0..1) of each chunk's heard samples by the\n"
         "                    model's own temperature-0 predictions of them, made by a\n"
         "                    forward pass first (parallel scheduled sampling: the model learns\n"
@@ -342,7 +344,7 @@ static int levels_main(int argc, char **argv) {
 typedef struct args {
     const char *data[MAX_DIRS], *eval[MAX_DIRS];
     cn_flag_list data_list, eval_list;
-    const char *init, *resume, *out, *best, *head, *free_run_skip;
+    const char *init, *resume, *out, *best, *head, *free_run_skip, *free_run_boost;
     double minutes, lag_ms, eval_temp;
     long ckpt_every, stop_at;
     cn_wn_train_opts o;
@@ -378,6 +380,7 @@ static int parse(int argc, char **argv, args *a) {
         {"free-run-spectrum", 0, CN_FLAG_FLOAT, &o->free_run_spectrum, 0.0, 100.0, NULL},
         {"free-run-passes", 0, CN_FLAG_INT, &o->free_run_passes, 0, 100000, NULL},
         {"free-run-skip", 0, CN_FLAG_STR, &a->free_run_skip, 0, 0, NULL},
+        {"free-run-boost", 0, CN_FLAG_STR, &a->free_run_boost, 0, 0, NULL},
         {"self-feed", 0, CN_FLAG_FLOAT, &o->self_feed, 0.0, 1.0, NULL},
         {"self-feed-passes", 0, CN_FLAG_INT, &o->self_feed_passes, 1, 8, NULL},
         {"lag", 0, CN_FLAG_DBL, &a->lag_ms, 0.0, 1000.0, NULL},
@@ -462,6 +465,7 @@ static int train(int argc, char **argv) {
     c.n_eval = a.eval_list.n;
     c.init = a.init;
     c.free_run_skip = a.free_run_skip;
+    c.free_run_boost = a.free_run_boost;
     c.resume = a.resume;
     c.out = a.out;
     c.best = a.best;

@@ -141,6 +141,28 @@ err=$("$B" train wavenet --data "$T/train/sine" $TINY --head gauss --steps 1 --f
 one_line "$err"
 echo "$err" | grep -q "free-run-skip: the model has no instrument 'oboe'" || fail "unclear --free-run-skip error: $err"
 [ ! -e "$T/skip2.safetensors" ] || fail "a model was written for a refused run"
+# --free-run-boost: an instrument's balance loss weighs F x --free-run, so 0.5 boosted 2x
+# trains the weights of --free-run 1 (renders equal sample for sample) and not those of 0.5
+# (chunks of 2,600 samples: the balance loss needs a held note's 1,024-sample blocks).
+for v in "1" "0.5 --free-run-boost sine=2" "0.5"; do
+    n=$(echo "$v" | tr -dc '0-9')
+    "$B" train wavenet --data "$T/train/sine" $TINY --chunk 2600 --head gauss --steps 2 --warmup 1 --free-run $v \
+        --free-run-passes 1 -o "$T/boost$n.safetensors" 2>"$T/log" || { cat "$T/log"; fail "training with --free-run $v"; }
+    "$B" render "$T/train/sine/t1.mid" -o "$T/boost$n.wav" --synth wavenet --preset "$T/boost$n.safetensors" \
+        --instrument sine --rate 16000 2>"$T/log" || { cat "$T/log"; fail "render of --free-run $v"; }
+done
+cmp -s "$T/boost1.wav" "$T/boost052.wav" || fail "--free-run 0.5 --free-run-boost sine=2 differs from --free-run 1"
+cmp -s "$T/boost1.wav" "$T/boost05.wav" && fail "--free-run 0.5 and 1 trained the same weights"
+grep -aq "x1 boost sine=2 self-feed" "$T/boost052.safetensors" || fail "the provenance lacks --free-run-boost"
+for bad in "sine=2,oboe=1:no instrument 'oboe'" "sine:'sine' is not NAME=F" "sine=x:factor 'x' is not a number" \
+           "sine=-1:factor '-1' is not a number"; do
+    err=$("$B" train wavenet --data "$T/train/sine" $TINY --head gauss --steps 1 --free-run 1 \
+        --free-run-boost "${bad%%:*}" -o "$T/boostbad.safetensors" 2>&1)
+    [ $? -ne 0 ] || fail "--free-run-boost ${bad%%:*} was accepted"
+    one_line "$err"
+    echo "$err" | grep -q "free-run-boost: .*${bad#*:}" || fail "unclear --free-run-boost error: $err"
+    [ ! -e "$T/boostbad.safetensors" ] || fail "a model was written for a refused run"
+done
 "$B" render "$T/train/sine/t1.mid" -o "$T/g.wav" --synth wavenet --preset "$T/g.safetensors" \
     --instrument sine --rate 16000 2>"$T/log" || { cat "$T/log"; fail "render with the Gaussian head"; }
 [ -s "$T/g.wav" ] || fail "no audio from the Gaussian head"

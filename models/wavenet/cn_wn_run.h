@@ -28,6 +28,8 @@ typedef struct cn_wn_run_config {
     long ckpt_every;         // steps between checkpoints and evaluations
     const char *free_run_skip; // NULL or instrument names, separated by commas, whose chunks
                                // play no free run (o.free_run_skip from them)
+    const char *free_run_boost; // NULL or NAME=F pairs, separated by commas: instrument NAME's
+                                // balance loss weighs F x o.free_run (o.free_run_boost)
     cn_progress_cb progress;
 } cn_wn_run_config;
 

@@ -39,6 +39,9 @@ typedef struct cn_wn_train_opts {
                              // (0 = off); the free run plays when either weight is on
     int free_run_passes; // loops through its own output the derivative follows (0 = none)
     uint32_t free_run_skip; // bit i set: instrument i's chunks play no free run (the likelihood alone)
+    float free_run_boost[CN_WN_MAX_INSTRUMENTS]; // instrument i's chunks weigh the balance loss
+                            // free_run x this (default 1): more for an instrument whose weak
+                            // fundamentals drift first (the guitar), without dulling the rest
     float self_feed;    // share of a chunk's heard samples replaced by the model's own
                         // (parallel scheduled sampling, Duckworth et al. 2019): 0 = off
     int self_feed_passes; // forward passes that make those samples, each hearing the last's

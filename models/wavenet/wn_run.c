@@ -336,10 +336,11 @@ static cn_status train_loop(const cn_wn_run_config *c, cn_wn_model *m, cn_wn_tra
     cn_progress_send(&track, first, &p);
     char prov[768];
     snprintf(prov, sizeof prov, "continuo train wavenet: batch %d chunk %d lr %g input noise %g..%g harmonic noise %g "
-             "harmonic cut %g harmonic loss %g free run %g spectrum %g x%d%s%s self-feed %g x%d seed %llu", c->o.batch,
+             "harmonic cut %g harmonic loss %g free run %g spectrum %g x%d%s%s%s%s self-feed %g x%d seed %llu", c->o.batch,
              c->o.chunk, c->o.lr, c->o.input_noise, c->o.input_noise_end < 0 ? c->o.input_noise : c->o.input_noise_end,
              c->o.harmonic_noise, c->o.harmonic_cut, c->o.harmonic_loss, c->o.free_run, c->o.free_run_spectrum,
              c->o.free_run_passes, c->free_run_skip ? " but " : "", c->free_run_skip ? c->free_run_skip : "",
+             c->free_run_boost ? " boost " : "", c->free_run_boost ? c->free_run_boost : "",
              c->o.self_feed, c->o.self_feed_passes, (unsigned long long)c->o.seed);
     cn_wn_best best;
     cn_wn_best_init(&best);
@@ -406,6 +407,27 @@ static cn_status skip_mask(const cn_wn_model *m, const char *list, uint32_t *mas
     return CN_OK;
 }
 
+// The NAME=F pairs of `list` (commas between pairs; NULL: none) into boost[instrument].
+static cn_status boost_list(const cn_wn_model *m, const char *list, float *boost) {
+    if (!list) return CN_OK;
+    char pairs[CN_WN_MAX_INSTRUMENTS][CN_WN_NAME_MAX];
+    const int n = cn_wn_split_names(list, pairs, CN_WN_MAX_INSTRUMENTS);
+    if (n < 0) return cn_fail(CN_ERR_ARG, "--free-run-boost: bad list '%s' (want NAME=F,NAME=F)", list);
+    for (int i = 0; i < n; i++) {
+        char *eq = strchr(pairs[i], '='), *end = NULL;
+        if (!eq) return cn_fail(CN_ERR_ARG, "--free-run-boost: '%s' is not NAME=F", pairs[i]);
+        *eq = 0;
+        const float f = strtof(eq + 1, &end);
+        if (end == eq + 1 || *end || !(f >= 0.0f && f <= 100.0f))
+            return cn_fail(CN_ERR_ARG, "--free-run-boost: %s's factor '%s' is not a number in 0..100", pairs[i],
+                           eq + 1);
+        const int inst = cn_wn_instrument_index(&m->cfg, pairs[i]);
+        if (inst < 0) return cn_fail(CN_ERR_ARG, "--free-run-boost: the model has no instrument '%s'", pairs[i]);
+        boost[inst] = f;
+    }
+    return CN_OK;
+}
+
 cn_status cn_wn_train_run(const cn_wn_run_config *c) {
     cn_return_val_if_fail(c && c->out && c->n_data > 0 && !(c->init && c->resume), CN_ERR_ARG);
     cn_return_val_if_fail(!c->best || c->n_eval > 0, CN_ERR_ARG);
@@ -419,6 +441,7 @@ cn_status cn_wn_train_run(const cn_wn_run_config *c) {
     cn_status st = setup(c, &m, &am, &av, &step, &ds, &ev);
     cn_wn_train_opts o = c->o;
     if (!st) st = skip_mask(m, c->free_run_skip, &o.free_run_skip);
+    if (!st) st = boost_list(m, c->free_run_boost, o.free_run_boost);
     if (!st) {
         float *m0 = am, *v0 = av;
         am = av = NULL; // the trainer owns them from here, even when create fails

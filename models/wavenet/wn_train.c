@@ -31,6 +31,7 @@ void cn_wn_train_opts_default(cn_wn_train_opts *o) {
     o->input_noise_end = -1.0f;
     o->self_feed_passes = 1;
     o->free_run_passes = 4;
+    for (int i = 0; i < CN_WN_MAX_INSTRUMENTS; i++) o->free_run_boost[i] = 1.0f;
 }
 
 float cn_wn_input_noise_at(const cn_wn_train_opts *o, long step) {
@@ -82,7 +83,9 @@ cn_status cn_wn_trainer_create(cn_wn_model *m, const cn_wn_dataset *ds,
                                const cn_wn_train_opts *o, float *adam_m, float *adam_v,
                                long step, cn_wn_trainer **out) {
     *out = NULL;
-    if (o->threads < 1 || o->threads > CN_PARALLEL_MAX || o->batch < 1 || o->chunk < 2 ||
+    int boost_ok = 1;
+    for (int i = 0; i < CN_WN_MAX_INSTRUMENTS; i++) boost_ok &= o->free_run_boost[i] >= 0.0f;
+    if (!boost_ok || o->threads < 1 || o->threads > CN_PARALLEL_MAX || o->batch < 1 || o->chunk < 2 ||
         o->self_feed < 0.0f || o->self_feed > 1.0f || o->self_feed_passes < 1 || o->harmonic_noise < 0.0f ||
         o->harmonic_cut < 0.0f || o->harmonic_cut > 1.0f || o->harmonic_loss < 0.0f || o->free_run < 0.0f ||
         o->free_run_spectrum < 0.0f || o->free_run_passes < 0 ||
@@ -255,7 +258,8 @@ static void wn_chunk(cn_wn_trainer *t, wn_worker *w, int item) {
     }
     cn_wn_backward(t->m, w->acts, w->grad, 1.0f / (float)t->o.batch);
     if (w->free_run && !w->st && !(t->o.free_run_skip >> c->instrument & 1u)) {
-        const cn_wn_free_run_weights fw = {t->o.free_run, t->o.free_run_spectrum, t->o.free_run_passes};
+        const cn_wn_free_run_weights fw = {t->o.free_run * t->o.free_run_boost[c->instrument],
+                                           t->o.free_run_spectrum, t->o.free_run_passes};
         cn_wn_free_run_losses fl;
         w->st = cn_wn_free_run_step(w->free_run, t->m, w->acts, w->feat, c->instrument, T, warm, w->recording,
                                     w->target, &fw, w->grad, 1.0f / (float)t->o.batch, &fl);
