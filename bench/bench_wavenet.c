@@ -537,8 +537,9 @@ static int bench_eval(const cn_wn_model *m, const char *model, const char *dir, 
            "   model's 8-bit mu-law, dB; noise8: that error's energy above 8 kHz - FluidSynth's own\n"
            "   there, dB; swells: notes whose loudest 10 ms over their median exceeds FluidSynth's by\n"
            "   more than 6 dB, share and the worst excess; sharp: notes whose largest sample in the\n"
-           "   first 20 ms rises over the largest in the next 80 ms (0 if it does not) by more\n"
-           "   than 9 dB beyond FluidSynth's)\n");
+           "   first %.0f ms rises over the largest from then to %.0f ms after the onset (cut at the\n"
+           "   next onset; 0 if it does not) by more than %.0f dB beyond FluidSynth's)\n",
+           CN_WN_ATTACK_S * 1e3, (CN_WN_ATTACK_S + CN_WN_ATTACK_AFTER_S) * 1e3, CN_WN_ATTACK_DB);
     return 0;
 }
 

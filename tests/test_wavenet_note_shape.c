@@ -6,8 +6,8 @@
 // swell; short notes and notes past the end are not measured. Attacks: a click in a note's
 // first 20 ms is sharper by its height, one just after them or in the next note's attack
 // is not this note's, a 6 dB one is under the threshold, the recording clicking alike is
-// no excess; notes whose span after the attack is cut short (the next onset, the end) are
-// not measured.
+// no excess, nor is a note that dips after its attack and comes back; notes whose span
+// after the attack is cut short (the next onset, the end) are not measured.
 #include <math.h>
 #include <stdlib.h>
 
@@ -90,6 +90,13 @@ int main(void) {
     rec[38400 + 480] = 1.0f; // the recording clicks alike on the second note
     TEST_OK(cn_wn_note_attacks(played, rec, N, RATE, at, 7, &s));
     TEST_ASSERT(s.notes == 5 && s.over == 1);
+    // A legato dip: the fourth note, its click taken away, falls 20 dB from 20 to 150 ms
+    // after its onset and comes back. Its attack is no louder than the rest of the note,
+    // so no click (the largest over only the 80 ms after the attack would make it 20 dB).
+    played[79680 + 480] = rec[79680 + 480];
+    for (int64_t t = 79680 + 960; t < 79680 + 7200; t++) played[t] *= 0.1f;
+    TEST_OK(cn_wn_note_attacks(played, rec, N, RATE, at, 7, &s));
+    TEST_ASSERT_MSG(s.notes == 5 && s.over == 0, "a legato dip counted as a click: %d of %d", s.over, s.notes);
     TEST_ASSERT(cn_wn_note_attacks(played, rec, N, 10, at, 7, &s) == CN_ERR_ARG);
     free(rec);
     free(played);
