@@ -392,40 +392,38 @@ static cn_status check_same_data(const cn_wn_dataset *ds) {
     return cn_dist_check_same(f, sizeof f, "the training data");
 }
 
-// The instruments of m named in `list` (commas between names; NULL: none) as bits.
-static cn_status skip_mask(const cn_wn_model *m, const char *list, uint32_t *mask) {
-    *mask = 0;
+// The instruments of m that `flag`'s `list` names (entries separated by commas; NULL: none):
+// each entry NAME, or with `factors` NAME=F (F in 0..100); out[instrument] = 1 or F.
+static cn_status named_instruments(const cn_wn_model *m, const char *flag, const char *list, int factors,
+                                   float *out) {
     if (!list) return CN_OK;
     char names[CN_WN_MAX_INSTRUMENTS][CN_WN_NAME_MAX];
     const int n = cn_wn_split_names(list, names, CN_WN_MAX_INSTRUMENTS);
-    if (n < 0) return cn_fail(CN_ERR_ARG, "--free-run-skip: bad name list '%s'", list);
+    if (n < 0) return cn_fail(CN_ERR_ARG, "%s: bad list '%s'%s", flag, list, factors ? " (want NAME=F,NAME=F)" : "");
     for (int i = 0; i < n; i++) {
+        float f = 1.0f;
+        if (factors) {
+            char *eq = strchr(names[i], '='), *end = NULL;
+            if (!eq) return cn_fail(CN_ERR_ARG, "%s: '%s' is not NAME=F", flag, names[i]);
+            *eq = 0;
+            f = strtof(eq + 1, &end);
+            if (end == eq + 1 || *end || !(f >= 0.0f && f <= 100.0f))
+                return cn_fail(CN_ERR_ARG, "%s: %s's factor '%s' is not a number in 0..100", flag, names[i], eq + 1);
+        }
         const int inst = cn_wn_instrument_index(&m->cfg, names[i]);
-        if (inst < 0) return cn_fail(CN_ERR_ARG, "--free-run-skip: the model has no instrument '%s'", names[i]);
-        *mask |= 1u << inst;
+        if (inst < 0) return cn_fail(CN_ERR_ARG, "%s: the model has no instrument '%s'", flag, names[i]);
+        out[inst] = f;
     }
     return CN_OK;
 }
 
-// The NAME=F pairs of `list` (commas between pairs; NULL: none) into boost[instrument].
-static cn_status boost_list(const cn_wn_model *m, const char *list, float *boost) {
-    if (!list) return CN_OK;
-    char pairs[CN_WN_MAX_INSTRUMENTS][CN_WN_NAME_MAX];
-    const int n = cn_wn_split_names(list, pairs, CN_WN_MAX_INSTRUMENTS);
-    if (n < 0) return cn_fail(CN_ERR_ARG, "--free-run-boost: bad list '%s' (want NAME=F,NAME=F)", list);
-    for (int i = 0; i < n; i++) {
-        char *eq = strchr(pairs[i], '='), *end = NULL;
-        if (!eq) return cn_fail(CN_ERR_ARG, "--free-run-boost: '%s' is not NAME=F", pairs[i]);
-        *eq = 0;
-        const float f = strtof(eq + 1, &end);
-        if (end == eq + 1 || *end || !(f >= 0.0f && f <= 100.0f))
-            return cn_fail(CN_ERR_ARG, "--free-run-boost: %s's factor '%s' is not a number in 0..100", pairs[i],
-                           eq + 1);
-        const int inst = cn_wn_instrument_index(&m->cfg, pairs[i]);
-        if (inst < 0) return cn_fail(CN_ERR_ARG, "--free-run-boost: the model has no instrument '%s'", pairs[i]);
-        boost[inst] = f;
-    }
-    return CN_OK;
+// The instruments whose chunks play no free run, as bits.
+static cn_status skip_mask(const cn_wn_model *m, const char *list, uint32_t *mask) {
+    float named[CN_WN_MAX_INSTRUMENTS] = {0};
+    cn_status st = named_instruments(m, "--free-run-skip", list, 0, named);
+    *mask = 0;
+    for (int i = 0; i < CN_WN_MAX_INSTRUMENTS; i++) *mask |= (named[i] > 0.0f ? 1u : 0u) << i;
+    return st;
 }
 
 cn_status cn_wn_train_run(const cn_wn_run_config *c) {
@@ -441,7 +439,7 @@ cn_status cn_wn_train_run(const cn_wn_run_config *c) {
     cn_status st = setup(c, &m, &am, &av, &step, &ds, &ev);
     cn_wn_train_opts o = c->o;
     if (!st) st = skip_mask(m, c->free_run_skip, &o.free_run_skip);
-    if (!st) st = boost_list(m, c->free_run_boost, o.free_run_boost);
+    if (!st) st = named_instruments(m, "--free-run-boost", c->free_run_boost, 1, o.free_run_boost);
     if (!st) {
         float *m0 = am, *v0 = av;
         am = av = NULL; // the trainer owns them from here, even when create fails
