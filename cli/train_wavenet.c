@@ -110,7 +110,7 @@ static void usage(void) {
         "                    --free-run-skip A,B: those instruments' chunks play no free run\n"
         "                    (the likelihood alone), e.g. piano,guitar; --free-run-boost\n"
         "                    NAME=F,...: that instrument's balance loss weighs F x --free-run\n"
-        "                    (e.g. guitar=3: its weak fundamentals drift first)\n"
+        "                    (e.g. guitar=0: that loss speeds the guitar's late drift)\n"
         "  --self-feed P     replace that share (0..1) of each chunk's heard samples by the\n"
         "                    model's own temperature-0 predictions of them, made by a\n"
         "                    forward pass first (parallel scheduled sampling: the model learns\n"

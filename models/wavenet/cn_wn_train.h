@@ -40,8 +40,8 @@ typedef struct cn_wn_train_opts {
     int free_run_passes; // loops through its own output the derivative follows (0 = none)
     uint32_t free_run_skip; // bit i set: instrument i's chunks play no free run (the likelihood alone)
     float free_run_boost[CN_WN_MAX_INSTRUMENTS]; // instrument i's chunks weigh the balance loss
-                            // free_run x this (default 1): more for an instrument whose weak
-                            // fundamentals drift first (the guitar), without dulling the rest
+                            // free_run x this (default 1); late in a run that loss speeds the
+                            // guitar's and clarinet's drift out of tune (docs/wavenet.md)
     float self_feed;    // share of a chunk's heard samples replaced by the model's own
                         // (parallel scheduled sampling, Duckworth et al. 2019): 0 = off
     int self_feed_passes; // forward passes that make those samples, each hearing the last's
