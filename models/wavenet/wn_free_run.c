@@ -108,7 +108,9 @@ cn_status cn_wn_free_run_step(cn_wn_free_run *f, const cn_wn_model *m, cn_wn_act
         loss->spectrum = (float)cn_mrstft_loss_eval(f->spectrum, f->means, target + warm, (size_t)n, w->spectrum,
                                                     f->dmean + warm);
     }
-    if (loss->balance == 0.0f && loss->spectrum == 0.0f) return CN_OK;
+    // Nothing weighted to follow back (a balance weight of 0, --free-run-boost NAME=0, still
+    // reports its loss): the passes would add zeros.
+    if (w->balance * loss->balance == 0.0f && loss->spectrum == 0.0f) return CN_OK;
     memcpy(f->lambda, f->dmean, (size_t)T * sizeof(float));
     cn_wn_acts_set_likelihood(a, 0);
     for (int k = 0; k < w->passes; k++) {
