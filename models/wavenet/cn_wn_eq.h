@@ -12,7 +12,9 @@
 // runs and tunes; held runs would weigh the decaying instruments' loud starts): the table
 // is moved until the model's energy per band through it has FluidSynth's
 // balance at the model's own total energy (the level table sets the level), within
-// [CN_WN_EQ_MIN_DB, CN_WN_EQ_MAX_DB].
+// [CN_WN_EQ_MIN_DB, CN_WN_EQ_MAX_DB]. The bands of the notes' first harmonics get one gain
+// (cn_wn_eq_tied_bands): the table corrects the balance above them, and below the lowest
+// note, not the balance of a note's own first harmonics.
 #ifndef CN_WN_EQ_H
 #define CN_WN_EQ_H
 
@@ -55,6 +57,16 @@ void cn_wn_eq_reset(const cn_wn_eq *eq, cn_wn_eq_state *s);
 void cn_wn_eq_process(const cn_wn_eq *eq, cn_wn_eq_state *s, float *x, int n);
 // A whole signal x[0..n), from silence, in place (evaluation and calibration, any length).
 void cn_wn_eq_apply(const cn_wn_eq *eq, float *x, int64_t n);
+
+// The bands a calibration fits as one (*lo..*hi, none when *hi < *lo): from the one holding
+// the lowest fundamental of instrument `name`'s notes in `ds` up to the last centred at
+// or below CN_WN_EQ_TIED_HZ. One table serves every pitch, so a tilt there turns the
+// balance of each note's first harmonics: the guitar's, cutting 350-700 Hz by 4-7 dB and
+// lifting 1-1.4 kHz by 5, put its D5s' second harmonic 12 dB over the fundamental and the
+// pitch tracker an octave up (in tune as the model played it). Bands below the lowest
+// fundamental hold no harmonic and stay free (the clarinet's rumble cut).
+#define CN_WN_EQ_TIED_HZ 1000.0
+void cn_wn_eq_tied_bands(const cn_wn_dataset *ds, int name, double rate, int per_octave, int *lo, int *hi);
 
 // Measure every clip of `ds` (instrument = the clip's, by index into names[]): its notes
 // played by the model (temperature 0, as in cn_wn_levels.h, level and decay tables

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dsp/cn_band_energy.h"
+#include "dsp/cn_pitch_accuracy.h"
 #include "models/wavenet/cn_wn_eq.h"
 #include "models/wavenet/cn_wn_levels.h"
 
@@ -104,6 +105,20 @@ static cn_status band_db(const float *x, int64_t n, int rate, int per_octave, do
     double edges[CN_WN_EQ_MAX_BANDS + 1];
     const int bands = cn_wn_eq_band_edges(rate, per_octave, EQ_DC_HZ, edges);
     return cn_band_energies_db(x, (size_t)n, rate, EQ_FFT, edges, bands, db);
+}
+
+void cn_wn_eq_tied_bands(const cn_wn_dataset *ds, int name, double rate, int per_octave, int *lo, int *hi) {
+    int low = 128;
+    for (int i = 0; i < ds->n_clips; i++)
+        for (int k = 0; ds->clips[i].instrument == name && k < ds->clips[i].n_notes; k++)
+            low = ds->clips[i].notes[k].pitch < low ? ds->clips[i].notes[k].pitch : low;
+    const int bands = cn_wn_eq_bands(rate, per_octave);
+    *lo = 0;
+    *hi = -1;
+    if (low == 128) return;
+    const double f0 = cn_midi_pitch_to_hz(low), h = eq_half(per_octave);
+    while (*lo + 1 < bands && cn_wn_eq_centre(*lo, per_octave) * h <= f0) ++*lo; // the band holding f0
+    while (*hi + 1 < bands && cn_wn_eq_centre(*hi + 1, per_octave) <= CN_WN_EQ_TIED_HZ) ++*hi;
 }
 
 // The model's side of a clip as the plugin's voices play it (cn_wn_voice_render: level,
@@ -232,15 +247,21 @@ cn_status cn_wn_calibrate_eq_one(cn_wn_model *m, const cn_wn_dataset *ds, char n
     eq_clips c;
     cn_status st = eq_clips_load(m, ds, name, inst, bands, per_octave, &c, fl);
     float gain[CN_WN_EQ_MAX_BANDS] = {0};
+    int tied_lo, tied_hi;
+    cn_wn_eq_tied_bands(ds, name, m->cfg.sample_rate, per_octave, &tied_lo, &tied_hi);
     if (!st) st = eq_model_bands(m, &c, gain, bands, per_octave, md);
     for (int k = 0; !st && k < bands; k++) raw += md[k], rec += fl[k];
     // The filters' bands overlap and are not flat inside: move the table by what the
-    // model through it still misses per band, against FluidSynth's balance at the
-    // model's own total energy (the level table sets the level).
+    // model through it still misses per band (the tied bands by what they miss together),
+    // against FluidSynth's balance at the model's own total energy (the level table sets
+    // the level).
     for (int round = 0; !st && raw > 0.0 && rec > 0.0 && round < EQ_CALIBRATION_ROUNDS; round++) {
+        double tied_want = 0.0, tied_md = 0.0;
+        for (int k = tied_lo; k <= tied_hi; k++) tied_want += fl[k] * raw / rec, tied_md += md[k];
         for (int k = 0; k < bands; k++) {
-            double want = fl[k] * raw / rec, v = gain[k];
-            if (want > 0.0 && md[k] > 0.0) v += 10.0 * log10(want / md[k]);
+            const int tied = k >= tied_lo && k <= tied_hi;
+            double want = tied ? tied_want : fl[k] * raw / rec, have = tied ? tied_md : md[k], v = gain[k];
+            if (want > 0.0 && have > 0.0) v += 10.0 * log10(want / have);
             gain[k] = (float)(v < CN_WN_EQ_MIN_DB ? CN_WN_EQ_MIN_DB : v > CN_WN_EQ_MAX_DB ? CN_WN_EQ_MAX_DB : v);
         }
         st = eq_model_bands(m, &c, gain, bands, per_octave, md);
@@ -255,6 +276,7 @@ cn_status cn_wn_calibrate_eq_one(cn_wn_model *m, const cn_wn_dataset *ds, char n
         double worst = 0.0, held_worst = 0.0;
         int n_held = 0;
         for (int k = 0; k < bands; k++) {
+            if (k >= tied_lo && k <= tied_hi) continue; // one gain there: their balance is the model's
             double miss = md[k] > 0.0 && fl[k] > 0.0 ? 10.0 * log10(md[k] / (fl[k] * raw / rec)) : 0.0;
             int held = (gain[k] <= CN_WN_EQ_MIN_DB && miss > 0) || (gain[k] >= CN_WN_EQ_MAX_DB && miss < 0);
             if (held) n_held++, held_worst = fabs(miss) > fabs(held_worst) ? miss : held_worst;
@@ -265,6 +287,9 @@ cn_status cn_wn_calibrate_eq_one(cn_wn_model *m, const cn_wn_dataset *ds, char n
                        names[name], per_octave, per_octave);
         for (int k = 0; k < bands; k++) len += snprintf(line + len, sizeof line - (size_t)len, " %+.1f", gain[k]);
         len += snprintf(line + len, sizeof line - (size_t)len, "; balance within %.1f dB", fabs(worst));
+        if (tied_hi >= tied_lo)
+            len += snprintf(line + len, sizeof line - (size_t)len, " (bands %d-%d, %.0f-%.0f Hz, as one)", tied_lo,
+                            tied_hi, cn_wn_eq_centre(tied_lo, per_octave), cn_wn_eq_centre(tied_hi, per_octave));
         if (n_held)
             snprintf(line + len, sizeof line - (size_t)len,
                      "; %d band(s) held at the table's limit (%+.0f..%+.0f dB), off by up to %+.1f dB", n_held,
