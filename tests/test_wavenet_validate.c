@@ -5,7 +5,8 @@
 // and a fifth high), and the MR-STFT distance of the same without them (tables fitted to
 // another model would skew it), on one thread and on two, over the first `seconds` only.
 // Rendering once and filtering after (cn_wn_voice_tables) equals rendering with the
-// tables, bit for bit.
+// tables, bit for bit. Out of tune, it names the instrument furthest under its recordings'
+// accuracy.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,29 @@ int main(void) {
     TEST_ASSERT_MSG(fabs(pitch_heard - pitch_bare) > 0.1 && fabs(dist_heard - dist_bare) > 0.01,
                     "the tables moved pitch by %.3f and the distance by %.3f only", pitch_heard - pitch_bare,
                     dist_heard - dist_bare);
+    // With the same clip for instrument 0 too, the progress line names the instrument
+    // furthest under the recording's accuracy, not the first out of tune.
+    cn_wn_clip clips[2] = {clip, clip};
+    clips[0].instrument = 0;
+    ev.clips = clips;
+    ev.n_clips = 2;
+    double acc[2], ref_acc, dist;
+    float *ref = malloc((size_t)n * sizeof *ref);
+    TEST_ASSERT(ref);
+    for (int64_t t = 0; t < n; t++) ref[t] = cn_wn_clip_heard(&clip, t, m->cfg.out);
+    TEST_OK(cn_wn_pitch_accuracy(ref, n, rate, span.notes, span.n_notes, &ref_acc));
+    expected(m, &clips[0], CN_WN_VOICE_DECAY | CN_WN_VOICE_EQ, heard, &acc[0], &dist);
+    acc[1] = pitch_heard;
+    sc = cn_wn_validate(m, &ev, SECONDS, 0.0f, 2, detail, sizeof detail);
+    printf("two instruments: %s (their accuracy %.3f and %.3f, the recording's %.3f)\n", detail, acc[0], acc[1],
+           ref_acc);
+    const int worse = acc[1] < acc[0];
+    TEST_ASSERT_MSG(acc[worse] < 0.95 * ref_acc && acc[worse] != acc[!worse], "no instrument to name: %.3f, %.3f",
+                    acc[0], acc[1]);
+    char want[128];
+    snprintf(want, sizeof want, "out of tune: %s %.0f%%", m->cfg.instruments[worse], 100.0 * acc[worse] / ref_acc);
+    TEST_ASSERT_MSG(strstr(detail, want), "expected \"%s\"", want);
+    free(ref);
     free(bare);
     free(heard);
     free(clip.pcm);

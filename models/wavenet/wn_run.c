@@ -182,13 +182,16 @@ cn_wn_score cn_wn_validate(const cn_wn_model *m, const cn_wn_dataset *ev, double
         sc.pitch = sum_acc / nc;
         sc.mrstft = sum_d / nc;
         // Sums over an instrument's clips compare as their means do.
+        // Out of tune: the instrument furthest under its recordings' accuracy is named.
         char tune[128] = "in tune";
         sc.in_tune = 1;
-        for (int k = 0; k < m->cfg.n_instruments && sc.in_tune; k++)
-            if (inst_acc[k] < CN_WN_BEST_PITCH_SHARE * inst_ref[k]) {
+        double worst = 1.0;
+        for (int k = 0; k < m->cfg.n_instruments; k++)
+            if (inst_acc[k] < CN_WN_BEST_PITCH_SHARE * inst_ref[k] && inst_acc[k] < worst * inst_ref[k]) {
                 sc.in_tune = 0;
+                worst = inst_acc[k] / inst_ref[k];
                 snprintf(tune, sizeof tune, "out of tune: %s %.0f%% of the recordings' pitch accuracy",
-                         m->cfg.instruments[k], 100.0 * inst_acc[k] / inst_ref[k]);
+                         m->cfg.instruments[k], 100.0 * worst);
             }
         // Notes that swell (cn_wn_note_shape.h), per instrument with any.
         char swells[512] = "";
