@@ -1,5 +1,5 @@
 // LABELS: unit
-// TIMEOUT: 600
+// TIMEOUT: 900
 // test_wavenet_eq.c: the spectrum table (cn_wn_eq.h), on the shipped 16 kHz model:
 //   - the fitted biquad cascade has the table's gain at every band (within 0.5 dB), for
 //     tables with neighbours far apart;
